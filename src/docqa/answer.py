@@ -1,0 +1,42 @@
+"""Hits -> Answer: the shape every reader fills, and the Reader protocol the engine calls."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from .retrieve import Hit
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An extractive answer: `text == document_text[start:end]`; the quote is the passage it came from.
+
+    `quote_start`/`quote_end` are document offsets of the quoted passage, so the answer sits at
+    `start - quote_start` inside `quote`.
+    """
+
+    text: str
+    document: str
+    start: int
+    end: int
+    confidence: float
+    quote: str
+    quote_start: int
+    quote_end: int
+    section: str | None = None
+    page: int | None = None
+
+    @property
+    def quote_offsets(self) -> tuple[int, int]:
+        """Where the answer sits inside `quote`."""
+        return self.start - self.quote_start, self.end - self.quote_start
+
+
+class Reader(Protocol):
+    """Picks the best answer span from the retrieved passages; None when it finds no candidate at all.
+
+    The engine, not the reader, compares the confidence with the no-answer threshold.
+    """
+
+    def read(self, question: str, hits: list[Hit]) -> Answer | None: ...

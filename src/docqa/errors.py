@@ -1,0 +1,71 @@
+"""Named errors. Each message tells the user what to do next; the CLI and UI show it as is."""
+
+
+class DocqaError(Exception):
+    """Base of every error docqa reports to a user instead of a traceback."""
+
+
+class EmptyCorpus(DocqaError):
+    def __init__(self, corpus: str):
+        super().__init__(
+            f"No readable documents in {corpus}/. Put .txt, .md, .pdf, .html or .docx files there "
+            "(or pass --corpus DIR), then run `docqa index`."
+        )
+
+
+class CorpusNotFound(DocqaError):
+    def __init__(self, corpus: str):
+        super().__init__(f"Corpus folder {corpus}/ does not exist. Create it or pass --corpus DIR.")
+
+
+class IndexNotFound(DocqaError):
+    def __init__(self, index: str):
+        super().__init__(f"No index in {index}/. Run `docqa index`.")
+
+
+class StaleIndex(DocqaError):
+    def __init__(self, index: str, reason: str):
+        super().__init__(f"The index in {index}/ is out of date ({reason}). Run `docqa index`.")
+
+
+class CorruptIndex(DocqaError):
+    def __init__(self, index: str, reason: str):
+        super().__init__(
+            f"The index in {index}/ cannot be read ({reason}). Run `docqa index --full` to rebuild it; "
+            "your documents in the corpus are untouched."
+        )
+
+
+class IndexLocked(DocqaError):
+    def __init__(self, index: str, holder: str):
+        super().__init__(
+            f"Another build is writing {index}/ ({holder}). Wait for it to finish, then try again."
+        )
+
+
+class ModelNotFound(DocqaError):
+    def __init__(self, model: str, reason: str):
+        super().__init__(
+            f"Cannot load the embedding model {model!r} ({reason}). docqa works offline: pass --model "
+            "with a local sentence-transformers folder, or reinstall with `make install`."
+        )
+
+
+class ReaderNotFound(DocqaError):
+    def __init__(self, reader: str, reason: str):
+        super().__init__(
+            f"Cannot load the reader {reader!r} ({reason}). Pass --reader with a local folder holding "
+            "a Hugging Face extractive question-answering model, or leave it out to use the built-in reader."
+        )
+
+
+class BadQuestion(DocqaError):
+    """The question itself cannot be asked (empty, too long)."""
+
+
+class BadEvalFile(DocqaError):
+    """An evaluation file cannot be read at all, or a line is malformed under --strict."""
+
+
+class BadSettings(DocqaError):
+    """A setting has a value outside its valid range."""

@@ -1,0 +1,103 @@
+"""Question -> ranked passages (Hits): dense FAISS search and BM25, fused by reciprocal rank fusion."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from enum import Enum
+from functools import lru_cache
+
+import bm25s
+import numpy as np
+import Stemmer
+
+from .index import Index
+from .split import Passage
+
+# Cormack, Clarke & Büttcher (SIGIR 2009), "Reciprocal rank fusion outperforms Condorcet and
+# individual rank learning methods": k = 60.
+RRF_K = 60
+CANDIDATES = 50
+# bm25s logs "Building index from tokens" at INFO on every build; our own log says what matters.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
+
+
+class Mode(str, Enum):
+    HYBRID = "hybrid"
+    DENSE = "dense"
+    LEXICAL = "lexical"
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved passage. `score` is the fused score scaled to [0, 1] (1 = first in both rankings)."""
+
+    passage: Passage
+    score: float
+    dense: float
+    lexical: float
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Stemmer.Stemmer:
+    return Stemmer.Stemmer("english")
+
+
+def lexical_tokens(texts: list[str]) -> list[list[str]]:
+    """Lower-cased, stop words removed, Snowball-stemmed word tokens, as BM25 sees them."""
+    return bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), show_progress=False, return_ids=False)
+
+
+def rrf(rankings: list[list[int]], k: int = RRF_K) -> dict[int, float]:
+    """Reciprocal rank fusion: sum over rankings of 1 / (k + rank), rank starting at 1."""
+    fused: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, item in enumerate(ranking, start=1):
+            fused[item] = fused.get(item, 0.0) + 1.0 / (k + rank)
+    return fused
+
+
+class Retriever:
+    """Holds the BM25 index built over the passages of one loaded Index (read-only afterwards)."""
+
+    def __init__(self, index: Index):
+        self.index = index
+        self.bm25 = bm25s.BM25()
+        texts = [p.search_text for p in index.passages]
+        if texts:
+            self.bm25.index(lexical_tokens(texts), show_progress=False)
+
+    def lexical(self, question: str, k: int) -> list[tuple[int, float]]:
+        n = len(self.index.passages)
+        if n == 0:
+            return []
+        tokens = lexical_tokens([question])
+        if not tokens[0]:
+            return []
+        ids, scores = self.bm25.retrieve(tokens, k=min(k, n), show_progress=False, n_threads=1)
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if s > 0]
+
+    def search(self, question: str, vector: np.ndarray, top_k: int, mode: Mode = Mode.HYBRID) -> list[Hit]:
+        """The top_k passages for the question; `vector` is the question's unit-length embedding."""
+        depth = max(CANDIDATES, top_k)
+        dense = self.index.search(vector, depth) if mode != Mode.LEXICAL else []
+        lexical = self.lexical(question, depth) if mode != Mode.DENSE else []
+        dense_score = dict(dense)
+        lexical_score = dict(lexical)
+        rankings = [[i for i, _ in ranking] for ranking in (dense, lexical) if ranking]
+        fused = rrf(rankings)
+        best_possible = len(rankings) / (RRF_K + 1) if rankings else 1.0
+        order = sorted(fused, key=lambda i: (-fused[i], -dense_score.get(i, -1.0), i))[:top_k]
+        if mode != Mode.LEXICAL:
+            missing = [i for i in order if i not in dense_score]
+            if missing:
+                dense_score.update(zip(missing, (self.index.vectors_of(missing) @ vector).tolist()))
+        return [
+            Hit(
+                passage=self.index.passages[i],
+                score=round(fused[i] / best_possible, 6),
+                dense=round(dense_score.get(i, 0.0), 6),
+                lexical=round(lexical_score.get(i, 0.0), 6),
+            )
+            for i in order
+        ]

@@ -1,0 +1,144 @@
+"""Cleaned text -> sentences -> passages of whole sentences, with character offsets.
+
+Offsets are computed while splitting and index the cleaned document text, so that
+`document.text[p.start:p.end] == p.text` holds for every passage.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pysbd
+
+from .clean import CleanText
+from .settings import SplitSettings
+
+_WORD = re.compile(r"\S+")
+_PARAGRAPH = re.compile(r"[^\n]+(?:\n(?!\n)[^\n]+)*")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A run of whole sentences of one document section. Offsets index the cleaned document text."""
+
+    id: str
+    document: str
+    start: int
+    end: int
+    text: str
+    section: str | None = None
+    page: int | None = None
+
+    @property
+    def search_text(self) -> str:
+        """What retrieval sees: the section title gives short passages their topic."""
+        return f"{self.section}. {self.text}" if self.section else self.text
+
+
+@lru_cache(maxsize=1)
+def _segmenter() -> pysbd.Segmenter:
+    return pysbd.Segmenter(language="en", clean=False)
+
+
+def _word_chunks(text: str, offset: int, max_words: int) -> list[Sentence]:
+    """Cut an over-long run of words (a list, a table, text without punctuation) into pieces."""
+    words = list(_WORD.finditer(text))
+    pieces = []
+    for first in range(0, len(words), max_words):
+        chunk = words[first : first + max_words]
+        start, end = chunk[0].start(), chunk[-1].end()
+        pieces.append(Sentence(offset + start, offset + end, text[start:end]))
+    return pieces
+
+
+def split_sentences(text: str, max_words: int = 120) -> list[Sentence]:
+    """Sentences of `text` with offsets into it; never across a paragraph break ("\\n\\n")."""
+    sentences: list[Sentence] = []
+    for paragraph in _PARAGRAPH.finditer(text):
+        body = paragraph.group()
+        cursor = 0
+        for segment in _segmenter().segment(body):
+            stripped = segment.strip()
+            if not stripped:
+                continue
+            # pysbd returns the segments in order; locating each from the cursor keeps the right occurrence.
+            local = body.find(stripped, cursor)
+            if local < 0:
+                raise ValueError(f"sentence splitter changed the text near offset {paragraph.start() + cursor}")
+            cursor = local + len(stripped)
+            start = paragraph.start() + local
+            if len(_WORD.findall(stripped)) > max_words:
+                sentences.extend(_word_chunks(stripped, start, max_words))
+            else:
+                sentences.append(Sentence(start, start + len(stripped), stripped))
+    return sentences
+
+
+def passage_id(document: str, start: int, end: int, text: str) -> str:
+    """Content hash: the same words at the same place of the same document keep their id."""
+    digest = hashlib.sha256(f"{document}\x00{start}\x00{end}\x00{text}".encode("utf-8"))
+    return digest.hexdigest()[:16]
+
+
+def _pack(sentences: list[Sentence], settings: SplitSettings) -> list[list[Sentence]]:
+    """Greedy packing of sentences into groups of at most max_words, overlapping by whole sentences."""
+    groups: list[list[Sentence]] = []
+    current: list[Sentence] = []
+    words = 0
+    for sentence in sentences:
+        count = len(_WORD.findall(sentence.text))
+        if current and words + count > settings.max_words and words >= settings.min_words:
+            groups.append(current)
+            keep = current[len(current) - settings.overlap_sentences :] if settings.overlap_sentences else []
+            # An overlap that would itself overflow the next passage is dropped.
+            if sum(len(_WORD.findall(s.text)) for s in keep) + count > settings.max_words:
+                keep = []
+            current = list(keep)
+            words = sum(len(_WORD.findall(s.text)) for s in current)
+        current.append(sentence)
+        words += count
+    if current and (not groups or current[-1] is not groups[-1][-1]):
+        groups.append(current)
+    return groups
+
+
+def split_passages(document: str, clean: CleanText, settings: SplitSettings) -> list[Passage]:
+    """Passages of whole sentences, never across a section heading."""
+    text = clean.text
+    bounds = [s.start for s in clean.sections] + [len(text)]
+    if not clean.sections or clean.sections[0].start > 0:
+        bounds.insert(0, 0)
+    passages: list[Passage] = []
+    for lo, hi in zip(bounds, bounds[1:]):
+        section = clean.section_at(lo)
+        body_start = lo
+        if clean.sections and any(s.start == lo for s in clean.sections):
+            body_start = lo + len(section or "")
+        body = text[body_start:hi]
+        sentences = [
+            Sentence(body_start + s.start, body_start + s.end, s.text)
+            for s in split_sentences(body, settings.max_words)
+        ]
+        for group in _pack(sentences, settings):
+            start, end = group[0].start, group[-1].end
+            passages.append(
+                Passage(
+                    id=passage_id(document, start, end, text[start:end]),
+                    document=document,
+                    start=start,
+                    end=end,
+                    text=text[start:end],
+                    section=section,
+                )
+            )
+    return passages
