@@ -32,13 +32,16 @@ log = logging.getLogger("docqa")
 
 @dataclass(frozen=True)
 class Reply:
-    """What `ask` returns. `answer` is None when docqa declines; `confidence` is then the best
-    candidate's confidence (below the threshold), or 0.0 when there was no candidate."""
+    """What `ask` returns. `candidate` is the reader's best span whatever its confidence; `answer` is
+    that candidate when its confidence reaches the threshold, else None (docqa declines).
+    `confidence` is the candidate's confidence, 0.0 when there was no candidate."""
 
     question: str
     resolved: str
     answer: Answer | None
+    candidate: Answer | None
     confidence: float
+    threshold: float
     hits: tuple[Hit, ...]
     seconds: float
 
@@ -177,7 +180,8 @@ class Engine:
         candidate = self.reader.read(resolved, hits) if hits else None
         confidence = candidate.confidence if candidate else 0.0
         answer = candidate if candidate is not None and confidence >= self.threshold else None
-        return Reply(question, resolved, answer, confidence, tuple(hits), time.perf_counter() - started)
+        return Reply(question, resolved, answer, candidate, confidence, self.threshold, tuple(hits),
+                     time.perf_counter() - started)
 
     def status(self) -> Status:
         index = self._snapshot.index
