@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
 from . import __version__
@@ -63,6 +64,21 @@ def build_parser() -> argparse.ArgumentParser:
     _asking(serve)
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=7860, help="port (default 7860)")
+
+    evaluate = commands.add_parser("eval", help="score docqa on a file of questions with their expected answers")
+    _common(evaluate)
+    _asking(evaluate)
+    evaluate.add_argument("file", nargs="?", type=Path, default=None, metavar="FILE",
+                          help="JSON-lines evaluation file (default evaluation/qa.jsonl next to the index folder)")
+    evaluate.add_argument("--out", type=Path, default=None, metavar="DIR",
+                          help="folder for predictions.jsonl, report.json, report.md and the chart "
+                               "(default evaluation/reports/<timestamp>/)")
+    evaluate.add_argument("--compare", type=Path, default=None, metavar="REPORT_DIR",
+                          help="folder of an earlier run: show the change of every figure and the questions that flipped")
+    evaluate.add_argument("--calibrate", action="store_true",
+                          help="store the no-answer threshold best for F1 on FILE in evaluation/calibration.json, "
+                               "where ask, serve and later evals read it")
+    evaluate.add_argument("--strict", action="store_true", help="stop at the first malformed line instead of skipping it")
 
     return parser
 
@@ -148,7 +164,34 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return serve(_settings(args), host=args.host, port=args.port)
 
 
-COMMANDS = {"index": cmd_index, "ask": cmd_ask, "serve": cmd_serve}
+def cmd_eval(args: argparse.Namespace) -> int:
+    from . import evaluate  # loads the engine: only for this command
+
+    settings = _settings(args)
+    file = args.file if args.file is not None else evaluate.default_file(settings)
+    items, problems = evaluate.load_eval_file(file, strict=args.strict)
+    for problem in problems:
+        print(f"docqa: {file} {problem}; skipped.", file=sys.stderr)
+    previous = evaluate.load_report(args.compare) if args.compare is not None else None
+    report = evaluate.run(_engine(settings), file, items, problems, previous, progress=_count)
+    out = args.out if args.out is not None else evaluate.default_out(settings, datetime.now(timezone.utc))
+    evaluate.write_report(out, report)
+    print(evaluate.format_summary(report, out))
+    if args.calibrate:
+        evaluate.write_calibration(settings.calibration_path, evaluate.calibration_record(report))
+        print(f"calibrated: no-answer threshold {report.best.threshold:.2f} stored in {settings.calibration_path}; "
+              "ask, serve and eval use it unless --threshold is given.")
+    return 0
+
+
+def _count(done: int, total: int) -> None:
+    if sys.stderr.isatty():
+        print(f"\rquestion {done}/{total}", end="\n" if done == total else "", file=sys.stderr, flush=True)
+    elif done % 10 == 0 or done == total:
+        print(f"question {done}/{total}", file=sys.stderr, flush=True)
+
+
+COMMANDS = {"index": cmd_index, "ask": cmd_ask, "serve": cmd_serve, "eval": cmd_eval}
 
 
 def main(argv: list[str] | None = None) -> int:

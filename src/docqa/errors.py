@@ -67,5 +67,13 @@ class BadEvalFile(DocqaError):
     """An evaluation file cannot be read at all, or a line is malformed under --strict."""
 
 
+class BadFeedback(DocqaError):
+    """A mark from the chat cannot become a line of the evaluation file (empty question or answer)."""
+
+
+class ReportNotWritten(DocqaError):
+    """`docqa eval` cannot write its report or calibration file."""
+
+
 class BadSettings(DocqaError):
     """A setting has a value outside its valid range."""
