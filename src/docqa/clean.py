@@ -41,12 +41,18 @@ class CleanText:
         return title
 
 
-def _is_heading(line: str, prev: str | None, next_line: str | None) -> bool:
-    """A short capitalised line with no closing punctuation, standing after a finished sentence."""
+def _is_heading(line: str, prev: str | None, next_line: str | None, following: str | None) -> bool:
+    """A short capitalised line with no closing punctuation, standing after a finished sentence.
+
+    `next_line` is the line right after it, `following` the next non-blank one: a short line whose
+    sentence goes on in lower case after a page break is the start of a paragraph, not a heading.
+    """
     words = line.split()
     if not words or len(words) > MAX_HEADING_WORDS or len(line) > MAX_HEADING_CHARS:
         return False
     if not line[0].isupper() or line.endswith(_SENTENCE_END + (",", "-")):
+        return False
+    if following is not None and following[:1].islower():
         return False
     prev_done = prev is None or prev == "" or prev.endswith(_SENTENCE_END)
     next_apart = next_line is None or next_line == ""
@@ -102,7 +108,8 @@ def clean_text(raw: str, markdown: bool = False) -> CleanText:
         else:
             prev = current[-1] if current else (lines[index - 1] if index > 0 else None)
             nxt_line = lines[index + 1] if index + 1 < len(lines) else None
-            if not markdown and _is_heading(line, prev if current else None, nxt_line):
+            following = next((lines[j] for j in range(index + 1, len(lines)) if lines[j]), None)
+            if not markdown and _is_heading(line, prev if current else None, nxt_line, following):
                 flush()
                 blocks.append((line, True))
             else:

@@ -1,0 +1,165 @@
+"""Cleaning: literal PDF-extraction artefacts in, exact cleaned text and section offsets out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from docqa.clean import CleanText, Section, clean_text
+
+DEFAULT_DOCUMENT = Path(__file__).resolve().parent.parent / "corpus" / "nato-relations-with-serbia.txt"
+
+
+def test_hard_line_wraps_are_joined_into_one_paragraph() -> None:
+    raw = "The Alliance intervened\nmilitarily in early 1999\nto bring an end to repression.\n"
+    assert clean_text(raw) == CleanText(
+        text="The Alliance intervened militarily in early 1999 to bring an end to repression.", sections=()
+    )
+
+
+def test_paragraphs_stay_apart_and_spaces_collapse() -> None:
+    raw = "First   paragraph\twraps\nhere. \n\n\nSecond\u00a0paragraph.\n"
+    assert clean_text(raw).text == "First paragraph wraps here.\n\nSecond paragraph."
+
+
+def test_word_hyphenated_across_a_line_break_keeps_its_hyphen() -> None:
+    raw = "Projects include seismic risk-\nhazard reduction studies."
+    assert clean_text(raw).text == "Projects include seismic risk-hazard reduction studies."
+
+
+def test_word_hyphenated_across_a_page_break_keeps_its_hyphen() -> None:
+    raw = "Currently, a Norwegian-\n\n\n\nled Trust Fund project is being implemented."
+    assert clean_text(raw).text == "Currently, a Norwegian-led Trust Fund project is being implemented."
+
+
+def test_dash_after_a_space_is_not_a_hyphenated_word() -> None:
+    assert clean_text("Two views -\nboth fine.").text == "Two views - both fine."
+
+
+def test_page_break_in_mid_sentence_is_joined() -> None:
+    raw = (
+        "In October 2008, the authorities in Belgrade signed an agreement on sharing classified\n"
+        "\n\n\ninformation with the Allies and other Partners.\n"
+    )
+    assert clean_text(raw).text == (
+        "In October 2008, the authorities in Belgrade signed an agreement on sharing classified "
+        "information with the Allies and other Partners."
+    )
+
+
+def test_short_unfinished_line_before_a_page_break_is_not_a_heading() -> None:
+    # A two-column PDF puts few words on a line: this one is short and capitalised like a heading,
+    # but its sentence goes on in lower case on the next page.
+    raw = "Serbia signed an agreement on sharing\n\n\ninformation with the Allies.\n"
+    assert clean_text(raw) == CleanText(
+        text="Serbia signed an agreement on sharing information with the Allies.", sections=()
+    )
+
+
+def test_finished_sentence_before_a_page_break_ends_the_paragraph() -> None:
+    raw = "Serbia joined in December 2006.\n\n\n\nThe office opened later.\n"
+    assert clean_text(raw).text == "Serbia joined in December 2006.\n\nThe office opened later."
+
+
+HEADED = (
+    "NATO’s relations with Serbia \n\n"
+    "Serbia is one of the newest members of the\nPartnership for Peace.\n\n"
+    "Security cooperation\n\n"
+    "In July 2005, the country signed a transit\nagreement with NATO.\n\n"
+    "Key milestones\n\n"
+    "2001\nNATO and the newly elected government cooperate.\n"
+)
+HEADED_TEXT = (
+    "NATO’s relations with Serbia\n\n"
+    "Serbia is one of the newest members of the Partnership for Peace.\n\n"
+    "Security cooperation\n\n"
+    "In July 2005, the country signed a transit agreement with NATO.\n\n"
+    "Key milestones\n\n"
+    "2001 NATO and the newly elected government cooperate."
+)
+HEADED_SECTIONS = (
+    Section("NATO’s relations with Serbia", 0),
+    Section("Security cooperation", 97),
+    Section("Key milestones", 184),
+)
+
+
+def test_heading_lines_are_recognised_with_their_offsets() -> None:
+    clean = clean_text(HEADED)
+    assert clean.text == HEADED_TEXT
+    assert clean.sections == HEADED_SECTIONS
+    assert [clean.text[s.start : s.start + len(s.title)] for s in clean.sections] == [s.title for s in HEADED_SECTIONS]
+
+
+def test_a_year_line_is_not_a_heading() -> None:
+    # "2001" alone on a line starts a milestone entry; it is joined with the line after it.
+    clean = clean_text("Key milestones\n\n2001\nNATO and the government cooperate.\n")
+    assert clean.text == "Key milestones\n\n2001 NATO and the government cooperate."
+    assert clean.sections == (Section("Key milestones", 0),)
+
+
+def test_short_line_inside_a_paragraph_is_not_a_heading() -> None:
+    clean = clean_text("The report names the Alliance\nSecurity cooperation\n\nNext part.")
+    assert clean.sections == ()
+    assert clean.text == "The report names the Alliance Security cooperation\n\nNext part."
+
+
+def test_section_at_names_the_section_holding_an_offset() -> None:
+    clean = clean_text(HEADED)
+    assert [clean.section_at(offset) for offset in (0, 96, 97, 183, 184, len(clean.text) - 1)] == [
+        "NATO’s relations with Serbia",
+        "NATO’s relations with Serbia",
+        "Security cooperation",
+        "Security cooperation",
+        "Key milestones",
+        "Key milestones",
+    ]
+    assert clean_text("Plain text first.\n\nSecurity cooperation\n\nBody.").section_at(0) is None
+
+
+def test_markdown_headings() -> None:
+    raw = "# Relations with Serbia\n\nSerbia joined\nthe PfP.\n\n## Key milestones ##\n\n2006 Serbia joins.\n"
+    assert clean_text(raw, markdown=True) == CleanText(
+        text="Relations with Serbia\n\nSerbia joined the PfP.\n\nKey milestones\n\n2006 Serbia joins.",
+        sections=(Section("Relations with Serbia", 0), Section("Key milestones", 47)),
+    )
+
+
+def test_markdown_has_no_guessed_headings() -> None:
+    clean = clean_text("Intro text.\n\nSecurity cooperation\n\nBody text.", markdown=True)
+    assert clean.sections == ()
+    assert clean.text == "Intro text.\n\nSecurity cooperation\n\nBody text."
+
+
+def test_crlf_input_cleans_like_lf_input() -> None:
+    crlf = HEADED.replace("\n", "\r\n")
+    assert clean_text(crlf) == clean_text(HEADED)
+    assert clean_text("risk-\r\nhazard and a\r\nwrap.\r\n").text == "risk-hazard and a wrap."
+
+
+def test_empty_and_blank_input() -> None:
+    assert clean_text("") == CleanText("", ())
+    assert clean_text("\n \n\t\n") == CleanText("", ())
+
+
+def test_default_document_sections_and_joined_words() -> None:
+    clean = clean_text(DEFAULT_DOCUMENT.read_text(encoding="utf-8"))
+    assert [s.title for s in clean.sections] == [
+        "NATO’s relations with Serbia",
+        "Framework for cooperation",
+        "Key areas of cooperation",
+        "Security cooperation",
+        "Defence and security sector reform",
+        "Science and environment",
+        "Public information",
+        "Evolution of relations",
+        "Key milestones",
+    ]
+    assert [s.start for s in clean.sections] == [0, 1345, 2355, 2381, 3550, 5201, 5637, 5928, 6578]
+    assert all(clean.text[s.start : s.start + len(s.title)] == s.title for s in clean.sections)
+    assert "Currently, a Norwegian-led Trust Fund project is being implemented" in clean.text
+    assert "Projects include seismic risk-hazard reduction studies" in clean.text
+    assert "sharing classified information with the Allies" in clean.text
+    assert "\n\n\n" not in clean.text and "  " not in clean.text
+    # 9 headings and 27 paragraphs, counted in the source file.
+    assert len(clean.text.split("\n\n")) == 36
+    assert len(clean.text) == 7997

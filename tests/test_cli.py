@@ -1,0 +1,262 @@
+"""The command line and the engine behind it, in process: `ask --json` schema, index lifecycle, errors, help.
+
+The reader is being rewritten, so nothing here pins its answer string; the tests hold the JSON shape,
+the offsets, the ranking of retrieved passages, and what happens to the index.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from docqa import cli
+from docqa.answer import Answer
+from docqa.documents import load_corpus
+from docqa.embed import Embedder
+from docqa.engine import Engine
+from docqa.errors import IndexNotFound, StaleIndex
+from docqa.index import CURRENT, load_current, read_manifest
+from docqa.retrieve import Hit
+from docqa.settings import Settings
+
+DEFAULT_DOCUMENT = Path(__file__).resolve().parent.parent / "corpus" / "nato-relations-with-serbia.txt"
+NAME = DEFAULT_DOCUMENT.name
+QUESTION = "Which countries led the landmine destruction project?"
+
+
+@dataclass(frozen=True)
+class Run:
+    code: int
+    out: str
+    err: str
+
+
+def run(argv: list[str]) -> Run:
+    """`docqa ARGV` in process, for module-scoped fixtures where capsys is not available."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = cli.main(argv)
+    return Run(code, out.getvalue(), err.getvalue())
+
+
+def folders(root: Path) -> list[str]:
+    return ["--corpus", str(root / "corpus"), "--index", str(root / "index")]
+
+
+def copy_corpus(root: Path) -> Path:
+    (root / "corpus").mkdir()
+    shutil.copyfile(DEFAULT_DOCUMENT, root / "corpus" / NAME)
+    return root
+
+
+@pytest.fixture(scope="module")
+def first_ask(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Run]:
+    """`docqa ask --json` on a corpus that has no index yet; threshold 0 so that an answer is given."""
+    root = copy_corpus(tmp_path_factory.mktemp("ask"))
+    return root, run(["ask", QUESTION, "--json", "--top-k", "3", "--threshold", "0", *folders(root)])
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The default corpus with an index built by `docqa index`."""
+    root = copy_corpus(tmp_path_factory.mktemp("cli"))
+    built = run(["index", *folders(root)])
+    assert built.code == 0, built.err
+    assert built.out.splitlines()[:2] == [
+        "Index built: 15 passages from 1 documents.",
+        "  documents: 1 added, 0 changed, 0 removed, 0 unchanged",
+    ]
+    return root
+
+
+def test_ask_builds_a_missing_index(first_ask: tuple[Path, Run]) -> None:
+    root, asked = first_ask
+    assert asked.code == 0, asked.err
+    assert (root / "index" / CURRENT).is_file()
+    manifest = read_manifest(root / "index")
+    assert manifest.passages == 15
+    assert manifest.documents == {NAME: load_corpus(root / "corpus").documents[0].sha256}
+
+
+def test_ask_json_prints_exactly_one_object_of_the_schema(first_ask: tuple[Path, Run]) -> None:
+    root, asked = first_ask
+    assert asked.code == 0, asked.err
+    assert asked.out.endswith("\n") and asked.out.count("\n") == 1
+    reply = json.loads(asked.out)
+    assert set(reply) == {"question", "answer", "confidence", "source", "quote", "passages"}
+    assert reply["question"] == QUESTION
+    assert type(reply["confidence"]) is float and 0.0 <= reply["confidence"] <= 1.0
+    text = load_corpus(root / "corpus").documents[0].text
+
+    # With threshold 0 every candidate is an answer; the source offsets slice the cleaned text to it.
+    assert type(reply["answer"]) is str and reply["answer"]
+    source = reply["source"]
+    assert {"document", "start", "end"} <= set(source) <= {"document", "start", "end", "page"}
+    assert source["document"] == NAME
+    assert type(source["start"]) is int and type(source["end"]) is int
+    assert text[source["start"] : source["end"]] == reply["answer"]
+    assert type(reply["quote"]) is str and reply["answer"] in reply["quote"] and reply["quote"] in text
+
+    passages = reply["passages"]
+    assert len(passages) == 3
+    for passage in passages:
+        assert {"document", "start", "end", "text", "score"} <= set(passage)
+        assert set(passage) <= {"document", "start", "end", "text", "score", "page", "section"}
+        assert passage["document"] == NAME
+        assert type(passage["start"]) is int and type(passage["end"]) is int
+        assert type(passage["score"]) is float and 0.0 <= passage["score"] <= 1.0
+        assert text[passage["start"] : passage["end"]] == passage["text"]
+    scores = [p["score"] for p in passages]
+    assert scores == sorted(scores, reverse=True)
+    # Retrieval, not the reader: the landmine passage comes first, first in both rankings.
+    assert "was led by Canada and Austria" in passages[0]["text"]
+    assert passages[0]["score"] == 1.0
+    assert passages[0].get("section", "Defence and security sector reform") == "Defence and security sector reform"
+    assert any(p["start"] <= source["start"] and source["end"] <= p["end"] for p in passages)
+
+
+def test_ask_json_without_answer_has_nulls(workspace: Path, capsys) -> None:
+    # Threshold 1 declines every candidate short of certainty: answer, source and quote go null together.
+    assert cli.main(["ask", QUESTION, "--json", "--threshold", "1", *folders(workspace)]) == 0
+    reply = json.loads(capsys.readouterr().out)
+    assert set(reply) == {"question", "answer", "confidence", "source", "quote", "passages"}
+    declined = reply["confidence"] < 1.0
+    assert (reply["answer"] is None, reply["source"] is None, reply["quote"] is None) == (declined,) * 3
+    assert len(reply["passages"]) == 5
+    assert "was led by Canada and Austria" in reply["passages"][0]["text"]
+
+
+@pytest.mark.parametrize("question", ["", "   \n\t "])
+def test_empty_question(workspace: Path, capsys, question: str) -> None:
+    assert cli.main(["ask", question, *folders(workspace)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith("docqa: The question is empty.") and captured.err.count("\n") == 1
+
+
+@pytest.mark.parametrize("files", [{}, {"empty.txt": b"", "blank.md": b"\n \n", "notes.pdf.bak": b"x"}])
+def test_empty_corpus_folder(tmp_path: Path, capsys, files: dict[str, bytes]) -> None:
+    (tmp_path / "corpus").mkdir()
+    for name, data in files.items():
+        (tmp_path / "corpus" / name).write_bytes(data)
+    assert cli.main(["ask", QUESTION, *folders(tmp_path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith(f"docqa: No readable documents in {tmp_path / 'corpus'}/. Put .txt, .md")
+    assert "then run `docqa index`." in captured.err and "Traceback" not in captured.err
+
+
+def test_missing_corpus_folder(tmp_path: Path, capsys) -> None:
+    assert cli.main(["ask", QUESTION, *folders(tmp_path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.err == (
+        f"docqa: Corpus folder {tmp_path / 'corpus'}/ does not exist. Create it or pass --corpus DIR.\n"
+    )
+
+
+def test_corpus_folder_from_the_environment(tmp_path: Path, capsys, monkeypatch) -> None:
+    monkeypatch.setenv("DOCQA_CORPUS", str(tmp_path / "elsewhere"))
+    monkeypatch.setenv("DOCQA_INDEX", str(tmp_path / "index"))
+    assert cli.main(["ask", QUESTION]) == 2
+    assert f"Corpus folder {tmp_path / 'elsewhere'}/ does not exist" in capsys.readouterr().err
+
+
+def test_index_command_on_a_current_index(workspace: Path, tmp_path: Path, capsys) -> None:
+    shutil.copytree(workspace, tmp_path, dirs_exist_ok=True)
+    assert cli.main(["index", *folders(tmp_path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[:2] == [
+        "Index updated: 15 passages from 1 documents.",
+        "  documents: 0 added, 0 changed, 0 removed, 1 unchanged",
+    ]
+    assert lines[2].startswith("  embedded 0 passages in ")
+
+
+class NoReader:
+    """The index lifecycle does not need answers."""
+
+    def read(self, question: str, hits: list[Hit], context: str = "") -> Answer | None:
+        return None
+
+
+def test_stale_index_is_detected_and_rebuilt_by_the_engine(workspace: Path, tmp_path: Path) -> None:
+    shutil.copytree(workspace, tmp_path, dirs_exist_ok=True)
+    settings = Settings(corpus=tmp_path / "corpus", index=tmp_path / "index")
+    document = tmp_path / "corpus" / NAME
+    document.write_text(
+        document.read_text(encoding="utf-8").replace("led by Canada and Austria", "led by Canada and Norway"),
+        encoding="utf-8",
+    )
+    hashes = {d.path: d.sha256 for d in load_corpus(settings.corpus).documents}
+    with pytest.raises(StaleIndex, match=rf"out of date \(changed: {NAME}\)\. Run `docqa index`\."):
+        load_current(settings.index, settings.model, settings.split, hashes)
+
+    engine = Engine(settings, embedder=Embedder(), reader=NoReader())
+    index = load_current(settings.index, settings.model, settings.split, hashes)
+    assert index.manifest.documents == hashes
+    assert engine.status().stale is None
+    hits = engine.retrieve(QUESTION, top_k=3)
+    assert "was led by Canada and Norway" in hits[0].passage.text
+    assert not any("Canada and Austria" in p.text for p in index.passages)
+
+    reply = engine.ask(QUESTION)
+    assert (reply.answer, reply.candidate, reply.confidence) == (None, None, 0.0)
+    assert reply.to_dict()["passages"][0]["text"] == hits[0].passage.text
+
+
+def test_engine_without_auto_build_reports_a_missing_index(tmp_path: Path) -> None:
+    copy_corpus(tmp_path)
+    with pytest.raises(IndexNotFound, match=r"No index in .*index/\. Run `docqa index`\."):
+        Engine(Settings(corpus=tmp_path / "corpus", index=tmp_path / "index"), embedder=Embedder(),
+               reader=NoReader(), auto_build=False)
+    assert not (tmp_path / "index").exists()
+
+
+def test_help(capsys) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: docqa ")
+    for command in ("index", "ask", "serve"):
+        assert f"    {command} " in out
+
+
+@pytest.mark.parametrize(
+    ("command", "options"),
+    [
+        ("index", ["--full", "--watch"]),
+        ("ask", ["--json", "--top-k", "--threshold", "--history", "question"]),
+        ("serve", ["--host", "--port", "--top-k"]),
+    ],
+)
+def test_subcommand_help(capsys, command: str, options: list[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main([command, "--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"usage: docqa {command} ")
+    for option in ["--corpus", "--index", "--model", *options]:
+        assert option in out
+
+
+def test_version_and_missing_command(capsys) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out == "docqa 0.1.0\n"
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main([])
+    assert exit_info.value.code == 2
+    assert "the following arguments are required: COMMAND" in capsys.readouterr().err
+
+
+def test_bad_top_k_is_a_clean_error(workspace: Path, capsys) -> None:
+    assert cli.main(["ask", QUESTION, "--top-k", "0", *folders(workspace)]) == 2
+    assert capsys.readouterr().err == "docqa: --top-k must be at least 1, got 0.\n"

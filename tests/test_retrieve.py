@@ -1,0 +1,225 @@
+"""Retrieval: reciprocal rank fusion by hand, and ranking on the real default document with the real model."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from docqa.build import build_index
+from docqa.embed import Embedder
+from docqa.index import Index, load_index
+from docqa.retrieve import RRF_K, Hit, Mode, Retriever, lexical_tokens, rrf
+from docqa.settings import Settings
+
+DEFAULT_DOCUMENT = Path(__file__).resolve().parent.parent / "corpus" / "nato-relations-with-serbia.txt"
+
+
+def test_rrf_by_hand() -> None:
+    # k = 1 keeps the fractions readable: 1/(1+1) = 1/2, 1/(1+2) = 1/3, 1/(1+3) = 1/4.
+    fused = rrf([[7, 3, 5], [3, 9]], k=1)
+    assert fused == pytest.approx({7: 1 / 2, 3: 1 / 3 + 1 / 2, 5: 1 / 4, 9: 1 / 3})
+    assert fused[3] == pytest.approx(0.833333, abs=1e-6)
+
+
+def test_rrf_with_the_paper_constant() -> None:
+    assert RRF_K == 60
+    fused = rrf([[0, 1, 2], [2, 0]])
+    assert fused == pytest.approx({0: 1 / 61 + 1 / 62, 1: 1 / 62, 2: 1 / 63 + 1 / 61})
+    assert round(fused[0], 6) == 0.032522 and round(fused[1], 6) == 0.016129 and round(fused[2], 6) == 0.032266
+
+
+def test_rrf_edge_cases() -> None:
+    assert rrf([]) == {}
+    assert rrf([[], []]) == {}
+    assert rrf([[4]], k=0) == {4: 1.0}
+    # Swapped ranks in two lists tie exactly: the order then comes from the tie-break, not the fusion.
+    tied = rrf([[1, 2], [2, 1]])
+    assert tied[1] == tied[2]
+
+
+def test_lexical_tokens_stem_and_drop_stop_words() -> None:
+    assert lexical_tokens(["When did Serbia join the Partnership for Peace?", "Is it that they are?"]) == [
+        ["when", "did", "serbia", "join", "partnership", "peac"],
+        [],
+    ]
+
+
+@dataclass(frozen=True)
+class Probe:
+    question: str
+    markers: tuple[str, ...]  # a right passage contains one of these (the answer's sentence)
+
+
+# Picked by reading the document, before looking at any ranking.
+QUESTIONS = [
+    Probe("When did Serbia join the Partnership for Peace?",
+          ("joining in December 2006", "formally joined the Partnership in December of that same year")),
+    Probe("Which countries led the landmine destruction project?", ("led by Canada and Austria",)),
+    Probe("What is the implementing agent of the Norwegian-led project?", ("International Organisation for Migration",)),
+    Probe("When was the Serbia-NATO Defence Reform Group established?", ("established in February 2006",)),
+    Probe("When did Serbia sign a transit agreement with NATO?", ("In July 2005, the country signed a transit agreement",)),
+    Probe("Who executed the project for the safe destruction of landmines and ammunition?",
+          ("executed by the NATO Maintenance and Supply Agency",)),
+    Probe("When did Belgrade sign an agreement on sharing classified information?", ("In October 2008",)),
+    Probe("At which summit was Serbia invited to join the PfP?", ("November 2006 Riga Summit",)),
+    Probe("How many anti-personnel landmines were removed from Serbian territory?", ("1.4 million anti-personnel",)),
+    Probe("What kind of studies did the Science for Peace and Security Programme fund?", ("risk-hazard reduction studies",)),
+    Probe("Which UN resolution keeps KFOR in Kosovo?", ("Resolution 1244",)),
+    Probe("How long did the NATO air campaign of 1999 last?", ("78-day NATO air campaign",)),
+    Probe("When did Serbia join the Planning and Review Process?", ("Review Process (PARP) in 2007",)),
+    Probe("How many surplus small arms were destroyed?", ("destroy 28,000 surplus",)),
+    Probe("Where could Serbia establish a liaison office?", ("liaison office at the Supreme Headquarters",)),
+    Probe("What is the name of the 1999 agreement between KFOR and the Serbian Armed Forces?", ("(Kumanovo Agreement)",)),
+    Probe("What replaced the Federal Republic of Yugoslavia in 2003?", ("looser state union",)),
+    Probe("What did the Defence Reform Group provide to the Serbian authorities?", ("provide advice and assistance",)),
+    Probe("When did Serbia agree its first Individual Partnership Programme?", ("(IPP) with NATO in 2009",)),
+    Probe("Which tribunal is Serbia expected to cooperate with?", ("International Criminal Tribunal",)),
+    Probe("What did the Alliance relax after working with Serbia in southern Serbia?", ("relaxed the Air Safety Zone",)),
+]
+# Where hybrid retrieval does not put a right passage first (measured; see the report of issue 2).
+HYBRID_MISSES = {
+    "When did Belgrade sign an agreement on sharing classified information?":
+        "dense and BM25 rank the two top passages in swapped order; the RRF tie goes to the dense favourite "
+        "(the Public information passage)",
+    "What replaced the Federal Republic of Yugoslavia in 2003?":
+        "dense and BM25 rank the two top passages in swapped order; the RRF tie goes to the dense favourite "
+        "(the Evolution of relations passage)",
+    "Where could Serbia establish a liaison office?":
+        "all three modes rank the SHAPE passage fourth or fifth",
+}
+
+
+@dataclass(frozen=True)
+class Loaded:
+    index: Index
+    retriever: Retriever
+    embedder: Embedder
+    vectors: dict[str, np.ndarray]  # each question encoded once
+
+    def search(self, question: str, mode: Mode = Mode.HYBRID, top_k: int = 5) -> list[Hit]:
+        if question not in self.vectors:
+            self.vectors[question] = self.embedder.encode([question])[0]
+        return self.retriever.search(question, self.vectors[question], top_k, mode)
+
+
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory: pytest.TempPathFactory) -> Loaded:
+    root = tmp_path_factory.mktemp("retrieve")
+    (root / "corpus").mkdir()
+    shutil.copyfile(DEFAULT_DOCUMENT, root / "corpus" / DEFAULT_DOCUMENT.name)
+    settings = Settings(corpus=root / "corpus", index=root / "index")
+    embedder = Embedder()
+    build_index(settings, embedder)
+    index = load_index(settings.index)
+    questions = [probe.question for probe in QUESTIONS]
+    return Loaded(index, Retriever(index), embedder, dict(zip(questions, embedder.encode(questions))))
+
+
+def is_right(probe: Probe, hit: Hit) -> bool:
+    return any(marker in hit.passage.text for marker in probe.markers)
+
+
+def test_markers_name_real_passages(loaded: Loaded) -> None:
+    for probe in QUESTIONS:
+        assert any(marker in p.text for p in loaded.index.passages for marker in probe.markers), probe.question
+
+
+@pytest.mark.parametrize(
+    "probe",
+    [
+        pytest.param(p, marks=pytest.mark.xfail(reason=HYBRID_MISSES[p.question], strict=True))
+        if p.question in HYBRID_MISSES else p
+        for p in QUESTIONS
+    ],
+    ids=[p.question for p in QUESTIONS],
+)
+def test_hybrid_ranks_the_answer_passage_first(loaded: Loaded, probe: Probe) -> None:
+    hits = loaded.search(probe.question)
+    assert is_right(probe, hits[0]), [h.passage.text[:60] for h in hits]
+
+
+def test_named_examples_of_the_issue(loaded: Loaded) -> None:
+    def first(question: str) -> str:
+        return loaded.search(question)[0].passage.text
+
+    assert "Canada and Austria" in first("Which countries led the landmine destruction project?")
+    assert "International Organisation for Migration" in first(
+        "What is the implementing agent of the Norwegian-led project?"
+    )
+
+
+def test_join_question_has_the_december_2006_passage_in_the_top_two(loaded: Loaded) -> None:
+    # Two passages say when Serbia joined: the Evolution one ("formally joined the Partnership in December
+    # of that same year", after "November 2006") ranks first in all three modes; the opening one with
+    # the literal "December 2006" is second, within the reader's reach.
+    hits = loaded.search("When did Serbia join the Partnership for Peace?")
+    assert [h.passage.section for h in hits[:2]] == ["Evolution of relations", "NATO’s relations with Serbia"]
+    assert "joining in December 2006" in hits[1].passage.text
+
+
+def first_place_counts(loaded: Loaded) -> dict[Mode, int]:
+    return {
+        mode: sum(is_right(probe, loaded.search(probe.question, mode)[0]) for probe in QUESTIONS)
+        for mode in Mode
+    }
+
+
+@pytest.fixture(scope="module")
+def counts(loaded: Loaded) -> dict[Mode, int]:
+    result = first_place_counts(loaded)
+    print(f"\nfirst-place counts over {len(QUESTIONS)} questions: "
+          + ", ".join(f"{mode.value} {n}" for mode, n in result.items()))
+    return result
+
+
+def test_hybrid_not_worse_than_dense(counts: dict[Mode, int]) -> None:
+    assert counts[Mode.HYBRID] >= counts[Mode.DENSE]
+    assert counts[Mode.HYBRID] == len(QUESTIONS) - len(HYBRID_MISSES)
+
+
+def test_hybrid_not_worse_than_lexical(counts: dict[Mode, int]) -> None:
+    if counts[Mode.HYBRID] < counts[Mode.LEXICAL]:
+        pytest.xfail(
+            f"hybrid puts a right passage first for {counts[Mode.HYBRID]} of {len(QUESTIONS)} questions, BM25 "
+            f"alone for {counts[Mode.LEXICAL]} (dense {counts[Mode.DENSE]}): plain RRF lets the weaker dense "
+            "ranking win ties and near-ties, so the fusion loses to BM25 (issue 2, item 6)"
+        )
+    assert counts[Mode.HYBRID] >= counts[Mode.LEXICAL]
+
+
+def test_hits_shape(loaded: Loaded) -> None:
+    question = "Which countries led the landmine destruction project?"
+    for mode in Mode:
+        hits = loaded.search(question, mode, top_k=3)
+        assert len(hits) == 3
+        scores = [h.score for h in hits]
+        assert scores == sorted(scores, reverse=True)
+        assert all(0.0 < s <= 1.0 for s in scores)
+        assert len({h.passage.id for h in hits}) == 3
+    hybrid = loaded.search(question, Mode.HYBRID, top_k=3)
+    # First in both rankings: the fused score reaches its maximum, 1.
+    assert hybrid[0].score == 1.0
+    assert all(h.lexical == 0.0 for h in loaded.search(question, Mode.DENSE))
+    assert all(h.dense == 0.0 for h in loaded.search(question, Mode.LEXICAL))
+    # A hybrid hit carries both scores, even one that only one ranking returned.
+    assert all(-1.0 <= h.dense <= 1.0 and h.dense != 0.0 for h in loaded.search(question, Mode.HYBRID, top_k=15))
+
+
+def test_top_k_larger_than_the_index(loaded: Loaded) -> None:
+    hits = loaded.search("Kosovo", Mode.HYBRID, top_k=100)
+    assert len(hits) == len(loaded.index.passages) == 15
+
+
+@pytest.mark.parametrize("question", ["Is it that they are?", "Xylophone quasar?"])
+def test_question_without_corpus_words_falls_back_to_dense(loaded: Loaded, question: str) -> None:
+    # Only stop words, or only words the corpus lacks: BM25 has nothing, hybrid is the dense ranking.
+    assert loaded.retriever.lexical(question, 5) == []
+    assert loaded.search(question, Mode.LEXICAL) == []
+    hybrid = loaded.search(question, Mode.HYBRID)
+    dense = loaded.search(question, Mode.DENSE)
+    assert [h.passage.id for h in hybrid] == [h.passage.id for h in dense]
+    assert len(hybrid) == 5 and hybrid[0].score == 1.0
