@@ -64,6 +64,11 @@ def build_parser() -> argparse.ArgumentParser:
     _asking(serve)
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=7860, help="port (default 7860)")
+    serve.add_argument("--auth-file", type=Path, default=None, metavar="FILE",
+                       help="file of user:password lines required to sign in (else $DOCQA_AUTH=user:password); "
+                            "needed when --host is not a loopback address")
+    serve.add_argument("--no-auth", action="store_true",
+                       help="serve a non-loopback --host without credentials (only on a trusted network)")
 
     evaluate = commands.add_parser("eval", help="score docqa on a file of questions with their expected answers")
     _common(evaluate)
@@ -161,7 +166,7 @@ def format_reply(reply) -> str:
 def cmd_serve(args: argparse.Namespace) -> int:
     from .ui import serve
 
-    return serve(_settings(args), host=args.host, port=args.port)
+    return serve(_settings(args), host=args.host, port=args.port, no_auth=args.no_auth, auth_file=args.auth_file)
 
 
 def cmd_eval(args: argparse.Namespace) -> int:

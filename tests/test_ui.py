@@ -1,0 +1,378 @@
+"""The web chat: reply formatting and escaping, follow-ups, declines, errors, feedback lines, upload
+names, credentials, logs, and a served app answering through gradio_client."""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+import socket
+from pathlib import Path
+
+import pytest
+from gradio_client import Client
+
+from docqa import ui
+from docqa.answer import Answer
+from docqa.build import build_index
+from docqa.cli import build_parser, main
+from docqa.engine import Engine, Reply, Status
+from docqa.errors import BadFeedback, BadSettings
+from docqa.index import BuildReport
+from docqa.retrieve import Hit
+from docqa.settings import Settings
+from docqa.split import Passage
+
+CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+DOCUMENT = "nato-relations-with-serbia.txt"
+PFP = "When did Serbia join the Partnership for Peace?"
+POPULATION = "What is the population of Serbia?"
+OUR_TAGS = {"p", "b", "i", "mark", "blockquote", "details", "summary", "ol", "li", "br"}
+HOSTILE = (
+    "The Belgrade summit on <script>alert('x')</script> security was held in March 2004. "
+    "Delegates from <img src=x onerror=alert(1)> twelve countries attended the summit, which "
+    "discussed border security & the transit of troops through the region of the summit."
+)
+
+
+def tags(reply: str) -> set[str]:
+    return {name.lower() for name in re.findall(r"<\s*/?\s*([a-zA-Z][\w-]*)", reply)}
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory) -> Settings:
+    root = tmp_path_factory.mktemp("project")
+    shutil.copytree(CORPUS, root / "corpus")
+    return Settings(corpus=root / "corpus", index=root / "index")
+
+
+@pytest.fixture(scope="module")
+def engine(settings) -> Engine:
+    return Engine(settings)
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory, engine) -> Engine:
+    """An engine over a one-document corpus whose text holds HTML and a script."""
+    root = tmp_path_factory.mktemp("hostile")
+    (root / "corpus").mkdir()
+    (root / "corpus" / "summit.txt").write_text(HOSTILE + "\n", encoding="utf-8")
+    return Engine(Settings(corpus=root / "corpus", index=root / "index"), embedder=engine.embedder,
+                  reader=engine.reader)
+
+
+# ---- replies from the real engine ---------------------------------------------------------------
+def test_chat_answers_with_quote_source_and_marked_words(engine):
+    reply = ui.chat(engine, PFP)
+    assert "December 2006" in reply
+    assert f"<p>Source: {DOCUMENT} · " in reply
+    answer = re.match(r"<p><b>([^<]+)</b></p><p>Confidence (?:0\.\d\d|1\.00)</p><blockquote>", reply).group(1)
+    assert re.search(rf"<blockquote>[^<]*(?:<br>[^<]*)*<mark>{re.escape(answer)}</mark>", reply)
+    assert "<details><summary>Other retrieved passages (4)</summary>" in reply
+    assert tags(reply) <= OUR_TAGS
+
+
+def test_followup_uses_the_earlier_questions(engine):
+    turn = ui.ask(engine, "What did it allow?", ["When did Serbia sign the transit agreement?"])
+    assert turn.history == ("When did Serbia sign the transit agreement?",)
+    assert "<p><i>Read as a follow-up: What did it allow? (Serbia sign the transit agreement)</i></p>" in turn.html
+
+
+def test_declined_reply_shows_the_closest_passages(engine, settings):
+    strict = Engine(settings.with_(threshold=1.0), embedder=engine.embedder, reader=engine.reader)
+    turn = ui.ask(strict, POPULATION)
+    assert turn.ok and turn.answer is None
+    assert turn.html.startswith("<p><b>The documents do not answer this question.</b></p><p>")
+    assert f"<p>Closest passage: {DOCUMENT} · " in turn.html
+    assert "<blockquote>" in turn.html and "<mark>" not in turn.html
+    assert "<details><summary>Other close passages (4)</summary>" in turn.html
+
+
+def test_html_in_documents_and_questions_is_escaped(hostile):
+    reply = ui.chat(hostile, "When was the <b>summit</b> <script>alert(2)</script> held?")
+    assert "summit.txt" in reply
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in reply
+    assert "&lt;img src=x onerror=alert(1)&gt;" in reply
+    assert "border security &amp; the transit" in reply
+    assert tags(reply) <= OUR_TAGS
+    assert ui.format_user("<script>alert(2)</script> & <b>x</b>") == (
+        "&lt;script&gt;alert(2)&lt;/script&gt; &amp; &lt;b&gt;x&lt;/b&gt;"
+    )
+
+
+def test_bad_question_becomes_a_friendly_reply(engine):
+    turn = ui.ask(engine, "   ")
+    assert not turn.ok
+    assert turn.html == "<p>The question is empty. Type a question about your documents.</p>"
+    assert ui.chat(engine, "x" * 2000) == (
+        "<p>The question is 2,000 characters long; the limit is 1,000. Ask a shorter question.</p>"
+    )
+
+
+def test_unexpected_error_becomes_a_generic_reply_and_a_log_line(engine, monkeypatch, caplog):
+    def broken(question, history=()):
+        raise RuntimeError("index exploded")
+
+    monkeypatch.setattr(engine, "ask", broken)
+    with caplog.at_level(logging.INFO, logger="docqa"):
+        reply = ui.chat(engine, PFP)
+    assert reply == f"<p>{ui.GENERIC_ERROR}</p>"
+    [record] = [r for r in caplog.records if r.getMessage().startswith("question at ")]
+    assert record.levelno == logging.ERROR and ": failed in " in record.getMessage()
+    assert record.exc_info[0] is RuntimeError
+
+
+def test_one_log_line_per_question(engine, caplog):
+    with caplog.at_level(logging.INFO, logger="docqa"):
+        ui.chat(engine, PFP)
+    [line] = [r.getMessage() for r in caplog.records if r.getMessage().startswith("question at ")]
+    assert re.fullmatch(
+        rf"question at \d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00: answered in \d+ ms, top source {DOCUMENT}", line
+    )
+
+
+def test_an_index_built_by_another_process_is_picked_up(hostile):
+    corpus = hostile.settings.corpus
+    (corpus / "zoo.txt").write_text(
+        "The Belgrade zoo keeps a white lion named Zoran, who arrived from Pretoria in 2011.\n", encoding="utf-8"
+    )
+    try:
+        build_index(hostile.settings, hostile.embedder)  # what `docqa index` does in another process
+        assert "zoo.txt" in ui.chat(hostile, "What is the name of the white lion at the Belgrade zoo?")
+        assert hostile.status().documents == 2
+    finally:
+        (corpus / "zoo.txt").unlink()
+        ui.rebuild(hostile)
+    assert hostile.status().documents == 1
+
+
+# ---- pure formatting ------------------------------------------------------------------------------
+def _hit(text: str, start: int, section: str | None, score: float, document: str = "a<b>.txt") -> Hit:
+    return Hit(Passage(f"id{start}", document, start, start + len(text), text, section, None), score, 0.5, 0.5)
+
+
+def test_format_reply_exact():
+    quote = "In 2006 <Serbia> joined.\nIt did."
+    first, second = _hit(quote, 100, "Key & milestones", 0.9), _hit("Other <i>text</i>.", 200, None, 0.4)
+    answer = Answer("2006 <Serbia>", "a<b>.txt", 103, 116, 0.8, quote, 100, 132, "Key & milestones", 3)
+    reply = Reply("When?", "When?", answer, answer, 0.8, 0.3, (first, second), 0.01)
+    assert ui.format_reply(reply) == (
+        "<p><b>2006 &lt;Serbia&gt;</b></p>"
+        "<p>Confidence 0.80</p>"
+        "<blockquote>In <mark>2006 &lt;Serbia&gt;</mark> joined.<br>It did.</blockquote>"
+        "<p>Source: a&lt;b&gt;.txt · Key &amp; milestones · p. 3 · characters 103–116</p>"
+        "<details><summary>Other retrieved passages (1)</summary><ol>"
+        "<li><p>a&lt;b&gt;.txt · characters 200–218 · score 0.40</p>"
+        "<blockquote>Other &lt;i&gt;text&lt;/i&gt;.</blockquote></li>"
+        "</ol></details>"
+    )
+
+
+def test_format_declined_exact():
+    first, second = _hit("Closest.", 0, "S", 1.0), _hit("Next.", 50, None, 0.5)
+    candidate = Answer("x", "a<b>.txt", 0, 1, 0.1, "Closest.", 0, 8)
+    reply = Reply("What did it do?", "What did it do? (NATO)", None, candidate, 0.1, 0.3, (first, second), 0.01)
+    assert ui.format_reply(reply) == (
+        "<p><b>The documents do not answer this question.</b></p>"
+        "<p><i>Read as a follow-up: What did it do? (NATO)</i></p>"
+        "<p>Best guess confidence 0.10, below the 0.30 needed to answer.</p>"
+        "<p>Closest passage: a&lt;b&gt;.txt · S · characters 0–8</p>"
+        "<blockquote>Closest.</blockquote>"
+        "<details><summary>Other close passages (1)</summary><ol>"
+        "<li><p>a&lt;b&gt;.txt · characters 50–55 · score 0.50</p><blockquote>Next.</blockquote></li>"
+        "</ol></details>"
+    )
+    empty = Reply("Why?", "Why?", None, None, 0.0, 0.3, (), 0.0)
+    assert ui.format_reply(empty) == (
+        "<p><b>The documents do not answer this question.</b></p>"
+        "<p>No passage of the documents matched the question.</p>"
+    )
+
+
+def test_format_status_and_user():
+    current = Status(1, 15, "2026-11-27T00:08:20+00:00", "all-MiniLM-L6-v2", None)
+    assert ui.format_status(current) == (
+        "<p>1 document · 15 passages indexed · built 2026-11-27T00:08:20+00:00 · "
+        "model all-MiniLM-L6-v2 · current</p>"
+    )
+    stale = Status(2, 30, "t", "m", "<new.txt> was added")
+    assert ui.format_status(stale).endswith(" · stale (&lt;new.txt&gt; was added) — press Rebuild index</p>")
+    assert ui.format_user("") == "<i>(empty question)</i>"
+    assert ui.format_user("y" * 600) == "y" * 500 + "… (600 characters)"
+
+
+def test_format_build_exact():
+    report = BuildReport(("new.txt",), (), ("old.txt",), ("a.txt",), 40, 12, 1.26, 1.0, False, ("<x>.txt: empty",))
+    assert ui.format_build(report) == (
+        "<p>Index updated: 40 passages from 2 documents (1 added, 0 changed, 1 removed, 1 unchanged) in 1.3 s.</p>\n"
+        "<p>Skipped &lt;x&gt;.txt: empty</p>"
+    )
+
+
+# ---- feedback --------------------------------------------------------------------------------------
+def test_feedback_lines_are_written_exactly(tmp_path, settings):
+    assert ui.feedback_path(settings) == settings.index.resolve().parent / "evaluation" / "feedback.jsonl"
+    path = tmp_path / "evaluation" / "feedback.jsonl"
+    right = ui.Turn(PFP, (), "<p>…</p>", "December 2006", ok=True)
+    followup = ui.Turn("What did it allow?", ("When did Serbia sign the transit agreement?",), "", "country", True)
+    declined = ui.Turn(POPULATION, (), "", None, ok=True)
+    ui.record_feedback(path, right, ui.confirmed_answers(right))
+    typed = "  Allied forces to pass through Serbian territory "
+    ui.record_feedback(path, followup, ui.corrected_answers(typed, False))
+    ui.record_feedback(path, followup, ui.corrected_answers("ignored when not answerable", True))
+    ui.record_feedback(path, declined, ui.confirmed_answers(declined))
+    assert (tmp_path / "evaluation" / "feedback.jsonl").read_text(encoding="utf-8") == (
+        '{"id": "feedback-e3f3539a0b5d", "question": "When did Serbia join the Partnership for Peace?", '
+        '"answers": ["December 2006"], "history": []}\n'
+        '{"id": "feedback-898513fd0d10", "question": "What did it allow?", '
+        '"answers": ["Allied forces to pass through Serbian territory"], '
+        '"history": ["When did Serbia sign the transit agreement?"]}\n'
+        '{"id": "feedback-9d083776538b", "question": "What did it allow?", "answers": [], '
+        '"history": ["When did Serbia sign the transit agreement?"]}\n'
+        '{"id": "feedback-b1074c3cbf68", "question": "What is the population of Serbia?", '
+        '"answers": [], "history": []}\n'
+    )
+    with pytest.raises(BadFeedback, match="empty once punctuation and articles are removed"):
+        ui.record_feedback(path, right, ["The."])
+    assert len(path.read_text(encoding="utf-8").splitlines()) == 4
+
+
+def test_correction_needs_an_answer_or_the_tick():
+    with pytest.raises(BadFeedback, match="Type the right answer, or tick"):
+        ui.corrected_answers("   ", False)
+
+
+def test_marks_map_to_turns():
+    turns = [ui.Turn("a", (), "", "x", True), ui.Turn("b", ("a",), "", None, True)]
+    assert ui.turn_of(turns, 1) is turns[0]
+    assert ui.turn_of(turns, 3) is turns[1]
+    assert ui.turn_of(turns, 2) is None  # a question, not a reply
+    assert ui.turn_of(turns, 5) is None
+
+
+# ---- uploads ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("original", "expected"),
+    [
+        ("../../etc/notes.txt", "notes.txt"),
+        ("..\\..\\Windows\\report.TXT", "report.txt"),
+        ("my report (final).pdf", "my_report_final.pdf"),
+        ("Sérbia – NATO relations.md", "Sérbia_NATO_relations.md"),
+        ("\u202egnp.txt", "gnp.txt"),
+        (".hidden.txt", "hidden.txt"),
+        ("<script>alert(1)</script>.html", "script.html"),
+        ("a<b>c &amp; d.md", "a_b_c_amp_d.md"),
+        ("...htm", "document.htm"),
+        ("a" * 150 + ".docx", "a" * 100 + ".docx"),
+    ],
+)
+def test_upload_names_are_sanitised(original, expected):
+    assert ui.upload_name(original, 10, []) == expected
+
+
+def test_an_existing_name_gets_a_counter():
+    assert ui.upload_name("report.txt", 10, ["report.txt", "Report-2.TXT", "other.txt"]) == "report-3.txt"
+
+
+@pytest.mark.parametrize(
+    ("original", "size", "reason"),
+    [
+        ("../../etc/passwd", 10, r"'passwd' is not an accepted type; upload \.txt, \.md, \.pdf, \.html, \.htm, \.docx"),
+        ("setup.exe", 10, "'setup.exe' is not an accepted type"),
+        ("big.pdf", ui.MAX_UPLOAD_BYTES + 1, "'big.pdf' is 20.0 MB; the limit is 20 MB per file"),
+        ("empty.txt", 0, "'empty.txt' is empty"),
+    ],
+)
+def test_bad_uploads_are_refused_with_the_reason(original, size, reason):
+    with pytest.raises(ui.UploadRejected, match=reason):
+        ui.upload_name(original, size, [])
+
+
+def test_store_upload_never_overwrites(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "notes.txt").write_text("old", encoding="utf-8")
+    upload = tmp_path / "upload" / "notes.txt"
+    upload.parent.mkdir()
+    upload.write_text("new", encoding="utf-8")
+    assert ui.store_upload(upload, corpus) == "notes-2.txt"
+    assert (corpus / "notes.txt").read_text(encoding="utf-8") == "old"
+    assert (corpus / "notes-2.txt").read_text(encoding="utf-8") == "new"
+    assert ui.store_upload(upload, corpus, original="../../evil.txt") == "evil.txt"
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()) == [
+        "corpus/evil.txt", "corpus/notes-2.txt", "corpus/notes.txt", "upload/notes.txt",
+    ]
+
+
+def test_store_uploads_reports_what_it_did(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (tmp_path / "my notes.txt").write_text("text", encoding="utf-8")
+    (tmp_path / "fake.pdf").write_text("not a pdf", encoding="utf-8")
+    (tmp_path / "run.sh").write_text("echo", encoding="utf-8")
+    note = ui.store_uploads([str(tmp_path / n) for n in ("my notes.txt", "fake.pdf", "run.sh")], corpus)
+    assert note == (
+        "<p>Added my notes.txt (as my_notes.txt).</p>\n"
+        "<p>Refused: &#x27;fake.pdf&#x27; was refused: it does not look like a .pdf file.</p>\n"
+        "<p>Refused: &#x27;run.sh&#x27; is not an accepted type; "
+        "upload .txt, .md, .pdf, .html, .htm, .docx files.</p>\n"
+        "<p>Press <b>Rebuild index</b> to make the new documents searchable.</p>"
+    )
+    assert [p.name for p in corpus.iterdir()] == ["my_notes.txt"]
+
+
+# ---- safe serving ----------------------------------------------------------------------------------
+def test_loopback_hosts_need_no_credentials():
+    for host in ("127.0.0.1", "localhost", "::1", "127.0.0.2"):
+        assert ui.resolve_auth(host, False, None, None) is None
+
+
+def test_other_hosts_require_credentials():
+    with pytest.raises(ui.AuthRequired, match=r"Refusing to serve on 0\.0\.0\.0 without credentials.*DOCQA_AUTH"):
+        ui.resolve_auth("0.0.0.0", False, None, None)
+    assert ui.resolve_auth("0.0.0.0", True, None, None) is None
+    assert ui.resolve_auth("0.0.0.0", False, None, "alice:pa:ss") == [("alice", "pa:ss")]
+
+
+def test_auth_file_and_malformed_credentials(tmp_path):
+    path = tmp_path / "auth"
+    path.write_text("# users\nalice:one\n\nbob:two\n", encoding="utf-8")
+    assert ui.resolve_auth("10.0.0.5", False, path, "ignored:x") == [("alice", "one"), ("bob", "two")]
+    with pytest.raises(BadSettings, match="DOCQA_AUTH must hold user:password"):
+        ui.resolve_auth("10.0.0.5", False, None, "alice")
+    with pytest.raises(BadSettings, match="Cannot read the auth file"):
+        ui.resolve_auth("10.0.0.5", False, tmp_path / "missing", None)
+
+
+def test_serve_refuses_a_public_host_without_credentials(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("DOCQA_AUTH", raising=False)
+    # The corpus does not exist: the refusal must come before any engine is built.
+    with pytest.raises(ui.AuthRequired):
+        ui.serve(Settings(corpus=tmp_path / "none", index=tmp_path / "index"), host="0.0.0.0", port=7860)
+    assert main(["serve", "--host", "0.0.0.0", "--corpus", str(tmp_path / "none")]) == 2
+    assert "docqa: Refusing to serve on 0.0.0.0 without credentials" in capsys.readouterr().err
+    args = build_parser().parse_args(["serve", "--no-auth", "--auth-file", "users.txt"])
+    assert (args.no_auth, args.auth_file, args.host) == (True, Path("users.txt"), "127.0.0.1")
+
+
+# ---- served ----------------------------------------------------------------------------------------
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_served_app_answers_through_gradio_client(engine, settings):
+    app = ui.build_app(engine, settings)
+    url = ui.launch(app, "127.0.0.1", _free_port(), None, prevent_thread_lock=True)
+    try:
+        client = Client(url, verbose=False)
+        reply = client.predict(PFP, api_name="/chat")
+        assert isinstance(reply, str)
+        assert "December 2006" in reply and DOCUMENT in reply
+        followup = client.predict("What did it allow?", ["When did Serbia sign the transit agreement?"],
+                                  api_name="/chat")
+        assert "Read as a follow-up: What did it allow? (Serbia sign the transit agreement)" in followup
+        assert list(client.view_api(print_info=False, return_format="dict")["named_endpoints"]) == ["/chat"]
+    finally:
+        app.close()
