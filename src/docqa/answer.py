@@ -36,7 +36,8 @@ class Answer:
 class Reader(Protocol):
     """Picks the best answer span from the retrieved passages; None when it finds no candidate at all.
 
+    `context` holds what a follow-up question refers to (earlier turns), "" for a standalone one.
     The engine, not the reader, compares the confidence with the no-answer threshold.
     """
 
-    def read(self, question: str, hits: list[Hit]) -> Answer | None: ...
+    def read(self, question: str, hits: list[Hit], context: str = "") -> Answer | None: ...

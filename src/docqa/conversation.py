@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 _PRONOUN = re.compile(
     r"\b(it|its|they|them|their|there|this|that|these|those|he|she|him|his|her)\b(?!\s+(?:is|was)\s+\w+ing)",
@@ -35,12 +36,25 @@ def needs_context(question: str) -> bool:
     return bool(_PRONOUN.search(question))
 
 
-def resolve_followup(question: str, history: Sequence[str]) -> str:
-    """Self-contained form of `question`: the latest earlier question's topic is added in context.
+@dataclass(frozen=True)
+class Query:
+    """A question with the conversation context it leans on ("" when it stands alone)."""
 
-    The pronoun stays (the reader matches content words, and the text rarely repeats them exactly);
-    the topic is appended after a separator so retrieval and the reader see the referent.
+    text: str
+    context: str = ""
+
+    @property
+    def search_text(self) -> str:
+        """What retrieval sees: the question, then the referent from the conversation."""
+        return f"{self.text} ({self.context})" if self.context else self.text
+
+
+def resolve_followup(question: str, history: Sequence[str]) -> Query:
+    """The question with, when it refers back, the latest earlier question's topic as context.
+
+    The pronoun stays in the question; retrieval reads question and context together, and the
+    reader weighs the context's words less than the question's own.
     """
     if not history or not needs_context(question):
-        return question
-    return f"{question.rstrip()} ({topic_of(history[-1])})"
+        return Query(question)
+    return Query(question, topic_of(history[-1]))

@@ -308,8 +308,12 @@ class NeuralReader:
                 ends.append(output.end_logits.float().numpy())
         return np.concatenate(starts), np.concatenate(ends)
 
-    def read(self, question: str, hits: list[Hit]) -> Answer | None:
-        """The best span over all windows of all hits' passages; confidence as in `span_confidence`."""
+    def read(self, question: str, hits: list[Hit], context: str = "") -> Answer | None:
+        """The best span over all windows of all hits' passages; confidence as in `span_confidence`.
+
+        A follow-up's context is appended to the question, as QA models read one question string."""
+        if context:
+            question = f"{question} ({context})"
         passages = [hit.passage for hit in hits if hit.passage.text.strip()]
         if not passages:
             return None

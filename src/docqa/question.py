@@ -1,0 +1,212 @@
+"""Question -> what kind of answer it wants, its focus noun and its content words.
+
+Pure functions over a spaCy parse. The answer type decides which candidate spans fit
+(a date for "when", a number for "how many", an organisation or person for "who" ...).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from spacy.tokens import Doc, Token
+
+
+class AnswerType(str, Enum):
+    DATE = "date"          # when, what year, which month
+    NUMBER = "number"      # how many, how much, what number
+    DURATION = "duration"  # how long
+    AGENT = "agent"        # who, which organisation/country
+    PLACE = "place"        # where, in which city
+    REASON = "reason"      # why, for what purpose, what triggered
+    MANNER = "manner"      # how (did/does/is)
+    THING = "thing"        # what/which X, what did it do
+
+
+WH_WORDS = {"what", "which", "who", "whom", "whose", "when", "where", "why", "how"}
+# Focus nouns that say what kind of thing the answer is. Kinds of question, not items of a data set.
+_DATE_NOUNS = {"year", "years", "date", "month", "day", "time", "period", "decade", "century"}
+_PLACE_NOUNS = {"city", "town", "country", "place", "location", "region", "area", "capital", "territory", "site"}
+_AGENT_NOUNS = {
+    "organisation", "organization", "agency", "body", "group", "country", "countries", "nation", "government",
+    "person", "people", "institution", "alliance", "ally", "allies", "party", "parties", "company", "authority",
+    "authorities", "office", "council", "member", "members", "state", "states", "partner", "partners", "leader",
+}
+_REASON_NOUNS = {"purpose", "reason", "aim", "goal", "objective", "cause", "motive", "intention", "rationale"}
+_MANNER_NOUNS = {"way", "manner", "means", "method"}
+_KIND_NOUNS = {"kind", "sort", "type", "form", "category", "variety", "nature"}
+_NUMBER_NOUNS = {
+    "number", "amount", "quantity", "total", "count", "percentage", "share", "proportion", "sum",
+    "population", "cost", "budget", "size", "price", "value", "strength", "figure", "rate",
+}
+_DURATION_NOUNS = {"duration", "length"}
+_CAUSE_VERBS = {"trigger", "cause", "prompt", "lead", "spark", "provoke", "motivate", "drive"}
+
+
+@dataclass(frozen=True)
+class QuestionInfo:
+    """`focus` is the noun naming the asked-for kind ("agency" in "Which agency ..."), lemma form."""
+
+    text: str
+    wh: str
+    answer_type: AnswerType
+    focus: str | None
+    focus_index: int | None  # token index of the focus noun in the question parse
+    slot_head: str | None = None  # the word the wh-phrase depends on ("set" in "What does X set out?")
+    slot: str = ""                # its role there: subj, obj, prep:<p>, adv
+
+
+def _wh_token(doc: Doc) -> Token | None:
+    for token in doc:
+        if token.lower_ in WH_WORDS:
+            return token
+    return None
+
+
+def _focus_noun(wh: Token) -> Token | None:
+    """The noun a determiner wh-word modifies: "which agency" -> agency; "what kind of X" -> X kept via kind."""
+    doc = wh.doc
+    if wh.dep_ == "det" and wh.head.pos_ in ("NOUN", "PROPN"):
+        return wh.head
+    nxt = doc[wh.i + 1] if wh.i + 1 < len(doc) else None
+    if nxt is not None and nxt.pos_ in ("NOUN", "PROPN") and nxt.lower_ not in ("does", "did", "is", "was"):
+        # "What year did ..." is sometimes parsed with the noun as head of the wh-word.
+        return nxt
+    return None
+
+
+def _copular_focus(wh: Token) -> Token | None:
+    """"What is the name of the force?" -> name; "What was the purpose of X?" -> purpose."""
+    verb = wh.head
+    if verb.lemma_ != "be" or wh.dep_ not in ("attr", "nsubj"):
+        return None
+    for token in verb.children:
+        if token.i > wh.i and token.pos_ == "NOUN" and token.dep_ in ("nsubj", "attr"):
+            return token
+    return None
+
+
+def _refine_kind(focus: Token) -> Token:
+    """"kind/sort/type of relationship" -> relationship."""
+    if focus.lemma_.lower() in _KIND_NOUNS:
+        for child in focus.children:
+            if child.dep_ == "prep" and child.lower_ == "of":
+                objects = [c for c in child.children if c.dep_ == "pobj"]
+                if objects:
+                    return objects[0]
+    return focus
+
+
+_LIGHT_VERBS = {"be", "do", "have"}
+
+
+def wh_slot(doc: Doc) -> tuple[str | None, str]:
+    """The word the wh-phrase hangs on and its role: "Which agency executed X" -> (execute, subj)."""
+    wh = _wh_token(doc)
+    if wh is None:
+        return None, ""
+    phrase = wh.head if wh.dep_ in ("det", "advmod") and wh.head.pos_ in ("NOUN", "PROPN") else wh
+    if wh.dep_ == "advmod" and wh.head.lower_ in ("many", "much") and wh.head.head.pos_ in ("NOUN", "PROPN"):
+        phrase = wh.head.head
+    if wh.lower_ in ("how",) and wh.head.lower_ in ("many", "much", "long"):
+        phrase = wh.head.head if wh.head.head.pos_ in ("NOUN", "PROPN") else wh.head
+    dep = phrase.dep_
+    if dep == "pobj":
+        head = phrase.head.head
+        slot = f"prep:{phrase.head.lower_}"
+    elif dep in ("nsubj", "csubj"):
+        head, slot = phrase.head, "subj"
+    elif dep in ("dobj", "nsubjpass", "attr", "oprd", "dative"):
+        head, slot = phrase.head, "obj"
+    else:
+        head, slot = phrase.head, "adv"
+    if head.lemma_.lower() in _LIGHT_VERBS or head.i == phrase.i:
+        return None, slot
+    return head.lemma_.lower() or head.lower_, slot
+
+
+def analyze(doc: Doc) -> QuestionInfo:
+    """Answer type, focus and wh-slot of a parsed question."""
+    info = _analyze_type(doc)
+    head, slot = wh_slot(doc)
+    return QuestionInfo(info.text, info.wh, info.answer_type, info.focus, info.focus_index, head, slot)
+
+
+def _analyze_type(doc: Doc) -> QuestionInfo:
+    text = doc.text
+    lower = text.lower()
+    wh = _wh_token(doc)
+    if wh is None:
+        return QuestionInfo(text, "", AnswerType.THING, None, None)
+    word = wh.lower_
+    nxt = doc[wh.i + 1].lower_ if wh.i + 1 < len(doc) else ""
+    if word == "when" or lower.startswith("since when"):
+        return QuestionInfo(text, word, AnswerType.DATE, None, None)
+    if word == "where":
+        return QuestionInfo(text, word, AnswerType.PLACE, None, None)
+    if word == "why":
+        return QuestionInfo(text, word, AnswerType.REASON, None, None)
+    if word in ("who", "whom", "whose"):
+        return QuestionInfo(text, word, AnswerType.AGENT, None, None)
+    if word == "how":
+        if nxt in ("many", "much"):
+            counted = _counted_noun(doc, wh)
+            return QuestionInfo(text, "how " + nxt, AnswerType.NUMBER,
+                                counted.lemma_.lower() if counted is not None else None,
+                                counted.i if counted is not None else None)
+        if nxt == "long":
+            return QuestionInfo(text, "how long", AnswerType.DURATION, None, None)
+        if nxt in ("often", "old", "far", "big", "large"):
+            return QuestionInfo(text, "how " + nxt, AnswerType.NUMBER, None, None)
+        return QuestionInfo(text, "how", AnswerType.MANNER, None, None)
+    # what / which
+    focus = _focus_noun(wh)
+    if focus is None:
+        described = _copular_focus(wh)
+        if described is not None:
+            lemma = described.lemma_.lower()
+            if lemma in _REASON_NOUNS:
+                return QuestionInfo(text, word, AnswerType.REASON, None, None)
+            if lemma in _NUMBER_NOUNS:
+                return QuestionInfo(text, word, AnswerType.NUMBER, None, None)
+            if lemma in _DATE_NOUNS:
+                return QuestionInfo(text, word, AnswerType.DATE, None, None)
+            return QuestionInfo(text, word, AnswerType.THING, None if lemma == "name" else lemma, described.i)
+    if focus is not None:
+        focus = _refine_kind(focus)
+        lemma = focus.lemma_.lower()
+        if lemma in _DATE_NOUNS or focus.lower_ in _DATE_NOUNS:
+            return QuestionInfo(text, word, AnswerType.DATE, lemma, focus.i)
+        if lemma in _REASON_NOUNS:
+            return QuestionInfo(text, word, AnswerType.REASON, None, None)
+        if lemma in _NUMBER_NOUNS:
+            return QuestionInfo(text, word, AnswerType.NUMBER, None, None)
+        if lemma in _DURATION_NOUNS:
+            return QuestionInfo(text, word, AnswerType.DURATION, None, None)
+        if lemma in _MANNER_NOUNS:
+            return QuestionInfo(text, word, AnswerType.MANNER, None, None)
+        if lemma in _PLACE_NOUNS or focus.lower_ in _PLACE_NOUNS:
+            kind = AnswerType.PLACE if lemma in ("city", "town", "place", "location", "site", "capital") else AnswerType.AGENT
+            return QuestionInfo(text, word, kind, lemma, focus.i)
+        if lemma in _AGENT_NOUNS or focus.lower_ in _AGENT_NOUNS:
+            return QuestionInfo(text, word, AnswerType.AGENT, lemma, focus.i)
+        return QuestionInfo(text, word, AnswerType.THING, lemma, focus.i)
+    root = wh.head if wh.dep_ != "ROOT" else wh
+    if wh.dep_ == "nsubj" and root.lemma_.lower() in _CAUSE_VERBS:
+        return QuestionInfo(text, word, AnswerType.REASON, None, None)
+    if " for?" in lower or lower.rstrip("?").endswith(" for"):
+        return QuestionInfo(text, word, AnswerType.REASON, None, None)
+    return QuestionInfo(text, word, AnswerType.THING, None, None)
+
+
+def _counted_noun(doc: Doc, wh: Token) -> Token | None:
+    """"How many mines were cleared" -> mines."""
+    for token in doc[wh.i + 2 : wh.i + 6]:
+        if token.pos_ in ("NOUN", "PROPN"):
+            # the head of a compound run: "how many surplus small arms" -> arms
+            while token.dep_ in ("compound", "amod") and token.head.i > token.i and token.head.pos_ in ("NOUN", "PROPN"):
+                token = token.head
+            return token
+        if token.pos_ in ("VERB", "AUX"):
+            break
+    return None
