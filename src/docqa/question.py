@@ -111,6 +111,11 @@ def wh_slot(doc: Doc) -> tuple[str | None, str]:
     if wh.lower_ in ("how",) and wh.head.lower_ in ("many", "much", "long"):
         phrase = wh.head.head if wh.head.head.pos_ in ("NOUN", "PROPN") else wh.head
     dep = phrase.dep_
+    stranded = [t for t in doc if t.dep_ == "prep" and not any(c.dep_ == "pobj" for c in t.children)
+                and t.i > phrase.i]
+    if stranded and dep in ("dobj", "nsubj", "pobj", "attr"):
+        # "Who does the office liaise with?": the wh-phrase is the object of the stranded preposition.
+        return (stranded[0].head.lemma_.lower() or None), f"prep:{stranded[0].lower_}"
     if dep == "pobj":
         head = phrase.head.head
         slot = f"prep:{phrase.head.lower_}"

