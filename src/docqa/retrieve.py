@@ -19,6 +19,10 @@ from .split import Passage
 # individual rank learning methods": k = 60.
 RRF_K = 60
 CANDIDATES = 50
+# Dense similarity counts less than BM25: on short factual questions over one document the lexical
+# ranking put the right passage first for 72 of 80 dev questions, dense for 64 (measured with
+# evaluation/qa.jsonl); at 0.3 the fusion matches BM25 at rank 1 and beats it at rank 3.
+DENSE_WEIGHT = 0.3
 # bm25s logs "Building index from tokens" at INFO on every build; our own log says what matters.
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
@@ -63,12 +67,12 @@ def idf_table(tokenized: list[list[str]]) -> dict[str, float]:
     return {token: max(IDF_FLOOR, math.log(1.0 + (n - count + 0.5) / (count + 0.5))) for token, count in df.items()}
 
 
-def rrf(rankings: list[list[int]], k: int = RRF_K) -> dict[int, float]:
-    """Reciprocal rank fusion: sum over rankings of 1 / (k + rank), rank starting at 1."""
+def rrf(rankings: list[list[int]], weights: list[float] | None = None, k: int = RRF_K) -> dict[int, float]:
+    """Weighted reciprocal rank fusion: sum over rankings of weight / (k + rank), rank from 1."""
     fused: dict[int, float] = {}
-    for ranking in rankings:
+    for ranking, weight in zip(rankings, weights if weights is not None else [1.0] * len(rankings)):
         for rank, item in enumerate(ranking, start=1):
-            fused[item] = fused.get(item, 0.0) + 1.0 / (k + rank)
+            fused[item] = fused.get(item, 0.0) + weight / (k + rank)
     return fused
 
 
@@ -101,10 +105,13 @@ class Retriever:
         lexical = self.lexical(question, depth) if mode != Mode.DENSE else []
         dense_score = dict(dense)
         lexical_score = dict(lexical)
-        rankings = [[i for i, _ in ranking] for ranking in (dense, lexical) if ranking]
-        fused = rrf(rankings)
-        best_possible = len(rankings) / (RRF_K + 1) if rankings else 1.0
-        order = sorted(fused, key=lambda i: (-fused[i], -dense_score.get(i, -1.0), i))[:top_k]
+        pairs = [(ranking, weight) for ranking, weight in ((dense, DENSE_WEIGHT), (lexical, 1.0)) if ranking]
+        rankings = [[i for i, _ in ranking] for ranking, _ in pairs]
+        weights = [weight for _, weight in pairs]
+        fused = rrf(rankings, weights, RRF_K)
+        best_possible = sum(weights) / (RRF_K + 1) if rankings else 1.0
+        # Ties go to the lexical ranking, the stronger one on exact-wording questions.
+        order = sorted(fused, key=lambda i: (-fused[i], -lexical_score.get(i, 0.0), i))[:top_k]
         if mode != Mode.LEXICAL:
             missing = [i for i in order if i not in dense_score]
             if missing:
