@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +22,9 @@ from transformers.utils import logging as transformers_logging  # noqa: E402
 
 transformers_logging.disable_progress_bar()
 transformers_logging.set_verbosity_error()
+
+
+RECENT_TEXTS = 1024
 
 
 def resolve_model(name: str) -> str:
@@ -48,11 +52,17 @@ class Embedder:
             raise ModelNotFound(name, "the model does not declare an embedding dimension")
         self.dim = int(dim)
         self._lock = threading.Lock()
+        self._recent: OrderedDict[str, np.ndarray] = OrderedDict()  # single texts: questions, sentences
 
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
         """float32 array of shape (len(texts), dim), each row of unit length."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        if len(texts) == 1 and texts[0] in self._recent:
+            # The engine embeds a question for retrieval and the reader embeds it again: compute once.
+            with self._lock:
+                self._recent.move_to_end(texts[0])
+                return self._recent[texts[0]][None, :].copy()
         with self._lock:
             vectors = self.model.encode(
                 texts,
@@ -61,4 +71,10 @@ class Embedder:
                 convert_to_numpy=True,
                 show_progress_bar=progress,
             )
-        return np.ascontiguousarray(vectors, dtype=np.float32)
+        result = np.ascontiguousarray(vectors, dtype=np.float32)
+        if len(texts) == 1:
+            with self._lock:
+                self._recent[texts[0]] = result[0].copy()
+                while len(self._recent) > RECENT_TEXTS:
+                    self._recent.popitem(last=False)
+        return result

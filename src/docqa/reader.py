@@ -35,7 +35,8 @@ from .question import AnswerType, QuestionInfo, analyze
 from .retrieve import Hit
 from .split import split_sentences
 
-MAX_SENTENCES = 24     # sentences scored per question
+MAX_SENTENCES = 40     # sentences scored per question
+EMBED_SENTENCES = 10   # sentences embedded and ranked by meaning
 READ_SENTENCES = 5     # sentences whose candidates are scored
 MAX_SPAN_TOKENS = 30
 SENTENCE_WEIGHT = 0.45  # share of the sentence's score in a candidate's score
@@ -82,6 +83,7 @@ def _stemmer() -> Stemmer.Stemmer:
     return Stemmer.Stemmer("english")
 
 
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     return _stemmer().stemWord(word.lower())
 
@@ -146,17 +148,21 @@ def question_terms(qdoc: Doc, info: QuestionInfo, idf: dict[str, float], context
 
 
 def word_match(term: Term, token: Token) -> float:
-    """1 for the same stem, 0.8 when one word is a compound of the other (mines / landmines)."""
-    other = stem(token.text)
-    if other == term.stem:
+    """1 for the same stem, 0.8 for a compound or a derivation the stemmer keeps apart."""
+    return _word_match(term.stem, term.text, token.lower_)
+
+
+@lru_cache(maxsize=262144)
+def _word_match(term_stem: str, term_text: str, word: str) -> float:
+    if stem(word) == term_stem:
         return 1.0
-    a, b = term.text, token.lower_
+    a, b = term_text, word
     if min(len(a), len(b)) >= 4 and (a.endswith(b) or b.endswith(a)):
         return 0.8  # compounds: mines / landmines
     shared = len(os.path.commonprefix([a, b]))
     if shared >= 5 and shared >= 0.8 * min(len(a), len(b)):
         return 0.8  # derivations the stemmer keeps apart: military / militarily
-    if "-" in token.text and any(stem(part) == term.stem for part in token.text.split("-")):
+    if "-" in word and any(stem(part) == term_stem for part in word.split("-")):
         return 0.8
     return 0.0
 
@@ -456,6 +462,40 @@ def confidence(best: Choice, runner_up: float) -> float:
     return float(min(1.0, max(0.0, value)))
 
 
+_WORDS = re.compile(r"\w[\w’'-]*")
+
+
+@lru_cache(maxsize=16384)
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(_WORDS.findall(text.lower())))
+
+
+def sentence_coverage(terms: list[Term], text: str, previous: str | None = None) -> float:
+    """Weighted share of the question's words found in the sentence; words found only in the
+    sentence before count half, since sentences refer back ("this office", "the group")."""
+    total = sum(t.weight for t in terms)
+    if total <= 0:
+        return 0.0
+    here_words = _words(text)
+    before_words = _words(previous) if previous else ()
+    got = 0.0
+    for term in terms:
+        here = max((_word_match(term.stem, term.text, w) for w in here_words), default=0.0)
+        before = max((_word_match(term.stem, term.text, w) for w in before_words), default=0.0)
+        got += term.weight * max(here, 0.5 * before)
+    return got / total
+
+
+def _sentence_before(ends: dict[tuple[str, int], str], document: str, start: int) -> str | None:
+    """The retrieved sentence that ends just before `start` in the same document, if any
+    ("This office ..." leans on it); sentences are separated by at most a few spaces or newlines."""
+    for gap in range(1, 4):
+        text = ends.get((document, start - gap))
+        if text is not None:
+            return text
+    return None
+
+
 class SpanReader:
     """The default reader. Holds the spaCy pipeline, the embedder and small caches; thread-safe."""
 
@@ -514,12 +554,22 @@ class SpanReader:
         if not sentences or not terms:
             return []
         query = question if not context else f"{question} ({context})"
+        ends = {(h.passage.document, h.passage.start + st + len(t)): t for h, st, t in sentences}
+        coverages = [
+            sentence_coverage(terms, text, _sentence_before(ends, hit.passage.document, hit.passage.start + start))
+            for hit, start, text in sentences
+        ]
+        # Embedding every sentence is the slow part; the passage's own similarity stands in for its
+        # sentences' to pick the few worth embedding.
+        shortlist = sorted(
+            range(len(sentences)),
+            key=lambda i: -(COVERAGE_WEIGHT * coverages[i] + (1 - COVERAGE_WEIGHT) * max(0.0, sentences[i][0].dense)),
+        )[:EMBED_SENTENCES]
         qvec = self.vectors([query])[0]
-        dense = self.vectors([text for _, _, text in sentences]) @ qvec
+        dense = self.vectors([sentences[i][2] for i in shortlist]) @ qvec
         ranked = []
-        for position, ((hit, start, text), similarity) in enumerate(zip(sentences, dense)):
-            previous = self._previous_sentence(sentences, position)
-            coverage = self._coverage(terms, self.parse(text), self.parse(previous) if previous else None)
+        for position, similarity in zip(shortlist, dense):
+            coverage = coverages[position]
             ranked.append((COVERAGE_WEIGHT * coverage + (1 - COVERAGE_WEIGHT) * max(0.0, float(similarity)),
                            coverage, float(similarity), position))
         ranked.sort(reverse=True)
@@ -551,28 +601,6 @@ class SpanReader:
                 if len(result) >= MAX_SENTENCES:
                     return result
         return result
-
-    @staticmethod
-    def _previous_sentence(sentences: list[tuple[Hit, int, str]], position: int) -> str | None:
-        """The sentence before, when it is in the same passage ("This office ..." leans on it)."""
-        if position == 0:
-            return None
-        hit, start, _ = sentences[position]
-        before_hit, before_start, before_text = sentences[position - 1]
-        return before_text if before_hit is hit and before_start < start else None
-
-    def _coverage(self, terms: list[Term], sent: Doc, previous: Doc | None = None) -> float:
-        """Weighted share of the question's words found in the sentence; words found only in the
-        sentence before count half, since sentences refer back ("this office", "the group")."""
-        total = sum(t.weight for t in terms)
-        if total <= 0:
-            return 0.0
-        got = 0.0
-        for term in terms:
-            here = max((word_match(term, token) for token in sent), default=0.0)
-            before = max((word_match(term, token) for token in previous), default=0.0) if previous is not None else 0.0
-            got += term.weight * max(here, 0.5 * before)
-        return got / total
 
     def _score_candidates(self, sent: Doc, info: QuestionInfo, terms: list[Term]) -> list[Scored]:
         matched: list[tuple[Token, float]] = []
