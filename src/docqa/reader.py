@@ -40,6 +40,7 @@ EMBED_SENTENCES = 10   # sentences embedded and ranked by meaning
 READ_SENTENCES = 5     # sentences whose candidates are scored
 MAX_SPAN_TOKENS = 30
 SENTENCE_WEIGHT = 0.45  # share of the sentence's score in a candidate's score
+CONTEXT_WEIGHT = 0.8   # weight of a follow-up's context words against the question's own
 COVERAGE_WEIGHT = 0.55  # share of word coverage (vs dense similarity) in a sentence's score
 
 _STOP_EXTRA = {"also", "further", "new", "whole", "many", "much", "one", "us"}
@@ -132,7 +133,7 @@ def question_terms(qdoc: Doc, info: QuestionInfo, idf: dict[str, float], context
     """Weighted content words of the question (and, weaker, of the conversation context)."""
     terms: list[Term] = []
     seen: set[str] = set()
-    for source, factor in ((qdoc, 1.0), (context, 0.35)):
+    for source, factor in ((qdoc, 1.0), (context, CONTEXT_WEIGHT)):
         if source is None:
             continue
         for token in content_tokens(source):
@@ -280,7 +281,9 @@ def generate_candidates(sent: Doc, info: QuestionInfo) -> list[Candidate]:
             base_fit = _phrase_fit(token, sent[first : last + 1], info)
             add(first, last, "NP" if token.pos_ in ("NOUN", "PROPN") else token.pos_, base_fit)
             # Shorter variants: drop right-hand modifiers one at a time ("the project, which ended ..." -> "the project").
-            right = [c for c in token.rights]
+            # Only noun phrases lose their right-hand modifiers; a clause cut after its verb
+            # ("Allied forces serving") is no answer.
+            right = [c for c in token.rights] if token.pos_ in ("NOUN", "PROPN", "NUM") else []
             for cut in range(len(right), 0, -1):
                 child = right[cut - 1]
                 if child.dep_ not in _LOOSE_MODIFIERS or _name_internal(token, child):
@@ -452,6 +455,27 @@ class Choice:
         return self.text.lower()
 
 
+SPECIFIC_DATE_MARGIN = 0.15
+
+
+def prefer_specific_date(choices: list[Choice]) -> list[Choice]:
+    """A bare year ("2006") that another retrieved sentence dates more precisely ("December 2006")
+    yields to that date when its score is close: two sentences agree, one says more."""
+    if not choices:
+        return choices
+    top = choices[0]
+    year = _YEAR.fullmatch(top.text.strip())
+    if year is None:
+        return choices
+    for choice in choices[1:]:
+        if choice.score < top.score - SPECIFIC_DATE_MARGIN:
+            break
+        if year.group() in choice.text and date_specificity(choice.text) > date_specificity(top.text) \
+                and len(choice.text.split()) <= 4:
+            return [choice] + [c for c in choices if c is not choice]
+    return choices
+
+
 def confidence(best: Choice, runner_up: float) -> float:
     """How likely the best choice is right, in [0, 1]. Geometric means, so that any one weak
     piece of evidence pulls it down: the sentence must both share the question's words and mean
@@ -585,6 +609,8 @@ class SpanReader:
                     coverage=coverage, similarity=similarity, scored=scored,
                 ))
         choices.sort(key=lambda c: -c.score)
+        if info.answer_type == AnswerType.DATE:
+            choices = prefer_specific_date(choices)
         return choices
 
     def _sentences(self, hits: list[Hit]) -> list[tuple[Hit, int, str]]:
