@@ -237,8 +237,9 @@ def _entity_fit(label: str, info: QuestionInfo, text: str) -> float:
     if info.answer_type == AnswerType.DATE and label == "DATE" and _DURATION_UNITS.search(text.lower()) \
             and not any(ch.isdigit() for ch in text):
         fit = 0.3  # "many years" answers "how long", not "when"
-    if info.answer_type == AnswerType.DURATION and label == "DATE" and _DURATION_UNITS.search(text.lower()):
-        fit = 1.0
+    if info.answer_type == AnswerType.DURATION and label == "DATE":
+        # "78-day", "many years" answer "how long"; "2000 and 2001" does not.
+        fit = 1.0 if _DURATION_UNITS.search(text.lower()) else 0.2
     return fit
 
 
@@ -407,6 +408,8 @@ def _phrase_fit(head: Token, span: Span, info: QuestionInfo) -> float:
         return 1.0 if any(t.like_num for t in span) and head.like_num or any(
             t.like_num and t.head == head for t in span) else 0.0
     if kind == AnswerType.DATE:
+        if head.ent_type_ != "DATE" and head.lower_ not in _DATE_WORDS and not head.like_num:
+            return 0.3  # "the November 2006 Riga Summit" names a summit, not a date
         has_year = any(t.like_num and len(t.text) == 4 for t in span)
         return 0.9 if has_year and len(span) <= 4 else (0.4 if any(w in text.split() for w in _DATE_WORDS) else 0.0)
     if kind == AnswerType.DURATION:
