@@ -119,7 +119,7 @@ class Engine:
     def _default_reader(self) -> Reader:
         if self.settings.reader is not None:
             return NeuralReader(self.settings.reader)
-        return SpanReader(self.embedder)
+        return SpanReader(self.embedder, idf=lambda: self._snapshot.retriever.idf)
 
     # ---- index lifecycle -------------------------------------------------------------------
     def _pointer(self) -> str:
@@ -175,9 +175,10 @@ class Engine:
         started = time.perf_counter()
         question = check_question(question)
         earlier = [check_question(q) for q in history if q and q.strip()]
-        resolved = resolve_followup(question, earlier)
+        query = resolve_followup(question, earlier)
+        resolved = query.search_text
         hits = self.retrieve(resolved, top_k)
-        candidate = self.reader.read(resolved, hits) if hits else None
+        candidate = self.reader.read(query.text, hits, context=query.context) if hits else None
         confidence = candidate.confidence if candidate else 0.0
         answer = candidate if candidate is not None and confidence >= self.threshold else None
         return Reply(question, resolved, answer, candidate, confidence, self.threshold, tuple(hits),
