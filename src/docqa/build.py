@@ -2,6 +2,11 @@
 
 `build_index` is the one place that turns documents into an index; the engine's `rebuild`, the
 `docqa index` command and `docqa index --watch` all call it.
+
+What is reused: the passages and vectors of every document whose bytes did not change, and the
+vector of any passage whose text (with its section title) is already in the index, so that a
+renamed file or the untouched paragraphs of an edited one are not embedded again. A change of
+model or splitter settings, or `full`, reuses nothing.
 """
 
 from __future__ import annotations
@@ -13,16 +18,19 @@ from typing import Protocol
 
 import numpy as np
 
-from .clean import CleanText
-from .documents import Document, corpus_files, load_corpus
-from .errors import EmptyCorpus
-from .index import BuildLock, BuildReport, Index, load_index, plan_build, write_index
+from .documents import Document, Skipped, UnreadableFile, corpus_files, load_document, scan_corpus
+from .errors import CorruptIndex, DocqaError, EmptyCorpus, IndexNotFound
+from .index import (
+    BuildLock, BuildReport, Index, load_index, plan_build, remove_leftovers, write_index,
+)
 from .settings import Settings
 from .split import Passage, split_passages
 
 log = logging.getLogger("docqa")
 
 BUILD_LOCK_WAIT_SECONDS = 600.0
+# Below this many passages an embedding takes a second or two: a progress bar would only flicker.
+PROGRESS_BAR_MIN_PASSAGES = 256
 
 
 class Encoder(Protocol):
@@ -32,71 +40,110 @@ class Encoder(Protocol):
 
 
 def passages_of(document: Document, settings: Settings) -> list[Passage]:
-    return split_passages(document.path, CleanText(document.text, document.sections), settings.split)
+    return split_passages(document.path, document.clean, settings.split)
 
 
 def _previous(settings: Settings) -> Index | None:
     try:
         return load_index(settings.index)
-    except Exception as error:  # a missing or damaged previous index is rebuilt from scratch
+    except (IndexNotFound, CorruptIndex) as error:  # a missing or damaged index is rebuilt from scratch
         log.info("No reusable previous index: %s", error)
         return None
 
 
+def _read(paths: tuple[str, ...], settings: Settings) -> tuple[list[Document], list[Skipped]]:
+    documents, skipped = [], []
+    for path in paths:
+        try:
+            documents.append(load_document(settings.corpus / path, settings.corpus))
+        except UnreadableFile as error:
+            log.warning("Skipped %s: %s", path, error)
+            skipped.append(Skipped(path, str(error)))
+    return documents, skipped
+
+
+def _embed(
+    fresh: list[Passage], previous: Index | None, encoder: Encoder, progress: Callable[[str], None] | None,
+) -> tuple[np.ndarray, int, float]:
+    """Vectors of `fresh` passages; a search text that already has a vector in `previous` is not embedded
+    again, nor is a text repeated within `fresh`.
+
+    Returns (vectors in `fresh` order, number of texts embedded, seconds spent embedding).
+    """
+    known = {p.search_text: i for i, p in enumerate(previous.passages)} if previous is not None else {}
+    missing = list(dict.fromkeys(p.search_text for p in fresh if p.search_text not in known))
+    if progress is not None and missing:
+        progress(f"Embedding {len(missing)} passage{'' if len(missing) == 1 else 's'}")
+    started = time.perf_counter()
+    show_bar = progress is not None and len(missing) >= PROGRESS_BAR_MIN_PASSAGES
+    embedded = encoder.encode(missing, progress=show_bar) if missing else np.zeros((0, encoder.dim), np.float32)
+    seconds = time.perf_counter() - started
+    reuse = sorted({known[p.search_text] for p in fresh if p.search_text in known})
+    old = previous.vectors_of(reuse) if previous is not None else np.zeros((0, encoder.dim), np.float32)
+    row = {text: n for n, text in enumerate(missing)}
+    row.update({previous.passages[position].search_text: len(missing) + n for n, position in enumerate(reuse)})
+    vectors = np.concatenate([embedded, old])[[row[p.search_text] for p in fresh]]
+    return vectors, len(missing), seconds
+
+
 def build_index(
     settings: Settings, encoder: Encoder, full: bool = False, progress: Callable[[str], None] | None = None,
+    lock_wait_seconds: float = BUILD_LOCK_WAIT_SECONDS,
 ) -> BuildReport:
     """Bring the index in `settings.index` up to date with `settings.corpus`.
 
-    Unchanged documents keep their passages and vectors; added and changed ones are split and
-    embedded; removed ones are dropped. The new index replaces the old one atomically.
+    Unchanged documents keep their passages and vectors; added and changed ones are read, split and
+    embedded; removed ones are dropped. The new index replaces the old one atomically; when nothing
+    changed, nothing is written. Another build of the same index is waited for up to
+    `lock_wait_seconds`, then IndexLocked names it. Raises EmptyCorpus when no document is readable.
     """
     started = time.perf_counter()
-    with BuildLock(settings.index, BUILD_LOCK_WAIT_SECONDS):
-        corpus = load_corpus(settings.corpus)
-        if not corpus.documents:
-            raise EmptyCorpus(str(settings.corpus))
+    tell = progress if progress is not None else log.info
+    lock = BuildLock(settings.index, lock_wait_seconds,
+                     on_wait=lambda holder: tell(f"Waiting for the build that holds {settings.index}/ ({holder})"))
+    with lock:
+        for leftover in remove_leftovers(settings.index):
+            log.info("Removed %s, left by a build that was killed", leftover)
+        scan = scan_corpus(settings.corpus)
         previous = _previous(settings)
-        added, changed, removed, unchanged = plan_build(
-            list(corpus.documents), previous, settings.model, settings.split, full
-        )
-        if previous is not None and not (added or changed or removed):
-            return BuildReport(
-                added=(), changed=(), removed=(), unchanged=tuple(unchanged), passages=len(previous.passages),
-                embedded=0, seconds=time.perf_counter() - started, embed_seconds=0.0, full=False,
-                skipped=tuple(f"{s.path}: {s.reason}" for s in corpus.skipped),
-            )
-        keep = set(unchanged)
-        reused_positions = (
-            [i for i, p in enumerate(previous.passages) if p.document in keep] if previous is not None else []
-        )
-        reused = [previous.passages[i] for i in reused_positions] if previous is not None else []
-        fresh = [p for d in added + changed for p in passages_of(d, settings)]
-        if progress:
-            progress(f"Embedding {len(fresh)} passages from {len(added) + len(changed)} documents")
-        embed_started = time.perf_counter()
-        new_vectors = encoder.encode([p.search_text for p in fresh], progress=progress is not None)
-        embed_seconds = time.perf_counter() - embed_started
-        old_vectors = (
-            previous.vectors_of(reused_positions) if previous is not None
-            else np.zeros((0, encoder.dim), dtype=np.float32)
-        )
-        passages = reused + fresh
-        vectors = np.concatenate([old_vectors, new_vectors]) if passages else new_vectors
-        # Corpus order, so that building the same corpus twice yields the same index.
-        order = {d.path: n for n, d in enumerate(corpus.documents)}
-        ranked = sorted(range(len(passages)), key=lambda i: (order[passages[i].document], passages[i].start))
-        passages = [passages[i] for i in ranked]
-        vectors = vectors[ranked]
-        write_index(
-            settings.index, settings.model, settings.split, {d.path: d.sha256 for d in corpus.documents},
-            passages, vectors, time.perf_counter() - started,
-        )
+        plan = plan_build(scan.hashes, previous.manifest if previous is not None else None,
+                          settings.model, settings.split, full)
+        if plan.full and previous is not None:
+            tell(f"Embedding every document: {plan.reason}")
+        reusable = None if plan.full else previous
+        fresh_documents, unreadable = _read(plan.added + plan.changed, settings)
+        old_documents = reusable.manifest.documents if reusable is not None else {}
+        kept = set(plan.unchanged)
+        parsed = {d.path: d.sha256 for d in fresh_documents}
+        # Hashes of the bytes actually read, in corpus order.
+        documents = {p: parsed.get(p, h) for p, h in scan.hashes.items() if p in kept or p in parsed}
+        skipped_hashes = {s.path: scan.hashes[s.path] for s in unreadable}
+
+        if reusable is not None and documents == old_documents and skipped_hashes == reusable.manifest.skipped:
+            passages, embedded, reused, embed_seconds = reusable.passages, 0, 0, 0.0  # nothing to write
+        elif not documents:
+            raise EmptyCorpus(str(settings.corpus))
+        else:
+            kept_positions = [i for i, p in enumerate(reusable.passages) if p.document in kept] if reusable else []
+            fresh = [p for d in fresh_documents for p in passages_of(d, settings)]
+            fresh_vectors, embedded, embed_seconds = _embed(fresh, reusable, encoder, progress)
+            reused = len(fresh) - embedded
+            passages = [reusable.passages[i] for i in kept_positions] + fresh if reusable else fresh
+            vectors = np.concatenate([reusable.vectors_of(kept_positions), fresh_vectors]) if reusable else fresh_vectors
+            # Corpus order, so that building the same corpus twice yields the same index.
+            order = {path: n for n, path in enumerate(documents)}
+            ranked = sorted(range(len(passages)), key=lambda i: (order[passages[i].document], passages[i].start))
+            passages = [passages[i] for i in ranked]
+            vectors = vectors[ranked] if ranked else vectors
+            write_index(settings.index, settings.model, settings.split, documents, passages, vectors,
+                        time.perf_counter() - started, skipped=skipped_hashes)
     return BuildReport(
-        added=tuple(d.path for d in added), changed=tuple(d.path for d in changed), removed=tuple(removed),
-        unchanged=tuple(unchanged), passages=len(passages), embedded=len(fresh),
-        seconds=time.perf_counter() - started, embed_seconds=embed_seconds, full=previous is None or full,
-        skipped=tuple(f"{s.path}: {s.reason}" for s in corpus.skipped),
+        added=tuple(d.path for d in fresh_documents if d.path not in old_documents),
+        changed=tuple(d.path for d in fresh_documents if d.path in old_documents),
+        removed=tuple(sorted(p for p in old_documents if p not in documents)),
+        unchanged=plan.unchanged, passages=len(passages), embedded=embedded,
+        seconds=time.perf_counter() - started, embed_seconds=embed_seconds, full=plan.full,
+        skipped=tuple(f"{s.path}: {s.reason}" for s in [*scan.skipped, *unreadable]), reused=reused,
     )
 
 
@@ -116,7 +163,11 @@ def watch(
     settings: Settings, encoder: Encoder, on_build: Callable[[BuildReport], None],
     poll_seconds: float = 1.0, debounce_seconds: float = 2.0, should_stop: Callable[[], bool] = lambda: False,
 ) -> None:
-    """Rebuild after the corpus changes, once it has been quiet for `debounce_seconds`."""
+    """Rebuild after the corpus changes, once it has been quiet for `debounce_seconds`.
+
+    A build that fails (an empty corpus, another build holding the lock) is logged and retried at the
+    next change; the watch goes on until `should_stop()` is true.
+    """
     seen = corpus_signature(settings)
     changed_at: float | None = None
     while not should_stop():
@@ -128,5 +179,5 @@ def watch(
             changed_at = None
             try:
                 on_build(build_index(settings, encoder))
-            except EmptyCorpus as error:
+            except DocqaError as error:
                 log.warning("%s", error)

@@ -4,16 +4,26 @@ Text extracted from PDFs has hard line wraps, words hyphenated across line and p
 lines where pages end, and short heading lines. Cleaning joins wrapped lines into paragraphs
 (separated by a blank line), keeps headings on their own line, and records where each section
 starts, so that every later offset indexes this one cleaned string.
+
+Three entry points, one output shape (CleanText):
+  clean_text   plain text and Markdown (headings guessed, or Markdown `#` and setext headings);
+  clean_pages  the text of each page of a PDF, cleaned as one text; records where each page starts;
+  clean_blocks paragraphs and headings that the format itself marks (HTML, Word).
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 _SPACES = re.compile(r"[ \t\f\v\u00a0]+")
 _SENTENCE_END = (".", "!", "?", ":", ";", ")", "\"", "”", "’", "'")
 _MD_HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*#*\s*$")
+_MD_FENCE = re.compile(r"^(```|~~~)")
+_MD_SETEXT = re.compile(r"^(=+|-+)$")
+_MD_RULE = re.compile(r"^([-*_])( ?\1){2,}$")
 MAX_HEADING_WORDS = 8
 MAX_HEADING_CHARS = 70
 
@@ -28,8 +38,15 @@ class Section:
 
 @dataclass(frozen=True)
 class CleanText:
+    """Cleaned text, its sections, and for paged formats the offset where each page starts.
+
+    `pages[n - 1]` is the offset of the first character of page n; a page without text starts where
+    the next page with text starts. `pages` is empty for formats without pages.
+    """
+
     text: str
     sections: tuple[Section, ...]
+    pages: tuple[int, ...] = ()
 
     def section_at(self, offset: int) -> str | None:
         """Title of the section that contains `offset`, or None before the first heading."""
@@ -39,6 +56,38 @@ class CleanText:
                 break
             title = section.title
         return title
+
+    def page_at(self, offset: int) -> int | None:
+        """1-based number of the page holding `offset`, or None for a text without pages."""
+        if not self.pages:
+            return None
+        return max(1, bisect_right(self.pages, offset))
+
+
+@dataclass(frozen=True)
+class Block:
+    """A paragraph or a heading whose boundaries the format itself marks (an HTML element, a Word paragraph)."""
+
+    text: str
+    heading: bool = False
+
+
+@dataclass(frozen=True)
+class _Piece:
+    """One source line inside a paragraph being joined: `glue` goes before it ("" after a hyphen)."""
+
+    text: str
+    page: int
+    glue: str
+
+
+@dataclass(frozen=True)
+class _Paragraph:
+    """A finished paragraph or heading, with (offset in `text`, page) where each page's text begins."""
+
+    text: str
+    heading: bool
+    marks: tuple[tuple[int, int], ...]
 
 
 def _is_heading(line: str, prev: str | None, next_line: str | None, following: str | None) -> bool:
@@ -69,62 +118,125 @@ def clean_text(raw: str, markdown: bool = False) -> CleanText:
 
     Output: paragraphs and headings separated by "\\n\\n"; inside a paragraph single spaces.
     A line ending in "letter-" followed by a lower-case word (across a line or page break) is
-    joined with the hyphen kept ("risk-" + "hazard" -> "risk-hazard").
+    joined with the hyphen kept ("risk-" + "hazard" -> "risk-hazard"). `pages` is empty.
     """
-    lines = [_SPACES.sub(" ", line).strip() for line in raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
-    blocks: list[tuple[str, bool]] = []  # (text, is_heading), in order
-    current: list[str] = []
+    return _assemble(_paragraphs([raw], markdown), pages=0)
+
+
+def clean_pages(pages: Sequence[str]) -> CleanText:
+    """Clean the extracted text of each page as one text (a sentence or a hyphenated word may run
+    across a page break); `pages` of the result has one start offset per input page."""
+    return _assemble(_paragraphs(pages, markdown=False), pages=len(pages))
+
+
+def clean_blocks(blocks: Iterable[Block]) -> CleanText:
+    """Paragraphs and headings as the format marks them: whitespace inside a block collapses to single
+    spaces, empty blocks are dropped, blocks are separated by "\\n\\n", headings become sections."""
+    paragraphs = []
+    for block in blocks:
+        text = " ".join(block.text.replace("\x00", "").split())
+        if text:
+            paragraphs.append(_Paragraph(text, block.heading, ((0, 1),)))
+    return _assemble(paragraphs, pages=0)
+
+
+def _lines(raw: str) -> list[str]:
+    text = raw.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    return [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+
+
+def _paragraphs(pages: Sequence[str], markdown: bool) -> list[_Paragraph]:
+    """Paragraphs and headings of the pages' lines, in order; a page break counts as a blank line."""
+    lines: list[str] = []
+    line_pages: list[int] = []
+    for number, page in enumerate(pages, start=1):
+        if lines:
+            lines.append("")
+            line_pages.append(number)
+        page_lines = _lines(page)
+        lines.extend(page_lines)
+        line_pages.extend([number] * len(page_lines))
+
+    paragraphs: list[_Paragraph] = []
+    current: list[_Piece] = []
+    in_fence = False
 
     def flush() -> None:
         if current:
-            blocks.append((" ".join(current).replace("\x00", ""), False))
+            marks: list[tuple[int, int]] = []
+            offset = 0
+            for piece in current:
+                offset += len(piece.glue)
+                if not marks or marks[-1][1] != piece.page:
+                    marks.append((offset, piece.page))
+                offset += len(piece.text)
+            text = "".join(piece.glue + piece.text for piece in current)
+            paragraphs.append(_Paragraph(text, False, tuple(marks)))
             current.clear()
 
-    def append_line(line: str) -> None:
-        if current and current[-1].endswith("-") and current[-1][-2:-1].isalpha() and line[:1].islower():
-            current[-1] = current[-1] + line
-        else:
-            current.append(line)
+    def append_line(line: str, page: int) -> None:
+        last = current[-1].text if current else ""
+        hyphenated = last.endswith("-") and last[-2:-1].isalpha() and line[:1].islower()
+        current.append(_Piece(line, page, "" if hyphenated or not current else " "))
 
     index = 0
     while index < len(lines):
-        line = lines[index]
+        line, page = lines[index], line_pages[index]
         if not line:
             # Look past the gap: a page break in mid-sentence continues the paragraph.
             nxt = index
             while nxt < len(lines) and not lines[nxt]:
                 nxt += 1
-            if current and nxt < len(lines) and _joins_across_gap(current[-1], lines[nxt]):
+            if current and nxt < len(lines) and _joins_across_gap(current[-1].text, lines[nxt]):
                 index = nxt
                 continue
             flush()
             index = nxt
             continue
-        md = _MD_HEADING.match(line) if markdown else None
-        if md:
+        if markdown and _MD_FENCE.match(line):
+            # Code in a fence is text: a `# comment` there is no heading. The fence line itself is syntax.
             flush()
-            if md.group(1):
-                blocks.append((md.group(1), True))
+            in_fence = not in_fence
+        elif markdown and not in_fence and (atx := _MD_HEADING.match(line)):
+            flush()
+            if atx.group(1):
+                paragraphs.append(_Paragraph(atx.group(1), True, ((0, page),)))
+        elif markdown and not in_fence and len(current) == 1 and _MD_SETEXT.match(line):
+            # Setext: a `===` or `---` line under a one-line paragraph makes that line a heading.
+            paragraphs.append(_Paragraph(current[0].text, True, ((0, current[0].page),)))
+            current.clear()
+        elif markdown and not in_fence and not current and _MD_RULE.match(line):
+            pass  # a thematic break (---, ***) carries no text
         else:
-            prev = current[-1] if current else (lines[index - 1] if index > 0 else None)
+            prev = current[-1].text if current else None
             nxt_line = lines[index + 1] if index + 1 < len(lines) else None
             following = next((lines[j] for j in range(index + 1, len(lines)) if lines[j]), None)
-            if not markdown and _is_heading(line, prev if current else None, nxt_line, following):
+            if not markdown and _is_heading(line, prev, nxt_line, following):
                 flush()
-                blocks.append((line, True))
+                paragraphs.append(_Paragraph(line, True, ((0, page),)))
             else:
-                append_line(line)
+                append_line(line, page)
         index += 1
     flush()
+    return paragraphs
 
+
+def _assemble(paragraphs: list[_Paragraph], pages: int) -> CleanText:
+    """Join paragraphs with "\\n\\n"; record section starts and, for `pages` > 0, page starts."""
     parts: list[str] = []
     sections: list[Section] = []
+    first_offset: dict[int, int] = {}
     offset = 0
-    for text, heading in blocks:
+    for paragraph in paragraphs:
         if parts:
             offset += 2
-        if heading:
-            sections.append(Section(title=text, start=offset))
-        parts.append(text)
-        offset += len(text)
-    return CleanText(text="\n\n".join(parts), sections=tuple(sections))
+        if paragraph.heading:
+            sections.append(Section(title=paragraph.text, start=offset))
+        for local, page in paragraph.marks:
+            first_offset.setdefault(page, offset + local)
+        parts.append(paragraph.text)
+        offset += len(paragraph.text)
+    starts: list[int] = []
+    for number in range(pages, 0, -1):
+        starts.append(first_offset.get(number, starts[-1] if starts else offset))
+    return CleanText(text="\n\n".join(parts), sections=tuple(sections), pages=tuple(reversed(starts)))

@@ -1,22 +1,40 @@
-"""Files in the corpus folder -> Documents with cleaned text, sections and a content hash.
+"""Files in the corpus folder -> Documents with cleaned text, sections, pages and a content hash.
 
-Each format has a small reader (bytes -> raw text); every reader's output goes through the
-same cleaning, so offsets always index the cleaned text. A file that cannot be read is skipped
-with a warning naming it and the reason; the rest of the corpus still loads.
+Each format has a small reader (bytes -> CleanText); every reader's output comes from the cleaning
+functions of clean.py, so offsets always index the cleaned text. A file that cannot be read is
+skipped with a warning naming it and the reason; the rest of the corpus still loads.
+
+    .txt          plain text; headings guessed from short lines
+    .md           Markdown; `#` and underlined headings become sections
+    .pdf          text of each page (pypdf); passages know their page
+    .html, .htm   visible text only; h1-h6 become sections
+    .docx         paragraphs and tables (python-docx); Heading and Title styles become sections
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
-from collections.abc import Callable
+import re
+import statistics
+from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .clean import CleanText, Section, clean_text
+import bs4
+import docx
+import pypdf
+from docx.table import Table
+from docx.text.paragraph import Paragraph
+
+from .clean import Block, CleanText, Section, clean_blocks, clean_pages, clean_text
 from .errors import CorpusNotFound
 
 log = logging.getLogger("docqa")
+# pypdf warns about every repaired cross-reference; the document either reads or is skipped with a reason.
+logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 
 class UnreadableFile(Exception):
@@ -25,15 +43,26 @@ class UnreadableFile(Exception):
 
 @dataclass(frozen=True)
 class Document:
-    """One corpus file. `path` is relative to the corpus folder, in POSIX form."""
+    """One corpus file. `path` is relative to the corpus folder, in POSIX form.
+
+    `pages[n - 1]` is the offset in `text` where page n starts; empty for formats without pages.
+    """
 
     path: str
     text: str
     sections: tuple[Section, ...]
     sha256: str
+    pages: tuple[int, ...] = ()
+
+    @property
+    def clean(self) -> CleanText:
+        return CleanText(self.text, self.sections, self.pages)
 
     def section_at(self, offset: int) -> str | None:
-        return CleanText(self.text, self.sections).section_at(offset)
+        return self.clean.section_at(offset)
+
+    def page_at(self, offset: int) -> int | None:
+        return self.clean.page_at(offset)
 
 
 @dataclass(frozen=True)
@@ -47,6 +76,16 @@ class Corpus:
     documents: tuple[Document, ...]
     skipped: tuple[Skipped, ...]
 
+
+@dataclass(frozen=True)
+class CorpusScan:
+    """The corpus files by content, without parsing them: enough to tell what changed."""
+
+    hashes: dict[str, str]  # path relative to the corpus -> sha256 of the file's bytes, in corpus order
+    skipped: tuple[Skipped, ...]  # files that could not even be opened
+
+
+# ---- plain text and Markdown -------------------------------------------------------------------
 
 def _decode(data: bytes) -> str:
     if b"\x00" in data:
@@ -65,9 +104,247 @@ def read_markdown(data: bytes) -> CleanText:
     return clean_text(_decode(data), markdown=True)
 
 
-Reader = Callable[[bytes], CleanText]
-READERS: dict[str, Reader] = {".txt": read_plain, ".md": read_markdown}
+# ---- PDF ---------------------------------------------------------------------------------------
 
+def _damaged(kind: str, error: Exception) -> UnreadableFile:
+    detail = str(error).strip().splitlines()[0] if str(error).strip() else "no detail"
+    return UnreadableFile(f"not a readable {kind} ({type(error).__name__}: {detail})")
+
+
+def is_page_number(line: str, number: int, label: str | None = None) -> bool:
+    """True for the page-number line of page `number` (1-based) or of its printed `label`: "3",
+    "- 3 -", "Page 3", "Page 3 of 12", "3 / 12", "iii", or a short running header ending in the
+    number ("Chapter 2: Structures 3")."""
+    numbers = {str(number), (label or str(number)).lower()}
+    text = line.strip()
+    alone = re.fullmatch(r"(?:page\s+)?[-–—]?\s*(\w+)\s*[-–—]?(?:\s*(?:of|/)\s*\d+)?", text, re.IGNORECASE)
+    if alone is not None:
+        return alone.group(1).lower() in numbers
+    words = text.split()
+    return 1 < len(words) <= MAX_RUNNING_HEADER_WORDS and words[-1].lower() in numbers
+
+
+# Inside a paragraph the baseline-to-baseline distance varies by a few percent (superscripts, mixed
+# fonts); a paragraph or heading gap adds at least a third of a line in the PDFs measured (the
+# libtasn1 manual and the shared-mime-info spec in /usr/share/doc).
+PARAGRAPH_GAP = 1.3
+# A first or last line that recurs, digits aside, on this many pages is a running header or footer.
+RUNNING_LINE_PAGES = 3
+MAX_RUNNING_HEADER_WORDS = 12
+_DIGITS = re.compile(r"\d+")
+
+
+def _filled(lines: list[str]) -> list[int]:
+    return [i for i, line in enumerate(lines) if line.strip()]
+
+
+def strip_page_number(text: str, number: int, label: str | None = None) -> str:
+    """The page's text without a page-number line as its first or last non-blank line."""
+    lines = text.split("\n")
+    filled = _filled(lines)
+    drop = {i for i in (filled[:1] + filled[-1:]) if is_page_number(lines[i], number, label)}
+    return "\n".join(line for i, line in enumerate(lines) if i not in drop)
+
+
+def strip_running_lines(pages: list[str]) -> list[str]:
+    """Drop running headers and footers: a page's first (last) non-blank line that, with its digits
+    ignored, is also the first (last) line of at least RUNNING_LINE_PAGES pages."""
+    split = [page.split("\n") for page in pages]
+    ends = [(_filled(lines)[:1], _filled(lines)[-1:]) for lines in split]
+
+    def key(lines: list[str], i: int) -> str:
+        return _DIGITS.sub("#", lines[i].strip().lower())
+
+    firsts = Counter(key(lines, i) for lines, (first, _) in zip(split, ends) for i in first)
+    lasts = Counter(key(lines, i) for lines, (_, last) in zip(split, ends) for i in last)
+    result = []
+    for lines, (first, last) in zip(split, ends):
+        drop = {i for i in first if firsts[key(lines, i)] >= RUNNING_LINE_PAGES}
+        drop |= {i for i in last if lasts[key(lines, i)] >= RUNNING_LINE_PAGES}
+        result.append("\n".join(line for i, line in enumerate(lines) if i not in drop))
+    return result
+
+
+def pdf_page_text(page: pypdf.PageObject) -> str:
+    """The page's text in pypdf's reading order, with a blank line wherever the next line does not
+    follow at the page's usual line spacing (a paragraph gap, a heading, a jump to the next column)."""
+    fragments: list[tuple[str, float]] = []
+
+    def visit(text: str, cm: list[float], tm: list[float], font: object, size: float) -> None:
+        fragments.append((text, tm[4] * cm[1] + tm[5] * cm[3] + cm[5]))  # baseline y on the page
+
+    page.extract_text(visitor_text=visit)
+    lines: list[tuple[str, float]] = []
+    text, y = "", None
+    for fragment, baseline in fragments:
+        for n, chunk in enumerate(fragment.split("\n")):
+            if n:
+                if text.strip() and y is not None:
+                    lines.append((text, y))
+                text, y = "", None
+            if chunk.strip() and y is None:
+                y = baseline
+            text += chunk
+    if text.strip() and y is not None:
+        lines.append((text, y))
+    steps = [a[1] - b[1] for a, b in zip(lines, lines[1:]) if a[1] > b[1]]
+    usual = statistics.median(steps) if steps else 0.0
+    out: list[str] = []
+    for n, (line, baseline) in enumerate(lines):
+        if n and not 0 <= lines[n - 1][1] - baseline <= PARAGRAPH_GAP * usual:
+            out.append("")
+        out.append(line)
+    return "\n".join(out)
+
+
+def read_pdf(data: bytes) -> CleanText:
+    """Text of every page, cleaned as one text; `pages` gives where each page starts."""
+    try:
+        pdf = pypdf.PdfReader(io.BytesIO(data))
+        # An owner password only restricts printing or copying; the empty user password opens the file.
+        if pdf.is_encrypted and pdf.decrypt("") == pypdf.PasswordType.NOT_DECRYPTED:
+            raise UnreadableFile("it is encrypted with a password; save a copy without the password")
+        labels = pdf.page_labels
+        pages = strip_running_lines([
+            strip_page_number(pdf_page_text(page), number, labels[number - 1] if number <= len(labels) else None)
+            for number, page in enumerate(pdf.pages, start=1)
+        ])
+    except UnreadableFile:
+        raise
+    # pypdf raises many kinds of errors on damaged files (PdfReadError, but also ValueError, KeyError,
+    # struct and zlib errors...); whatever the kind, this file is skipped and the build goes on.
+    except Exception as error:
+        raise _damaged("PDF", error) from error
+    if not any(page.strip() for page in pages):
+        raise UnreadableFile(
+            f"no text in its {len(pages)} page(s): a scanned PDF needs OCR first (docqa does not do OCR)"
+        )
+    return clean_pages(pages)
+
+
+# ---- HTML --------------------------------------------------------------------------------------
+
+# Not part of what a reader sees as the page's text: code, metadata, site navigation and chrome.
+HTML_DROPPED = frozenset({
+    "script", "style", "noscript", "template", "head", "title", "meta", "link",
+    "nav", "header", "footer", "aside",
+    "svg", "canvas", "iframe", "object", "embed", "button", "select", "datalist",
+})
+HTML_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+# Elements that start and end a paragraph (HTML's block-level and table-row elements).
+HTML_BLOCKS = frozenset({
+    "address", "article", "blockquote", "body", "caption", "center", "dd", "details", "dialog", "div",
+    "dl", "dt", "fieldset", "figcaption", "figure", "form", "hr", "html", "legend", "li", "main", "menu",
+    "ol", "p", "pre", "section", "summary", "table", "tbody", "tfoot", "thead", "tr", "ul",
+})
+HTML_CELLS = frozenset({"td", "th"})
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class _EndBlock:
+    heading: bool
+
+
+def _hidden(tag: bs4.Tag) -> bool:
+    return tag.has_attr("hidden") or bool(_HIDDEN_STYLE.search(str(tag.get("style") or "")))
+
+
+def html_blocks(html: bytes | str) -> list[Block]:
+    """Visible text of an HTML page as paragraphs and headings, in reading order.
+
+    Dropped: HTML_DROPPED elements, elements with `hidden` or an inline `display: none`, comments.
+    Block elements end a paragraph; table cells of one row are joined with " | ".
+    """
+    soup = bs4.BeautifulSoup(html, "html.parser")
+    blocks: list[Block] = []
+    buffer: list[str] = []
+    # An explicit stack rather than recursion: deeply nested pages must not hit the recursion limit.
+    stack: list[bs4.PageElement | _EndBlock] = [soup]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, _EndBlock):
+            blocks.append(Block("".join(buffer), heading=node.heading))
+            buffer.clear()
+        elif isinstance(node, bs4.NavigableString):
+            if not isinstance(node, bs4.element.PreformattedString):  # comments, doctype, CDATA
+                buffer.append(str(node))
+        elif isinstance(node, bs4.Tag):
+            name = node.name.lower()
+            if name in HTML_DROPPED or _hidden(node):
+                continue
+            if name == "br":
+                buffer.append("\n")
+                continue
+            if name in HTML_CELLS and node.find_previous_sibling(HTML_CELLS) is not None:
+                buffer.append(" | ")
+            if name in HTML_BLOCKS or name in HTML_HEADINGS:
+                blocks.append(Block("".join(buffer)))
+                buffer.clear()
+                stack.append(_EndBlock(heading=name in HTML_HEADINGS))
+            stack.extend(reversed(node.contents))
+    blocks.append(Block("".join(buffer)))
+    return blocks
+
+
+def read_html(data: bytes) -> CleanText:
+    try:
+        blocks = html_blocks(data)
+    except Exception as error:  # the parser is lenient; this guards against the odd malformed file
+        raise _damaged("HTML page", error) from error
+    return clean_blocks(blocks)
+
+
+# ---- Word --------------------------------------------------------------------------------------
+
+def _is_heading_style(paragraph: Paragraph) -> bool:
+    style = paragraph.style
+    name = style.name if style is not None and style.name else ""
+    return name == "Title" or name.startswith("Heading")
+
+
+def _row_text(row) -> str:
+    """Cells of a table row joined with " | "; a merged cell, which python-docx repeats, counts once."""
+    texts: list[str] = []
+    previous = None
+    for cell in row.cells:
+        if cell is not previous and cell.text.strip():
+            texts.append(cell.text)
+        previous = cell
+    return " | ".join(texts)
+
+
+def docx_blocks(word: docx.document.Document) -> Iterator[Block]:
+    """Body paragraphs and table rows in document order; Heading and Title styles make headings."""
+    for item in word.iter_inner_content():
+        if isinstance(item, Paragraph):
+            yield Block(item.text, heading=_is_heading_style(item))
+        elif isinstance(item, Table):
+            for row in item.rows:
+                yield Block(_row_text(row))
+
+
+def read_docx(data: bytes) -> CleanText:
+    try:
+        blocks = list(docx_blocks(docx.Document(io.BytesIO(data))))
+    # A .docx is a zip of XML parts: a damaged one fails in zipfile, lxml or python-docx, each its own way.
+    except Exception as error:
+        raise _damaged("Word .docx file", error) from error
+    return clean_blocks(blocks)
+
+
+Reader = Callable[[bytes], CleanText]
+READERS: dict[str, Reader] = {
+    ".txt": read_plain,
+    ".md": read_markdown,
+    ".pdf": read_pdf,
+    ".html": read_html,
+    ".htm": read_html,
+    ".docx": read_docx,
+}
+
+
+# ---- the corpus folder -------------------------------------------------------------------------
 
 def content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
@@ -86,13 +363,17 @@ def corpus_files(corpus: Path) -> list[Path]:
     )
 
 
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise UnreadableFile(f"cannot be read: {error.strerror}") from error
+
+
 def load_document(path: Path, corpus: Path, data: bytes | None = None) -> Document:
     """Read and clean one file; raises UnreadableFile with the reason."""
     if data is None:
-        try:
-            data = path.read_bytes()
-        except OSError as error:
-            raise UnreadableFile(f"cannot be read: {error.strerror}") from error
+        data = _read_bytes(path)
     clean = READERS[path.suffix.lower()](data)
     if not clean.text.strip():
         raise UnreadableFile("it is empty (no text)")
@@ -101,7 +382,26 @@ def load_document(path: Path, corpus: Path, data: bytes | None = None) -> Docume
         text=clean.text,
         sections=clean.sections,
         sha256=content_hash(data),
+        pages=clean.pages,
     )
+
+
+def _skip(path: Path, corpus: Path, error: UnreadableFile) -> Skipped:
+    relative = path.relative_to(corpus).as_posix()
+    log.warning("Skipped %s: %s", relative, error)
+    return Skipped(relative, str(error))
+
+
+def scan_corpus(corpus: Path) -> CorpusScan:
+    """Hash every corpus file's bytes without parsing it; files that cannot be opened are skipped."""
+    hashes: dict[str, str] = {}
+    skipped = []
+    for path in corpus_files(corpus):
+        try:
+            hashes[path.relative_to(corpus).as_posix()] = content_hash(_read_bytes(path))
+        except UnreadableFile as error:
+            skipped.append(_skip(path, corpus, error))
+    return CorpusScan(hashes, tuple(skipped))
 
 
 def load_corpus(corpus: Path) -> Corpus:
@@ -111,7 +411,5 @@ def load_corpus(corpus: Path) -> Corpus:
         try:
             documents.append(load_document(path, corpus))
         except UnreadableFile as error:
-            relative = path.relative_to(corpus).as_posix()
-            log.warning("Skipped %s: %s", relative, error)
-            skipped.append(Skipped(relative, str(error)))
+            skipped.append(_skip(path, corpus, error))
     return Corpus(tuple(documents), tuple(skipped))

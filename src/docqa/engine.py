@@ -20,7 +20,7 @@ from .answer import Answer, Reader
 from .conversation import resolve_followup
 from .neural import NeuralReader
 from .build import build_index
-from .documents import load_corpus
+from .documents import scan_corpus
 from .embed import Embedder
 from .errors import BadQuestion, IndexNotFound, StaleIndex
 from .index import CURRENT, BuildReport, Index, load_current, load_index, stale_reason
@@ -127,8 +127,7 @@ class Engine:
         return path.read_text(encoding="utf-8").strip() if path.is_file() else ""
 
     def _load(self) -> _Snapshot:
-        corpus = load_corpus(self.settings.corpus)
-        hashes = {d.path: d.sha256 for d in corpus.documents}
+        hashes = scan_corpus(self.settings.corpus).hashes  # bytes only: no PDF is parsed to check staleness
         index = load_current(self.settings.index, self.settings.model, self.settings.split, hashes)
         return _Snapshot(index, Retriever(index), self._pointer())
 
@@ -187,9 +186,9 @@ class Engine:
     def status(self) -> Status:
         index = self._snapshot.index
         try:
-            corpus = load_corpus(self.settings.corpus)
+            hashes = scan_corpus(self.settings.corpus).hashes
             stale = stale_reason(index.manifest, self.settings.model, self.settings.split,
-                                 {d.path: d.sha256 for d in corpus.documents})
+                                 hashes)
         except Exception as error:  # the status line must never break the page
             stale = str(error)
         return Status(len(index.manifest.documents), index.manifest.passages, index.manifest.built_at,

@@ -113,7 +113,8 @@ def _pack(sentences: list[Sentence], settings: SplitSettings) -> list[list[Sente
 
 
 def split_passages(document: str, clean: CleanText, settings: SplitSettings) -> list[Passage]:
-    """Passages of whole sentences, never across a section heading."""
+    """Passages of whole sentences, never across a section heading. A passage's `page` is the
+    1-based page where it starts (None for a text without pages)."""
     text = clean.text
     bounds = [s.start for s in clean.sections] + [len(text)]
     if not clean.sections or clean.sections[0].start > 0:
@@ -139,6 +140,7 @@ def split_passages(document: str, clean: CleanText, settings: SplitSettings) -> 
                     end=end,
                     text=text[start:end],
                     section=section,
+                    page=clean.page_at(start),
                 )
             )
     return passages

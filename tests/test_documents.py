@@ -1,0 +1,334 @@
+"""Format readers: small real PDF, HTML, Word and Markdown files made here; exact cleaned text,
+sections and pages; page numbers carried into passages; unreadable files skipped with a reason."""
+
+from __future__ import annotations
+
+import io
+import logging
+from pathlib import Path
+
+import docx
+import pypdf
+import pytest
+
+from docqa.clean import CleanText, Section, clean_pages, clean_text
+from docqa.documents import (
+    Document, Skipped, UnreadableFile, content_hash, is_page_number, load_corpus, load_document, read_docx,
+    read_html, read_markdown, read_pdf, scan_corpus, strip_page_number, strip_running_lines,
+)
+from docqa.settings import SplitSettings
+from docqa.split import split_passages
+
+SMALL = SplitSettings(min_words=1, max_words=12, overlap_sentences=0)
+
+
+def make_pdf(pages: list[list[str]]) -> bytes:
+    """A minimal PDF: each string is a Helvetica text line, top to bottom; "" leaves a line's gap."""
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>"]
+    kids = " ".join(f"{4 + 2 * n} 0 R" for n in range(len(pages)))
+    objects.append(f"<< /Type /Pages /Kids [{kids}] /Count {len(pages)} >>".encode())
+    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+    for n, lines in enumerate(pages):
+        ops = ["BT", "/F1 12 Tf", "14 TL", "72 720 Td"]
+        ops += [f"({line.replace('(', '[').replace(')', ']')}) Tj T*" if line else "T*" for line in lines]
+        stream = "\n".join(ops + ["ET"]).encode("latin-1")
+        objects.append(
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> "
+            f"/Contents {5 + 2 * n} 0 R >>".encode()
+        )
+        objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+# Lines 14 points apart, paragraphs 28: the gap is what tells paragraphs and headings apart.
+REPORT_PAGES = [
+    ["Annual report", "", "The seismic risk-", "hazard study covers", "the northern region.", "",
+     "The budget of the", "study was", "", "1"],
+    ["four million euros.", "", "Staff", "", "Twelve engineers work", "on the study. Two more",
+     "join them in the", "spring.", "", "2"],
+]
+REPORT_TEXT = (
+    "Annual report\n\n"
+    "The seismic risk-hazard study covers the northern region.\n\n"
+    "The budget of the study was four million euros.\n\n"
+    "Staff\n\n"
+    "Twelve engineers work on the study. Two more join them in the spring."
+)
+
+
+def encrypted(data: bytes, user: str, owner: str) -> bytes:
+    writer = pypdf.PdfWriter(clone_from=io.BytesIO(data))
+    writer.encrypt(user_password=user, owner_password=owner, algorithm="AES-128")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+# ---- PDF ---------------------------------------------------------------------------------------
+
+def test_pdf_text_sections_and_page_starts() -> None:
+    clean = read_pdf(make_pdf(REPORT_PAGES))
+    assert clean.text == REPORT_TEXT
+    assert clean.sections == (Section("Annual report", 0), Section("Staff", 123))
+    # The sentence and the hyphenated word run across the page break; page 2 starts at "four".
+    assert clean.pages == (0, REPORT_TEXT.index("four million"))
+    assert [clean.page_at(offset) for offset in (0, 100, 102, len(REPORT_TEXT) - 1)] == [1, 1, 2, 2]
+
+
+def test_pdf_passages_carry_the_page_where_they_start(tmp_path: Path) -> None:
+    (tmp_path / "report.pdf").write_bytes(make_pdf(REPORT_PAGES))
+    document = load_document(tmp_path / "report.pdf", tmp_path)
+    assert document.pages == (0, 102)
+    passages = split_passages(document.path, document.clean, SMALL)
+    assert [(p.text, p.section, p.page) for p in passages] == [
+        ("The seismic risk-hazard study covers the northern region.", "Annual report", 1),
+        ("The budget of the study was four million euros.", "Annual report", 1),
+        ("Twelve engineers work on the study.", "Staff", 2),
+        ("Two more join them in the spring.", "Staff", 2),
+    ]
+    assert all(document.text[p.start : p.end] == p.text for p in passages)
+
+
+def test_pdf_blank_page_starts_where_the_next_text_starts() -> None:
+    clean = read_pdf(make_pdf([["First page text."], [], ["Third page text."]]))
+    assert clean.text == "First page text.\n\nThird page text."
+    assert clean.pages == (0, 18, 18)
+    assert clean.page_at(18) == 3
+
+
+def test_pdf_with_an_owner_password_only_is_read() -> None:
+    assert read_pdf(encrypted(make_pdf(REPORT_PAGES), user="", owner="owner")).text == REPORT_TEXT
+
+
+def test_pdf_with_a_user_password_is_unreadable() -> None:
+    with pytest.raises(UnreadableFile, match=r"^it is encrypted with a password; save a copy without the password$"):
+        read_pdf(encrypted(make_pdf(REPORT_PAGES), user="secret", owner="owner"))
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"%PDF-1.4\ngarbage", r"^not a readable PDF \(PdfStreamError: Stream has ended unexpectedly\)$"),
+        (b"", r"^not a readable PDF \(EmptyFileError: Cannot read an empty file\)$"),
+        (make_pdf(REPORT_PAGES)[:300], r"^not a readable PDF \(\w+: .+\)$"),
+        (make_pdf([[], []]), r"^no text in its 2 page\(s\): a scanned PDF needs OCR first \(docqa does not do OCR\)$"),
+    ],
+)
+def test_damaged_or_textless_pdf(data: bytes, reason: str) -> None:
+    with pytest.raises(UnreadableFile, match=reason):
+        read_pdf(data)
+
+
+@pytest.mark.parametrize(
+    ("line", "number", "label", "expected"),
+    [
+        ("3", 3, None, True), ("- 3 -", 3, None, True), ("Page 3", 3, None, True), ("page 3 of 12", 3, None, True),
+        ("3 / 12", 3, None, True), ("iii", 5, "iii", True), ("Chapter 2: Structures 7", 9, "7", True),
+        ("4", 3, None, False), ("2006", 3, None, False), ("Serbia joined in 2006", 6, None, False),
+        ("Chapter 2: Structures 7", 8, "8", False),
+        ("A long sentence of many words that happens to end in the number 3", 3, None, False),
+    ],
+)
+def test_is_page_number(line: str, number: int, label: str | None, expected: bool) -> None:
+    assert is_page_number(line, number, label) is expected
+
+
+def test_strip_page_number_only_at_the_top_or_bottom() -> None:
+    assert strip_page_number("7\nText with 7 inside.\n7\n\n", 7) == "Text with 7 inside.\n\n"
+    assert strip_page_number("Intro\n7\nText.", 7) == "Intro\n7\nText."
+
+
+def test_strip_running_lines() -> None:
+    pages = [f"Annual report {n}\nBody {n}.\nACME Corp confidential" for n in range(1, 4)] + ["Annual report 4\nEnd."]
+    assert strip_running_lines(pages) == ["Body 1.", "Body 2.", "Body 3.", "End."]
+    # Twice is a coincidence, not a running header.
+    assert strip_running_lines(pages[:2]) == pages[:2]
+
+
+# ---- cleaning with pages ------------------------------------------------------------------------
+
+def test_clean_pages_records_page_starts_and_plain_text_has_none() -> None:
+    clean = clean_pages(["A first page.", "A risk-", "hazard note.\n\nAnother paragraph."])
+    assert clean == CleanText(
+        text="A first page.\n\nA risk-hazard note.\n\nAnother paragraph.", sections=(), pages=(0, 15, 22)
+    )
+    assert clean.page_at(21) == 2 and clean.page_at(22) == 3
+    assert clean_text("A first page.\fA second.").pages == ()
+    assert clean_text("Text.").page_at(0) is None
+
+
+# ---- HTML --------------------------------------------------------------------------------------
+
+PAGE = b"""<!DOCTYPE html>
+<html><head><title>NATO and Serbia</title><style>p { color: red }</style>
+<script>var tracking = "Serbia joined in 1999";</script></head>
+<body>
+<header>Site header</header>
+<nav><a href="/">Home</a> | <a href="/about">About</a></nav>
+<main>
+  <h1>Relations with <em>Serbia</em></h1>
+  <p>Serbia joined the
+     Partnership for Peace in <b>December 2006</b>.<br>It is an active partner.</p>
+  <!-- an editor's comment -->
+  <div hidden>Hidden text</div><p style="display: none">Also hidden</p>
+  <h2>Key milestones</h2>
+  <ul><li>2006: joins the PfP.</li><li>2008: signs a security agreement.</li></ul>
+  <table><tr><th>Year</th><th>Event</th></tr><tr><td>2015</td><td>IPAP agreed</td></tr></table>
+  <noscript>Please enable JavaScript.</noscript><template><p>Template text</p></template>
+</main>
+<aside>Related links</aside>
+<footer>Copyright NATO</footer>
+</body></html>"""
+
+
+def test_html_visible_text_only_with_headings_as_sections() -> None:
+    clean = read_html(PAGE)
+    assert clean == CleanText(
+        text=(
+            "Relations with Serbia\n\n"
+            "Serbia joined the Partnership for Peace in December 2006. It is an active partner.\n\n"
+            "Key milestones\n\n"
+            "2006: joins the PfP.\n\n"
+            "2008: signs a security agreement.\n\n"
+            "Year | Event\n\n"
+            "2015 | IPAP agreed"
+        ),
+        sections=(Section("Relations with Serbia", 0), Section("Key milestones", 107)),
+    )
+
+
+def test_html_deeply_nested_and_declared_encoding() -> None:
+    nested = b"<div>" * 5000 + b"Deep text." + b"</div>" * 5000
+    assert read_html(nested).text == "Deep text."
+    latin = '<meta charset="iso-8859-1"><p>Caf\xe9 cr\xe8me.</p>'.encode("latin-1")
+    assert read_html(latin).text == "Café crème."
+
+
+# ---- Word --------------------------------------------------------------------------------------
+
+def make_docx() -> bytes:
+    word = docx.Document()
+    word.add_heading("Annual report", level=0)
+    word.add_paragraph("Serbia joined the Partnership for Peace in December 2006.")
+    word.add_heading("Budget", level=1)
+    paragraph = word.add_paragraph("The budget was ")
+    paragraph.add_run("four million").bold = True
+    paragraph.add_run(" euros.")
+    table = word.add_table(rows=2, cols=3)
+    table.cell(0, 0).merge(table.cell(0, 1)).text = "Item"
+    table.cell(0, 2).text = "Cost"
+    for column, text in enumerate(["Study", "north", "4 M"]):
+        table.cell(1, column).text = text
+    word.add_paragraph("")
+    word.add_paragraph("After the table.")
+    out = io.BytesIO()
+    word.save(out)
+    return out.getvalue()
+
+
+def test_docx_paragraphs_heading_styles_and_tables() -> None:
+    assert read_docx(make_docx()) == CleanText(
+        text=(
+            "Annual report\n\n"
+            "Serbia joined the Partnership for Peace in December 2006.\n\n"
+            "Budget\n\n"
+            "The budget was four million euros.\n\n"
+            "Item | Cost\n\n"
+            "Study | north | 4 M\n\n"
+            "After the table."
+        ),
+        sections=(Section("Annual report", 0), Section("Budget", 74)),
+    )
+
+
+@pytest.mark.parametrize("data", [b"PK\x03\x04 truncated zip", b"plain text, not a zip", make_docx()[:400]])
+def test_damaged_docx(data: bytes) -> None:
+    with pytest.raises(UnreadableFile, match=r"^not a readable Word \.docx file \(BadZipFile: File is not a zip file\)$"):
+        read_docx(data)
+
+
+# ---- Markdown ----------------------------------------------------------------------------------
+
+def test_markdown_headings_setext_rules_and_code_fences() -> None:
+    raw = (
+        "Relations with Serbia\n=====================\n\n"
+        "Serbia joined\nthe PfP.\n\n---\n\n"
+        "## Key milestones\n\n"
+        "```\n# a shell comment, not a heading\nls corpus\n```\n\n"
+        "Sub part\n--------\nLast line.\n"
+    )
+    assert read_markdown(raw.encode()) == CleanText(
+        text=(
+            "Relations with Serbia\n\nSerbia joined the PfP.\n\nKey milestones\n\n"
+            "# a shell comment, not a heading ls corpus\n\nSub part\n\nLast line."
+        ),
+        sections=(Section("Relations with Serbia", 0), Section("Key milestones", 47),
+                  Section("Sub part", 107)),
+    )
+
+
+# ---- the corpus folder -------------------------------------------------------------------------
+
+def write_corpus(folder: Path) -> None:
+    folder.mkdir()
+    (folder / "report.pdf").write_bytes(make_pdf(REPORT_PAGES))
+    (folder / "page.html").write_bytes(PAGE)
+    (folder / "notes.docx").write_bytes(make_docx())
+    (folder / "readme.md").write_text("# Title\n\nSome text.\n", encoding="utf-8")
+    (folder / "broken.pdf").write_bytes(b"%PDF-1.4\ngarbage")
+    (folder / "locked.pdf").write_bytes(encrypted(make_pdf(REPORT_PAGES), user="secret", owner="owner"))
+    (folder / "bad.docx").write_bytes(b"not a zip")
+    (folder / "binary.txt").write_bytes(b"\x00\x01\x02")
+    (folder / "empty.html").write_bytes(b"<script>only()</script>")
+    (folder / ".hidden.txt").write_text("Ignored.", encoding="utf-8")
+    (folder / "image.png").write_bytes(b"\x89PNG")
+
+
+def test_load_corpus_reads_every_format_and_skips_unreadable_files(tmp_path: Path, caplog) -> None:
+    write_corpus(tmp_path / "corpus")
+    with caplog.at_level(logging.WARNING, logger="docqa"):
+        corpus = load_corpus(tmp_path / "corpus")
+    assert [d.path for d in corpus.documents] == ["notes.docx", "page.html", "readme.md", "report.pdf"]
+    assert [d.pages for d in corpus.documents] == [(), (), (), (0, 102)]
+    assert corpus.skipped == (
+        Skipped("bad.docx", "not a readable Word .docx file (BadZipFile: File is not a zip file)"),
+        Skipped("binary.txt", "it looks binary (contains NUL bytes)"),
+        Skipped("broken.pdf", "not a readable PDF (PdfStreamError: Stream has ended unexpectedly)"),
+        Skipped("empty.html", "it is empty (no text)"),
+        Skipped("locked.pdf", "it is encrypted with a password; save a copy without the password"),
+    )
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warnings == [f"Skipped {s.path}: {s.reason}" for s in corpus.skipped]
+
+
+def test_non_paged_documents_have_passages_without_page(tmp_path: Path) -> None:
+    write_corpus(tmp_path / "corpus")
+    for document in load_corpus(tmp_path / "corpus").documents:
+        passages = split_passages(document.path, document.clean, SMALL)
+        assert all(document.text[p.start : p.end] == p.text for p in passages)
+        assert {p.page is None for p in passages} == {document.path != "report.pdf"}
+
+
+def test_scan_corpus_hashes_bytes_without_parsing(tmp_path: Path) -> None:
+    write_corpus(tmp_path / "corpus")
+    scan = scan_corpus(tmp_path / "corpus")
+    assert list(scan.hashes) == [
+        "bad.docx", "binary.txt", "broken.pdf", "empty.html", "locked.pdf", "notes.docx", "page.html",
+        "readme.md", "report.pdf",
+    ]
+    assert scan.hashes["report.pdf"] == content_hash(make_pdf(REPORT_PAGES))
+    assert scan.skipped == ()
+
+
+def test_document_section_and_page_lookups() -> None:
+    document = Document("a.pdf", "Title\n\nBody.", (Section("Title", 0),), "0" * 64, pages=(0, 7))
+    assert (document.section_at(8), document.page_at(3), document.page_at(8)) == ("Title", 1, 2)
