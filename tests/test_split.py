@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -213,3 +215,30 @@ def test_split_sentences_offsets_and_paragraphs() -> None:
         Sentence(23, 45, "NATO opened an office."),
         Sentence(47, 77, "A new paragraph without an end"),
     ]
+
+
+def test_threads_splitting_at_once_get_their_own_sentences(default_passages) -> None:
+    # A pysbd Segmenter keeps the text it splits on itself; shared between the web chat's threads it
+    # handed one question's passages the sentences of another's. Frequent thread switches make the
+    # overlap certain.
+    texts = [p.text for p in default_passages]
+    expected = [split_sentences(text) for text in texts]
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    wrong: list[int] = []
+
+    def split_all(first: int) -> None:
+        for n in range(len(texts)):
+            i = (first + n) % len(texts)
+            if split_sentences(texts[i]) != expected[i]:
+                wrong.append(i)
+
+    try:
+        threads = [threading.Thread(target=split_all, args=(first,)) for first in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(previous)
+    assert wrong == []

@@ -58,11 +58,14 @@ class Embedder:
         """float32 array of shape (len(texts), dim), each row of unit length."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        if len(texts) == 1 and texts[0] in self._recent:
+        if len(texts) == 1:
             # The engine embeds a question for retrieval and the reader embeds it again: compute once.
+            # Looked up under the lock: another thread may evict the entry between a check and a read.
             with self._lock:
-                self._recent.move_to_end(texts[0])
-                return self._recent[texts[0]][None, :].copy()
+                cached = self._recent.get(texts[0])
+                if cached is not None:
+                    self._recent.move_to_end(texts[0])
+                    return cached[None, :].copy()
         with self._lock:
             vectors = self.model.encode(
                 texts,

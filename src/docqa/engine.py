@@ -1,10 +1,23 @@
 """The engine: owns the embedder, the loaded index, the retriever and the reader, and exposes the
 verbs users need (ask, rebuild, status). The CLI and the web UI are thin shells over it.
 
-Thread safety: `ask` may be called from many threads at once. The loaded index, BM25 and reader
-caches are shared and read-only except for the reader's LRU caches (guarded by locks). A rebuild
-or a reload builds a complete new snapshot and swaps it in with one assignment, so a question in
-flight finishes on the snapshot it started with.
+Thread safety: `ask`, `retrieve` and `status` may be called from many threads at once (the web chat
+answers up to ui.CONCURRENCY questions together). What those threads share:
+  - the snapshot: the loaded Index (FAISS flat index, passages, manifest) and the Retriever's BM25
+    index and idf table. Nothing writes to them once built; FAISS and bm25s searches only read.
+    `rebuild` and `reload_if_changed` build a complete new snapshot and swap it in with one
+    assignment (under `_swap`), so a question in flight finishes on the snapshot it started with.
+  - the Embedder: one torch model; `encode` runs it under a lock, and its cache of recent single
+    texts is read and written under the same lock.
+  - the reader: SpanReader runs its spaCy pipeline under a lock and keeps its parse and vector
+    caches in LRU caches with their own locks (cached Docs are only read); NeuralReader tokenizes
+    under a lock.
+  - module-level caches (functools.lru_cache of stems and word matches), thread-safe in CPython.
+    PyStemmer objects must not be called concurrently, and are not: a call holds the GIL throughout
+    (8 threads stemming 200,000 words gave exactly the single-thread stems).
+Not shared: the sentence splitter (split.py makes a pysbd Segmenter per use, since one keeps the
+text it is splitting on itself) and per-question state (query, hits, candidates), which lives in
+local variables. benchmarks/load.py checks that 50 users at once get the single-user replies.
 """
 
 from __future__ import annotations

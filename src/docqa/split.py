@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 import pysbd
 
@@ -45,8 +44,9 @@ class Passage:
         return f"{self.section}. {self.text}" if self.section else self.text
 
 
-@lru_cache(maxsize=1)
 def _segmenter() -> pysbd.Segmenter:
+    # A new one per use (2 µs): segment() keeps the text it splits on the Segmenter itself
+    # (self.original_text), so threads sharing one got each other's sentences.
     return pysbd.Segmenter(language="en", clean=False)
 
 
