@@ -35,7 +35,7 @@ from .neural import NeuralReader
 from .build import build_index
 from .documents import scan_corpus
 from .embed import Embedder
-from .errors import BadQuestion, IndexNotFound, StaleIndex
+from .errors import BadQuestion, CorruptIndex, IndexNotFound, StaleIndex
 from .index import CURRENT, BuildReport, Index, load_current, load_index, stale_reason
 from .reader import SpanReader
 from .retrieve import Hit, Mode, Retriever
@@ -147,7 +147,7 @@ class Engine:
     def _open(self, auto_build: bool) -> _Snapshot:
         try:
             return self._load()
-        except (IndexNotFound, StaleIndex) as error:
+        except (IndexNotFound, StaleIndex, CorruptIndex) as error:
             if not auto_build:
                 raise
             log.warning("%s Building it now.", error)
