@@ -1,0 +1,185 @@
+"""The web chat in a real browser: Debian's Chromium driven by Playwright against apps served on
+127.0.0.1 over a copy of the corpus. A question typed and sent with Enter gets the answer in bold,
+the marked words in the quote and the source; a follow-up is read with the earlier question; an
+unanswerable question is declined; HTML typed by the user or written in a document is shown as
+text and never run. A screenshot of the conversation is saved in the test's tmp_path.
+
+Playwright's own browser download does not work offline, hence /usr/bin/chromium (`make chromium`
+installs it with apt); without it these tests are skipped.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+
+from docqa import ui
+from docqa.engine import Engine, Reply
+from docqa.settings import Settings
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+REPLY_SECONDS = 30
+CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+DOCUMENT = "nato-relations-with-serbia.txt"
+PFP = "When did Serbia join the Partnership for Peace?"
+TRANSIT = "When did Serbia sign the transit agreement?"
+ALLOW = "What did it allow?"
+TRANSIT_PASSAGE = ("In July 2005, the country signed a transit agreement with NATO to allow Allied forces "
+                   "serving as part of KFOR to pass through Serbian territory.")
+POPULATION = "What is the population of Serbia?"
+# Each would set window.pwned if the page ran it.
+TYPED = """<script>window.pwned = "typed"</script><img src=x onerror="window.pwned = 'typed img'"> held when?"""
+SUMMIT = ("The Belgrade summit <script>window.pwned = 'document'</script> was held in March 2004. "
+          "Delegates <img src=x onerror=\"window.pwned = 'document img'\"> from twelve countries attended.\n")
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.is_file(), reason=f"no Chromium at {CHROMIUM}: run `make chromium` "
+                                                      "(apt-get install chromium) to run the browser tests"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory) -> Engine:
+    root = tmp_path_factory.mktemp("project")
+    shutil.copytree(CORPUS, root / "corpus")
+    return Engine(Settings(corpus=root / "corpus", index=root / "index"))
+
+
+@pytest.fixture(scope="module")
+def strict(engine, tmp_path_factory) -> Engine:
+    """Threshold 1.0 declines whatever the reader's tuning; its corpus adds a document full of HTML."""
+    root = tmp_path_factory.mktemp("strict")
+    shutil.copytree(CORPUS, root / "corpus")
+    (root / "corpus" / "summit.txt").write_text(SUMMIT, encoding="utf-8")
+    return Engine(Settings(corpus=root / "corpus", index=root / "index", threshold=1.0),
+                  embedder=engine.embedder, reader=engine.reader)
+
+
+def serve(engine: Engine) -> Iterator[str]:
+    app = ui.build_app(engine, engine.settings)
+    try:
+        yield ui.launch(app, "127.0.0.1", free_port(), None, prevent_thread_lock=True)
+    finally:
+        app.close()
+
+
+@pytest.fixture(scope="module")
+def url(engine) -> Iterator[str]:
+    yield from serve(engine)
+
+
+@pytest.fixture(scope="module")
+def strict_url(strict) -> Iterator[str]:
+    yield from serve(strict)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1100, "height": 1400})
+    yield context.new_page()
+    context.close()
+
+
+def send(page: Page, question: str) -> Locator:
+    """Type `question`, press Enter, and return the bot message that answers it once it is shown."""
+    replies = page.locator('[data-testid="bot"]')
+    before = replies.count()
+    box = page.get_by_placeholder("Ask a question about your documents")
+    box.fill(question)
+    box.press("Enter")
+    expect(replies).to_have_count(before + 1, timeout=REPLY_SECONDS * 1000)
+    reply = replies.nth(before)
+    reply.locator("p").first.wait_for(timeout=REPLY_SECONDS * 1000)
+    expect(box).to_have_value("")
+    return reply
+
+
+def flat(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def source_line(reply: Reply) -> str:
+    a = reply.answer
+    section = f" · {a.section}" if a.section else ""
+    page = f" · p. {a.page}" if a.page is not None else ""
+    return f"Source: {a.document}{section}{page} · characters {a.start}–{a.end}"
+
+
+def assert_shows_answer(message: Locator, expected: Reply) -> None:
+    """The answer in bold first, the same words marked in the quote, and the source line."""
+    answer = expected.answer
+    assert answer is not None
+    assert message.locator("b").first.inner_text() == answer.text
+    assert message.locator("blockquote").first.locator("mark").all_inner_texts() == [answer.text]
+    assert flat(message.locator("blockquote").first.inner_text()) == flat(answer.quote)
+    assert message.locator("p", has_text="Source:").inner_text() == source_line(expected)
+
+
+def test_ask_with_enter_then_a_follow_up(engine, url, page, tmp_path):
+    page.goto(url)
+    first = send(page, PFP)
+    expected = engine.ask(PFP)
+    assert expected.answer.text == "December 2006"
+    assert_shows_answer(first, expected)
+    assert expected.answer.document == DOCUMENT
+
+    assert_shows_answer(send(page, TRANSIT), engine.ask(TRANSIT, history=[PFP]))
+    followup = send(page, ALLOW)
+    expected = engine.ask(ALLOW, history=[PFP, TRANSIT])
+    assert_shows_answer(followup, expected)
+    assert followup.locator("i").first.inner_text() == "Read as a follow-up: What did it allow? (Serbia sign the transit agreement)"
+    assert TRANSIT_PASSAGE in flat(followup.locator("blockquote").first.inner_text())
+    assert page.locator('[data-testid="user"]').all_inner_texts() == [PFP, TRANSIT, ALLOW]
+
+    screenshot = tmp_path / "chat.png"
+    page.screenshot(path=str(screenshot), full_page=True)
+    print(f"screenshot of the conversation: {screenshot}")
+    assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_an_unanswerable_question_is_declined(strict_url, page, tmp_path):
+    page.goto(strict_url)
+    reply = send(page, POPULATION)
+    assert reply.locator("b").first.inner_text() == ui.DECLINED
+    assert reply.locator("p", has_text="Closest passage:").inner_text().startswith(f"Closest passage: {DOCUMENT} · ")
+    assert reply.locator("mark").count() == 0
+    screenshot = tmp_path / "declined.png"
+    page.screenshot(path=str(screenshot), full_page=True)
+    print(f"screenshot of the decline: {screenshot}")
+
+
+def test_html_typed_or_in_a_document_is_shown_and_never_run(strict_url, page):
+    page.goto(strict_url)
+    send(page, TYPED)
+    assert page.locator('[data-testid="user"]').last.inner_text() == TYPED
+    reply = send(page, "When was the Belgrade summit held?")
+    assert flat(SUMMIT) in flat(reply.inner_text())
+    assert reply.locator("script, img").count() == 0
+    page.wait_for_timeout(200)  # an onerror handler would fire as soon as the image failed to load
+    assert page.evaluate("window.pwned") is None
+    # The control: the same kind of markup, inserted as HTML, does run in this browser.
+    page.evaluate("""document.body.insertAdjacentHTML("beforeend", `<img src=x onerror="window.pwned = 'control'">`)""")
+    page.wait_for_function("window.pwned === 'control'", timeout=5000)
