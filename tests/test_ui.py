@@ -3,12 +3,15 @@ names, credentials, logs, and a served app answering through gradio_client."""
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import re
 import shutil
 import socket
+import urllib.parse
 from pathlib import Path
 
+import httpx
 import pytest
 from gradio_client import Client
 
@@ -374,5 +377,71 @@ def test_served_app_answers_through_gradio_client(engine, settings):
                                   api_name="/chat")
         assert "Read as a follow-up: What did it allow? (Serbia sign the transit agreement)" in followup
         assert list(client.view_api(print_info=False, return_format="dict")["named_endpoints"]) == ["/chat"]
+    finally:
+        app.close()
+
+
+def listening_addresses(port: int) -> list[str]:
+    """Addresses with a socket listening on TCP `port`, from the kernel's tables (Linux)."""
+    found = []
+    for table in (Path("/proc/net/tcp"), Path("/proc/net/tcp6")):
+        for row in table.read_text(encoding="ascii").splitlines()[1:]:
+            local, state = row.split()[1], row.split()[3]
+            address, hex_port = local.split(":")
+            if state == "0A" and int(hex_port, 16) == port:
+                found.append(str(ipaddress.ip_address(bytes.fromhex(address)[::-1])) if len(address) == 8 else address)
+    return found
+
+
+def test_serve_listens_on_loopback_requires_the_credentials_and_keeps_them_out_of_the_log(
+    engine, settings, monkeypatch, caplog, capfd,
+):
+    password, wrong = "Tr0ub4dor&3-staple", "correct-horse-battery"
+    monkeypatch.setenv("DOCQA_AUTH", f"alice:{password}")
+    monkeypatch.setattr(ui, "Engine", lambda _: engine)
+    served = []
+
+    def launch_in_background(app, host, port, auth):
+        served.append(app)
+        return launch(app, host, port, auth, prevent_thread_lock=True)
+
+    launch = ui.launch
+    monkeypatch.setattr(ui, "launch", launch_in_background)
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/"
+    with caplog.at_level(logging.DEBUG):
+        try:
+            assert main(["serve", "--port", str(port), "--corpus", str(settings.corpus),
+                         "--index", str(settings.index)]) == 0
+            assert listening_addresses(port) == ["127.0.0.1"]
+            assert (served[0].share, served[0].share_url) == (False, None)
+            assert httpx.get(url + "gradio_api/info").status_code == 401
+            with pytest.raises(ValueError, match="Could not login"):
+                Client(url, auth=("alice", wrong), verbose=False)
+            reply = Client(url, auth=("alice", password), verbose=False).predict(PFP, api_name="/chat")
+            assert reply.startswith("<p><b>December 2006</b></p>")
+        finally:
+            for app in served:
+                app.close()
+    out, err = capfd.readouterr()
+    logged = "\n".join([caplog.text, out, err])
+    assert password not in logged and wrong not in logged and "alice" not in logged
+    lines = re.findall(r"question at \S+: answered in \d+ ms, top source nato-relations-with-serbia\.txt", logged)
+    assert len(lines) == 1
+
+
+def test_served_app_serves_no_file(engine, settings):
+    # Gradio serves files only from its upload cache and allowed paths; docqa allows none, so neither
+    # the system's files nor the project's (settings, corpus, index) can be fetched.
+    app = ui.build_app(engine, settings)
+    url = ui.launch(app, "127.0.0.1", _free_port(), None, prevent_thread_lock=True)
+    paths = ["/etc/passwd", "../../../../../../etc/passwd", "/proc/self/environ", "pyproject.toml",
+             str(CORPUS.parent / "pyproject.toml"), str(settings.corpus / DOCUMENT),
+             str(next(settings.index.glob("build-*/manifest.json")))]
+    try:
+        for path in paths:
+            response = httpx.get(url + "gradio_api/file=" + urllib.parse.quote(path, safe=""))
+            assert (response.status_code, response.json()) == (403, {"detail": f"File not allowed: {path}."})
+            assert httpx.get(url + "file=" + urllib.parse.quote(path, safe="")).status_code == 404
     finally:
         app.close()
