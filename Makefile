@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: install run index test chromium eval bench load clean
+.PHONY: install run index test chromium eval clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
