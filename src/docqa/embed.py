@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from collections import OrderedDict
 from pathlib import Path
@@ -12,16 +11,9 @@ import numpy as np
 from .errors import ModelNotFound
 from .settings import DEFAULT_MODEL
 
-# The hub is unreachable on these machines; fail fast instead of waiting on the network.
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+from . import offline  # noqa: F401  (switches set before transformers loads)
 
-from sentence_transformers import SentenceTransformer  # noqa: E402  (after the offline switches)
-from transformers.utils import logging as transformers_logging  # noqa: E402
-
-transformers_logging.disable_progress_bar()
-transformers_logging.set_verbosity_error()
+from sentence_transformers import SentenceTransformer  # noqa: E402
 
 
 RECENT_TEXTS = 1024

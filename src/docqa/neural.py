@@ -13,7 +13,6 @@ passage text; an answer at passage characters [a, b) sits at document characters
 from __future__ import annotations
 
 import math
-import os
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,18 +24,10 @@ from .answer import Answer
 from .errors import BadSettings, ReaderNotFound
 from .retrieve import Hit
 
-# The hub is unreachable on these machines; fail fast instead of waiting on the network. The engine
-# imports this module before embed.py, so the switches must be set here too, before transformers loads.
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+from . import offline  # noqa: F401  (switches set before transformers loads)
 
-import torch  # noqa: E402  (after the offline switches)
+import torch  # noqa: E402
 from transformers import AutoModelForQuestionAnswering, AutoTokenizer  # noqa: E402
-from transformers.utils import logging as transformers_logging  # noqa: E402
-
-transformers_logging.disable_progress_bar()
-transformers_logging.set_verbosity_error()
 
 # Window and answer sizes of the reference SQuAD setup (Devlin et al. 2019, BERT `run_squad.py`:
 # max_seq_length 384, doc_stride 128, max_query_length 64, max_answer_length 30).

