@@ -7,7 +7,7 @@ import threading
 import numpy as np
 
 from docqa import embed
-from docqa.embed import Embedder
+from docqa.embed import Embedder, WordVectors
 
 
 class WatchedLock:
@@ -29,19 +29,25 @@ class WatchedLock:
         self.lock.release()
 
 
-class HeldModel:
-    """Stands in for the torch model: a vector per text. Encoding "slow" says it started, then
-    waits until another thread has found the embedder's lock held."""
+class HeldForward:
+    """Stands in for the model's forward pass: a vector per text, computed under the embedder's lock
+    as the real one is. Encoding "slow" says it started, then waits until another thread has found
+    the lock held."""
 
     def __init__(self, lock: WatchedLock) -> None:
         self.lock = lock
         self.slow_started = threading.Event()
 
-    def encode(self, texts: list[str], **kwargs: object) -> np.ndarray:
-        if texts == ["slow"]:
-            self.slow_started.set()
-            assert self.lock.contended.wait(10), "no other thread came for the lock"
-        return np.array([[float(len(t)), 1.0] for t in texts], dtype=np.float32)
+    def __call__(self, texts: list[str]) -> dict[str, WordVectors]:
+        with self.lock:
+            if texts == ["slow"]:
+                self.slow_started.set()
+                assert self.lock.contended.wait(10), "no other thread came for the lock"
+            return {
+                t: WordVectors(np.array([float(len(t)), 1.0], dtype=np.float32),
+                               np.zeros((0, 2), dtype=np.int64), np.zeros((0, 2), dtype=np.float32))
+                for t in texts
+            }
 
 
 def test_a_cached_text_evicted_while_waiting_for_the_lock_is_embedded_again(monkeypatch) -> None:
@@ -51,10 +57,10 @@ def test_a_cached_text_evicted_while_waiting_for_the_lock_is_embedded_again(monk
     # KeyError('a') here: a failed question in the web chat.
     embedder = Embedder()
     lock = WatchedLock()
-    model = HeldModel(lock)
+    model = HeldForward(lock)
     monkeypatch.setattr(embed, "RECENT_TEXTS", 1)
     monkeypatch.setattr(embedder, "_lock", lock)
-    monkeypatch.setattr(embedder, "model", model)
+    monkeypatch.setattr(embedder, "_forward", model)
     assert embedder.encode(["a"]).tolist() == [[1.0, 1.0]]
 
     results: dict[str, np.ndarray] = {}
@@ -72,3 +78,18 @@ def test_a_cached_text_evicted_while_waiting_for_the_lock_is_embedded_again(monk
     assert again.tolist() == [[1.0, 1.0]]
     assert results["slow"].tolist() == [[4.0, 1.0]]
     assert list(embedder._recent) == ["a"]
+
+
+def test_word_vectors_come_with_the_models_own_sentence_vector_and_exact_piece_offsets() -> None:
+    embedder = Embedder()
+    texts = ["NATO removed 1.4 million landmines.", "Troops?"]
+    words = embedder.encode_words(texts)
+    batch = embedder.model.encode(texts, normalize_embeddings=True)
+    assert [float(np.abs(w.sentence - v).max()) < 1e-5 for w, v in zip(words, batch)] == [True, True]
+    assert [texts[0][a:b] for a, b in words[0].offsets] == [
+        "NATO", "removed", "1", ".", "4", "million", "land", "mine", "s", "."
+    ]
+    assert words[0].pieces.shape == (10, embedder.dim)
+    assert np.allclose(np.linalg.norm(words[1].pieces, axis=1), 1.0)
+    # one forward pass serves both: the single-text encode reads the same cache entry
+    assert np.array_equal(embedder.encode(["Troops?"])[0], words[1].sentence)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -13,10 +14,21 @@ from .settings import DEFAULT_MODEL
 
 from . import offline  # noqa: F401  (switches set before transformers loads)
 
+import torch  # noqa: E402
 from sentence_transformers import SentenceTransformer  # noqa: E402
 
 
 RECENT_TEXTS = 1024
+WORD_LAYER = 4  # the transformer layer whose token states serve as word vectors (see encode_words)
+
+
+@dataclass(frozen=True)
+class WordVectors:
+    """One text's sentence vector and one unit vector per word piece, with its character offsets."""
+
+    sentence: np.ndarray  # (dim,), equal to `Embedder.encode([text])[0]`
+    offsets: np.ndarray   # (pieces, 2) character [start, end) of each word piece in the text
+    pieces: np.ndarray    # (pieces, dim) unit-length states of layer WORD_LAYER
 
 
 def resolve_model(name: str) -> str:
@@ -44,20 +56,15 @@ class Embedder:
             raise ModelNotFound(name, "the model does not declare an embedding dimension")
         self.dim = int(dim)
         self._lock = threading.Lock()
-        self._recent: OrderedDict[str, np.ndarray] = OrderedDict()  # single texts: questions, sentences
+        self._recent: OrderedDict[str, WordVectors] = OrderedDict()  # questions, sentences being read
 
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
         """float32 array of shape (len(texts), dim), each row of unit length."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         if len(texts) == 1:
-            # The engine embeds a question for retrieval and the reader embeds it again: compute once.
-            # Looked up under the lock: another thread may evict the entry between a check and a read.
-            with self._lock:
-                cached = self._recent.get(texts[0])
-                if cached is not None:
-                    self._recent.move_to_end(texts[0])
-                    return cached[None, :].copy()
+            # The engine embeds a question for retrieval and the reader again with its words: once.
+            return self.encode_words(texts)[0].sentence[None, :].copy()
         with self._lock:
             vectors = self.model.encode(
                 texts,
@@ -66,10 +73,52 @@ class Embedder:
                 convert_to_numpy=True,
                 show_progress_bar=progress,
             )
-        result = np.ascontiguousarray(vectors, dtype=np.float32)
-        if len(texts) == 1:
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def encode_words(self, texts: list[str]) -> list[WordVectors]:
+        """Sentence vectors and, from the same forward pass, contextual word-piece vectors.
+
+        A middle layer's states serve as word vectors: there "troops" lies close to "forces" and
+        "earthquake" to "seismic" (cosine 0.6-0.8) while unrelated words mostly stay below 0.5,
+        whereas the last layer, trained for mean pooling, makes every word of a sentence look
+        alike. The sentence vector is the model's own: the mean of the last layer, unit length.
+        The last RECENT_TEXTS texts (questions, sentences being read) are kept.
+        """
+        found: dict[str, WordVectors] = {}
+        with self._lock:
+            for text in texts:
+                if text in self._recent:
+                    self._recent.move_to_end(text)
+                    found[text] = self._recent[text]
+        missing = [text for text in dict.fromkeys(texts) if text not in found]
+        if missing:
+            computed = self._forward(missing)
+            found.update(computed)
             with self._lock:
-                self._recent[texts[0]] = result[0].copy()
+                self._recent.update(computed)
                 while len(self._recent) > RECENT_TEXTS:
                     self._recent.popitem(last=False)
+        return [found[text] for text in texts]
+
+    def _forward(self, texts: list[str]) -> dict[str, WordVectors]:
+        transformer = self.model[0]
+        with self._lock, torch.inference_mode():
+            encoded = transformer.tokenizer(
+                texts, padding=True, truncation=True, max_length=transformer.max_seq_length,
+                return_offsets_mapping=True, return_tensors="pt",
+            )
+            offsets = encoded.pop("offset_mapping").numpy()
+            output = transformer.auto_model(**encoded, output_hidden_states=True)
+            mask = encoded["attention_mask"].unsqueeze(-1).float()
+            mean = (output.last_hidden_state * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+            sentences = torch.nn.functional.normalize(mean, dim=-1).numpy()
+            layer = torch.nn.functional.normalize(output.hidden_states[WORD_LAYER], dim=-1).numpy()
+        result = {}
+        for row, text in enumerate(texts):
+            keep = offsets[row][:, 1] > offsets[row][:, 0]  # drops [CLS], [SEP] and padding
+            result[text] = WordVectors(
+                np.ascontiguousarray(sentences[row], dtype=np.float32),
+                offsets[row][keep].astype(np.int64),
+                np.ascontiguousarray(layer[row][keep], dtype=np.float32),
+            )
         return result

