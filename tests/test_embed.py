@@ -38,7 +38,7 @@ class HeldForward:
         self.lock = lock
         self.slow_started = threading.Event()
 
-    def __call__(self, texts: list[str]) -> dict[str, WordVectors]:
+    def __call__(self, texts: list[str], max_tokens: int | None = None) -> dict[str, WordVectors]:
         with self.lock:
             if texts == ["slow"]:
                 self.slow_started.set()
@@ -77,7 +77,7 @@ def test_a_cached_text_evicted_while_waiting_for_the_lock_is_embedded_again(monk
 
     assert again.tolist() == [[1.0, 1.0]]
     assert results["slow"].tolist() == [[4.0, 1.0]]
-    assert list(embedder._recent) == ["a"]
+    assert list(embedder._recent) == [("a", None)]
 
 
 def test_word_vectors_come_with_the_models_own_sentence_vector_and_exact_piece_offsets() -> None:

@@ -56,7 +56,7 @@ class Embedder:
             raise ModelNotFound(name, "the model does not declare an embedding dimension")
         self.dim = int(dim)
         self._lock = threading.Lock()
-        self._recent: OrderedDict[str, WordVectors] = OrderedDict()  # questions, sentences being read
+        self._recent: OrderedDict[tuple[str, int | None], WordVectors] = OrderedDict()  # questions, sentences being read
 
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
         """float32 array of shape (len(texts), dim), each row of unit length."""
@@ -75,36 +75,40 @@ class Embedder:
             )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
-    def encode_words(self, texts: list[str]) -> list[WordVectors]:
+    def encode_words(self, texts: list[str], max_tokens: int | None = None) -> list[WordVectors]:
         """Sentence vectors and, from the same forward pass, contextual word-piece vectors.
 
         A middle layer's states serve as word vectors: there "troops" lies close to "forces" and
         "earthquake" to "seismic" (cosine 0.6-0.8) while unrelated words mostly stay below 0.5,
         whereas the last layer, trained for mean pooling, makes every word of a sentence look
         alike. The sentence vector is the model's own: the mean of the last layer, unit length.
+        `max_tokens` cuts long texts short (the cost grows with the longest text of the batch): their
+        later words get no vectors and the sentence vector covers the first `max_tokens` pieces.
         The last RECENT_TEXTS texts (questions, sentences being read) are kept.
         """
-        found: dict[str, WordVectors] = {}
+        keys = [(text, max_tokens) for text in texts]
+        found: dict[tuple[str, int | None], WordVectors] = {}
         with self._lock:
-            for text in texts:
-                if text in self._recent:
-                    self._recent.move_to_end(text)
-                    found[text] = self._recent[text]
-        missing = [text for text in dict.fromkeys(texts) if text not in found]
+            for key in keys:
+                if key in self._recent:
+                    self._recent.move_to_end(key)
+                    found[key] = self._recent[key]
+        missing = [text for text, _ in dict.fromkeys(keys) if (text, max_tokens) not in found]
         if missing:
-            computed = self._forward(missing)
+            computed = {(text, max_tokens): words for text, words in self._forward(missing, max_tokens).items()}
             found.update(computed)
             with self._lock:
                 self._recent.update(computed)
                 while len(self._recent) > RECENT_TEXTS:
                     self._recent.popitem(last=False)
-        return [found[text] for text in texts]
+        return [found[key] for key in keys]
 
-    def _forward(self, texts: list[str]) -> dict[str, WordVectors]:
+    def _forward(self, texts: list[str], max_tokens: int | None = None) -> dict[str, WordVectors]:
         transformer = self.model[0]
+        limit = min(transformer.max_seq_length, max_tokens or transformer.max_seq_length)
         with self._lock, torch.inference_mode():
             encoded = transformer.tokenizer(
-                texts, padding=True, truncation=True, max_length=transformer.max_seq_length,
+                texts, padding=True, truncation=True, max_length=limit,
                 return_offsets_mapping=True, return_tensors="pt",
             )
             offsets = encoded.pop("offset_mapping").numpy()

@@ -35,8 +35,9 @@ from .retrieve import Hit, stem
 from .split import split_sentences
 
 MAX_SENTENCES = 40     # sentences scored per question
-EMBED_SENTENCES = 10   # sentences embedded and ranked by meaning
+EMBED_SENTENCES = 6   # sentences embedded and ranked by meaning
 READ_SENTENCES = 5     # sentences whose candidates are scored
+READ_TOKENS = 64     # word pieces of a sentence given word vectors (a long one costs the most)
 MAX_SPAN_TOKENS = 30
 SENTENCE_WEIGHT = 0.45  # share of the sentence's score in a candidate's score
 CONTEXT_WEIGHT = 0.8   # weight of a follow-up's context words against the question's own
@@ -47,7 +48,6 @@ SOFT_FLOOR = 0.45
 SOFT_SPAN = 0.4
 SOFT_CAP = 0.8
 STRONG_MATCH = 0.5  # a match this good (cosine >= 0.65 by meaning) means the question says that word
-ANCHOR_MATCH = float(os.environ.get("AM", "0.5"))
 _NO_SOFT_POS = {"PROPN", "NUM", "AUX", "DET", "PRON", "ADP", "CCONJ", "PART", "SCONJ", "PUNCT", "SPACE", "SYM", "X"}
 
 _STOP_EXTRA = {"also", "further", "new", "whole", "many", "much", "one", "us"}
@@ -130,6 +130,7 @@ class Term:
     weight: float
     focus: bool
     vector: np.ndarray | None = field(default=None, compare=False, repr=False)
+    name: bool = False  # a proper name or a number: the documents must hold it by its letters
 
 
 def softable(token: Token) -> bool:
@@ -157,7 +158,8 @@ def question_terms(
             # A word the index never saw is as telling as its rarest word.
             weight = idf.get(key, max(idf.values(), default=1.0)) * factor
             vector = matrix[token.i] if matrix is not None and softable(token) else None
-            terms.append(Term(key, token.lower_, weight * (0.5 if is_focus else 1.0), is_focus, vector))
+            terms.append(Term(key, token.lower_, weight * (0.5 if is_focus else 1.0), is_focus, vector,
+                              token.pos_ == "PROPN" or token.like_num))
     return terms
 
 
@@ -255,6 +257,8 @@ def _crosses(candidate: Candidate, first: int, last: int) -> bool:
     return (inside_start and candidate.last > last) or (inside_end and candidate.first < first)
 
 
+_DATE_FILLERS = {"early", "late", "mid", "the", "of", "between", "and", "to", "from", "in", "on", "by", "end",
+                 "beginning", "middle", "start", "since", "until", "around", "about"}
 _MONTH = re.compile(r"\b(january|february|march|april|may|june|july|august|september|october|november|december)\b")
 _YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
 
@@ -278,6 +282,8 @@ def _entity_fit(label: str, info: QuestionInfo, text: str) -> float:
         fit *= 0.2  # the small model's "2nd ed" PERSON: names rarely hold digits
     if info.answer_type == AnswerType.DATE and label == "DATE":
         fit = date_specificity(text)
+        if any(not (w.lower() in _DATE_WORDS or w.lower() in _DATE_FILLERS or w[:1].isdigit()) for w in text.split()):
+            fit *= 0.5  # "November 2006 Riga Summit": the model ran the date into a name
     if info.answer_type == AnswerType.DATE and label == "DATE" and _DURATION_UNITS.search(text.lower()) \
             and not any(ch.isdigit() for ch in text):
         fit = 0.3  # "many years" answers "how long", not "when"
@@ -300,13 +306,33 @@ def _name_internal(head: Token, child: Token) -> bool:
 
 # Technical text: web and mail addresses, file paths and function names are answers too
 # ("Where should I report a bug?" -> "zlib@gzip.org"; "Which function ...?" -> "gzprintf()").
+_DATE_TEXT = re.compile(
+    r"\b(?:(?:early|mid|late|mid-)\s*)?(?:January|February|March|April|May|June|July|August|September|October"
+    r"|November|December)(?:\s+\d{1,2},?)?\s+(?:1[5-9]\d\d|20\d\d)\b"
+    r"|\b\d{1,2}\s+(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+    r"\s+(?:1[5-9]\d\d|20\d\d)\b")
+_REASON_NOUNS_IN_TEXT = {"reason", "purpose", "sake", "benefit", "need", "lack", "fear", "concern", "cause"}
 _NOT_NUMERIC = {AnswerType.REASON, AnswerType.MANNER, AnswerType.AGENT, AnswerType.PLACE}
 _TECHNICAL = re.compile(
     r"https?://\S+|www\.[\w.-]+\S*|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?<![\w/])(?:[\w.-]+/)+[\w.-]*[\w/]"
-    r"|\b[A-Za-z_]\w*\(\)")
+    r"|\b[A-Za-z_]\w*\(\)"
+    r"|\b[\w-]+\.(?:h|c|cc|cpp|hpp|py|js|java|rs|go|sh|txt|md|rst|html?|xml|json|ya?ml|toml|ini|cfg|conf|log"
+    r"|csv|pdf|docx?|zip|gz|tgz|tar|bz2|xz|dll|so|exe|lib|a|o)\b")
 _ADDRESS_FITS = {AnswerType.PLACE: 1.0, AnswerType.THING: 0.7, AnswerType.MANNER: 0.5, AnswerType.AGENT: 0.3}
 _CODE_FITS = {AnswerType.THING: 0.8, AnswerType.MANNER: 0.7, AnswerType.PLACE: 0.4}
 _ENUMERATOR = re.compile(r"\(?\d{1,3}[.)]")
+
+
+def _whole_words(sent: Doc, first: int, last: int) -> tuple[int, int]:
+    """Extend a span over letters and digits glued to its edges: "8" of "8K", "59.95" of "US$59.95"."""
+    while first > 0 and not sent[first - 1].whitespace_ and (sent[first - 1].text[-1:].isalnum()
+                                                            or sent[first - 1].text[-1:] in "$€£") \
+            and (sent[first].text[:1].isalnum() or sent[first].text[:1] in "$€£"):
+        first -= 1
+    while last + 1 < len(sent) and not sent[last].whitespace_ and sent[last + 1].text[:1].isalnum() \
+            and sent[last].text[-1:].isalnum():
+        last += 1
+    return first, last
 
 
 def _is_enumerator(sent: Doc, first: int, last: int) -> bool:
@@ -317,12 +343,26 @@ def _is_enumerator(sent: Doc, first: int, last: int) -> bool:
         _ENUMERATOR.fullmatch("".join(t.text for t in sent[: last + 2])))
 
 
+_NOMINAL_DEPS = {"dobj", "pobj", "nsubj", "nsubjpass", "attr", "appos", "dative", "oprd"}
+
+
+def _nominal(token: Token) -> bool:
+    """A noun, or a word the tagger called a verb that the parser uses as a noun and that has no
+    subject, auxiliary or object of its own ("removed 1.4 million landmines" with landmines/VERB)."""
+    if token.pos_ in ("NOUN", "PROPN"):
+        return True
+    return token.pos_ == "VERB" and token.dep_ in _NOMINAL_DEPS and not any(
+        c.dep_ in ("nsubj", "nsubjpass", "aux", "auxpass", "dobj") for c in token.children)
+
+
 def generate_candidates(sent: Doc, info: QuestionInfo) -> list[Candidate]:
     """Constituent spans of a parsed sentence that could answer a question of this type."""
     spans: dict[tuple[int, int], Candidate] = {}
 
     def add(first: int, last: int, kind: str, fit: float) -> None:
         trimmed = _trim(sent, first, last)
+        if trimmed is not None:
+            trimmed = _whole_words(sent, *trimmed)
         if trimmed is None or trimmed[1] - trimmed[0] + 1 > MAX_SPAN_TOKENS or _is_enumerator(sent, *trimmed):
             return
         if kind in _NOT_NUMERIC and all(t.like_num or t.is_punct for t in sent[trimmed[0] : trimmed[1] + 1]):
@@ -342,14 +382,15 @@ def generate_candidates(sent: Doc, info: QuestionInfo) -> list[Candidate]:
                 add(ent.start, other.end - 1, ent.label_, _entity_fit(ent.label_, info, ent.text))
     for token in sent:
         if token.pos_ in ("NOUN", "PROPN", "NUM", "ADJ", "VERB") or token.like_num:
+            noun = _nominal(token)
             subtree = list(token.subtree)
             first, last = subtree[0].i, subtree[-1].i
             base_fit = _phrase_fit(token, sent[first : last + 1], info)
-            add(first, last, "NP" if token.pos_ in ("NOUN", "PROPN") else token.pos_, base_fit)
+            add(first, last, "NP" if noun else token.pos_, base_fit)
             # Shorter variants: drop right-hand modifiers one at a time ("the project, which ended ..." -> "the project").
             # Only noun phrases lose their right-hand modifiers; a clause cut after its verb
             # ("Allied forces serving") is no answer.
-            right = [c for c in token.rights] if token.pos_ in ("NOUN", "PROPN", "NUM") else []
+            right = [c for c in token.rights] if (noun or token.pos_ == "NUM") else []
             for cut in range(len(right), 0, -1):
                 child = right[cut - 1]
                 if child.dep_ not in _LOOSE_MODIFIERS or _name_internal(token, child):
@@ -358,9 +399,9 @@ def generate_candidates(sent: Doc, info: QuestionInfo) -> list[Candidate]:
                 if end >= token.i:
                     add(first, end, "NP", base_fit)
             left_kept = [c for c in token.lefts if c.dep_ not in ("nsubj", "nsubjpass", "aux", "auxpass", "mark", "advmod", "punct")]
-            if left_kept and token.pos_ in ("NOUN", "PROPN") and not any(_name_internal(token, c) for c in right):
+            if left_kept and noun and not any(_name_internal(token, c) for c in right):
                 add(left_kept[0].left_edge.i if left_kept else token.i, token.i, "NP", base_fit)
-            if token.pos_ in ("NOUN", "PROPN") and not any(
+            if noun and not any(
                     c.dep_ in ("compound", "nummod", "amod") for c in token.children):
                 add(token.i, token.i, "NP", base_fit)
         if token.dep_ == "prep" and token.lower_ in (_TIME_PREPS | _PLACE_PREPS):
@@ -390,6 +431,20 @@ def generate_candidates(sent: Doc, info: QuestionInfo) -> list[Candidate]:
             if token.tag_ == "VBG" and kind == AnswerType.MANNER:
                 fit = 1.0
             add(first, token.right_edge.i, "CLAUSE", fit)
+    for match in _DATE_TEXT.finditer(sent.text):
+        # The small NER model's dates can swallow a neighbour ("2.0, January 2004"); the pattern's cannot.
+        inner = sent.char_span(match.start(), match.end(), alignment_mode="expand")
+        if inner is not None:
+            add(inner.start, inner.end - 1, "DATE_PATTERN", _entity_fit("DATE", info, match.group()))
+    if kind == AnswerType.REASON:
+        for token in sent:
+            # "for performance reasons", "due to the cost", "because of the war"
+            pair = f"{token.lower_} {token.nbor().lower_}" if token.i + 1 < len(sent) else ""
+            objects = [c for c in token.children if c.dep_ == "pobj"]
+            if pair in ("due to", "because of", "owing to", "thanks to") and token.i + 1 < len(sent):
+                add(token.i, token.nbor().right_edge.i, "PP", 1.0)
+            elif token.lower_ == "for" and objects and objects[0].lemma_.lower() in _REASON_NOUNS_IN_TEXT:
+                add(token.i, token.right_edge.i, "PP", 1.0)
     for match in _TECHNICAL.finditer(sent.text):
         text = match.group().rstrip(".,;:")
         if text.lower() in ("and/or", "either/or", "he/she", "his/her", "s/he"):
@@ -431,6 +486,8 @@ def focus_fit(span: Span, focus_terms: list, info: QuestionInfo) -> float:
     # "Kosovo is a key subject ...": the focus noun stands next to the candidate in the sentence.
     near = [t for t in span.doc if not span.start <= t.i < span.end
             and any(word_match(term, t) > 0 for term in focus_terms)]
+    if info.answer_type == AnswerType.NUMBER and any(span.root.head.i == t.i for t in near):
+        return 1.0  # "1.4 million" counting the asked-for "landmines"
     if any(tree_distance(span.root, t) <= 2 for t in near):
         return 0.85
     labels = _FOCUS_ENTITIES.get(focus_terms[0].text, set()) | _FOCUS_ENTITIES.get(info.focus or "", set())
@@ -481,8 +538,10 @@ def _phrase_fit(head: Token, span: Span, info: QuestionInfo) -> float:
     if kind == AnswerType.NUMBER:
         if any(t.ent_type_ in ("DATE", "TIME") for t in span if t.like_num):
             return 0.1  # "2005" in "2005 Serbia hosts ..." is a year, not a count
-        return 1.0 if any(t.like_num for t in span) and head.like_num or any(
-            t.like_num and t.head == head for t in span) else 0.0
+        if head.like_num:
+            return 1.0
+        # "1.4 million landmines": the count with its noun is a fair answer, the count alone a better one
+        return 0.9 if any(t.like_num and t.head == head for t in span) else 0.0
     if kind == AnswerType.DATE:
         if head.ent_type_ != "DATE" and head.lower_ not in _DATE_WORDS and not head.like_num:
             return 0.3  # "the November 2006 Riga Summit" names a summit, not a date
@@ -528,6 +587,8 @@ class Choice:
     coverage: float      # weighted share of the question's words in the sentence
     similarity: float    # dense cosine of question and sentence
     scored: Scored
+    missing_word: float = 0.0  # `missing(..., names=False)` for the sentence
+    missing_name: float = 0.0  # `missing(..., names=True)`
 
     @property
     def text_key(self) -> str:
@@ -555,13 +616,19 @@ def prefer_specific_date(choices: list[Choice]) -> list[Choice]:
     return choices
 
 
+MISSING_WEIGHT = 2.0  # each share of a missing telling word costs twice its size in confidence
+
+
 def confidence(best: Choice, runner_up: float) -> float:
     """How likely the best choice is right, in [0, 1]. Geometric means, so that any one weak
     piece of evidence pulls it down: the sentence must both share the question's words and mean
-    the same (an unanswerable question usually leaves a telling word uncovered), and the span must
-    have the asked-for type; a clear lead over the next different span adds a little."""
+    the same, and the span must have the asked-for type; a clear lead over the next different span
+    adds a little. Then the question's most telling word that the sentence lacks ("president",
+    "cost", a name) takes its toll: that is how an unanswerable question usually shows."""
     sentence = math.sqrt(max(0.0, best.coverage) * max(0.0, best.similarity))
     value = math.sqrt(sentence * max(0.0, best.scored.fit)) + min(0.05, max(0.0, best.score - runner_up))
+    for lack in (best.missing_word, best.missing_name):
+        value *= max(0.0, 1.0 - MISSING_WEIGHT * lack)
     return float(min(1.0, max(0.0, value)))
 
 
@@ -598,9 +665,25 @@ def before_share(previous: str | None) -> float:
     return 1.0 if is_question(previous) else 0.5
 
 
+def missing(terms: list[Term], best: list[float], names: bool) -> float:
+    """The weight share of the question's most telling word the sentence lacks (1 - its best match),
+    among names and numbers or among common words: an unanswerable question usually asks about
+    something the closest sentence does not mention ("president", "cost", "independence")."""
+    total = sum(t.weight for t in terms)
+    if total <= 0:
+        return 0.0
+    return max((t.weight / total * (1.0 - b) for t, b in zip(terms, best) if t.name == names and not t.focus),
+               default=0.0)
+
+
 def sentence_coverage(terms: list[Term], text: str, previous: str | None = None) -> float:
     """`coverage` with matches by letters only: the cheap first ranking of every sentence."""
     return coverage(terms, lexical_matches(terms, text), lexical_matches(terms, previous), before_share(previous))
+
+
+@lru_cache(maxsize=4096)
+def _split(text: str) -> tuple:
+    return tuple(split_sentences(text))
 
 
 def _sentence_before(ends: dict[tuple[str, int], str], document: str, start: int) -> str | None:
@@ -629,25 +712,33 @@ class SpanReader:
 
     # ---- cached resources ---------------------------------------------------------------------
     def parse(self, text: str) -> Doc:
-        doc = self._parses.get(text)
-        if doc is None:
-            with self._nlp_lock:
-                doc = self.nlp(text)
-            self._parses.put(text, doc)
-        return doc
+        return self.parse_all([text])[0]
 
-    def word_vectors(self, texts: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
+    def parse_all(self, texts: list[str]) -> list[Doc]:
+        """spaCy parses, cached; the ones missing are parsed in one batch (nlp.pipe is much faster
+        than one call per sentence)."""
+        found = {text: self._parses.get(text) for text in dict.fromkeys(texts)}
+        missing = [text for text, doc in found.items() if doc is None]
+        if missing:
+            with self._nlp_lock:
+                docs = list(self.nlp.pipe(missing))
+            for text, doc in zip(missing, docs):
+                self._parses.put(text, doc)
+                found[text] = doc
+        return [found[text] for text in texts]
+
+    def word_vectors(self, texts: list[str], max_tokens: int | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
         """(sentence vector, one word vector per token of `self.parse(text)`) for each text."""
-        return [(words.sentence, token_vectors(self.parse(text), words))
-                for text, words in zip(texts, self.embedder.encode_words(texts))]
+        docs = self.parse_all(texts)
+        return [(words.sentence, token_vectors(doc, words))
+                for doc, words in zip(docs, self.embedder.encode_words(texts, max_tokens))]
 
     # ---- reading ----------------------------------------------------------------------------------
     def read(self, question: str, hits: list[Hit], context: str = "") -> Answer | None:
-        choices = self.choose(question, hits, context)
-        if not choices:
+        found = self.best(question, hits, context)
+        if found is None:
             return None
-        best = choices[0]
-        runner_up = next((c.score for c in choices[1:] if c.text_key != best.text_key), 0.0)
+        best, runner_up = found
         hit, start = best.hit, best.sentence_start
         passage = hit.passage
         return Answer(
@@ -657,6 +748,14 @@ class SpanReader:
             quote=passage.text, quote_start=passage.start, quote_end=passage.end,
             section=passage.section, page=passage.page,
         )
+
+    def best(self, question: str, hits: list[Hit], context: str = "") -> tuple[Choice, float] | None:
+        """The best choice and the score of the best choice with other words, if any choice."""
+        choices = self.choose(question, hits, context)
+        if not choices:
+            return None
+        runner_up = next((c.score for c in choices[1:] if c.text_key != choices[0].text_key), 0.0)
+        return choices[0], runner_up
 
     def choose(self, question: str, hits: list[Hit], context: str = "") -> list["Choice"]:
         """Every candidate of the best sentences with its evidence, best first."""
@@ -681,20 +780,23 @@ class SpanReader:
         )[:EMBED_SENTENCES]
         qvec = own[1][0]
         ranked = []
-        for position, (vector, words) in zip(shortlist, self.word_vectors([sentences[i][2] for i in shortlist])):
+        for position, (vector, words) in zip(shortlist, self.word_vectors([sentences[i][2] for i in shortlist], READ_TOKENS)):
             # Now with soft matches: "troops" finds "forces", "cleared" finds "removed".
             matrix = match_matrix(terms, self.parse(sentences[position][2]), words)
             here = matrix.max(axis=1) if matrix.shape[1] else np.zeros(len(terms))
-            covered = coverage(terms, list(here), lexical_matches(terms, befores[position]),
-                               before_share(befores[position]))
+            share = before_share(befores[position])
+            before = lexical_matches(terms, befores[position])
+            covered = coverage(terms, list(here), before, share)
+            best = [max(float(h), share * b) for h, b in zip(here, before)]
             similarity = float(vector @ qvec)
             ranked.append((COVERAGE_WEIGHT * covered + (1 - COVERAGE_WEIGHT) * max(0.0, similarity),
-                           covered, similarity, position, matrix))
+                           covered, similarity, position, matrix,
+                           (missing(terms, best, names=False), missing(terms, best, names=True))))
         ranked.sort(key=lambda r: (-r[0], r[3]))
         choices = []
         # A document's own question (an FAQ entry) holds no answer; the sentence after it does.
         readable = [r for r in ranked if not is_question(sentences[r[3]][2])]
-        for sentence_score, covered, similarity, position, matrix in readable[:READ_SENTENCES]:
+        for sentence_score, covered, similarity, position, matrix, lacks in readable[:READ_SENTENCES]:
             hit, start, text = sentences[position]
             sent = self.parse(text)
             for scored in self._score_candidates(sent, info, terms, matrix):
@@ -703,6 +805,7 @@ class SpanReader:
                     score=SENTENCE_WEIGHT * sentence_score + (1 - SENTENCE_WEIGHT) * scored.score,
                     text=span.text, start=span.start_char, end=span.end_char, hit=hit, sentence_start=start,
                     coverage=covered, similarity=similarity, scored=scored,
+                    missing_word=lacks[0], missing_name=lacks[1],
                 ))
         choices.sort(key=lambda c: -c.score)
         if info.answer_type == AnswerType.DATE:
@@ -714,7 +817,7 @@ class SpanReader:
         seen: set[tuple[str, int]] = set()
         result = []
         for hit in hits:
-            for sentence in split_sentences(hit.passage.text):
+            for sentence in _split(hit.passage.text):
                 key = (hit.passage.document, hit.passage.start + sentence.start)
                 if key in seen:
                     continue
@@ -727,7 +830,7 @@ class SpanReader:
     def _score_candidates(self, sent: Doc, info: QuestionInfo, terms: list[Term], matrix: np.ndarray) -> list[Scored]:
         """`matrix` is `match_matrix(terms, sent, ...)`: how well each question word matches each token."""
         weights = np.array([0.0 if term.focus else term.weight for term in terms])
-        strength = (np.where(matrix >= ANCHOR_MATCH, matrix, 0.0) * weights[:, None]).max(axis=0) if len(terms) else np.zeros(len(sent))
+        strength = (matrix * weights[:, None]).max(axis=0) if len(terms) else np.zeros(len(sent))
         matched = [(token, float(strength[token.i])) for token in sent if not token.is_punct and strength[token.i] > 0]
         # A word "in the question" for novelty: the same word, or a close match by meaning.
         echoes = matrix >= STRONG_MATCH
@@ -738,7 +841,7 @@ class SpanReader:
         slot_tokens = []
         if info.slot_head:
             slot_term = Term(stem(info.slot_head), info.slot_head, 1.0, False)
-            slot_rows = [i for i, term in enumerate(terms) if term.text == info.slot_head.lower()]
+            slot_rows = [i for i, term in enumerate(terms) if term.stem == slot_term.stem]
             slot_tokens = [t for t in sent if word_match(slot_term, t) > 0
                            or any(matrix[i, t.i] >= STRONG_MATCH for i in slot_rows)]
         # The small NER model sometimes runs an entity over a verb; such entities are no boundary.
@@ -750,7 +853,8 @@ class SpanReader:
             words = content_tokens(span)
             if not words and not any(t.like_num for t in span):
                 continue
-            if any(_crosses(candidate, first, last) for first, last in entities):
+            by_pattern = candidate.kind == "DATE_PATTERN"  # a well-formed date beats the model's boundaries
+            if not by_pattern and any(_crosses(candidate, first, last) for first, last in entities):
                 continue
             in_question = [w for w in words if echoed[w.i]]
             if len(in_question) == len(words) and words:
@@ -769,7 +873,7 @@ class SpanReader:
             if info.answer_type in (AnswerType.THING, AnswerType.AGENT, AnswerType.PLACE, AnswerType.NUMBER,
                                     AnswerType.DATE):
                 fit *= focus_fit(span, focus_terms, info)
-            if any(first <= candidate.first and candidate.last <= last and (first, last) != (candidate.first, candidate.last)
+            if not by_pattern and any(first <= candidate.first and candidate.last <= last and (first, last) != (candidate.first, candidate.last)
                    for first, last in entities):
                 fit *= 0.6  # a piece of a name ("2006" of "December 2006") is rarely the whole answer
             if head.dep_ in ("amod", "compound", "poss", "nmod") and not candidate.first <= head.head.i <= candidate.last:
