@@ -599,18 +599,19 @@ SPECIFIC_DATE_MARGIN = 0.15
 
 
 def prefer_specific_date(choices: list[Choice]) -> list[Choice]:
-    """A bare year ("2006") that another retrieved sentence dates more precisely ("December 2006")
-    yields to that date when its score is close: two sentences agree, one says more."""
+    """A bare year or month ("2006", "September") that another retrieved sentence dates more precisely
+    ("December 2006", "September 2007") yields to that date when its score is close: two sentences
+    agree, one says more."""
     if not choices:
         return choices
     top = choices[0]
-    year = _YEAR.fullmatch(top.text.strip())
-    if year is None:
+    bare = _YEAR.fullmatch(top.text.strip()) or _MONTH.fullmatch(top.text.strip().lower())
+    if bare is None:
         return choices
     for choice in choices[1:]:
         if choice.score < top.score - SPECIFIC_DATE_MARGIN:
             break
-        if year.group() in choice.text and date_specificity(choice.text) > date_specificity(top.text) \
+        if bare.group() in choice.text.lower() and date_specificity(choice.text) > date_specificity(top.text) \
                 and len(choice.text.split()) <= 4:
             return [choice] + [c for c in choices if c is not choice]
     return choices
@@ -859,7 +860,9 @@ class SpanReader:
             in_question = [w for w in words if echoed[w.i]]
             if len(in_question) == len(words) and words:
                 continue  # the question's own words are not its answer
-            repeated = len([w for w in in_question if not echoes_focus[w.i]])
+            # A name may hold the question's words ("What has been a vehicle for defence reforms?" ->
+            # "the Defence Reform Group"): its words count half.
+            repeated = sum(0.5 if w.pos_ == "PROPN" else 1.0 for w in in_question if not echoes_focus[w.i])
             # An answer rarely repeats the question's words; each repeated word costs twice its share.
             novelty = max(0.0, 1.0 - 2.0 * repeated / max(1, len(words)))
             head = span.root
