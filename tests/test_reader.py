@@ -8,9 +8,13 @@ import pytest
 
 from docqa.engine import Engine
 from docqa.question import AnswerType, QuestionInfo
+import numpy as np
+
+from docqa.embed import WordVectors
 from docqa.reader import (
-    Candidate, Choice, Scored, Term, _trim, _word_match, confidence, date_specificity, generate_candidates,
-    prefer_specific_date, sentence_coverage, stem, tree_distance,
+    _DATE_TEXT, _TECHNICAL, Candidate, Choice, Scored, Term, _is_enumerator, _nominal, _trim, _whole_words,
+    _word_match, before_share, confidence, date_specificity, generate_candidates, match_matrix, missing,
+    prefer_specific_date, sentence_coverage, soft_match, stem, token_vectors, tree_distance,
 )
 from docqa.settings import Settings
 
@@ -27,7 +31,7 @@ def engine(tmp_path_factory) -> Engine:
     root = tmp_path_factory.mktemp("reader")
     (root / "corpus").mkdir()
     shutil.copyfile(DOCUMENT, root / "corpus" / DOCUMENT.name)
-    return Engine(Settings(corpus=root / "corpus", index=root / "index", threshold=0.41))
+    return Engine(Settings(corpus=root / "corpus", index=root / "index", threshold=0.18))
 
 
 # ---- pure pieces --------------------------------------------------------------------------------
@@ -61,6 +65,78 @@ def test_sentence_coverage_counts_the_sentence_before_at_half():
     assert sentence_coverage(terms, "Nothing here.") == 0.0
 
 
+def test_an_faq_question_lends_all_its_words_to_the_answer_after_it():
+    terms = [Term(stem("autoconf"), "autoconf", 1.0, False), Term(stem("package"), "package", 1.0, False)]
+    assert before_share("7. Why don't you use GNU autoconf?") == 1.0
+    assert before_share("zlib does not use autoconf.") == 0.5
+    assert before_share(None) == 0.5
+    assert sentence_coverage(terms, "To keep the package small.", "Why don't you use GNU autoconf?") == 1.0
+    assert sentence_coverage(terms, "To keep the package small.", "We do not use autoconf.") == 0.75
+
+
+def test_soft_match_is_zero_below_the_floor_and_capped_below_a_shared_stem():
+    assert soft_match(np.array([0.30, 0.45, 0.65, 0.85, 0.99])).tolist() == pytest.approx([0.0, 0.0, 0.5, 0.8, 0.8])
+
+
+def test_match_matrix_takes_letters_or_meaning_and_never_softens_names(nlp):
+    sent = nlp("Serbia removed the forces.")  # Serbia removed the forces .
+    unit = np.eye(4, dtype=np.float32)
+    vectors = np.stack([unit[0], unit[1], unit[2], unit[3], unit[2]])  # "." shares the vector of "the"
+    terms = [
+        Term(stem("troops"), "troops", 1.0, False, 0.7 * unit[3] + np.sqrt(1 - 0.49) * unit[2]),  # cos 0.7 to forces
+        Term(stem("serbia"), "serbia", 1.0, False, None, True),                                   # a name
+        Term(stem("cleared"), "cleared", 1.0, False, unit[1]),                                    # cos 1.0 to removed
+    ]
+    matrix = match_matrix(terms, sent, vectors)
+    assert matrix.shape == (3, 5)
+    assert matrix[0].tolist() == pytest.approx([0.0, 0.0, 0.0, 0.625, 0.0])  # "the" and "." never match softly
+    assert matrix[1].tolist() == [1.0, 0.0, 0.0, 0.0, 0.0]
+    assert matrix[2].tolist() == pytest.approx([0.0, 0.8, 0.0, 0.0, 0.0])
+
+
+def test_token_vectors_average_the_word_pieces_inside_each_token(nlp):
+    doc = nlp("landmines here")
+    pieces = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]], dtype=np.float32)
+    words = WordVectors(np.zeros(2, dtype=np.float32), np.array([[0, 4], [4, 9], [10, 14]]), pieces)
+    assert np.allclose(token_vectors(doc, words), [[2 ** -0.5, 2 ** -0.5], [1.0, 0.0]])
+
+
+def test_missing_is_the_share_of_the_most_telling_word_not_found():
+    terms = [Term("presid", "president", 2.0, False), Term("serbia", "serbia", 1.0, False, None, True),
+             Term("year", "year", 1.0, True)]
+    # president: 2/4 of the weight, not found; Serbia found; the focus word never counts as missing
+    assert missing(terms, [0.0, 1.0, 0.0], names=False) == 0.5
+    assert missing(terms, [0.5, 0.0, 0.0], names=False) == 0.25
+    assert missing(terms, [0.5, 0.0, 0.0], names=True) == 0.25
+    assert missing(terms, [1.0, 1.0, 0.0], names=True) == 0.0
+
+
+def test_patterns_for_dates_and_technical_answers():
+    text = "Version 2.0, January 2004; 5 May 2001. Mail zlib@gzip.org, see www.ijg.org, zlib.h and contrib/puff, " \
+           "call deflateInit2() and/or read http://zlib.net/."
+    assert [m.group() for m in _DATE_TEXT.finditer(text)] == ["January 2004", "5 May 2001"]
+    assert [m.group() for m in _TECHNICAL.finditer(text)] == [
+        "zlib@gzip.org", "www.ijg.org,", "zlib.h", "contrib/puff", "deflateInit2()", "and/or", "http://zlib.net/."]
+
+
+def test_spans_grow_over_glued_units_and_list_numbers_are_no_answer(nlp):
+    doc = nlp("The space is 8K and costs US$59.95 today.")
+    eight, price = [t.i for t in doc if t.text in ("8", "59.95")]
+    assert doc[slice(*np.add(_whole_words(doc, eight, eight), (0, 1)))].text == "8K"
+    assert doc[slice(*np.add(_whole_words(doc, price, price), (0, 1)))].text == "US$59.95"
+    listed = nlp("7. Why don't you use it?")
+    assert _is_enumerator(listed, 0, 0) and not _is_enumerator(listed, 2, 2)
+    assert not _is_enumerator(nlp("2003 was the year."), 0, 0)
+
+
+def test_a_noun_the_tagger_calls_a_verb_is_still_a_noun_phrase(nlp):
+    doc = nlp("NATO completes a PfP trust fund project that safely removed 1.4  million anti-personnel landmines "
+              "from Serbian territory.")
+    landmines = next(t for t in doc if t.text == "landmines")
+    assert (landmines.pos_, landmines.dep_) == ("VERB", "dobj")
+    assert _nominal(landmines) and not _nominal(next(t for t in doc if t.text == "removed"))
+
+
 def test_tree_distance(nlp):
     doc = nlp("The project was led by Canada and Austria.")
     led, canada, austria, project = doc[3], doc[5], doc[7], doc[1]
@@ -86,9 +162,11 @@ def test_candidates_include_the_coordination(nlp):
     assert {"Canada and Austria", "Canada", "June 2007", "The project"} <= texts
 
 
-def _choice(text: str, score: float, fit: float = 1.0, coverage: float = 1.0, similarity: float = 1.0) -> Choice:
+def _choice(text: str, score: float, fit: float = 1.0, coverage: float = 1.0, similarity: float = 1.0,
+            missing_word: float = 0.0, missing_name: float = 0.0) -> Choice:
     scored = Scored(Candidate(0, 0, "DATE", fit), score, fit, 0.5, 1.0)
-    return Choice(score, text, 0, len(text), None, 0, coverage, similarity, scored)  # type: ignore[arg-type]
+    return Choice(score, text, 0, len(text), None, 0, coverage, similarity, scored,  # type: ignore[arg-type]
+                  missing_word, missing_name)
 
 
 def test_a_bare_year_yields_to_a_close_precise_date():
@@ -106,6 +184,19 @@ def test_confidence_is_a_geometric_mean_plus_a_capped_lead():
     assert confidence(_choice("x", 0.9, fit=0.0, coverage=1.0, similarity=1.0), runner_up=0.9) == 0.0
     # sqrt(sqrt(0.25 * 1.0) * 0.5) = 0.5, plus a lead of 0.02
     assert confidence(_choice("x", 0.52, fit=0.5, coverage=0.25, similarity=1.0), runner_up=0.5) == pytest.approx(0.52)
+
+
+def test_confidence_pays_twice_the_share_of_a_missing_telling_word():
+    full = _choice("x", 0.9, coverage=1.0, similarity=1.0)
+    assert confidence(_choice("x", 0.9, missing_word=0.25), runner_up=0.9) == pytest.approx(0.5)
+    assert confidence(_choice("x", 0.9, missing_word=0.1, missing_name=0.25), runner_up=0.9) == pytest.approx(0.4)
+    assert confidence(_choice("x", 0.9, missing_name=0.5), runner_up=0.9) == 0.0
+    assert confidence(full, runner_up=0.9) == 1.0
+
+
+def test_a_bare_month_yields_to_the_full_date():
+    choices = [_choice("September", 0.80), _choice("September 2007", 0.70)]
+    assert [c.text for c in prefer_specific_date(choices)] == ["September 2007", "September"]
 
 
 # ---- exact answers on the default document -------------------------------------------------------
