@@ -36,6 +36,7 @@ test: $(STAMP) chromium
 eval: $(STAMP)
 	$(VENV)/bin/docqa eval evaluation/qa.jsonl
 	$(VENV)/bin/docqa eval evaluation/heldout.jsonl
+	$(VENV)/bin/docqa eval evaluation/extra/qa.jsonl --corpus evaluation/extra/corpus --index evaluation/extra/index
 
 clean:
 	rm -rf $(VENV) index/CURRENT index/build-* index/.partial-*

@@ -125,7 +125,8 @@ def test_control_and_format_characters_are_dropped_before_asking(engine, dirty):
     ("question", "answer"),
     [
         ("When did Serbia 🇷🇸 join the Partnership for Peace? 🤝", PFP_ANSWER),
-        ("When did صربيا join the Partnership for Peace?", PFP_ANSWER),
+        # "صربيا" (Serbia) is a name the document never writes: a telling word missing, so declined
+        ("When did صربيا join the Partnership for Peace?", None),
         ("متى انضمت صربيا إلى الشراكة من أجل السلام؟", None),
         ("מתי הצטרפה סרביה לשותפות למען השלום?", None),
         ("🤝🤝🤝", None),
