@@ -14,7 +14,7 @@ from docqa.embed import WordVectors
 from docqa.reader import (
     _DATE_TEXT, _TECHNICAL, Candidate, Choice, Scored, Term, _is_enumerator, _nominal, _trim, _whole_words,
     _word_match, before_share, confidence, date_specificity, generate_candidates, match_matrix, missing,
-    prefer_specific_date, sentence_coverage, soft_match, stem, token_vectors, tree_distance,
+    _split, prefer_specific_date, sentence_coverage, soft_match, stem, token_vectors, tree_distance,
 )
 from docqa.settings import Settings
 
@@ -238,3 +238,22 @@ def test_abstentions(engine, question):
     assert reply.answer is None
     assert reply.confidence < engine.threshold
     assert reply.hits  # the closest passages are still shown
+
+
+def test_warming_prepares_every_sentence_so_that_questions_find_them_ready(engine):
+    reader = engine.reader
+    passages = [p.text for p in engine._snapshot.index.passages]
+    count = reader.warm(passages)
+    sentences = list(dict.fromkeys(s.text for text in passages for s in _split(text)))
+    assert count == len(sentences) == 66
+    assert all(reader._parses.get(text) is not None for text in sentences)
+    calls: list[list[str]] = []
+    forward = engine.embedder._forward
+    engine.embedder._forward = lambda texts, max_tokens=None: calls.append(texts) or forward(texts, max_tokens)
+    try:
+        reply = engine.ask("In what month did Serbia become a PfP member, warmed?")
+    finally:
+        del engine.embedder._forward
+    assert reply.candidate is not None and reply.candidate.text == "December 2006"
+    # only the question itself still needed the model: every sentence read was ready
+    assert calls == [["In what month did Serbia become a PfP member, warmed?"]]

