@@ -79,7 +79,7 @@ def free_port() -> int:
 @pytest.fixture
 def quick_cli(engine, monkeypatch):
     """`docqa` in process, its engine sharing the loaded model and reader (the CLI code is unchanged)."""
-    monkeypatch.setattr(cli, "_engine", lambda settings: sharing(engine, settings))
+    monkeypatch.setattr(cli, "_engine", lambda settings, warm=False: sharing(engine, settings))
 
 
 def test_the_pristine_engine_answers(engine):
@@ -245,7 +245,7 @@ def test_an_empty_corpus_asks_for_documents(engine, tmp_path, capsys, caplog, mo
         sharing(engine, Settings(corpus=corpus, index=tmp_path / "index"))
     # `docqa serve` says so before it listens, rather than serving a chat that cannot answer.
     monkeypatch.delenv("DOCQA_AUTH", raising=False)
-    monkeypatch.setattr(ui, "Engine", lambda settings: sharing(engine, settings))
+    monkeypatch.setattr(ui, "Engine", lambda settings, warm=False: sharing(engine, settings))
     port = free_port()
     assert cli.main(["serve", "--corpus", str(corpus), "--index", str(tmp_path / "index"), "--port", str(port)]) == 2
     assert capsys.readouterr().err == f"docqa: {empty_corpus_message(corpus)}\n"

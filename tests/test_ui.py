@@ -398,7 +398,7 @@ def test_serve_listens_on_loopback_requires_the_credentials_and_keeps_them_out_o
 ):
     password, wrong = "Tr0ub4dor&3-staple", "correct-horse-battery"
     monkeypatch.setenv("DOCQA_AUTH", f"alice:{password}")
-    monkeypatch.setattr(ui, "Engine", lambda _: engine)
+    monkeypatch.setattr(ui, "Engine", lambda _, warm=False: engine)
     served = []
 
     def launch_in_background(app, host, port, auth):
