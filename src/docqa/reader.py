@@ -313,6 +313,9 @@ _DATE_TEXT = re.compile(
     r"|\b\d{1,2}\s+(?:January|February|March|April|May|June|July|August|September|October|November|December)"
     r"\s+(?:1[5-9]\d\d|20\d\d)\b")
 _REASON_NOUNS_IN_TEXT = {"reason", "purpose", "sake", "benefit", "need", "lack", "fear", "concern", "cause"}
+_MONEY_STEMS = {stem(w) for w in ("cost", "money", "spend", "price", "pay", "paid", "budget", "worth", "fee",
+                                   "funding", "dollars", "euros", "pounds", "expensive", "cheap")}
+_CURRENCY = {"$", "€", "£", "¥", "US$", "usd", "eur", "gbp", "dollars", "dollar", "euros", "euro", "pounds", "yen"}
 _NOT_NUMERIC = {AnswerType.REASON, AnswerType.MANNER, AnswerType.AGENT, AnswerType.PLACE}
 _TECHNICAL = re.compile(
     r"https?://\S+|www\.[\w.-]+\S*|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?<![\w/])(?:[\w.-]+/)+[\w.-]*[\w/]"
@@ -416,7 +419,8 @@ def generate_candidates(sent: Doc, info: QuestionInfo) -> list[Candidate]:
             start = to
             if to >= 2 and sent[to - 2].lower_ == "in" and sent[to - 1].lower_ == "order":
                 start = to - 2
-            fit = 1.0 if kind == AnswerType.REASON else 0.5
+            # "to pass through Serbian territory" says why or what is done, never when or how many
+            fit = 1.0 if kind == AnswerType.REASON else (0.5 if kind in (AnswerType.THING, AnswerType.MANNER) else 0.05)
             add(start, token.right_edge.i, "CLAUSE", fit)
             add(to + 1, token.right_edge.i, "CLAUSE", fit)
             # the clause's own right-hand modifiers trimmed ("to provide advice ..., and to build ...")
@@ -546,7 +550,9 @@ def _phrase_fit(head: Token, span: Span, info: QuestionInfo) -> float:
         return 0.9 if any(t.like_num and t.head == head for t in span) else 0.0
     if kind == AnswerType.DATE:
         if head.ent_type_ != "DATE" and head.lower_ not in _DATE_WORDS and not head.like_num:
-            return 0.3  # "the November 2006 Riga Summit" names a summit, not a date
+            if any(t.ent_type_ == "DATE" or t.lower_ in _DATE_WORDS for t in span):
+                return 0.3  # "the November 2006 Riga Summit" names a summit, not a date
+            return 0.0      # "a liaison office" is no answer to "when"
         has_year = any(t.like_num and len(t.text) == 4 for t in span)
         return 0.9 if has_year and len(span) <= 4 else (0.4 if any(w in text.split() for w in _DATE_WORDS) else 0.0)
     if kind == AnswerType.DURATION:
@@ -859,6 +865,7 @@ class SpanReader:
         echoed = echoes.any(axis=0)
         focus_rows = [i for i, term in enumerate(terms) if term.focus]
         echoes_focus = echoes[focus_rows].any(axis=0) if focus_rows else np.zeros(len(sent), dtype=bool)
+        money = info.answer_type == AnswerType.NUMBER and any(t.stem in _MONEY_STEMS for t in terms)
         focus_terms = [t for t in terms if t.focus]
         focus_tokens = [t for t in sent if any(word_match(term, t) > 0 for term in focus_terms)]
         slot_tokens = []
@@ -900,6 +907,9 @@ class SpanReader:
             else:
                 anchor = 0.0
             fit = candidate.type_fit
+            if money and not any(t.ent_type_ == "MONEY" or t.text in _CURRENCY or t.lower_ in _CURRENCY
+                                 for t in span):
+                fit *= 0.3  # "How much did it cost?" asks for money, not "1.4 million" landmines
             if info.answer_type in (AnswerType.THING, AnswerType.AGENT, AnswerType.PLACE, AnswerType.NUMBER,
                                     AnswerType.DATE):
                 fit *= focus_fit(span, focus_terms, info, focus_tokens)
