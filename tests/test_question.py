@@ -55,3 +55,17 @@ def test_wh_slot(nlp, question, slot_head, slot):
 def test_no_wh_word_is_a_thing_question(nlp):
     info = analyze(nlp("Tell me about the transit agreement"))
     assert (info.wh, info.answer_type, info.focus) == ("", AnswerType.THING, None)
+
+
+@pytest.mark.parametrize(
+    ("question", "answer_type", "action", "alias"),
+    [
+        ("What does the transit deal let KFOR troops do?", AnswerType.THING, True, False),
+        ("What is the agreement also called?", AnswerType.THING, False, True),
+        ("What does PARP stand for?", AnswerType.THING, False, True),    # a name, not a reason
+        ("What did the office open in 2006?", AnswerType.THING, False, False),
+    ],
+)
+def test_action_and_alias_questions(nlp, question, answer_type, action, alias):
+    info = analyze(nlp(question))
+    assert (info.answer_type, info.action, info.alias) == (answer_type, action, alias)

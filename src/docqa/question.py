@@ -40,6 +40,7 @@ _NUMBER_NOUNS = {
     "population", "cost", "budget", "size", "price", "value", "strength", "figure", "rate",
 }
 _DURATION_NOUNS = {"duration", "length"}
+_ALIAS_VERBS = {"call", "know", "name", "abbreviate", "stand", "term", "dub", "nickname", "refer"}
 _CAUSE_VERBS = {"trigger", "cause", "prompt", "lead", "spark", "provoke", "motivate", "drive"}
 
 
@@ -54,6 +55,8 @@ class QuestionInfo:
     focus_index: int | None  # token index of the focus noun in the question parse
     slot_head: str | None = None  # the word the wh-phrase depends on ("set" in "What does X set out?")
     slot: str = ""                # its role there: subj, obj, prep:<p>, adv
+    action: bool = False  # "What does X do?": the answer is what is done, a verb phrase
+    alias: bool = False   # "What is X also called?", "What does X stand for?": another name for X
 
 
 def _wh_token(doc: Doc) -> Token | None:
@@ -134,7 +137,13 @@ def analyze(doc: Doc) -> QuestionInfo:
     """Answer type, focus and wh-slot of a parsed question."""
     info = _analyze_type(doc)
     head, slot = wh_slot(doc)
-    return QuestionInfo(info.text, info.wh, info.answer_type, info.focus, info.focus_index, head, slot)
+    wh = _wh_token(doc)
+    action = wh is not None and wh.lower_ == "what" and wh.head.lemma_.lower() == "do" and wh.dep_ == "dobj"
+    alias = (any(t.lemma_.lower() in _ALIAS_VERBS and t.pos_ in ("VERB", "AUX") for t in doc)
+             or any(t.lower_ in ("acronym", "abbreviation", "alias", "nickname") for t in doc)) \
+        and info.answer_type in (AnswerType.THING, AnswerType.REASON)
+    kind = AnswerType.THING if alias else info.answer_type  # "stand for" asks for a name, not a reason
+    return QuestionInfo(info.text, info.wh, kind, info.focus, info.focus_index, head, slot, action, alias)
 
 
 def _analyze_type(doc: Doc) -> QuestionInfo:

@@ -339,6 +339,14 @@ def _whole_words(sent: Doc, first: int, last: int) -> tuple[int, int]:
     return first, last
 
 
+def _bracketed(sent: Doc, candidate: "Candidate") -> bool:
+    """The span stands in brackets or quotes of its own: "(Kumanovo Agreement)", "“PARP”"."""
+    first, last = candidate.first, candidate.last
+    if sent[first].text in "(“\"'" and sent[last].text in ")”\"'":
+        return True
+    return 0 < first and last + 1 < len(sent) and sent[first - 1].text in "(“\"'" and sent[last + 1].text in ")”\"'"
+
+
 def _is_enumerator(sent: Doc, first: int, last: int) -> bool:
     """"7." or "(2)" opening a sentence numbers a list entry; it answers nothing."""
     if first != 0 or last > 2:
@@ -907,6 +915,11 @@ class SpanReader:
             else:
                 anchor = 0.0
             fit = candidate.type_fit
+            if info.alias and _bracketed(sent, candidate):
+                fit = 1.0  # "... Serbian Armed Forces (Kumanovo Agreement)": the other name
+            if info.action:
+                # "What does the deal let the troops do?" -> "pass through Serbian territory"
+                fit = 1.0 if candidate.kind == "CLAUSE" or span.root.pos_ == "VERB" and not _nominal(span.root) else fit * 0.4
             if money and not any(t.ent_type_ == "MONEY" or t.text in _CURRENCY or t.lower_ in _CURRENCY
                                  for t in span):
                 fit *= 0.3  # "How much did it cost?" asks for money, not "1.4 million" landmines
