@@ -316,6 +316,7 @@ _REASON_NOUNS_IN_TEXT = {"reason", "purpose", "sake", "benefit", "need", "lack",
 _MONEY_STEMS = {stem(w) for w in ("cost", "money", "spend", "price", "pay", "paid", "budget", "worth", "fee",
                                    "funding", "dollars", "euros", "pounds", "expensive", "cheap")}
 _CURRENCY = {"$", "€", "£", "¥", "US$", "usd", "eur", "gbp", "dollars", "dollar", "euros", "euro", "pounds", "yen"}
+_NOT_NAMES = {"DATE", "TIME", "CARDINAL", "ORDINAL", "PERCENT", "MONEY", "QUANTITY"}
 _NOT_NUMERIC = {AnswerType.REASON, AnswerType.MANNER, AnswerType.AGENT, AnswerType.PLACE}
 _TECHNICAL = re.compile(
     r"https?://\S+|www\.[\w.-]+\S*|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?<![\w/])(?:[\w.-]+/)+[\w.-]*[\w/]"
@@ -377,6 +378,9 @@ def generate_candidates(sent: Doc, info: QuestionInfo) -> list[Candidate]:
             trimmed = _whole_words(sent, *trimmed)
         if trimmed is None or trimmed[1] - trimmed[0] + 1 > MAX_SPAN_TOKENS or _is_enumerator(sent, *trimmed):
             return
+        if trimmed[0] == trimmed[1] and sent[trimmed[0]].lower_ == "order" and trimmed[0] > 0 \
+                and sent[trimmed[0] - 1].lower_ == "in":
+            return  # "in order to" names nothing
         if kind in _NOT_NUMERIC and all(t.like_num or t.is_punct for t in sent[trimmed[0] : trimmed[1] + 1]):
             fit = min(fit, 0.05)  # a bare number gives no reason, manner, agent or place
         old = spans.get(trimmed)
@@ -389,8 +393,9 @@ def generate_candidates(sent: Doc, info: QuestionInfo) -> list[Candidate]:
         # "Canada and Austria": coordinated entities form one answer.
         for other in sent.ents:
             between = sent[ent.end : other.start]
-            if other.start > ent.end and other.start - ent.end <= 2 and any(t.dep_ == "cc" for t in between) \
-                    and all(t.dep_ == "cc" or t.is_punct for t in between):
+            same_kind = other.label_ == ent.label_  # "KFOR and the Serbian Armed Forces"
+            if other.start > ent.end and other.start - ent.end <= 2 + same_kind and any(t.dep_ == "cc" for t in between) \
+                    and all(t.dep_ == "cc" or t.is_punct or same_kind and t.dep_ == "det" for t in between):
                 add(ent.start, other.end - 1, ent.label_, _entity_fit(ent.label_, info, ent.text))
     for token in sent:
         if token.pos_ in ("NOUN", "PROPN", "NUM", "ADJ", "VERB") or token.like_num:
@@ -416,6 +421,9 @@ def generate_candidates(sent: Doc, info: QuestionInfo) -> list[Candidate]:
             if noun and not any(
                     c.dep_ in ("compound", "nummod", "amod") for c in token.children):
                 add(token.i, token.i, "NP", base_fit)
+        if kind == AnswerType.MANNER and token.pos_ == "ADV" and token.dep_ == "advmod" and token.head.pos_ == "VERB":
+            # "How is the programme agreed?" -> "jointly"
+            add(token.i, token.i, "ADV", 0.9 if token.lower_.endswith("ly") else 0.4)
         if token.dep_ == "prep" and token.lower_ in (_TIME_PREPS | _PLACE_PREPS):
             objects = [c for c in token.children if c.dep_ == "pobj"]
             if objects:
@@ -565,6 +573,8 @@ def _phrase_fit(head: Token, span: Span, info: QuestionInfo) -> float:
         return 0.9 if has_year and len(span) <= 4 else (0.4 if any(w in text.split() for w in _DATE_WORDS) else 0.0)
     if kind == AnswerType.DURATION:
         return 0.9 if _DURATION_UNITS.search(text) else 0.0
+    if kind in (AnswerType.AGENT, AnswerType.PLACE) and head.ent_type_ in _NOT_NAMES:
+        return 0.05  # "December 2006" is a date, whatever its part of speech
     if kind == AnswerType.AGENT:
         if head.pos_ == "PROPN" or head.ent_type_ in ("ORG", "PERSON", "NORP", "GPE"):
             return 0.8
