@@ -12,7 +12,7 @@ import numpy as np
 
 from docqa.embed import WordVectors
 from docqa.reader import (
-    _DATE_TEXT, _TECHNICAL, Candidate, Choice, Scored, Term, _is_enumerator, _nominal, _trim, _whole_words,
+    _DATE_TEXT, _RANGE, _TECHNICAL, Candidate, Choice, Scored, Term, _is_enumerator, _nominal, _trim, _whole_words,
     _word_match, before_share, confidence, date_specificity, generate_candidates, match_matrix, missing,
     _split, prefer_specific_date, sentence_coverage, soft_match, stem, token_vectors, tree_distance,
 )
@@ -109,6 +109,11 @@ def test_missing_is_the_share_of_the_most_telling_word_not_found():
     assert missing(terms, [0.5, 0.0, 0.0], names=False) == 0.25
     assert missing(terms, [0.5, 0.0, 0.0], names=True) == 0.25
     assert missing(terms, [1.0, 1.0, 0.0], names=True) == 0.0
+
+
+def test_ranges_are_one_answer():
+    text = "Copyright 1991-2020, pp. 30-44, Sections 1 through 9, from 5 to 10 days, version 1.2.3-4."
+    assert [m.group() for m in _RANGE.finditer(text)] == ["1991-2020", "pp. 30-44", "Sections 1 through 9", "5 to 10"]
 
 
 def test_patterns_for_dates_and_technical_answers():

@@ -316,6 +316,7 @@ _REASON_NOUNS_IN_TEXT = {"reason", "purpose", "sake", "benefit", "need", "lack",
 _MONEY_STEMS = {stem(w) for w in ("cost", "money", "spend", "price", "pay", "paid", "budget", "worth", "fee",
                                    "funding", "dollars", "euros", "pounds", "expensive", "cheap")}
 _CURRENCY = {"$", "€", "£", "¥", "US$", "usd", "eur", "gbp", "dollars", "dollar", "euros", "euro", "pounds", "yen"}
+_RANGE = re.compile(r"(?:\b(?:pp?\.|[Ss]ections?|[Cc]hapters?|[Pp]ages?)\s*)?(?<![\d.])\b\d+(?:\.\d+)?\s*(?:-|–|to|through)\s*\d+(?:\.\d+)?\b")
 _NOT_NAMES = {"DATE", "TIME", "CARDINAL", "ORDINAL", "PERCENT", "MONEY", "QUANTITY"}
 _NOT_NUMERIC = {AnswerType.REASON, AnswerType.MANNER, AnswerType.AGENT, AnswerType.PLACE}
 _TECHNICAL = re.compile(
@@ -457,6 +458,14 @@ def generate_candidates(sent: Doc, info: QuestionInfo) -> list[Candidate]:
         inner = sent.char_span(match.start(), match.end(), alignment_mode="expand")
         if inner is not None:
             add(inner.start, inner.end - 1, "DATE_PATTERN", _entity_fit("DATE", info, match.group()))
+    for match in _RANGE.finditer(sent.text):
+        # "1991-2020", "pp. 30-44", "Sections 1 through 9": a range is one answer
+        inner = sent.char_span(match.start(), match.end(), alignment_mode="expand")
+        if inner is not None:
+            years = all(_YEAR.fullmatch(n) for n in re.findall(r"\d+(?:\.\d+)?", match.group()))
+            fit = {AnswerType.NUMBER: 0.9, AnswerType.DATE: 0.9 if years else 0.0,
+                   AnswerType.DURATION: 0.5 if years else 0.0, AnswerType.THING: 0.6}.get(kind, 0.0)
+            add(inner.start, inner.end - 1, "RANGE", fit)
     if kind == AnswerType.REASON:
         for token in sent:
             # "for performance reasons", "due to the cost", "because of the war"
