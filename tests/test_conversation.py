@@ -39,3 +39,13 @@ def test_followup_gets_the_latest_topic_as_context():
 
 def test_followup_without_history_stays_as_asked():
     assert resolve_followup("What did it allow?", []) == Query("What did it allow?")
+
+
+def test_the_project_of_the_previous_question_is_a_followup():
+    earlier = ["Who is the implementing agent for the Trust Fund project on alternative livelihoods?"]
+    assert resolve_followup("Who is the project supposed to help?", earlier) == Query(
+        "Who is the project supposed to help?", "the implementing agent for the Trust Fund project on alternative livelihoods"
+    )
+    # a question naming its own topic, or about something the previous one did not mention, stands alone
+    assert resolve_followup("When did Serbia join the project?", earlier) == Query("When did Serbia join the project?")
+    assert resolve_followup("Who is the agency?", earlier) == Query("Who is the agency?")

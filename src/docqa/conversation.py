@@ -31,9 +31,19 @@ def topic_of(question: str) -> str:
     return stripped if stripped else text
 
 
-def needs_context(question: str) -> bool:
-    """True when the question refers back (pronoun or 'that summit') rather than naming its topic."""
-    return bool(_PRONOUN.search(question))
+_DEFINITE_NP = re.compile(r"\bthe\s+(\w{3,})\b", re.IGNORECASE)
+_NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][\w-]*")
+
+
+def needs_context(question: str, previous: str | None = None) -> bool:
+    """True when the question refers back rather than naming its topic: a pronoun ("it", "that
+    summit"), or, with no name of its own, "the project" when the previous question spoke of a project."""
+    if _PRONOUN.search(question):
+        return True
+    if previous is None or _NAME.search(question.strip()):
+        return False
+    earlier = {w.lower() for w in re.findall(r"\w+", previous)}
+    return any(noun.lower() in earlier for noun in _DEFINITE_NP.findall(question))
 
 
 @dataclass(frozen=True)
@@ -55,6 +65,6 @@ def resolve_followup(question: str, history: Sequence[str]) -> Query:
     The pronoun stays in the question; retrieval reads question and context together, and the
     reader weighs the context's words less than the question's own.
     """
-    if not history or not needs_context(question):
+    if not history or not needs_context(question, history[-1]):
         return Query(question)
     return Query(question, topic_of(history[-1]))
