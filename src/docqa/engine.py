@@ -129,18 +129,18 @@ class Engine:
         self.embedder = embedder if embedder is not None else Embedder(settings.model)
         self.threshold = settings.effective_threshold()
         self._swap = threading.Lock()
-        self._warm = warm
+        self._warm = False  # no preparing until the reader exists (a first build may run below)
         self._warming: threading.Thread | None = None
-        self.reader = reader  # set before the first index load, which may warm it
         self._snapshot = self._open(auto_build)
-        if self.reader is None:
-            self.reader = self._default_reader()
-        if self._warming is None:  # a first build may already have started it
-            self._start_warming()
+        self.reader = reader if reader is not None else self._default_reader()
+        self._warm = warm
+        self._start_warming()
 
     def _start_warming(self) -> None:
+        if not self._warm:
+            return
         warm = getattr(self.reader, "warm", None)
-        if not self._warm or warm is None:
+        if warm is None:
             return
         passages = [p.text for p in self._snapshot.index.passages]
         self._warming = threading.Thread(target=self._run_warm, args=(warm, passages), name="docqa-warm", daemon=True)
@@ -193,8 +193,7 @@ class Engine:
         index = load_index(self.settings.index)
         with self._swap:
             self._snapshot = _Snapshot(index, Retriever(index), self._pointer())
-        if self.reader is not None:
-            self._start_warming()
+        self._start_warming()
         return report
 
     def reload_if_changed(self) -> bool:

@@ -305,8 +305,6 @@ def _name_internal(head: Token, child: Token) -> bool:
     return child.lower_ == "of" or (child.lower_ == "for" and head.text[:1].isupper())
 
 
-# Technical text: web and mail addresses, file paths and function names are answers too
-# ("Where should I report a bug?" -> "zlib@gzip.org"; "Which function ...?" -> "gzprintf()").
 _DATE_TEXT = re.compile(
     r"\b(?:(?:early|mid|late|mid-)\s*)?(?:January|February|March|April|May|June|July|August|September|October"
     r"|November|December)(?:\s+\d{1,2},?)?\s+(?:1[5-9]\d\d|20\d\d)\b"
@@ -319,6 +317,8 @@ _CURRENCY = {"$", "€", "£", "¥", "US$", "usd", "eur", "gbp", "dollars", "dol
 _RANGE = re.compile(r"(?:\b(?:pp?\.|[Ss]ections?|[Cc]hapters?|[Pp]ages?)\s*)?(?<![\d.])\b\d+(?:\.\d+)?\s*(?:-|–|to|through)\s*\d+(?:\.\d+)?\b")
 _NOT_NAMES = {"DATE", "TIME", "CARDINAL", "ORDINAL", "PERCENT", "MONEY", "QUANTITY"}
 _NOT_NUMERIC = {AnswerType.REASON, AnswerType.MANNER, AnswerType.AGENT, AnswerType.PLACE}
+# Technical text: web and mail addresses, file paths and function names are answers too
+# ("Where should I report a bug?" -> "zlib@gzip.org"; "Which function ...?" -> "gzprintf()").
 _TECHNICAL = re.compile(
     r"https?://\S+|www\.[\w.-]+\S*|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?<![\w/])(?:[\w.-]+/)+[\w.-]*[\w/]"
     r"|\b[A-Za-z_]\w*\(\)"
@@ -353,8 +353,7 @@ def _is_enumerator(sent: Doc, first: int, last: int) -> bool:
     """"7." or "(2)" opening a sentence numbers a list entry; it answers nothing."""
     if first != 0 or last > 2:
         return False
-    return bool(_ENUMERATOR.fullmatch(sent[0 : min(len(sent), last + 2)].text.replace(" ", "")[:5])) or bool(
-        _ENUMERATOR.fullmatch("".join(t.text for t in sent[: last + 2])))
+    return bool(_ENUMERATOR.fullmatch("".join(t.text for t in sent[: last + 2])))
 
 
 _NOMINAL_DEPS = {"dobj", "pobj", "nsubj", "nsubjpass", "attr", "appos", "dative", "oprd"}
@@ -387,6 +386,12 @@ def generate_candidates(sent: Doc, info: QuestionInfo) -> list[Candidate]:
         old = spans.get(trimmed)
         if old is None or old.type_fit < fit:
             spans[trimmed] = Candidate(trimmed[0], trimmed[1], kind, fit)
+
+    def add_chars(start: int, end: int, kind: str, fit: float) -> None:
+        """A candidate found by pattern in the sentence's text, widened to whole tokens."""
+        inner = sent.char_span(start, end, alignment_mode="expand")
+        if inner is not None:
+            add(inner.start, inner.end - 1, kind, fit)
 
     kind = info.answer_type
     for ent in sent.ents:
@@ -455,23 +460,19 @@ def generate_candidates(sent: Doc, info: QuestionInfo) -> list[Candidate]:
             add(first, token.right_edge.i, "CLAUSE", fit)
     for match in _DATE_TEXT.finditer(sent.text):
         # The small NER model's dates can swallow a neighbour ("2.0, January 2004"); the pattern's cannot.
-        inner = sent.char_span(match.start(), match.end(), alignment_mode="expand")
-        if inner is not None:
-            add(inner.start, inner.end - 1, "DATE_PATTERN", _entity_fit("DATE", info, match.group()))
+        add_chars(match.start(), match.end(), "DATE_PATTERN", _entity_fit("DATE", info, match.group()))
     for match in _RANGE.finditer(sent.text):
         # "1991-2020", "pp. 30-44", "Sections 1 through 9": a range is one answer
-        inner = sent.char_span(match.start(), match.end(), alignment_mode="expand")
-        if inner is not None:
-            years = all(_YEAR.fullmatch(n) for n in re.findall(r"\d+(?:\.\d+)?", match.group()))
-            fit = {AnswerType.NUMBER: 0.9, AnswerType.DATE: 0.9 if years else 0.0,
-                   AnswerType.DURATION: 0.5 if years else 0.0, AnswerType.THING: 0.6}.get(kind, 0.0)
-            add(inner.start, inner.end - 1, "RANGE", fit)
+        years = all(_YEAR.fullmatch(n) for n in re.findall(r"\d+(?:\.\d+)?", match.group()))
+        fit = {AnswerType.NUMBER: 0.9, AnswerType.DATE: 0.9 if years else 0.0,
+               AnswerType.DURATION: 0.5 if years else 0.0, AnswerType.THING: 0.6}.get(kind, 0.0)
+        add_chars(match.start(), match.end(), "RANGE", fit)
     if kind == AnswerType.REASON:
         for token in sent:
             # "for performance reasons", "due to the cost", "because of the war"
             pair = f"{token.lower_} {token.nbor().lower_}" if token.i + 1 < len(sent) else ""
             objects = [c for c in token.children if c.dep_ == "pobj"]
-            if pair in ("due to", "because of", "owing to", "thanks to") and token.i + 1 < len(sent):
+            if pair in ("due to", "because of", "owing to", "thanks to"):
                 add(token.i, token.nbor().right_edge.i, "PP", 1.0)
             elif token.lower_ == "for" and objects and objects[0].lemma_.lower() in _REASON_NOUNS_IN_TEXT:
                 add(token.i, token.right_edge.i, "PP", 1.0)
@@ -481,15 +482,11 @@ def generate_candidates(sent: Doc, info: QuestionInfo) -> list[Candidate]:
             continue
         if text.endswith(")") and "(" not in text:
             text = text[:-1]
-        inner = sent.char_span(match.start(), match.start() + len(text), alignment_mode="expand")
-        if inner is not None:
-            code = text.endswith("()")
-            fits = _CODE_FITS if code else _ADDRESS_FITS
-            add(inner.start, inner.end - 1, "CODE" if code else "ADDRESS", fits.get(kind, 0.2))
+        code = text.endswith("()")
+        add_chars(match.start(), match.start() + len(text), "CODE" if code else "ADDRESS",
+                  (_CODE_FITS if code else _ADDRESS_FITS).get(kind, 0.2))
     for match in _QUOTED.finditer(sent.text):
-        inner = sent.char_span(match.start(1), match.end(1), alignment_mode="expand")
-        if inner is not None:
-            add(inner.start, inner.end - 1, "QUOTE", 0.9 if kind == AnswerType.THING else 0.3)
+        add_chars(match.start(1), match.end(1), "QUOTE", 0.9 if kind == AnswerType.THING else 0.3)
     return list(spans.values())
 
 
@@ -516,10 +513,9 @@ def focus_fit(span: Span, focus_terms: list, info: QuestionInfo, focus_tokens: l
     if any(span.start <= t.i < span.end for t in focus_tokens):
         return 1.0
     # "Kosovo is a key subject ...": the focus noun stands next to the candidate in the sentence.
-    near = focus_tokens
-    if info.answer_type == AnswerType.NUMBER and any(span.root.head.i == t.i for t in near):
+    if info.answer_type == AnswerType.NUMBER and any(span.root.head.i == t.i for t in focus_tokens):
         return 1.0  # "1.4 million" counting the asked-for "landmines"
-    if any(tree_distance(span.root, t) <= 2 for t in near):
+    if any(tree_distance(span.root, t) <= 2 for t in focus_tokens):
         return 0.85
     labels = _FOCUS_ENTITIES.get(focus_terms[0].text, set()) | _FOCUS_ENTITIES.get(info.focus or "", set())
     if labels and any(token.ent_type_ in labels for token in span):
