@@ -14,7 +14,8 @@ from docqa.embed import WordVectors
 from docqa.reader import (
     _DATE_TEXT, _RANGE, _TECHNICAL, Candidate, Choice, Scored, Term, _is_enumerator, _nominal, _trim, _whole_words,
     _word_match, before_share, confidence, date_specificity, generate_candidates, match_matrix, missing,
-    _split, prefer_specific_date, sentence_coverage, soft_match, stem, token_vectors, tree_distance,
+    _split, candidates_by_type, distances, prefer_specific_date, sentence_coverage, soft_match, span_facts, stem,
+    token_table, token_vectors, tree_distance,
 )
 from docqa.settings import Settings
 
@@ -151,6 +152,59 @@ def test_tree_distance(nlp):
     assert tree_distance(project, austria) == 4
 
 
+def test_distances_equal_tree_distance_for_every_pair(nlp):
+    # two sentences in one parse: tokens of separate trees are still given a distance
+    doc = nlp("The project was led by Canada and Austria. It ended in June 2007.")
+    matrix = distances([t.head.i for t in doc])
+    assert matrix.shape == (len(doc), len(doc))
+    assert all(matrix[a.i, b.i] == tree_distance(a, b) for a in doc for b in doc)
+    assert matrix[1, 7] == 4  # project -> led -> by -> Canada -> Austria
+
+
+def test_distances_of_a_small_tree():
+    # 0 <- 1 (root) -> 2 -> 3, and a second tree 4 (root)
+    assert distances([1, 1, 1, 2, 4]).tolist() == [
+        [0, 1, 2, 3, 2],
+        [1, 0, 1, 2, 1],
+        [2, 1, 0, 1, 2],
+        [3, 2, 1, 0, 3],
+        [2, 1, 2, 3, 0],
+    ]  # across trees: one depth plus the other plus one, as tree_distance counts
+
+
+def test_token_table_gathers_what_scoring_reads(nlp):
+    doc = nlp("NATO removed 1.4 million landmines.")
+    table = token_table(doc)
+    assert table is token_table(doc)  # kept with the parse
+    assert table.lower == ("nato", "removed", "1.4", "million", "landmines", ".")
+    assert table.proper.tolist() == [True, False, False, False, False, False]
+    assert table.punct.tolist() == [False, False, False, False, False, True]
+    assert (table.starts, table.ends) == ((0, 5, 13, 17, 25, 34), (4, 12, 16, 24, 34, 35))
+
+
+def test_candidates_are_found_once_for_every_answer_type(nlp):
+    doc = nlp("The project, which ended in June 2007, was led by Canada and Austria.")
+    every = candidates_by_type(doc)
+    assert set(every) == set(AnswerType)
+    info = QuestionInfo("Which countries led it?", "which", AnswerType.AGENT, "country", 1)
+    assert every[AnswerType.AGENT] == generate_candidates(doc, info)
+    fits = {doc[c.first : c.last + 1].text: c.type_fit for c in every[AnswerType.DATE]}
+    assert fits["June 2007"] == 1.0 and fits["Canada"] == 0.0
+    # the same span carries the fit of each type
+    agent = {doc[c.first : c.last + 1].text: c.type_fit for c in every[AnswerType.AGENT]}
+    assert agent["Canada"] == 0.9 and agent["June 2007"] == 0.05  # a date is no agent
+
+
+def test_span_facts(nlp):
+    doc = nlp("The project was led by Canada and Austria (the lead nations).")
+    whole = span_facts(doc, Candidate(5, 7, "GPE", 1.0))
+    assert whole.coordination and not whole.crosses and not whole.bracketed
+    assert [doc[i].text for i in whole.words] == ["Canada", "Austria"]
+    assert doc[whole.root].text == "Canada"
+    bracketed = span_facts(doc, Candidate(9, 11, "NP", 1.0))
+    assert bracketed.bracketed and not bracketed.coordination
+
+
 def test_trim_drops_edge_punctuation_and_keeps_brackets_balanced(nlp):
     doc = nlp("It was executed by the NATO Maintenance and Supply Agency (NAMSA).")
     # "the NATO Maintenance and Supply Agency (NAMSA" would end inside the bracket: the ")" is taken in.
@@ -251,7 +305,7 @@ def test_warming_prepares_every_sentence_so_that_questions_find_them_ready(engin
     count = reader.warm(passages)
     sentences = list(dict.fromkeys(s.text for text in passages for s in _split(text)))
     assert count == len(sentences) == 66
-    assert all(reader._parses.get(text) is not None for text in sentences)
+    assert all(reader._parses.get((text, True)) is not None for text in sentences)
     calls: list[list[str]] = []
     forward = engine.embedder._forward
     engine.embedder._forward = lambda texts, max_tokens=None: calls.append(texts) or forward(texts, max_tokens)
@@ -262,3 +316,10 @@ def test_warming_prepares_every_sentence_so_that_questions_find_them_ready(engin
     assert reply.candidate is not None and reply.candidate.text == "December 2006"
     # only the question itself still needed the model: every sentence read was ready
     assert calls == [["In what month did Serbia become a PfP member, warmed?"]]
+
+
+def test_questions_are_parsed_without_the_entity_recogniser(engine):
+    text = "When did Serbia join the Partnership for Peace in December 2006?"
+    quick, full = engine.reader.parse(text, entities=False), engine.reader.parse(text)
+    assert quick.ents == () and [e.text for e in full.ents] == ["Serbia", "December 2006"]
+    assert [t.dep_ for t in quick] == [t.dep_ for t in full]  # the same tags and parse

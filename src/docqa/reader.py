@@ -171,12 +171,13 @@ def soft_match(cosine: np.ndarray) -> np.ndarray:
 def match_matrix(terms: list[Term], sent: Doc, vectors: np.ndarray | None) -> np.ndarray:
     """(terms x tokens) how well each question word matches each word of the sentence: 1 for the
     same stem, 0.8 for a compound or derivation, and a partial soft match by word vectors."""
-    matrix = np.array([[word_match(term, token) for token in sent] for term in terms], dtype=np.float32)
+    table = token_table(sent)
+    matrix = np.array([[_word_match(term.stem, term.text, word) for word in table.lower] for term in terms],
+                      dtype=np.float32)
     matrix = matrix.reshape(len(terms), len(sent))
     rows = [i for i, term in enumerate(terms) if term.vector is not None]
     if vectors is not None and rows and len(sent):
-        allowed = np.array([softable(token) for token in sent], dtype=np.float32)
-        soft = soft_match(np.stack([terms[i].vector for i in rows]) @ vectors.T) * allowed
+        soft = soft_match(np.stack([terms[i].vector for i in rows]) @ vectors.T) * table.softable
         matrix[rows] = np.maximum(matrix[rows], soft)
     return matrix
 
@@ -205,12 +206,114 @@ def _word_match(term_stem: str, term_text: str, word: str) -> float:
     a, b = term_text, word
     if min(len(a), len(b)) >= 4 and (a.endswith(b) or b.endswith(a)):
         return 0.8  # compounds: mines / landmines
-    shared = len(os.path.commonprefix([a, b]))
-    if shared >= 5 and shared >= 0.8 * min(len(a), len(b)):
-        return 0.8  # derivations the stemmer keeps apart: military / militarily
+    if a[:5] == b[:5] and min(len(a), len(b)) >= 5:  # cheap test first: most word pairs differ early
+        shared = len(os.path.commonprefix([a, b]))
+        if shared >= 0.8 * min(len(a), len(b)):
+            return 0.8  # derivations the stemmer keeps apart: military / militarily
     if "-" in word and any(stem(part) == term_stem for part in word.split("-")):
         return 0.8
     return 0.0
+
+
+@dataclass(frozen=True)
+class TokenTable:
+    """What scoring asks of every token of a sentence, gathered once per parse: spaCy makes a new
+    Token object at each access, which is most of the cost of reading a sentence token by token."""
+
+    lower: tuple[str, ...]
+    softable: np.ndarray   # (n,) float 1/0: may match by meaning (`softable`)
+    content: np.ndarray    # (n,) bool: one of `content_tokens`
+    proper: np.ndarray     # (n,) bool: a proper noun
+    punct: np.ndarray      # (n,) bool: punctuation
+    distance: np.ndarray   # (n, n) `tree_distance` between every two tokens
+    starts: tuple[int, ...]  # each token's character offset in the sentence
+    ends: tuple[int, ...]    # and where it ends
+
+
+@dataclass(frozen=True)
+class SpanFacts:
+    """What scoring asks of a candidate span that does not depend on the question."""
+
+    words: tuple[int, ...]  # token indices of its content words
+    root: int               # its syntactic head
+    numeric: bool           # holds a number
+    crosses: bool           # cuts one of the sentence's entities in two
+    inside: bool            # is a strict piece of an entity
+    modifier: bool          # is a modifier of a word outside it ("Serbian" of "Serbian authorities")
+    coordination: bool      # holds a whole coordination ("Canada and Austria")
+    bracketed: bool         # stands in brackets or quotes of its own
+    money: bool             # names an amount of money
+    verbal: bool            # is headed by a verb used as a verb
+
+
+def span_facts(sent: Doc, candidate: "Candidate") -> SpanFacts:
+    """The candidate's SpanFacts, kept with the parse (in `Doc.user_data`)."""
+    cache = sent.user_data.setdefault("docqa.facts", {})
+    key = (candidate.first, candidate.last)
+    facts = cache.get(key)
+    if facts is None:
+        first, last = key
+        table = token_table(sent)
+        span = sent[first : last + 1]
+        root = span.root
+        # The small NER model sometimes runs an entity over a verb; such entities are no boundary.
+        entities = [(ent.start, ent.end - 1) for ent in sent.ents
+                    if len(ent) <= 6 and not any(t.pos_ == "VERB" for t in ent)]
+        facts = SpanFacts(
+            words=tuple(i for i in range(first, last + 1) if table.content[i]),
+            root=root.i,
+            numeric=any(t.like_num for t in span),
+            crosses=any(_crosses(candidate, a, b) for a, b in entities),
+            inside=any(a <= first and last <= b and (a, b) != key for a, b in entities),
+            modifier=root.dep_ in ("amod", "compound", "poss", "nmod") and not first <= root.head.i <= last,
+            coordination=any(t.dep_ == "conj" and t.head.i >= first for t in span),
+            bracketed=_bracketed(sent, candidate),
+            money=any(t.ent_type_ == "MONEY" or t.text in _CURRENCY or t.lower_ in _CURRENCY for t in span),
+            verbal=root.pos_ == "VERB" and not _nominal(root),
+        )
+        cache[key] = facts
+    return facts
+
+
+def token_table(sent: Doc) -> TokenTable:
+    """The sentence's TokenTable, kept with the parse (in `Doc.user_data`)."""
+    table = sent.user_data.get("docqa.table")
+    if table is None:
+        content = {t.i for t in content_tokens(sent)}
+        table = TokenTable(
+            tuple(t.lower_ for t in sent),
+            np.array([softable(t) for t in sent], dtype=np.float32),
+            np.array([t.i in content for t in sent], dtype=bool),
+            np.array([t.pos_ == "PROPN" for t in sent], dtype=bool),
+            np.array([t.is_punct for t in sent], dtype=bool),
+            distances([t.head.i for t in sent]),
+            tuple(t.idx for t in sent),
+            tuple(t.idx + len(t.text) for t in sent),
+        )
+        sent.user_data["docqa.table"] = table
+    return table
+
+
+def distances(heads: list[int]) -> np.ndarray:
+    """(n, n) number of dependency edges between every two tokens, from each token's head index
+    (a root is its own head). Tokens of separate trees are as far apart as `tree_distance` says:
+    the depth of one plus the depth of the other plus one."""
+    n = len(heads)
+    if n == 0:
+        return np.zeros((0, 0), dtype=np.int32)
+    depth = np.zeros(n, dtype=np.int32)
+    above = np.zeros((n, n), dtype=bool)  # above[i, j]: j is i or one of its ancestors
+    for i in range(n):
+        node, steps = i, 0
+        above[i, i] = True
+        while heads[node] != node and steps <= n:
+            node, steps = heads[node], steps + 1
+            above[i, node] = True
+        depth[i] = steps
+    # depth of the lowest common ancestor, plus one (0 when the trees differ)
+    shared = ((above[:, None, :] & above[None, :, :]) * (depth + 1)).max(axis=2)
+    apart = depth[:, None] + depth[None, :]
+    return np.where(shared > 0, apart - 2 * (shared - 1), apart + 1).astype(np.int32)
 
 
 def tree_distance(a: Token, b: Token) -> int:
@@ -277,18 +380,18 @@ def date_specificity(text: str) -> float:
     return 0.5
 
 
-def _entity_fit(label: str, info: QuestionInfo, text: str) -> float:
-    fit = _ENTITY_TYPES.get(info.answer_type, {}).get(label, 0.0)
+def _entity_fit(label: str, kind: AnswerType, text: str) -> float:
+    fit = _ENTITY_TYPES.get(kind, {}).get(label, 0.0)
     if label in ("PERSON", "ORG", "GPE", "NORP") and any(ch.isdigit() for ch in text):
         fit *= 0.2  # the small model's "2nd ed" PERSON: names rarely hold digits
-    if info.answer_type == AnswerType.DATE and label == "DATE":
+    if kind == AnswerType.DATE and label == "DATE":
         fit = date_specificity(text)
         if any(not (w.lower() in _DATE_WORDS or w.lower() in _DATE_FILLERS or w[:1].isdigit()) for w in text.split()):
             fit *= 0.5  # "November 2006 Riga Summit": the model ran the date into a name
-    if info.answer_type == AnswerType.DATE and label == "DATE" and _DURATION_UNITS.search(text.lower()) \
+    if kind == AnswerType.DATE and label == "DATE" and _DURATION_UNITS.search(text.lower()) \
             and not any(ch.isdigit() for ch in text):
         fit = 0.3  # "many years" answers "how long", not "when"
-    if info.answer_type == AnswerType.DURATION and label == "DATE":
+    if kind == AnswerType.DURATION and label == "DATE":
         # "78-day", "many years" answer "how long"; "2000 and 2001" does not.
         fit = 1.0 if _DURATION_UNITS.search(text.lower()) else 0.2
     return fit
@@ -368,11 +471,26 @@ def _nominal(token: Token) -> bool:
         c.dep_ in ("nsubj", "nsubjpass", "aux", "auxpass", "dobj") for c in token.children)
 
 
+_TYPES = tuple(AnswerType)
+Fit = Callable[[AnswerType], float]
+
+
+def _const(value: float) -> Fit:
+    return lambda kind: value
+
+
 def generate_candidates(sent: Doc, info: QuestionInfo) -> list[Candidate]:
     """Constituent spans of a parsed sentence that could answer a question of this type."""
-    spans: dict[tuple[int, int], Candidate] = {}
+    return candidates_by_type(sent)[info.answer_type]
 
-    def add(first: int, last: int, kind: str, fit: float) -> None:
+
+def candidates_by_type(sent: Doc) -> dict[AnswerType, list[Candidate]]:
+    """Constituent spans of a parsed sentence that could answer a question, for every answer type
+    at once: finding the spans is the costly part and does not depend on the question, so a
+    sentence's candidates can be prepared before any question is asked (`SpanReader.warm`)."""
+    spans: dict[AnswerType, dict[tuple[int, int], Candidate]] = {kind: {} for kind in _TYPES}
+
+    def add(first: int, last: int, label: str, fit: Fit, kinds: tuple[AnswerType, ...] = _TYPES) -> None:
         trimmed = _trim(sent, first, last)
         if trimmed is not None:
             trimmed = _whole_words(sent, *trimmed)
@@ -381,34 +499,35 @@ def generate_candidates(sent: Doc, info: QuestionInfo) -> list[Candidate]:
         if trimmed[0] == trimmed[1] and sent[trimmed[0]].lower_ == "order" and trimmed[0] > 0 \
                 and sent[trimmed[0] - 1].lower_ == "in":
             return  # "in order to" names nothing
-        if kind in _NOT_NUMERIC and all(t.like_num or t.is_punct for t in sent[trimmed[0] : trimmed[1] + 1]):
-            fit = min(fit, 0.05)  # a bare number gives no reason, manner, agent or place
-        old = spans.get(trimmed)
-        if old is None or old.type_fit < fit:
-            spans[trimmed] = Candidate(trimmed[0], trimmed[1], kind, fit)
+        for kind in kinds:
+            value = fit(kind)
+            old = spans[kind].get(trimmed)
+            if old is None or old.type_fit < value:
+                spans[kind][trimmed] = Candidate(trimmed[0], trimmed[1], label, value)
 
-    def add_chars(start: int, end: int, kind: str, fit: float) -> None:
+    def add_chars(start: int, end: int, label: str, fit: Fit) -> None:
         """A candidate found by pattern in the sentence's text, widened to whole tokens."""
         inner = sent.char_span(start, end, alignment_mode="expand")
         if inner is not None:
-            add(inner.start, inner.end - 1, kind, fit)
+            add(inner.start, inner.end - 1, label, fit)
 
-    kind = info.answer_type
     for ent in sent.ents:
-        add(ent.start, ent.end - 1, ent.label_, _entity_fit(ent.label_, info, ent.text))
+        entity_fit = (lambda e: lambda kind: _entity_fit(e.label_, kind, e.text))(ent)
+        add(ent.start, ent.end - 1, ent.label_, entity_fit)
         # "Canada and Austria": coordinated entities form one answer.
         for other in sent.ents:
             between = sent[ent.end : other.start]
             same_kind = other.label_ == ent.label_  # "KFOR and the Serbian Armed Forces"
             if other.start > ent.end and other.start - ent.end <= 2 + same_kind and any(t.dep_ == "cc" for t in between) \
                     and all(t.dep_ == "cc" or t.is_punct or same_kind and t.dep_ == "det" for t in between):
-                add(ent.start, other.end - 1, ent.label_, _entity_fit(ent.label_, info, ent.text))
+                add(ent.start, other.end - 1, ent.label_, entity_fit)
     for token in sent:
         if token.pos_ in ("NOUN", "PROPN", "NUM", "ADJ", "VERB") or token.like_num:
             noun = _nominal(token)
             subtree = list(token.subtree)
             first, last = subtree[0].i, subtree[-1].i
-            base_fit = _phrase_fit(token, sent[first : last + 1], info)
+            fits = {kind: _phrase_fit(token, sent[first : last + 1], kind) for kind in _TYPES}
+            base_fit = fits.__getitem__
             add(first, last, "NP" if noun else token.pos_, base_fit)
             # Shorter variants: drop right-hand modifiers one at a time ("the project, which ended ..." -> "the project").
             # Only noun phrases lose their right-hand modifiers; a clause cut after its verb
@@ -427,55 +546,52 @@ def generate_candidates(sent: Doc, info: QuestionInfo) -> list[Candidate]:
             if noun and not any(
                     c.dep_ in ("compound", "nummod", "amod") for c in token.children):
                 add(token.i, token.i, "NP", base_fit)
-        if kind == AnswerType.MANNER and token.pos_ == "ADV" and token.dep_ == "advmod" and token.head.pos_ == "VERB":
+        if token.pos_ == "ADV" and token.dep_ == "advmod" and token.head.pos_ == "VERB":
             # "How is the programme agreed?" -> "jointly"
-            add(token.i, token.i, "ADV", 0.9 if token.lower_.endswith("ly") else 0.4)
+            add(token.i, token.i, "ADV", _const(0.9 if token.lower_.endswith("ly") else 0.4), (AnswerType.MANNER,))
         if token.dep_ == "prep" and token.lower_ in (_TIME_PREPS | _PLACE_PREPS):
             objects = [c for c in token.children if c.dep_ == "pobj"]
             if objects:
                 # The bare noun phrase inside usually makes the better answer ("NATO Headquarters").
-                fit = 0.8 * _pp_fit(token, objects[0], info)
-                add(token.i, token.right_edge.i, "PP", fit)
+                pp_fits = {kind: 0.8 * _pp_fit(token, objects[0], kind) for kind in _TYPES}
+                add(token.i, token.right_edge.i, "PP", pp_fits.__getitem__)
         if token.pos_ in ("VERB", "AUX") and any(c.lower_ == "to" and c.dep_ == "aux" for c in token.children):
             to = min(c.i for c in token.children if c.lower_ == "to" and c.dep_ == "aux")
             start = to
             if to >= 2 and sent[to - 2].lower_ == "in" and sent[to - 1].lower_ == "order":
                 start = to - 2
             # "to pass through Serbian territory" says why or what is done, never when or how many
-            fit = 1.0 if kind == AnswerType.REASON else (0.5 if kind in (AnswerType.THING, AnswerType.MANNER) else 0.05)
-            add(start, token.right_edge.i, "CLAUSE", fit)
-            add(to + 1, token.right_edge.i, "CLAUSE", fit)
+            to_fit = _to_clause_fit
+            add(start, token.right_edge.i, "CLAUSE", to_fit)
+            add(to + 1, token.right_edge.i, "CLAUSE", to_fit)
             # the clause's own right-hand modifiers trimmed ("to provide advice ..., and to build ...")
             for child in token.rights:
                 if child.dep_ in ("conj", "cc", "punct"):
-                    add(start, child.left_edge.i - 1, "CLAUSE", fit)
+                    add(start, child.left_edge.i - 1, "CLAUSE", to_fit)
                     break
         if token.dep_ in ("advcl", "ccomp", "xcomp", "acl", "relcl", "pcomp"):
             marks = [c for c in token.children if c.dep_ == "mark"]
             first = marks[0].i if marks else token.left_edge.i
-            fit = 1.0 if kind == AnswerType.REASON and marks and marks[0].lower_ in _REASON_MARKS else (
-                0.6 if kind in (AnswerType.REASON, AnswerType.MANNER, AnswerType.THING) else 0.1)
-            if token.tag_ == "VBG" and kind == AnswerType.MANNER:
-                fit = 1.0
-            add(first, token.right_edge.i, "CLAUSE", fit)
+            add(first, token.right_edge.i, "CLAUSE", _clause_fit(token, marks[0].lower_ if marks else None))
     for match in _DATE_TEXT.finditer(sent.text):
         # The small NER model's dates can swallow a neighbour ("2.0, January 2004"); the pattern's cannot.
-        add_chars(match.start(), match.end(), "DATE_PATTERN", _entity_fit("DATE", info, match.group()))
+        text = match.group()
+        add_chars(match.start(), match.end(), "DATE_PATTERN", lambda kind, text=text: _entity_fit("DATE", kind, text))
     for match in _RANGE.finditer(sent.text):
         # "1991-2020", "pp. 30-44", "Sections 1 through 9": a range is one answer
         years = all(_YEAR.fullmatch(n) for n in re.findall(r"\d+(?:\.\d+)?", match.group()))
-        fit = {AnswerType.NUMBER: 0.9, AnswerType.DATE: 0.9 if years else 0.0,
-               AnswerType.DURATION: 0.5 if years else 0.0, AnswerType.THING: 0.6}.get(kind, 0.0)
-        add_chars(match.start(), match.end(), "RANGE", fit)
-    if kind == AnswerType.REASON:
-        for token in sent:
-            # "for performance reasons", "due to the cost", "because of the war"
-            pair = f"{token.lower_} {token.nbor().lower_}" if token.i + 1 < len(sent) else ""
+        range_fits = {AnswerType.NUMBER: 0.9, AnswerType.DATE: 0.9 if years else 0.0,
+                      AnswerType.DURATION: 0.5 if years else 0.0, AnswerType.THING: 0.6}
+        add_chars(match.start(), match.end(), "RANGE", lambda kind, fits=range_fits: fits.get(kind, 0.0))
+    for token in sent:
+        # "for performance reasons", "due to the cost", "because of the war"
+        pair = f"{token.lower_} {token.nbor().lower_}" if token.i + 1 < len(sent) else ""
+        if pair in ("due to", "because of", "owing to", "thanks to"):
+            add(token.i, token.nbor().right_edge.i, "PP", _const(1.0), (AnswerType.REASON,))
+        elif token.lower_ == "for":
             objects = [c for c in token.children if c.dep_ == "pobj"]
-            if pair in ("due to", "because of", "owing to", "thanks to"):
-                add(token.i, token.nbor().right_edge.i, "PP", 1.0)
-            elif token.lower_ == "for" and objects and objects[0].lemma_.lower() in _REASON_NOUNS_IN_TEXT:
-                add(token.i, token.right_edge.i, "PP", 1.0)
+            if objects and objects[0].lemma_.lower() in _REASON_NOUNS_IN_TEXT:
+                add(token.i, token.right_edge.i, "PP", _const(1.0), (AnswerType.REASON,))
     for match in _TECHNICAL.finditer(sent.text):
         text = match.group().rstrip(".,;:")
         if text.lower() in ("and/or", "either/or", "he/she", "his/her", "s/he"):
@@ -483,11 +599,28 @@ def generate_candidates(sent: Doc, info: QuestionInfo) -> list[Candidate]:
         if text.endswith(")") and "(" not in text:
             text = text[:-1]
         code = text.endswith("()")
+        fits = _CODE_FITS if code else _ADDRESS_FITS
         add_chars(match.start(), match.start() + len(text), "CODE" if code else "ADDRESS",
-                  (_CODE_FITS if code else _ADDRESS_FITS).get(kind, 0.2))
+                  lambda kind, fits=fits: fits.get(kind, 0.2))
     for match in _QUOTED.finditer(sent.text):
-        add_chars(match.start(1), match.end(1), "QUOTE", 0.9 if kind == AnswerType.THING else 0.3)
-    return list(spans.values())
+        add_chars(match.start(1), match.end(1), "QUOTE", lambda kind: 0.9 if kind == AnswerType.THING else 0.3)
+    return {kind: list(found.values()) for kind, found in spans.items()}
+
+
+def _to_clause_fit(kind: AnswerType) -> float:
+    """"to pass through Serbian territory" says why or what is done, never when or how many."""
+    return 1.0 if kind == AnswerType.REASON else (0.5 if kind in (AnswerType.THING, AnswerType.MANNER) else 0.05)
+
+
+def _clause_fit(verb: Token, mark: str | None) -> Fit:
+    """A subordinate clause: a reason when "because"/"since"... opens it, a manner when it is a gerund."""
+    def fit(kind: AnswerType) -> float:
+        if verb.tag_ == "VBG" and kind == AnswerType.MANNER:
+            return 1.0
+        if kind == AnswerType.REASON and mark in _REASON_MARKS:
+            return 1.0
+        return 0.6 if kind in (AnswerType.REASON, AnswerType.MANNER, AnswerType.THING) else 0.1
+    return fit
 
 
 _FOCUS_ENTITIES = {
@@ -503,9 +636,11 @@ _FOCUS_ENTITIES = {
 }
 
 
-def focus_fit(span: Span, focus_terms: list, info: QuestionInfo, focus_tokens: list[Token] | None = None) -> float:
+def focus_fit(span: Span, focus_terms: list, info: QuestionInfo, focus_tokens: list[Token] | None = None,
+              distance: np.ndarray | None = None) -> float:
     """How well a span is an instance of the asked-for kind ("which agency" -> an agency).
-    `focus_tokens`: the sentence's words that match a focus term, when already known."""
+    `focus_tokens`: the sentence's words that match a focus term, when already known; `distance`:
+    the sentence's `distances`, when already known."""
     if not focus_terms:
         return 1.0
     if focus_tokens is None:
@@ -515,7 +650,8 @@ def focus_fit(span: Span, focus_terms: list, info: QuestionInfo, focus_tokens: l
     # "Kosovo is a key subject ...": the focus noun stands next to the candidate in the sentence.
     if info.answer_type == AnswerType.NUMBER and any(span.root.head.i == t.i for t in focus_tokens):
         return 1.0  # "1.4 million" counting the asked-for "landmines"
-    if any(tree_distance(span.root, t) <= 2 for t in focus_tokens):
+    if any((tree_distance(span.root, t) if distance is None else distance[span.root.i, t.i]) <= 2
+           for t in focus_tokens):
         return 0.85
     labels = _FOCUS_ENTITIES.get(focus_terms[0].text, set()) | _FOCUS_ENTITIES.get(info.focus or "", set())
     if labels and any(token.ent_type_ in labels for token in span):
@@ -559,8 +695,7 @@ def slot_fit(span: Span, info: QuestionInfo, slot_tokens: list[Token]) -> float:
     return best
 
 
-def _phrase_fit(head: Token, span: Span, info: QuestionInfo) -> float:
-    kind = info.answer_type
+def _phrase_fit(head: Token, span: Span, kind: AnswerType) -> float:
     text = span.text.lower()
     if kind == AnswerType.NUMBER:
         if any(t.ent_type_ in ("DATE", "TIME") for t in span if t.like_num):
@@ -593,8 +728,7 @@ def _phrase_fit(head: Token, span: Span, info: QuestionInfo) -> float:
     return 0.7 if head.pos_ in ("NOUN", "PROPN") else (0.5 if head.pos_ in ("VERB", "ADJ") else 0.3)
 
 
-def _pp_fit(prep: Token, obj: Token, info: QuestionInfo) -> float:
-    kind = info.answer_type
+def _pp_fit(prep: Token, obj: Token, kind: AnswerType) -> float:
     sub = list(obj.subtree)
     if kind == AnswerType.DATE and prep.lower_ in _TIME_PREPS:
         if any(t.ent_type_ == "DATE" for t in sub):
@@ -682,7 +816,14 @@ def lexical_matches(terms: list[Term], text: str | None) -> list[float]:
 
 @lru_cache(maxsize=262144)
 def _best_match(term_stem: str, term_text: str, text: str) -> float:
+    if term_stem in _stems(text):
+        return 1.0
     return max((_word_match(term_stem, term_text, w) for w in _words(text)), default=0.0)
+
+
+@lru_cache(maxsize=16384)
+def _stems(text: str) -> frozenset[str]:
+    return frozenset(stem(w) for w in _words(text))
 
 
 def coverage(terms: list[Term], here: list[float], before: list[float], before_share: float = 0.5) -> float:
@@ -751,38 +892,60 @@ class SpanReader:
         self._candidates = _LRU(8192)
 
     # ---- cached resources ---------------------------------------------------------------------
-    def parse(self, text: str) -> Doc:
-        return self.parse_all([text])[0]
+    def parse(self, text: str, entities: bool = True) -> Doc:
+        return self.parse_all([text], entities)[0]
 
-    def parse_all(self, texts: list[str]) -> list[Doc]:
+    def parse_all(self, texts: list[str], entities: bool = True) -> list[Doc]:
         """spaCy parses, cached; the ones missing are parsed in one batch (nlp.pipe is much faster
-        than one call per sentence)."""
-        found = {text: self._parses.get(text) for text in dict.fromkeys(texts)}
+        than one call per sentence). `entities=False` skips the entity recogniser, half the cost
+        of a short text: questions need tags, lemmas and the parse, never their entities."""
+        found = {text: self._parses.get((text, entities)) for text in dict.fromkeys(texts)}
         missing = [text for text, doc in found.items() if doc is None]
         if missing:
+            skip = [] if entities or "ner" not in self.nlp.pipe_names else ["ner"]
             with self._nlp_lock:
-                docs = list(self.nlp.pipe(missing))
+                docs = list(self.nlp.pipe(missing, disable=skip))
             for text, doc in zip(missing, docs):
-                self._parses.put(text, doc)
+                self._parses.put((text, entities), doc)
                 found[text] = doc
         return [found[text] for text in texts]
 
-    def word_vectors(self, texts: list[str], max_tokens: int | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
-        """(sentence vector, one word vector per token of `self.parse(text)`) for each text."""
-        docs = self.parse_all(texts)
-        return [(words.sentence, token_vectors(doc, words))
-                for doc, words in zip(docs, self.embedder.encode_words(texts, max_tokens))]
+    def word_vectors(
+        self, texts: list[str], max_tokens: int | None = None, entities: bool = True,
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(sentence vector, one word vector per token of `self.parse(text, entities)`) for each text."""
+        docs = self.parse_all(texts, entities)
+        result = []
+        for doc, words in zip(docs, self.embedder.encode_words(texts, max_tokens)):
+            key = ("docqa.vectors", max_tokens)
+            found = doc.user_data.get(key)
+            if found is None or found[0] is not words:  # kept with the parse while the embedder keeps its words
+                found = (words, token_vectors(doc, words))
+                doc.user_data[key] = found
+            result.append((words.sentence, found[1]))
+        return result
 
     def warm(self, passages: Iterable[str], limit: int = WARM_SENTENCES, batch: int = 32) -> int:
-        """Parse and embed the sentences of these passages ahead of the questions, in batches (much
+        """Parse, embed and find the candidates of the sentences of these passages ahead of the questions, in batches (much
         cheaper per sentence than one question at a time); at most `limit` sentences, so that they
         all stay in the caches. Returns how many sentences were prepared."""
         texts = list(dict.fromkeys(s.text for text in passages for s in _split(text)))[:limit]
         for first in range(0, len(texts), batch):
             chunk = texts[first : first + batch]
-            self.parse_all(chunk)
+            for doc in self.parse_all(chunk):
+                token_table(doc)
+                for candidate in {c for found in self.candidates(doc).values() for c in found}:
+                    span_facts(doc, candidate)
             self.embedder.encode_words(chunk, READ_TOKENS)
         return len(texts)
+
+    def candidates(self, sent: Doc) -> dict[AnswerType, list[Candidate]]:
+        """`candidates_by_type(sent)`, cached: they depend on the sentence only."""
+        found = self._candidates.get(sent.text)
+        if found is None:
+            found = candidates_by_type(sent)
+            self._candidates.put(sent.text, found)
+        return found
 
     # ---- reading ----------------------------------------------------------------------------------
     def read(self, question: str, hits: list[Hit], context: str = "") -> Answer | None:
@@ -810,11 +973,11 @@ class SpanReader:
 
     def choose(self, question: str, hits: list[Hit], context: str = "") -> list["Choice"]:
         """Every candidate of the best sentences with its evidence, best first."""
-        qdoc = self.parse(question)
+        qdoc = self.parse(question, entities=False)
         info = analyze(qdoc)
-        cdoc = self.parse(context) if context else None
+        cdoc = self.parse(context, entities=False) if context else None
         query = question if not context else f"{question} ({context})"
-        own = self.word_vectors([question, query] + ([context] if context else []))
+        own = self.word_vectors([question, query] + ([context] if context else []), entities=False)
         terms = question_terms(qdoc, info, self.idf(), cdoc, (own[0][1], own[2][1] if context else None))
         sentences = self._sentences(hits)
         if not sentences or not terms:
@@ -850,11 +1013,12 @@ class SpanReader:
         for sentence_score, covered, similarity, position, matrix, lacks in readable[:READ_SENTENCES]:
             hit, start, text = sentences[position]
             sent = self.parse(text)
+            table = token_table(sent)
             for scored in self._score_candidates(sent, info, terms, matrix):
-                span = sent[scored.candidate.first : scored.candidate.last + 1]
+                first, end = table.starts[scored.candidate.first], table.ends[scored.candidate.last]
                 choices.append(Choice(
                     score=SENTENCE_WEIGHT * sentence_score + (1 - SENTENCE_WEIGHT) * scored.score,
-                    text=span.text, start=span.start_char, end=span.end_char, hit=hit, sentence_start=start,
+                    text=text[first:end], start=first, end=end, hit=hit, sentence_start=start,
                     coverage=covered, similarity=similarity, scored=scored,
                     missing_word=lacks[0], missing_name=lacks[1],
                 ))
@@ -880,9 +1044,10 @@ class SpanReader:
 
     def _score_candidates(self, sent: Doc, info: QuestionInfo, terms: list[Term], matrix: np.ndarray) -> list[Scored]:
         """`matrix` is `match_matrix(terms, sent, ...)`: how well each question word matches each token."""
+        table = token_table(sent)
         weights = np.array([0.0 if term.focus else term.weight for term in terms])
         strength = (matrix * weights[:, None]).max(axis=0) if len(terms) else np.zeros(len(sent))
-        matched = [(token, float(strength[token.i])) for token in sent if not token.is_punct and strength[token.i] > 0]
+        matched = np.flatnonzero((strength > 0) & ~table.punct)
         # A word "in the question" for novelty: the same word, or a close match by meaning.
         echoes = matrix >= STRONG_MATCH
         echoed = echoes.any(axis=0)
@@ -890,68 +1055,60 @@ class SpanReader:
         echoes_focus = echoes[focus_rows].any(axis=0) if focus_rows else np.zeros(len(sent), dtype=bool)
         money = info.answer_type == AnswerType.NUMBER and any(t.stem in _MONEY_STEMS for t in terms)
         focus_terms = [t for t in terms if t.focus]
-        focus_tokens = [t for t in sent if any(word_match(term, t) > 0 for term in focus_terms)]
+        focus_tokens = [sent[i] for i, word in enumerate(table.lower)
+                        if any(_word_match(term.stem, term.text, word) > 0 for term in focus_terms)]
         slot_tokens = []
         if info.slot_head:
-            slot_term = Term(stem(info.slot_head), info.slot_head, 1.0, False)
-            slot_rows = [i for i, term in enumerate(terms) if term.stem == slot_term.stem]
-            slot_tokens = [t for t in sent if word_match(slot_term, t) > 0
-                           or any(matrix[i, t.i] >= STRONG_MATCH for i in slot_rows)]
-        # The small NER model sometimes runs an entity over a verb; such entities are no boundary.
-        entities = [(ent.start, ent.end - 1) for ent in sent.ents
-                    if len(ent) <= 6 and not any(t.pos_ == "VERB" for t in ent)]
+            slot_stem = stem(info.slot_head)
+            slot_rows = [i for i, term in enumerate(terms) if term.stem == slot_stem]
+            slot_tokens = [sent[i] for i, word in enumerate(table.lower)
+                           if _word_match(slot_stem, info.slot_head, word) > 0
+                           or any(matrix[row, i] >= STRONG_MATCH for row in slot_rows)]
+        # how close each token is to the matched words: exp(-(edges - 1) / 3), one column per match
+        nearness = np.exp(-(table.distance[:, matched] - 1) / 3.0) * strength[matched]
         scored = []
-        key = (sent.text, info.answer_type)
-        candidates = self._candidates.get(key)
-        if candidates is None:  # they depend on the sentence and the answer type only
-            candidates = generate_candidates(sent, info)
-            self._candidates.put(key, candidates)
-        for candidate in candidates:
-            span = sent[candidate.first : candidate.last + 1]
-            words = content_tokens(span)
-            if not words and not any(t.like_num for t in span):
+        for candidate in self.candidates(sent)[info.answer_type]:
+            first, last = candidate.first, candidate.last
+            facts = span_facts(sent, candidate)
+            words = facts.words
+            if not words and not facts.numeric:
                 continue
             by_pattern = candidate.kind == "DATE_PATTERN"  # a well-formed date beats the model's boundaries
-            if not by_pattern and any(_crosses(candidate, first, last) for first, last in entities):
+            if not by_pattern and facts.crosses:
                 continue
-            in_question = [w for w in words if echoed[w.i]]
+            in_question = [i for i in words if echoed[i]]
             if len(in_question) == len(words) and words:
                 continue  # the question's own words are not its answer
             # A name may hold the question's words ("What has been a vehicle for defence reforms?" ->
             # "the Defence Reform Group"): its words count half.
-            repeated = sum(0.5 if w.pos_ == "PROPN" else 1.0 for w in in_question if not echoes_focus[w.i])
+            repeated = sum(0.5 if table.proper[i] else 1.0 for i in in_question if not echoes_focus[i])
             # An answer rarely repeats the question's words; each repeated word costs twice its share.
             novelty = max(0.0, 1.0 - 2.0 * repeated / max(1, len(words)))
-            head = span.root
-            outside = [(t, w) for t, w in matched if not candidate.first <= t.i <= candidate.last]
-            if outside:
-                total = sum(w for _, w in outside)
-                anchor = sum(w * math.exp(-(tree_distance(head, t) - 1) / 3.0) for t, w in outside) / total
-            else:
-                anchor = 0.0
+            outside = (matched < first) | (matched > last)
+            total = float(strength[matched][outside].sum())
+            anchor = float(nearness[facts.root][outside].sum()) / total if total > 0 else 0.0
             fit = candidate.type_fit
-            if info.alias and _bracketed(sent, candidate):
+            if info.alias and facts.bracketed:
                 fit = 1.0  # "... Serbian Armed Forces (Kumanovo Agreement)": the other name
             if info.action:
                 # "What does the deal let the troops do?" -> "pass through Serbian territory"
-                fit = 1.0 if candidate.kind == "CLAUSE" or span.root.pos_ == "VERB" and not _nominal(span.root) else fit * 0.4
-            if money and not any(t.ent_type_ == "MONEY" or t.text in _CURRENCY or t.lower_ in _CURRENCY
-                                 for t in span):
+                fit = 1.0 if candidate.kind == "CLAUSE" or facts.verbal else fit * 0.4
+            if money and not facts.money:
                 fit *= 0.3  # "How much did it cost?" asks for money, not "1.4 million" landmines
-            if info.answer_type in (AnswerType.THING, AnswerType.AGENT, AnswerType.PLACE, AnswerType.NUMBER,
-                                    AnswerType.DATE):
-                fit *= focus_fit(span, focus_terms, info, focus_tokens)
-            if not by_pattern and any(first <= candidate.first and candidate.last <= last and (first, last) != (candidate.first, candidate.last)
-                   for first, last in entities):
+            span = sent[first : last + 1]
+            if focus_terms and info.answer_type in (AnswerType.THING, AnswerType.AGENT, AnswerType.PLACE,
+                                                    AnswerType.NUMBER, AnswerType.DATE):
+                fit *= focus_fit(span, focus_terms, info, focus_tokens, table.distance)
+            if not by_pattern and facts.inside:
                 fit *= 0.6  # a piece of a name ("2006" of "December 2006") is rarely the whole answer
-            if head.dep_ in ("amod", "compound", "poss", "nmod") and not candidate.first <= head.head.i <= candidate.last:
+            if facts.modifier:
                 fit *= 0.5  # a modifier ("Serbian" of "Serbian authorities") is not a whole answer
-            role = slot_fit(span, info, slot_tokens)
-            length = len(span)
+            role = slot_fit(span, info, slot_tokens) if slot_tokens else 0.0
+            length = last - first + 1
             ideal = {AnswerType.REASON: 14, AnswerType.MANNER: 8, AnswerType.THING: 6}.get(info.answer_type, 4)
             length_penalty = max(0, length - ideal) * 0.015
             # Annotators name every conjunct ("Canada and Austria"), so a whole coordination is preferred.
-            coordination = 0.05 if any(t.dep_ == "conj" and t.head.i >= candidate.first for t in span) else 0.0
+            coordination = 0.05 if facts.coordination else 0.0
             score = 0.4 * fit + 0.25 * anchor + 0.2 * novelty + 0.2 * role - length_penalty + coordination
             scored.append(Scored(candidate, score, fit, anchor, novelty))
         return scored
