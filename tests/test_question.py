@@ -69,3 +69,17 @@ def test_no_wh_word_is_a_thing_question(nlp):
 def test_action_and_alias_questions(nlp, question, answer_type, action, alias):
     info = analyze(nlp(question))
     assert (info.answer_type, info.action, info.alias) == (answer_type, action, alias)
+
+
+@pytest.mark.parametrize(
+    ("question", "sort"),
+    [
+        ("What kind of relationship does NATO want?", True),
+        ("What type of workshops have been funded?", True),
+        ("Which sort of office is it?", True),
+        ("What workshops were funded?", False),
+        ("What is the type of the file?", False),
+    ],
+)
+def test_kind_questions(nlp, question, sort):
+    assert analyze(nlp(question)).sort is sort

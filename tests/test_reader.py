@@ -14,7 +14,7 @@ from docqa.embed import WordVectors
 from docqa.reader import (
     _DATE_TEXT, _RANGE, _TECHNICAL, Candidate, Choice, Scored, Term, _is_enumerator, _nominal, _trim, _whole_words,
     _word_match, before_share, confidence, date_specificity, generate_candidates, match_matrix, missing,
-    _split, candidates_by_type, distances, prefer_specific_date, sentence_coverage, soft_match, span_facts, stem,
+    _split, candidates_by_type, distances, question_terms, prefer_specific_date, sentence_coverage, soft_match, span_facts, stem,
     token_table, token_vectors, tree_distance,
 )
 from docqa.settings import Settings
@@ -193,6 +193,23 @@ def test_candidates_are_found_once_for_every_answer_type(nlp):
     # the same span carries the fit of each type
     agent = {doc[c.first : c.last + 1].text: c.type_fit for c in every[AnswerType.AGENT]}
     assert agent["Canada"] == 0.9 and agent["June 2007"] == 0.05  # a date is no agent
+
+
+def test_candidates_drop_a_possessor(nlp):
+    doc = nlp("The office provides assistance to NATO’s public diplomacy activities in the region.")
+    info = QuestionInfo("What kind of activities?", "what", AnswerType.THING, "activity", 3)
+    texts = {doc[c.first : c.last + 1].text for c in generate_candidates(doc, info)}
+    assert {"NATO’s public diplomacy activities", "public diplomacy activities",
+            "public diplomacy activities in the region"} <= texts
+
+
+def test_question_terms_mark_the_words_describing_the_focus(nlp):
+    qdoc = nlp("What earthquake-related research has Serbia got grants for?")
+    info = QuestionInfo(qdoc.text, "what", AnswerType.THING, "research", 4)
+    terms = {t.text: (t.focus, t.describes) for t in question_terms(qdoc, info, {}, None)}
+    assert terms["research"] == (True, False)
+    assert terms["earthquake"] == (False, True) and terms["related"] == (False, True)
+    assert terms["grants"] == (False, False) and terms["serbia"] == (False, False)
 
 
 def test_span_facts(nlp):

@@ -57,6 +57,7 @@ class QuestionInfo:
     slot: str = ""                # its role there: subj, obj, prep:<p>, adv
     action: bool = False  # "What does X do?": the answer is what is done, a verb phrase
     alias: bool = False   # "What is X also called?", "What does X stand for?": another name for X
+    sort: bool = False    # "What kind of X ...?": the answer is an X with what sets it apart
 
 
 def _wh_token(doc: Doc) -> Token | None:
@@ -143,7 +144,9 @@ def analyze(doc: Doc) -> QuestionInfo:
              or any(t.lower_ in ("acronym", "abbreviation", "alias", "nickname") for t in doc)) \
         and info.answer_type in (AnswerType.THING, AnswerType.REASON)
     kind = AnswerType.THING if alias else info.answer_type  # "stand for" asks for a name, not a reason
-    return QuestionInfo(info.text, info.wh, kind, info.focus, info.focus_index, head, slot, action, alias)
+    sort = info.focus_index is not None and info.focus_index > 0 \
+        and doc[info.focus_index].head.head.lemma_.lower() in _KIND_NOUNS and doc[info.focus_index].dep_ == "pobj"
+    return QuestionInfo(info.text, info.wh, kind, info.focus, info.focus_index, head, slot, action, alias, sort)
 
 
 def _analyze_type(doc: Doc) -> QuestionInfo:

@@ -132,6 +132,7 @@ class Term:
     focus: bool
     vector: np.ndarray | None = field(default=None, compare=False, repr=False)
     name: bool = False  # a proper name or a number: the documents must hold it by its letters
+    describes: bool = False  # modifies the focus ("earthquake-related research"): an answer may say it again
 
 
 def softable(token: Token) -> bool:
@@ -147,6 +148,8 @@ def question_terms(
     `vectors` holds the word vectors of the question's and the context's tokens, if any."""
     terms: list[Term] = []
     seen: set[str] = set()
+    focus = qdoc[info.focus_index] if info.focus_index is not None and info.focus_index < len(qdoc) else None
+    describing = {t.i for t in focus.subtree if t.i < focus.i} if focus is not None else set()
     for source, factor, matrix in ((qdoc, 1.0, vectors[0]), (context, CONTEXT_WEIGHT, vectors[1])):
         if source is None:
             continue
@@ -160,7 +163,7 @@ def question_terms(
             weight = idf.get(key, max(idf.values(), default=1.0)) * factor
             vector = matrix[token.i] if matrix is not None and softable(token) else None
             terms.append(Term(key, token.lower_, weight * (0.5 if is_focus else 1.0), is_focus, vector,
-                              token.pos_ == "PROPN" or token.like_num))
+                              token.pos_ == "PROPN" or token.like_num, source is qdoc and token.i in describing))
     return terms
 
 
@@ -533,13 +536,20 @@ def candidates_by_type(sent: Doc) -> dict[AnswerType, list[Candidate]]:
             # Only noun phrases lose their right-hand modifiers; a clause cut after its verb
             # ("Allied forces serving") is no answer.
             right = [c for c in token.rights] if (noun or token.pos_ == "NUM") else []
+            # and the possessor ("NATO’s public diplomacy activities" -> "public diplomacy activities")
+            lefts = list(token.lefts)
+            starts = [first]
+            if noun and lefts and lefts[0].dep_ == "poss" and lefts[0].right_edge.i + 1 < token.i:
+                starts.append(lefts[0].right_edge.i + 1)
+                add(starts[1], last, "NP", base_fit)
             for cut in range(len(right), 0, -1):
                 child = right[cut - 1]
                 if child.dep_ not in _LOOSE_MODIFIERS or _name_internal(token, child):
                     continue
                 end = child.left_edge.i - 1
                 if end >= token.i:
-                    add(first, end, "NP", base_fit)
+                    for start in starts:
+                        add(start, end, "NP", base_fit)
             left_kept = [c for c in token.lefts if c.dep_ not in ("nsubj", "nsubjpass", "aux", "auxpass", "mark", "advmod", "punct")]
             if left_kept and noun and not any(_name_internal(token, c) for c in right):
                 add(left_kept[0].left_edge.i if left_kept else token.i, token.i, "NP", base_fit)
@@ -1052,11 +1062,15 @@ class SpanReader:
         echoes = matrix >= STRONG_MATCH
         echoed = echoes.any(axis=0)
         focus_rows = [i for i, term in enumerate(terms) if term.focus]
-        echoes_focus = echoes[focus_rows].any(axis=0) if focus_rows else np.zeros(len(sent), dtype=bool)
+        # the asked-for kind and its modifiers may be said again by an answer ("seismic ... studies")
+        kind_rows = [i for i, term in enumerate(terms) if term.focus or term.describes]
+        echoes_focus = echoes[kind_rows].any(axis=0) if kind_rows else np.zeros(len(sent), dtype=bool)
         money = info.answer_type == AnswerType.NUMBER and any(t.stem in _MONEY_STEMS for t in terms)
         focus_terms = [t for t in terms if t.focus]
+        # the asked-for kind named in the sentence, by its letters or closely by meaning ("research" ~ "studies")
         focus_tokens = [sent[i] for i, word in enumerate(table.lower)
-                        if any(_word_match(term.stem, term.text, word) > 0 for term in focus_terms)]
+                        if any(_word_match(term.stem, term.text, word) > 0 for term in focus_terms)
+                        or any(matrix[row, i] >= STRONG_MATCH for row in focus_rows)]
         slot_tokens = []
         if info.slot_head:
             slot_stem = stem(info.slot_head)
@@ -1099,6 +1113,8 @@ class SpanReader:
             if focus_terms and info.answer_type in (AnswerType.THING, AnswerType.AGENT, AnswerType.PLACE,
                                                     AnswerType.NUMBER, AnswerType.DATE):
                 fit *= focus_fit(span, focus_terms, info, focus_tokens, table.distance)
+            if info.sort and focus_tokens and not any(t.i == facts.root for t in focus_tokens):
+                fit *= 0.6  # "What kind of workshops?": an answer is headed by "workshops"
             if not by_pattern and facts.inside:
                 fit *= 0.6  # a piece of a name ("2006" of "December 2006") is rarely the whole answer
             if facts.modifier:
