@@ -130,6 +130,10 @@ def test_spans_grow_over_glued_units_and_list_numbers_are_no_answer(nlp):
     eight, price = [t.i for t in doc if t.text in ("8", "59.95")]
     assert doc[slice(*np.add(_whole_words(doc, eight, eight), (0, 1)))].text == "8K"
     assert doc[slice(*np.add(_whole_words(doc, price, price), (0, 1)))].text == "US$59.95"
+    named = nlp("It is by Mark Nelson and Jean-loup Gailly.")
+    jean, loup = [t.i for t in named if t.text in ("Jean", "loup")]
+    assert named[slice(*np.add(_whole_words(named, jean, jean), (0, 1)))].text == "Jean-loup"
+    assert named[slice(*np.add(_whole_words(named, loup, loup), (0, 1)))].text == "Jean-loup"
     listed = nlp("7. Why don't you use it?")
     assert _is_enumerator(listed, 0, 0) and not _is_enumerator(listed, 2, 2)
     assert not _is_enumerator(nlp("2003 was the year."), 0, 0)
@@ -193,6 +197,13 @@ def test_candidates_are_found_once_for_every_answer_type(nlp):
     # the same span carries the fit of each type
     agent = {doc[c.first : c.last + 1].text: c.type_fit for c in every[AnswerType.AGENT]}
     assert agent["Canada"] == 0.9 and agent["June 2007"] == 0.05  # a date is no agent
+
+
+def test_a_coordination_of_names_fits_as_a_name(nlp):
+    doc = nlp("KFOR and Serbian Armed Forces sign Military Technical Agreement.")
+    info = QuestionInfo("Who signed it?", "who", AnswerType.AGENT, None, None)
+    fits = {doc[c.first : c.last + 1].text: c.type_fit for c in generate_candidates(doc, info)}
+    assert fits["KFOR and Serbian Armed Forces"] == fits["KFOR"] == 1.0
 
 
 def test_candidates_drop_a_possessor(nlp):

@@ -76,6 +76,9 @@ def _focus_noun(wh: Token) -> Token | None:
     if nxt is not None and nxt.pos_ in ("NOUN", "PROPN") and nxt.lower_ not in ("does", "did", "is", "was"):
         # "What year did ..." is sometimes parsed with the noun as head of the wh-word.
         return nxt
+    if nxt is not None and wh.lower_ == "which" and nxt.tag_ == "VBZ" and nxt.lower_.endswith("s") \
+            and nxt.lemma_.lower() not in ("be", "do", "have"):
+        return nxt  # "Which processes/VBZ ...", "Which releases/VBZ ...": plural nouns the tagger took for verbs
     return None
 
 

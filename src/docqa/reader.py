@@ -444,6 +444,13 @@ def _whole_words(sent: Doc, first: int, last: int) -> tuple[int, int]:
     while last + 1 < len(sent) and not sent[last].whitespace_ and sent[last + 1].text[:1].isalnum() \
             and sent[last].text[-1:].isalnum():
         last += 1
+    # a hyphenated word is one word: "Jean" of "Jean-loup"
+    while last + 2 < len(sent) and sent[last + 1].text == "-" and not sent[last].whitespace_ \
+            and not sent[last + 1].whitespace_ and sent[last].text[-1:].isalnum() and sent[last + 2].text[:1].isalnum():
+        last += 2
+    while first >= 2 and sent[first - 1].text == "-" and not sent[first - 2].whitespace_ \
+            and not sent[first - 1].whitespace_ and sent[first].text[:1].isalnum() and sent[first - 2].text[-1:].isalnum():
+        first -= 2
     return first, last
 
 
@@ -530,6 +537,9 @@ def candidates_by_type(sent: Doc) -> dict[AnswerType, list[Candidate]]:
             subtree = list(token.subtree)
             first, last = subtree[0].i, subtree[-1].i
             fits = {kind: _phrase_fit(token, sent[first : last + 1], kind) for kind in _TYPES}
+            if token.ent_type_ and any(c.dep_ == "conj" and (c.ent_type_ or c.pos_ == "PROPN") for c in token.children):
+                # "KFOR and Serbian Armed Forces": a coordination of names is a name as much as its first one
+                fits = {kind: max(fit, _entity_fit(token.ent_type_, kind, token.text)) for kind, fit in fits.items()}
             base_fit = fits.__getitem__
             add(first, last, "NP" if noun else token.pos_, base_fit)
             # Shorter variants: drop right-hand modifiers one at a time ("the project, which ended ..." -> "the project").
