@@ -89,5 +89,3 @@ def test_plural_nouns_taken_for_verbs_are_still_the_focus(nlp):
     info = analyze(nlp("Which processes defined in the standard did IJG make no provision for supporting?"))
     assert (info.focus, info.focus_index, info.answer_type) == ("process", 1, AnswerType.THING)
     assert analyze(nlp("Which does it use?")).focus is None
-
-
