@@ -89,3 +89,17 @@ def test_plural_nouns_taken_for_verbs_are_still_the_focus(nlp):
     info = analyze(nlp("Which processes defined in the standard did IJG make no provision for supporting?"))
     assert (info.focus, info.focus_index, info.answer_type) == ("process", 1, AnswerType.THING)
     assert analyze(nlp("Which does it use?")).focus is None
+
+
+@pytest.mark.parametrize(
+    ("question", "copula"),
+    [
+        ("Who is the implementing agent for the project?", True),
+        ("What was the name of the force?", True),
+        ("Which agency is responsible for it?", True),
+        ("Who signed it?", False),
+        ("Where is the office?", False),
+    ],
+)
+def test_copular_questions(nlp, question, copula):
+    assert analyze(nlp(question)).copula is copula

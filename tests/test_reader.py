@@ -14,7 +14,7 @@ from docqa.embed import WordVectors
 from docqa.reader import (
     _DATE_TEXT, _RANGE, _TECHNICAL, Candidate, Choice, Scored, Term, _is_enumerator, _nominal, _trim, _whole_words,
     _word_match, before_share, confidence, date_specificity, generate_candidates, match_matrix, missing,
-    _split, candidates_by_type, distances, question_terms, prefer_specific_date, sentence_coverage, soft_match, span_facts, stem,
+    _split, candidates_by_type, copula_fit, distances, question_terms, prefer_specific_date, sentence_coverage, soft_match, span_facts, stem,
     token_table, token_vectors, tree_distance,
 )
 from docqa.settings import Settings
@@ -204,6 +204,15 @@ def test_a_coordination_of_names_fits_as_a_name(nlp):
     info = QuestionInfo("Who signed it?", "who", AnswerType.AGENT, None, None)
     fits = {doc[c.first : c.last + 1].text: c.type_fit for c in generate_candidates(doc, info)}
     assert fits["KFOR and Serbian Armed Forces"] == fits["KFOR"] == 1.0
+
+
+def test_copula_fit_takes_the_other_side_of_is(nlp):
+    doc = nlp("The implementing agent for this project is the International Organisation for Migration.")
+    agent, organisation = [t.i for t in doc if t.text in ("agent", "Organisation")]
+    matched = np.array([agent])  # the question's words found in the sentence: "agent"
+    assert copula_fit(doc, organisation, matched, 7, 11) == 1.0
+    assert copula_fit(doc, agent, matched, 0, 5) == 0.0  # the side that says what the question says
+    assert copula_fit(doc, organisation, np.array([], dtype=int), 7, 11) == 0.0
 
 
 def test_candidates_drop_a_possessor(nlp):

@@ -58,6 +58,7 @@ class QuestionInfo:
     action: bool = False  # "What does X do?": the answer is what is done, a verb phrase
     alias: bool = False   # "What is X also called?", "What does X stand for?": another name for X
     sort: bool = False    # "What kind of X ...?": the answer is an X with what sets it apart
+    copula: bool = False  # "Who is the implementing agent?": the answer is the other side of an "is"
 
 
 def _wh_token(doc: Doc) -> Token | None:
@@ -149,7 +150,18 @@ def analyze(doc: Doc) -> QuestionInfo:
     kind = AnswerType.THING if alias else info.answer_type  # "stand for" asks for a name, not a reason
     sort = info.focus_index is not None and info.focus_index > 0 \
         and doc[info.focus_index].head.head.lemma_.lower() in _KIND_NOUNS and doc[info.focus_index].dep_ == "pobj"
-    return QuestionInfo(info.text, info.wh, kind, info.focus, info.focus_index, head, slot, action, alias, sort)
+    copula = wh is not None and head is None and not action and _copular(wh)
+    return QuestionInfo(info.text, info.wh, kind, info.focus, info.focus_index, head, slot, action, alias, sort, copula)
+
+
+def _copular(wh: Token) -> bool:
+    """The wh-phrase is one side of a form of "be" whose other side is a noun phrase: "Who is the
+    implementing agent?", "What was the name of the force?", "Which agency is responsible?"."""
+    phrase = wh.head if wh.dep_ == "det" and wh.head.pos_ in ("NOUN", "PROPN") else wh
+    verb = phrase.head
+    if verb.lemma_.lower() != "be" or phrase.dep_ not in ("attr", "nsubj"):
+        return False
+    return any(c.dep_ in ("attr", "nsubj", "acomp") and c.i != phrase.i for c in verb.children)
 
 
 def _analyze_type(doc: Doc) -> QuestionInfo:

@@ -715,6 +715,18 @@ def slot_fit(span: Span, info: QuestionInfo, slot_tokens: list[Token]) -> float:
     return best
 
 
+def copula_fit(sent: Doc, root: int, matched: np.ndarray, first: int, last: int) -> float:
+    """For "Who/What is the X?": 1 when the candidate is one side of a form of "be" whose other
+    side holds words of the question ("The implementing agent ... is the IOM")."""
+    token = sent[root]
+    verb = token.head
+    if token.dep_ not in ("nsubj", "attr", "nsubjpass") or verb.lemma_.lower() != "be" or verb.i == token.i:
+        return 0.0
+    others = [c for c in verb.children if c.dep_ in ("nsubj", "attr", "acomp", "nsubjpass") and c.i != token.i]
+    spans = [(c.left_edge.i, c.right_edge.i) for c in others]
+    return 1.0 if any(a <= m <= b and not first <= m <= last for a, b in spans for m in matched) else 0.0
+
+
 def _phrase_fit(head: Token, span: Span, kind: AnswerType) -> float:
     text = span.text.lower()
     if kind == AnswerType.NUMBER:
@@ -1129,7 +1141,8 @@ class SpanReader:
                 fit *= 0.6  # a piece of a name ("2006" of "December 2006") is rarely the whole answer
             if facts.modifier:
                 fit *= 0.5  # a modifier ("Serbian" of "Serbian authorities") is not a whole answer
-            role = slot_fit(span, info, slot_tokens) if slot_tokens else 0.0
+            role = slot_fit(span, info, slot_tokens) if slot_tokens else (
+                copula_fit(sent, facts.root, matched, first, last) if info.copula else 0.0)
             length = last - first + 1
             ideal = {AnswerType.REASON: 14, AnswerType.MANNER: 8, AnswerType.THING: 6}.get(info.answer_type, 4)
             length_penalty = max(0, length - ideal) * 0.015
