@@ -28,6 +28,7 @@ def nlp():
         ("What triggered the air campaign?", AnswerType.REASON, None),
         ("What is the population of Serbia?", AnswerType.NUMBER, None),
         ("What kind of relationship does NATO want?", AnswerType.THING, "relationship"),
+        ("Under what conditions would the force leave?", AnswerType.CONDITION, None),
         ("Which tribunal is Serbia expected to cooperate with?", AnswerType.THING, "tribunal"),
         ("How is the programme agreed?", AnswerType.MANNER, None),
     ],

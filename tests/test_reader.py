@@ -215,6 +215,19 @@ def test_copula_fit_takes_the_other_side_of_is(nlp):
     assert copula_fit(doc, organisation, np.array([], dtype=int), 7, 11) == 0.0
 
 
+def test_conditions_are_clauses_and_numbers_name_no_one(nlp):
+    doc = nlp("KFOR will remain in Kosovo to ensure a safe environment, unless the Council decides otherwise.")
+    every = candidates_by_type(doc)
+    condition = {doc[c.first : c.last + 1].text: c.type_fit for c in every[AnswerType.CONDITION]}
+    assert condition["unless the Council decides otherwise"] == 1.0
+    assert condition["to ensure a safe environment"] == condition["Kosovo"] == 0.1  # a purpose is no condition
+    doc = nlp("The force has 4,500 troops.")
+    every = candidates_by_type(doc)
+    agent = {doc[c.first : c.last + 1].text: c.type_fit for c in every[AnswerType.AGENT]}
+    number = {doc[c.first : c.last + 1].text: c.type_fit for c in every[AnswerType.NUMBER]}
+    assert agent["4,500"] == 0.05 and number["4,500"] == 1.0
+
+
 def test_candidates_drop_a_possessor(nlp):
     doc = nlp("The office provides assistance to NATO’s public diplomacy activities in the region.")
     info = QuestionInfo("What kind of activities?", "what", AnswerType.THING, "activity", 3)

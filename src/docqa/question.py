@@ -21,6 +21,7 @@ class AnswerType(str, Enum):
     REASON = "reason"      # why, for what purpose, what triggered
     MANNER = "manner"      # how (did/does/is)
     THING = "thing"        # what/which X, what did it do
+    CONDITION = "condition"  # under what conditions, in what circumstances
 
 
 WH_WORDS = {"what", "which", "who", "whom", "whose", "when", "where", "why", "how"}
@@ -33,6 +34,7 @@ _AGENT_NOUNS = {
     "authorities", "office", "council", "member", "members", "state", "states", "partner", "partners", "leader",
 }
 _REASON_NOUNS = {"purpose", "reason", "aim", "goal", "objective", "cause", "motive", "intention", "rationale"}
+_CONDITION_NOUNS = {"condition", "circumstance", "proviso"}
 _MANNER_NOUNS = {"way", "manner", "means", "method"}
 _KIND_NOUNS = {"kind", "sort", "type", "form", "category", "variety", "nature"}
 _NUMBER_NOUNS = {
@@ -211,6 +213,8 @@ def _analyze_type(doc: Doc) -> QuestionInfo:
             return QuestionInfo(text, word, AnswerType.DATE, lemma, focus.i)
         if lemma in _REASON_NOUNS:
             return QuestionInfo(text, word, AnswerType.REASON, None, None)
+        if lemma in _CONDITION_NOUNS:
+            return QuestionInfo(text, word, AnswerType.CONDITION, None, None)
         if lemma in _NUMBER_NOUNS:
             return QuestionInfo(text, word, AnswerType.NUMBER, None, None)
         if lemma in _DURATION_NOUNS:

@@ -56,6 +56,7 @@ _DATE_WORDS = {"january", "february", "march", "april", "may", "june", "july", "
                "october", "november", "december", "spring", "summer", "autumn", "winter", "year", "month"}
 _DURATION_UNITS = re.compile(r"\b(day|days|week|weeks|month|months|year|years|decade|decades|hour|hours)\b|\d+-day")
 _REASON_MARKS = {"because", "since", "as", "so", "unless", "for"}
+_CONDITION_MARKS = {"unless", "if", "provided", "providing", "once", "until", "when", "whenever"}
 _QUOTED = re.compile(r"[‘“\"']([^‘’“”\"]{3,120})[’”\"']")
 _TIME_PREPS = {"in", "on", "at", "since", "during", "before", "after", "until", "by", "from", "between", "around"}
 _PLACE_PREPS = {"in", "at", "on", "near", "through", "across", "into", "to", "within", "inside"}
@@ -422,7 +423,7 @@ _MONEY_STEMS = {stem(w) for w in ("cost", "money", "spend", "price", "pay", "pai
 _CURRENCY = {"$", "€", "£", "¥", "US$", "usd", "eur", "gbp", "dollars", "dollar", "euros", "euro", "pounds", "yen"}
 _RANGE = re.compile(r"(?:\b(?:pp?\.|[Ss]ections?|[Cc]hapters?|[Pp]ages?)\s*)?(?<![\d.])\b\d+(?:\.\d+)?\s*(?:-|–|to|through)\s*\d+(?:\.\d+)?\b")
 _NOT_NAMES = {"DATE", "TIME", "CARDINAL", "ORDINAL", "PERCENT", "MONEY", "QUANTITY"}
-_NOT_NUMERIC = {AnswerType.REASON, AnswerType.MANNER, AnswerType.AGENT, AnswerType.PLACE}
+_NOT_NUMERIC = {AnswerType.REASON, AnswerType.MANNER, AnswerType.AGENT, AnswerType.PLACE, AnswerType.CONDITION}
 # Technical text: web and mail addresses, file paths and function names are answers too
 # ("Where should I report a bug?" -> "zlib@gzip.org"; "Which function ...?" -> "gzprintf()").
 _TECHNICAL = re.compile(
@@ -509,8 +510,11 @@ def candidates_by_type(sent: Doc) -> dict[AnswerType, list[Candidate]]:
         if trimmed[0] == trimmed[1] and sent[trimmed[0]].lower_ == "order" and trimmed[0] > 0 \
                 and sent[trimmed[0] - 1].lower_ == "in":
             return  # "in order to" names nothing
+        numeric = all(t.like_num or t.is_punct for t in sent[trimmed[0] : trimmed[1] + 1])
         for kind in kinds:
             value = fit(kind)
+            if numeric and kind in _NOT_NUMERIC:
+                value = min(value, 0.05)  # a bare number gives no reason, manner, agent or place
             old = spans[kind].get(trimmed)
             if old is None or old.type_fit < value:
                 spans[kind][trimmed] = Candidate(trimmed[0], trimmed[1], label, value)
@@ -635,6 +639,8 @@ def _to_clause_fit(kind: AnswerType) -> float:
 def _clause_fit(verb: Token, mark: str | None) -> Fit:
     """A subordinate clause: a reason when "because"/"since"... opens it, a manner when it is a gerund."""
     def fit(kind: AnswerType) -> float:
+        if kind == AnswerType.CONDITION:
+            return 1.0 if mark in _CONDITION_MARKS else 0.1
         if verb.tag_ == "VBG" and kind == AnswerType.MANNER:
             return 1.0
         if kind == AnswerType.REASON and mark in _REASON_MARKS:
@@ -757,6 +763,8 @@ def _phrase_fit(head: Token, span: Span, kind: AnswerType) -> float:
         return 0.4 if head.pos_ in ("NOUN", "PROPN") else 0.2
     if kind == AnswerType.MANNER:
         return 0.5 if head.pos_ in ("ADJ", "ADV") else 0.3
+    if kind == AnswerType.CONDITION:
+        return 0.1  # a condition is a clause ("unless the Council decides otherwise")
     return 0.7 if head.pos_ in ("NOUN", "PROPN") else (0.5 if head.pos_ in ("VERB", "ADJ") else 0.3)
 
 
@@ -1144,7 +1152,8 @@ class SpanReader:
             role = slot_fit(span, info, slot_tokens) if slot_tokens else (
                 copula_fit(sent, facts.root, matched, first, last) if info.copula else 0.0)
             length = last - first + 1
-            ideal = {AnswerType.REASON: 14, AnswerType.MANNER: 8, AnswerType.THING: 6}.get(info.answer_type, 4)
+            ideal = {AnswerType.REASON: 14, AnswerType.CONDITION: 14, AnswerType.MANNER: 8,
+                     AnswerType.THING: 6}.get(info.answer_type, 4)
             length_penalty = max(0, length - ideal) * 0.015
             # Annotators name every conjunct ("Canada and Austria"), so a whole coordination is preferred.
             coordination = 0.05 if facts.coordination else 0.0
