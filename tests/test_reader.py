@@ -327,6 +327,8 @@ def test_a_bare_month_yields_to_the_full_date():
          "Allied forces serving as part of KFOR to pass through Serbian territory"),                 # follow-up
         ("When was it established?", ["Which office did the transit agreement provide for the establishment of?"],
          "December 2006"),                                                                            # follow-up
+        ("Who is the implementing agent of the livelihoods project?", [],
+         "the International Organisation for Migration"),                                            # copula
     ],
 )
 def test_exact_answers(engine, question, history, answer):
@@ -335,6 +337,15 @@ def test_exact_answers(engine, question, history, answer):
     document = (engine.settings.corpus / DOCUMENT.name)
     assert reply.answer.quote[reply.answer.quote_offsets[0] : reply.answer.quote_offsets[1]] == answer
     assert document.exists()
+
+
+def test_a_pronoun_may_stand_for_the_previous_answer(engine):
+    reply = engine.ask("When was it created?", history=["What has been the vehicle for defence and security sector reforms?"])
+    assert reply.resolved.endswith("the Serbia-NATO Defence Reform Group)")  # the previous question's answer
+    assert reply.answer is not None and reply.answer.text == "February 2006"
+    # a date or number answered before is not what "it" stands for
+    reply = engine.ask("What did it allow?", history=["When did Serbia sign the transit agreement?"])
+    assert reply.resolved == "What did it allow? (Serbia sign the transit agreement)"
 
 
 @pytest.mark.parametrize(

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .answer import Answer, Reader
-from .conversation import resolve_followup
+from .conversation import Query, resolve_followup
 from .neural import NeuralReader
 from .build import build_index
 from .documents import scan_corpus
@@ -217,11 +217,18 @@ class Engine:
         vector = self.embedder.encode([question])[0]
         return snapshot.retriever.search(question, vector, k, mode)
 
-    def ask(self, question: str, history: Sequence[str] = (), top_k: int | None = None) -> Reply:
+    def ask(self, question: str, history: Sequence[str] = (), top_k: int | None = None,
+            referents: bool = True) -> Reply:
+        """`referents`: a follow-up's context also holds the answer to the question before it (a
+        question that "it" may stand for: "What has been a vehicle for reform?" -> "When was it set up?")."""
         started = time.perf_counter()
         question = check_question(question)
         earlier = [check_question(q) for q in history if q and q.strip()]
         query = resolve_followup(question, earlier)
+        if query.context and referents:
+            referent = self._referent(earlier, top_k)
+            if referent:
+                query = Query(query.text, f"{query.context} {referent}")
         resolved = query.search_text
         hits = self.retrieve(resolved, top_k)
         candidate = self.reader.read(query.text, hits, context=query.context) if hits else None
@@ -229,6 +236,14 @@ class Engine:
         answer = candidate if candidate is not None and confidence >= self.threshold else None
         return Reply(question, resolved, answer, candidate, confidence, self.threshold, tuple(hits),
                      time.perf_counter() - started)
+
+    def _referent(self, earlier: list[str], top_k: int | None) -> str | None:
+        """The answer to the previous question when a pronoun could stand for it: a name or a thing,
+        not a date or a number (those are what "when"/"how many" asked for, not what "it" is)."""
+        reply = self.ask(earlier[-1], earlier[:-1], top_k, referents=False)
+        if reply.answer is None or any(ch.isdigit() for ch in reply.answer.text):
+            return None
+        return reply.answer.text
 
     def status(self) -> Status:
         index = self._snapshot.index

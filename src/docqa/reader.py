@@ -1108,6 +1108,9 @@ class SpanReader:
             slot_tokens = [sent[i] for i, word in enumerate(table.lower)
                            if _word_match(slot_stem, info.slot_head, word) > 0
                            or any(matrix[row, i] >= STRONG_MATCH for row in slot_rows)]
+        # what the other side of an "is" must say: the asked-for kind if the question names one
+        # ("What has been a vehicle for reform?" -> "A vehicle for this has been X"), else the question's words
+        said = np.array([t.i for t in focus_tokens] if focus_terms else matched, dtype=int)
         # how close each token is to the matched words: exp(-(edges - 1) / 3), one column per match
         nearness = np.exp(-(table.distance[:, matched] - 1) / 3.0) * strength[matched]
         scored = []
@@ -1150,7 +1153,7 @@ class SpanReader:
             if facts.modifier:
                 fit *= 0.5  # a modifier ("Serbian" of "Serbian authorities") is not a whole answer
             role = slot_fit(span, info, slot_tokens) if slot_tokens else (
-                copula_fit(sent, facts.root, matched, first, last) if info.copula else 0.0)
+                copula_fit(sent, facts.root, said, first, last) if info.copula else 0.0)
             length = last - first + 1
             ideal = {AnswerType.REASON: 14, AnswerType.CONDITION: 14, AnswerType.MANNER: 8,
                      AnswerType.THING: 6}.get(info.answer_type, 4)
