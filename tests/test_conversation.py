@@ -2,7 +2,7 @@
 
 import pytest
 
-from docqa.conversation import Query, needs_context, resolve_followup, topic_of
+from docqa.conversation import Query, may_mean_answer, needs_context, resolve_followup, topic_of
 
 
 @pytest.mark.parametrize(
@@ -49,3 +49,17 @@ def test_the_project_of_the_previous_question_is_a_followup():
     # a question naming its own topic, or about something the previous one did not mention, stands alone
     assert resolve_followup("When did Serbia join the project?", earlier) == Query("When did Serbia join the project?")
     assert resolve_followup("Who is the agency?", earlier) == Query("Who is the agency?")
+
+
+@pytest.mark.parametrize(
+    ("question", "previous", "expected"),
+    [
+        ("When was it set up?", "What has been a vehicle for defence reforms?", True),
+        ("When was it set up?", "Which office did the agreement provide for?", True),
+        ("How much does it cost?", "Who wrote The Data Compression Book?", False),  # "it" is no person
+        ("When did they meet?", "Who led the project?", True),
+        ("What did it allow?", "When did Serbia sign the transit agreement?", False),  # a date is no referent
+    ],
+)
+def test_a_pronoun_may_stand_for_the_previous_answer(question, previous, expected):
+    assert may_mean_answer(question, previous) is expected

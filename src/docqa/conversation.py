@@ -46,6 +46,23 @@ def needs_context(question: str, previous: str | None = None) -> bool:
     return any(noun.lower() in earlier for noun in _DEFINITE_NP.findall(question))
 
 
+_PERSONAL = re.compile(r"\b(they|them|their|he|she|him|his|her)\b", re.IGNORECASE)
+_FIRST_WH = re.compile(r"\b(what|which|who|whom|whose|when|where|why|how)\b", re.IGNORECASE)
+
+
+def may_mean_answer(question: str, previous: str) -> bool:
+    """Whether a pronoun of the question may stand for the previous question's answer rather than
+    its topic: after "What/Which ...?" the answer is a thing ("What has been a vehicle for reform?"
+    -> "When was it set up?"); after "Who ...?" only "they", "he", "she" ... stand for people."""
+    wh = _FIRST_WH.search(previous)
+    if wh is None:
+        return False
+    word = wh.group(1).lower()
+    if word in ("what", "which"):
+        return True
+    return word in ("who", "whom") and bool(_PERSONAL.search(question))
+
+
 @dataclass(frozen=True)
 class Query:
     """A question with the conversation context it leans on ("" when it stands alone)."""

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .answer import Answer, Reader
-from .conversation import Query, resolve_followup
+from .conversation import Query, may_mean_answer, resolve_followup
 from .neural import NeuralReader
 from .build import build_index
 from .documents import scan_corpus
@@ -225,7 +225,7 @@ class Engine:
         question = check_question(question)
         earlier = [check_question(q) for q in history if q and q.strip()]
         query = resolve_followup(question, earlier)
-        if query.context and referents:
+        if query.context and referents and may_mean_answer(question, earlier[-1]):
             referent = self._referent(earlier, top_k)
             if referent:
                 query = Query(query.text, f"{query.context} {referent}")
