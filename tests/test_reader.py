@@ -228,6 +228,18 @@ def test_conditions_are_clauses_and_numbers_name_no_one(nlp):
     assert agent["4,500"] == 0.05 and number["4,500"] == 1.0
 
 
+def test_who_answers_are_people_and_bodies_not_the_places_of_the_deed(nlp):
+    doc = nlp("The office liaises with the Serbian military authorities on the flow through Serbia.")
+    info = QuestionInfo("Who does the office liaise with?", "who", AnswerType.AGENT, None, None)
+    fits = {doc[c.first : c.last + 1].text: c.type_fit for c in generate_candidates(doc, info)}
+    assert fits["the Serbian military authorities"] == 0.8 and fits["the flow"] == 0.6
+    serbia = [t.i for t in doc if t.text == "Serbia"][0]
+    assert not span_facts(doc, Candidate(serbia, serbia, "GPE", 0.9)).located  # "through" is no place preposition ...
+    doc = nlp("NATO completed a project in Serbia.")
+    assert span_facts(doc, Candidate(5, 5, "GPE", 0.9)).located  # ... "in" is
+    assert not span_facts(doc, Candidate(0, 0, "ORG", 1.0)).located
+
+
 def test_candidates_drop_a_possessor(nlp):
     doc = nlp("The office provides assistance to NATO’s public diplomacy activities in the region.")
     info = QuestionInfo("What kind of activities?", "what", AnswerType.THING, "activity", 3)

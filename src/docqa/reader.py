@@ -248,6 +248,7 @@ class SpanFacts:
     bracketed: bool         # stands in brackets or quotes of its own
     money: bool             # names an amount of money
     verbal: bool            # is headed by a verb used as a verb
+    located: bool           # is the object of a preposition of place or time ("in Serbia", "during 2006")
 
 
 def span_facts(sent: Doc, candidate: "Candidate") -> SpanFacts:
@@ -274,6 +275,7 @@ def span_facts(sent: Doc, candidate: "Candidate") -> SpanFacts:
             bracketed=_bracketed(sent, candidate),
             money=any(t.ent_type_ == "MONEY" or t.text in _CURRENCY or t.lower_ in _CURRENCY for t in span),
             verbal=root.pos_ == "VERB" and not _nominal(root),
+            located=root.dep_ == "pobj" and root.head.lower_ in _WHERE_PREPS,
         )
         cache[key] = facts
     return facts
@@ -470,6 +472,17 @@ def _is_enumerator(sent: Doc, first: int, last: int) -> bool:
     return bool(_ENUMERATOR.fullmatch("".join(t.text for t in sent[: last + 2])))
 
 
+# Common nouns that name people or bodies: answers to "who" as good as a name.
+_AGENT_HEADS = {
+    "authority", "official", "government", "force", "troop", "member", "people", "person", "staff", "personnel",
+    "officer", "expert", "country", "state", "ally", "partner", "leader", "ministry", "agency", "organisation",
+    "organization", "company", "committee", "council", "team", "group", "body", "institution", "community",
+    "citizen", "soldier", "worker", "employee", "volunteer", "user", "developer", "author", "contributor",
+    "licensor", "licensee", "owner", "maintainer", "vendor", "manufacturer", "parliament", "president", "minister",
+    "nation", "army", "police", "court", "tribunal", "union", "alliance", "board", "department", "administration",
+    "representative", "delegation", "commission", "secretariat", "civilian", "individual", "entity", "party",
+}
+_WHERE_PREPS = {"in", "at", "on", "near", "inside", "within", "across", "throughout", "during"}
 _NOMINAL_DEPS = {"dobj", "pobj", "nsubj", "nsubjpass", "attr", "appos", "dative", "oprd"}
 
 
@@ -756,6 +769,8 @@ def _phrase_fit(head: Token, span: Span, kind: AnswerType) -> float:
     if kind == AnswerType.AGENT:
         if head.pos_ == "PROPN" or head.ent_type_ in ("ORG", "PERSON", "NORP", "GPE"):
             return 0.8
+        if head.pos_ == "NOUN" and (head.lemma_.lower() in _AGENT_HEADS or head.lower_.endswith(("ist", "ists", "ian", "ians"))):
+            return 0.8  # "the Serbian military authorities", "former members", "scientists"
         return 0.6 if head.pos_ == "NOUN" else 0.1
     if kind == AnswerType.PLACE:
         return 0.8 if head.ent_type_ in ("GPE", "LOC", "FAC", "ORG") else (0.4 if head.pos_ in ("NOUN", "PROPN") else 0.0)
@@ -1148,6 +1163,8 @@ class SpanReader:
                 fit *= focus_fit(span, focus_terms, info, focus_tokens, table.distance)
             if info.sort and focus_tokens and not any(t.i == facts.root for t in focus_tokens):
                 fit *= 0.6  # "What kind of workshops?": an answer is headed by "workshops"
+            if info.answer_type == AnswerType.AGENT and facts.located:
+                fit *= 0.5  # "the project ... in Serbia": a place the deed happened in, not who did it
             if not by_pattern and facts.inside:
                 fit *= 0.6  # a piece of a name ("2006" of "December 2006") is rarely the whole answer
             if facts.modifier:
