@@ -240,6 +240,29 @@ def test_who_answers_are_people_and_bodies_not_the_places_of_the_deed(nlp):
     assert not span_facts(doc, Candidate(0, 0, "ORG", 1.0)).located
 
 
+def test_a_time_is_no_place_and_a_pronoun_possessor_stays(nlp):
+    doc = nlp("They worked together in 2000 and 2001 on finding a solution in southern Serbia.")
+    info = QuestionInfo("Where did they work?", "where", AnswerType.PLACE, None, None)
+    fits = {doc[c.first : c.last + 1].text: c.type_fit for c in generate_candidates(doc, info)}
+    assert fits["in 2000 and 2001"] == 0.0 and fits["in southern Serbia"] == pytest.approx(0.56)
+    doc = nlp("Serbia agreed its first Individual Partnership Programme (IPP) with NATO.")
+    info = QuestionInfo("Which programme?", "which", AnswerType.THING, "programme", 1)
+    texts = {doc[c.first : c.last + 1].text for c in generate_candidates(doc, info)}
+    assert "its first Individual Partnership Programme (IPP)" in texts
+    assert "first Individual Partnership Programme (IPP)" not in texts  # "its" is no possessor to drop
+
+
+def test_span_facts_of_acronyms_and_appositions(nlp):
+    doc = nlp("Serbia agreed its first Individual Partnership Programme (IPP) with NATO.")
+    assert span_facts(doc, Candidate(2, 9, "NP", 0.7)).acronym  # its ... (IPP)
+    assert not span_facts(doc, Candidate(2, 6, "NP", 0.7)).acronym
+    doc = nlp("They met in Belgrade, the capital, and in Novi Sad.")
+    capital = [t.i for t in doc if t.text == "capital"][0]
+    assert doc[capital].dep_ == "appos"
+    assert span_facts(doc, Candidate(capital - 1, capital, "NP", 0.4)).restates  # "the capital" describes Belgrade
+    assert not span_facts(doc, Candidate(3, 3, "GPE", 1.0)).restates
+
+
 def test_candidates_drop_a_possessor(nlp):
     doc = nlp("The office provides assistance to NATO’s public diplomacy activities in the region.")
     info = QuestionInfo("What kind of activities?", "what", AnswerType.THING, "activity", 3)

@@ -249,6 +249,8 @@ class SpanFacts:
     money: bool             # names an amount of money
     verbal: bool            # is headed by a verb used as a verb
     located: bool           # is the object of a preposition of place or time ("in Serbia", "during 2006")
+    acronym: bool           # ends with its name's acronym in brackets ("... Programme (IPP)")
+    restates: bool          # is an apposition describing a name ("southern Serbia, an area of ...")
 
 
 def span_facts(sent: Doc, candidate: "Candidate") -> SpanFacts:
@@ -276,9 +278,24 @@ def span_facts(sent: Doc, candidate: "Candidate") -> SpanFacts:
             money=any(t.ent_type_ == "MONEY" or t.text in _CURRENCY or t.lower_ in _CURRENCY for t in span),
             verbal=root.pos_ == "VERB" and not _nominal(root),
             located=root.dep_ == "pobj" and root.head.lower_ in _WHERE_PREPS,
+            acronym=last - first >= 3 and sent[last].text == ")" and sent[last - 2].text == "("
+            and sent[last - 1].text.isupper(),
+            restates=_restates(sent, first, last, root),
         )
         cache[key] = facts
     return facts
+
+
+def _restates(sent: Doc, first: int, last: int, root: Token) -> bool:
+    """A common noun phrase in apposition to a name, describing it: "southern Serbia, an area of the
+    country" (the parser may also attach it elsewhere, after the comma)."""
+    if root.ent_type_ or root.pos_ == "PROPN":
+        return False
+    if root.dep_ == "appos" and not first <= root.head.i <= last:
+        return root.head.pos_ == "PROPN" or bool(root.head.ent_type_)
+    start = root.left_edge.i
+    return root.dep_ == "npadvmod" and start >= 2 and sent[start - 1].text == "," and sent[start].pos_ == "DET" \
+        and (sent[start - 2].pos_ == "PROPN" or bool(sent[start - 2].ent_type_))
 
 
 def token_table(sent: Doc) -> TokenTable:
@@ -566,7 +583,8 @@ def candidates_by_type(sent: Doc) -> dict[AnswerType, list[Candidate]]:
             # and the possessor ("NATO’s public diplomacy activities" -> "public diplomacy activities")
             lefts = list(token.lefts)
             starts = [first]
-            if noun and lefts and lefts[0].dep_ == "poss" and lefts[0].right_edge.i + 1 < token.i:
+            if noun and lefts and lefts[0].dep_ == "poss" and lefts[0].pos_ != "PRON" \
+                    and lefts[0].right_edge.i + 1 < token.i:
                 starts.append(lefts[0].right_edge.i + 1)
                 add(starts[1], last, "NP", base_fit)
             for cut in range(len(right), 0, -1):
@@ -672,6 +690,10 @@ _FOCUS_ENTITIES = {
     "summit": {"EVENT", "DATE"}, "event": {"EVENT"}, "programme": {"ORG", "LAW", "EVENT"},
     "program": {"ORG", "LAW", "EVENT"}, "law": {"LAW"}, "treaty": {"LAW"}, "agreement": {"LAW"},
     "resolution": {"LAW"}, "language": {"LANGUAGE"}, "product": {"PRODUCT"},
+    "court": {"ORG"}, "tribunal": {"ORG"}, "ministry": {"ORG"}, "department": {"ORG"}, "committee": {"ORG"},
+    "commission": {"ORG"}, "party": {"ORG", "NORP"}, "union": {"ORG"}, "force": {"ORG"}, "bank": {"ORG"},
+    "university": {"ORG"}, "document": {"WORK_OF_ART", "LAW"}, "book": {"WORK_OF_ART"}, "report": {"WORK_OF_ART"},
+    "region": {"LOC", "GPE"}, "area": {"LOC", "GPE"}, "river": {"LOC"}, "sea": {"LOC"},
 }
 
 
@@ -790,6 +812,8 @@ def _pp_fit(prep: Token, obj: Token, kind: AnswerType) -> float:
             return 0.6
         return 0.5 if obj.pos_ == "NOUN" and prep.lower_ in ("at", "since", "during", "after", "before") else 0.0
     if kind == AnswerType.PLACE and prep.lower_ in _PLACE_PREPS:
+        if any(t.ent_type_ in ("DATE", "TIME") or t.like_num for t in sub):
+            return 0.0  # "in 2000 and 2001" says when, not where
         return 0.7
     return 0.0
 
@@ -1163,6 +1187,8 @@ class SpanReader:
                 fit *= focus_fit(span, focus_terms, info, focus_tokens, table.distance)
             if info.sort and focus_tokens and not any(t.i == facts.root for t in focus_tokens):
                 fit *= 0.6  # "What kind of workshops?": an answer is headed by "workshops"
+            if facts.restates and not info.alias:
+                fit *= 0.5  # the name it describes is the answer ("southern Serbia", not "an area of the country")
             if info.answer_type == AnswerType.AGENT and facts.located:
                 fit *= 0.5  # "the project ... in Serbia": a place the deed happened in, not who did it
             if not by_pattern and facts.inside:
@@ -1171,7 +1197,7 @@ class SpanReader:
                 fit *= 0.5  # a modifier ("Serbian" of "Serbian authorities") is not a whole answer
             role = slot_fit(span, info, slot_tokens) if slot_tokens else (
                 copula_fit(sent, facts.root, said, first, last) if info.copula else 0.0)
-            length = last - first + 1
+            length = last - first + 1 - (3 if facts.acronym else 0)
             ideal = {AnswerType.REASON: 14, AnswerType.CONDITION: 14, AnswerType.MANNER: 8,
                      AnswerType.THING: 6}.get(info.answer_type, 4)
             length_penalty = max(0, length - ideal) * 0.015
