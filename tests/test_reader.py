@@ -263,6 +263,18 @@ def test_span_facts_of_acronyms_and_appositions(nlp):
     assert not span_facts(doc, Candidate(3, 3, "GPE", 1.0)).restates
 
 
+def test_causes_answer_why_and_names_keep_their_narrowing_adjective(nlp):
+    doc = nlp("A 78-day NATO air campaign is triggered by ethnic repression in Kosovo.")
+    reason = {doc[c.first : c.last + 1].text: c.type_fit for c in candidates_by_type(doc)[AnswerType.REASON]}
+    assert reason["ethnic repression in Kosovo"] == 1.0 and reason["A 78-day NATO air campaign"] == 0.4
+    doc = nlp("NATO cooperates in crisis-management operations in southern Serbia.")
+    place = {doc[c.first : c.last + 1].text: c.type_fit for c in candidates_by_type(doc)[AnswerType.PLACE]}
+    assert place["southern Serbia"] == place["Serbia"] == 1.0
+    serbia = [t.i for t in doc if t.text == "Serbia"][0]
+    assert span_facts(doc, Candidate(serbia, serbia, "GPE", 1.0)).narrowed
+    assert not span_facts(doc, Candidate(serbia - 1, serbia, "GPE", 1.0)).narrowed
+
+
 def test_candidates_drop_a_possessor(nlp):
     doc = nlp("The office provides assistance to NATO’s public diplomacy activities in the region.")
     info = QuestionInfo("What kind of activities?", "what", AnswerType.THING, "activity", 3)

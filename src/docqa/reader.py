@@ -251,6 +251,7 @@ class SpanFacts:
     located: bool           # is the object of a preposition of place or time ("in Serbia", "during 2006")
     acronym: bool           # ends with its name's acronym in brackets ("... Programme (IPP)")
     restates: bool          # is an apposition describing a name ("southern Serbia, an area of ...")
+    narrowed: bool          # an adjective just before it narrows it ("Serbia" of "southern Serbia")
 
 
 def span_facts(sent: Doc, candidate: "Candidate") -> SpanFacts:
@@ -281,6 +282,8 @@ def span_facts(sent: Doc, candidate: "Candidate") -> SpanFacts:
             acronym=last - first >= 3 and sent[last].text == ")" and sent[last - 2].text == "("
             and sent[last - 1].text.isupper(),
             restates=_restates(sent, first, last, root),
+            narrowed=first > 0 and sent[first - 1].dep_ == "amod" and sent[first - 1].pos_ == "ADJ"
+            and first <= sent[first - 1].head.i <= last,
         )
         cache[key] = facts
     return facts
@@ -558,6 +561,12 @@ def candidates_by_type(sent: Doc) -> dict[AnswerType, list[Candidate]]:
     for ent in sent.ents:
         entity_fit = (lambda e: lambda kind: _entity_fit(e.label_, kind, e.text))(ent)
         add(ent.start, ent.end - 1, ent.label_, entity_fit)
+        start = ent.start
+        while start > 0 and sent[start - 1].dep_ == "amod" and sent[start - 1].pos_ == "ADJ" \
+                and ent.start <= sent[start - 1].head.i < ent.end:
+            start -= 1
+        if start < ent.start:  # "southern Serbia", "former Yugoslavia": the name with what narrows it
+            add(start, ent.end - 1, ent.label_, entity_fit)
         # "Canada and Austria": coordinated entities form one answer.
         for other in sent.ents:
             between = sent[ent.end : other.start]
@@ -571,6 +580,8 @@ def candidates_by_type(sent: Doc) -> dict[AnswerType, list[Candidate]]:
             subtree = list(token.subtree)
             first, last = subtree[0].i, subtree[-1].i
             fits = {kind: _phrase_fit(token, sent[first : last + 1], kind) for kind in _TYPES}
+            if noun and _causes(token):
+                fits[AnswerType.REASON] = 1.0  # "triggered by ethnic repression": the cause itself
             if token.ent_type_ and any(c.dep_ == "conj" and (c.ent_type_ or c.pos_ == "PROPN") for c in token.children):
                 # "KFOR and Serbian Armed Forces": a coordination of names is a name as much as its first one
                 fits = {kind: max(fit, _entity_fit(token.ent_type_, kind, token.text)) for kind, fit in fits.items()}
@@ -660,6 +671,16 @@ def candidates_by_type(sent: Doc) -> dict[AnswerType, list[Candidate]]:
     for match in _QUOTED.finditer(sent.text):
         add_chars(match.start(1), match.end(1), "QUOTE", lambda kind: 0.9 if kind == AnswerType.THING else 0.3)
     return {kind: list(found.values()) for kind, found in spans.items()}
+
+
+_CAUSE_LEMMAS = {"trigger", "cause", "prompt", "spark", "provoke", "motivate", "drive", "lead"}
+
+
+def _causes(token: Token) -> bool:
+    """The noun names a cause: "X triggered Y", "Y was triggered by X", "X led to Y"."""
+    if token.dep_ == "nsubj" and token.head.lemma_.lower() in _CAUSE_LEMMAS:
+        return token.head.lemma_.lower() != "lead" or any(c.lower_ == "to" for c in token.head.children)
+    return token.dep_ == "pobj" and token.head.dep_ == "agent" and token.head.head.lemma_.lower() in _CAUSE_LEMMAS
 
 
 def _to_clause_fit(kind: AnswerType) -> float:
@@ -1187,6 +1208,8 @@ class SpanReader:
                 fit *= focus_fit(span, focus_terms, info, focus_tokens, table.distance)
             if info.sort and focus_tokens and not any(t.i == facts.root for t in focus_tokens):
                 fit *= 0.6  # "What kind of workshops?": an answer is headed by "workshops"
+            if facts.narrowed:
+                fit *= 0.9  # "Serbia" where the text says "southern Serbia"
             if facts.restates and not info.alias:
                 fit *= 0.5  # the name it describes is the answer ("southern Serbia", not "an area of the country")
             if info.answer_type == AnswerType.AGENT and facts.located:
