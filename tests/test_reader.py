@@ -14,7 +14,7 @@ from docqa.embed import WordVectors
 from docqa.reader import (
     _DATE_TEXT, _RANGE, _TECHNICAL, Candidate, Choice, Scored, Term, _is_enumerator, _nominal, _trim, _whole_words,
     _word_match, before_share, confidence, date_specificity, generate_candidates, match_matrix, missing,
-    _split, candidates_by_type, copula_fit, distances, question_terms, prefer_specific_date, sentence_coverage, soft_match, span_facts, stem,
+    _split, candidates_by_type, content_tokens, copula_fit, distances, question_terms, prefer_specific_date, sentence_coverage, soft_match, span_facts, stem,
     token_table, token_vectors, tree_distance,
 )
 from docqa.settings import Settings
@@ -273,6 +273,11 @@ def test_causes_answer_why_and_names_keep_their_narrowing_adjective(nlp):
     serbia = [t.i for t in doc if t.text == "Serbia"][0]
     assert span_facts(doc, Candidate(serbia, serbia, "GPE", 1.0)).narrowed
     assert not span_facts(doc, Candidate(serbia - 1, serbia, "GPE", 1.0)).narrowed
+
+
+def test_telling_stop_words_are_content(nlp):
+    doc = nlp("When will Serbia become a full member of NATO for the first time?")
+    assert [t.text for t in content_tokens(doc)] == ["Serbia", "full", "member", "NATO", "first", "time"]
 
 
 def test_candidates_drop_a_possessor(nlp):

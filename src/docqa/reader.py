@@ -113,10 +113,14 @@ class _LRU:
                 self.data.popitem(last=False)
 
 
+# spaCy's stop words that still say what is asked ("a full member", "the first programme")
+_TELLING_STOPS = {"full", "first", "last", "next", "former", "latter", "top", "bottom", "front", "back", "empty"}
+
+
 def content_tokens(doc: Doc | Span) -> list[Token]:
     return [
         t for t in doc
-        if not t.is_punct and not t.is_space and not (t.is_stop and not t.like_num)
+        if not t.is_punct and not t.is_space and not (t.is_stop and not t.like_num and t.lower_ not in _TELLING_STOPS)
         and t.lower_ not in _STOP_EXTRA and t.lower_ not in ("what", "which", "who", "when", "where", "why", "how")
         and t.pos_ not in ("AUX", "DET", "PRON", "CCONJ", "ADP", "PART", "SCONJ")
     ]
