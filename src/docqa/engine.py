@@ -27,7 +27,6 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from .answer import Answer, Reader
 from .conversation import Query, may_mean_answer, resolve_followup

@@ -340,8 +340,10 @@ def distances(heads: list[int]) -> np.ndarray:
             node, steps = heads[node], steps + 1
             above[i, node] = True
         depth[i] = steps
-    # depth of the lowest common ancestor, plus one (0 when the trees differ)
-    shared = ((above[:, None, :] & above[None, :, :]) * (depth + 1)).max(axis=2)
+    # depth of the lowest common ancestor, plus one (0 when the trees differ); a row at a time,
+    # so that a 300-token sentence needs n^2, not n^3, memory
+    level = depth + 1
+    shared = np.stack([((above[i] & above) * level).max(axis=1) for i in range(n)])
     apart = depth[:, None] + depth[None, :]
     return np.where(shared > 0, apart - 2 * (shared - 1), apart + 1).astype(np.int32)
 
