@@ -10,8 +10,9 @@ answers up to ui.CONCURRENCY questions together). What those threads share:
   - the Embedder: one torch model; `encode` runs it under a lock, and its cache of recent single
     texts is read and written under the same lock.
   - the reader: SpanReader runs its spaCy pipeline under a lock and keeps its parse and vector
-    caches in LRU caches with their own locks (cached Docs are only read); NeuralReader tokenizes
-    under a lock.
+    caches in LRU caches with their own locks. Cached Docs are read; their `user_data` gains
+    per-sentence tables computed from the Doc alone, so two threads racing store equal values.
+    NeuralReader tokenizes under a lock.
   - module-level caches (functools.lru_cache of stems and word matches), thread-safe in CPython.
     PyStemmer objects must not be called concurrently, and are not: a call holds the GIL throughout
     (8 threads stemming 200,000 words gave exactly the single-thread stems).
