@@ -14,7 +14,7 @@ from docqa.embed import WordVectors
 from docqa.reader import (
     _DATE_TEXT, _RANGE, _TECHNICAL, Candidate, Choice, Scored, Term, _is_enumerator, _nominal, _trim, _whole_words,
     _word_match, before_share, confidence, date_specificity, generate_candidates, match_matrix, missing,
-    _split, candidates_by_type, content_tokens, copula_fit, distances, question_terms, prefer_specific_date, sentence_coverage, soft_match, span_facts, stem,
+    _split, candidates_by_type, content_tokens, copula_fit, initials_share, distances, question_terms, prefer_specific_date, sentence_coverage, soft_match, span_facts, stem,
     token_table, token_vectors, tree_distance,
 )
 from docqa.settings import Settings
@@ -280,6 +280,12 @@ def test_telling_stop_words_are_content(nlp):
     assert [t.text for t in content_tokens(doc)] == ["Serbia", "full", "member", "NATO", "first", "time"]
 
 
+def test_initials_share():
+    assert initials_share("SPS", ["science", "for", "peace", "and", "security"]) == 1.0
+    assert initials_share("KFOR", ["kosovo", "peacekeeping", "force"]) == 0.5
+    assert initials_share("IOM", ["the", "nato-led", "force"]) == 0.0
+
+
 def test_candidates_drop_a_possessor(nlp):
     doc = nlp("The office provides assistance to NATO’s public diplomacy activities in the region.")
     info = QuestionInfo("What kind of activities?", "what", AnswerType.THING, "activity", 3)
@@ -381,6 +387,7 @@ def test_a_bare_month_yields_to_the_full_date():
          "December 2006"),                                                                            # follow-up
         ("Who is the implementing agent of the livelihoods project?", [],
          "the International Organisation for Migration"),                                            # copula
+        ("What does NAMSA stand for?", [], "the NATO Maintenance and Supply Agency"),                # expansion
     ],
 )
 def test_exact_answers(engine, question, history, answer):

@@ -159,6 +159,8 @@ def question_terms(
         if source is None:
             continue
         for token in content_tokens(source):
+            if info.alias and token.lemma_.lower() == "stand" and source is qdoc:
+                continue  # "What does SPS stand for?": the frame, not what the documents say
             key = stem(token.text)
             if key in seen:
                 continue
@@ -783,6 +785,20 @@ def slot_fit(span: Span, info: QuestionInfo, slot_tokens: list[Token]) -> float:
     return best
 
 
+def initials_share(short: str, words: Iterable[str]) -> float:
+    """Share of a short name's letters that the words' initials give in order: 1.0 for "SPS" and
+    "science for peace and security", 0.5 for "KFOR" and "kosovo peacekeeping force"."""
+    letters = [ch for ch in short.lower() if ch.isalpha()]
+    if not letters:
+        return 0.0
+    found = 0
+    for word in words:
+        for part in word.split("-"):
+            if found < len(letters) and part[:1] == letters[found]:
+                found += 1
+    return found / len(letters)
+
+
 def copula_fit(sent: Doc, root: int, matched: np.ndarray, first: int, last: int) -> float:
     """For "Who/What is the X?": 1 when the candidate is one side of a form of "be" whose other
     side holds words of the question ("The implementing agent ... is the IOM")."""
@@ -1174,6 +1190,7 @@ class SpanReader:
             slot_tokens = [sent[i] for i, word in enumerate(table.lower)
                            if _word_match(slot_stem, info.slot_head, word) > 0
                            or any(matrix[row, i] >= STRONG_MATCH for row in slot_rows)]
+        asked = {term.text for term in terms}
         # what the other side of an "is" must say: the asked-for kind if the question names one
         # ("What has been a vehicle for reform?" -> "A vehicle for this has been X"), else the question's words
         said = np.array([t.i for t in focus_tokens] if focus_terms else matched, dtype=int)
@@ -1201,8 +1218,16 @@ class SpanReader:
             total = float(strength[matched][outside].sum())
             anchor = float(nearness[facts.root][outside].sum()) / total if total > 0 else 0.0
             fit = candidate.type_fit
-            if info.alias and facts.bracketed:
+            short = sent[last + 2].text if last + 3 < len(sent) and sent[last + 1].text == "(" \
+                and sent[last + 3].text == ")" and table.lower[last + 2] in asked else None
+            if info.alias and short is not None:
+                # "What does SPS stand for?" -> "Science for Peace and Security (SPS)": what stands before
+                # the bracketed short name, the more of whose letters its words begin with the better
+                fit = 0.5 + 0.5 * initials_share(short, table.lower[first : last + 1])
+            elif info.alias and facts.bracketed:
                 fit = 1.0  # "... Serbian Armed Forces (Kumanovo Agreement)": the other name
+            elif info.alias:
+                fit *= 0.5  # another name is given in brackets, quotes, or as what a short name abbreviates
             if info.action:
                 # "What does the deal let the troops do?" -> "pass through Serbian territory"
                 fit = 1.0 if candidate.kind == "CLAUSE" or facts.verbal else fit * 0.4
