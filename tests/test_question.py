@@ -92,6 +92,11 @@ def test_plural_nouns_taken_for_verbs_are_still_the_focus(nlp):
     assert analyze(nlp("Which does it use?")).focus is None
 
 
+def test_stand_for_asks_for_another_name_but_stand_ready_does_not(nlp):
+    assert analyze(nlp("What does KFOR stand for?")).alias
+    assert not analyze(nlp("What kind of relationship does NATO stand ready to develop?")).alias
+
+
 @pytest.mark.parametrize(
     ("question", "copula"),
     [

@@ -146,7 +146,9 @@ def analyze(doc: Doc) -> QuestionInfo:
     head, slot = wh_slot(doc)
     wh = _wh_token(doc)
     action = wh is not None and wh.lower_ == "what" and wh.head.lemma_.lower() == "do" and wh.dep_ == "dobj"
-    alias = (any(t.lemma_.lower() in _ALIAS_VERBS and t.pos_ in ("VERB", "AUX") for t in doc)
+    alias = (any(t.lemma_.lower() in _ALIAS_VERBS and t.pos_ in ("VERB", "AUX")
+                 and (t.lemma_.lower() != "stand" or any(n.lower_ == "for" for n in doc[t.i + 1 : t.i + 3]))
+                 for t in doc)  # "stand for", not "stand ready"
              or any(t.lower_ in ("acronym", "abbreviation", "alias", "nickname") for t in doc)) \
         and info.answer_type in (AnswerType.THING, AnswerType.REASON)
     kind = AnswerType.THING if alias else info.answer_type  # "stand for" asks for a name, not a reason

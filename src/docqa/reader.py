@@ -1224,7 +1224,7 @@ class SpanReader:
                 # "What does SPS stand for?" -> "Science for Peace and Security (SPS)": what stands before
                 # the bracketed short name, the more of whose letters its words begin with the better
                 fit = 0.5 + 0.5 * initials_share(short, table.lower[first : last + 1])
-            elif info.alias and facts.bracketed:
+            elif info.alias and (facts.bracketed or candidate.kind == "QUOTE"):
                 fit = 1.0  # "... Serbian Armed Forces (Kumanovo Agreement)": the other name
             elif info.alias:
                 fit *= 0.5  # another name is given in brackets, quotes, or as what a short name abbreviates
