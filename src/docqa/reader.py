@@ -18,6 +18,7 @@ import math
 import os
 import re
 import threading
+from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -940,7 +941,11 @@ def lexical_matches(terms: list[Term], text: str | None) -> list[float]:
 def _best_match(term_stem: str, term_text: str, text: str) -> float:
     if term_stem in _stems(text):
         return 1.0
-    return max((_word_match(term_stem, term_text, w) for w in _words(text)), default=0.0)
+    # the other ways `_word_match` can match (compounds, derivations, hyphenated words), tested cheaply first
+    a, head, short = term_text, term_text[:5], len(term_text) >= 4
+    return max((_word_match(term_stem, term_text, w) for w in _words(text)
+                if "-" in w or w[:5] == head or short and len(w) >= 4 and (a.endswith(w) or w.endswith(a))),
+               default=0.0)
 
 
 @lru_cache(maxsize=16384)
@@ -1196,6 +1201,14 @@ class SpanReader:
         said = np.array([t.i for t in focus_tokens] if focus_terms else matched, dtype=int)
         # how close each token is to the matched words: exp(-(edges - 1) / 3), one column per match
         nearness = np.exp(-(table.distance[:, matched] - 1) / 3.0) * strength[matched]
+        # Sums over the matched words outside a candidate = all of them minus those inside, read
+        # from running sums (plain lists: numpy's per-element access is slow in this loop).
+        positions = matched.tolist()
+        running = np.concatenate([[0.0], np.cumsum(strength[matched])]).tolist()
+        near_running = np.concatenate([np.zeros((len(sent), 1)), np.cumsum(nearness, axis=1)], axis=1).tolist()
+        echoed_at = set(np.flatnonzero(echoed).tolist())
+        kind_at = set(np.flatnonzero(echoes_focus).tolist())
+        proper = table.proper.tolist()
         scored = []
         for candidate in self.candidates(sent)[info.answer_type]:
             first, last = candidate.first, candidate.last
@@ -1206,17 +1219,18 @@ class SpanReader:
             by_pattern = candidate.kind == "DATE_PATTERN"  # a well-formed date beats the model's boundaries
             if not by_pattern and facts.crosses:
                 continue
-            in_question = [i for i in words if echoed[i]]
+            in_question = [i for i in words if i in echoed_at]
             if len(in_question) == len(words) and words:
                 continue  # the question's own words are not its answer
             # A name may hold the question's words ("What has been a vehicle for defence reforms?" ->
             # "the Defence Reform Group"): its words count half.
-            repeated = sum(0.5 if table.proper[i] else 1.0 for i in in_question if not echoes_focus[i])
+            repeated = sum(0.5 if proper[i] else 1.0 for i in in_question if i not in kind_at)
             # An answer rarely repeats the question's words; each repeated word costs twice its share.
             novelty = max(0.0, 1.0 - 2.0 * repeated / max(1, len(words)))
-            outside = (matched < first) | (matched > last)
-            total = float(strength[matched][outside].sum())
-            anchor = float(nearness[facts.root][outside].sum()) / total if total > 0 else 0.0
+            low, high = bisect_left(positions, first), bisect_right(positions, last)
+            total = running[-1] - (running[high] - running[low])
+            row = near_running[facts.root]
+            anchor = (row[-1] - (row[high] - row[low])) / total if total > 1e-12 else 0.0
             fit = candidate.type_fit
             short = sent[last + 2].text if last + 3 < len(sent) and sent[last + 1].text == "(" \
                 and sent[last + 3].text == ")" and table.lower[last + 2] in asked else None
