@@ -43,7 +43,7 @@ _NUMBER_NOUNS = {
 }
 _DURATION_NOUNS = {"duration", "length"}
 _ALIAS_VERBS = {"call", "know", "name", "abbreviate", "stand", "term", "dub", "nickname", "refer"}
-_CAUSE_VERBS = {"trigger", "cause", "prompt", "lead", "spark", "provoke", "motivate", "drive"}
+CAUSE_VERBS = {"trigger", "cause", "prompt", "lead", "spark", "provoke", "motivate", "drive"}
 
 
 @dataclass(frozen=True)
@@ -230,7 +230,7 @@ def _analyze_type(doc: Doc) -> QuestionInfo:
             return QuestionInfo(text, word, AnswerType.AGENT, lemma, focus.i)
         return QuestionInfo(text, word, AnswerType.THING, lemma, focus.i)
     root = wh.head if wh.dep_ != "ROOT" else wh
-    if wh.dep_ == "nsubj" and root.lemma_.lower() in _CAUSE_VERBS:
+    if wh.dep_ == "nsubj" and root.lemma_.lower() in CAUSE_VERBS:
         return QuestionInfo(text, word, AnswerType.REASON, None, None)
     if " for?" in lower or lower.rstrip("?").endswith(" for"):
         return QuestionInfo(text, word, AnswerType.REASON, None, None)

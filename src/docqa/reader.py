@@ -31,7 +31,7 @@ from spacy.tokens import Doc, Span, Token
 
 from .answer import Answer
 from .embed import Embedder, WordVectors
-from .question import AnswerType, QuestionInfo, analyze
+from .question import CAUSE_VERBS, AnswerType, QuestionInfo, analyze
 from .retrieve import Hit, stem
 from .split import split_sentences
 
@@ -205,13 +205,10 @@ def token_vectors(doc: Doc, words: WordVectors) -> np.ndarray:
     return np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
 
 
-def word_match(term: Term, token: Token) -> float:
-    """1 for the same stem, 0.8 for a compound or a derivation the stemmer keeps apart."""
-    return _word_match(term.stem, term.text, token.lower_)
-
-
 @lru_cache(maxsize=262144)
 def _word_match(term_stem: str, term_text: str, word: str) -> float:
+    """A question word (its stem and lower-case text) against a lower-case word: 1 for the same
+    stem, 0.8 for a compound or a derivation the stemmer keeps apart."""
     if stem(word) == term_stem:
         return 1.0
     a, b = term_text, word
@@ -682,14 +679,11 @@ def candidates_by_type(sent: Doc) -> dict[AnswerType, list[Candidate]]:
     return {kind: list(found.values()) for kind, found in spans.items()}
 
 
-_CAUSE_LEMMAS = {"trigger", "cause", "prompt", "spark", "provoke", "motivate", "drive", "lead"}
-
-
 def _causes(token: Token) -> bool:
     """The noun names a cause: "X triggered Y", "Y was triggered by X", "X led to Y"."""
-    if token.dep_ == "nsubj" and token.head.lemma_.lower() in _CAUSE_LEMMAS:
+    if token.dep_ == "nsubj" and token.head.lemma_.lower() in CAUSE_VERBS:
         return token.head.lemma_.lower() != "lead" or any(c.lower_ == "to" for c in token.head.children)
-    return token.dep_ == "pobj" and token.head.dep_ == "agent" and token.head.head.lemma_.lower() in _CAUSE_LEMMAS
+    return token.dep_ == "pobj" and token.head.dep_ == "agent" and token.head.head.lemma_.lower() in CAUSE_VERBS
 
 
 def _to_clause_fit(kind: AnswerType) -> float:
@@ -727,22 +721,18 @@ _FOCUS_ENTITIES = {
 }
 
 
-def focus_fit(span: Span, focus_terms: list, info: QuestionInfo, focus_tokens: list[Token] | None = None,
-              distance: np.ndarray | None = None) -> float:
+def focus_fit(span: Span, focus_terms: list, info: QuestionInfo, focus_tokens: list[Token],
+              distance: np.ndarray) -> float:
     """How well a span is an instance of the asked-for kind ("which agency" -> an agency).
-    `focus_tokens`: the sentence's words that match a focus term, when already known; `distance`:
-    the sentence's `distances`, when already known."""
+    `focus_tokens`: the sentence's words that match a focus term; `distance`: the sentence's `distances`."""
     if not focus_terms:
         return 1.0
-    if focus_tokens is None:
-        focus_tokens = [t for t in span.doc if any(word_match(term, t) > 0 for term in focus_terms)]
     if any(span.start <= t.i < span.end for t in focus_tokens):
         return 1.0
     # "Kosovo is a key subject ...": the focus noun stands next to the candidate in the sentence.
     if info.answer_type == AnswerType.NUMBER and any(span.root.head.i == t.i for t in focus_tokens):
         return 1.0  # "1.4 million" counting the asked-for "landmines"
-    if any((tree_distance(span.root, t) if distance is None else distance[span.root.i, t.i]) <= 2
-           for t in focus_tokens):
+    if any(distance[span.root.i, t.i] <= 2 for t in focus_tokens):
         return 0.85
     labels = _FOCUS_ENTITIES.get(focus_terms[0].text, set()) | _FOCUS_ENTITIES.get(info.focus or "", set())
     if labels and any(token.ent_type_ in labels for token in span):
@@ -1053,9 +1043,9 @@ class SpanReader:
         return result
 
     def warm(self, passages: Iterable[str], limit: int = WARM_SENTENCES, batch: int = 32) -> int:
-        """Parse, embed and find the candidates of the sentences of these passages ahead of the questions, in batches (much
-        cheaper per sentence than one question at a time); at most `limit` sentences, so that they
-        all stay in the caches. Returns how many sentences were prepared."""
+        """Parse, embed and find the candidates of the sentences of these passages ahead of the
+        questions, in batches (much cheaper per sentence than one question at a time); at most
+        `limit` sentences, so that they all stay in the caches. Returns how many were prepared."""
         texts = list(dict.fromkeys(s.text for text in passages for s in _split(text)))[:limit]
         for first in range(0, len(texts), batch):
             chunk = texts[first : first + batch]
