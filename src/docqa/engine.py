@@ -7,8 +7,8 @@ answers up to ui.CONCURRENCY questions together). What those threads share:
     index and idf table. Nothing writes to them once built; FAISS and bm25s searches only read.
     `rebuild` and `reload_if_changed` build a complete new snapshot and swap it in with one
     assignment (under `_swap`), so a question in flight finishes on the snapshot it started with.
-  - the Embedder: one torch model; `encode` runs it under a lock, and its cache of recent single
-    texts is read and written under the same lock.
+  - the Embedder: one torch model and its ONNX export (runtime.py); `encode` runs either under a
+    lock, and its cache of recent single texts is read and written under the same lock.
   - the reader: SpanReader runs its spaCy pipeline under a lock and keeps its parse and vector
     caches in LRU caches with their own locks. Cached Docs are read; their `user_data` gains
     per-sentence tables computed from the Doc alone, so two threads racing store equal values.

@@ -1,0 +1,164 @@
+"""The embedder's transformer exported once to ONNX and run with onnxruntime.
+
+On a short question the ONNX graph runs about three times faster than the torch module on these
+2-core machines (benchmarks/latency.py), and gives the same numbers (largest difference ~1e-5).
+The export is made from the local weights on first use, checked against the torch forward pass,
+and kept in the cache folder under a name that depends on the weights, the torch version and the
+layers exported, so a later start only loads it. When onnxruntime is missing, the export fails or
+its numbers differ, `load` says why in the log and returns None: the embedder keeps using torch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger("docqa")
+
+EXPORT_VERSION = 1           # bump when the exported graph changes shape
+AGREEMENT = 1e-3             # largest difference from the torch states accepted on the check text
+CHECK_TEXTS = ["When did Serbia join the Partnership for Peace?", "A second, longer text to pad the first one."]
+
+
+def cache_dir() -> Path:
+    """DOCQA_CACHE, else $XDG_CACHE_HOME/docqa, else ~/.cache/docqa."""
+    if os.environ.get("DOCQA_CACHE"):
+        return Path(os.environ["DOCQA_CACHE"])
+    base = os.environ.get("XDG_CACHE_HOME")
+    return (Path(base) if base else Path.home() / ".cache") / "docqa"
+
+
+def export_name(model_path: str, layer: int, torch_version: str) -> str:
+    """File name of the export for these weights: any change of a model file (size or time), of
+    torch or of the layer gives another name, so a stale export is never loaded."""
+    digest = hashlib.sha256(f"{EXPORT_VERSION}|{layer}|{torch_version}".encode())
+    root = Path(model_path)
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        stat = path.stat()
+        digest.update(f"|{path.relative_to(root)}|{stat.st_size}|{stat.st_mtime_ns}".encode())
+    return f"encoder-{digest.hexdigest()[:16]}.onnx"
+
+
+class OnnxEncoder:
+    """The exported graph: token ids and attention mask in; the last layer's states and those of
+    layer `layer` out, each (batch, tokens, dim) float32."""
+
+    def __init__(self, session: object, path: Path) -> None:
+        self.session = session
+        self.path = path
+
+    def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        last, layer = self.session.run(  # type: ignore[attr-defined]
+            None, {"input_ids": input_ids.astype(np.int64), "attention_mask": attention_mask.astype(np.int64)})
+        return last, layer
+
+
+def load(transformer: object, model_path: str, layer: int, cache: Path | None = None) -> OnnxEncoder | None:
+    """The ONNX encoder for a sentence-transformers Transformer module, exported if not cached yet;
+    None (and a log line saying why) when it cannot be used."""
+    try:
+        import onnxruntime
+        import torch
+    except ImportError as error:
+        log.info("onnxruntime is not installed (%s); the embedder runs with torch.", error)
+        return None
+    folder = cache if cache is not None else cache_dir()
+    model = transformer.auto_model  # type: ignore[attr-defined]
+    tokenizer = transformer.tokenizer  # type: ignore[attr-defined]
+    path = folder / export_name(model_path, layer, torch.__version__)
+    try:
+        if not path.exists():
+            _export(model, tokenizer, layer, path)
+        session = _session(onnxruntime, path)
+    except Exception as error:  # an unreadable export is made again, once
+        log.warning("The ONNX export %s could not be used (%s); making it again.", path, _first_line(error))
+        try:
+            path.unlink(missing_ok=True)
+            _export(model, tokenizer, layer, path)
+            session = _session(onnxruntime, path)
+        except Exception as again:
+            log.warning("No ONNX encoder (%s); the embedder runs with torch, about three times slower "
+                        "per question. Check that %s is writable.", _first_line(again), folder)
+            return None
+    encoder = OnnxEncoder(session, path)
+    difference = _disagreement(encoder, model, tokenizer, layer)
+    if difference > AGREEMENT:
+        log.warning("The ONNX export %s differs from the torch model by %.2g; the embedder runs with "
+                    "torch. Delete the file to make it again.", path, difference)
+        return None
+    return encoder
+
+
+def _session(onnxruntime: object, path: Path) -> object:
+    import torch
+
+    options = onnxruntime.SessionOptions()  # type: ignore[attr-defined]
+    options.intra_op_num_threads = torch.get_num_threads()  # the same share of the machine as torch
+    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL  # type: ignore[attr-defined]
+    return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])  # type: ignore[attr-defined]
+
+
+def _states_module(model: object, layer: int) -> object:
+    """The module exported: the model's last layer and layer `layer`, from ids and mask."""
+    import torch
+
+    class States(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor):
+            out = self.model(input_ids=input_ids, attention_mask=attention_mask,
+                             output_hidden_states=True, return_dict=True)
+            return out.last_hidden_state, out.hidden_states[layer]
+
+    return States().eval()
+
+
+def _export(model: object, tokenizer: object, layer: int, path: Path) -> None:
+    """Write the export to a temporary file beside `path`, then move it into place: another process
+    never sees half a file, and two processes exporting at once both end with a whole one."""
+    import torch
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    log.info("Exporting the embedding model to ONNX, once: %s", path)
+    encoded = tokenizer(CHECK_TEXTS, padding=True, return_tensors="pt")  # type: ignore[operator]
+    dynamic = {name: {0: "batch", 1: "tokens"} for name in ("input_ids", "attention_mask", "last", "layer")}
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.stem, suffix=".part")
+    os.close(handle)
+    try:
+        with warnings.catch_warnings(), torch.inference_mode():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(
+                _states_module(model, layer), (encoded["input_ids"], encoded["attention_mask"]), temporary,
+                input_names=["input_ids", "attention_mask"], output_names=["last", "layer"],
+                dynamic_axes=dynamic, opset_version=17, dynamo=False,
+            )
+        os.replace(temporary, path)
+    finally:
+        Path(temporary).unlink(missing_ok=True)
+
+
+def _disagreement(encoder: OnnxEncoder, model: object, tokenizer: object, layer: int) -> float:
+    """Largest absolute difference between the ONNX and torch states on CHECK_TEXTS, padding included."""
+    import torch
+
+    encoded = tokenizer(CHECK_TEXTS, padding=True, return_tensors="pt")  # type: ignore[operator]
+    with torch.inference_mode():
+        out = model(input_ids=encoded["input_ids"], attention_mask=encoded["attention_mask"],  # type: ignore[operator]
+                    output_hidden_states=True, return_dict=True)
+    last, states = encoder(encoded["input_ids"].numpy(), encoded["attention_mask"].numpy())
+    mask = encoded["attention_mask"].numpy()[..., None].astype(bool)
+    return float(max(np.abs(np.where(mask, last - out.last_hidden_state.numpy(), 0)).max(),
+                     np.abs(np.where(mask, states - out.hidden_states[layer].numpy(), 0)).max()))
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

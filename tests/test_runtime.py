@@ -1,0 +1,92 @@
+"""The ONNX export of the embedding model: same numbers as torch, a stale or broken export never used."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pytest
+
+from docqa import runtime
+from docqa.embed import WORD_LAYER, Embedder, resolve_model
+from docqa.settings import DEFAULT_MODEL
+
+TEXTS = [
+    "When did Serbia join the Partnership for Peace?",
+    "NATO stands ready to further develop an ambitious and substantive relationship with Serbia.",
+    "Yes",
+]
+
+
+@pytest.fixture(scope="module")
+def torch_embedder() -> Embedder:
+    return Embedder(fast=False)
+
+
+def test_cache_dir_prefers_docqa_cache_then_xdg(monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("DOCQA_CACHE", str(tmp_path / "mine"))
+    assert runtime.cache_dir() == tmp_path / "mine"
+    monkeypatch.delenv("DOCQA_CACHE")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert runtime.cache_dir() == tmp_path / "xdg" / "docqa"
+
+
+def test_export_name_changes_with_the_weights_the_layer_and_torch(tmp_path) -> None:
+    (tmp_path / "model.safetensors").write_bytes(b"1234")
+    (tmp_path / "config.json").write_text("{}")
+    name = runtime.export_name(str(tmp_path), 4, "2.13.0")
+    assert name == runtime.export_name(str(tmp_path), 4, "2.13.0")
+    assert name.startswith("encoder-") and name.endswith(".onnx") and len(name) == len("encoder-") + 16 + 5
+    assert runtime.export_name(str(tmp_path), 5, "2.13.0") != name
+    assert runtime.export_name(str(tmp_path), 4, "2.14.1") != name
+    (tmp_path / "model.safetensors").write_bytes(b"12345")
+    assert runtime.export_name(str(tmp_path), 4, "2.13.0") != name
+
+
+def test_the_onnx_encoder_gives_the_torch_vectors_and_offsets(torch_embedder) -> None:
+    fast = Embedder()
+    assert fast.onnx is not None
+    onnx_words = fast._forward(TEXTS)
+    torch_words = torch_embedder._forward(TEXTS)
+    for text in TEXTS:
+        assert onnx_words[text].offsets.tolist() == torch_words[text].offsets.tolist()
+        assert np.abs(onnx_words[text].sentence - torch_words[text].sentence).max() < 1e-5
+        assert np.abs(onnx_words[text].pieces - torch_words[text].pieces).max() < 1e-5
+    # a single text's vector is the model's own sentence vector, as the index was built with
+    expected = torch_embedder.model.encode(TEXTS[:1], normalize_embeddings=True)
+    assert np.abs(fast.encode(TEXTS[:1]) - expected).max() < 1e-5
+
+
+def test_a_broken_export_is_made_again(tmp_path, caplog, torch_embedder) -> None:
+    path = tmp_path / runtime.export_name(resolve_model(DEFAULT_MODEL), WORD_LAYER, _torch_version())
+    path.write_bytes(b"not an onnx graph")
+    with caplog.at_level(logging.WARNING, logger="docqa"):
+        encoder = runtime.load(torch_embedder.model[0], resolve_model(DEFAULT_MODEL), WORD_LAYER, cache=tmp_path)
+    assert encoder is not None and encoder.path == path
+    assert "could not be used" in caplog.text and "making it again" in caplog.text
+    assert path.stat().st_size > 1_000_000
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no temporary file left behind
+
+
+def test_an_unwritable_cache_falls_back_to_torch_and_says_so(tmp_path, caplog, torch_embedder) -> None:
+    blocked = tmp_path / "a-file"
+    blocked.write_text("a file where the cache folder should be")
+    with caplog.at_level(logging.WARNING, logger="docqa"):
+        encoder = runtime.load(torch_embedder.model[0], resolve_model(DEFAULT_MODEL), WORD_LAYER, cache=blocked)
+    assert encoder is None
+    assert "the embedder runs with torch" in caplog.text and f"Check that {blocked} is writable" in caplog.text
+    assert blocked.read_text() == "a file where the cache folder should be"
+
+
+def test_an_export_that_disagrees_with_torch_is_not_used(caplog, monkeypatch, torch_embedder) -> None:
+    monkeypatch.setattr(runtime, "AGREEMENT", -1.0)  # any difference, even 0, counts as disagreement
+    with caplog.at_level(logging.WARNING, logger="docqa"):
+        encoder = runtime.load(torch_embedder.model[0], resolve_model(DEFAULT_MODEL), WORD_LAYER)
+    assert encoder is None
+    assert "differs from the torch model" in caplog.text and "Delete the file to make it again" in caplog.text
+
+
+def _torch_version() -> str:
+    import torch
+
+    return torch.__version__
