@@ -12,7 +12,7 @@ import pytest
 from docqa.build import build_index
 from docqa.embed import Embedder
 from docqa.index import Index, load_index
-from docqa.retrieve import RRF_K, Hit, Mode, Retriever, lexical_tokens, rrf
+from docqa.retrieve import QUESTION_WORDS, RRF_K, Hit, Mode, Retriever, fuse, lexical_tokens, rrf
 from docqa.settings import Settings
 
 DEFAULT_DOCUMENT = Path(__file__).resolve().parent.parent / "corpus" / "nato-relations-with-serbia.txt"
@@ -212,3 +212,25 @@ def test_question_without_corpus_words_falls_back_to_dense(loaded: Loaded, quest
     dense = loaded.search(question, Mode.DENSE)
     assert [h.passage.id for h in hybrid] == [h.passage.id for h in dense]
     assert len(hybrid) == 5 and hybrid[0].score == 1.0
+
+
+def test_question_words_are_no_evidence_for_bm25() -> None:
+    assert lexical_tokens(["How much does the Pennebaker and Mitchell textbook cost?"], QUESTION_WORDS) == [
+        ["pennebak", "mitchel", "textbook", "cost"]]
+    assert lexical_tokens(["Where should I send my bug reports?", "Who can do what?"], QUESTION_WORDS) == [
+        ["send", "bug", "report"], []]
+
+
+def test_fusion_keeps_the_first_passage_of_bm25() -> None:
+    # Passage 9 is BM25's first but absent from the dense ranking: 1/61 = 0.016393 in fusion, below
+    # the four passages both rankings hold (0.3/61 + 1/62 = 0.021047 for passage 1, ...).
+    dense = [(1, 0.9), (2, 0.8), (3, 0.7), (4, 0.6), (5, 0.5)]
+    lexical = [(9, 6.4), (1, 1.9), (2, 1.8), (3, 1.7), (4, 1.6)]
+    fused = fuse(dense, lexical, 3)
+    assert fused.order == [1, 2, 9]
+    assert round(fused.scores[1], 6) == 0.021047 and round(fused.scores[9], 6) == 0.016393
+    assert round(fused.best_possible, 6) == round(1.3 / 61, 6)
+    assert fuse(dense, lexical, 5).order == [1, 2, 3, 4, 9]
+    assert fuse(dense, lexical, 1).order == [1]  # a single hit stays the fused first
+    assert fuse(dense, [], 2).order == [1, 2]
+    assert fuse([], lexical, 2).order == [9, 1]

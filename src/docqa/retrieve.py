@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
@@ -11,6 +12,7 @@ from functools import lru_cache
 import bm25s
 import numpy as np
 import Stemmer
+from bm25s.stopwords import STOPWORDS_EN
 
 from .index import Index
 from .split import Passage
@@ -54,9 +56,20 @@ def stem(word: str) -> str:
     return _stemmer().stemWord(word.lower())
 
 
-def lexical_tokens(texts: list[str]) -> list[list[str]]:
+# bm25s's English list has 33 words and none of a question's frame: "how", "does", "where", "should"
+# would otherwise count as evidence and pull up passages that ask questions themselves (FAQ entries).
+QUESTION_WORDS = frozenset(STOPWORDS_EN) | frozenset("""
+    what which who whom whose when where why how
+    do does did doing can could should would shall may might must have has had were been being am
+    i me my we our us you your he him his she her its them
+    much many
+""".split())
+
+
+def lexical_tokens(texts: list[str], stopwords: Iterable[str] = STOPWORDS_EN) -> list[list[str]]:
     """Lower-cased, stop words removed, Snowball-stemmed word tokens, as BM25 sees them."""
-    return bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), show_progress=False, return_ids=False)
+    return bm25s.tokenize(texts, stopwords=list(stopwords), stemmer=_stemmer(), show_progress=False,
+                          return_ids=False)
 
 
 IDF_FLOOR = 0.1
@@ -82,6 +95,30 @@ def rrf(rankings: list[list[int]], weights: list[float] | None = None, k: int = 
     return fused
 
 
+@dataclass(frozen=True)
+class Fused:
+    order: list[int]           # the top passage numbers, best first
+    scores: dict[int, float]   # fused score of every ranked passage
+    best_possible: float       # the score of a passage first in every ranking
+
+
+def fuse(dense: list[tuple[int, float]], lexical: list[tuple[int, float]], top_k: int) -> Fused:
+    """The top_k passages of two (number, score) rankings by weighted reciprocal rank fusion."""
+    pairs = [(ranking, weight) for ranking, weight in ((dense, DENSE_WEIGHT), (lexical, 1.0)) if ranking]
+    rankings = [[i for i, _ in ranking] for ranking, _ in pairs]
+    weights = [weight for _, weight in pairs]
+    fused = rrf(rankings, weights, RRF_K)
+    best_possible = sum(weights) / (RRF_K + 1) if rankings else 1.0
+    lexical_score = dict(lexical)
+    # Ties go to the lexical ranking, the stronger one on exact-wording questions.
+    order = sorted(fused, key=lambda i: (-fused[i], -lexical_score.get(i, 0.0), i))[:top_k]
+    if top_k >= 2 and lexical and lexical[0][0] not in order:
+        # BM25's first passage holds the question's rarest words ("the Pennebaker and Mitchell
+        # textbook"); when the dense ranking misses it, fusion alone would drop it.
+        order = order[: top_k - 1] + [lexical[0][0]]
+    return Fused(order, fused, best_possible)
+
+
 class Retriever:
     """Holds the BM25 index built over the passages of one loaded Index (read-only afterwards)."""
 
@@ -98,7 +135,7 @@ class Retriever:
         n = len(self.index.passages)
         if n == 0:
             return []
-        tokens = lexical_tokens([question])
+        tokens = lexical_tokens([question], QUESTION_WORDS)
         if not tokens[0]:
             return []
         ids, scores = self.bm25.retrieve(tokens, k=min(k, n), show_progress=False, n_threads=1)
@@ -111,23 +148,17 @@ class Retriever:
         lexical = self.lexical(question, depth) if mode != Mode.DENSE else []
         dense_score = dict(dense)
         lexical_score = dict(lexical)
-        pairs = [(ranking, weight) for ranking, weight in ((dense, DENSE_WEIGHT), (lexical, 1.0)) if ranking]
-        rankings = [[i for i, _ in ranking] for ranking, _ in pairs]
-        weights = [weight for _, weight in pairs]
-        fused = rrf(rankings, weights, RRF_K)
-        best_possible = sum(weights) / (RRF_K + 1) if rankings else 1.0
-        # Ties go to the lexical ranking, the stronger one on exact-wording questions.
-        order = sorted(fused, key=lambda i: (-fused[i], -lexical_score.get(i, 0.0), i))[:top_k]
+        fused = fuse(dense, lexical, top_k)
         if mode != Mode.LEXICAL:
-            missing = [i for i in order if i not in dense_score]
+            missing = [i for i in fused.order if i not in dense_score]
             if missing:
                 dense_score.update(zip(missing, (self.index.vectors_of(missing) @ vector).tolist()))
         return [
             Hit(
                 passage=self.index.passages[i],
-                score=round(fused[i] / best_possible, 6),
+                score=round(fused.scores[i] / fused.best_possible, 6),
                 dense=round(dense_score.get(i, 0.0), 6),
                 lexical=round(lexical_score.get(i, 0.0), 6),
             )
-            for i in order
+            for i in fused.order
         ]
