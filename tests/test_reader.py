@@ -14,7 +14,7 @@ from docqa.embed import WordVectors
 from docqa.reader import (
     _DATE_TEXT, _RANGE, _TECHNICAL, Candidate, Choice, Scored, Term, _is_enumerator, _nominal, _trim, _whole_words,
     _word_match, before_share, confidence, date_specificity, generate_candidates, match_matrix, missing,
-    _split, candidates_by_type, content_tokens, copula_fit, initials_share, distances, question_terms, prefer_specific_date, sentence_coverage, soft_match, span_facts, stem,
+    _split, candidates_by_type, content_tokens, copula_fit, focus_fit, initials_share, distances, question_terms, prefer_specific_date, sentence_coverage, soft_match, span_facts, stem,
     token_table, token_vectors, tree_distance,
 )
 from docqa.settings import Settings
@@ -275,6 +275,42 @@ def test_causes_answer_why_and_names_keep_their_narrowing_adjective(nlp):
     assert not span_facts(doc, Candidate(serbia - 1, serbia, "GPE", 1.0)).narrowed
 
 
+def test_a_description_named_next_and_a_subject_are_marked(nlp):
+    doc = nlp("In 2005 Serbia hosts a PfP trust fund workshop ‘Together reducing unsafe surplus tools of war’ in Belgrade.")
+    workshop = [t.i for t in doc if t.text == "workshop"][0]
+    assert span_facts(doc, Candidate(workshop - 4, workshop, "NP", 0.7)).named  # the title follows it
+    serbia = [t.i for t in doc if t.text == "Serbia"][0]
+    assert span_facts(doc, Candidate(serbia, serbia, "GPE", 1.0)).subject
+    assert not span_facts(doc, Candidate(serbia, serbia, "GPE", 1.0)).named
+    belgrade = [t.i for t in doc if t.text == "Belgrade"][0]
+    assert not span_facts(doc, Candidate(belgrade, belgrade, "GPE", 1.0)).subject
+    doc = nlp("The Alliance and Serbia worked together in southern Serbia.")
+    assert doc[3].dep_ == "conj" and span_facts(doc, Candidate(3, 3, "GPE", 1.0)).subject  # a subject's conjunct
+
+
+def test_focus_fit_near_the_focus_only_for_what_does_not_govern_it(nlp):
+    doc = nlp("KFOR will remain on the basis of United Nations Security Council Resolution 1244.")
+    info = QuestionInfo("Which UN resolution allows KFOR to stay?", "which", AnswerType.THING, "resolution", 2)
+    focus = [Term("resolution", "resolution", 1.0, focus=True)]
+    resolution = [t for t in doc if t.text == "Resolution"]
+    table = token_table(doc)
+    basis = [t.i for t in doc if t.text == "basis"][0]
+    assert focus_fit(doc[basis : basis + 1], focus, info, resolution, table.distance) == 0.35
+    assert focus_fit(doc[basis + 2 : basis + 8], focus, info, resolution, table.distance) == 1.0
+    doc = nlp("Kosovo is a key subject in the dialogue.")
+    subject = [t for t in doc if t.text == "subject"]
+    info = QuestionInfo("Which subject is key?", "which", AnswerType.THING, "subject", 1)
+    focus = [Term("subject", "subject", 1.0, focus=True)]
+    assert focus_fit(doc[0:1], focus, info, subject, token_table(doc).distance) == 0.85
+
+
+def test_a_duration_inside_a_noun_phrase_is_the_answer_not_the_phrase(nlp):
+    doc = nlp("A 78-day NATO air campaign is triggered by ethnic repression. It lasted three years.")
+    duration = {doc[c.first : c.last + 1].text: c.type_fit for c in candidates_by_type(doc)[AnswerType.DURATION]}
+    assert duration["A 78-day NATO air campaign"] == 0.4
+    assert duration["78-day"] == 1.0 and duration["three years"] == 1.0
+
+
 def test_telling_stop_words_are_content(nlp):
     doc = nlp("When will Serbia become a full member of NATO for the first time?")
     assert [t.text for t in content_tokens(doc)] == ["Serbia", "full", "member", "NATO", "first", "time"]
@@ -388,6 +424,9 @@ def test_a_bare_month_yields_to_the_full_date():
         ("Who is the implementing agent of the livelihoods project?", [],
          "the International Organisation for Migration"),                                            # copula
         ("What does NAMSA stand for?", [], "the NATO Maintenance and Supply Agency"),                # expansion
+        ("Which workshop did Serbia host in 2005?", [], "Together reducing unsafe surplus tools of war"),  # named
+        ("How long did the 1999 bombing campaign last?", [], "78-day"),                              # duration
+        ("Where did NATO help stop violence in 2001?", [], "southern Serbia"),                       # not the actor
     ],
 )
 def test_exact_answers(engine, question, history, answer):

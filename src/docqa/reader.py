@@ -256,6 +256,8 @@ class SpanFacts:
     acronym: bool           # ends with its name's acronym in brackets ("... Programme (IPP)")
     restates: bool          # is an apposition describing a name ("southern Serbia, an area of ...")
     narrowed: bool          # an adjective just before it narrows it ("Serbia" of "southern Serbia")
+    named: bool             # a quoted title or a name follows it at once ("a workshop ‘Together ...’")
+    subject: bool           # is the subject of its verb
 
 
 def span_facts(sent: Doc, candidate: "Candidate") -> SpanFacts:
@@ -288,6 +290,12 @@ def span_facts(sent: Doc, candidate: "Candidate") -> SpanFacts:
             restates=_restates(sent, first, last, root),
             narrowed=first > 0 and sent[first - 1].dep_ == "amod" and sent[first - 1].pos_ == "ADJ"
             and first <= sent[first - 1].head.i <= last,
+            named=last + 1 < len(sent) and root.pos_ == "NOUN" and (
+                sent[last + 1].text in _OPENING_QUOTES
+                or (sent[last + 1].dep_ == "appos" and sent[last + 1].head.i == root.i
+                    and sent[last + 1].pos_ == "PROPN")),
+            subject=root.dep_ in ("nsubj", "nsubjpass") or (
+                root.dep_ == "conj" and root.head.dep_ in ("nsubj", "nsubjpass") and root.head.i < first),
         )
         cache[key] = facts
     return facts
@@ -481,6 +489,9 @@ def _whole_words(sent: Doc, first: int, last: int) -> tuple[int, int]:
             and not sent[first - 1].whitespace_ and sent[first].text[:1].isalnum() and sent[first - 2].text[-1:].isalnum():
         first -= 2
     return first, last
+
+
+_OPENING_QUOTES = {"‘", "“", '"', "'"}
 
 
 def _bracketed(sent: Doc, candidate: "Candidate") -> bool:
@@ -732,7 +743,8 @@ def focus_fit(span: Span, focus_terms: list, info: QuestionInfo, focus_tokens: l
     # "Kosovo is a key subject ...": the focus noun stands next to the candidate in the sentence.
     if info.answer_type == AnswerType.NUMBER and any(span.root.head.i == t.i for t in focus_tokens):
         return 1.0  # "1.4 million" counting the asked-for "landmines"
-    if any(distance[span.root.i, t.i] <= 2 for t in focus_tokens):
+    # ... but "the basis of Resolution 1244" only governs the asked-for "resolution": no instance of it
+    if any(distance[span.root.i, t.i] <= 2 and not span.root.is_ancestor(t) for t in focus_tokens):
         return 0.85
     labels = _FOCUS_ENTITIES.get(focus_terms[0].text, set()) | _FOCUS_ENTITIES.get(info.focus or "", set())
     if labels and any(token.ent_type_ in labels for token in span):
@@ -819,7 +831,10 @@ def _phrase_fit(head: Token, span: Span, kind: AnswerType) -> float:
         has_year = any(t.like_num and len(t.text) == 4 for t in span)
         return 0.9 if has_year and len(span) <= 4 else (0.4 if any(w in text.split() for w in _DATE_WORDS) else 0.0)
     if kind == AnswerType.DURATION:
-        return 0.9 if _DURATION_UNITS.search(text) else 0.0
+        if _DURATION_UNITS.search(head.lower_):
+            return 0.9  # "78 days", "three years"
+        # "a 78-day air campaign" names a campaign; its "78-day" is the answer
+        return 0.4 if _DURATION_UNITS.search(text) else 0.0
     if kind in (AnswerType.AGENT, AnswerType.PLACE) and head.ent_type_ in _NOT_NAMES:
         return 0.05  # "December 2006" is a date, whatever its part of speech
     if kind == AnswerType.AGENT:
@@ -1243,6 +1258,10 @@ class SpanReader:
                 fit *= focus_fit(span, focus_terms, info, focus_tokens, table.distance)
             if info.sort and focus_tokens and not any(t.i == facts.root for t in focus_tokens):
                 fit *= 0.6  # "What kind of workshops?": an answer is headed by "workshops"
+            if facts.named and focus_terms and not info.sort and any(t.i == facts.root for t in focus_tokens):
+                fit *= 0.6  # "Which workshop?": the title after "a PfP trust fund workshop" names it
+            if facts.subject and info.answer_type == AnswerType.PLACE:
+                fit *= 0.7  # "The Alliance and Serbia worked ... in southern Serbia": the actor is no place
             if facts.narrowed:
                 fit *= 0.9  # "Serbia" where the text says "southern Serbia"
             if facts.restates and not info.alias:
@@ -1251,7 +1270,7 @@ class SpanReader:
                 fit *= 0.5  # "the project ... in Serbia": a place the deed happened in, not who did it
             if not by_pattern and facts.inside:
                 fit *= 0.6  # a piece of a name ("2006" of "December 2006") is rarely the whole answer
-            if facts.modifier:
+            if facts.modifier and not (info.answer_type == AnswerType.DURATION and facts.numeric):
                 fit *= 0.5  # a modifier ("Serbian" of "Serbian authorities") is not a whole answer
             role = slot_fit(span, info, slot_tokens) if slot_tokens else (
                 copula_fit(sent, facts.root, said, first, last) if info.copula else 0.0)
