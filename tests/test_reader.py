@@ -304,6 +304,33 @@ def test_focus_fit_near_the_focus_only_for_what_does_not_govern_it(nlp):
     assert focus_fit(doc[0:1], focus, info, subject, token_table(doc).distance) == 0.85
 
 
+def test_technical_kinds_are_named_by_form(nlp):
+    doc = nlp("Only the caller of gzprintf() can protect the 8K string in zlib.h against an overflow.")
+    table = token_table(doc)
+    function = QuestionInfo("Which function might overflow?", "which", AnswerType.THING, "function", 1)
+    focus = [Term("function", "function", 1.0, focus=True)]
+    call = [t.i for t in doc if t.text == "gzprintf"][0]
+    assert focus_fit(doc[call : call + 3], focus, function, [], table.distance, "CODE") == 1.0
+    assert focus_fit(doc[call : call + 3], focus, function, [], table.distance, "NP") == 0.35
+    header = QuestionInfo("Which file holds it?", "which", AnswerType.THING, "file", 1)
+    files = [Term("file", "file", 1.0, focus=True)]
+    assert focus_fit(doc[-2:-1], files, header, [], table.distance, "ADDRESS") == 1.0
+
+
+def test_an_faq_answer_needs_no_words_of_the_question(engine, tmp_path):
+    faq = tmp_path / "corpus"
+    faq.mkdir()
+    (faq / "faq.txt").write_text(
+        "Frequently asked questions about the frobnicator.\n\n"
+        "1. Where's the frobnicator documentation?\n\nIt's in frob.h .\n\n"
+        "2. Does the frobnicator run on Windows?\n\nYes, since version 2.1 it runs on Windows and Linux.\n\n"
+        "3. Who writes the documentation?\n\nThe frobnicator documentation is written by volunteers in Berlin.\n",
+        encoding="utf-8")
+    reader = Engine(Settings(corpus=faq, index=tmp_path / "index", threshold=0.0), embedder=engine.embedder)
+    reply = reader.ask("Where is the frobnicator documentation?")
+    assert reply.answer is not None and reply.answer.text == "frob.h"
+
+
 def test_a_duration_inside_a_noun_phrase_is_the_answer_not_the_phrase(nlp):
     doc = nlp("A 78-day NATO air campaign is triggered by ethnic repression. It lasted three years.")
     duration = {doc[c.first : c.last + 1].text: c.type_fit for c in candidates_by_type(doc)[AnswerType.DURATION]}

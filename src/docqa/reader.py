@@ -732,12 +732,23 @@ _FOCUS_ENTITIES = {
 }
 
 
+# Asked-for kinds that technical text names by form rather than by entity type (candidate kinds).
+_FOCUS_FORMS = {
+    "function": "CODE", "routine": "CODE", "method": "CODE", "call": "CODE", "macro": "CODE",
+    "file": "ADDRESS", "header": "ADDRESS", "directory": "ADDRESS", "folder": "ADDRESS", "path": "ADDRESS",
+    "address": "ADDRESS", "site": "ADDRESS", "website": "ADDRESS", "url": "ADDRESS", "email": "ADDRESS",
+}
+
+
 def focus_fit(span: Span, focus_terms: list, info: QuestionInfo, focus_tokens: list[Token],
-              distance: np.ndarray) -> float:
+              distance: np.ndarray, kind: str = "") -> float:
     """How well a span is an instance of the asked-for kind ("which agency" -> an agency).
-    `focus_tokens`: the sentence's words that match a focus term; `distance`: the sentence's `distances`."""
+    `focus_tokens`: the sentence's words that match a focus term; `distance`: the sentence's `distances`;
+    `kind`: the candidate's kind ("CODE" for "gzprintf()", an entity label ...)."""
     if not focus_terms:
         return 1.0
+    if kind and kind in (_FOCUS_FORMS.get(focus_terms[0].stem), _FOCUS_FORMS.get(info.focus or "")):
+        return 1.0  # "Which function ...?" -> "gzprintf()"
     if any(span.start <= t.i < span.end for t in focus_tokens):
         return 1.0
     # "Kosovo is a key subject ...": the focus noun stands next to the candidate in the sentence.
@@ -1125,6 +1136,10 @@ class SpanReader:
             key=lambda i: -(COVERAGE_WEIGHT * coverages[i] + (1 - COVERAGE_WEIGHT) * max(0.0, sentences[i][0].dense)),
         )[:EMBED_SENTENCES]
         qvec = own[1][0]
+        # An FAQ answer ("It's in zlib.h .") means what the document's question before it asks.
+        asked_before = {i: befores[i] for i in shortlist if is_question(befores[i])}
+        asked_vectors = dict(zip(asked_before, (vector for vector, _ in self.word_vectors(
+            list(asked_before.values()), READ_TOKENS)))) if asked_before else {}
         ranked = []
         for position, (vector, words) in zip(shortlist, self.word_vectors([sentences[i][2] for i in shortlist], READ_TOKENS)):
             # Now with soft matches: "troops" finds "forces", "cleared" finds "removed".
@@ -1135,6 +1150,8 @@ class SpanReader:
             covered = coverage(terms, list(here), before, share)
             best = [min(1.0, PRESENT_GAIN * max(float(h), share * b)) for h, b in zip(here, before)]
             similarity = float(vector @ qvec)
+            if position in asked_vectors:
+                similarity = max(similarity, float(asked_vectors[position] @ qvec))
             ranked.append((COVERAGE_WEIGHT * covered + (1 - COVERAGE_WEIGHT) * max(0.0, similarity),
                            covered, similarity, position, matrix,
                            (missing(terms, best, names=False), missing(terms, best, names=True))))
@@ -1146,7 +1163,8 @@ class SpanReader:
             hit, start, text = sentences[position]
             sent = self.parse(text)
             table = token_table(sent)
-            for scored in self._score_candidates(sent, info, terms, matrix):
+            answers_faq = is_question(befores[position])
+            for scored in self._score_candidates(sent, info, terms, matrix, answers_faq):
                 first, end = table.starts[scored.candidate.first], table.ends[scored.candidate.last]
                 choices.append(Choice(
                     score=SENTENCE_WEIGHT * sentence_score + (1 - SENTENCE_WEIGHT) * scored.score,
@@ -1174,8 +1192,10 @@ class SpanReader:
                     return result
         return result
 
-    def _score_candidates(self, sent: Doc, info: QuestionInfo, terms: list[Term], matrix: np.ndarray) -> list[Scored]:
-        """`matrix` is `match_matrix(terms, sent, ...)`: how well each question word matches each token."""
+    def _score_candidates(self, sent: Doc, info: QuestionInfo, terms: list[Term], matrix: np.ndarray,
+                          answers_faq: bool = False) -> list[Scored]:
+        """`matrix` is `match_matrix(terms, sent, ...)`: how well each question word matches each token.
+        `answers_faq`: the sentence follows a document's own question, whose words it answers."""
         table = token_table(sent)
         weights = np.array([0.0 if term.focus else term.weight for term in terms])
         strength = (matrix * weights[:, None]).max(axis=0) if len(terms) else np.zeros(len(sent))
@@ -1235,7 +1255,8 @@ class SpanReader:
             low, high = bisect_left(positions, first), bisect_right(positions, last)
             total = running[-1] - (running[high] - running[low])
             row = near_running[facts.root]
-            anchor = (row[-1] - (row[high] - row[low])) / total if total > 1e-12 else 0.0
+            # "Where's the documentation? It's in zlib.h.": an FAQ answer need not repeat the question
+            anchor = (row[-1] - (row[high] - row[low])) / total if total > 1e-12 else (0.5 if answers_faq else 0.0)
             fit = candidate.type_fit
             short = sent[last + 2].text if last + 3 < len(sent) and sent[last + 1].text == "(" \
                 and sent[last + 3].text == ")" and table.lower[last + 2] in asked else None
@@ -1255,7 +1276,7 @@ class SpanReader:
             span = sent[first : last + 1]
             if focus_terms and info.answer_type in (AnswerType.THING, AnswerType.AGENT, AnswerType.PLACE,
                                                     AnswerType.NUMBER, AnswerType.DATE):
-                fit *= focus_fit(span, focus_terms, info, focus_tokens, table.distance)
+                fit *= focus_fit(span, focus_terms, info, focus_tokens, table.distance, candidate.kind)
             if info.sort and focus_tokens and not any(t.i == facts.root for t in focus_tokens):
                 fit *= 0.6  # "What kind of workshops?": an answer is headed by "workshops"
             if facts.named and focus_terms and not info.sort and any(t.i == facts.root for t in focus_tokens):
