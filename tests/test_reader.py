@@ -297,6 +297,8 @@ def test_focus_fit_near_the_focus_only_for_what_does_not_govern_it(nlp):
     basis = [t.i for t in doc if t.text == "basis"][0]
     assert focus_fit(doc[basis : basis + 1], focus, info, resolution, table.distance) == 0.35
     assert focus_fit(doc[basis + 2 : basis + 8], focus, info, resolution, table.distance) == 1.0
+    assert doc[basis - 1 : basis + 8].text == "the basis of United Nations Security Council Resolution 1244"
+    assert focus_fit(doc[basis - 1 : basis + 8], focus, info, resolution, table.distance) == 0.7  # a basis
     doc = nlp("Kosovo is a key subject in the dialogue.")
     subject = [t for t in doc if t.text == "subject"]
     info = QuestionInfo("Which subject is key?", "which", AnswerType.THING, "subject", 1)
@@ -454,6 +456,8 @@ def test_a_bare_month_yields_to_the_full_date():
         ("Which workshop did Serbia host in 2005?", [], "Together reducing unsafe surplus tools of war"),  # named
         ("How long did the 1999 bombing campaign last?", [], "78-day"),                              # duration
         ("Where did NATO help stop violence in 2001?", [], "southern Serbia"),                       # not the actor
+        ("Which UN resolution allows KFOR to stay in Kosovo?", [],
+         "United Nations Security Council Resolution 1244"),                                          # not its basis
     ],
 )
 def test_exact_answers(engine, question, history, answer):

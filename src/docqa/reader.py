@@ -732,6 +732,15 @@ _FOCUS_ENTITIES = {
 }
 
 
+def _under_preposition(token: Token, root: Token) -> bool:
+    """The token hangs from `root` through a preposition ("Resolution" in "the basis of Resolution 1244")."""
+    while token.i != root.i and token.head.i != token.i:
+        if token.dep_ == "prep":
+            return True
+        token = token.head
+    return False
+
+
 # Asked-for kinds that technical text names by form rather than by entity type (candidate kinds).
 _FOCUS_FORMS = {
     "function": "CODE", "routine": "CODE", "method": "CODE", "call": "CODE", "macro": "CODE",
@@ -749,7 +758,11 @@ def focus_fit(span: Span, focus_terms: list, info: QuestionInfo, focus_tokens: l
         return 1.0
     if kind and kind in (_FOCUS_FORMS.get(focus_terms[0].stem), _FOCUS_FORMS.get(info.focus or "")):
         return 1.0  # "Which function ...?" -> "gzprintf()"
-    if any(span.start <= t.i < span.end for t in focus_tokens):
+    inside = [t for t in focus_tokens if span.start <= t.i < span.end]
+    if inside:
+        root = span.root
+        if root.pos_ == "NOUN" and all(_under_preposition(t, root) for t in inside):
+            return 0.7  # "the basis of Resolution 1244" is a basis; "Resolution 1244" is the resolution
         return 1.0
     # "Kosovo is a key subject ...": the focus noun stands next to the candidate in the sentence.
     if info.answer_type == AnswerType.NUMBER and any(span.root.head.i == t.i for t in focus_tokens):
