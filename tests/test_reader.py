@@ -288,6 +288,15 @@ def test_a_description_named_next_and_a_subject_are_marked(nlp):
     assert doc[3].dep_ == "conj" and span_facts(doc, Candidate(3, 3, "GPE", 1.0)).subject  # a subject's conjunct
 
 
+def test_a_name_that_only_says_whose_body_it_is_is_marked(nlp):
+    doc = nlp("The Allies worked with the new democratic government of the Federal Republic of Yugoslavia.")
+    federal = [t.i for t in doc if t.text == "Federal"][0]
+    assert span_facts(doc, Candidate(federal - 1, federal + 3, "GPE", 1.0)).whose
+    assert not span_facts(doc, Candidate(federal - 6, federal + 3, "NP", 0.8)).whose
+    doc = nlp("The project was in the south of Serbia.")
+    assert not span_facts(doc, Candidate(7, 7, "GPE", 1.0)).whose  # "south" is no people or body
+
+
 def test_focus_fit_near_the_focus_only_for_what_does_not_govern_it(nlp):
     doc = nlp("KFOR will remain on the basis of United Nations Security Council Resolution 1244.")
     info = QuestionInfo("Which UN resolution allows KFOR to stay?", "which", AnswerType.THING, "resolution", 2)
@@ -456,6 +465,8 @@ def test_a_bare_month_yields_to_the_full_date():
         ("Which workshop did Serbia host in 2005?", [], "Together reducing unsafe surplus tools of war"),  # named
         ("How long did the 1999 bombing campaign last?", [], "78-day"),                              # duration
         ("Where did NATO help stop violence in 2001?", [], "southern Serbia"),                       # not the actor
+        ("Who did the Allies work with in stemming violence in southern Serbia?", [],
+         "the new democratic government of the Federal Republic of Yugoslavia"),                      # whose body
         ("Which UN resolution allows KFOR to stay in Kosovo?", [],
          "United Nations Security Council Resolution 1244"),                                          # not its basis
     ],

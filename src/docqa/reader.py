@@ -258,6 +258,7 @@ class SpanFacts:
     narrowed: bool          # an adjective just before it narrows it ("Serbia" of "southern Serbia")
     named: bool             # a quoted title or a name follows it at once ("a workshop ‘Together ...’")
     subject: bool           # is the subject of its verb
+    whose: bool             # only says whose people or body it is ("... the government of [Yugoslavia]")
 
 
 def span_facts(sent: Doc, candidate: "Candidate") -> SpanFacts:
@@ -294,6 +295,8 @@ def span_facts(sent: Doc, candidate: "Candidate") -> SpanFacts:
                 sent[last + 1].text in _OPENING_QUOTES
                 or (sent[last + 1].dep_ == "appos" and sent[last + 1].head.i == root.i
                     and sent[last + 1].pos_ == "PROPN")),
+            whose=root.dep_ == "pobj" and root.head.lower_ == "of" and root.head.head.pos_ == "NOUN"
+            and root.head.head.lemma_.lower() in _AGENT_HEADS and root.head.head.i < first,
             subject=root.dep_ in ("nsubj", "nsubjpass") or (
                 root.dep_ == "conj" and root.head.dep_ in ("nsubj", "nsubjpass") and root.head.i < first),
         )
@@ -1300,6 +1303,8 @@ class SpanReader:
                 fit *= 0.9  # "Serbia" where the text says "southern Serbia"
             if facts.restates and not info.alias:
                 fit *= 0.5  # the name it describes is the answer ("southern Serbia", not "an area of the country")
+            if info.answer_type == AnswerType.AGENT and facts.whose:
+                fit *= 0.8  # "the new democratic government of the Federal Republic of Yugoslavia" did it
             if info.answer_type == AnswerType.AGENT and facts.located:
                 fit *= 0.5  # "the project ... in Serbia": a place the deed happened in, not who did it
             if not by_pattern and facts.inside:
