@@ -467,6 +467,8 @@ def test_a_bare_month_yields_to_the_full_date():
         ("Where did NATO help stop violence in 2001?", [], "southern Serbia"),                       # not the actor
         ("Who did the Allies work with in stemming violence in southern Serbia?", [],
          "the new democratic government of the Federal Republic of Yugoslavia"),                      # whose body
+        ("Why was the Defence Reform Group set up?", [], "to provide advice and assistance to the Serbian "
+         "authorities on reform and modernization of Serbia’s armed forces"),                        # first purpose
         ("Which UN resolution allows KFOR to stay in Kosovo?", [],
          "United Nations Security Council Resolution 1244"),                                          # not its basis
     ],

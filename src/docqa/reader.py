@@ -1309,6 +1309,8 @@ class SpanReader:
                 fit *= 0.5  # "the project ... in Serbia": a place the deed happened in, not who did it
             if not by_pattern and facts.inside:
                 fit *= 0.6  # a piece of a name ("2006" of "December 2006") is rarely the whole answer
+            if candidate.kind == "CLAUSE" and sent[facts.root].dep_ == "conj":
+                fit *= 0.9  # "to provide advice ..., and to build ...": the first purpose leads
             if facts.modifier and not (info.answer_type == AnswerType.DURATION and facts.numeric):
                 fit *= 0.5  # a modifier ("Serbian" of "Serbian authorities") is not a whole answer
             role = slot_fit(span, info, slot_tokens) if slot_tokens else (
