@@ -32,7 +32,7 @@ def engine(tmp_path_factory) -> Engine:
     root = tmp_path_factory.mktemp("reader")
     (root / "corpus").mkdir()
     shutil.copyfile(DOCUMENT, root / "corpus" / DOCUMENT.name)
-    return Engine(Settings(corpus=root / "corpus", index=root / "index", threshold=0.18))
+    return Engine(Settings(corpus=root / "corpus", index=root / "index", threshold=0.17))
 
 
 # ---- pure pieces --------------------------------------------------------------------------------

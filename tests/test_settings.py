@@ -112,8 +112,8 @@ def test_calibration_path_sits_beside_the_index(tmp_path: Path) -> None:
 
 
 def test_effective_threshold_without_calibration(tmp_path: Path) -> None:
-    assert DEFAULT_THRESHOLD == 0.18
-    assert Settings(index=tmp_path / "index").effective_threshold() == 0.18
+    assert DEFAULT_THRESHOLD == 0.17
+    assert Settings(index=tmp_path / "index").effective_threshold() == 0.17
     assert Settings(index=tmp_path / "index", threshold=0.55).effective_threshold() == 0.55
     assert Settings(index=tmp_path / "index", threshold=0.0).effective_threshold() == 0.0
 

@@ -30,7 +30,7 @@ def _asking(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--top-k", type=int, default=None, help="passages retrieved per question (default 5)")
     parser.add_argument("--threshold", type=float, default=None,
                         help="no-answer confidence threshold in [0, 1] (default: the calibrated one in "
-                             "evaluation/calibration.json, else 0.18)")
+                             "evaluation/calibration.json, else 0.17)")
     parser.add_argument("--reader", default=None,
                         help="local folder (or hub name, on a machine that reaches a hub) of a Hugging Face "
                              "extractive QA model; default: the built-in span reader")

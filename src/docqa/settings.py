@@ -14,7 +14,7 @@ DEFAULT_MODEL = "all-MiniLM-L6-v2"
 # parent project (the folder holding corpus/ and index/): `evaluation/calibration.json`.
 CALIBRATION_FILE = Path("evaluation") / "calibration.json"
 # Measured on evaluation/qa.jsonl with `docqa eval --calibrate`; used when no calibration file exists.
-DEFAULT_THRESHOLD = 0.18
+DEFAULT_THRESHOLD = 0.17
 MAX_QUESTION_CHARS = 1000
 
 
