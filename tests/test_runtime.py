@@ -90,3 +90,8 @@ def _torch_version() -> str:
     import torch
 
     return torch.__version__
+
+
+def test_a_module_that_is_no_transformer_runs_with_torch(tmp_path) -> None:
+    assert runtime.load(object(), resolve_model(DEFAULT_MODEL), WORD_LAYER, cache=tmp_path) is None
+    assert list(tmp_path.iterdir()) == []

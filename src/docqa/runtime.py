@@ -69,8 +69,11 @@ def load(transformer: object, model_path: str, layer: int, cache: Path | None = 
         log.info("onnxruntime is not installed (%s); the embedder runs with torch.", error)
         return None
     folder = cache if cache is not None else cache_dir()
-    model = transformer.auto_model  # type: ignore[attr-defined]
-    tokenizer = transformer.tokenizer  # type: ignore[attr-defined]
+    model = getattr(transformer, "auto_model", None)
+    tokenizer = getattr(transformer, "tokenizer", None)
+    if model is None or tokenizer is None:
+        log.info("The embedding model's first module is no Hugging Face transformer; it runs with torch.")
+        return None
     path = folder / export_name(model_path, layer, torch.__version__)
     try:
         if not path.exists():
