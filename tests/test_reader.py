@@ -14,7 +14,7 @@ from docqa.embed import WordVectors
 from docqa.reader import (
     _DATE_TEXT, _RANGE, _TECHNICAL, Candidate, Choice, Scored, Term, _is_enumerator, _nominal, _trim, _whole_words,
     _word_match, before_share, confidence, date_specificity, generate_candidates, match_matrix, missing,
-    _split, candidates_by_type, content_tokens, copula_fit, focus_fit, initials_share, distances, question_terms, prefer_specific_date, sentence_coverage, soft_match, span_facts, stem,
+    _split, candidates_by_type, content_tokens, copula_fit, focus_fit, initials_share, distances, question_terms, prefer_specific_date, sentence_coverage, slot_fit, soft_match, span_facts, stem,
     token_table, token_vectors, tree_distance,
 )
 from docqa.settings import Settings
@@ -315,6 +315,18 @@ def test_focus_fit_near_the_focus_only_for_what_does_not_govern_it(nlp):
     assert focus_fit(doc[0:1], focus, info, subject, token_table(doc).distance) == 0.85
 
 
+def test_a_count_fills_the_role_of_what_it_counts(nlp):
+    doc = nlp("The project safely removed 1.4 million landmines from Serbian territory.")
+    info = QuestionInfo("How many landmines did NATO remove?", "how many", AnswerType.NUMBER, "landmine", 2,
+                        slot_head="remove", slot="obj")
+    removed = [t for t in doc if t.text == "removed"]
+    count = [t.i for t in doc if t.text == "1.4"][0]
+    assert slot_fit(doc[count : count + 2], info, removed) == 1.0  # "1.4 million" as the object
+    info = QuestionInfo("What did the project remove?", "what", AnswerType.THING, None, 1,
+                        slot_head="remove", slot="obj")
+    assert slot_fit(doc[count : count + 2], info, removed) == 0.3  # only numbers count for what they count
+
+
 def test_technical_kinds_are_named_by_form(nlp):
     doc = nlp("Only the caller of gzprintf() can protect the 8K string in zlib.h against an overflow.")
     table = token_table(doc)
@@ -335,11 +347,15 @@ def test_an_faq_answer_needs_no_words_of_the_question(engine, tmp_path):
         "Frequently asked questions about the frobnicator.\n\n"
         "1. Where's the frobnicator documentation?\n\nIt's in frob.h .\n\n"
         "2. Does the frobnicator run on Windows?\n\nYes, since version 2.1 it runs on Windows and Linux.\n\n"
-        "3. Who writes the documentation?\n\nThe frobnicator documentation is written by volunteers in Berlin.\n",
+        "3. Who writes the documentation?\n\nThe frobnicator documentation is written by volunteers in Berlin.\n\n"
+        "4. I need a Delphi interface to the frobnicator.\n\nSee the contrib/delphi directory in the distribution.\n",
         encoding="utf-8")
     reader = Engine(Settings(corpus=faq, index=tmp_path / "index", threshold=0.0), embedder=engine.embedder)
     reply = reader.ask("Where is the frobnicator documentation?")
     assert reply.answer is not None and reply.answer.text == "frob.h"
+    # a path that holds the question's "Delphi" still says more than it, and names the directory
+    reply = reader.ask("Which directory has a Delphi interface for the frobnicator?")
+    assert reply.answer is not None and reply.answer.text == "contrib/delphi"
 
 
 def test_a_duration_inside_a_noun_phrase_is_the_answer_not_the_phrase(nlp):
@@ -469,6 +485,7 @@ def test_a_bare_month_yields_to_the_full_date():
          "the new democratic government of the Federal Republic of Yugoslavia"),                      # whose body
         ("Why was the Defence Reform Group set up?", [], "to provide advice and assistance to the Serbian "
          "authorities on reform and modernization of Serbia’s armed forces"),                        # first purpose
+        ("How many landmines did NATO remove from Serbia by 2007?", [], "1.4 million"),             # the count
         ("Which UN resolution allows KFOR to stay in Kosovo?", [],
          "United Nations Security Council Resolution 1244"),                                          # not its basis
     ],

@@ -279,7 +279,7 @@ def span_facts(sent: Doc, candidate: "Candidate") -> SpanFacts:
             root=root.i,
             numeric=any(t.like_num for t in span),
             crosses=any(_crosses(candidate, a, b) for a, b in entities),
-            inside=any(a <= first and last <= b and (a, b) != key for a, b in entities),
+            inside=any(a <= first and last <= b and (a, b) != key for a, b in entities + _technical_spans(sent)),
             modifier=root.dep_ in ("amod", "compound", "poss", "nmod") and not first <= root.head.i <= last,
             coordination=any(t.dep_ == "conj" and t.head.i >= first for t in span),
             bracketed=_bracketed(sent, candidate),
@@ -302,6 +302,31 @@ def span_facts(sent: Doc, candidate: "Candidate") -> SpanFacts:
         )
         cache[key] = facts
     return facts
+
+
+def technical_matches(text: str) -> list[tuple[int, int]]:
+    """Character [start, end) of the web and mail addresses, paths, file and function names in the
+    text, without the sentence's closing punctuation ("www.ijg.org." -> "www.ijg.org")."""
+    found = []
+    for match in _TECHNICAL.finditer(text):
+        word = match.group().rstrip(".,;:")
+        if word.lower() in ("and/or", "either/or", "he/she", "his/her", "s/he"):
+            continue
+        if word.endswith(")") and "(" not in word:
+            word = word[:-1]
+        found.append((match.start(), match.start() + len(word)))
+    return found
+
+
+def _technical_spans(sent: Doc) -> list[tuple[int, int]]:
+    """(first, last) tokens of the sentence's `technical_matches`: a piece of one ("contrib" of
+    "contrib/delphi") is no answer of its own."""
+    spans = []
+    for start, end in technical_matches(sent.text):
+        piece = sent.char_span(start, end, alignment_mode="expand")
+        if piece is not None and len(piece) > 1:
+            spans.append((piece.start, piece.end - 1))
+    return spans
 
 
 def _restates(sent: Doc, first: int, last: int, root: Token) -> bool:
@@ -678,16 +703,10 @@ def candidates_by_type(sent: Doc) -> dict[AnswerType, list[Candidate]]:
             objects = [c for c in token.children if c.dep_ == "pobj"]
             if objects and objects[0].lemma_.lower() in _REASON_NOUNS_IN_TEXT:
                 add(token.i, token.right_edge.i, "PP", _const(1.0), (AnswerType.REASON,))
-    for match in _TECHNICAL.finditer(sent.text):
-        text = match.group().rstrip(".,;:")
-        if text.lower() in ("and/or", "either/or", "he/she", "his/her", "s/he"):
-            continue
-        if text.endswith(")") and "(" not in text:
-            text = text[:-1]
-        code = text.endswith("()")
+    for start, end in technical_matches(sent.text):
+        code = sent.text[start:end].endswith("()")
         fits = _CODE_FITS if code else _ADDRESS_FITS
-        add_chars(match.start(), match.start() + len(text), "CODE" if code else "ADDRESS",
-                  lambda kind, fits=fits: fits.get(kind, 0.2))
+        add_chars(start, end, "CODE" if code else "ADDRESS", lambda kind, fits=fits: fits.get(kind, 0.2))
     for match in _QUOTED.finditer(sent.text):
         add_chars(match.start(1), match.end(1), "QUOTE", lambda kind: 0.9 if kind == AnswerType.THING else 0.3)
     return {kind: list(found.values()) for kind, found in spans.items()}
@@ -795,6 +814,8 @@ def slot_fit(span: Span, info: QuestionInfo, slot_tokens: list[Token]) -> float:
     if not slot_tokens:
         return 0.0
     root = span.root
+    if info.answer_type == AnswerType.NUMBER and root.dep_ == "nummod" and not span.start <= root.head.i < span.end:
+        root = root.head  # "removed 1.4 million landmines": the count fills the role of what it counts
     best = 0.0
     for verb in slot_tokens:
         if root.head.i == verb.i and root.i != verb.i:
@@ -1260,6 +1281,7 @@ class SpanReader:
             by_pattern = candidate.kind == "DATE_PATTERN"  # a well-formed date beats the model's boundaries
             if not by_pattern and facts.crosses:
                 continue
+            technical = candidate.kind in ("ADDRESS", "CODE")
             in_question = [i for i in words if i in echoed_at]
             if len(in_question) == len(words) and words:
                 continue  # the question's own words are not its answer
@@ -1268,11 +1290,15 @@ class SpanReader:
             repeated = sum(0.5 if proper[i] else 1.0 for i in in_question if i not in kind_at)
             # An answer rarely repeats the question's words; each repeated word costs twice its share.
             novelty = max(0.0, 1.0 - 2.0 * repeated / max(1, len(words)))
+            if technical:
+                novelty = 1.0  # a path or function name says more than the question word it holds ("contrib/delphi")
             low, high = bisect_left(positions, first), bisect_right(positions, last)
             total = running[-1] - (running[high] - running[low])
             row = near_running[facts.root]
             # "Where's the documentation? It's in zlib.h.": an FAQ answer need not repeat the question
             anchor = (row[-1] - (row[high] - row[low])) / total if total > 1e-12 else (0.5 if answers_faq else 0.0)
+            if technical and high > low:
+                anchor = max(anchor, 0.5)  # "contrib/delphi" holds the question's "Delphi": it is anchored
             fit = candidate.type_fit
             short = sent[last + 2].text if last + 3 < len(sent) and sent[last + 1].text == "(" \
                 and sent[last + 3].text == ")" and table.lower[last + 2] in asked else None
@@ -1311,7 +1337,10 @@ class SpanReader:
                 fit *= 0.6  # a piece of a name ("2006" of "December 2006") is rarely the whole answer
             if candidate.kind == "CLAUSE" and sent[facts.root].dep_ == "conj":
                 fit *= 0.9  # "to provide advice ..., and to build ...": the first purpose leads
-            if facts.modifier and not (info.answer_type == AnswerType.DURATION and facts.numeric):
+            if info.answer_type == AnswerType.NUMBER and any(t.i == facts.root for t in focus_tokens):
+                fit *= 0.8  # "How many landmines?": "1.4 million", rather than "1.4 million ... landmines"
+            names_focus = technical and any(t.i == sent[facts.root].head.i for t in focus_tokens)
+            if facts.modifier and not names_focus and not (info.answer_type == AnswerType.DURATION and facts.numeric):
                 fit *= 0.5  # a modifier ("Serbian" of "Serbian authorities") is not a whole answer
             role = slot_fit(span, info, slot_tokens) if slot_tokens else (
                 copula_fit(sent, facts.root, said, first, last) if info.copula else 0.0)
