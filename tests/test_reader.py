@@ -14,7 +14,7 @@ from docqa.embed import WordVectors
 from docqa.reader import (
     _DATE_TEXT, _RANGE, _TECHNICAL, Candidate, Choice, Scored, Term, _is_enumerator, _nominal, _trim, _whole_words,
     _word_match, before_share, confidence, date_specificity, generate_candidates, match_matrix, missing,
-    _split, candidates_by_type, content_tokens, copula_fit, focus_fit, initials_share, distances, question_terms, prefer_specific_date, sentence_coverage, slot_fit, soft_match, span_facts, stem,
+    _split, candidates_by_type, content_tokens, copula_fit, focus_fit, initials_share, lists_focus, distances, question_terms, prefer_specific_date, sentence_coverage, slot_fit, soft_match, span_facts, stem,
     token_table, token_vectors, tree_distance,
 )
 from docqa.settings import Settings
@@ -315,6 +315,18 @@ def test_focus_fit_near_the_focus_only_for_what_does_not_govern_it(nlp):
     assert focus_fit(doc[0:1], focus, info, subject, token_table(doc).distance) == 0.85
 
 
+def test_what_a_word_of_the_asked_for_kind_includes_is_listed(nlp):
+    doc = nlp("Projects include seismic studies, the future of regional cooperation, and counter-terrorism workshops.")
+    projects = {0}
+    studies = [t.i for t in doc if t.text == "studies"][0]
+    assert lists_focus(doc, studies, projects)
+    assert not lists_focus(doc, studies, set())  # without a word of the asked-for kind, a plain object
+    doc = nlp("Serbia funds projects such as seismic studies and workshops.")
+    projects = {[t.i for t in doc if t.text == "projects"][0]}
+    assert lists_focus(doc, [t.i for t in doc if t.text == "studies"][0], projects)
+    assert not lists_focus(doc, [t.i for t in doc if t.text == "Serbia"][0], projects)
+
+
 def test_a_count_fills_the_role_of_what_it_counts(nlp):
     doc = nlp("The project safely removed 1.4 million landmines from Serbian territory.")
     info = QuestionInfo("How many landmines did NATO remove?", "how many", AnswerType.NUMBER, "landmine", 2,
@@ -486,6 +498,8 @@ def test_a_bare_month_yields_to_the_full_date():
         ("Why was the Defence Reform Group set up?", [], "to provide advice and assistance to the Serbian "
          "authorities on reform and modernization of Serbia’s armed forces"),                        # first purpose
         ("How many landmines did NATO remove from Serbia by 2007?", [], "1.4 million"),             # the count
+        ("What kinds of projects have Serbian grant awards covered?", [], "seismic risk-hazard reduction "
+         "studies, the future of regional cooperation, and counter-terrorism workshops"),              # a listing
         ("Which UN resolution allows KFOR to stay in Kosovo?", [],
          "United Nations Security Council Resolution 1244"),                                          # not its basis
     ],

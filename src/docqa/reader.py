@@ -850,6 +850,21 @@ def initials_share(short: str, words: Iterable[str]) -> float:
     return found / len(letters)
 
 
+_LISTING_VERBS = {"include", "comprise", "contain", "involve", "cover"}
+
+
+def lists_focus(sent: Doc, root: int, focus: set[int]) -> bool:
+    """The candidate is what a word of the asked-for kind includes: "Projects include A, B and C",
+    "projects such as A and B" (`focus`: indices of the sentence's words naming that kind)."""
+    token = sent[root]
+    head = token.head
+    if token.dep_ in ("dobj", "attr") and head.lemma_.lower() in _LISTING_VERBS:
+        return any(c.dep_ in ("nsubj", "nsubjpass") and c.i in focus for c in head.children)
+    if token.dep_ == "pobj" and head.lower_ == "as" and head.i > 0 and sent[head.i - 1].lower_ == "such":
+        return head.head.i in focus or sent[head.i - 1].head.i in focus
+    return False
+
+
 def copula_fit(sent: Doc, root: int, matched: np.ndarray, first: int, last: int) -> float:
     """For "Who/What is the X?": 1 when the candidate is one side of a form of "be" whose other
     side holds words of the question ("The implementing agent ... is the IOM")."""
@@ -1258,6 +1273,7 @@ class SpanReader:
                            if _word_match(slot_stem, info.slot_head, word) > 0
                            or any(matrix[row, i] >= STRONG_MATCH for row in slot_rows)]
         asked = {term.text for term in terms}
+        focus_at = {t.i for t in focus_tokens}
         # what the other side of an "is" must say: the asked-for kind if the question names one
         # ("What has been a vehicle for reform?" -> "A vehicle for this has been X"), else the question's words
         said = np.array([t.i for t in focus_tokens] if focus_terms else matched, dtype=int)
@@ -1316,10 +1332,12 @@ class SpanReader:
             if money and not facts.money:
                 fit *= 0.3  # "How much did it cost?" asks for money, not "1.4 million" landmines
             span = sent[first : last + 1]
-            if focus_terms and info.answer_type in (AnswerType.THING, AnswerType.AGENT, AnswerType.PLACE,
-                                                    AnswerType.NUMBER, AnswerType.DATE):
+            # "What kinds of projects?" -> "Projects include A, B and C": the listed ones are instances
+            listed = bool(focus_at) and lists_focus(sent, facts.root, focus_at)
+            if focus_terms and not listed and info.answer_type in (
+                    AnswerType.THING, AnswerType.AGENT, AnswerType.PLACE, AnswerType.NUMBER, AnswerType.DATE):
                 fit *= focus_fit(span, focus_terms, info, focus_tokens, table.distance, candidate.kind)
-            if info.sort and focus_tokens and not any(t.i == facts.root for t in focus_tokens):
+            if info.sort and focus_tokens and not listed and not any(t.i == facts.root for t in focus_tokens):
                 fit *= 0.6  # "What kind of workshops?": an answer is headed by "workshops"
             if facts.named and focus_terms and not info.sort and any(t.i == facts.root for t in focus_tokens):
                 fit *= 0.6  # "Which workshop?": the title after "a PfP trust fund workshop" names it
@@ -1342,12 +1360,13 @@ class SpanReader:
             names_focus = technical and any(t.i == sent[facts.root].head.i for t in focus_tokens)
             if facts.modifier and not names_focus and not (info.answer_type == AnswerType.DURATION and facts.numeric):
                 fit *= 0.5  # a modifier ("Serbian" of "Serbian authorities") is not a whole answer
-            role = slot_fit(span, info, slot_tokens) if slot_tokens else (
+            role = 1.0 if listed else slot_fit(span, info, slot_tokens) if slot_tokens else (
                 copula_fit(sent, facts.root, said, first, last) if info.copula else 0.0)
             length = last - first + 1 - (3 if facts.acronym else 0)
             ideal = {AnswerType.REASON: 14, AnswerType.CONDITION: 14, AnswerType.MANNER: 8,
                      AnswerType.THING: 6}.get(info.answer_type, 4)
-            length_penalty = max(0, length - ideal) * 0.015
+            # a list the text gives as the asked-for kind's members is answered whole, however long
+            length_penalty = 0.0 if listed and facts.coordination else max(0, length - ideal) * 0.015
             # Annotators name every conjunct ("Canada and Austria"), so a whole coordination is preferred.
             coordination = 0.05 if facts.coordination else 0.0
             score = 0.4 * fit + 0.25 * anchor + 0.2 * novelty + 0.2 * role - length_penalty + coordination
