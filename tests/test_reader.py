@@ -350,6 +350,8 @@ def test_technical_kinds_are_named_by_form(nlp):
     header = QuestionInfo("Which file holds it?", "which", AnswerType.THING, "file", 1)
     files = [Term("file", "file", 1.0, focus=True)]
     assert focus_fit(doc[-2:-1], files, header, [], table.distance, "ADDRESS") == 1.0
+    pages = QuestionInfo("On which pages did it appear?", "which", AnswerType.THING, "page", 2)
+    assert focus_fit(doc[-2:-1], [Term("page", "pages", 1.0, focus=True)], pages, [], table.distance, "RANGE") == 1.0
 
 
 def test_an_faq_answer_needs_no_words_of_the_question(engine, tmp_path):

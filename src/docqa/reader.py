@@ -768,6 +768,7 @@ _FOCUS_FORMS = {
     "function": "CODE", "routine": "CODE", "method": "CODE", "call": "CODE", "macro": "CODE",
     "file": "ADDRESS", "header": "ADDRESS", "directory": "ADDRESS", "folder": "ADDRESS", "path": "ADDRESS",
     "address": "ADDRESS", "site": "ADDRESS", "website": "ADDRESS", "url": "ADDRESS", "email": "ADDRESS",
+    "page": "RANGE", "section": "RANGE", "chapter": "RANGE",  # "On which pages?" -> "pp. 30-44"
 }
 
 
