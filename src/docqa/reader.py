@@ -236,6 +236,8 @@ class TokenTable:
     distance: np.ndarray   # (n, n) `tree_distance` between every two tokens
     starts: tuple[int, ...]  # each token's character offset in the sentence
     ends: tuple[int, ...]    # and where it ends
+    entities: tuple[tuple[int, int], ...]  # (first, last) of the entities that bound a candidate
+    technical: tuple[tuple[int, int], ...]  # (first, last) of the paths, addresses and function names
 
 
 @dataclass(frozen=True)
@@ -271,15 +273,12 @@ def span_facts(sent: Doc, candidate: "Candidate") -> SpanFacts:
         table = token_table(sent)
         span = sent[first : last + 1]
         root = span.root
-        # The small NER model sometimes runs an entity over a verb; such entities are no boundary.
-        entities = [(ent.start, ent.end - 1) for ent in sent.ents
-                    if len(ent) <= 6 and not any(t.pos_ == "VERB" for t in ent)]
         facts = SpanFacts(
             words=tuple(i for i in range(first, last + 1) if table.content[i]),
             root=root.i,
             numeric=any(t.like_num for t in span),
-            crosses=any(_crosses(candidate, a, b) for a, b in entities),
-            inside=any(a <= first and last <= b and (a, b) != key for a, b in entities + _technical_spans(sent)),
+            crosses=any(_crosses(candidate, a, b) for a, b in table.entities),
+            inside=any(a <= first and last <= b and (a, b) != key for a, b in table.entities + table.technical),
             modifier=root.dep_ in ("amod", "compound", "poss", "nmod") and not first <= root.head.i <= last,
             coordination=any(t.dep_ == "conj" and t.head.i >= first for t in span),
             bracketed=_bracketed(sent, candidate),
@@ -318,15 +317,11 @@ def technical_matches(text: str) -> list[tuple[int, int]]:
     return found
 
 
-def _technical_spans(sent: Doc) -> list[tuple[int, int]]:
-    """(first, last) tokens of the sentence's `technical_matches`: a piece of one ("contrib" of
-    "contrib/delphi") is no answer of its own."""
-    spans = []
-    for start, end in technical_matches(sent.text):
-        piece = sent.char_span(start, end, alignment_mode="expand")
-        if piece is not None and len(piece) > 1:
-            spans.append((piece.start, piece.end - 1))
-    return spans
+def _technical_spans(sent: Doc) -> tuple[tuple[int, int], ...]:
+    """(first, last) tokens of the sentence's `technical_matches` of several tokens: a piece of one
+    ("contrib" of "contrib/delphi") is no answer of its own."""
+    pieces = (sent.char_span(start, end, alignment_mode="expand") for start, end in technical_matches(sent.text))
+    return tuple((piece.start, piece.end - 1) for piece in pieces if piece is not None and len(piece) > 1)
 
 
 def _restates(sent: Doc, first: int, last: int, root: Token) -> bool:
@@ -355,6 +350,10 @@ def token_table(sent: Doc) -> TokenTable:
             distances([t.head.i for t in sent]),
             tuple(t.idx for t in sent),
             tuple(t.idx + len(t.text) for t in sent),
+            # The small NER model sometimes runs an entity over a verb; such entities are no boundary.
+            tuple((ent.start, ent.end - 1) for ent in sent.ents
+                  if len(ent) <= 6 and not any(t.pos_ == "VERB" for t in ent)),
+            _technical_spans(sent),
         )
         sent.user_data["docqa.table"] = table
     return table
@@ -1191,8 +1190,8 @@ class SpanReader:
         qvec = own[1][0]
         # An FAQ answer ("It's in zlib.h .") means what the document's question before it asks.
         asked_before = {i: befores[i] for i in shortlist if is_question(befores[i])}
-        asked_vectors = dict(zip(asked_before, (vector for vector, _ in self.word_vectors(
-            list(asked_before.values()), READ_TOKENS)))) if asked_before else {}
+        asked_vectors = {i: words.sentence for i, words in zip(
+            asked_before, self.embedder.encode_words(list(asked_before.values()), READ_TOKENS))}
         ranked = []
         for position, (vector, words) in zip(shortlist, self.word_vectors([sentences[i][2] for i in shortlist], READ_TOKENS)):
             # Now with soft matches: "troops" finds "forces", "cleared" finds "removed".
@@ -1338,9 +1337,9 @@ class SpanReader:
             if focus_terms and not listed and info.answer_type in (
                     AnswerType.THING, AnswerType.AGENT, AnswerType.PLACE, AnswerType.NUMBER, AnswerType.DATE):
                 fit *= focus_fit(span, focus_terms, info, focus_tokens, table.distance, candidate.kind)
-            if info.sort and focus_tokens and not listed and not any(t.i == facts.root for t in focus_tokens):
+            if info.sort and focus_tokens and not listed and facts.root not in focus_at:
                 fit *= 0.6  # "What kind of workshops?": an answer is headed by "workshops"
-            if facts.named and focus_terms and not info.sort and any(t.i == facts.root for t in focus_tokens):
+            if facts.named and focus_terms and not info.sort and facts.root in focus_at:
                 fit *= 0.6  # "Which workshop?": the title after "a PfP trust fund workshop" names it
             if facts.subject and info.answer_type == AnswerType.PLACE:
                 fit *= 0.7  # "The Alliance and Serbia worked ... in southern Serbia": the actor is no place
@@ -1356,9 +1355,9 @@ class SpanReader:
                 fit *= 0.6  # a piece of a name ("2006" of "December 2006") is rarely the whole answer
             if candidate.kind == "CLAUSE" and sent[facts.root].dep_ == "conj":
                 fit *= 0.9  # "to provide advice ..., and to build ...": the first purpose leads
-            if info.answer_type == AnswerType.NUMBER and any(t.i == facts.root for t in focus_tokens):
+            if info.answer_type == AnswerType.NUMBER and facts.root in focus_at:
                 fit *= 0.8  # "How many landmines?": "1.4 million", rather than "1.4 million ... landmines"
-            names_focus = technical and any(t.i == sent[facts.root].head.i for t in focus_tokens)
+            names_focus = technical and sent[facts.root].head.i in focus_at
             if facts.modifier and not names_focus and not (info.answer_type == AnswerType.DURATION and facts.numeric):
                 fit *= 0.5  # a modifier ("Serbian" of "Serbian authorities") is not a whole answer
             role = 1.0 if listed else slot_fit(span, info, slot_tokens) if slot_tokens else (

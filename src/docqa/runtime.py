@@ -75,20 +75,22 @@ def load(transformer: object, model_path: str, layer: int, cache: Path | None = 
         log.info("The embedding model's first module is no Hugging Face transformer; it runs with torch.")
         return None
     path = folder / export_name(model_path, layer, torch.__version__)
+    cached = path.exists()
     try:
-        if not path.exists():
+        if not cached:
             _export(model, tokenizer, layer, path)
         session = _session(onnxruntime, path)
-    except Exception as error:  # an unreadable export is made again, once
+    except Exception as error:
+        if not cached:  # a fresh export that failed would fail again
+            return _without_onnx(error, folder)
+        # an unreadable export left by an earlier run is made again, once
         log.warning("The ONNX export %s could not be used (%s); making it again.", path, _first_line(error))
         try:
             path.unlink(missing_ok=True)
             _export(model, tokenizer, layer, path)
             session = _session(onnxruntime, path)
         except Exception as again:
-            log.warning("No ONNX encoder (%s); the embedder runs with torch, about three times slower "
-                        "per question. Check that %s is writable.", _first_line(again), folder)
-            return None
+            return _without_onnx(again, folder)
     encoder = OnnxEncoder(session, path)
     difference = _disagreement(encoder, model, tokenizer, layer)
     if difference > AGREEMENT:
@@ -96,6 +98,12 @@ def load(transformer: object, model_path: str, layer: int, cache: Path | None = 
                     "torch. Delete the file to make it again.", path, difference)
         return None
     return encoder
+
+
+def _without_onnx(error: Exception, folder: Path) -> None:
+    log.warning("No ONNX encoder (%s); the embedder runs with torch, about three times slower "
+                "per question. Check that %s is writable.", _first_line(error), folder)
+    return None
 
 
 def _session(onnxruntime: object, path: Path) -> object:
