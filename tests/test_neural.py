@@ -221,7 +221,7 @@ def test_reader_caps_the_window_at_the_model_limit(reader):
 def test_long_passages_are_read_in_overlapping_windows(reader):
     passages = passages_of(DOCUMENT)
     encoded = reader.encode("Where did committee 7 meet?", [p.text for p in passages])
-    question_tokens = len(reader.tokenizer("Where did committee 7 meet?", add_special_tokens=False)["input_ids"])
+    question_tokens = len(reader.tokenizer.encode("Where did committee 7 meet?", add_special_tokens=False).ids)
     stride = min(reader.stride, (POSITIONS - 3 - question_tokens) // 2)
     for index, passage in enumerate(passages):
         windows = [w for w in encoded.windows if w.passage == index]

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -65,7 +68,8 @@ def test_a_broken_export_is_made_again(tmp_path, caplog, torch_embedder) -> None
     assert encoder is not None and encoder.path == path
     assert "could not be used" in caplog.text and "making it again" in caplog.text
     assert path.stat().st_size > 1_000_000
-    assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no temporary file left behind
+    # no temporary file left behind: the export and torch's states on the check texts
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([path.name, runtime.check_path(path).name])
 
 
 def test_an_unwritable_cache_falls_back_to_torch_and_says_so(tmp_path, caplog, torch_embedder) -> None:
@@ -95,3 +99,31 @@ def _torch_version() -> str:
 def test_a_module_that_is_no_transformer_runs_with_torch(tmp_path) -> None:
     assert runtime.load(object(), resolve_model(DEFAULT_MODEL), WORD_LAYER, cache=tmp_path) is None
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_cached_export_loads_without_torch_and_is_checked_against_the_stored_states(tmp_path, torch_embedder) -> None:
+    model_path = resolve_model(DEFAULT_MODEL)
+    made = runtime.load(torch_embedder.model[0], model_path, WORD_LAYER, cache=tmp_path)
+    cached = runtime.load_cached(model_path, WORD_LAYER, cache=tmp_path)
+    assert made is not None and cached is not None and cached.path == made.path
+    ids = np.array([[101, 2043, 2106, 102]])
+    assert np.abs(cached(ids, np.ones_like(ids))[0] - made(ids, np.ones_like(ids))[0]).max() == 0.0
+    # stored states that do not match the export: not used
+    check = runtime.check_path(made.path)
+    with np.load(check) as stored:
+        states = {key: stored[key] for key in stored.files}
+    states["last"] = states["last"] + 0.01
+    np.savez(check, **states)
+    assert runtime.load_cached(model_path, WORD_LAYER, cache=tmp_path) is None
+    check.unlink()
+    assert runtime.load_cached(model_path, WORD_LAYER, cache=tmp_path) is None
+
+
+def test_asking_needs_no_torch_once_the_export_is_cached(tmp_path) -> None:
+    code = ("import sys; from docqa.embed import Embedder; v = Embedder().encode(['When did Serbia join?']); "
+            "print('torch' in sys.modules, v.shape)")
+    env = {**os.environ, "DOCQA_CACHE": str(tmp_path)}
+    first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert first.stdout.strip() == "True (1, 384)"  # the first start makes the export with torch
+    second = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert second.stdout.strip() == "False (1, 384)"

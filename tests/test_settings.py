@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from docqa.errors import BadSettings, DocqaError
-from docqa.settings import DEFAULT_MODEL, DEFAULT_THRESHOLD, Settings, SplitSettings
+from docqa.settings import DEFAULT_MODEL, Settings, SplitSettings
 
 
 @pytest.fixture(autouse=True)
@@ -112,17 +112,18 @@ def test_calibration_path_sits_beside_the_index(tmp_path: Path) -> None:
 
 
 def test_effective_threshold_without_calibration(tmp_path: Path) -> None:
-    assert DEFAULT_THRESHOLD == 0.17
-    assert Settings(index=tmp_path / "index").effective_threshold() == 0.17
-    assert Settings(index=tmp_path / "index", threshold=0.55).effective_threshold() == 0.55
-    assert Settings(index=tmp_path / "index", threshold=0.0).effective_threshold() == 0.0
+    assert Settings(index=tmp_path / "index").effective_threshold("trained", 0.31) == 0.31
+    assert Settings(index=tmp_path / "index", threshold=0.55).effective_threshold("trained", 0.31) == 0.55
+    assert Settings(index=tmp_path / "index", threshold=0.0).effective_threshold("trained", 0.31) == 0.0
 
 
-def test_effective_threshold_from_calibration(tmp_path: Path) -> None:
-    settings = write_calibration(tmp_path, json.dumps({"threshold": 0.42, "f1": 0.61}))
-    assert settings.effective_threshold() == 0.42
-    assert settings.with_(threshold=0.7).effective_threshold() == 0.7
-    assert write_calibration(tmp_path, '{"threshold": 0.0}').effective_threshold() == 0.0
+def test_effective_threshold_from_calibration_of_the_same_reader_only(tmp_path: Path) -> None:
+    settings = write_calibration(tmp_path, json.dumps({"threshold": 0.42, "f1": 0.61, "reader": "trained"}))
+    assert settings.effective_threshold("trained", 0.31) == 0.42
+    assert settings.effective_threshold("rules", 0.17) == 0.17  # another reader's calibration is not inherited
+    assert settings.with_(threshold=0.7).effective_threshold("trained", 0.31) == 0.7
+    zero = write_calibration(tmp_path, '{"threshold": 0.0, "reader": "trained"}')
+    assert zero.effective_threshold("trained", 0.31) == 0.0
 
 
 @pytest.mark.parametrize(
@@ -131,10 +132,10 @@ def test_effective_threshold_from_calibration(tmp_path: Path) -> None:
      '{"threshold": "high"}', "[0.4]", ""],
 )
 def test_unusable_calibration_falls_back_to_the_default(tmp_path: Path, content: str) -> None:
-    assert write_calibration(tmp_path, content).effective_threshold() == DEFAULT_THRESHOLD
+    assert write_calibration(tmp_path, content).effective_threshold("trained", 0.31) == 0.31
 
 
 def test_calibration_that_is_not_utf8_falls_back_to_the_default(tmp_path: Path) -> None:
     settings = write_calibration(tmp_path, "")
     settings.calibration_path.write_bytes(b'{"threshold": 0.4\xff}')
-    assert settings.effective_threshold() == DEFAULT_THRESHOLD
+    assert settings.effective_threshold("trained", 0.31) == 0.31

@@ -36,8 +36,16 @@ class Answer:
 class Reader(Protocol):
     """Picks the best answer span from the retrieved passages; None when it finds no candidate at all.
 
-    `context` holds what a follow-up question refers to (earlier turns), "" for a standalone one.
-    The engine, not the reader, compares the confidence with the no-answer threshold.
+    `label` names the reader in reports and calibration files, so that a threshold calibrated for one
+    reader is never applied to another; `default_threshold` is the no-answer threshold that travels
+    with it (its model card's). `warm` prepares for the corpus's passages ahead of the questions and
+    returns how many it prepared. `context` holds what a follow-up question refers to (earlier turns),
+    "" for a standalone one. The engine, not the reader, compares the confidence with the threshold.
     """
+
+    label: str
+    default_threshold: float
+
+    def warm(self, passages: list[str]) -> int: ...
 
     def read(self, question: str, hits: list[Hit], context: str = "") -> Answer | None: ...

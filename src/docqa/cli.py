@@ -32,8 +32,8 @@ def _asking(parser: argparse.ArgumentParser) -> None:
                         help="no-answer confidence threshold in [0, 1] (default: the calibrated one in "
                              "evaluation/calibration.json, else 0.17)")
     parser.add_argument("--reader", default=None,
-                        help="local folder (or hub name, on a machine that reaches a hub) of a Hugging Face "
-                             "extractive QA model; default: the built-in span reader")
+                        help="'trained' (default: docqa's own model, shipped as ONNX), 'rules' (the rule-based "
+                             "span reader), or a local folder of a Hugging Face or exported extractive QA model")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -84,6 +84,44 @@ def build_parser() -> argparse.ArgumentParser:
                           help="store the no-answer threshold best for F1 on FILE in evaluation/calibration.json, "
                                "where ask, serve and later evals read it")
     evaluate.add_argument("--strict", action="store_true", help="stop at the first malformed line instead of skipping it")
+
+    train = commands.add_parser(
+        "train-reader",
+        help="fine-tune an extractive reader from the packaged MiniLM on SQuAD-style data (resumes a stopped run)")
+    train.add_argument("--squad", type=Path, action="append", default=[], metavar="FILE",
+                       help="SQuAD-format JSON, plain or .gz (repeatable); its last --held-out-articles articles validate")
+    train.add_argument("--nq", type=Path, action="append", default=[], metavar="FILE",
+                       help="Natural Questions (QED) JSON lines, plain or .gz (repeatable)")
+    train.add_argument("--docqa", type=Path, action="append", default=[], metavar="FILE",
+                       help="docqa evaluation or feedback file (question + answers), its answers located in the "
+                            "passages of --index (repeatable)")
+    train.add_argument("--index", type=Path, default=None, help="built index whose passages --docqa files refer to")
+    train.add_argument("--out", type=Path, required=True, metavar="DIR",
+                       help="run folder: checkpoint.pt while training, then model/, card.json and model-card.md")
+    train.add_argument("--examples", type=int, default=56_000,
+                       help="training windows to learn from (steps = examples / batch size; default 56000)")
+    train.add_argument("--batch-size", type=int, default=32)
+    train.add_argument("--lr", type=float, default=1e-4, help="peak learning rate (linear warm-up, then decay)")
+    train.add_argument("--negatives", type=float, default=0.2,
+                       help="generated unanswerable questions, as a fraction of the training questions (default 0.2)")
+    train.add_argument("--held-out-articles", type=int, default=20)
+    train.add_argument("--validate-every", type=int, default=250, metavar="STEPS")
+    train.add_argument("--checkpoint-minutes", type=float, default=10.0)
+    train.add_argument("--threads", type=int, default=None, help="torch threads (default: all cores)")
+    train.add_argument("--seed", type=int, default=13)
+    train.add_argument("--no-bf16", action="store_true", help="train in float32 (bf16 autocast is the default)")
+    train.add_argument("--stop-after", type=int, default=None, metavar="STEPS",
+                       help="stop (with a checkpoint) after this many steps in all; run again to continue")
+
+    export = commands.add_parser(
+        "export-reader", help="export a trained reader to ONNX (optionally int8) in the folder docqa loads")
+    export.add_argument("run", type=Path, metavar="RUN_DIR",
+                        help="a train-reader run folder (its model/, else its latest checkpoint)")
+    export.add_argument("--out", type=Path, required=True, metavar="DIR",
+                        help="folder to write model.onnx, tokenizer.json, reader.json and MODEL_CARD.md to")
+    export.add_argument("--int8", action="store_true", help="dynamic int8 quantization of the weights")
+    export.add_argument("--threshold", type=float, default=0.5,
+                        help="the reader's default no-answer threshold (docqa eval --calibrate refines it)")
 
     return parser
 
@@ -198,7 +236,44 @@ def _count(done: int, total: int) -> None:
         print(f"question {done}/{total}", file=sys.stderr, flush=True)
 
 
-COMMANDS = {"index": cmd_index, "ask": cmd_ask, "serve": cmd_serve, "eval": cmd_eval}
+def cmd_train_reader(args: argparse.Namespace) -> int:
+    from . import train  # loads torch: only for this command
+
+    passages: tuple[str, ...] = ()
+    if args.docqa:
+        from .index import load_index
+
+        settings = Settings.from_env(index=args.index)
+        passages = tuple(p.text for p in load_index(settings.index).passages)
+    data = train.TrainingData(
+        squad=tuple(args.squad), nq=tuple(args.nq), docqa=tuple(args.docqa), passages=passages,
+        held_out_articles=args.held_out_articles,
+    )
+    config = train.TrainConfig(
+        base_model=str(train.default_base_model()), examples=args.examples, batch_size=args.batch_size,
+        peak_lr=args.lr, negative_fraction=args.negatives, seed=args.seed, bf16=not args.no_bf16,
+    )
+    card = train.train_reader(data, config, args.out, validate_every=args.validate_every,
+                              checkpoint_minutes=args.checkpoint_minutes, threads=args.threads,
+                              log=lambda line: print(line, flush=True), stop_after=args.stop_after)
+    if card:
+        print(f"trained reader written to {args.out / 'model'}; model card {args.out / 'model-card.md'}")
+    return 0
+
+
+def cmd_export_reader(args: argparse.Namespace) -> int:
+    from . import export, train  # load torch: only for this command
+
+    folder, card = train.model_from_run(args.run)
+    data = export.export_reader(folder, args.out, args.int8, card, args.threshold)
+    check = data["check"]
+    print(f"exported {data['format']} to {args.out / 'model.onnx'} (largest difference from torch "
+          f"{check['torch_difference']:.2g}); model card {args.out / export.CARD_MD}")
+    return 0
+
+
+COMMANDS = {"index": cmd_index, "ask": cmd_ask, "serve": cmd_serve, "eval": cmd_eval,
+            "train-reader": cmd_train_reader, "export-reader": cmd_export_reader}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,22 +1,23 @@
-"""Texts -> L2-normalised vectors with a sentence-transformers model, loaded from local disk only."""
+"""Texts -> L2-normalised vectors with a sentence-transformers model, loaded from local disk only.
+
+A question is embedded by the model's ONNX export (docqa.runtime) with the `tokenizers` library, so
+asking does not import torch once the export is cached; torch and sentence-transformers load on first
+need only (embedding passages for the index, or making the export on the very first start)."""
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from .errors import ModelNotFound
 from .settings import DEFAULT_MODEL
 
-from . import offline  # noqa: F401  (switches set before transformers loads)
 from . import runtime
-
-import torch  # noqa: E402
-from sentence_transformers import SentenceTransformer  # noqa: E402
-
 
 RECENT_TEXTS = 1024
 WORD_LAYER = 4  # the transformer layer whose token states serve as word vectors (see encode_words)
@@ -40,26 +41,68 @@ def resolve_model(name: str) -> str:
     return name
 
 
+def _tokenizer(path: str) -> object | None:
+    """The model folder's fast tokenizer (`tokenizers.Tokenizer`), padding to the longest text; None
+    when the folder has no tokenizer.json."""
+    file = Path(path) / "tokenizer.json"
+    if not file.is_file():
+        return None
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(file))
+    tokenizer.enable_padding(pad_id=tokenizer.token_to_id("[PAD]") or 0, pad_token="[PAD]")
+    return tokenizer
+
+
+def _max_seq_length(path: str) -> int | None:
+    """sentence-transformers' max_seq_length from the folder's sentence_bert_config.json."""
+    try:
+        return int(json.loads((Path(path) / "sentence_bert_config.json").read_text(encoding="utf-8"))["max_seq_length"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 class Embedder:
     """A loaded sentence-transformers model. `encode` is safe to call from several threads."""
 
     def __init__(self, name: str = DEFAULT_MODEL, batch_size: int = 64, fast: bool = True):
         """`fast` runs single texts and the reader's sentences through an ONNX export of the model
-        (docqa.runtime), the same numbers about three times faster; torch when it cannot be had."""
+        (docqa.runtime), the same numbers about three times faster; torch when it cannot be had.
+        With the export already cached, torch is not loaded until many texts are embedded at once."""
         self.name = name
         self.batch_size = batch_size
-        path = resolve_model(name)
-        try:
-            self.model = SentenceTransformer(path, device="cpu")
-        except (OSError, ValueError) as error:
-            raise ModelNotFound(name, str(error).splitlines()[0]) from error
-        dim = self.model.get_embedding_dimension()
-        if dim is None:
-            raise ModelNotFound(name, "the model does not declare an embedding dimension")
-        self.dim = int(dim)
-        self.onnx = runtime.load(self.model[0], path, WORD_LAYER) if fast else None
+        self.path = resolve_model(name)
         self._lock = threading.Lock()
+        self._model = None
         self._recent: OrderedDict[tuple[str, int | None], WordVectors] = OrderedDict()  # questions, sentences being read
+        self.onnx = runtime.load_cached(self.path, WORD_LAYER) if fast else None
+        self.tokenizer = _tokenizer(self.path) if self.onnx is not None else None
+        limit = _max_seq_length(self.path)
+        if self.onnx is None or self.tokenizer is None or limit is None:
+            self.onnx, self.tokenizer = None, None
+            model = self.model  # loads torch and sentence-transformers
+            self.max_seq_length = int(model[0].max_seq_length)
+            dim = model.get_embedding_dimension()
+            if dim is None:
+                raise ModelNotFound(name, "the model does not declare an embedding dimension")
+            self.dim = int(dim)
+            if fast:
+                self.onnx = runtime.load(model[0], self.path, WORD_LAYER)
+                self.tokenizer = _tokenizer(self.path) if self.onnx is not None else None
+                if self.tokenizer is None:
+                    self.onnx = None
+        else:
+            self.max_seq_length = limit
+            self.dim = int(json.loads((Path(self.path) / "config.json").read_text(encoding="utf-8"))["hidden_size"])
+
+    @property
+    def model(self):
+        """The sentence-transformers model, loaded with torch on first use."""
+        if self._model is None:
+            with self._lock:
+                if self._model is None:
+                    self._model = _load_sentence_transformer(self.name, self.path)
+        return self._model
 
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
         """float32 array of shape (len(texts), dim), each row of unit length."""
@@ -68,8 +111,9 @@ class Embedder:
         if len(texts) == 1:
             # The engine embeds a question for retrieval and the reader again with its words: once.
             return self.encode_words(texts)[0].sentence[None, :].copy()
+        model = self.model
         with self._lock:
-            vectors = self.model.encode(
+            vectors = model.encode(
                 texts,
                 batch_size=self.batch_size,
                 normalize_embeddings=True,
@@ -107,21 +151,29 @@ class Embedder:
         return [found[key] for key in keys]
 
     def _forward(self, texts: list[str], max_tokens: int | None = None) -> dict[str, WordVectors]:
-        transformer = self.model[0]
-        limit = min(transformer.max_seq_length, max_tokens or transformer.max_seq_length)
-        with self._lock, torch.inference_mode():
-            encoded = transformer.tokenizer(
-                texts, padding=True, truncation=True, max_length=limit,
-                return_offsets_mapping=True, return_tensors="np",
-            )
-            offsets = encoded["offset_mapping"]
-            if self.onnx is not None:
-                last, states = self.onnx(encoded["input_ids"], encoded["attention_mask"])
-            else:
+        limit = min(self.max_seq_length, max_tokens or self.max_seq_length)
+        if self.onnx is not None and self.tokenizer is not None:
+            with self._lock:
+                self.tokenizer.enable_truncation(limit)
+                encodings = self.tokenizer.encode_batch(texts)
+                ids = np.array([e.ids for e in encodings], dtype=np.int64)
+                attention = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+                offsets = np.array([e.offsets for e in encodings], dtype=np.int64)
+                last, states = self.onnx(ids, attention)
+        else:
+            import torch
+
+            transformer = self.model[0]
+            with self._lock, torch.inference_mode():
+                encoded = transformer.tokenizer(
+                    texts, padding=True, truncation=True, max_length=limit,
+                    return_offsets_mapping=True, return_tensors="np",
+                )
+                offsets, attention = encoded["offset_mapping"], encoded["attention_mask"]
                 inputs = {key: torch.from_numpy(value) for key, value in encoded.items() if key != "offset_mapping"}
                 output = transformer.auto_model(**inputs, output_hidden_states=True)
                 last, states = output.last_hidden_state.numpy(), output.hidden_states[WORD_LAYER].numpy()
-        mask = encoded["attention_mask"][..., None].astype(np.float32)
+        mask = attention[..., None].astype(np.float32)
         mean = (last * mask).sum(1) / np.maximum(mask.sum(1), 1e-9)
         sentences = mean / np.maximum(np.linalg.norm(mean, axis=-1, keepdims=True), 1e-12)
         layer = states / np.maximum(np.linalg.norm(states, axis=-1, keepdims=True), 1e-12)
@@ -134,3 +186,14 @@ class Embedder:
                 np.ascontiguousarray(layer[row][keep], dtype=np.float32),
             )
         return result
+
+
+def _load_sentence_transformer(name: str, path: str):
+    from . import offline  # noqa: F401  (switches set before transformers loads)
+
+    from sentence_transformers import SentenceTransformer
+
+    try:
+        return SentenceTransformer(path, device="cpu")
+    except (OSError, ValueError) as error:
+        raise ModelNotFound(name, str(error).splitlines()[0]) from error

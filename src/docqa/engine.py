@@ -31,13 +31,12 @@ from dataclasses import dataclass
 
 from .answer import Answer, Reader
 from .conversation import Query, may_mean_answer, resolve_followup
-from .neural import NeuralReader
 from .build import build_index
 from .documents import scan_corpus
 from .embed import Embedder
 from .errors import BadQuestion, CorruptIndex, IndexNotFound, StaleIndex
 from .index import CURRENT, BuildReport, Index, load_current, load_index, stale_reason
-from .reader import SpanReader
+from .readers import make_reader
 from .retrieve import Hit, Mode, Retriever
 from .settings import MAX_QUESTION_CHARS, Settings
 
@@ -127,21 +126,20 @@ class Engine:
         and `docqa eval` do; a single `docqa ask` does not need it)."""
         self.settings = settings
         self.embedder = embedder if embedder is not None else Embedder(settings.model)
-        self.threshold = settings.effective_threshold()
         self._swap = threading.Lock()
         self._warm = False  # no preparing until the reader exists (a first build may run below)
         self._warming: threading.Thread | None = None
         self._snapshot = self._open(auto_build)
-        self.reader = reader if reader is not None else self._default_reader()
+        self.reader = reader if reader is not None else make_reader(
+            settings.reader, self.embedder, idf=lambda: self._snapshot.retriever.idf)
+        self.threshold = settings.effective_threshold(self.reader.label, self.reader.default_threshold)
         self._warm = warm
         self._start_warming()
 
     def _start_warming(self) -> None:
         if not self._warm:
             return
-        warm = getattr(self.reader, "warm", None)
-        if warm is None:
-            return
+        warm = self.reader.warm
         passages = [p.text for p in self._snapshot.index.passages]
         self._warming = threading.Thread(target=self._run_warm, args=(warm, passages), name="docqa-warm", daemon=True)
         self._warming.start()
@@ -160,11 +158,6 @@ class Engine:
         """Block until the background preparation (if any) has finished."""
         if self._warming is not None:
             self._warming.join(timeout)
-
-    def _default_reader(self) -> Reader:
-        if self.settings.reader is not None:
-            return NeuralReader(self.settings.reader)
-        return SpanReader(self.embedder, idf=lambda: self._snapshot.retriever.idf)
 
     # ---- index lifecycle -------------------------------------------------------------------
     def _pointer(self) -> str:

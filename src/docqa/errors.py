@@ -77,3 +77,7 @@ class ReportNotWritten(DocqaError):
 
 class BadSettings(DocqaError):
     """A setting has a value outside its valid range."""
+
+
+class BadTrainingData(DocqaError):
+    """A training file cannot be read, or an answer is not where its offset says."""

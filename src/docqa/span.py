@@ -1,0 +1,226 @@
+"""Question + passages -> windows of tokens -> start/end logits -> the best answer span (no torch here).
+
+Windowing follows BERT's run_squad.py: [CLS] question [SEP] stretch-of-passage [SEP], consecutive
+stretches sharing `stride` tokens (Devlin et al. 2019). Decoding is a set of pure functions over
+literal arrays (`best_span`, `null_score`, `choose`, `span_confidence`) with the SQuAD 2.0 null score.
+Every reader model (ONNX at question time, torch while training) is decoded by these.
+
+Offsets: a window's `offsets` are character offsets into its passage's text for the tokens whose
+`sequence_ids` entry is 1, so a span's [char_start, char_end) indexes that text.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+# Window and answer sizes of the reference SQuAD setup (Devlin et al. 2019, BERT `run_squad.py`:
+# max_seq_length 384, doc_stride 128, max_query_length 64, max_answer_length 30).
+MAX_LENGTH = 384
+STRIDE = 128
+MAX_QUESTION_TOKENS = 64
+MAX_ANSWER_TOKENS = 30
+# Tokenizers that declare no limit report a huge sentinel (transformers' VERY_LARGE_INTEGER).
+_NO_LIMIT = 1_000_000
+
+
+@dataclass(frozen=True)
+class Span:
+    """An answer span inside one window: tokens `start_token..end_token` (inclusive) and characters
+    [char_start, char_end) of the context text, whitespace stripped at both edges.
+    `score` is start_logit[start_token] + end_logit[end_token]."""
+
+    start_token: int
+    end_token: int
+    char_start: int
+    char_end: int
+    score: float
+
+
+@dataclass(frozen=True)
+class WindowResult:
+    """The decoding of one window: its best span (None when it has none) and its null score."""
+
+    passage: int
+    span: Span | None
+    null: float
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The best span over all windows, the lowest null score over all windows, and the confidence."""
+
+    passage: int
+    span: Span
+    null: float
+    confidence: float
+
+
+@dataclass(frozen=True)
+class Window:
+    """One model input: a stretch of passage `passage` after the question. `offsets` are character
+    offsets into that passage's text for the tokens whose `sequence_ids` entry is 1."""
+
+    passage: int
+    ids: tuple[int, ...]
+    type_ids: tuple[int, ...]
+    sequence_ids: tuple[int | None, ...]
+    offsets: tuple[tuple[int, int], ...]
+    cls_index: int
+
+
+def clip_question(tokenizer, question: str, max_tokens: int = MAX_QUESTION_TOKENS) -> str:
+    """The question cut after `max_tokens` tokens of a `tokenizers.Tokenizer` that does not truncate."""
+    offsets = tokenizer.encode(question, add_special_tokens=False).offsets
+    if len(offsets) <= max_tokens:
+        return question
+    return question[: offsets[max_tokens - 1][1]]
+
+
+def windows(pair_tokenizer, question: str, texts: Sequence[str], cls_id: int) -> list[Window]:
+    """Strided windows over each (question, text) pair from a `tokenizers.Tokenizer` whose truncation
+    is set to ("only_second", max_length, stride); the question should be clipped first."""
+    out = []
+    encodings = pair_tokenizer.encode_batch([(question, text) for text in texts])
+    for passage, encoding in enumerate(encodings):
+        for row in (encoding, *encoding.overflowing):
+            ids = tuple(row.ids)
+            out.append(
+                Window(
+                    passage=passage,
+                    ids=ids,
+                    type_ids=tuple(row.type_ids),
+                    sequence_ids=tuple(row.sequence_ids),
+                    offsets=tuple(tuple(o) for o in row.offsets),
+                    cls_index=ids.index(cls_id) if cls_id in ids else 0,
+                )
+            )
+    return out
+
+
+def padded(id_rows: Sequence[Sequence[int]], type_rows: Sequence[Sequence[int]], pad_id: int) -> dict[str, np.ndarray]:
+    """int64 input_ids, token_type_ids and attention_mask of shape (rows, longest), right-padded."""
+    longest = max(len(row) for row in id_rows)
+    ids = np.full((len(id_rows), longest), pad_id, dtype=np.int64)
+    types = np.zeros((len(id_rows), longest), dtype=np.int64)
+    mask = np.zeros((len(id_rows), longest), dtype=np.int64)
+    for k, (row, type_row) in enumerate(zip(id_rows, type_rows)):
+        ids[k, : len(row)] = row
+        types[k, : len(row)] = type_row
+        mask[k, : len(row)] = 1
+    return {"input_ids": ids, "token_type_ids": types, "attention_mask": mask}
+
+
+def model_inputs(rows: Sequence[Window], pad_id: int) -> dict[str, np.ndarray]:
+    """The padded model inputs of these windows, one row each (see `padded`)."""
+    return padded([w.ids for w in rows], [w.type_ids for w in rows], pad_id)
+
+
+def trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """[start, end) narrowed so that text[start:end] neither begins nor ends with whitespace."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def answer_tokens(sequence_ids: Sequence[int | None], offsets: Sequence[tuple[int, int]], text: str) -> np.ndarray:
+    """Boolean mask of the tokens that may begin or end an answer: context tokens (sequence id 1)
+    that cover at least one non-whitespace character of `text`."""
+    return np.array(
+        [sid == 1 and end > start and not text[start:end].isspace() for sid, (start, end) in zip(sequence_ids, offsets)],
+        dtype=bool,
+    )
+
+
+def best_span(
+    start_logits: Sequence[float],
+    end_logits: Sequence[float],
+    sequence_ids: Sequence[int | None],
+    offsets: Sequence[tuple[int, int]],
+    text: str,
+    max_answer_tokens: int = MAX_ANSWER_TOKENS,
+) -> Span | None:
+    """The span maximising start_logit[i] + end_logit[j] with i <= j, j - i + 1 <= max_answer_tokens,
+    and both tokens inside the context (see `answer_tokens`); None when the window has no such token.
+
+    Every pair is scored (exact, unlike the top-20 start/end shortlist of the SQuAD scripts; a window
+    of 384 tokens is 147k pairs, about a millisecond). Ties go to the earliest start, then the
+    earliest end. Character offsets index `text`, the context the offsets were computed on.
+    """
+    start = np.asarray(start_logits, dtype=np.float64)
+    end = np.asarray(end_logits, dtype=np.float64)
+    n = len(sequence_ids)
+    if not (start.shape == end.shape == (n,) and len(offsets) == n):
+        raise ValueError(
+            f"logits, sequence ids and offsets must have one entry per token: got {start.shape}, "
+            f"{end.shape}, {n} and {len(offsets)}"
+        )
+    if max_answer_tokens < 1:
+        raise ValueError(f"max_answer_tokens must be at least 1, got {max_answer_tokens}")
+    usable = answer_tokens(sequence_ids, offsets, text)
+    if not usable.any():
+        return None
+    first, last = np.indices((n, n))
+    allowed = usable[:, None] & usable[None, :] & (last >= first) & (last - first < max_answer_tokens)
+    scores = np.where(allowed, start[:, None] + end[None, :], -np.inf)
+    i, j = divmod(int(np.argmax(scores)), n)
+    char_start, char_end = trim(text, offsets[i][0], offsets[j][1])
+    return Span(i, j, char_start, char_end, float(scores[i, j]))
+
+
+def null_score(start_logits: Sequence[float], end_logits: Sequence[float], cls_index: int = 0) -> float:
+    """SQuAD 2.0 "no answer" score of a window: start_logit[CLS] + end_logit[CLS] (Devlin et al. 2019, §4.3)."""
+    return float(start_logits[cls_index]) + float(end_logits[cls_index])
+
+
+def span_confidence(span_score: float, null: float) -> float:
+    """P(span) in a softmax over the two logits (null, span): 1 / (1 + exp(null - span_score)).
+
+    0.5 is BERT's SQuAD 2.0 rule "answer when s_span > s_null" (Devlin et al. 2019, §4.3); a threshold t
+    on this confidence is that rule with margin tau = ln(t / (1 - t)). Written with tanh, it cannot overflow.
+    """
+    return 0.5 * (1.0 + math.tanh((span_score - null) / 2.0))
+
+
+def window_result(window: Window, start_logits: np.ndarray, end_logits: np.ndarray, text: str,
+                  max_answer_tokens: int = MAX_ANSWER_TOKENS) -> WindowResult:
+    """The decoding of one window from its row of (possibly right-padded) logits."""
+    n = len(window.ids)
+    start, end = start_logits[:n], end_logits[:n]
+    return WindowResult(
+        window.passage,
+        best_span(start, end, window.sequence_ids, window.offsets, text, max_answer_tokens),
+        null_score(start, end, window.cls_index),
+    )
+
+
+def choose(results: Sequence[WindowResult]) -> Choice | None:
+    """The highest-scoring span over all windows of all passages, against the lowest null score of all
+    windows (as `run_squad.py` does across the windows of one example: a window that does not hold the
+    answer has a high null score, so the lowest one speaks for the question). None when no window has
+    a span. Ties go to the earlier window."""
+    best: WindowResult | None = None
+    span: Span | None = None
+    for result in results:
+        if result.span is not None and (span is None or result.span.score > span.score):
+            best, span = result, result.span
+    if best is None or span is None:
+        return None
+    null = min(r.null for r in results)
+    return Choice(best.passage, span, null, span_confidence(span.score, null))
+
+
+def window_limit(tokenizer_limit: int | None, position_limit: int | None) -> int | None:
+    """The longest input the model takes: the smaller of the tokenizer's declared limit (ignored when it
+    is the no-limit sentinel) and the model's position embeddings; None when neither is known."""
+    limits = [
+        limit for limit in (tokenizer_limit, position_limit) if limit is not None and 0 < limit < _NO_LIMIT
+    ]
+    return min(limits) if limits else None
+
+

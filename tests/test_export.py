@@ -1,0 +1,84 @@
+"""Exporting a reader to ONNX: the same answers as torch, a load check that catches a damaged file."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from docqa import export
+from docqa.errors import ReaderNotFound
+from docqa.neural import NeuralReader
+from test_neural import DOCUMENT, hits_of, passages_of, save_tiny_model
+
+QUESTION = "How many proposals concerned roads in 1971?"
+CARD = {
+    "config": {"examples": 64, "batch_size": 32, "peak_lr": 1e-4, "warmup": 0.06, "weight_decay": 0.01,
+               "bf16": True, "seed": 13, "max_length": 256, "stride": 128},
+    "data": {"/data/squad.json.gz": {"train": 90, "validation": 10}},
+    "negatives": 18, "windows": 128, "train_seconds": 600,
+    "curve": [{"windows_seen": 32, "exact": 0.1, "f1": 0.2, "answerable_declined": 0.0, "unanswerable_declined": 0.5},
+              {"windows_seen": 64, "exact": 0.3, "f1": 0.4, "answerable_declined": 0.1, "unanswerable_declined": 0.7}],
+    "validation": {"exact": 0.3, "f1": 0.4, "answerable_declined": 0.1, "unanswerable_declined": 0.7,
+                   "answerable": 10, "unanswerable": 5},
+}
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    return save_tiny_model(tmp_path_factory.mktemp("tiny-for-export"))
+
+
+@pytest.fixture(scope="module", params=[False, True], ids=["fp32", "int8"])
+def exported(request, tiny, tmp_path_factory):
+    out = tmp_path_factory.mktemp("exported")
+    data = export.export_reader(Path(tiny), out, request.param, CARD, 0.42)
+    return out, data
+
+
+def test_the_export_answers_as_the_torch_model(tiny, exported):
+    out, data = exported
+    onnx, torch = NeuralReader(str(out)), NeuralReader(tiny)
+    hits = hits_of(passages_of(DOCUMENT))
+    a, b = onnx.read(QUESTION, hits), torch.read(QUESTION, hits)
+    assert (a.text, a.start, a.end) == (b.text, b.start, b.end)
+    tolerance = 1e-4 if data["format"] == "onnx-fp32" else 0.05
+    assert a.confidence == pytest.approx(b.confidence, abs=tolerance)
+    assert onnx.default_threshold == 0.42
+    assert onnx.check_difference is not None and onnx.check_difference <= data["check"]["tolerance"]
+    assert sorted(p.name for p in out.iterdir()) == ["MODEL_CARD.md", "model.onnx", "reader.json", "tokenizer.json"]
+
+
+def test_the_exported_reader_loads_without_torch(exported):
+    out, _ = exported
+    code = (f"import sys; from docqa.neural import NeuralReader; r = NeuralReader({str(out)!r}); "
+            "print('torch' in sys.modules, 'transformers' in sys.modules, r.default_threshold)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False False 0.42"
+
+
+def test_a_model_file_that_disagrees_with_its_check_is_refused(exported, tmp_path):
+    out, data = exported
+    for name in ("model.onnx", "tokenizer.json"):
+        (tmp_path / name).write_bytes((out / name).read_bytes())
+    check = dict(data["check"], start_logits=[[v + 1.0 for v in data["check"]["start_logits"][0]]])
+    (tmp_path / "reader.json").write_text(json.dumps({**data, "check": check}), encoding="utf-8")
+    with pytest.raises(ReaderNotFound, match=r"gives logits 1 away from the torch model .* reinstall docqa"):
+        NeuralReader(str(tmp_path))
+    (tmp_path / "reader.json").write_text("{half a card", encoding="utf-8")
+    with pytest.raises(ReaderNotFound, match=r"its reader.json cannot be read"):
+        NeuralReader(str(tmp_path))
+
+
+def test_the_model_card_states_data_settings_and_validation(exported):
+    out, data = exported
+    card = (out / export.CARD_MD).read_text(encoding="utf-8")
+    assert "| squad.json.gz | 90 | 10 |" in card
+    assert "| generated negatives | 18 | |" in card
+    assert "windows seen: 64 of 128 (0.50 epoch), batch 32, peak learning rate 0.0001" in card
+    assert "- exact match 0.3, F1 0.4 on 10 answerable questions" in card
+    assert "| 32 | 0.1 | 0.2 | 0.0 | 0.5 |" in card
+    assert f"tolerance {data['check']['tolerance']}" in card

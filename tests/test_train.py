@@ -1,0 +1,222 @@
+"""Training the reader: the pure data path on literal inputs, and a few real steps of a tiny model.
+
+The model here is a seeded, randomly initialised two-layer BERT saved next to the packaged MiniLM
+tokenizer (as in test_neural): its answers mean nothing, but the loss, the checkpoint and the resume are real.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from docqa import train
+from docqa.errors import BadTrainingData
+
+CONTEXT = "Wilhelm Röntgen of Germany won the first Nobel Prize in Physics in 1901 for discovering X-rays."
+
+
+def example(question: str = "Who won the first Nobel Prize in Physics?", answer: str | None = "Wilhelm Röntgen",
+            context: str = CONTEXT, group: str = "Nobel") -> train.Example:
+    start = None if answer is None else context.index(answer)
+    return train.Example(f"{group}:{question}", question, context, answer, start, group, "squad")
+
+
+# ---- loaders ---------------------------------------------------------------------------------------
+def test_detokenize_joins_punctuation_and_maps_every_offset():
+    text = "Röntgen , of Germany ( 1901 ) won the Prize 's first award ."
+    natural, mapping = train.detokenize(text)
+    assert natural == "Röntgen, of Germany (1901) won the Prize's first award."
+    assert len(mapping) == len(text) + 1
+    for token in ("Röntgen", "Germany", "1901", "'s", "award"):
+        start = text.index(token)
+        assert natural[mapping[start] : mapping[start + len(token)]] == token
+    assert mapping[len(text)] == len(natural)
+
+
+def test_load_nq_detokenizes_context_and_answer_consistently(tmp_path):
+    record = {
+        "example_id": 7, "question_text": "who got the first nobel prize in physics",
+        "paragraph_text": "The first prize went to Wilhelm Conrad Röntgen , of Germany , in 1901 .",
+        "title_text": "Nobel Prize in Physics", "answer_spans": [[24, 46]], "answer_text": ["Wilhelm Conrad Röntgen"],
+    }
+    bad = {**record, "example_id": 8, "answer_spans": [[24, 45], [200, 210], [0, 3]],
+           "answer_text": ["Wilhelm Conrad Röntgen", "x", "The"]}
+    path = tmp_path / "nq.jsonl.gz"
+    with gzip.open(path, "wt", encoding="utf-8") as handle:
+        handle.write(json.dumps(record) + "\n" + json.dumps(bad) + "\n")
+    examples = train.load_nq(path)
+    assert len(examples) == 2
+    first = examples[0]
+    assert first.context == "The first prize went to Wilhelm Conrad Röntgen, of Germany, in 1901."
+    assert (first.answer_text, first.answer_start, first.id, first.group) == (
+        "Wilhelm Conrad Röntgen", 24, "nq:7", "Nobel Prize in Physics")
+    # the first span that holds its own text: one cut short and one out of range are skipped
+    assert examples[1].answer_text == "The"
+
+
+def test_load_squad_reads_gzip_and_refuses_a_misplaced_answer(tmp_path):
+    data = {"data": [{"title": "Nobel", "paragraphs": [{"context": CONTEXT, "qas": [
+        {"id": "q1", "question": "Who won?", "answers": [{"text": "Wilhelm Röntgen", "answer_start": 0}]},
+        {"id": "q2", "question": "When?", "answers": [{"text": "1901", "answer_start": 67}],
+         "answer_start_guessed": True},
+        {"id": "q3", "question": "Who lost?", "answers": [], "is_impossible": True},
+    ]}]}]}
+    path = tmp_path / "squad.json.gz"
+    with gzip.open(path, "wt", encoding="utf-8") as handle:
+        json.dump(data, handle)
+    examples = train.load_squad(path)
+    assert [(e.id, e.answer_text, e.answer_start) for e in examples] == [
+        ("q1", "Wilhelm Röntgen", 0), ("q2", "1901", 67), ("q3", None, None)]
+    assert [e.id for e in train.load_squad(path, skip_guessed=True)] == ["q1", "q3"]
+    data["data"][0]["paragraphs"][0]["qas"][0]["answers"][0]["answer_start"] = 3
+    (tmp_path / "bad.json").write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(BadTrainingData, match=r"question q1: the answer 'Wilhelm Röntgen' is not at character 3"):
+        train.load_squad(tmp_path / "bad.json")
+    (tmp_path / "junk.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(BadTrainingData, match=r"junk.json is not SQuAD-format JSON"):
+        train.load_squad(tmp_path / "junk.json")
+
+
+def test_a_bad_line_names_its_file_line_and_what_is_missing(tmp_path):
+    path = tmp_path / "qa.jsonl"
+    path.write_text('{"question": "When?", "answers": ["1901"]}\n\n{"answers": []}\n', encoding="utf-8")
+    with pytest.raises(BadTrainingData, match=r"qa.jsonl line 3 is not a docqa evaluation item \(no question\)"):
+        train.load_docqa(path, [CONTEXT], "docqa")
+    path.write_text("not json\n", encoding="utf-8")
+    with pytest.raises(BadTrainingData, match=r"line 1 is not a Natural Questions record \(Expecting value"):
+        train.load_nq(path)
+
+
+def test_docqa_items_train_on_the_passage_that_holds_their_answer(tmp_path):
+    path = tmp_path / "qa.jsonl"
+    path.write_text('{"question": "When did Röntgen win?", "answers": ["1901"]}\n'
+                    '{"question": "Who won chemistry?", "answers": []}\n'
+                    '{"question": "Who?", "answers": ["Marie Curie"]}\n', encoding="utf-8")
+    other = "The chemistry prize went to Jacobus van 't Hoff."
+    examples, missing = train.load_docqa(path, [other, CONTEXT], "mine")
+    assert missing == 1
+    assert [(e.context, e.answer_text, e.answer_start) for e in examples] == [(CONTEXT, "1901", 67), (other, None, None)]
+
+
+def test_locate_takes_the_passage_sharing_most_words_with_the_question():
+    passages = ["The treaty was signed in 1999 in Rome.", "In 1999 the bridge over the river opened."]
+    assert train.locate(["1999"], passages, "When did the bridge open?") == (1, 3, "1999")
+    assert train.locate(["2001"], passages, "When?") is None
+
+
+# ---- negatives -------------------------------------------------------------------------------------
+def test_swap_candidates_are_numbers_and_names_not_sentence_openers():
+    text = "In 1901 Wilhelm Röntgen of Germany won 3 prizes, 1,200 dollars in New York City."
+    assert train.swap_candidates(text) == ["1901", "Wilhelm Röntgen", "Germany", "3", "1,200", "New York City"]
+
+
+def test_a_swapped_question_names_something_its_context_never_mentions():
+    article = CONTEXT + "\nIn 1902 Hendrik Lorentz of Netherlands shared the prize."
+    swapped = train.swapped_question(example("Who won it in 1901?"), article, random.Random(0))
+    assert swapped is not None and not swapped.answerable and swapped.source == "swap"
+    assert swapped.question == "Who won it in 1902?"
+    assert train.swapped_question(example("who won?"), article, random.Random(0)) is None
+
+
+def test_negatives_pair_questions_with_paragraphs_that_lack_the_answer():
+    other = "The prize in chemistry went to Jacobus van 't Hoff in the same year."
+    examples = [example(), example("When did he win?", "1901"), example("Who won chemistry?", "Jacobus van 't Hoff", other)]
+    made = train.negatives(examples, fraction=1.0, seed=3)
+    assert made and all(not e.answerable for e in made)
+    for negative in made:
+        original = next(e for e in examples if negative.id.startswith(e.id))
+        if negative.source == "other":
+            assert original.answer_text not in negative.context
+    assert made == train.negatives(examples, fraction=1.0, seed=3)
+
+
+def test_split_keeps_whole_groups_apart():
+    examples = [example(group=g) for g in ("a", "b", "a", "c", "b")]
+    kept, held = train.split_by_group(examples, 2)
+    assert [e.group for e in kept] == ["a", "a"] and [e.group for e in held] == ["b", "c", "b"]
+
+
+# ---- windows, batches, schedule --------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def tokenizers():
+    return train.load_tokenizers(train.default_base_model(), 32, 8)
+
+
+def test_labels_point_at_the_answer_tokens_or_at_cls(tokenizers):
+    _, pair = tokenizers
+    long_context = "Some words come first here. " * 6 + CONTEXT
+    item = example("When?", "1901", long_context)
+    windows = train.make_windows(pair, [item], max_length=32, stride=8)
+    assert len(windows) > 1
+    holding = [w for w in windows if w.start > 0]
+    assert holding and all(w.start == w.end for w in holding)  # "1901" is one token
+    assert all(pair.id_to_token(w.input_ids[w.start]) == "1901" for w in holding)
+    assert all((w.start, w.end) == (0, 0) for w in windows if w not in holding)
+    assert all(len(w.input_ids) <= 32 for w in windows)
+    no_answer = train.make_windows(pair, [example("When?", None)], max_length=32, stride=8)
+    assert [(w.start, w.end) for w in no_answer] == [(0, 0)] * len(no_answer)
+
+
+def test_batch_order_covers_every_window_once_and_is_seeded():
+    lengths = [random.Random(1).randint(10, 300) for _ in range(1000)]
+    order = train.batch_order(lengths, 32, seed=5, pool=4)
+    flat = [k for batch in order for k in batch]
+    assert sorted(flat) == list(range(1000))
+    assert order == train.batch_order(lengths, 32, seed=5, pool=4) != train.batch_order(lengths, 32, seed=6, pool=4)
+    padded = sum(32 * max(lengths[k] for k in b) for b in order)
+    assert padded < 1.3 * sum(lengths)  # grouping by length keeps padding small
+
+
+def test_pad_and_learning_rate_schedule():
+    batch = train.pad([train.Window((101, 7, 102), (0, 0, 0), 1, 1), train.Window((101, 102), (0, 0), 0, 0)], 0)
+    assert batch["input_ids"].tolist() == [[101, 7, 102], [101, 102, 0]]
+    assert batch["attention_mask"].tolist() == [[1, 1, 1], [1, 1, 0]]
+    assert batch["start_positions"].tolist() == [1, 0]
+    assert [round(train.learning_rate(s, 100, 1e-4, 0.1), 7) for s in (0, 9, 10, 55, 100)] == [
+        1e-5, 1e-4, 1e-4, 5e-5, 0.0]
+
+
+def test_progress_line_shows_step_loss_and_eta():
+    line = train.format_progress(train.Progress(50, 200, 2.3141, 9.8e-5, 725, 2175), width=8)
+    assert line == "[##......] step 50/200  loss 2.314  lr 9.8e-05  12m05s, ETA 36m15s"
+
+
+# ---- a few real steps --------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def tiny_base(tmp_path_factory) -> Path:
+    from test_neural import save_tiny_model
+
+    return Path(save_tiny_model(tmp_path_factory.mktemp("tiny-base")))
+
+
+def tiny_windows(base: Path) -> list[train.Window]:
+    _, pair = train.load_tokenizers(base, 64, 16)
+    items = [example(), example("When did Röntgen win?", "1901"), example("What did he discover?", "X-rays"),
+             example("Which country?", "Germany")]
+    return train.make_windows(pair, items, max_length=64, stride=16)
+
+
+def test_the_loss_falls_and_a_resumed_run_continues_from_its_checkpoint(tiny_base, tmp_path):
+    windows = tiny_windows(tiny_base)
+    config = train.TrainConfig(base_model=str(tiny_base), examples=4 * 30, batch_size=4, peak_lr=3e-3,
+                               warmup=0.1, bf16=False)
+    straight = train.Trainer(config, tmp_path / "straight", threads=1)
+    straight.run(windows, 0, log=lambda line: None)
+    assert straight.step == 30
+    assert sum(straight.losses[-5:]) / 5 < 0.5 * sum(straight.losses[:5]) / 5
+
+    first = train.Trainer(config, tmp_path / "resumed", threads=1)
+    first.run(windows, 0, log=lambda line: None, stop_after=12)
+    assert first.step == 12 and (tmp_path / "resumed" / "checkpoint.pt").is_file()
+    second = train.Trainer(config, tmp_path / "resumed", threads=1)
+    assert second.resume() and second.step == 12
+    second.run(windows, 0, log=lambda line: None)
+    assert second.losses == pytest.approx(straight.losses, rel=1e-5)
+
+    other = train.TrainConfig(base_model=str(tiny_base), examples=8, batch_size=4, bf16=False)
+    with pytest.raises(BadTrainingData, match="belongs to a run with other settings"):
+        train.Trainer(other, tmp_path / "resumed", threads=1).resume()
