@@ -27,6 +27,7 @@ from docqa.engine import Engine
 from docqa.errors import EmptyCorpus, IndexLocked
 from docqa.index import CURRENT, BuildLock, BuildReport, load_index, plan_build, read_manifest, stale_reason
 from docqa.settings import Settings, SplitSettings
+from standins import NoReader
 
 FACTS = {
     "alpha.txt": "The lighthouse at Point Reyes was built in 1870 and guided ships along the foggy coast.",
@@ -53,13 +54,6 @@ class Recording:
         self.texts.extend(texts)
         self.progress.append(progress)
         return self.embedder.encode(texts)
-
-
-class NoReader:
-    """These tests look at retrieval only; the span reader is tested on its own."""
-
-    def read(self, question, hits, context=""):
-        return None
 
 
 @pytest.fixture(scope="module")

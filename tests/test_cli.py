@@ -16,14 +16,13 @@ from pathlib import Path
 import pytest
 
 from docqa import cli
-from docqa.answer import Answer
 from docqa.documents import load_corpus
 from docqa.embed import Embedder
 from docqa.engine import Engine
 from docqa.errors import IndexNotFound, StaleIndex
 from docqa.index import CURRENT, load_current, read_manifest
-from docqa.retrieve import Hit
 from docqa.settings import Settings
+from standins import NoReader
 
 DEFAULT_DOCUMENT = Path(__file__).resolve().parent.parent / "corpus" / "nato-relations-with-serbia.txt"
 NAME = DEFAULT_DOCUMENT.name
@@ -176,13 +175,6 @@ def test_index_command_on_a_current_index(workspace: Path, tmp_path: Path, capsy
         "  documents: 0 added, 0 changed, 0 removed, 1 unchanged",
     ]
     assert lines[2].startswith("  embedded 0 passages in ")
-
-
-class NoReader:
-    """The index lifecycle does not need answers."""
-
-    def read(self, question: str, hits: list[Hit], context: str = "") -> Answer | None:
-        return None
 
 
 def test_stale_index_is_detected_and_rebuilt_by_the_engine(workspace: Path, tmp_path: Path) -> None:

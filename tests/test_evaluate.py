@@ -411,7 +411,9 @@ def test_calibrate_stores_the_best_threshold_where_the_engine_reads_it(runs):
     assert stored["f1"] == pytest.approx(best["f1"], abs=1e-4)
     assert best["f1"] == max(p["f1"] for p in report["sweep"])
     assert (stored["items"], stored["file"]) == (4, str(root / "qa.jsonl"))
-    assert Settings(corpus=root / "corpus", index=root / "index").effective_threshold() == best["threshold"]
+    assert stored["reader"] == "trained"
+    settings = Settings(corpus=root / "corpus", index=root / "index")
+    assert settings.effective_threshold("trained", 0.5) == best["threshold"]
     assert f"calibrated: no-answer threshold {best['threshold']:.2f} stored in" in out
 
 

@@ -32,7 +32,7 @@ def engine(tmp_path_factory) -> Engine:
     root = tmp_path_factory.mktemp("reader")
     (root / "corpus").mkdir()
     shutil.copyfile(DOCUMENT, root / "corpus" / DOCUMENT.name)
-    return Engine(Settings(corpus=root / "corpus", index=root / "index", threshold=0.17))
+    return Engine(Settings(corpus=root / "corpus", index=root / "index", threshold=0.17, reader="rules"))
 
 
 # ---- pure pieces --------------------------------------------------------------------------------
@@ -364,7 +364,7 @@ def test_an_faq_answer_needs_no_words_of_the_question(engine, tmp_path):
         "3. Who writes the documentation?\n\nThe frobnicator documentation is written by volunteers in Berlin.\n\n"
         "4. I need a Delphi interface to the frobnicator.\n\nSee the contrib/delphi directory in the distribution.\n",
         encoding="utf-8")
-    reader = Engine(Settings(corpus=faq, index=tmp_path / "index", threshold=0.0), embedder=engine.embedder)
+    reader = Engine(Settings(corpus=faq, index=tmp_path / "index", threshold=0.0, reader="rules"), embedder=engine.embedder)
     reply = reader.ask("Where is the frobnicator documentation?")
     assert reply.answer is not None and reply.answer.text == "frob.h"
     # a path that holds the question's "Delphi" still says more than it, and names the directory

@@ -129,7 +129,7 @@ def load_cached(model_path: str, layer: int, cache: Path | None = None) -> OnnxE
     try:
         import onnxruntime
 
-        with np.load(reference_file) as stored:
+        with np.load(reference_file, allow_pickle=False) as stored:
             reference = {key: stored[key] for key in stored.files}
         encoder = OnnxEncoder(_session(onnxruntime, path), path)
         difference = _disagreement(encoder, reference)

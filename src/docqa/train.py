@@ -509,7 +509,7 @@ class Trainer:
         """Load the folder's checkpoint when there is one; False when the run starts afresh."""
         if not self.checkpoint_path.exists():
             return False
-        state = self.torch.load(self.checkpoint_path, map_location="cpu", weights_only=False)
+        state = self.torch.load(self.checkpoint_path, map_location="cpu", weights_only=True)
         if state["config"] != config_dict(self.config):
             raise BadTrainingData(
                 f"{self.checkpoint_path} belongs to a run with other settings ({state['config']}). Use "
@@ -820,7 +820,7 @@ def model_from_run(run: Path) -> tuple[Path, dict]:
     import torch
     from transformers import AutoModelForQuestionAnswering
 
-    state = torch.load(checkpoint, map_location="cpu", weights_only=False)
+    state = torch.load(checkpoint, map_location="cpu", weights_only=True)
     base = Path(state["config"]["base_model"])
     model = AutoModelForQuestionAnswering.from_pretrained(str(base), dtype=torch.float32)
     model.load_state_dict(state["model"])
