@@ -4,7 +4,8 @@ sentences prepared, as in the chat, for the questions of an evaluation file.
     .venv/bin/python benchmarks/latency.py [FILE] [--corpus DIR] [--index DIR] [--rounds 3]
 
 Prints the median and p95 per round and over all rounds, and where the median question spends its
-time: the embedding model's forward pass, spaCy parses and the rest of the reader. To compare two
+time: the embedding model's forward pass, retrieval (that forward pass included), the reader, and the
+rest. `--reader` picks the reader (default: the trained one; `rules` for the rule-based one). To compare two
 versions side by side, run it alternately with each version's `src` first on PYTHONPATH:
 
     for i in 1 2 3; do PYTHONPATH=old/src python benchmarks/latency.py --rounds 1; \
@@ -31,9 +32,10 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=ROOT / "corpus")
     parser.add_argument("--index", type=Path, default=ROOT / "index")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--reader", default=None)
     args = parser.parse_args()
 
-    engine = Engine(Settings(corpus=args.corpus, index=args.index), warm=True)
+    engine = Engine(Settings(corpus=args.corpus, index=args.index, reader=args.reader), warm=True)
     engine.wait_until_warm()
     items = [json.loads(line) for line in args.file.read_text(encoding="utf-8").splitlines() if line.strip()]
     spent: dict[str, float] = {}
@@ -51,10 +53,10 @@ def main() -> None:
         setattr(owner, name, wrapper)
 
     timed(engine.embedder, "_forward", "forward")
-    if hasattr(engine.reader, "parse_all"):
-        timed(engine.reader, "parse_all", "parse")
+    timed(engine, "retrieve", "retrieve")
+    timed(engine.reader, "read", "read")
     everything: list[float] = []
-    parts: dict[str, list[float]] = {"forward": [], "parse": []}
+    parts: dict[str, list[float]] = {"forward": [], "retrieve": [], "read": []}
     for round_ in range(args.rounds):
         times = []
         for number, item in enumerate(items):
@@ -70,10 +72,10 @@ def main() -> None:
         print(f"round {round_ + 1}: {len(times)} questions, median {statistics.median(times) * 1000:.1f} ms, "
               f"p95 {sorted(times)[int(0.95 * (len(times) - 1))] * 1000:.1f} ms")
     median = statistics.median(everything)
-    forward, parse = (statistics.median(parts[key]) for key in ("forward", "parse"))
-    print(f"all rounds: median {median * 1000:.1f} ms; of a median question: model forward "
-          f"{forward * 1000:.1f} ms, spaCy parse {parse * 1000:.1f} ms, the rest "
-          f"{max(0.0, median - forward - parse) * 1000:.1f} ms")
+    forward, retrieve, read = (statistics.median(parts[key]) for key in ("forward", "retrieve", "read"))
+    print(f"all rounds: median {median * 1000:.1f} ms; of a median question: embedding forward "
+          f"{forward * 1000:.1f} ms, retrieval in all {retrieve * 1000:.1f} ms, reader {read * 1000:.1f} ms, "
+          f"the rest {max(0.0, median - retrieve - read) * 1000:.1f} ms")
 
 
 if __name__ == "__main__":

@@ -252,3 +252,42 @@ def test_version_and_missing_command(capsys) -> None:
 def test_bad_top_k_is_a_clean_error(workspace: Path, capsys) -> None:
     assert cli.main(["ask", QUESTION, "--top-k", "0", *folders(workspace)]) == 2
     assert capsys.readouterr().err == "docqa: --top-k must be at least 1, got 0.\n"
+
+
+def test_train_export_and_ask_with_the_result(workspace: Path, tmp_path: Path) -> None:
+    """The three reader commands end to end on the user's own evaluation file, from a tiny base model
+    (test_neural's): train-reader stops and resumes, export-reader writes an ONNX reader, ask reads with it."""
+    from test_neural import save_tiny_model
+
+    base = save_tiny_model(tmp_path / "base")
+    qa = tmp_path / "qa.jsonl"
+    qa.write_text('{"question": "When did Serbia join the Partnership for Peace?", "answers": ["December 2006"]}\n'
+                  '{"question": "Which agency executed the landmine project?", '
+                  '"answers": ["NATO Maintenance and Supply Agency"]}\n'
+                  '{"question": "Who wrote this?", "answers": ["Nobody Here"]}\n', encoding="utf-8")
+    common = ["train-reader", "--docqa", str(qa), "--index", str(workspace / "index"), "--base-model", base,
+              "--out", str(tmp_path / "run"), "--examples", "8", "--batch-size", "2", "--threads", "1"]
+    stopped = run([*common, "--stop-after", "2"])
+    assert stopped.code == 0, stopped.err
+    assert "1 answers are in no corpus passage; those questions are left out." in stopped.out
+    assert "stopped at step 2 of 4; run the same command again to continue." in stopped.out
+    finished = run(common)
+    assert finished.code == 0, finished.err
+    assert "resumed from" in finished.out and "at step 2" in finished.out
+    assert f"trained reader written to {tmp_path / 'run' / 'model'}" in finished.out
+    card = json.loads((tmp_path / "run" / "card.json").read_text(encoding="utf-8"))
+    assert card["data"][str(qa)] == {"train": 2, "not_found_in_corpus": 1} and card["config"]["examples"] == 8
+    exported = run(["export-reader", str(tmp_path / "run"), "--out", str(tmp_path / "reader"), "--threshold", "0"])
+    assert exported.code == 0, exported.err
+    assert exported.out.startswith(f"exported onnx-fp32 to {tmp_path / 'reader' / 'model.onnx'}")
+    asked = run(["ask", "--json", "--reader", str(tmp_path / "reader"), "When did Serbia join?", *folders(workspace)])
+    assert asked.code == 0, asked.err
+    reply = json.loads(asked.out)
+    text = load_corpus(workspace / "corpus").documents[0].text
+    assert reply["answer"] is not None and text[reply["source"]["start"] : reply["source"]["end"]] == reply["answer"]
+
+
+def test_train_reader_without_data_is_a_clean_error(tmp_path: Path, capsys) -> None:
+    assert cli.main(["train-reader", "--out", str(tmp_path / "run")]) == 2
+    err = capsys.readouterr().err
+    assert err == "docqa: No training examples: pass --squad, --nq or --docqa with at least one question.\n"

@@ -98,8 +98,10 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--index", type=Path, default=None, help="built index whose passages --docqa files refer to")
     train.add_argument("--out", type=Path, required=True, metavar="DIR",
                        help="run folder: checkpoint.pt while training, then model/, card.json and model-card.md")
-    train.add_argument("--examples", type=int, default=56_000,
-                       help="training windows to learn from (steps = examples / batch size; default 56000)")
+    train.add_argument("--base-model", type=Path, default=None, metavar="DIR",
+                       help="Hugging Face BERT-style folder to start from (default: the packaged all-MiniLM-L6-v2)")
+    train.add_argument("--examples", type=int, default=64_000,
+                       help="training windows to learn from (steps = examples / batch size; default 64000)")
     train.add_argument("--batch-size", type=int, default=32)
     train.add_argument("--lr", type=float, default=1e-4, help="peak learning rate (linear warm-up, then decay)")
     train.add_argument("--negatives", type=float, default=0.2,
@@ -250,7 +252,8 @@ def cmd_train_reader(args: argparse.Namespace) -> int:
         held_out_articles=args.held_out_articles,
     )
     config = train.TrainConfig(
-        base_model=str(train.default_base_model()), examples=args.examples, batch_size=args.batch_size,
+        base_model=str(args.base_model if args.base_model is not None else train.default_base_model()),
+        examples=args.examples, batch_size=args.batch_size,
         peak_lr=args.lr, negative_fraction=args.negatives, seed=args.seed, bf16=not args.no_bf16,
     )
     card = train.train_reader(data, config, args.out, validate_every=args.validate_every,

@@ -734,6 +734,15 @@ def gather(data: TrainingData, log: Callable[[str], None]) -> tuple[list[Example
     return train, validation, counts
 
 
+def position_limit(folder: Path) -> int:
+    """The longest input the model in `folder` takes (its config's max_position_embeddings; 512 if unsaid)."""
+    try:
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as error:
+        raise BadTrainingData(f"Cannot read {folder / 'config.json'} ({error}). Pass a Hugging Face model folder.") from error
+    return int(config.get("max_position_embeddings", 512))
+
+
 def train_reader(
     data: TrainingData,
     config: TrainConfig,
@@ -753,15 +762,17 @@ def train_reader(
     made = negatives(train, config.negative_fraction, config.seed)
     log(f"examples: {len(train)} answerable for training, {len(made)} generated negatives, "
         f"{len(validation)} for validation")
-    question_tokenizer, pair_tokenizer = load_tokenizers(base, config.max_length, config.stride)
+    limit = position_limit(base)
+    length = min(config.max_length, limit)
+    question_tokenizer, pair_tokenizer = load_tokenizers(base, length, min(config.stride, length // 2))
     started = time.monotonic()
-    windows = make_windows(pair_tokenizer, train + made)
+    windows = make_windows(pair_tokenizer, train + made, length, min(config.stride, length // 2))
     log(f"windows: {len(windows)} ({time.monotonic() - started:.0f} s to tokenize); training on "
         f"{config.steps * config.batch_size} of them ({config.steps} steps of {config.batch_size})")
     trainer = Trainer(config, out, threads=threads)
     if trainer.resume():
         log(f"resumed from {trainer.checkpoint_path} at step {trainer.step}")
-    _, eval_pair = load_tokenizers(base, 384, 128)
+    _, eval_pair = load_tokenizers(base, min(384, limit), min(128, limit // 2))
     sample = validation_sample(validation, *validation_size, seed=config.seed) if validation else []
 
     def validate(model, step: int) -> dict:
