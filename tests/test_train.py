@@ -220,3 +220,13 @@ def test_the_loss_falls_and_a_resumed_run_continues_from_its_checkpoint(tiny_bas
     other = train.TrainConfig(base_model=str(tiny_base), examples=8, batch_size=4, bf16=False)
     with pytest.raises(BadTrainingData, match="belongs to a run with other settings"):
         train.Trainer(other, tmp_path / "resumed", threads=1).resume()
+
+
+def test_validation_scores_spans_and_declines_at_one_half():
+    items = [example(), example("When?", "1901"), example("Who lost?", None), example("Who else?", None)]
+    answers = {items[0].id: ("Röntgen", 0.9), items[1].id: ("1901", 0.4), items[2].id: ("Germany", 0.7),
+               items[3].id: (None, 0.0)}
+    figures = train.validate_examples(lambda batch: [answers[e.id] for e in batch], items)
+    # EM: "Röntgen" vs "Wilhelm Röntgen" 0, "1901" 1; F1: 2/3 and 1
+    assert figures == train.Validation(exact=0.5, f1=0.8333, answerable_declined=0.5, unanswerable_declined=0.5,
+                                       answerable=2, unanswerable=2)

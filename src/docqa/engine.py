@@ -7,12 +7,14 @@ answers up to ui.CONCURRENCY questions together). What those threads share:
     index and idf table. Nothing writes to them once built; FAISS and bm25s searches only read.
     `rebuild` and `reload_if_changed` build a complete new snapshot and swap it in with one
     assignment (under `_swap`), so a question in flight finishes on the snapshot it started with.
-  - the Embedder: one torch model and its ONNX export (runtime.py); `encode` runs either under a
-    lock, and its cache of recent single texts is read and written under the same lock.
-  - the reader: SpanReader runs its spaCy pipeline under a lock and keeps its parse and vector
-    caches in LRU caches with their own locks. Cached Docs are read; their `user_data` gains
+  - the Embedder: its ONNX export (runtime.py), and a torch model loaded only when many texts are
+    embedded at once; `encode` runs either under a lock, and its cache of recent single texts is
+    read and written under the same lock.
+  - the reader (made by name in readers.py): NeuralReader, the default, sets its tokenizer's
+    truncation and tokenizes under a lock; its onnxruntime session runs concurrently (InferenceSession.run
+    is thread-safe). SpanReader ("rules") runs its spaCy pipeline under a lock and keeps its parse and
+    vector caches in LRU caches with their own locks. Cached Docs are read; their `user_data` gains
     per-sentence tables computed from the Doc alone, so two threads racing store equal values.
-    NeuralReader tokenizes under a lock.
   - module-level caches (functools.lru_cache of stems and word matches), thread-safe in CPython.
     PyStemmer objects must not be called concurrently, and are not: a call holds the GIL throughout
     (8 threads stemming 200,000 words gave exactly the single-thread stems).

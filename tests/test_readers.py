@@ -1,0 +1,73 @@
+"""Readers made by name, and the trained reader that ships inside docqa answering the default document."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from docqa.engine import Engine
+from docqa.errors import ReaderNotFound
+from docqa.neural import NeuralReader
+from docqa.readers import RULES, TRAINED, TRAINED_FOLDER, make_reader
+from docqa.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_the_trained_reader_ships_with_its_card_and_passes_its_load_check():
+    names = sorted(p.name for p in TRAINED_FOLDER.iterdir())
+    assert names == ["MODEL_CARD.md", "model.onnx", "reader.json", "tokenizer.json"]
+    assert (TRAINED_FOLDER / "model.onnx").stat().st_size < 100 * 1024 * 1024
+    card = json.loads((TRAINED_FOLDER / "reader.json").read_text(encoding="utf-8"))
+    assert card["format"] == "onnx-int8" and 0.0 < card["threshold"] < 1.0
+    reader = make_reader(None, embedder=None, idf=dict)
+    assert isinstance(reader, NeuralReader) and reader.label == TRAINED
+    assert reader.default_threshold == card["threshold"]
+    assert reader.check_difference is not None and reader.check_difference <= card["check"]["tolerance"]
+
+
+def test_readers_are_made_by_name():
+    assert make_reader(TRAINED, embedder=None, idf=dict).label == TRAINED
+    with pytest.raises(ReaderNotFound, match=r"Cannot load the reader '/no/such/reader' \(no folder /no/such/reader\)"):
+        make_reader("/no/such/reader", embedder=None, idf=dict)
+
+
+def test_asking_with_the_trained_reader_imports_neither_torch_nor_spacy(tmp_path):
+    code = ("import sys; from docqa.readers import make_reader; "
+            "make_reader(None, None, dict); print(sorted(m for m in ('torch', 'spacy', 'transformers') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory) -> Engine:
+    root = tmp_path_factory.mktemp("default-document")
+    (root / "corpus").mkdir()
+    source = ROOT / "corpus" / "nato-relations-with-serbia.txt"
+    (root / "corpus" / source.name).write_bytes(source.read_bytes())
+    return Engine(Settings(corpus=root / "corpus", index=root / "index"))
+
+
+# Questions about the default document, in words of our own; the shipped model must answer exactly.
+EXACT = [
+    ("When did Serbia join the Partnership for Peace?", "December 2006"),
+    ("What does NAMSA stand for?", "NATO Maintenance and Supply Agency"),
+]
+
+
+@pytest.mark.parametrize(("question", "expected"), EXACT)
+def test_the_shipped_reader_answers_the_default_document_exactly(engine, question, expected):
+    reply = engine.ask(question)
+    assert reply.answer is not None and reply.answer.text == expected
+    text = (engine.settings.corpus / "nato-relations-with-serbia.txt").read_text(encoding="utf-8")
+    assert reply.answer.quote[slice(*reply.answer.quote_offsets)] == expected
+    assert expected in text
+
+
+def test_an_unanswerable_question_is_declined(engine):
+    reply = engine.ask("What is the population of Serbia?")
+    assert reply.answer is None and reply.confidence < reply.threshold
