@@ -226,7 +226,9 @@ class Engine:
                 query = Query(query.text, f"{query.context} {referent}")
         resolved = query.search_text
         hits = self.retrieve(resolved, top_k)
-        candidate = self.reader.read(query.text, hits, context=query.context) if hits else None
+        # A question without a single letter or digit ("🤝🤝🤝") asks nothing a span could answer.
+        asks = any(ch.isalnum() for ch in query.text)
+        candidate = self.reader.read(query.text, hits, context=query.context) if hits and asks else None
         confidence = candidate.confidence if candidate else 0.0
         answer = candidate if candidate is not None and confidence >= self.threshold else None
         return Reply(question, resolved, answer, candidate, confidence, self.threshold, tuple(hits),
