@@ -32,8 +32,6 @@ DOCUMENT = "nato-relations-with-serbia.txt"
 PFP = "When did Serbia join the Partnership for Peace?"
 TRANSIT = "When did Serbia sign the transit agreement?"
 ALLOW = "What did it allow?"
-TRANSIT_PASSAGE = ("In July 2005, the country signed a transit agreement with NATO to allow Allied forces "
-                   "serving as part of KFOR to pass through Serbian territory.")
 POPULATION = "What is the population of Serbia?"
 # Each would set window.pwned if the page ran it.
 TYPED = """<script>window.pwned = "typed"</script><img src=x onerror="window.pwned = 'typed img'"> held when?"""
@@ -151,7 +149,6 @@ def test_ask_with_enter_then_a_follow_up(engine, url, page, tmp_path):
     expected = engine.ask(ALLOW, history=[PFP, TRANSIT])
     assert_shows_answer(followup, expected)
     assert followup.locator("i").first.inner_text() == "Read as a follow-up: What did it allow? (Serbia sign the transit agreement)"
-    assert TRANSIT_PASSAGE in flat(followup.locator("blockquote").first.inner_text())
     assert page.locator('[data-testid="user"]').all_inner_texts() == [PFP, TRANSIT, ALLOW]
 
     screenshot = tmp_path / "chat.png"

@@ -260,7 +260,7 @@ def cmd_train_reader(args: argparse.Namespace) -> int:
                               checkpoint_minutes=args.checkpoint_minutes, threads=args.threads,
                               log=lambda line: print(line, flush=True), stop_after=args.stop_after)
     if card:
-        print(f"trained reader written to {args.out / 'model'}; model card {args.out / 'model-card.md'}")
+        print(f"trained reader written to {args.out / 'model'}; model card {args.out / 'MODEL_CARD.md'}")
     return 0
 
 

@@ -118,6 +118,7 @@ def export_reader(model_folder: Path, out: Path, int8: bool, card: dict, thresho
             fp32 = Path(scratch) / "int8.onnx"
         onnx_start, onnx_end = _onnx_logits(fp32, inputs)
         os.replace(fp32, out / ONNX_FILE)
+    (out / ONNX_FILE).chmod(0o644)  # mkstemp made it private; it ships to every user of the package
     for name in TOKENIZER_FILES:
         shutil.copy(model_folder / name, out / name)
     difference = float(max(np.abs(onnx_start - start).max(), np.abs(onnx_end - end).max()))
