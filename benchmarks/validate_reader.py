@@ -44,10 +44,12 @@ def score(reader: NeuralReader, examples: list[train.Example], threshold: float)
             declined_bad.append(not confident)
         else:
             declined_ok.append(not confident)
-    mean = lambda values: round(sum(values) / len(values), 4) if values else None  # noqa: E731
-    return {"exact": mean(exact), "f1": mean(f1), "answerable": len(exact),
-            "answerable_declined": mean(declined_bad), "unanswerable": len(declined_ok),
-            "unanswerable_declined": mean(declined_ok), "median_ms": round(1000 * statistics.median(seconds), 1)}
+    def share(values: list) -> float | None:
+        return round(train.mean(values), 4) if values else None
+
+    return {"exact": share(exact), "f1": share(f1), "answerable": len(exact),
+            "answerable_declined": share(declined_bad), "unanswerable": len(declined_ok),
+            "unanswerable_declined": share(declined_ok), "median_ms": round(1000 * statistics.median(seconds), 1)}
 
 
 def main() -> None:

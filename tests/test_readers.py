@@ -12,7 +12,7 @@ import pytest
 from docqa.engine import Engine
 from docqa.errors import ReaderNotFound
 from docqa.neural import NeuralReader
-from docqa.readers import RULES, TRAINED, TRAINED_FOLDER, make_reader
+from docqa.readers import TRAINED, TRAINED_FOLDER, make_reader
 from docqa.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent

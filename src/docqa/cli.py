@@ -29,8 +29,8 @@ def _common(parser: argparse.ArgumentParser) -> None:
 def _asking(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--top-k", type=int, default=None, help="passages retrieved per question (default 5)")
     parser.add_argument("--threshold", type=float, default=None,
-                        help="no-answer confidence threshold in [0, 1] (default: the calibrated one in "
-                             "evaluation/calibration.json, else 0.17)")
+                        help="no-answer confidence threshold in [0, 1] (default: the one calibrated for this reader "
+                             "in evaluation/calibration.json, else the reader's own: 0.99 trained, 0.17 rules)")
     parser.add_argument("--reader", default=None,
                         help="'trained' (default: docqa's own model, shipped as ONNX), 'rules' (the rule-based "
                              "span reader), or a local folder of a Hugging Face or exported extractive QA model")
@@ -97,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "passages of --index (repeatable)")
     train.add_argument("--index", type=Path, default=None, help="built index whose passages --docqa files refer to")
     train.add_argument("--out", type=Path, required=True, metavar="DIR",
-                       help="run folder: checkpoint.pt while training, then model/, card.json and model-card.md")
+                       help="run folder: checkpoint.pt while training, then model/, card.json and MODEL_CARD.md")
     train.add_argument("--base-model", type=Path, default=None, metavar="DIR",
                        help="Hugging Face BERT-style folder to start from (default: the packaged all-MiniLM-L6-v2)")
     train.add_argument("--examples", type=int, default=64_000,

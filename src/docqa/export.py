@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ReaderNotFound
-from .neural import CARD_FILE, ONNX_FILE
+from .neural import CARD_FILE, ONNX_FILE, OnnxBackend, TorchBackend, check_feed
 
 CHECK_QUESTION = "When did the committee approve the new bridge over the river?"
 CHECK_CONTEXT = (
@@ -38,27 +38,6 @@ def check_inputs(tokenizer_path: Path) -> dict[str, list[list[int]]]:
     tokenizer.no_padding()
     encoding = tokenizer.encode(CHECK_QUESTION, CHECK_CONTEXT)
     return {"input_ids": [list(encoding.ids)], "token_type_ids": [list(encoding.type_ids)]}
-
-
-def _torch_logits(model: object, inputs: dict[str, list[list[int]]]) -> tuple[np.ndarray, np.ndarray]:
-    import torch
-
-    ids = torch.tensor(inputs["input_ids"])
-    with torch.inference_mode():
-        out = model(input_ids=ids, token_type_ids=torch.tensor(inputs["token_type_ids"]),  # type: ignore[operator]
-                    attention_mask=torch.ones_like(ids))
-    return out.start_logits.float().numpy(), out.end_logits.float().numpy()
-
-
-def _onnx_logits(path: Path, inputs: dict[str, list[list[int]]]) -> tuple[np.ndarray, np.ndarray]:
-    import onnxruntime
-
-    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    ids = np.array(inputs["input_ids"], dtype=np.int64)
-    feed = {"input_ids": ids, "token_type_ids": np.array(inputs["token_type_ids"], dtype=np.int64),
-            "attention_mask": np.ones_like(ids)}
-    start, end = session.run(["start_logits", "end_logits"], feed)
-    return start, end
 
 
 def export_onnx(model: object, inputs: dict[str, list[list[int]]], path: Path) -> None:
@@ -109,14 +88,15 @@ def export_reader(model_folder: Path, out: Path, int8: bool, card: dict, thresho
         raise ReaderNotFound(str(model_folder), str(error).splitlines()[0]) from error
     out.mkdir(parents=True, exist_ok=True)
     inputs = check_inputs(model_folder / "tokenizer.json")
-    start, end = _torch_logits(model, inputs)
+    feed = check_feed(inputs["input_ids"], inputs["token_type_ids"])
+    start, end = TorchBackend(model)(feed)
     with tempfile.TemporaryDirectory(dir=out) as scratch:
         fp32 = Path(scratch) / "fp32.onnx"
         export_onnx(model, inputs, fp32)
         if int8:
             quantize(fp32, Path(scratch) / "int8.onnx")
             fp32 = Path(scratch) / "int8.onnx"
-        onnx_start, onnx_end = _onnx_logits(fp32, inputs)
+        onnx_start, onnx_end = OnnxBackend(fp32, None)(feed)
         os.replace(fp32, out / ONNX_FILE)
     (out / ONNX_FILE).chmod(0o644)  # mkstemp made it private; it ships to every user of the package
     for name in TOKENIZER_FILES:

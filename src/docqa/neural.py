@@ -161,20 +161,21 @@ def _load_onnx(folder: Path, card: dict, threads: int | None) -> tuple[OnnxBacke
     return backend, tokenizer
 
 
-def check_against_reference(backend: Backend, tokenizer: object, card: dict, name: str) -> float | None:
+def check_feed(input_ids: list[list[int]], token_type_ids: list[list[int]]) -> dict[str, np.ndarray]:
+    """Model inputs for the load check's unpadded token ids (the attention mask is all ones)."""
+    ids = np.array(input_ids, dtype=np.int64)
+    return {"input_ids": ids, "token_type_ids": np.array(token_type_ids, dtype=np.int64),
+            "attention_mask": np.ones_like(ids)}
+
+
+def check_against_reference(backend: Backend, card: dict, name: str) -> float | None:
     """Run the card's check inputs through the backend and compare with the torch logits recorded at
     export; the largest absolute difference, None when the card records no check. Raises
     ReaderNotFound when it exceeds the card's tolerance (a damaged or mismatched model file)."""
     check = card.get("check")
     if not check:
         return None
-    ids = np.array(check["input_ids"], dtype=np.int64)
-    inputs = {
-        "input_ids": ids,
-        "token_type_ids": np.array(check["token_type_ids"], dtype=np.int64),
-        "attention_mask": np.ones_like(ids),
-    }
-    start, end = backend(inputs)
+    start, end = backend(check_feed(check["input_ids"], check["token_type_ids"]))
     difference = float(max(np.abs(start - np.array(check["start_logits"])).max(),
                            np.abs(end - np.array(check["end_logits"])).max()))
     if difference > check["tolerance"]:
@@ -213,7 +214,7 @@ class NeuralReader:
             self.backend, tokenizer = _load_onnx(folder, self.card, threads)
         else:
             self.backend, tokenizer = _load_torch(name)
-        self.check_difference = check_against_reference(self.backend, tokenizer, self.card, name)
+        self.check_difference = check_against_reference(self.backend, self.card, name)
         self.tokenizer = tokenizer
         self.tokenizer.no_padding()
         self.tokenizer.no_truncation()

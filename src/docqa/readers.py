@@ -17,19 +17,16 @@ from .answer import Reader
 TRAINED = "trained"
 RULES = "rules"
 TRAINED_FOLDER = Path(__file__).parent / "models" / "reader"
-NAMES = (TRAINED, RULES)
 
 
 def make_reader(name: str | None, embedder: object, idf: Callable[[], dict]) -> Reader:
     """The reader called `name` (None means "trained"). `embedder` and `idf` feed the rule-based reader."""
-    if name is None or name == TRAINED:
-        from .neural import NeuralReader
-
-        return NeuralReader(str(TRAINED_FOLDER), label=TRAINED)
     if name == RULES:
         from .reader import SpanReader
 
         return SpanReader(embedder, idf=idf)  # type: ignore[arg-type]
     from .neural import NeuralReader
 
+    if name is None or name == TRAINED:
+        return NeuralReader(str(TRAINED_FOLDER), label=TRAINED)
     return NeuralReader(name)

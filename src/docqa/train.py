@@ -26,13 +26,12 @@ from pathlib import Path
 import numpy as np
 
 from .errors import BadTrainingData
-from .span import trim
+from .span import MAX_QUESTION_TOKENS, clip_question, trim
 
 # Training windows: 256 tokens cover a median SQuAD paragraph and its question in one window; the stride
 # (tokens shared by consecutive windows of one context) is BERT run_squad.py's doc_stride.
 TRAIN_MAX_LENGTH = 256
 TRAIN_STRIDE = 128
-MAX_QUESTION_TOKENS = 64
 
 
 @dataclass(frozen=True)
@@ -344,21 +343,14 @@ def make_windows(
     windows: list[Window] = []
     for first in range(0, len(examples), 1000):
         chunk = examples[first : first + 1000]
-        questions = [_clip(tokenizer, e.question) for e in chunk]
+        tokenizer.no_truncation()
+        questions = [clip_question(tokenizer, e.question, MAX_QUESTION_TOKENS) for e in chunk]
         tokenizer.enable_truncation(max_length, stride=stride, strategy="only_second")
         encodings = tokenizer.encode_batch(list(zip(questions, [e.context for e in chunk])))
         for example, encoding in zip(chunk, encodings):
             windows.extend(label_windows([encoding, *encoding.overflowing], example))
     tokenizer.no_truncation()
     return windows
-
-
-def _clip(tokenizer, question: str) -> str:
-    tokenizer.no_truncation()
-    offsets = tokenizer.encode(question, add_special_tokens=False).offsets
-    if len(offsets) <= MAX_QUESTION_TOKENS:
-        return question
-    return question[: offsets[MAX_QUESTION_TOKENS - 1][1]]
 
 
 def batch_order(lengths: Sequence[int], batch_size: int, seed: int, pool: int = 50) -> list[list[int]]:
@@ -453,15 +445,6 @@ def save_json_atomically(path: Path, data: object) -> None:
     partial.replace(path)
 
 
-def iter_batches(windows: Sequence[Window], order: Sequence[Sequence[int]], pad_id: int) -> Iterator[dict[str, np.ndarray]]:
-    for batch in order:
-        yield pad([windows[k] for k in batch], pad_id)
-
-
-def config_dict(config: TrainConfig) -> dict:
-    return asdict(config)
-
-
 def mean(values: Iterable[float]) -> float:
     values = list(values)
     return sum(values) / len(values) if values else math.nan
@@ -510,7 +493,7 @@ class Trainer:
         if not self.checkpoint_path.exists():
             return False
         state = self.torch.load(self.checkpoint_path, map_location="cpu", weights_only=True)
-        if state["config"] != config_dict(self.config):
+        if state["config"] != asdict(self.config):
             raise BadTrainingData(
                 f"{self.checkpoint_path} belongs to a run with other settings ({state['config']}). Use "
                 "another --out folder, or delete the checkpoint to start over."
@@ -527,7 +510,7 @@ class Trainer:
         partial = self.checkpoint_path.with_name("checkpoint.pt.partial")
         self.torch.save(
             {
-                "config": config_dict(self.config),
+                "config": asdict(self.config),
                 "model": self.model.state_dict(),
                 "optimizer": self.optimizer.state_dict(),
                 "step": self.step,
@@ -660,12 +643,12 @@ def load_tokenizers(folder: Path, max_length: int, stride: int):
     return question, pair
 
 
-def torch_predictor(model, question_tokenizer, pair_tokenizer, batch_windows: int = 64):
+def torch_predictor(model, question_tokenizer, pair_tokenizer):
     """examples -> (best span text or None, confidence) with a torch QA model, decoded by docqa.span."""
-    import torch
-
     from . import span
+    from .neural import TorchBackend
 
+    backend = TorchBackend(model)
     cls_id = pair_tokenizer.token_to_id("[CLS]")
     pad_id = pair_tokenizer.token_to_id("[PAD]")
 
@@ -674,10 +657,7 @@ def torch_predictor(model, question_tokenizer, pair_tokenizer, batch_windows: in
         for example in examples:
             question = span.clip_question(question_tokenizer, example.question)
             rows = span.windows(pair_tokenizer, question, [example.context], cls_id)
-            inputs = {k: torch.from_numpy(v) for k, v in span.model_inputs(rows, pad_id).items()}
-            with torch.inference_mode():
-                output = model(**inputs)
-            starts, ends = output.start_logits.float().numpy(), output.end_logits.float().numpy()
+            starts, ends = backend(span.model_inputs(rows, pad_id))
             results = [span.window_result(w, starts[k], ends[k], example.context) for k, w in enumerate(rows)]
             choice = span.choose(results)
             if choice is None:
@@ -755,7 +735,7 @@ def train_reader(
     stop_after: int | None = None,
 ) -> dict:
     """Fine-tune `config.base_model` for extractive QA on `data` into `out`: checkpoint.pt while it
-    runs (resumed when present), then model/ (weights and tokenizer) and model-card.md + card.json.
+    runs (resumed when present), then model/ (weights and tokenizer), card.json and MODEL_CARD.md.
     Returns the card's data."""
     base = Path(config.base_model)
     train, validation, counts = gather(data, log)
@@ -786,7 +766,7 @@ def train_reader(
         return {}
     card = {
         "base_model": str(base.name if base.name != "model" else base.parent.name),
-        "config": config_dict(config),
+        "config": asdict(config),
         "data": counts,
         "negatives": len(made),
         "windows": len(windows),
