@@ -18,25 +18,22 @@ import pytest
 
 from docqa import cli
 from docqa.errors import BadEvalFile, BadFeedback
+from docqa.evalset import EvalItem, append_feedback, feedback_item, load_eval_file
 from docqa.evaluate import (
-    EvalItem,
     Miss,
     Prediction,
     PreviousReport,
     SweepPoint,
-    append_feedback,
     best_threshold,
     classify_miss,
     compare,
     contains_answer,
     exact_match,
     f1_score,
-    feedback_item,
     figures,
     first_hit,
     flat_figures,
     group_figures,
-    load_eval_file,
     load_report,
     normalize_answer,
     percentile,

@@ -122,6 +122,17 @@ def test_a_swapped_question_names_something_its_context_never_mentions():
     assert train.swapped_question(example("who won?"), article, random.Random(0)) is None
 
 
+def test_a_cut_context_keeps_the_subject_and_loses_the_answers_sentence():
+    context = CONTEXT + " The prize was presented in Stockholm. He gave the money to his university."
+    cut = train.cut_answer(example("When did he win?", "1901", context), shortest=20)
+    assert cut is not None and not cut.answerable and cut.source == "cut" and cut.id.endswith(":cut")
+    assert cut.context == "The prize was presented in Stockholm. He gave the money to his university."
+    where = train.cut_answer(example("Where was it presented?", "Stockholm", context), shortest=20)
+    assert where.context == CONTEXT + " He gave the money to his university."
+    assert train.cut_answer(example("When did he win?", "1901", context), shortest=200) is None
+    assert train.cut_answer(example("Who won?", "Wilhelm Röntgen", CONTEXT + " Wilhelm Röntgen was pleased."), shortest=5) is None
+
+
 def test_negatives_pair_questions_with_paragraphs_that_lack_the_answer():
     other = "The prize in chemistry went to Jacobus van 't Hoff in the same year."
     examples = [example(), example("When did he win?", "1901"), example("Who won chemistry?", "Jacobus van 't Hoff", other)]
@@ -129,7 +140,7 @@ def test_negatives_pair_questions_with_paragraphs_that_lack_the_answer():
     assert made and all(not e.answerable for e in made)
     for negative in made:
         original = next(e for e in examples if negative.id.startswith(e.id))
-        if negative.source == "other":
+        if negative.source in ("other", "cut"):
             assert original.answer_text not in negative.context
     assert made == train.negatives(examples, fraction=1.0, seed=3)
 

@@ -210,11 +210,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from . import evaluate  # loads the engine: only for this command
+    from . import evalset, evaluate  # loads the engine: only for this command
 
     settings = _settings(args)
     file = args.file if args.file is not None else evaluate.default_file(settings)
-    items, problems = evaluate.load_eval_file(file, strict=args.strict)
+    items, problems = evalset.load_eval_file(file, strict=args.strict)
     for problem in problems:
         print(f"docqa: {file} {problem}; skipped.", file=sys.stderr)
     previous = evaluate.load_report(args.compare) if args.compare is not None else None

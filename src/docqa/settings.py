@@ -10,9 +10,12 @@ from pathlib import Path
 from .errors import BadSettings
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
-# Where `docqa eval --calibrate` stores the chosen no-answer threshold, relative to the index folder's
-# parent project (the folder holding corpus/ and index/): `evaluation/calibration.json`.
-CALIBRATION_FILE = Path("evaluation") / "calibration.json"
+# The project's evaluation folder sits beside the index folder (in the folder holding corpus/ and index/):
+# evaluation/qa.jsonl (the dev set), calibration.json (`docqa eval --calibrate`), feedback.jsonl (the chat).
+EVALUATION_FOLDER = "evaluation"
+CALIBRATION_FILE = "calibration.json"
+FEEDBACK_FILE = "feedback.jsonl"
+EVAL_FILE = "qa.jsonl"
 MAX_QUESTION_CHARS = 1000
 
 
@@ -65,21 +68,53 @@ class Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
 
     @property
+    def evaluation_folder(self) -> Path:
+        """evaluation/ next to the index folder: the dev set, reports, calibration and feedback live there."""
+        return self.index.resolve().parent / EVALUATION_FOLDER
+
+    @property
     def calibration_path(self) -> Path:
-        return self.index.resolve().parent / CALIBRATION_FILE
+        return self.evaluation_folder / CALIBRATION_FILE
+
+    @property
+    def feedback_path(self) -> Path:
+        """Where the chat appends the answers users confirm or correct (an evaluation file)."""
+        return self.evaluation_folder / FEEDBACK_FILE
+
+    @property
+    def eval_file(self) -> Path:
+        """The corpus's own evaluation file: the default of `docqa eval`, and the chat's example questions."""
+        return self.evaluation_folder / EVAL_FILE
 
     def effective_threshold(self, reader: str, default: float) -> float:
-        """The explicit threshold, else the one calibrated for this reader (the calibration file names
-        the reader it was measured with), else the reader's own default."""
+        """The explicit threshold, else the one calibrated for this reader and embedding model (each
+        calibration names the reader and model it was measured with), else the reader's own default."""
         if self.threshold is not None:
             return self.threshold
-        path = self.calibration_path
-        if path.is_file():
-            try:
-                record = json.loads(path.read_text(encoding="utf-8"))
-                value = float(record["threshold"])
-            except (ValueError, KeyError, TypeError):
-                return default
-            if record.get("reader") == reader and 0.0 <= value <= 1.0:
-                return value
+        for record in read_calibrations(self.calibration_path):
+            if record.get("reader") == reader and record.get("model", self.model) == self.model:
+                try:
+                    value = float(record["threshold"])
+                except (ValueError, KeyError, TypeError):
+                    return default
+                return value if 0.0 <= value <= 1.0 else default
         return default
+
+
+def read_calibrations(path: Path) -> list[dict]:
+    """The calibrations stored in `path`, one per reader and model: `{"calibrations": [...]}`, or the
+    single record of files written before readers were told apart. [] when absent or unreadable (a
+    damaged file falls back to each reader's default, never to an error on every question)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    if isinstance(data, dict) and isinstance(data.get("calibrations"), list):
+        return [r for r in data["calibrations"] if isinstance(r, dict)]
+    return [data] if isinstance(data, dict) else []
+
+
+def with_calibration(records: list[dict], record: dict) -> dict:
+    """The calibration file's content once `record` replaces the one for its reader and model."""
+    kept = [r for r in records if (r.get("reader"), r.get("model")) != (record.get("reader"), record.get("model"))]
+    return {"calibrations": [*kept, record]}

@@ -276,10 +276,33 @@ def swapped_question(example: Example, article_text: str, rng: random.Random) ->
     return None
 
 
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])")
+
+
+def cut_answer(example: Example, shortest: int = 100) -> Example | None:
+    """The question with its context less the sentences that hold the answer: the paragraph still
+    speaks of the question's subject (the near miss a reader must decline), but no longer states the
+    answer. None when too little text is left (under `shortest` characters) or the answer appears in
+    what is left."""
+    a = example.answer_start
+    b = a + len(example.answer_text)
+    kept, first = [], 0
+    for match in [*_SENTENCE_BREAK.finditer(example.context), None]:
+        end = match.start() if match else len(example.context)
+        if end <= a or first >= b:
+            kept.append(example.context[first:end])
+        first = match.end() if match else first
+    context = " ".join(kept)
+    if len(context) < shortest or example.answer_text.lower() in context.lower():
+        return None
+    return Example(example.id + ":cut", example.question, context, None, None, example.group, "cut")
+
+
 def negatives(examples: Sequence[Example], fraction: float, seed: int) -> list[Example]:
-    """About `fraction` x len(examples) unanswerable examples, half of each kind where possible:
-    the question with another paragraph of its article that does not hold its answer, and the question
-    with a name or number swapped (`swapped_question`). Deterministic for a seed."""
+    """About `fraction` x len(examples) unanswerable examples, a third of each kind where possible:
+    the question with a name or number swapped (`swapped_question`), the question with its paragraph
+    less the answer's sentences (`cut_answer`), and the question with another paragraph of its article
+    that does not hold its answer (also the fallback of the first two). Deterministic for a seed."""
     rng = random.Random(seed)
     by_group: dict[str, list[str]] = {}
     for example in examples:
@@ -291,11 +314,14 @@ def negatives(examples: Sequence[Example], fraction: float, seed: int) -> list[E
     chosen = rng.sample(answerable, min(len(answerable), round(fraction * len(examples))))
     made = []
     for k, example in enumerate(chosen):
-        if k % 2 == 0:
-            swapped = swapped_question(example, article_text[example.group], rng)
-            if swapped is not None:
-                made.append(swapped)
-                continue
+        near_miss = None
+        if k % 3 == 0:
+            near_miss = swapped_question(example, article_text[example.group], rng)
+        elif k % 3 == 1:
+            near_miss = cut_answer(example)
+        if near_miss is not None:
+            made.append(near_miss)
+            continue
         others = [c for c in by_group[example.group] if c != example.context and example.answer_text not in c]
         if others:
             made.append(

@@ -27,7 +27,7 @@ import gradio as gr
 
 from .engine import Engine, Reply, Status
 from .errors import BadFeedback, BadSettings, DocqaError
-from .evaluate import append_feedback, feedback_item
+from .evalset import append_feedback, feedback_item
 from .index import BuildReport
 from .retrieve import Hit
 from .settings import Settings
