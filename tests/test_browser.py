@@ -2,7 +2,9 @@
 127.0.0.1 over a copy of the corpus. A question typed and sent with Enter gets the answer in bold,
 the marked words in the quote and the source; a follow-up is read with the earlier question; an
 unanswerable question is declined; HTML typed by the user or written in a document is shown as
-text and never run. A screenshot of the conversation is saved in the test's tmp_path.
+text and never run; the examples are the project's evaluation questions and fill the box; an
+uploaded file is added to the corpus and the rebuild indexes it. A screenshot of the conversation
+is saved in the test's tmp_path.
 
 Playwright's own browser download does not work offline, hence /usr/bin/chromium (`make chromium`
 installs it with apt); without it these tests are skipped.
@@ -10,6 +12,7 @@ installs it with apt); without it these tests are skipped.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import socket
@@ -35,6 +38,8 @@ ALLOW = "What did it allow?"
 POPULATION = "What is the population of Serbia?"
 # Each would set window.pwned if the page ran it.
 TYPED = """<script>window.pwned = "typed"</script><img src=x onerror="window.pwned = 'typed img'"> held when?"""
+EXAMPLE = "Which countries <b>led</b> the landmine project?"
+ZOO = "The Belgrade zoo keeps a white lion named Zoran, who arrived from Pretoria in 2011.\n"
 SUMMIT = ("The Belgrade summit <script>window.pwned = 'document'</script> was held in March 2004. "
           "Delegates <img src=x onerror=\"window.pwned = 'document img'\"> from twelve countries attended.\n")
 
@@ -77,8 +82,26 @@ def serve(engine: Engine) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
+def uploads(engine, tmp_path_factory) -> Engine:
+    """An engine whose project has an evaluation file, for the examples, and a corpus to upload to."""
+    root = tmp_path_factory.mktemp("uploads")
+    shutil.copytree(CORPUS, root / "corpus")
+    (root / "evaluation").mkdir()
+    questions = [(POPULATION, []), (EXAMPLE, ["Canada and Austria"]), (PFP, ["December 2006"])]
+    (root / "evaluation" / "qa.jsonl").write_text(
+        "".join(json.dumps({"question": q, "answers": a}) + "\n" for q, a in questions), encoding="utf-8")
+    return Engine(Settings(corpus=root / "corpus", index=root / "index"),
+                  embedder=engine.embedder, reader=engine.reader)
+
+
+@pytest.fixture(scope="module")
 def url(engine) -> Iterator[str]:
     yield from serve(engine)
+
+
+@pytest.fixture(scope="module")
+def uploads_url(uploads) -> Iterator[str]:
+    yield from serve(uploads)
 
 
 @pytest.fixture(scope="module")
@@ -180,3 +203,23 @@ def test_html_typed_or_in_a_document_is_shown_and_never_run(strict_url, page):
     # The control: the same kind of markup, inserted as HTML, does run in this browser.
     page.evaluate("""document.body.insertAdjacentHTML("beforeend", `<img src=x onerror="window.pwned = 'control'">`)""")
     page.wait_for_function("window.pwned === 'control'", timeout=5000)
+
+
+def test_examples_fill_the_box_and_an_upload_is_indexed_by_the_rebuild(uploads, uploads_url, page, tmp_path):
+    page.goto(uploads_url)
+    box = page.get_by_placeholder("Ask a question about your documents")
+    for question in (EXAMPLE, PFP):  # shown as text, in the file's order; the unanswerable one is left out
+        expect(page.get_by_text(question, exact=True)).to_be_visible()
+    expect(page.get_by_text(POPULATION, exact=True)).to_have_count(0)
+    page.get_by_text(EXAMPLE, exact=True).click()
+    expect(box).to_have_value(EXAMPLE)
+
+    (tmp_path / "zoo notes.txt").write_text(ZOO, encoding="utf-8")
+    page.get_by_text("Add documents and rebuild the index").click()
+    page.locator('input[type="file"]').set_input_files(str(tmp_path / "zoo notes.txt"))
+    expect(page.get_by_text("Added zoo notes.txt (as zoo_notes.txt).")).to_be_visible(timeout=REPLY_SECONDS * 1000)
+    assert (uploads.settings.corpus / "zoo_notes.txt").read_text(encoding="utf-8") == ZOO
+    page.get_by_role("button", name="Rebuild index").click()
+    expect(page.get_by_text("Index updated: 16 passages from 2 documents (1 added, 0 changed, 0 removed, "
+                            "1 unchanged)")).to_be_visible(timeout=REPLY_SECONDS * 1000)
+    expect(page.get_by_text("2 documents · 16 passages indexed")).to_be_visible()

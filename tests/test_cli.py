@@ -1,7 +1,9 @@
-"""The command line and the engine behind it, in process: `ask --json` schema, index lifecycle, errors, help.
+"""The command line and the engine behind it, in process: `ask --json` schema, the printed reply,
+index lifecycle, errors, help.
 
-The reader is being rewritten, so nothing here pins its answer string; the tests hold the JSON shape,
-the offsets, the ranking of retrieved passages, and what happens to the index.
+`ask` runs with the deterministic WordReader (tests/standins.py) made in place of the named reader, so
+the tests pin the shell's output exactly: the JSON, the offsets, the ranking of retrieved passages, and
+what happens to the index. One test asks through the real default reader, one through a reader trained here.
 """
 
 from __future__ import annotations
@@ -16,17 +18,19 @@ from pathlib import Path
 import pytest
 
 from docqa import cli
+from docqa import engine as engine_module
 from docqa.documents import load_corpus
 from docqa.embed import Embedder
 from docqa.engine import Engine
 from docqa.errors import IndexNotFound, StaleIndex
 from docqa.index import CURRENT, load_current, read_manifest
 from docqa.settings import Settings
-from standins import NoReader
+from standins import NoReader, WordReader
 
 DEFAULT_DOCUMENT = Path(__file__).resolve().parent.parent / "corpus" / "nato-relations-with-serbia.txt"
 NAME = DEFAULT_DOCUMENT.name
 QUESTION = "Which countries led the landmine destruction project?"
+ANSWER = "Canada and Austria"
 
 
 @dataclass(frozen=True)
@@ -54,11 +58,18 @@ def copy_corpus(root: Path) -> Path:
     return root
 
 
+def answering(patch: pytest.MonkeyPatch) -> None:
+    """Whatever reader the command names, the engine gets a WordReader answering ANSWER at 0.9."""
+    patch.setattr(engine_module, "make_reader", lambda name, embedder, idf: WordReader(ANSWER, 0.9))
+
+
 @pytest.fixture(scope="module")
 def first_ask(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Run]:
-    """`docqa ask --json` on a corpus that has no index yet; threshold 0 so that an answer is given."""
+    """`docqa ask --json` on a corpus that has no index yet."""
     root = copy_corpus(tmp_path_factory.mktemp("ask"))
-    return root, run(["ask", QUESTION, "--json", "--top-k", "3", "--threshold", "0", *folders(root)])
+    with pytest.MonkeyPatch.context() as patch:
+        answering(patch)
+        return root, run(["ask", QUESTION, "--json", "--top-k", "3", *folders(root)])
 
 
 @pytest.fixture(scope="module")
@@ -89,18 +100,14 @@ def test_ask_json_prints_exactly_one_object_of_the_schema(first_ask: tuple[Path,
     assert asked.out.endswith("\n") and asked.out.count("\n") == 1
     reply = json.loads(asked.out)
     assert set(reply) == {"question", "answer", "confidence", "source", "quote", "passages"}
-    assert reply["question"] == QUESTION
-    assert type(reply["confidence"]) is float and 0.0 <= reply["confidence"] <= 1.0
+    assert (reply["question"], reply["answer"], reply["confidence"]) == (QUESTION, ANSWER, 0.9)
     text = load_corpus(root / "corpus").documents[0].text
 
-    # With threshold 0 every candidate is an answer; the source offsets slice the cleaned text to it.
-    assert type(reply["answer"]) is str and reply["answer"]
+    # The source offsets slice the cleaned text to the answer; the quote is the passage it came from.
     source = reply["source"]
-    assert {"document", "start", "end"} <= set(source) <= {"document", "start", "end", "page"}
-    assert source["document"] == NAME
-    assert type(source["start"]) is int and type(source["end"]) is int
-    assert text[source["start"] : source["end"]] == reply["answer"]
-    assert type(reply["quote"]) is str and reply["answer"] in reply["quote"] and reply["quote"] in text
+    assert source == {"document": NAME, "start": 4935, "end": 4953, "page": None}
+    assert text[source["start"] : source["end"]] == ANSWER
+    assert reply["quote"] == reply["passages"][0]["text"]
 
     passages = reply["passages"]
     assert len(passages) == 3
@@ -120,15 +127,40 @@ def test_ask_json_prints_exactly_one_object_of_the_schema(first_ask: tuple[Path,
     assert any(p["start"] <= source["start"] and source["end"] <= p["end"] for p in passages)
 
 
-def test_ask_json_without_answer_has_nulls(workspace: Path, capsys) -> None:
-    # Threshold 1 declines every candidate short of certainty: answer, source and quote go null together.
-    assert cli.main(["ask", QUESTION, "--json", "--threshold", "1", *folders(workspace)]) == 0
+def test_ask_json_without_answer_has_nulls(workspace: Path, capsys, monkeypatch) -> None:
+    # Threshold 0.95 declines the candidate of confidence 0.9: answer, source and quote go null together.
+    answering(monkeypatch)
+    assert cli.main(["ask", QUESTION, "--json", "--threshold", "0.95", *folders(workspace)]) == 0
     reply = json.loads(capsys.readouterr().out)
     assert set(reply) == {"question", "answer", "confidence", "source", "quote", "passages"}
-    declined = reply["confidence"] < 1.0
-    assert (reply["answer"] is None, reply["source"] is None, reply["quote"] is None) == (declined,) * 3
+    assert (reply["answer"], reply["source"], reply["quote"], reply["confidence"]) == (None, None, None, 0.9)
     assert len(reply["passages"]) == 5
     assert "was led by Canada and Austria" in reply["passages"][0]["text"]
+
+
+def test_ask_prints_the_answer_its_source_and_the_marked_quote(workspace: Path, capsys, monkeypatch) -> None:
+    answering(monkeypatch)
+    assert cli.main(["ask", QUESTION, *folders(workspace)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(
+        f"Answer: {ANSWER}\n"
+        "Confidence: 0.90\n"
+        f"Source: {NAME}, Defence and security sector reform [characters 4935-4953]\n"
+        "Quote: "
+    )
+    assert f" was led by **{ANSWER}**. " in out and out.count("**") == 2
+    assert cli.main(["ask", QUESTION, "--threshold", "0.95", *folders(workspace)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[:2] == ["The documents do not answer this (best confidence 0.90).", f"Closest passage, {NAME}:"]
+    assert lines[2].startswith("  ") and "was led by Canada and Austria" in lines[2]
+
+
+def test_ask_with_the_default_reader(workspace: Path, capsys) -> None:
+    assert cli.main(["ask", "When did Serbia join the Partnership for Peace?", "--json", *folders(workspace)]) == 0
+    reply = json.loads(capsys.readouterr().out)
+    text = load_corpus(workspace / "corpus").documents[0].text
+    assert reply["answer"] == "December 2006"
+    assert text[reply["source"]["start"] : reply["source"]["end"]] == "December 2006"
 
 
 @pytest.mark.parametrize("question", ["", "   \n\t "])

@@ -1,9 +1,13 @@
 """The web chat: reply formatting and escaping, follow-ups, declines, errors, feedback lines, upload
-names, credentials, logs, and a served app answering through gradio_client."""
+notes, example questions, credentials, logs, and a served app answering through gradio_client.
+
+The shell is tested over an engine with the deterministic WordReader (tests/standins.py), so what is
+checked is the shell, not a model's answers; one test asks through the real default reader."""
 
 from __future__ import annotations
 
 import ipaddress
+import json
 import logging
 import re
 import shutil
@@ -19,17 +23,32 @@ from docqa import ui
 from docqa.answer import Answer
 from docqa.build import build_index
 from docqa.cli import build_parser, main
+from docqa.documents import Upload
 from docqa.engine import Engine, Reply, Status
-from docqa.errors import BadFeedback, BadSettings
+from docqa.errors import AuthRequired, BadFeedback, BadSettings
 from docqa.index import BuildReport
 from docqa.retrieve import Hit
 from docqa.settings import Settings
 from docqa.split import Passage
+from standins import WordReader
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 DOCUMENT = "nato-relations-with-serbia.txt"
 PFP = "When did Serbia join the Partnership for Peace?"
 POPULATION = "What is the population of Serbia?"
+TRANSIT = "When did Serbia sign the transit agreement?"
+# The project's evaluation file: the examples are its first four answerable questions without history.
+EVALUATION = [
+    {"id": "1", "question": PFP, "answers": ["December 2006"]},
+    {"id": "2", "question": POPULATION, "answers": []},
+    {"id": "3", "question": "What did it allow?", "answers": ["transit"], "history": [TRANSIT]},
+    {"id": "4", "question": "Which countries <b>led</b> the landmine project?", "answers": ["Canada and Austria"]},
+    {"id": "5", "question": PFP, "answers": ["2006"]},
+    {"id": "6", "question": TRANSIT, "answers": ["2011"]},
+    {"id": "7", "question": "What is NAMSA?", "answers": ["NATO Maintenance and Supply Agency"]},
+    {"id": "8", "question": "Who signed it?", "answers": ["Serbia"]},
+]
+EXAMPLES = [PFP, "Which countries <b>led</b> the landmine project?", TRANSIT, "What is NAMSA?"]
 OUR_TAGS = {"p", "b", "i", "mark", "blockquote", "details", "summary", "ol", "li", "br"}
 HOSTILE = (
     "The Belgrade summit on <script>alert('x')</script> security was held in March 2004. "
@@ -44,14 +63,21 @@ def tags(reply: str) -> set[str]:
 
 @pytest.fixture(scope="module")
 def settings(tmp_path_factory) -> Settings:
+    """A copy of the corpus, and an evaluation file beside the index folder (where `docqa eval` reads it)."""
     root = tmp_path_factory.mktemp("project")
     shutil.copytree(CORPUS, root / "corpus")
+    (root / "evaluation").mkdir()
+    lines = [json.dumps(item) for item in EVALUATION]
+    (root / "evaluation" / "qa.jsonl").write_text("\n".join([*lines[:4], "{not json", *lines[4:]]) + "\n",
+                                                  encoding="utf-8")
     return Settings(corpus=root / "corpus", index=root / "index")
 
 
 @pytest.fixture(scope="module")
 def engine(settings) -> Engine:
-    return Engine(settings)
+    """The shell's engine: real retrieval, and a reader that answers "December 2006" with confidence 0.9
+    wherever the retrieved passages hold it."""
+    return Engine(settings, reader=WordReader("December 2006", 0.9))
 
 
 @pytest.fixture(scope="module")
@@ -61,17 +87,30 @@ def hostile(tmp_path_factory, engine) -> Engine:
     (root / "corpus").mkdir()
     (root / "corpus" / "summit.txt").write_text(HOSTILE + "\n", encoding="utf-8")
     return Engine(Settings(corpus=root / "corpus", index=root / "index"), embedder=engine.embedder,
-                  reader=engine.reader)
+                  reader=WordReader("March 2004", 0.9))
 
 
-# ---- replies from the real engine ---------------------------------------------------------------
+# ---- replies from the engine --------------------------------------------------------------------
 def test_chat_answers_with_quote_source_and_marked_words(engine):
     reply = ui.chat(engine, PFP)
-    assert "December 2006" in reply
-    assert f"<p>Source: {DOCUMENT} · " in reply
-    answer = re.match(r"<p><b>([^<]+)</b></p><p>Confidence (?:0\.\d\d|1\.00)</p><blockquote>", reply).group(1)
-    assert re.search(rf"<blockquote>[^<]*(?:<br>[^<]*)*<mark>{re.escape(answer)}</mark>", reply)
-    assert "<details><summary>Other retrieved passages (4)</summary>" in reply
+    answer = engine.ask(PFP).answer
+    assert (answer.text, answer.document, answer.start, answer.end) == ("December 2006", DOCUMENT, 109, 122)
+    a, b = answer.quote_offsets
+    assert reply.startswith(
+        "<p><b>December 2006</b></p><p>Confidence 0.90</p>"
+        f"<blockquote>{ui.mark_quote(answer.quote, a, b)}</blockquote>"
+        f"<p>Source: {DOCUMENT} · NATO’s relations with Serbia · characters 109–122</p>"
+        "<details><summary>Other retrieved passages (4)</summary><ol><li><p>"
+    )
+    assert reply.count("<mark>December 2006</mark>") == 1
+    assert tags(reply) <= OUR_TAGS
+
+
+def test_chat_answers_through_the_default_reader(engine, settings):
+    real = Engine(settings, embedder=engine.embedder)
+    reply = ui.chat(real, PFP)
+    assert reply.startswith("<p><b>December 2006</b></p><p>Confidence ")
+    assert "<mark>December 2006</mark>" in reply and f"<p>Source: {DOCUMENT} · " in reply
     assert tags(reply) <= OUR_TAGS
 
 
@@ -83,9 +122,10 @@ def test_followup_uses_the_earlier_questions(engine):
 
 def test_declined_reply_shows_the_closest_passages(engine, settings):
     strict = Engine(settings.with_(threshold=1.0), embedder=engine.embedder, reader=engine.reader)
-    turn = ui.ask(strict, POPULATION)
+    turn = ui.ask(strict, PFP)
     assert turn.ok and turn.answer is None
-    assert turn.html.startswith("<p><b>The documents do not answer this question.</b></p><p>")
+    assert turn.html.startswith("<p><b>The documents do not answer this question.</b></p>"
+                                "<p>Best guess confidence 0.90, below the 1.00 needed to answer.</p>")
     assert f"<p>Closest passage: {DOCUMENT} · " in turn.html
     assert "<blockquote>" in turn.html and "<mark>" not in turn.html
     assert "<details><summary>Other close passages (4)</summary>" in turn.html
@@ -93,11 +133,13 @@ def test_declined_reply_shows_the_closest_passages(engine, settings):
 
 def test_html_in_documents_and_questions_is_escaped(hostile):
     reply = ui.chat(hostile, "When was the <b>summit</b> <script>alert(2)</script> held?")
-    assert "summit.txt" in reply
-    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in reply
-    assert "&lt;img src=x onerror=alert(1)&gt;" in reply
-    assert "border security &amp; the transit" in reply
-    assert tags(reply) <= OUR_TAGS
+    assert reply == (
+        "<p><b>March 2004</b></p><p>Confidence 0.90</p>"
+        "<blockquote>The Belgrade summit on &lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; security was held "
+        "in <mark>March 2004</mark>. Delegates from &lt;img src=x onerror=alert(1)&gt; twelve countries attended "
+        "the summit, which discussed border security &amp; the transit of troops through the region of the "
+        "summit.</blockquote><p>Source: summit.txt · characters 72–82</p>"
+    )
     assert ui.format_user("<script>alert(2)</script> & <b>x</b>") == (
         "&lt;script&gt;alert(2)&lt;/script&gt; &amp; &lt;b&gt;x&lt;/b&gt;"
     )
@@ -214,7 +256,7 @@ def test_format_build_exact():
 
 # ---- feedback --------------------------------------------------------------------------------------
 def test_feedback_lines_are_written_exactly(tmp_path, settings):
-    assert ui.feedback_path(settings) == settings.index.resolve().parent / "evaluation" / "feedback.jsonl"
+    assert settings.feedback_path == settings.index.resolve().parent / "evaluation" / "feedback.jsonl"
     path = tmp_path / "evaluation" / "feedback.jsonl"
     right = ui.Turn(PFP, (), "<p>…</p>", "December 2006", ok=True)
     followup = ui.Turn("What did it allow?", ("When did Serbia sign the transit agreement?",), "", "country", True)
@@ -253,75 +295,46 @@ def test_marks_map_to_turns():
     assert ui.turn_of(turns, 5) is None
 
 
-# ---- uploads ---------------------------------------------------------------------------------------
-@pytest.mark.parametrize(
-    ("original", "expected"),
-    [
-        ("../../etc/notes.txt", "notes.txt"),
-        ("..\\..\\Windows\\report.TXT", "report.txt"),
-        ("my report (final).pdf", "my_report_final.pdf"),
-        ("Sérbia – NATO relations.md", "Sérbia_NATO_relations.md"),
-        ("\u202egnp.txt", "gnp.txt"),
-        (".hidden.txt", "hidden.txt"),
-        ("<script>alert(1)</script>.html", "script.html"),
-        ("a<b>c &amp; d.md", "a_b_c_amp_d.md"),
-        ("...htm", "document.htm"),
-        ("a" * 150 + ".docx", "a" * 100 + ".docx"),
-    ],
-)
-def test_upload_names_are_sanitised(original, expected):
-    assert ui.upload_name(original, 10, []) == expected
-
-
-def test_an_existing_name_gets_a_counter():
-    assert ui.upload_name("report.txt", 10, ["report.txt", "Report-2.TXT", "other.txt"]) == "report-3.txt"
-
-
-@pytest.mark.parametrize(
-    ("original", "size", "reason"),
-    [
-        ("../../etc/passwd", 10, r"'passwd' is not an accepted type; upload \.txt, \.md, \.pdf, \.html, \.htm, \.docx"),
-        ("setup.exe", 10, "'setup.exe' is not an accepted type"),
-        ("big.pdf", ui.MAX_UPLOAD_BYTES + 1, "'big.pdf' is 20.0 MB; the limit is 20 MB per file"),
-        ("empty.txt", 0, "'empty.txt' is empty"),
-    ],
-)
-def test_bad_uploads_are_refused_with_the_reason(original, size, reason):
-    with pytest.raises(ui.UploadRejected, match=reason):
-        ui.upload_name(original, size, [])
-
-
-def test_store_upload_never_overwrites(tmp_path):
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "notes.txt").write_text("old", encoding="utf-8")
-    upload = tmp_path / "upload" / "notes.txt"
-    upload.parent.mkdir()
-    upload.write_text("new", encoding="utf-8")
-    assert ui.store_upload(upload, corpus) == "notes-2.txt"
-    assert (corpus / "notes.txt").read_text(encoding="utf-8") == "old"
-    assert (corpus / "notes-2.txt").read_text(encoding="utf-8") == "new"
-    assert ui.store_upload(upload, corpus, original="../../evil.txt") == "evil.txt"
-    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()) == [
-        "corpus/evil.txt", "corpus/notes-2.txt", "corpus/notes.txt", "upload/notes.txt",
+# ---- uploads and examples ------------------------------------------------------------------------
+def test_upload_note_says_what_was_added_renamed_and_refused():
+    uploads = [
+        Upload("notes.txt", "notes.txt", None),
+        Upload("my <notes>.txt", "my_notes.txt", None),
+        Upload("run.sh", None, "'run.sh' is not an accepted type; upload .txt files."),
     ]
-
-
-def test_store_uploads_reports_what_it_did(tmp_path):
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (tmp_path / "my notes.txt").write_text("text", encoding="utf-8")
-    (tmp_path / "fake.pdf").write_text("not a pdf", encoding="utf-8")
-    (tmp_path / "run.sh").write_text("echo", encoding="utf-8")
-    note = ui.store_uploads([str(tmp_path / n) for n in ("my notes.txt", "fake.pdf", "run.sh")], corpus)
-    assert note == (
-        "<p>Added my notes.txt (as my_notes.txt).</p>\n"
-        "<p>Refused: &#x27;fake.pdf&#x27; was refused: it does not look like a .pdf file.</p>\n"
-        "<p>Refused: &#x27;run.sh&#x27; is not an accepted type; "
-        "upload .txt, .md, .pdf, .html, .htm, .docx files.</p>\n"
+    assert ui.format_uploads(uploads) == (
+        "<p>Added notes.txt.</p>\n"
+        "<p>Added my &lt;notes&gt;.txt (as my_notes.txt).</p>\n"
+        "<p>Refused: &#x27;run.sh&#x27; is not an accepted type; upload .txt files.</p>\n"
         "<p>Press <b>Rebuild index</b> to make the new documents searchable.</p>"
     )
-    assert [p.name for p in corpus.iterdir()] == ["my_notes.txt"]
+    assert ui.format_uploads(uploads[2:]) == (
+        "<p>Refused: &#x27;run.sh&#x27; is not an accepted type; upload .txt files.</p>"
+    )
+    assert ui.format_uploads([]) == ""
+
+
+def test_examples_are_the_first_answerable_standalone_questions_of_the_evaluation_file(settings, tmp_path):
+    assert ui.example_questions(settings.eval_file) == EXAMPLES
+    assert ui.example_questions(settings.eval_file, count=1) == [PFP]
+    assert ui.example_questions(tmp_path / "missing.jsonl") == []
+    assert ui.example_questions(tmp_path) == []  # a folder, not a file
+    (tmp_path / "latin1.jsonl").write_bytes('{"question": "Où?", "answers": ["là"]}\n'.encode("latin-1"))
+    assert ui.example_questions(tmp_path / "latin1.jsonl") == []
+    (tmp_path / "declines.jsonl").write_text(json.dumps(EVALUATION[1]) + "\n", encoding="utf-8")
+    assert ui.example_questions(tmp_path / "declines.jsonl") == []
+
+
+def examples_shown(app) -> list[list[str]] | None:
+    """The samples of the app's Examples table, None when it has none."""
+    tables = [c for c in app.config["components"] if c.get("type") == "dataset"]
+    return tables[0]["props"]["samples"] if tables else None
+
+
+def test_the_page_offers_the_evaluation_files_examples_or_none(engine, settings, tmp_path):
+    assert examples_shown(ui.build_app(engine, settings)) == [[q] for q in EXAMPLES]
+    elsewhere = settings.with_(index=tmp_path / "index")  # no evaluation/ beside it
+    assert examples_shown(ui.build_app(engine, elsewhere)) is None
 
 
 # ---- safe serving ----------------------------------------------------------------------------------
@@ -331,7 +344,7 @@ def test_loopback_hosts_need_no_credentials():
 
 
 def test_other_hosts_require_credentials():
-    with pytest.raises(ui.AuthRequired, match=r"Refusing to serve on 0\.0\.0\.0 without credentials.*DOCQA_AUTH"):
+    with pytest.raises(AuthRequired, match=r"Refusing to serve on 0\.0\.0\.0 without credentials.*DOCQA_AUTH"):
         ui.resolve_auth("0.0.0.0", False, None, None)
     assert ui.resolve_auth("0.0.0.0", True, None, None) is None
     assert ui.resolve_auth("0.0.0.0", False, None, "alice:pa:ss") == [("alice", "pa:ss")]
@@ -350,7 +363,7 @@ def test_auth_file_and_malformed_credentials(tmp_path):
 def test_serve_refuses_a_public_host_without_credentials(tmp_path, monkeypatch, capsys):
     monkeypatch.delenv("DOCQA_AUTH", raising=False)
     # The corpus does not exist: the refusal must come before any engine is built.
-    with pytest.raises(ui.AuthRequired):
+    with pytest.raises(AuthRequired):
         ui.serve(Settings(corpus=tmp_path / "none", index=tmp_path / "index"), host="0.0.0.0", port=7860)
     assert main(["serve", "--host", "0.0.0.0", "--corpus", str(tmp_path / "none")]) == 2
     assert "docqa: Refusing to serve on 0.0.0.0 without credentials" in capsys.readouterr().err
@@ -371,8 +384,8 @@ def test_served_app_answers_through_gradio_client(engine, settings):
     try:
         client = Client(url, verbose=False)
         reply = client.predict(PFP, api_name="/chat")
-        assert isinstance(reply, str)
-        assert "December 2006" in reply and DOCUMENT in reply
+        assert reply == ui.chat(engine, PFP)
+        assert reply.startswith("<p><b>December 2006</b></p><p>Confidence 0.90</p>")
         followup = client.predict("What did it allow?", ["When did Serbia sign the transit agreement?"],
                                   api_name="/chat")
         assert "Read as a follow-up: What did it allow? (Serbia sign the transit agreement)" in followup

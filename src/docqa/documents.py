@@ -9,6 +9,9 @@ skipped with a warning naming it and the reason; the rest of the corpus still lo
     .pdf          text of each page (pypdf); passages know their page
     .html, .htm   visible text only; h1-h6 become sections
     .docx         paragraphs and tables (python-docx); Heading and Title styles become sections
+
+Uploads (the chat's, through `Engine.add_documents`) are stored here too: under a safe name, never
+over an existing file, refused with the reason when they cannot become a corpus document.
 """
 
 from __future__ import annotations
@@ -16,10 +19,13 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import os
 import re
+import shutil
 import statistics
+import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,7 +36,7 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 
 from .clean import Block, CleanText, Section, clean_blocks, clean_pages, clean_text
-from .errors import CorpusNotFound
+from .errors import CorpusNotFound, UploadRejected
 
 log = logging.getLogger("docqa")
 # pypdf warns about every repaired cross-reference; the document either reads or is skipped with a reason.
@@ -342,6 +348,8 @@ READERS: dict[str, Reader] = {
     ".htm": read_html,
     ".docx": read_docx,
 }
+# What an upload may be: exactly the formats above, in their order.
+ACCEPTED_SUFFIXES = tuple(READERS)
 
 
 # ---- the corpus folder -------------------------------------------------------------------------
@@ -413,3 +421,102 @@ def load_corpus(corpus: Path) -> Corpus:
         except UnreadableFile as error:
             skipped.append(_skip(path, corpus, error))
     return Corpus(tuple(documents), tuple(skipped))
+
+
+# ---- uploads into the corpus ---------------------------------------------------------------------
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+MAX_NAME_CHARS = 100
+# Binary formats announce themselves in their first bytes; a mismatch is refused before it lands.
+_MAGIC = {".pdf": b"%PDF-", ".docx": b"PK\x03\x04"}
+_UNSAFE_RUN = re.compile(r"[^\w.-]+")
+
+
+@dataclass(frozen=True)
+class Upload:
+    """What became of one uploaded file called `original`: stored in the corpus as `name`, or
+    refused, with `refused` saying why (exactly one of the two is None)."""
+
+    original: str
+    name: str | None
+    refused: str | None
+
+
+def unique_name(name: str, existing: Collection[str]) -> str:
+    """`name`, or 'stem-2.suffix', 'stem-3.suffix', ... : the first not in `existing` (ignoring case)."""
+    taken = {n.casefold() for n in existing}
+    stem, _, suffix = name.rpartition(".")
+    candidate, n = name, 2
+    while candidate.casefold() in taken:
+        candidate, n = f"{stem}-{n}.{suffix}", n + 1
+    return candidate
+
+
+def upload_name(original: str, size: int, existing: Collection[str]) -> str:
+    """The safe corpus file name for an upload called `original` of `size` bytes.
+
+    Only the base name is kept (either slash separates folders); letters, digits, '-', '_' and
+    '.' survive, other runs become '_'; the suffix must be a readable format and is lower-cased.
+    A name already in `existing` (compared case-insensitively) gets '-2', '-3', ... before the
+    suffix. Raises UploadRejected with the reason.
+    """
+    base = re.split(r"[\\/]", unicodedata.normalize("NFKC", original))[-1]
+    stem, dot, suffix = base.rpartition(".")
+    suffix = f".{suffix.lower()}" if dot else ""
+    if suffix not in ACCEPTED_SUFFIXES:
+        raise UploadRejected(f"{base!r} is not an accepted type; upload {', '.join(ACCEPTED_SUFFIXES)} files.")
+    if size > MAX_UPLOAD_BYTES:
+        raise UploadRejected(
+            f"{base!r} is {size / 2**20:.1f} MB; the limit is {MAX_UPLOAD_BYTES // 2**20} MB per file."
+        )
+    if size == 0:
+        raise UploadRejected(f"{base!r} is empty.")
+    safe = _UNSAFE_RUN.sub("_", stem).strip("._-")[:MAX_NAME_CHARS].rstrip("._-") or "document"
+    return unique_name(safe + suffix, existing)
+
+
+def content_mismatch(suffix: str, head: bytes) -> str | None:
+    """Why a file's first bytes contradict its suffix (a .pdf that is no PDF), or None."""
+    magic = _MAGIC.get(suffix)
+    if magic is not None and not head.startswith(magic):
+        return f"it does not look like a {suffix} file"
+    return None
+
+
+def store_upload(source: Path, corpus: Path, original: str | None = None) -> str:
+    """Copy the uploaded file `source` into `corpus` under a safe name and return that name.
+
+    Never overwrites: the file is created exclusively, and a name taken meanwhile gets a counter.
+    Raises UploadRejected with the reason when the file cannot be stored.
+    """
+    original = source.name if original is None else original
+    root = corpus.resolve()
+    base = upload_name(original, source.stat().st_size, ())
+    taken = set(os.listdir(root))
+    with source.open("rb") as data:
+        reason = content_mismatch(Path(base).suffix, data.read(8))
+        if reason:
+            raise UploadRejected(f"{original!r} was refused: {reason}.")
+        data.seek(0)
+        while True:
+            name = unique_name(base, taken)
+            target = root / name
+            if target.parent != root:
+                raise UploadRejected(f"{original!r} would land outside the corpus folder.")
+            try:
+                with target.open("xb") as out:
+                    shutil.copyfileobj(data, out)
+                return name
+            except FileExistsError:
+                taken.add(name)
+
+
+def store_uploads(sources: Sequence[Path], corpus: Path) -> list[Upload]:
+    """Store every uploaded file in `corpus`, in order; one refused file does not stop the others."""
+    uploads = []
+    for source in sources:
+        try:
+            uploads.append(Upload(source.name, store_upload(source, corpus), None))
+        except UploadRejected as error:
+            uploads.append(Upload(source.name, None, str(error)))
+    return uploads

@@ -1,5 +1,5 @@
 """The engine: owns the embedder, the loaded index, the retriever and the reader, and exposes the
-verbs users need (ask, rebuild, status). The CLI and the web UI are thin shells over it.
+verbs users need (ask, rebuild, status, add_documents). The CLI and the web UI are thin shells over it.
 
 Thread safety: `ask`, `retrieve` and `status` may be called from many threads at once (the web chat
 answers up to ui.CONCURRENCY questions together). What those threads share:
@@ -30,11 +30,12 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from .answer import Answer, Reader
 from .conversation import Query, may_mean_answer, resolve_followup
 from .build import build_index
-from .documents import scan_corpus
+from .documents import Upload, scan_corpus, store_uploads
 from .embed import Embedder
 from .errors import BadQuestion, CorruptIndex, IndexNotFound, StaleIndex
 from .index import CURRENT, BuildReport, Index, load_current, load_index, stale_reason
@@ -124,8 +125,10 @@ class Engine:
         auto_build: bool = True,
         warm: bool = False,
     ):
-        """`warm`: prepare the reader for the index's sentences in a background thread (the web chat
-        and `docqa eval` do; a single `docqa ask` does not need it)."""
+        """`reader`: any object of the answer.Reader protocol; by default the one `settings.reader` names,
+        made by readers.make_reader. Its threshold is `settings.effective_threshold` for its label.
+        `warm`: prepare the reader for the index's passages in a background thread (the web chat and
+        `docqa eval` do; a single `docqa ask` does not need it)."""
         self.settings = settings
         self.embedder = embedder if embedder is not None else Embedder(settings.model)
         self._swap = threading.Lock()
@@ -190,6 +193,11 @@ class Engine:
             self._snapshot = _Snapshot(index, Retriever(index), self._pointer())
         self._start_warming()
         return report
+
+    def add_documents(self, sources: Sequence[Path]) -> list[Upload]:
+        """Copy the files `sources` into the corpus under safe names (never over an existing file),
+        each stored or refused with the reason; `rebuild` then makes them searchable."""
+        return store_uploads(sources, self.settings.corpus)
 
     def reload_if_changed(self) -> bool:
         """Switch to a newer index written by another process (`docqa index`); True if it switched."""

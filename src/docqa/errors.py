@@ -79,5 +79,13 @@ class BadSettings(DocqaError):
     """A setting has a value outside its valid range."""
 
 
+class UploadRejected(DocqaError):
+    """An uploaded file was not stored in the corpus; the message says why."""
+
+
+class AuthRequired(DocqaError):
+    """`serve` was asked to listen on a non-loopback address without credentials."""
+
+
 class BadTrainingData(DocqaError):
     """A training file cannot be read, or an answer is not where its offset says."""

@@ -1,5 +1,6 @@
 """The web chat: a thin Gradio shell over the Engine. It asks, formats replies as HTML, records
-feedback, stores uploads in the corpus and triggers rebuilds; models and the index stay in the engine.
+feedback, hands uploads to the engine and triggers rebuilds; models, the index and the corpus files
+stay in the engine. Its example questions come from the corpus's own evaluation file.
 
 Every piece of text that comes from a document, a file name or a user is HTML-escaped here before it
 reaches the page; the only real markup is our own (<p>, <b>, <i>, <mark>, <blockquote>, <details>). The
@@ -13,45 +14,31 @@ import html
 import ipaddress
 import logging
 import os
-import re
-import shutil
 import sys
 import time
-import unicodedata
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 import gradio as gr
 
+from .documents import ACCEPTED_SUFFIXES, MAX_UPLOAD_BYTES, Upload
 from .engine import Engine, Reply, Status
-from .errors import BadFeedback, BadSettings, DocqaError
-from .evalset import append_feedback, feedback_item
+from .errors import AuthRequired, BadEvalFile, BadFeedback, BadSettings, DocqaError
+from .evalset import append_feedback, feedback_item, load_eval_file
 from .index import BuildReport
 from .retrieve import Hit
 from .settings import Settings
 
 log = logging.getLogger("docqa")
 
-EXAMPLES = [
-    "When did Serbia join the Partnership for Peace?",
-    "Which countries led the landmine destruction project?",
-    "When did Serbia sign the transit agreement?",
-    "What is the population of Serbia?",
-]
+MAX_EXAMPLES = 4
 DECLINED = "The documents do not answer this question."
 GENERIC_ERROR = "Something went wrong while answering. The problem was logged; please try again."
-# The formats the corpus loader reads (issue 5 item 5).
-UPLOAD_SUFFIXES = (".txt", ".md", ".pdf", ".html", ".htm", ".docx")
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-MAX_NAME_CHARS = 100
 # The engine answers from several threads at once (see engine.py); 8 keeps 2 cores busy without
 # queueing a crowd behind one slow question.
 CONCURRENCY = 8
-# Binary formats announce themselves in their first bytes; a mismatch is refused before it lands.
-_MAGIC = {".pdf": b"%PDF-", ".docx": b"PK\x03\x04"}
-_UNSAFE_RUN = re.compile(r"[^\w.-]+")
 _SHOWN_QUESTION_CHARS = 500
 # The chat renders our HTML without Gradio's prose styles; give quotes and passages a little shape.
 CSS = """
@@ -59,14 +46,6 @@ CSS = """
 .docqa-chat details { margin-top: 0.4em; }
 .docqa-chat mark { padding: 0 0.15em; }
 """
-
-
-class UploadRejected(DocqaError):
-    """An uploaded file was not stored; the message says why."""
-
-
-class AuthRequired(DocqaError):
-    """`serve` was asked to listen on a non-loopback address without credentials."""
 
 
 @dataclass(frozen=True)
@@ -245,10 +224,6 @@ def corrected_answers(text: str, unanswerable: bool) -> list[str]:
     return [text.strip()]
 
 
-def feedback_path(settings: Settings) -> Path:
-    return settings.index.resolve().parent / "evaluation" / "feedback.jsonl"
-
-
 def turn_of(turns: Sequence[Turn], message_index: int) -> Turn | None:
     """The turn whose reply is chat message `message_index`; every turn adds a question and a reply."""
     position, is_reply = divmod(message_index, 2)
@@ -264,90 +239,31 @@ def record_feedback(path: Path, turn: Turn, answers: Sequence[str]) -> dict:
     return item
 
 
-# ---- uploads -------------------------------------------------------------------------------------
-def unique_name(name: str, existing: Collection[str]) -> str:
-    """`name`, or 'stem-2.suffix', 'stem-3.suffix', ... : the first not in `existing` (ignoring case)."""
-    taken = {n.casefold() for n in existing}
-    stem, _, suffix = name.rpartition(".")
-    candidate, n = name, 2
-    while candidate.casefold() in taken:
-        candidate, n = f"{stem}-{n}.{suffix}", n + 1
-    return candidate
-
-
-def upload_name(original: str, size: int, existing: Collection[str]) -> str:
-    """The safe corpus file name for an upload called `original` of `size` bytes.
-
-    Only the base name is kept (either slash separates folders); letters, digits, '-', '_' and
-    '.' survive, other runs become '_'; the suffix must be a readable format and is lower-cased.
-    A name already in `existing` (compared case-insensitively) gets '-2', '-3', ... before the
-    suffix. Raises UploadRejected with the reason.
-    """
-    base = re.split(r"[\\/]", unicodedata.normalize("NFKC", original))[-1]
-    stem, dot, suffix = base.rpartition(".")
-    suffix = f".{suffix.lower()}" if dot else ""
-    if suffix not in UPLOAD_SUFFIXES:
-        raise UploadRejected(f"{base!r} is not an accepted type; upload {', '.join(UPLOAD_SUFFIXES)} files.")
-    if size > MAX_UPLOAD_BYTES:
-        raise UploadRejected(
-            f"{base!r} is {size / 2**20:.1f} MB; the limit is {MAX_UPLOAD_BYTES // 2**20} MB per file."
-        )
-    if size == 0:
-        raise UploadRejected(f"{base!r} is empty.")
-    safe = _UNSAFE_RUN.sub("_", stem).strip("._-")[:MAX_NAME_CHARS].rstrip("._-") or "document"
-    return unique_name(safe + suffix, existing)
-
-
-def content_mismatch(suffix: str, head: bytes) -> str | None:
-    """Why a file's first bytes contradict its suffix (a .pdf that is no PDF), or None."""
-    magic = _MAGIC.get(suffix)
-    if magic is not None and not head.startswith(magic):
-        return f"it does not look like a {suffix} file"
-    return None
-
-
-def store_upload(source: Path, corpus: Path, original: str | None = None) -> str:
-    """Copy the uploaded file `source` into `corpus` under a safe name and return that name.
-
-    Never overwrites: the file is created exclusively, and a name taken meanwhile gets a counter.
-    """
-    original = source.name if original is None else original
-    root = corpus.resolve()
-    base = upload_name(original, source.stat().st_size, ())
-    taken = set(os.listdir(root))
-    with source.open("rb") as data:
-        reason = content_mismatch(Path(base).suffix, data.read(8))
-        if reason:
-            raise UploadRejected(f"{original!r} was refused: {reason}.")
-        data.seek(0)
-        while True:
-            name = unique_name(base, taken)
-            target = root / name
-            if target.parent != root:
-                raise UploadRejected(f"{original!r} would land outside the corpus folder.")
-            try:
-                with target.open("xb") as out:
-                    shutil.copyfileobj(data, out)
-                return name
-            except FileExistsError:
-                taken.add(name)
-
-
-def store_uploads(paths: Sequence[str], corpus: Path) -> str:
-    """Store every uploaded file and say, as HTML, what was added and what was refused and why."""
+# ---- uploads and examples --------------------------------------------------------------------------
+def format_uploads(uploads: Sequence[Upload]) -> str:
+    """Say, as HTML, which uploaded files were added (and under what name) and which were refused and why."""
     lines = []
-    for path in paths:
-        source = Path(path)
-        try:
-            name = store_upload(source, corpus)
-        except UploadRejected as error:
-            lines.append(f"<p>Refused: {_text(str(error))}</p>")
-            continue
-        renamed = f" (as {_text(name)})" if name != source.name else ""
-        lines.append(f"<p>Added {_text(source.name)}{renamed}.</p>")
-    if any(line.startswith("<p>Added") for line in lines):
+    for upload in uploads:
+        if upload.refused is not None:
+            lines.append(f"<p>Refused: {_text(upload.refused)}</p>")
+        elif upload.name != upload.original:
+            lines.append(f"<p>Added {_text(upload.original)} (as {_text(upload.name)}).</p>")
+        else:
+            lines.append(f"<p>Added {_text(upload.original)}.</p>")
+    if any(upload.refused is None for upload in uploads):
         lines.append("<p>Press <b>Rebuild index</b> to make the new documents searchable.</p>")
     return "\n".join(lines)
+
+
+def example_questions(path: Path, count: int = MAX_EXAMPLES) -> list[str]:
+    """The first `count` distinct answerable standalone questions (with answers, without history) of
+    the evaluation file `path`, to offer as examples; [] when it is missing or unreadable."""
+    try:
+        items, _ = load_eval_file(path)
+    except BadEvalFile:
+        return []
+    questions = dict.fromkeys(item.question for item in items if item.answerable and not item.history)
+    return list(questions)[:count]
 
 
 # ---- safe serving --------------------------------------------------------------------------------
@@ -420,7 +336,9 @@ def rebuild(engine: Engine) -> str:
 def build_app(engine: Engine, settings: Settings) -> gr.Blocks:
     """The Blocks app over `engine`. Its one API endpoint, /chat, takes a question (and optionally the
     earlier questions) and returns the reply text; the page's own events are private."""
-    feedback = feedback_path(settings)
+    feedback = settings.feedback_path
+    examples = example_questions(settings.eval_file)
+    intro = "Ask a question, or pick an example below." if examples else "Ask a question."
 
     def respond(question: str, messages: list, turns: list[Turn]):
         switched = refresh(engine)
@@ -456,7 +374,7 @@ def build_app(engine: Engine, settings: Settings) -> gr.Blocks:
         return "<p>Thanks, your correction was saved.</p>", gr.update(visible=False), None, "", False
 
     def on_upload(paths: list[str] | None):
-        note = store_uploads(paths or [], settings.corpus)
+        note = format_uploads(engine.add_documents([Path(path) for path in paths or []]))
         return None, note, _status_html(engine)
 
     def on_rebuild():
@@ -475,8 +393,7 @@ def build_app(engine: Engine, settings: Settings) -> gr.Blocks:
             label="docqa", elem_classes="docqa-chat", height=560, buttons=["copy"],
             render_markdown=False, latex_delimiters=[], sanitize_html=True,
             feedback_options=("Like", "Dislike"),
-            placeholder="Ask a question, or pick an example below. "
-                        "Mark each reply right or wrong with the thumbs under it.",
+            placeholder=f"{intro} Mark each reply right or wrong with the thumbs under it.",
         )
         turns = gr.State([])
         pending = gr.State(None)
@@ -484,7 +401,8 @@ def build_app(engine: Engine, settings: Settings) -> gr.Blocks:
             question = gr.Textbox(show_label=False, placeholder="Ask a question about your documents",
                                   scale=8, autofocus=True)
             send = gr.Button("Ask", variant="primary", scale=1)
-        gr.Examples(EXAMPLES, inputs=question, label="Examples")
+        if examples:
+            gr.Examples(examples, inputs=question, label="Examples")
         feedback_note = gr.HTML()
         with gr.Group(visible=False) as correction:
             right_answer = gr.Textbox(label="The right answer, as written in the documents")
@@ -492,8 +410,8 @@ def build_app(engine: Engine, settings: Settings) -> gr.Blocks:
             save = gr.Button("Save correction")
         with gr.Accordion("Add documents and rebuild the index", open=False):
             files = gr.File(
-                file_count="multiple", file_types=list(UPLOAD_SUFFIXES),
-                label=f"Upload {', '.join(UPLOAD_SUFFIXES)} (at most {MAX_UPLOAD_BYTES // 2**20} MB each)",
+                file_count="multiple", file_types=list(ACCEPTED_SUFFIXES),
+                label=f"Upload {', '.join(ACCEPTED_SUFFIXES)} (at most {MAX_UPLOAD_BYTES // 2**20} MB each)",
             )
             upload_note = gr.HTML()
             rebuild_button = gr.Button("Rebuild index")

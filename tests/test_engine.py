@@ -1,0 +1,227 @@
+"""The engine on a small real index (two documents, three passages, the real embedder) with the
+deterministic WordReader: answers with exact offsets, declines below the threshold, questions refused
+or not read, follow-ups handing their context to the reader, where the threshold comes from, status,
+warming, and uploads stored in the corpus then made searchable by a rebuild."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from docqa import engine as engine_module
+from docqa.answer import Answer
+from docqa.documents import Upload, load_corpus
+from docqa.embed import Embedder
+from docqa.engine import Engine
+from docqa.errors import BadQuestion
+from docqa.settings import DEFAULT_MODEL, Settings
+from standins import Read, WordReader
+
+BRIDGES = ("The Branko bridge crosses the Sava river in Belgrade. It was completed in 1956 and widened in 1979; "
+           "trams no longer cross it, but buses and cars do.")
+ZOO = ("The Belgrade zoo keeps a white lion named Zoran, who arrived from Pretoria in 2011. The zoo opened in "
+       "1936 below the Kalemegdan fortress, and Zoran shares his enclosure with two lionesses.")
+RIVERS = "The Danube and the Sava meet at Belgrade. Ferries to the Great War Island leave from the Zemun quay in summer."
+LION = "What is the name of the white lion?"
+# Zoran's first occurrence: the "Zoo" section's passage starts at 164 of belgrade.md's cleaned text.
+ZORAN = Answer("Zoran", "belgrade.md", 206, 211, 0.9, ZOO, 164, 352, "Zoo", None)
+
+
+@pytest.fixture(scope="module")
+def embedder() -> Embedder:
+    return Embedder()
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory, embedder) -> Path:
+    """belgrade.md (sections Bridges and Zoo, one passage each) and rivers.txt, indexed."""
+    root = tmp_path_factory.mktemp("project")
+    (root / "corpus").mkdir()
+    (root / "corpus" / "belgrade.md").write_text(f"# Bridges\n\n{BRIDGES}\n\n# Zoo\n\n{ZOO}\n", encoding="utf-8")
+    (root / "corpus" / "rivers.txt").write_text(RIVERS + "\n", encoding="utf-8")
+    Engine(settings_of(root), embedder=embedder, reader=WordReader("Zoran"))
+    return root
+
+
+def settings_of(root: Path, **options) -> Settings:
+    return Settings(corpus=root / "corpus", index=root / "index", **options)
+
+
+def copy_of(project: Path, tmp_path: Path) -> Path:
+    """A copy of the indexed project to change (its corpus, its evaluation folder)."""
+    shutil.copytree(project, tmp_path / "project")
+    return tmp_path / "project"
+
+
+def test_the_answer_is_the_readers_span_with_document_offsets(project, embedder):
+    reader = WordReader("Zoran")
+    engine = Engine(settings_of(project), embedder=embedder, reader=reader)
+    reply = engine.ask(LION)
+    assert reply.answer == ZORAN and reply.candidate == ZORAN
+    assert (reply.question, reply.resolved, reply.confidence, reply.threshold) == (LION, LION, 0.9, 0.5)
+    assert load_corpus(project / "corpus").documents[0].text[206:211] == "Zoran"
+    assert [hit.passage.text for hit in reply.hits][0] == ZOO
+    assert sorted(hit.passage.text for hit in reply.hits) == sorted([BRIDGES, ZOO, RIVERS])
+    assert reader.reads == [Read(LION, tuple(hit.passage.text for hit in reply.hits), "")]
+    shown = reply.to_dict()
+    assert (shown["answer"], shown["confidence"], shown["quote"]) == ("Zoran", 0.9, ZOO)
+    assert shown["source"] == {"document": "belgrade.md", "start": 206, "end": 211, "page": None}
+
+
+@pytest.mark.parametrize(("threshold", "answered"), [(0.9, True), (0.91, False)])
+def test_a_candidate_below_the_threshold_is_declined(project, embedder, threshold, answered):
+    engine = Engine(settings_of(project, threshold=threshold), embedder=embedder, reader=WordReader("Zoran"))
+    reply = engine.ask(LION)
+    assert (reply.answer, reply.candidate, reply.confidence, reply.threshold) == (
+        ZORAN if answered else None, ZORAN, 0.9, threshold)
+    shown = reply.to_dict()
+    assert (shown["answer"], shown["source"], shown["quote"], shown["confidence"]) == (
+        ("Zoran", {"document": "belgrade.md", "start": 206, "end": 211, "page": None}, ZOO, 0.9) if answered
+        else (None, None, None, 0.9))
+
+
+def test_no_candidate_is_a_decline_with_confidence_zero(project, embedder):
+    reply = Engine(settings_of(project), embedder=embedder, reader=WordReader("Zagreb")).ask(LION)
+    assert (reply.answer, reply.candidate, reply.confidence) == (None, None, 0.0)
+    assert len(reply.hits) == 3
+
+
+@pytest.mark.parametrize(
+    ("question", "message"),
+    [
+        ("", "The question is empty. Type a question about your documents."),
+        (" \n\t\x00\u200b ", "The question is empty. Type a question about your documents."),
+        ("x" * 1001, r"The question is 1,001 characters long; the limit is 1,000\. Ask a shorter question\."),
+    ],
+)
+def test_questions_that_cannot_be_asked_are_refused_before_reading(project, embedder, question, message):
+    reader = WordReader("Zoran")
+    engine = Engine(settings_of(project), embedder=embedder, reader=reader)
+    with pytest.raises(BadQuestion, match=f"^{message}$"):
+        engine.ask(question)
+    assert reader.reads == []
+
+
+def test_the_limit_holds_for_the_stripped_question_and_for_earlier_questions(project, embedder):
+    reader = WordReader("Zoran")
+    engine = Engine(settings_of(project), embedder=embedder, reader=reader)
+    longest = "Zoran? " * 143  # 1,001 characters, 1,000 once its last space is stripped
+    assert engine.ask(longest).answer == ZORAN
+    with pytest.raises(BadQuestion, match="^The question is 1,001 characters long; the limit is 1,000"):
+        engine.ask("When did it arrive?", history=[longest.strip() + "x"])
+    assert [read.question for read in reader.reads] == [longest.strip()]
+
+
+@pytest.mark.parametrize("question", ["🦁🦁🦁", "?!", "« … »"])
+def test_a_question_without_a_letter_or_digit_is_declined_without_reading(project, embedder, question):
+    reader = WordReader("Zoran")
+    reply = Engine(settings_of(project), embedder=embedder, reader=reader).ask(question)
+    assert (reply.answer, reply.candidate, reply.confidence, len(reply.hits)) == (None, None, 0.0, 3)
+    assert reader.reads == []
+
+
+def test_a_follow_up_hands_the_earlier_questions_topic_to_the_reader(project, embedder):
+    reader = WordReader("Zoran")
+    engine = Engine(settings_of(project), embedder=embedder, reader=reader)
+    reply = engine.ask("Where does he live?", history=[LION, "When did Zoran arrive from Pretoria?"])
+    # "when" asked for a date, so "he" stands for the topic, and no earlier answer is looked up.
+    assert reply.resolved == "Where does he live? (Zoran arrive from Pretoria)"
+    assert [(read.question, read.context) for read in reader.reads] == [
+        ("Where does he live?", "Zoran arrive from Pretoria"),
+    ]
+    assert reply.answer == ZORAN
+
+
+@pytest.mark.parametrize(
+    ("word", "context"),
+    [("Zoran", "the name of the white lion Zoran"),  # the earlier answer may be what "it" is
+     ("2011", "the name of the white lion")],  # a number is what "when" asks, not what "it" is
+)
+def test_a_follow_up_after_what_also_hands_over_the_earlier_answer(project, embedder, word, context):
+    reader = WordReader(word)
+    engine = Engine(settings_of(project), embedder=embedder, reader=reader)
+    reply = engine.ask("When did it arrive?", history=[LION])
+    assert reply.resolved == f"When did it arrive? ({context})"
+    assert [(read.question, read.context) for read in reader.reads] == [
+        (LION, ""), ("When did it arrive?", context),
+    ]
+
+
+def test_the_threshold_is_the_settings_then_the_calibrated_then_the_readers_own(project, embedder, tmp_path):
+    root = copy_of(project, tmp_path)
+
+    def threshold(**options) -> float:
+        return Engine(settings_of(root, **options), embedder=embedder, reader=WordReader("Zoran")).threshold
+
+    assert threshold() == 0.5
+    calibration = settings_of(root).calibration_path
+    calibration.parent.mkdir()
+    calibration.write_text(json.dumps({"calibrations": [
+        {"reader": "trained", "model": DEFAULT_MODEL, "threshold": 0.99},
+        {"reader": "word", "model": "another-model", "threshold": 0.8},
+        {"reader": "word", "model": DEFAULT_MODEL, "threshold": 0.72},
+    ]}), encoding="utf-8")
+    assert threshold() == 0.72
+    assert threshold(threshold=0.0) == 0.0
+    assert Engine(settings_of(root), embedder=embedder, reader=WordReader("Zoran", 0.71)).ask(LION).answer is None
+
+
+def test_the_reader_is_made_by_the_name_in_the_settings(project, embedder, monkeypatch):
+    made = []
+
+    def make_reader(name, embedder, idf):
+        made.append(name)
+        return WordReader("Zoran")
+
+    monkeypatch.setattr(engine_module, "make_reader", make_reader)
+    engine = Engine(settings_of(project, reader="/models/my-reader"), embedder=embedder)
+    assert made == ["/models/my-reader"]
+    assert (engine.reader.label, engine.threshold, engine.ask(LION).answer) == ("word", 0.5, ZORAN)
+
+
+def test_warm_hands_the_index_passages_to_the_reader(project, embedder):
+    reader = WordReader("Zoran")
+    Engine(settings_of(project), embedder=embedder, reader=reader, warm=True).wait_until_warm()
+    assert reader.warmed == [BRIDGES, ZOO, RIVERS]
+    cold = WordReader("Zoran")
+    Engine(settings_of(project), embedder=embedder, reader=cold).wait_until_warm()
+    assert cold.warmed == []
+
+
+def test_status_of_a_current_then_stale_index(project, embedder, tmp_path):
+    root = copy_of(project, tmp_path)
+    engine = Engine(settings_of(root), embedder=embedder, reader=WordReader("Zoran"))
+    status = engine.status()
+    assert (status.documents, status.passages, status.model, status.stale) == (2, 3, DEFAULT_MODEL, None)
+    (root / "corpus" / "rivers.txt").unlink()
+    assert engine.status().stale == "removed: rivers.txt"
+
+
+def test_uploads_are_stored_in_the_corpus_and_searchable_after_a_rebuild(project, embedder, tmp_path):
+    root = copy_of(project, tmp_path)
+    reader = WordReader("zebras")
+    engine = Engine(settings_of(root), embedder=embedder, reader=reader)
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    (uploads / "zoo notes.txt").write_text("The Belgrade zoo also keeps two zebras from Kenya.\n", encoding="utf-8")
+    (uploads / "rivers.txt").write_text("The Tisa joins the Danube north of Belgrade.\n", encoding="utf-8")
+    (uploads / "map.exe").write_bytes(b"MZ")
+    stored = engine.add_documents([uploads / "zoo notes.txt", uploads / "rivers.txt", uploads / "map.exe"])
+    assert stored == [
+        Upload("zoo notes.txt", "zoo_notes.txt", None),
+        Upload("rivers.txt", "rivers-2.txt", None),
+        Upload("map.exe", None, "'map.exe' is not an accepted type; upload .txt, .md, .pdf, .html, .htm, .docx files."),
+    ]
+    assert sorted(p.name for p in (root / "corpus").iterdir()) == [
+        "belgrade.md", "rivers-2.txt", "rivers.txt", "zoo_notes.txt"]
+    assert (root / "corpus" / "rivers.txt").read_text(encoding="utf-8") == RIVERS + "\n"
+    assert engine.status().stale == "new: rivers-2.txt, zoo_notes.txt"
+    assert engine.ask("Which animals came from Kenya?").answer is None
+    report = engine.rebuild()
+    assert (report.added, engine.status().documents, engine.status().stale) == (
+        ("rivers-2.txt", "zoo_notes.txt"), 4, None)
+    answer = engine.ask("Which animals came from Kenya?").answer
+    assert (answer.text, answer.document, answer.start, answer.end) == ("zebras", "zoo_notes.txt", 32, 38)
