@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from docqa.errors import BadSettings, DocqaError
-from docqa.settings import DEFAULT_MODEL, Settings, SplitSettings
+from docqa.settings import DEFAULT_MODEL, Settings, SplitSettings, read_calibrations, with_calibration
 
 
 @pytest.fixture(autouse=True)
@@ -139,3 +139,24 @@ def test_calibration_that_is_not_utf8_falls_back_to_the_default(tmp_path: Path) 
     settings = write_calibration(tmp_path, "")
     settings.calibration_path.write_bytes(b'{"threshold": 0.4\xff}')
     assert settings.effective_threshold("trained", 0.31) == 0.31
+
+
+def test_one_calibration_per_reader_and_model(tmp_path: Path) -> None:
+    records = [{"threshold": 0.9, "reader": "trained", "model": "all-MiniLM-L6-v2"},
+               {"threshold": 0.2, "reader": "rules", "model": "all-MiniLM-L6-v2"},
+               {"threshold": 0.5, "reader": "trained", "model": "other-model"}]
+    settings = write_calibration(tmp_path, json.dumps({"calibrations": records}))
+    assert settings.effective_threshold("trained", 0.31) == 0.9
+    assert settings.effective_threshold("rules", 0.17) == 0.2
+    assert settings.with_(model="other-model").effective_threshold("trained", 0.31) == 0.5
+    assert settings.with_(model="third").effective_threshold("trained", 0.31) == 0.31
+    assert read_calibrations(settings.calibration_path) == records
+    again = {"threshold": 0.8, "reader": "trained", "model": "all-MiniLM-L6-v2"}
+    assert with_calibration(records, again) == {"calibrations": [records[1], records[2], again]}
+
+
+def test_the_evaluation_folder_holds_the_dev_set_calibration_and_feedback(tmp_path: Path) -> None:
+    settings = Settings(index=tmp_path / "index")
+    assert settings.evaluation_folder == tmp_path / "evaluation"
+    assert (settings.eval_file, settings.feedback_path) == (
+        tmp_path / "evaluation" / "qa.jsonl", tmp_path / "evaluation" / "feedback.jsonl")

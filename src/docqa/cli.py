@@ -211,21 +211,24 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     from . import evalset, evaluate  # loads the engine: only for this command
+    from .compare import load_report
+    from .render import format_summary
+    from .report import calibration_record
 
     settings = _settings(args)
-    file = args.file if args.file is not None else evaluate.default_file(settings)
+    file = args.file if args.file is not None else settings.eval_file
     items, problems = evalset.load_eval_file(file, strict=args.strict)
     for problem in problems:
         print(f"docqa: {file} {problem}; skipped.", file=sys.stderr)
-    previous = evaluate.load_report(args.compare) if args.compare is not None else None
+    previous = load_report(args.compare) if args.compare is not None else None
     engine = _engine(settings, warm=True)
     engine.wait_until_warm()  # the latency figures are for a loaded engine, as in the chat
     report = evaluate.run(engine, file, items, problems, previous, progress=_count)
     out = args.out if args.out is not None else evaluate.default_out(settings, datetime.now(timezone.utc))
     evaluate.write_report(out, report)
-    print(evaluate.format_summary(report, out))
+    print(format_summary(report, out))
     if args.calibrate:
-        evaluate.write_calibration(settings.calibration_path, evaluate.calibration_record(report))
+        evaluate.write_calibration(settings.calibration_path, calibration_record(report))
         print(f"calibrated: no-answer threshold {report.best.threshold:.2f} stored in {settings.calibration_path}; "
               "ask, serve and eval use it unless --threshold is given.")
     return 0

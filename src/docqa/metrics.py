@@ -1,12 +1,17 @@
 """Answer strings -> exact match and F1, as the official SQuAD v2.0 script (evaluate-v2.0.py) scores them.
 
 Lower case, ASCII punctuation and the articles a/an/the removed, whitespace collapsed; token-bag F1;
-the best score over the gold answers. Pure functions, no heavy imports: the evaluation, the report
-and the reader's training loop all score with these.
+the best score over the gold answers. One deliberate difference: the script turns a null prediction
+into "" and compares strings, so an answer made only of punctuation or articles would count as a
+decline; here an unanswerable item scores 1 iff the prediction is null, because any shown answer is
+an answer to the user. Also whether a passage holds an answer (retrieval hits) and percentiles.
+Pure functions, no heavy imports: the evaluation, the report and the reader's training loop all
+score with these.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import string
 from collections import Counter
@@ -54,3 +59,27 @@ def f1_score(prediction: str | None, answers: Sequence[str]) -> float:
     if not golds or prediction is None:
         return float(not golds and prediction is None)
     return max(_token_f1(prediction, g) for g in golds)
+
+
+def contains_answer(passage: str, answers: Sequence[str]) -> bool:
+    """Whether the passage holds a gold answer as whole words, both normalised."""
+    text = f" {normalize_answer(passage)} "
+    return any(f" {normalize_answer(g)} " in text for g in gold_answers(answers))
+
+
+def first_hit(passages: Sequence[str], answers: Sequence[str]) -> int | None:
+    """The 1-based rank of the first passage holding a gold answer; None when none does."""
+    for rank, passage in enumerate(passages, start=1):
+        if contains_answer(passage, answers):
+            return rank
+    return None
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The q-th percentile with linear interpolation between order statistics (numpy's default)."""
+    if not values:
+        raise ValueError("percentile of no values")
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * q / 100
+    low, high = math.floor(position), math.ceil(position)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)

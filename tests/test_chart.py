@@ -1,0 +1,23 @@
+"""chart.py: the threshold chart is a PNG, and matplotlib loads only when a chart is drawn."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from docqa.chart import draw_chart
+
+from reportcase import report
+
+
+def test_the_chart_is_a_png(tmp_path):
+    draw_chart(report(), tmp_path / "threshold.png")
+    data = (tmp_path / "threshold.png").read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
+
+
+def test_matplotlib_loads_only_to_draw():
+    code = ("import sys, docqa.evaluate, docqa.chart, docqa.evalset, docqa.ui; "
+            "print('matplotlib' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

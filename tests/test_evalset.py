@@ -1,0 +1,75 @@
+"""evalset.py: evaluation files (malformed lines reported with their line and reason) and the
+chat's feedback lines, which are evaluation items."""
+
+from __future__ import annotations
+
+import pytest
+
+from docqa.errors import BadEvalFile, BadFeedback
+from docqa.evalset import append_feedback, feedback_item, load_eval_file
+
+
+def test_malformed_lines_are_reported_with_their_line_and_reason(tmp_path):
+    lines = [
+        '{"id": "x1", "question": "When?", "answers": ["2006"], "style": "verbatim"}',
+        '{bad json',
+        '',
+        '{"question": "Who?"}',
+        '{"question": "Who?", "answers": "NATO"}',
+        '{"question": "Who?", "answers": ["the"]}',
+        '{"id": "x1", "question": "Again?", "answers": []}',
+        '{"question": "What is \u2028 this?", "answers": ["x"], "history": ["", "Earlier?"]}',
+        '[1, 2]',
+        '{"question": "   ", "answers": []}',
+    ]
+    path = tmp_path / "qa.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    items, problems = load_eval_file(path)
+    assert [(i.id, i.line) for i in items] == [("x1", 1), ("8", 8)]
+    assert items[0].answers == ("2006",) and items[0].label("style") == "verbatim"
+    assert items[1].history == ("Earlier?",) and items[1].question == "What is  this?"
+    assert [p.line for p in problems] == [2, 4, 5, 6, 7, 9, 10]
+    reasons = dict((p.line, p.reason) for p in problems)
+    assert reasons[2].startswith("not valid JSON")
+    assert reasons[4] == "`answers` is missing (write [] for a question the documents do not answer)"
+    assert reasons[5] == "`answers` must be a list of strings"
+    assert reasons[6] == "answer 'the' is empty once case, punctuation and articles are removed"
+    assert reasons[7] == "id 'x1' is already used on line 1"
+    assert reasons[9] == "not a JSON object"
+    assert reasons[10].startswith("`question`: The question is empty")
+    with pytest.raises(BadEvalFile, match=r"qa\.jsonl line 2: not valid JSON .*run without --strict"):
+        load_eval_file(path, strict=True)
+
+
+def test_unreadable_files_say_what_to_do(tmp_path):
+    with pytest.raises(BadEvalFile, match="No evaluation file at .*Pass the path of a JSON-lines file"):
+        load_eval_file(tmp_path / "missing.jsonl")
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text('{"question": 1}\n', encoding="utf-8")
+    with pytest.raises(BadEvalFile, match=r"holds no usable question \(first: line 1: `question` must be a string\)"):
+        load_eval_file(empty)
+
+
+def test_feedback_lines_are_evaluation_items(tmp_path):
+    path = tmp_path / "evaluation" / "feedback.jsonl"
+    right = feedback_item("When was it established? ", ["Which office opened?"], ["December 2006"])
+    declined = feedback_item("What is the population of Serbia?", [], [])
+    assert right == feedback_item("When was it established?", ["Which office opened?"], ["December 2006"])
+    assert right["id"].startswith("feedback-") and right["id"] != declined["id"]
+    append_feedback(path, right)
+    with path.open("a", encoding="utf-8") as out:  # a hand edit that drops the final newline
+        out.write('{"question": "Typed by hand?", "answers": ["yes"]}')
+    append_feedback(path, declined)
+    items, problems = load_eval_file(path)
+    assert problems == []
+    assert [(i.question, i.answers, i.history) for i in items] == [
+        ("When was it established?", ("December 2006",), ("Which office opened?",)),
+        ("Typed by hand?", ("yes",), ()),
+        ("What is the population of Serbia?", (), ()),
+    ]
+    with pytest.raises(BadFeedback, match="Type the answer as the documents write it"):
+        feedback_item("Who?", [], ["  "])
+    with pytest.raises(BadFeedback, match="The question is empty"):
+        feedback_item(" ", [], ["x"])
+    with pytest.raises(BadFeedback, match="This mark cannot be recorded .`answers` is missing"):
+        append_feedback(path, {"question": "Who?"})

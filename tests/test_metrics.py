@@ -1,0 +1,69 @@
+"""metrics.py: SQuAD v2.0 normalisation, exact match and F1 on hand-computed cases; retrieval hits;
+percentiles."""
+
+from __future__ import annotations
+
+import pytest
+
+from docqa.metrics import contains_answer, exact_match, f1_score, first_hit, normalize_answer, percentile
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The Cat", "cat"),                          # case and a leading article
+        ("a, an; the.", ""),                         # only articles and punctuation
+        ("Anthem of the theatre", "anthem of theatre"),  # articles only as whole words
+        ("U.S.A.", "usa"),                           # punctuation removed, not replaced by spaces
+        ("  December\t\n 2006 ", "december 2006"),   # whitespace collapsed
+        ("An apple a day", "apple day"),
+        ("rock-and-roll", "rockandroll"),
+        ("NATO’s role", "nato’s role"),              # the script strips ASCII punctuation only
+    ],
+)
+def test_normalize_answer_follows_the_squad_script(text, expected):
+    assert normalize_answer(text) == expected
+
+
+def test_exact_match_is_best_over_the_gold_answers():
+    golds = ["the International Criminal Tribunal", "ICTY"]
+    assert exact_match("International criminal tribunal!", golds) == 1.0
+    assert exact_match("icty", golds) == 1.0
+    assert exact_match("the Tribunal", golds) == 0.0
+    assert exact_match(None, golds) == 0.0
+
+
+def test_unanswerable_scores_one_only_when_declined():
+    assert exact_match(None, []) == 1.0
+    assert f1_score(None, []) == 1.0
+    assert exact_match("Belgrade", []) == 0.0
+    assert f1_score("Belgrade", []) == 0.0
+    # As in the script, a gold that normalises to nothing does not count: the item is unanswerable.
+    assert exact_match(None, ["the"]) == 1.0
+
+
+def test_f1_counts_shared_tokens_by_hand():
+    # prediction [december, 2006, meeting], gold [december, 2006]: p = 2/3, r = 1, F1 = 0.8
+    assert f1_score("the December 2006 meeting", ["December 2006"]) == pytest.approx(0.8)
+    # repeated tokens count once per occurrence in both: p = 1/2, r = 1, F1 = 2/3
+    assert f1_score("NATO NATO", ["NATO"]) == pytest.approx(2 / 3)
+    # best over golds: 0 against the first, 2*(1/2*1/1)/(1/2+1) = 2/3 against the second
+    assert f1_score("KFOR force", ["Belgrade", "KFOR"]) == pytest.approx(2 / 3)
+    assert f1_score("Belgrade", ["KFOR"]) == 0.0
+    assert f1_score(None, ["KFOR"]) == 0.0
+    assert f1_score("the", ["KFOR"]) == 0.0  # an answer of only an article shares no token
+
+
+def test_a_passage_holds_an_answer_as_whole_normalised_words():
+    assert contains_answer("In December, 2006 Serbia joined.", ["December 2006"])
+    assert not contains_answer("Code 20061 was used.", ["2006"])
+    assert not contains_answer("anything", [])
+    assert first_hit(["No.", "Still no.", "KFOR stays."], ["the KFOR"]) == 3
+    assert first_hit(["No."], ["KFOR"]) is None
+
+
+def test_percentile_interpolates_like_numpy():
+    assert percentile([4.0, 1.0, 3.0, 2.0], 50) == pytest.approx(2.5)
+    # position (5 - 1) * 0.95 = 3.8: 4 + 0.8 * (10 - 4) = 8.8
+    assert percentile([1.0, 2.0, 3.0, 4.0, 10.0], 95) == pytest.approx(8.8)
+    assert percentile([7.0], 95) == 7.0

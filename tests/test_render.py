@@ -1,0 +1,38 @@
+"""render.py: the summary `docqa eval` prints and report.md, line for line on five hand-scored items."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from docqa.render import format_summary, render_markdown
+
+from reportcase import report
+
+
+def test_report_md_tables_hold_the_hand_computed_figures():
+    lines = render_markdown(report()).splitlines()
+    assert lines[0] == "# docqa evaluation of /x/qa.jsonl"
+    assert "| all | 5 | 0.400 | 0.533 | 0.333 | 0.556 | 0.500 | 0.500 | 0.333 |" in lines
+    assert "| style=verbatim | 2 | 0.500 | 0.833 | 0.500 | 0.833 | – | – | 0.000 |" in lines
+    assert "| all | 3 | 0.333 | 0.667 | 0.667 | 0.500 | 3.000 | 8.800 | 1 | 1 | 1 |" in lines
+    assert "| 0.30 (in use) | 0.400 | 0.533 | 0.556 | 0.500 | 0.600 |" in lines
+    assert "| 0.75 (best) | 0.600 | 0.600 | 0.333 | 1.000 | 0.200 |" in lines
+    assert "| 0.8–1.0 | 1 | 0.900 | 1.000 |" in lines
+    assert "| q1-2008 | Question? | 2009 | *declined* (candidate: 2008) | 0.20 | 0.00 | – |" in lines
+    assert "| q0-Belgrade | paraphrase | Question? | *not answerable* | Belgrade | 0.60 | 0 | 0.00 | – | abstention |" in lines
+    assert "- index: 12 passages from 1 document, built 2026-11-30T00:00:00Z with all-MiniLM-L6-v2, split {'min_words': 40}" in lines
+    assert "### retrieval (1)" in lines and "### reader (1)" in lines and "### abstention (1)" in lines
+
+
+def test_the_summary_prints_the_main_figures():
+    summary = format_summary(report(), Path("/out"))
+    assert summary.splitlines()[:4] == [
+        "docqa eval: 5 questions from /x/qa.jsonl (3 answerable, 2 unanswerable)",
+        "",
+        "                       items      EM      F1",
+        "all                        5   0.400   0.533",
+    ]
+    assert "retrieval (answerable): recall@1 0.333  recall@3 0.667  recall@5 0.667  MRR 0.500" in summary
+    assert "no-answer threshold 0.30 (F1 0.533); best on this file 0.75 (F1 0.600)" in summary
+    assert summary.endswith("report: /out/report.md")
+

@@ -1,0 +1,53 @@
+"""report.py: a run's results -> one typed report (figures, sweep, best threshold, reliability,
+comparison), its report.json, and the calibration record, on five hand-scored items."""
+
+from __future__ import annotations
+
+import pytest
+
+from docqa.compare import Outcome, Scorecard
+from docqa.report import calibration_record, scorecard
+
+from reportcase import report
+
+
+def test_the_report_holds_each_figure_once():
+    r = report()
+    assert (r.overall.exact, r.best.threshold, r.at_threshold().threshold) == (pytest.approx(0.4), 0.75, 0.3)
+    assert list(r.groups) == ["style"] and list(r.groups["style"]) == ["(none)", "paraphrase", "verbatim"]
+    assert len(r.sweep) == 101 and [b.items for b in r.reliability] == [1, 1, 1, 1, 1]
+    assert r.comparison is None
+
+
+def test_report_json_gives_the_results_and_figures_as_computed():
+    data = report().to_json()
+    assert list(data) == ["file", "created_at", "settings", "problems", "overall", "groups", "best_threshold",
+                          "sweep", "reliability", "results", "comparison"]
+    assert data["overall"]["recall_at_3"] == pytest.approx(2 / 3)
+    assert data["best_threshold"]["threshold"] == 0.75
+    first = data["results"][0]
+    assert first == {"id": "q1-December 2006", "line": 0, "question": "Question?", "history": [],
+                     "expected": ["December 2006"], "answer": "December 2006", "candidate": "December 2006",
+                     "confidence": 0.9, "exact": 1.0, "f1": 1.0, "first_hit": 2, "miss": None, "seconds": 1.0,
+                     "extra": {"style": "verbatim"}}
+    assert [r["miss"] for r in data["results"]] == [None, "reader", "retrieval", None, "abstention"]
+
+
+def test_a_report_compares_with_an_earlier_scorecard():
+    r = report()
+    own = scorecard(r.file, r.overall, r.groups, r.results)
+    assert own.outcomes[1] == Outcome("q1-the KFOR force", "Question?", "the KFOR force", False)
+    assert own.figures["all.exact"] == pytest.approx(0.4) and own.figures["style=verbatim.items"] == 2
+    earlier = Scorecard("reports/old", "/x/qa.jsonl", {"all.exact": 0.2},
+                        (Outcome("q1-the KFOR force", "Question?", "KFOR", True),))
+    c = report(earlier).comparison
+    assert [(x.name, x.before, x.after) for x in c.changes] == [("all.exact", 0.2, pytest.approx(0.4))]
+    assert [(f.id, f.before, f.after, f.now_right) for f in c.flips] == [
+        ("q1-the KFOR force", "KFOR", "the KFOR force", False)]
+    assert c.same_file and c.only_before == () and len(c.only_after) == 3  # ids repeat: 4 distinct, 1 shared
+
+
+def test_calibration_names_the_reader_and_model_it_was_measured_with():
+    assert calibration_record(report()) == {
+        "threshold": 0.75, "f1": 0.6, "exact": 0.6, "file": "/x/qa.jsonl", "items": 5, "reader": "trained",
+        "model": "all-MiniLM-L6-v2", "calibrated_at": "2026-11-30T01:00:00Z"}

@@ -1,0 +1,98 @@
+"""scoring.py: each item's score and why it missed, the figures of a set, the threshold sweep and
+reliability, all computed by hand on five literal items (tests/evalcases.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from docqa.evalset import EvalItem
+from docqa.scoring import Miss, Prediction, SweepPoint, best_threshold, classify_miss, figures, group_figures, reliability, sweep
+
+from evalcases import result
+from evalcases import five as five_items
+
+
+@pytest.fixture
+def five():
+    return five_items()
+
+
+def test_a_prediction_is_its_line_of_predictions_jsonl():
+    item = EvalItem("a1", "When?", ("2006",), ("Which office?",), {"style": "verbatim"})
+    reply = {"question": "When?", "answer": None, "confidence": 0.25, "source": None, "quote": None,
+             "passages": [{"document": "d.txt", "start": 0, "end": 9, "text": "In 2006."}]}
+    scored = result(["2006"], None, "2006", 0.25, ["In 2006."])
+    assert scored.candidate_exact == 1.0 and scored.declined and not scored.correct
+    prediction = Prediction.from_reply(item, reply, "2006", 0.250004, 0.123456)
+    assert prediction.record == {"id": "a1", **reply, "history": ["Which office?"], "expected": ["2006"],
+                                 "candidate": "2006", "seconds": 0.1235, "extra": {"style": "verbatim"}}
+    assert (prediction.answer, prediction.candidate, prediction.confidence, prediction.passages) == (
+        None, "2006", 0.250004, ("In 2006.",))
+    assert (prediction.answer_at(0.25), prediction.answer_at(0.26)) == ("2006", None)
+
+
+def test_every_miss_has_its_reason(five):
+    assert [r.miss for r in five] == [None, Miss.READER, Miss.RETRIEVAL, None, Miss.ABSTENTION]
+    assert [r.first_hit for r in five] == [2, 1, None, None, None]
+    declined = EvalItem("d", "Where?", ("Kosovo",))
+    assert classify_miss(declined, None, 1, 0.0) is Miss.ABSTENTION
+    assert classify_miss(declined, None, None, 0.0) is Miss.RETRIEVAL  # it never had the passage
+
+
+def test_figures_by_hand(five):
+    f = figures(five)
+    assert (f.items, f.answerable, f.unanswerable) == (5, 3, 2)
+    assert f.exact == pytest.approx(2 / 5)
+    assert f.f1 == pytest.approx((1 + 2 / 3 + 0 + 1 + 0) / 5)  # 0.533
+    assert f.exact_answerable == pytest.approx(1 / 3)
+    assert f.f1_answerable == pytest.approx((1 + 2 / 3) / 3)    # 0.556
+    assert f.exact_unanswerable == f.f1_unanswerable == pytest.approx(0.5)
+    assert f.declined_correctly == pytest.approx(0.5)
+    assert f.wrongly_declined == pytest.approx(1 / 3)
+    assert f.recall == pytest.approx({1: 1 / 3, 3: 2 / 3, 5: 2 / 3})
+    assert f.mrr == pytest.approx((1 / 2 + 1 + 0) / 3)
+    assert (f.latency_median, f.latency_p95) == pytest.approx((3.0, 8.8))
+    assert (f.miss_retrieval, f.miss_reader, f.miss_abstention) == (1, 1, 1)
+
+
+def test_figures_split_by_style(five):
+    groups = group_figures(five, "style")
+    assert list(groups) == ["(none)", "paraphrase", "verbatim"]
+    assert groups["verbatim"].items == 2
+    assert groups["verbatim"].f1 == pytest.approx((1 + 2 / 3) / 2)
+    assert groups["paraphrase"].exact == 0.0
+    assert groups["paraphrase"].recall[5] == 0.0
+    assert groups["(none)"].answerable == 0 and groups["(none)"].recall[1] is None
+    assert group_figures(five, "type") == {}
+
+
+def test_threshold_sweep_by_hand(five):
+    points = sweep(five, [0.0, 0.3, 0.55, 0.7, 1.0])
+    assert [p.exact for p in points] == pytest.approx([0.2, 0.4, 0.4, 0.6, 0.4])
+    assert [p.f1 for p in points] == pytest.approx([(1 + 2 / 3) / 5, (2 + 2 / 3) / 5, 0.4, 0.6, 0.4])
+    assert [p.answered for p in points] == pytest.approx([1.0, 0.6, 0.4, 0.2, 0.0])
+    assert [p.declined_correctly for p in points] == pytest.approx([0.0, 0.5, 0.5, 1.0, 1.0])
+    assert best_threshold(points).threshold == 0.7
+
+
+def test_best_threshold_takes_the_middle_of_a_tie():
+    points = [SweepPoint(t / 10, 0.0, f1, None, None, 1.0) for t, f1 in enumerate([0.1, 0.5, 0.5, 0.5, 0.2, 0.5])]
+    assert best_threshold(points).threshold == 0.2
+
+
+def test_reliability_bins(five):
+    bins = reliability(five, bins=5)
+    assert [b.items for b in bins] == [1, 1, 1, 1, 1]
+    assert [b.accuracy for b in bins] == [0.0, 0.0, 0.0, 0.0, 1.0]
+    assert [r.candidate_exact for r in five] == [1.0, 0.0, 0.0, 0.0, 0.0]
+    assert bins[4].confidence == pytest.approx(0.9)
+    sure = [result(["x"], "x", "x", 1.0)]
+    assert reliability(sure, bins=5)[4].items == 1  # the last bin includes 1.0
+
+
+
+
+def test_figures_json_names_each_recall_as_before():
+    data = figures(five_items()).to_json()
+    assert [k for k in data if k.startswith("recall")] == ["recall_at_1", "recall_at_3", "recall_at_5"]
+    assert list(data)[:3] == ["items", "answerable", "unanswerable"] and "recall" not in data
