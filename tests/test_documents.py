@@ -391,6 +391,23 @@ def test_store_upload_never_overwrites(tmp_path: Path) -> None:
     ]
 
 
+def test_an_upload_that_fails_midway_leaves_nothing_in_the_corpus(tmp_path: Path, monkeypatch) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    upload = tmp_path / "big.txt"
+    upload.write_text("x" * 10_000, encoding="utf-8")
+
+    def disk_full(source, target, length=0):
+        target.write(source.read(4096))
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("docqa.documents.shutil.copyfileobj", disk_full)
+    with pytest.raises(UploadRejected, match=r"'big.txt' could not be stored in .* \(No space left on device\); "
+                                             r"nothing was added\. Free some space"):
+        store_upload(upload, corpus)
+    assert list(corpus.iterdir()) == []
+
+
 def test_store_uploads_keeps_going_past_a_refusal_and_the_corpus_reads_what_it_stored(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()

@@ -23,6 +23,7 @@ import os
 import re
 import shutil
 import statistics
+import tempfile
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Sequence
@@ -486,8 +487,10 @@ def content_mismatch(suffix: str, head: bytes) -> str | None:
 def store_upload(source: Path, corpus: Path, original: str | None = None) -> str:
     """Copy the uploaded file `source` into `corpus` under a safe name and return that name.
 
-    Never overwrites: the file is created exclusively, and a name taken meanwhile gets a counter.
-    Raises UploadRejected with the reason when the file cannot be stored.
+    Never overwrites and never leaves half a file: the bytes go to a hidden `.part` file (a suffix no
+    reader takes, so a rebuild never reads it), flushed to disk, then linked under the first free
+    name (a link fails when the name exists, and a name taken meanwhile gets a counter). Raises
+    UploadRejected with the reason when the file cannot be stored; nothing is left behind then.
     """
     original = source.name if original is None else original
     root = corpus.resolve()
@@ -498,17 +501,37 @@ def store_upload(source: Path, corpus: Path, original: str | None = None) -> str
         if reason:
             raise UploadRejected(f"{original!r} was refused: {reason}.")
         data.seek(0)
-        while True:
-            name = unique_name(base, taken)
-            target = root / name
-            if target.parent != root:
-                raise UploadRejected(f"{original!r} would land outside the corpus folder.")
-            try:
-                with target.open("xb") as out:
-                    shutil.copyfileobj(data, out)
-                return name
-            except FileExistsError:
-                taken.add(name)
+        try:
+            handle, part = tempfile.mkstemp(prefix=".upload-", suffix=".part", dir=root)
+        except OSError as error:
+            raise _not_stored(original, root, error) from None
+        try:
+            with os.fdopen(handle, "wb") as out:
+                shutil.copyfileobj(data, out)
+                out.flush()
+                os.fsync(out.fileno())
+            os.chmod(part, 0o644)
+            while True:
+                name = unique_name(base, taken)
+                target = root / name
+                if target.parent != root:
+                    raise UploadRejected(f"{original!r} would land outside the corpus folder.")
+                try:
+                    os.link(part, target)
+                    return name
+                except FileExistsError:
+                    taken.add(name)
+        except OSError as error:
+            raise _not_stored(original, root, error) from None
+        finally:
+            Path(part).unlink(missing_ok=True)
+
+
+def _not_stored(original: str, root: Path, error: OSError) -> UploadRejected:
+    return UploadRejected(
+        f"{original!r} could not be stored in {root} ({error.strerror or error}); nothing was added. "
+        "Free some space or fix the folder's permissions, then upload it again."
+    )
 
 
 def store_uploads(sources: Sequence[Path], corpus: Path) -> list[Upload]:
