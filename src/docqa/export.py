@@ -61,11 +61,12 @@ def export_onnx(model: object, inputs: dict[str, list[list[int]]], path: Path) -
         Path(temporary).unlink(missing_ok=True)
 
 
-def quantize(source: Path, target: Path) -> None:
-    """Dynamic int8 quantization of the weights of MatMul layers (onnxruntime.quantization)."""
+def quantize(source: Path, target: Path, per_channel: bool = True) -> None:
+    """Dynamic int8 quantization of the weights of MatMul layers (onnxruntime.quantization), with one
+    scale per output channel unless `per_channel` is False (one per tensor)."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8)
+    quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, per_channel=per_channel)
 
 
 def tolerance_for(difference: float) -> float:
