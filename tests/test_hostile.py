@@ -236,7 +236,7 @@ def test_docqa_index_names_the_skipped_files(engine, quick_cli, tmp_path, capsys
 
 
 def empty_corpus_message(corpus: Path) -> str:
-    return (f"No readable documents in {corpus}/. Put .txt, .md, .pdf, .html or .docx files there "
+    return (f"No readable documents in {corpus}/. Put .txt, .md, .pdf, .html, .htm or .docx files there "
             "(or pass --corpus DIR), then run `docqa index`.")
 
 

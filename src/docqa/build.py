@@ -18,7 +18,7 @@ from typing import Protocol
 
 import numpy as np
 
-from .documents import Document, Skipped, UnreadableFile, corpus_files, load_document, scan_corpus
+from .documents import ACCEPTED_SUFFIXES, Document, Skipped, UnreadableFile, corpus_files, load_document, scan_corpus
 from .errors import CorruptIndex, DocqaError, EmptyCorpus, IndexNotFound
 from .index import (
     BuildLock, BuildReport, Index, load_index, plan_build, remove_leftovers, write_index,
@@ -122,7 +122,7 @@ def build_index(
         if reusable is not None and documents == old_documents and skipped_hashes == reusable.manifest.skipped:
             passages, embedded, reused, embed_seconds = reusable.passages, 0, 0, 0.0  # nothing to write
         elif not documents:
-            raise EmptyCorpus(str(settings.corpus))
+            raise EmptyCorpus(str(settings.corpus), ACCEPTED_SUFFIXES)
         else:
             kept_positions = [i for i, p in enumerate(reusable.passages) if p.document in kept] if reusable else []
             fresh = [p for d in fresh_documents for p in passages_of(d, settings)]

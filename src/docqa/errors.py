@@ -1,14 +1,17 @@
 """Named errors. Each message tells the user what to do next; the CLI and UI show it as is."""
 
+from collections.abc import Sequence
+
 
 class DocqaError(Exception):
     """Base of every error docqa reports to a user instead of a traceback."""
 
 
 class EmptyCorpus(DocqaError):
-    def __init__(self, corpus: str):
+    def __init__(self, corpus: str, suffixes: Sequence[str]):
+        """`suffixes`: the formats the corpus loader reads (documents.ACCEPTED_SUFFIXES)."""
         super().__init__(
-            f"No readable documents in {corpus}/. Put .txt, .md, .pdf, .html or .docx files there "
+            f"No readable documents in {corpus}/. Put {', '.join(suffixes[:-1])} or {suffixes[-1]} files there "
             "(or pass --corpus DIR), then run `docqa index`."
         )
 
