@@ -12,9 +12,9 @@ import numpy as np
 
 from docqa.embed import WordVectors
 from docqa.reader import (
-    _DATE_TEXT, _RANGE, _TECHNICAL, Candidate, Choice, Scored, Term, _is_enumerator, _nominal, _trim, _whole_words,
-    _word_match, before_share, confidence, date_specificity, generate_candidates, match_matrix, missing,
-    _split, candidates_by_type, content_tokens, copula_fit, focus_fit, initials_share, lists_focus, distances, question_terms, prefer_specific_date, sentence_coverage, slot_fit, soft_match, span_facts, stem,
+    DATE_TEXT, RANGE_PATTERN, TECHNICAL, Candidate, Choice, Scored, Term, is_enumerator, nominal, trim, whole_words,
+    word_match, before_share, confidence, date_specificity, generate_candidates, match_matrix, missing,
+    sentences_of, candidates_by_type, content_tokens, copula_fit, focus_fit, initials_share, lists_focus, distances, question_terms, prefer_specific_date, sentence_coverage, slot_fit, soft_match, span_facts, stem,
     token_table, token_vectors, tree_distance,
 )
 from docqa.settings import Settings
@@ -56,7 +56,7 @@ def test_date_specificity(text, expected):
     ],
 )
 def test_word_match(question_word, document_word, expected):
-    assert _word_match(stem(question_word), question_word, document_word) == expected
+    assert word_match(stem(question_word), question_word, document_word) == expected
 
 
 def test_sentence_coverage_counts_the_sentence_before_at_half():
@@ -114,29 +114,29 @@ def test_missing_is_the_share_of_the_most_telling_word_not_found():
 
 def test_ranges_are_one_answer():
     text = "Copyright 1991-2020, pp. 30-44, Sections 1 through 9, from 5 to 10 days, version 1.2.3-4."
-    assert [m.group() for m in _RANGE.finditer(text)] == ["1991-2020", "pp. 30-44", "Sections 1 through 9", "5 to 10"]
+    assert [m.group() for m in RANGE_PATTERN.finditer(text)] == ["1991-2020", "pp. 30-44", "Sections 1 through 9", "5 to 10"]
 
 
 def test_patterns_for_dates_and_technical_answers():
     text = "Version 2.0, January 2004; 5 May 2001. Mail zlib@gzip.org, see www.ijg.org, zlib.h and contrib/puff, " \
            "call deflateInit2() and/or read http://zlib.net/."
-    assert [m.group() for m in _DATE_TEXT.finditer(text)] == ["January 2004", "5 May 2001"]
-    assert [m.group() for m in _TECHNICAL.finditer(text)] == [
+    assert [m.group() for m in DATE_TEXT.finditer(text)] == ["January 2004", "5 May 2001"]
+    assert [m.group() for m in TECHNICAL.finditer(text)] == [
         "zlib@gzip.org", "www.ijg.org,", "zlib.h", "contrib/puff", "deflateInit2()", "and/or", "http://zlib.net/."]
 
 
 def test_spans_grow_over_glued_units_and_list_numbers_are_no_answer(nlp):
     doc = nlp("The space is 8K and costs US$59.95 today.")
     eight, price = [t.i for t in doc if t.text in ("8", "59.95")]
-    assert doc[slice(*np.add(_whole_words(doc, eight, eight), (0, 1)))].text == "8K"
-    assert doc[slice(*np.add(_whole_words(doc, price, price), (0, 1)))].text == "US$59.95"
+    assert doc[slice(*np.add(whole_words(doc, eight, eight), (0, 1)))].text == "8K"
+    assert doc[slice(*np.add(whole_words(doc, price, price), (0, 1)))].text == "US$59.95"
     named = nlp("It is by Mark Nelson and Jean-loup Gailly.")
     jean, loup = [t.i for t in named if t.text in ("Jean", "loup")]
-    assert named[slice(*np.add(_whole_words(named, jean, jean), (0, 1)))].text == "Jean-loup"
-    assert named[slice(*np.add(_whole_words(named, loup, loup), (0, 1)))].text == "Jean-loup"
+    assert named[slice(*np.add(whole_words(named, jean, jean), (0, 1)))].text == "Jean-loup"
+    assert named[slice(*np.add(whole_words(named, loup, loup), (0, 1)))].text == "Jean-loup"
     listed = nlp("7. Why don't you use it?")
-    assert _is_enumerator(listed, 0, 0) and not _is_enumerator(listed, 2, 2)
-    assert not _is_enumerator(nlp("2003 was the year."), 0, 0)
+    assert is_enumerator(listed, 0, 0) and not is_enumerator(listed, 2, 2)
+    assert not is_enumerator(nlp("2003 was the year."), 0, 0)
 
 
 def test_a_noun_the_tagger_calls_a_verb_is_still_a_noun_phrase(nlp):
@@ -144,7 +144,7 @@ def test_a_noun_the_tagger_calls_a_verb_is_still_a_noun_phrase(nlp):
               "from Serbian territory.")
     landmines = next(t for t in doc if t.text == "landmines")
     assert (landmines.pos_, landmines.dep_) == ("VERB", "dobj")
-    assert _nominal(landmines) and not _nominal(next(t for t in doc if t.text == "removed"))
+    assert nominal(landmines) and not nominal(next(t for t in doc if t.text == "removed"))
 
 
 def test_tree_distance(nlp):
@@ -420,9 +420,9 @@ def test_span_facts(nlp):
 def test_trim_drops_edge_punctuation_and_keeps_brackets_balanced(nlp):
     doc = nlp("It was executed by the NATO Maintenance and Supply Agency (NAMSA).")
     # "the NATO Maintenance and Supply Agency (NAMSA" would end inside the bracket: the ")" is taken in.
-    first, last = _trim(doc, 4, 11)
+    first, last = trim(doc, 4, 11)
     assert doc[first : last + 1].text == "the NATO Maintenance and Supply Agency (NAMSA)"
-    first, last = _trim(doc, 4, 13)
+    first, last = trim(doc, 4, 13)
     assert doc[first : last + 1].text == "the NATO Maintenance and Supply Agency (NAMSA)"
 
 
@@ -539,7 +539,7 @@ def test_warming_prepares_every_sentence_so_that_questions_find_them_ready(engin
     reader = engine.reader
     passages = [p.text for p in engine._snapshot.index.passages]
     count = reader.warm(passages)
-    sentences = list(dict.fromkeys(s.text for text in passages for s in _split(text)))
+    sentences = list(dict.fromkeys(s.text for text in passages for s in sentences_of(text)))
     assert count == len(sentences) == 66
     assert all(reader._parses.get((text, True)) is not None for text in sentences)
     calls: list[list[str]] = []

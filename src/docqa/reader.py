@@ -187,7 +187,7 @@ def match_matrix(terms: list[Term], sent: Doc, vectors: np.ndarray | None) -> np
     """(terms x tokens) how well each question word matches each word of the sentence: 1 for the
     same stem, 0.8 for a compound or derivation, and a partial soft match by word vectors."""
     table = token_table(sent)
-    matrix = np.array([[_word_match(term.stem, term.text, word) for word in table.lower] for term in terms],
+    matrix = np.array([[word_match(term.stem, term.text, word) for word in table.lower] for term in terms],
                       dtype=np.float32)
     matrix = matrix.reshape(len(terms), len(sent))
     rows = [i for i, term in enumerate(terms) if term.vector is not None]
@@ -210,7 +210,7 @@ def token_vectors(doc: Doc, words: WordVectors) -> np.ndarray:
 
 
 @lru_cache(maxsize=262144)
-def _word_match(term_stem: str, term_text: str, word: str) -> float:
+def word_match(term_stem: str, term_text: str, word: str) -> float:
     """A question word (its stem and lower-case text) against a lower-case word: 1 for the same
     stem, 0.8 for a compound or a derivation the stemmer keeps apart."""
     if stem(word) == term_stem:
@@ -287,7 +287,7 @@ def span_facts(sent: Doc, candidate: "Candidate") -> SpanFacts:
             coordination=any(t.dep_ == "conj" and t.head.i >= first for t in span),
             bracketed=_bracketed(sent, candidate),
             money=any(t.ent_type_ == "MONEY" or t.text in _CURRENCY or t.lower_ in _CURRENCY for t in span),
-            verbal=root.pos_ == "VERB" and not _nominal(root),
+            verbal=root.pos_ == "VERB" and not nominal(root),
             located=root.dep_ == "pobj" and root.head.lower_ in _WHERE_PREPS,
             acronym=last - first >= 3 and sent[last].text == ")" and sent[last - 2].text == "("
             and sent[last - 1].text.isupper(),
@@ -311,7 +311,7 @@ def technical_matches(text: str) -> list[tuple[int, int]]:
     """Character [start, end) of the web and mail addresses, paths, file and function names in the
     text, without the sentence's closing punctuation ("www.ijg.org." -> "www.ijg.org")."""
     found = []
-    for match in _TECHNICAL.finditer(text):
+    for match in TECHNICAL.finditer(text):
         word = match.group().rstrip(".,;:")
         if word.lower() in ("and/or", "either/or", "he/she", "his/her", "s/he"):
             continue
@@ -402,7 +402,7 @@ def tree_distance(a: Token, b: Token) -> int:
     return depth + ancestors_a[node.i]
 
 
-def _trim(doc: Doc, first: int, last: int) -> tuple[int, int] | None:
+def trim(doc: Doc, first: int, last: int) -> tuple[int, int] | None:
     """Drop punctuation, conjunctions and stray determiners at the edges; keep balanced brackets."""
     while first <= last and (doc[first].is_punct and doc[first].text not in "(‘“\"" or doc[first].dep_ == "cc"
                              or doc[first].is_space):
@@ -479,7 +479,7 @@ def _name_internal(head: Token, child: Token) -> bool:
     return child.lower_ == "of" or (child.lower_ == "for" and head.text[:1].isupper())
 
 
-_DATE_TEXT = re.compile(
+DATE_TEXT = re.compile(
     r"\b(?:(?:early|mid|late|mid-)\s*)?(?:January|February|March|April|May|June|July|August|September|October"
     r"|November|December)(?:\s+\d{1,2},?)?\s+(?:1[5-9]\d\d|20\d\d)\b"
     r"|\b\d{1,2}\s+(?:January|February|March|April|May|June|July|August|September|October|November|December)"
@@ -488,12 +488,12 @@ _REASON_NOUNS_IN_TEXT = {"reason", "purpose", "sake", "benefit", "need", "lack",
 _MONEY_STEMS = {stem(w) for w in ("cost", "money", "spend", "price", "pay", "paid", "budget", "worth", "fee",
                                    "funding", "dollars", "euros", "pounds", "expensive", "cheap")}
 _CURRENCY = {"$", "€", "£", "¥", "US$", "usd", "eur", "gbp", "dollars", "dollar", "euros", "euro", "pounds", "yen"}
-_RANGE = re.compile(r"(?:\b(?:pp?\.|[Ss]ections?|[Cc]hapters?|[Pp]ages?)\s*)?(?<![\d.])\b\d+(?:\.\d+)?\s*(?:-|–|to|through)\s*\d+(?:\.\d+)?\b")
+RANGE_PATTERN = re.compile(r"(?:\b(?:pp?\.|[Ss]ections?|[Cc]hapters?|[Pp]ages?)\s*)?(?<![\d.])\b\d+(?:\.\d+)?\s*(?:-|–|to|through)\s*\d+(?:\.\d+)?\b")
 _NOT_NAMES = {"DATE", "TIME", "CARDINAL", "ORDINAL", "PERCENT", "MONEY", "QUANTITY"}
 _NOT_NUMERIC = {AnswerType.REASON, AnswerType.MANNER, AnswerType.AGENT, AnswerType.PLACE, AnswerType.CONDITION}
 # Technical text: web and mail addresses, file paths and function names are answers too
 # ("Where should I report a bug?" -> "zlib@gzip.org"; "Which function ...?" -> "gzprintf()").
-_TECHNICAL = re.compile(
+TECHNICAL = re.compile(
     r"https?://\S+|www\.[\w.-]+\S*|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?<![\w/])(?:[\w.-]+/)+[\w.-]*[\w/]"
     r"|\b[A-Za-z_]\w*\(\)"
     r"|\b[\w-]+\.(?:h|c|cc|cpp|hpp|py|js|java|rs|go|sh|txt|md|rst|html?|xml|json|ya?ml|toml|ini|cfg|conf|log"
@@ -503,7 +503,7 @@ _CODE_FITS = {AnswerType.THING: 0.8, AnswerType.MANNER: 0.7, AnswerType.PLACE: 0
 _ENUMERATOR = re.compile(r"\(?\d{1,3}[.)]")
 
 
-def _whole_words(sent: Doc, first: int, last: int) -> tuple[int, int]:
+def whole_words(sent: Doc, first: int, last: int) -> tuple[int, int]:
     """Extend a span over letters and digits glued to its edges: "8" of "8K", "59.95" of "US$59.95"."""
     while first > 0 and not sent[first - 1].whitespace_ and (sent[first - 1].text[-1:].isalnum()
                                                             or sent[first - 1].text[-1:] in "$€£") \
@@ -533,7 +533,7 @@ def _bracketed(sent: Doc, candidate: "Candidate") -> bool:
     return 0 < first and last + 1 < len(sent) and sent[first - 1].text in "(“\"'" and sent[last + 1].text in ")”\"'"
 
 
-def _is_enumerator(sent: Doc, first: int, last: int) -> bool:
+def is_enumerator(sent: Doc, first: int, last: int) -> bool:
     """"7." or "(2)" opening a sentence numbers a list entry; it answers nothing."""
     if first != 0 or last > 2:
         return False
@@ -554,7 +554,7 @@ _WHERE_PREPS = {"in", "at", "on", "near", "inside", "within", "across", "through
 _NOMINAL_DEPS = {"dobj", "pobj", "nsubj", "nsubjpass", "attr", "appos", "dative", "oprd"}
 
 
-def _nominal(token: Token) -> bool:
+def nominal(token: Token) -> bool:
     """A noun, or a word the tagger called a verb that the parser uses as a noun and that has no
     subject, auxiliary or object of its own ("removed 1.4 million landmines" with landmines/VERB)."""
     if token.pos_ in ("NOUN", "PROPN"):
@@ -583,10 +583,10 @@ def candidates_by_type(sent: Doc) -> dict[AnswerType, list[Candidate]]:
     spans: dict[AnswerType, dict[tuple[int, int], Candidate]] = {kind: {} for kind in _TYPES}
 
     def add(first: int, last: int, label: str, fit: Fit, kinds: tuple[AnswerType, ...] = _TYPES) -> None:
-        trimmed = _trim(sent, first, last)
+        trimmed = trim(sent, first, last)
         if trimmed is not None:
-            trimmed = _whole_words(sent, *trimmed)
-        if trimmed is None or trimmed[1] - trimmed[0] + 1 > MAX_SPAN_TOKENS or _is_enumerator(sent, *trimmed):
+            trimmed = whole_words(sent, *trimmed)
+        if trimmed is None or trimmed[1] - trimmed[0] + 1 > MAX_SPAN_TOKENS or is_enumerator(sent, *trimmed):
             return
         if trimmed[0] == trimmed[1] and sent[trimmed[0]].lower_ == "order" and trimmed[0] > 0 \
                 and sent[trimmed[0] - 1].lower_ == "in":
@@ -624,7 +624,7 @@ def candidates_by_type(sent: Doc) -> dict[AnswerType, list[Candidate]]:
                 add(ent.start, other.end - 1, ent.label_, entity_fit)
     for token in sent:
         if token.pos_ in ("NOUN", "PROPN", "NUM", "ADJ", "VERB") or token.like_num:
-            noun = _nominal(token)
+            noun = nominal(token)
             subtree = list(token.subtree)
             first, last = subtree[0].i, subtree[-1].i
             fits = {kind: _phrase_fit(token, sent[first : last + 1], kind) for kind in _TYPES}
@@ -687,11 +687,11 @@ def candidates_by_type(sent: Doc) -> dict[AnswerType, list[Candidate]]:
             marks = [c for c in token.children if c.dep_ == "mark"]
             first = marks[0].i if marks else token.left_edge.i
             add(first, token.right_edge.i, "CLAUSE", _clause_fit(token, marks[0].lower_ if marks else None))
-    for match in _DATE_TEXT.finditer(sent.text):
+    for match in DATE_TEXT.finditer(sent.text):
         # The small NER model's dates can swallow a neighbour ("2.0, January 2004"); the pattern's cannot.
         text = match.group()
         add_chars(match.start(), match.end(), "DATE_PATTERN", lambda kind, text=text: _entity_fit("DATE", kind, text))
-    for match in _RANGE.finditer(sent.text):
+    for match in RANGE_PATTERN.finditer(sent.text):
         # "1991-2020", "pp. 30-44", "Sections 1 through 9": a range is one answer
         years = all(_YEAR.fullmatch(n) for n in re.findall(r"\d+(?:\.\d+)?", match.group()))
         range_fits = {AnswerType.NUMBER: 0.9, AnswerType.DATE: 0.9 if years else 0.0,
@@ -1013,9 +1013,9 @@ def lexical_matches(terms: list[Term], text: str | None) -> list[float]:
 def _best_match(term_stem: str, term_text: str, text: str) -> float:
     if term_stem in _stems(text):
         return 1.0
-    # the other ways `_word_match` can match (compounds, derivations, hyphenated words), tested cheaply first
+    # the other ways `word_match` can match (compounds, derivations, hyphenated words), tested cheaply first
     a, head, short = term_text, term_text[:5], len(term_text) >= 4
-    return max((_word_match(term_stem, term_text, w) for w in _words(text)
+    return max((word_match(term_stem, term_text, w) for w in _words(text)
                 if "-" in w or w[:5] == head or short and len(w) >= 4 and (a.endswith(w) or w.endswith(a))),
                default=0.0)
 
@@ -1061,7 +1061,7 @@ def sentence_coverage(terms: list[Term], text: str, previous: str | None = None)
 
 
 @lru_cache(maxsize=4096)
-def _split(text: str) -> tuple:
+def sentences_of(text: str) -> tuple:
     return tuple(split_sentences(text))
 
 
@@ -1130,7 +1130,7 @@ class SpanReader:
         """Parse, embed and find the candidates of the sentences of these passages ahead of the
         questions, in batches (much cheaper per sentence than one question at a time); at most
         `limit` sentences, so that they all stay in the caches. Returns how many were prepared."""
-        texts = list(dict.fromkeys(s.text for text in passages for s in _split(text)))[:limit]
+        texts = list(dict.fromkeys(s.text for text in passages for s in sentences_of(text)))[:limit]
         for first in range(0, len(texts), batch):
             chunk = texts[first : first + batch]
             for doc in self.parse_all(chunk):
@@ -1240,7 +1240,7 @@ class SpanReader:
         seen: set[tuple[str, int]] = set()
         result = []
         for hit in hits:
-            for sentence in _split(hit.passage.text):
+            for sentence in sentences_of(hit.passage.text):
                 key = (hit.passage.document, hit.passage.start + sentence.start)
                 if key in seen:
                     continue
@@ -1269,14 +1269,14 @@ class SpanReader:
         focus_terms = [t for t in terms if t.focus]
         # the asked-for kind named in the sentence, by its letters or closely by meaning ("research" ~ "studies")
         focus_tokens = [sent[i] for i, word in enumerate(table.lower)
-                        if any(_word_match(term.stem, term.text, word) > 0 for term in focus_terms)
+                        if any(word_match(term.stem, term.text, word) > 0 for term in focus_terms)
                         or any(matrix[row, i] >= STRONG_MATCH for row in focus_rows)]
         slot_tokens = []
         if info.slot_head:
             slot_stem = stem(info.slot_head)
             slot_rows = [i for i, term in enumerate(terms) if term.stem == slot_stem]
             slot_tokens = [sent[i] for i, word in enumerate(table.lower)
-                           if _word_match(slot_stem, info.slot_head, word) > 0
+                           if word_match(slot_stem, info.slot_head, word) > 0
                            or any(matrix[row, i] >= STRONG_MATCH for row in slot_rows)]
         asked = {term.text for term in terms}
         focus_at = {t.i for t in focus_tokens}
