@@ -93,3 +93,14 @@ def test_word_vectors_come_with_the_models_own_sentence_vector_and_exact_piece_o
     assert np.allclose(np.linalg.norm(words[1].pieces, axis=1), 1.0)
     # one forward pass serves both: the single-text encode reads the same cache entry
     assert np.array_equal(embedder.encode(["Troops?"])[0], words[1].sentence)
+
+
+def test_passages_embedded_through_the_export_match_the_torch_model() -> None:
+    texts = ["Serbia joined the Partnership for Peace in December 2006.", "Why?",
+             "NATO's liaison office in Belgrade was established to support defence reform " * 6, "Kosovo"]
+    embedder = Embedder()
+    vectors = embedder.encode(texts)
+    reference = embedder.model.encode(texts, normalize_embeddings=True, convert_to_numpy=True)
+    assert vectors.shape == (4, 384) and vectors.dtype == np.float32
+    assert np.abs(vectors - reference).max() < 1e-5
+    assert np.abs(vectors[1] - embedder.encode(["Why?"])[0]).max() < 1e-6  # in a batch as alone

@@ -119,11 +119,12 @@ def test_a_cached_export_loads_without_torch_and_is_checked_against_the_stored_s
     assert runtime.load_cached(model_path, WORD_LAYER, cache=tmp_path) is None
 
 
-def test_asking_needs_no_torch_once_the_export_is_cached(tmp_path) -> None:
-    code = ("import sys; from docqa.embed import Embedder; v = Embedder().encode(['When did Serbia join?']); "
-            "print('torch' in sys.modules, v.shape)")
+def test_asking_and_indexing_need_no_torch_once_the_export_is_cached(tmp_path) -> None:
+    code = ("import sys; from docqa.embed import Embedder; e = Embedder(); v = e.encode(['When did Serbia join?']); "
+            "w = e.encode(['Serbia joined the Partnership for Peace.', 'NATO opened an office in Belgrade.', 'Why?']); "
+            "print('torch' in sys.modules, v.shape, w.shape)")
     env = {**os.environ, "DOCQA_CACHE": str(tmp_path)}
     first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
-    assert first.stdout.strip() == "True (1, 384)"  # the first start makes the export with torch
+    assert first.stdout.strip() == "True (1, 384) (3, 384)"  # the first start makes the export with torch
     second = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
-    assert second.stdout.strip() == "False (1, 384)"
+    assert second.stdout.strip() == "False (1, 384) (3, 384)"  # passages too: indexing needs no torch

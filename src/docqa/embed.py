@@ -1,8 +1,9 @@
 """Texts -> L2-normalised vectors with a sentence-transformers model, loaded from local disk only.
 
-A question is embedded by the model's ONNX export (docqa.runtime) with the `tokenizers` library, so
-asking does not import torch once the export is cached; torch and sentence-transformers load on first
-need only (embedding passages for the index, or making the export on the very first start)."""
+Questions and passages alike are embedded by the model's ONNX export (docqa.runtime) with the
+`tokenizers` library: passages in batches of texts of similar length, so a batch pads little. Neither
+asking nor indexing imports torch once the export is cached; torch and sentence-transformers load only
+to make the export on the very first start, or when `fast=False` asks for the torch model itself."""
 
 from __future__ import annotations
 
@@ -111,6 +112,8 @@ class Embedder:
         if len(texts) == 1:
             # The engine embeds a question for retrieval and the reader again with its words: once.
             return self.encode_words(texts)[0].sentence[None, :].copy()
+        if self.onnx is not None and self.tokenizer is not None:
+            return self._encode_batches(texts, progress)
         model = self.model
         with self._lock:
             vectors = model.encode(
@@ -121,6 +124,22 @@ class Embedder:
                 show_progress_bar=progress,
             )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def _encode_batches(self, texts: list[str], progress: bool) -> np.ndarray:
+        """Sentence vectors through the ONNX export, `batch_size` texts at a time in order of length
+        (as sentence-transformers batches), so that a batch pads to about its own length."""
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        vectors = np.empty((len(texts), self.dim), dtype=np.float32)
+        starts = range(0, len(order), self.batch_size)
+        if progress:
+            from tqdm import tqdm
+
+            starts = tqdm(starts, desc="Embedding", unit="batch")
+        for start in starts:
+            rows = order[start : start + self.batch_size]
+            last, _, attention, _ = self._run([texts[i] for i in rows], self.max_seq_length)
+            vectors[rows] = _mean_pooled(last, attention)
+        return vectors
 
     def encode_words(self, texts: list[str], max_tokens: int | None = None) -> list[WordVectors]:
         """Sentence vectors and, from the same forward pass, contextual word-piece vectors.
@@ -152,30 +171,8 @@ class Embedder:
 
     def _forward(self, texts: list[str], max_tokens: int | None = None) -> dict[str, WordVectors]:
         limit = min(self.max_seq_length, max_tokens or self.max_seq_length)
-        if self.onnx is not None and self.tokenizer is not None:
-            with self._lock:
-                self.tokenizer.enable_truncation(limit)
-                encodings = self.tokenizer.encode_batch(texts)
-                ids = np.array([e.ids for e in encodings], dtype=np.int64)
-                attention = np.array([e.attention_mask for e in encodings], dtype=np.int64)
-                offsets = np.array([e.offsets for e in encodings], dtype=np.int64)
-                last, states = self.onnx(ids, attention)
-        else:
-            import torch
-
-            transformer = self.model[0]
-            with self._lock, torch.inference_mode():
-                encoded = transformer.tokenizer(
-                    texts, padding=True, truncation=True, max_length=limit,
-                    return_offsets_mapping=True, return_tensors="np",
-                )
-                offsets, attention = encoded["offset_mapping"], encoded["attention_mask"]
-                inputs = {key: torch.from_numpy(value) for key, value in encoded.items() if key != "offset_mapping"}
-                output = transformer.auto_model(**inputs, output_hidden_states=True)
-                last, states = output.last_hidden_state.numpy(), output.hidden_states[WORD_LAYER].numpy()
-        mask = attention[..., None].astype(np.float32)
-        mean = (last * mask).sum(1) / np.maximum(mask.sum(1), 1e-9)
-        sentences = mean / np.maximum(np.linalg.norm(mean, axis=-1, keepdims=True), 1e-12)
+        last, states, attention, offsets = self._run(texts, limit)
+        sentences = _mean_pooled(last, attention)
         layer = states / np.maximum(np.linalg.norm(states, axis=-1, keepdims=True), 1e-12)
         result = {}
         for row, text in enumerate(texts):
@@ -186,6 +183,38 @@ class Embedder:
                 np.ascontiguousarray(layer[row][keep], dtype=np.float32),
             )
         return result
+
+    def _run(self, texts: list[str], limit: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """One forward pass over `texts` cut to `limit` pieces: the last layer's states, layer
+        WORD_LAYER's states, the attention mask and each piece's character offsets."""
+        if self.onnx is not None and self.tokenizer is not None:
+            with self._lock:
+                self.tokenizer.enable_truncation(limit)
+                encodings = self.tokenizer.encode_batch(texts)
+                ids = np.array([e.ids for e in encodings], dtype=np.int64)
+                attention = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+                offsets = np.array([e.offsets for e in encodings], dtype=np.int64)
+                last, states = self.onnx(ids, attention)
+            return last, states, attention, offsets
+        import torch
+
+        transformer = self.model[0]
+        with self._lock, torch.inference_mode():
+            encoded = transformer.tokenizer(
+                texts, padding=True, truncation=True, max_length=limit,
+                return_offsets_mapping=True, return_tensors="np",
+            )
+            offsets, attention = encoded["offset_mapping"], encoded["attention_mask"]
+            inputs = {key: torch.from_numpy(value) for key, value in encoded.items() if key != "offset_mapping"}
+            output = transformer.auto_model(**inputs, output_hidden_states=True)
+            return output.last_hidden_state.numpy(), output.hidden_states[WORD_LAYER].numpy(), attention, offsets
+
+
+def _mean_pooled(last: np.ndarray, attention: np.ndarray) -> np.ndarray:
+    """The model's sentence vectors: the mean of the last layer over the real pieces, unit length."""
+    mask = attention[..., None].astype(np.float32)
+    mean = (last * mask).sum(1) / np.maximum(mask.sum(1), 1e-9)
+    return (mean / np.maximum(np.linalg.norm(mean, axis=-1, keepdims=True), 1e-12)).astype(np.float32)
 
 
 def _load_sentence_transformer(name: str, path: str):

@@ -7,9 +7,9 @@ answers up to ui.CONCURRENCY questions together). What those threads share:
     index and idf table. Nothing writes to them once built; FAISS and bm25s searches only read.
     `rebuild` and `reload_if_changed` build a complete new snapshot and swap it in with one
     assignment (under `_swap`), so a question in flight finishes on the snapshot it started with.
-  - the Embedder: its ONNX export (runtime.py), and a torch model loaded only when many texts are
-    embedded at once; `encode` runs either under a lock, and its cache of recent single texts is
-    read and written under the same lock.
+  - the Embedder: its ONNX export (runtime.py), or the torch model when no export can be had;
+    `encode` runs either under a lock, and its cache of recent single texts is read and written
+    under the same lock.
   - the reader (made by name in readers.py): NeuralReader, the default, sets its tokenizer's
     truncation and tokenizes under a lock; its onnxruntime session runs concurrently (InferenceSession.run
     is thread-safe). SpanReader ("rules") runs its spaCy pipeline under a lock and keeps its parse and
