@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from docqa.answer import Answer
@@ -15,7 +16,7 @@ class NoReader:
     label = "none"
     default_threshold = 0.5
 
-    def warm(self, passages: list[str]) -> int:
+    def warm(self, passages: Iterable[str]) -> int:
         return 0
 
     def read(self, question: str, hits: list[Hit], context: str = "") -> Answer | None:
@@ -45,7 +46,7 @@ class WordReader:
         self.reads: list[Read] = []
         self.warmed: list[str] = []
 
-    def warm(self, passages: list[str]) -> int:
+    def warm(self, passages: Iterable[str]) -> int:
         self.warmed = list(passages)
         return len(passages)
 

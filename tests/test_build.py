@@ -26,7 +26,7 @@ from docqa.embed import Embedder
 from docqa.engine import Engine
 from docqa.errors import EmptyCorpus, IndexLocked
 from docqa.index import CURRENT, BuildLock, BuildReport, load_index, plan_build, read_manifest, stale_reason
-from docqa.settings import Settings, SplitSettings
+from docqa.settings import Settings, SplitSettings, VectorSearch
 from standins import NoReader
 
 FACTS = {
@@ -129,6 +129,27 @@ def test_a_build_with_nothing_changed_writes_nothing(tmp_path: Path, encoder: Re
     report = build_index(settings, encoder)
     assert counts(report) == ((), (), (), ("alpha.txt", "beta.txt", "epsilon.txt", "gamma.txt"), 4, 0, 0, False)
     assert encoder.texts == [] and pointer(settings) == active
+
+
+def test_another_vector_index_alone_re_indexes_without_embedding(tmp_path: Path, encoder: Recording) -> None:
+    settings = make_corpus(tmp_path, FACTS)
+    build_index(settings, encoder)
+    before = vectors_by_document(settings)
+    flat = pointer(settings)
+    encoder.texts.clear()
+    hnsw = settings.with_(vector_search=VectorSearch.HNSW)
+    unchanged = ((), (), (), ("alpha.txt", "beta.txt", "epsilon.txt", "gamma.txt"), 4, 0, 0, False)
+    assert counts(build_index(hnsw, encoder)) == unchanged
+    assert encoder.texts == [] and pointer(settings) != flat
+    assert read_manifest(settings.index).vectors == {"kind": "hnsw", "m": 32, "ef_construction": 128, "ef_search": 64}
+    after = vectors_by_document(settings)
+    assert all(np.array_equal(after[name], before[name]) for name in FACTS)
+    # Asked again: nothing to write. Back to the default (auto: flat at this size): written again.
+    switched = pointer(settings)
+    build_index(hnsw, encoder)
+    assert pointer(settings) == switched
+    build_index(settings, encoder)
+    assert read_manifest(settings.index).vectors["kind"] == "flat" and encoder.texts == []
 
 
 def test_full_and_settings_changes_re_embed_everything(tmp_path: Path, encoder: Recording) -> None:
@@ -408,7 +429,7 @@ def test_a_build_killed_midway_leaves_the_previous_index_loadable(tmp_path: Path
         stalled.kill()
         stalled.wait()
     (partial,) = settings.index.glob(".partial-*")
-    assert sorted(p.name for p in partial.iterdir()) == ["passages.jsonl", "vectors.faiss"]
+    assert sorted(p.name for p in partial.iterdir()) == ["bm25", "passages.jsonl", "passages.offsets.npy", "vectors.faiss"]
     assert pointer(settings) == active
 
     # The previous index still loads and answers.

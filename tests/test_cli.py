@@ -209,6 +209,17 @@ def test_index_command_on_a_current_index(workspace: Path, tmp_path: Path, capsy
     assert lines[2].startswith("  embedded 0 passages in ")
 
 
+def test_index_command_with_another_vector_index(workspace: Path, tmp_path: Path, capsys) -> None:
+    shutil.copytree(workspace, tmp_path, dirs_exist_ok=True)
+    assert cli.main(["index", "--vector-index", "hnsw", *folders(tmp_path)]) == 0
+    assert capsys.readouterr().out.splitlines()[1] == "  documents: 0 added, 0 changed, 0 removed, 1 unchanged"
+    assert read_manifest(tmp_path / "index").vectors == {"kind": "hnsw", "m": 32, "ef_construction": 128,
+                                                         "ef_search": 64}
+    with pytest.raises(SystemExit):
+        cli.main(["index", "--vector-index", "ivf", *folders(tmp_path)])
+    assert "invalid choice: 'ivf' (choose from 'auto', 'flat', 'hnsw')" in capsys.readouterr().err
+
+
 def test_stale_index_is_detected_and_rebuilt_by_the_engine(workspace: Path, tmp_path: Path) -> None:
     shutil.copytree(workspace, tmp_path, dirs_exist_ok=True)
     settings = Settings(corpus=tmp_path / "corpus", index=tmp_path / "index")
@@ -255,7 +266,7 @@ def test_help(capsys) -> None:
 @pytest.mark.parametrize(
     ("command", "options"),
     [
-        ("index", ["--full", "--watch"]),
+        ("index", ["--full", "--watch", "--vector-index"]),
         ("ask", ["--json", "--top-k", "--threshold", "--history", "question"]),
         ("serve", ["--host", "--port", "--top-k"]),
     ],

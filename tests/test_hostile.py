@@ -24,7 +24,8 @@ from docqa import cli, ui
 from docqa.embed import resolve_model
 from docqa.engine import Engine, check_question
 from docqa.errors import BadQuestion, CorruptIndex, EmptyCorpus, IndexNotFound, StaleIndex
-from docqa.index import CURRENT, MANIFEST, PASSAGES, VECTORS, load_index, read_manifest
+from docqa.index import CURRENT, MANIFEST, OFFSETS, PASSAGES, VECTORS, load_index, read_manifest
+from docqa.lexical import FOLDER as LEXICAL, SCORES, WORDS
 from docqa.settings import DEFAULT_MODEL, Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -298,7 +299,11 @@ DAMAGES = {
     "passages garbled": (PASSAGES, garble_line, r"build-\w+/passages\.jsonl is damaged: .+"),
     "passages binary": (PASSAGES, lambda p: p.write_bytes(bytes(range(256)) * 4),
                         r"build-\w+/passages\.jsonl is damaged: .+"),
-    "passages cut short": (PASSAGES, keep_seven_lines, r"15 vectors, 7 passages, manifest says 15"),
+    "passages cut short": (PASSAGES, keep_seven_lines,
+                           r"build-\w+/passages\.jsonl is damaged: \d+ bytes, passages\.offsets\.npy says \d+ in 15 lines"),
+    "offsets truncated": (OFFSETS, truncate, r"build-\w+/passages\.offsets\.npy is damaged: .+"),
+    "BM25 words garbled": (f"{LEXICAL}/{WORDS}", truncate, r"build-\w+/bm25/ is damaged: .+"),
+    "BM25 scores emptied": (f"{LEXICAL}/{SCORES}", lambda p: p.write_bytes(b""), r"build-\w+/bm25/ is damaged: .+"),
     "manifest missing": (MANIFEST, Path.unlink, r"build-\w+/manifest\.json is missing"),
     "manifest garbled": (MANIFEST, truncate, r"build-\w+/manifest\.json is damaged: .+"),
     "manifest of wrong kinds": (MANIFEST, patch_manifest(documents=5),

@@ -1,27 +1,38 @@
-"""The index on disk: round trip, FAISS against numpy brute force, staleness, and damaged files."""
+"""The index on disk: round trip, passages read one line at a time, FAISS (flat and HNSW) against numpy
+brute force, the choice of vector index, staleness, folders of earlier versions, and damaged files."""
 
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import asdict, replace
 from pathlib import Path
 
+import faiss
 import numpy as np
 import pytest
 
+import docqa.index
 from docqa.errors import CorruptIndex, IndexNotFound, StaleIndex
 from docqa.index import (
     CURRENT,
+    FLAT,
     MANIFEST,
+    OFFSETS,
     PASSAGES,
     VECTORS,
+    VectorIndexSpec,
+    hnsw_ef_search,
     load_current,
     load_index,
     read_manifest,
     stale_reason,
+    vector_index_spec,
     write_index,
 )
-from docqa.settings import SplitSettings
+from docqa.lexical import FOLDER as LEXICAL
+from docqa.retrieve import Retriever
+from docqa.settings import EXACT_SEARCH_LIMIT, SplitSettings, VectorSearch
 from docqa.split import Passage, passage_id
 
 MODEL = "all-MiniLM-L6-v2"
@@ -48,9 +59,10 @@ def passages(n: int) -> list[Passage]:
     ]
 
 
-def build(index_dir: Path, n: int = 3, seed: int = 0) -> tuple[list[Passage], np.ndarray]:
+def build(index_dir: Path, n: int = 3, seed: int = 0,
+          vector_search: VectorSearch = VectorSearch.AUTO) -> tuple[list[Passage], np.ndarray]:
     items, vectors = passages(n), unit_vectors(n, seed=seed)
-    write_index(index_dir, MODEL, SPLIT, DOCUMENTS, items, vectors, build_seconds=1.25)
+    write_index(index_dir, MODEL, SPLIT, DOCUMENTS, items, vectors, build_seconds=1.25, vector_search=vector_search)
     return items, vectors
 
 
@@ -61,7 +73,9 @@ def active(index_dir: Path) -> Path:
 def test_write_then_load_round_trip(tmp_path: Path) -> None:
     items, vectors = build(tmp_path / "index", n=5)
     index = load_index(tmp_path / "index")
-    assert index.passages == items
+    assert list(index.passages) == items
+    assert (len(index.passages), index.passages[3], index.passages[-1], index.passages[1:3]) == (
+        5, items[3], items[4], items[1:3])
     np.testing.assert_array_equal(index.vectors_of(list(range(5))), vectors)
     assert index.vectors.ntotal == 5 and index.vectors.d == DIM
     manifest = index.manifest
@@ -70,16 +84,22 @@ def test_write_then_load_round_trip(tmp_path: Path) -> None:
     assert manifest.documents == DOCUMENTS
     assert manifest.build_seconds == 1.25
     assert {"python", "faiss-cpu"} <= set(manifest.versions)
+    assert manifest.vectors == {"kind": "flat", "m": None, "ef_construction": None, "ef_search": None}
+    assert index.spec == FLAT and type(index.vectors) is faiss.IndexFlatIP
     assert read_manifest(tmp_path / "index") == manifest
-    # JSON and FAISS's own format only: no pickle anywhere.
-    assert sorted(p.name for p in active(tmp_path / "index").iterdir()) == [MANIFEST, PASSAGES, VECTORS]
+    # JSON, .npy and FAISS's own format only: no pickle anywhere.
+    folder = active(tmp_path / "index")
+    assert sorted(p.name for p in folder.iterdir()) == [LEXICAL, MANIFEST, PASSAGES, OFFSETS, VECTORS]
+    lines = (folder / PASSAGES).read_bytes().splitlines(keepends=True)
+    assert np.load(folder / OFFSETS).tolist() == np.cumsum([0] + [len(line) for line in lines]).tolist()
     assert json.loads((active(tmp_path / "index") / MANIFEST).read_text(encoding="utf-8"))["passages"] == 5
 
 
 def test_empty_index_round_trip(tmp_path: Path) -> None:
     write_index(tmp_path / "index", MODEL, SPLIT, {}, [], np.zeros((0, DIM), dtype=np.float32), 0.0)
     index = load_index(tmp_path / "index")
-    assert index.passages == []
+    assert len(index.passages) == 0 and list(index.passages) == []
+    assert index.lexical is not None and index.lexical.search("Serbia", 5) == []
     assert index.search(unit_vectors(1)[0], 5) == []
     assert index.vectors_of([]).shape == (0, DIM)
 
@@ -94,11 +114,14 @@ def test_a_new_build_replaces_the_active_one_and_prunes_old_builds(tmp_path: Pat
     assert not list(index_dir.glob(".partial-*"))
 
 
+@pytest.mark.parametrize("kind", [VectorSearch.FLAT, VectorSearch.HNSW])
 @pytest.mark.parametrize("n", [1, 7, 33])
 @pytest.mark.parametrize("k", [1, 5, 50])
-def test_faiss_search_matches_numpy_brute_force(tmp_path: Path, n: int, k: int) -> None:
-    _, vectors = build(tmp_path / "index", n=n, seed=n)
+def test_faiss_search_matches_numpy_brute_force(tmp_path: Path, n: int, k: int, kind: VectorSearch) -> None:
+    # A graph smaller than its search's candidate list (64) is searched through: HNSW is exact here.
+    _, vectors = build(tmp_path / "index", n=n, seed=n, vector_search=kind)
     index = load_index(tmp_path / "index")
+    assert index.spec.kind is kind
     for query in unit_vectors(4, seed=1000 + n):
         scores = vectors @ query
         expected = np.argsort(-scores, kind="stable")[: min(k, n)]
@@ -221,9 +244,21 @@ def test_missing_passages(tmp_path: Path) -> None:
         load_index(tmp_path / "index")
 
 
-def test_passage_count_mismatch(tmp_path: Path) -> None:
+def test_passages_file_shorter_than_its_offsets(tmp_path: Path) -> None:
     build(tmp_path / "index")
     path = active(tmp_path / "index") / PASSAGES
+    lines = path.read_bytes().splitlines(keepends=True)
+    path.write_bytes(b"".join(lines[:2]))
+    with pytest.raises(CorruptIndex, match=rf"passages\.jsonl is damaged: {len(lines[0]) + len(lines[1])} bytes, "
+                                           rf"passages\.offsets\.npy says {sum(map(len, lines))} in 3 lines\)"):
+        load_index(tmp_path / "index")
+
+
+def test_passage_count_mismatch_without_offsets(tmp_path: Path) -> None:
+    build(tmp_path / "index")
+    folder = active(tmp_path / "index")
+    (folder / OFFSETS).unlink()
+    path = folder / PASSAGES
     path.write_text("".join(path.read_text(encoding="utf-8").splitlines(keepends=True)[:2]), encoding="utf-8")
     with pytest.raises(CorruptIndex, match=r"\(3 vectors, 2 passages, manifest says 3\)"):
         load_index(tmp_path / "index")
@@ -251,3 +286,132 @@ def test_manifest_is_plain_json_of_the_dataclass(tmp_path: Path) -> None:
     manifest = manifest_of(tmp_path)
     on_disk = json.loads((active(tmp_path / "index") / MANIFEST).read_text(encoding="utf-8"))
     assert on_disk == asdict(manifest)
+
+
+# ---- passages read one line at a time -----------------------------------------------------------
+
+def test_a_passage_is_one_read_of_its_own_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    items, _ = build(tmp_path / "index", n=6)
+    index = load_index(tmp_path / "index")
+    offsets = np.load(active(tmp_path / "index") / OFFSETS).tolist()
+    reads: list[tuple[int, int]] = []
+    pread = docqa.index.os.pread
+    monkeypatch.setattr(docqa.index.os, "pread", lambda fd, n, at: reads.append((n, at)) or pread(fd, n, at))
+    assert index.passages[4] == items[4]
+    assert index.passages[-6] == items[0]
+    assert reads == [(offsets[5] - offsets[4], offsets[4]), (offsets[1], 0)]
+    with pytest.raises(IndexError, match="passage 6 of 6"):
+        index.passages[6]
+
+
+def test_stored_passages_keep_their_text_and_offsets(tmp_path: Path) -> None:
+    build(tmp_path / "index", n=3)
+    passage = load_index(tmp_path / "index").passages[1]
+    assert (passage.start, passage.end, passage.section, passage.page) == (100, 170, "Key milestones", 1)
+    assert passage.text == "Passage 1: Serbia joined the PfP in December 2006, “quoted” — ünïcode."
+    assert passage.end - passage.start == len(passage.text)
+
+
+def test_a_damaged_line_is_found_when_it_is_read(tmp_path: Path) -> None:
+    build(tmp_path / "index", n=3)
+    path = active(tmp_path / "index") / PASSAGES
+    lines = path.read_bytes().splitlines(keepends=True)
+    lines[1] = b"#" * (len(lines[1]) - 1) + b"\n"  # same length: the offsets still add up
+    path.write_bytes(b"".join(lines))
+    index = load_index(tmp_path / "index")  # the first and last lines are whole
+    assert index.passages[2].text.startswith("Passage 2:")
+    with pytest.raises(CorruptIndex, match=r"\(build-\w+/passages\.jsonl is damaged: passage 1: Expecting value: "
+                                           r"line 1 column 1 \(char 0\)\)\. Run `docqa index --full`"):
+        index.passages[1]
+
+
+@pytest.mark.parametrize("content", [b"", b"not numpy", b"\x93NUMPY\x01\x00garbage"])
+def test_damaged_offsets(tmp_path: Path, content: bytes) -> None:
+    build(tmp_path / "index")
+    (active(tmp_path / "index") / OFFSETS).write_bytes(content)
+    with pytest.raises(CorruptIndex, match=r"build-\w+/passages\.offsets\.npy is damaged"):
+        load_index(tmp_path / "index")
+
+
+def test_offsets_of_another_kind(tmp_path: Path) -> None:
+    build(tmp_path / "index")
+    np.save(active(tmp_path / "index") / OFFSETS, np.array([0.0, 1.0]))
+    with pytest.raises(CorruptIndex, match=r"passages\.offsets\.npy is damaged: not a list of offsets"):
+        load_index(tmp_path / "index")
+
+
+def test_damaged_bm25(tmp_path: Path) -> None:
+    build(tmp_path / "index")
+    (active(tmp_path / "index") / LEXICAL / "words.json").write_text("[", encoding="utf-8")
+    with pytest.raises(CorruptIndex, match=r"\(build-\w+/bm25/ is damaged: Expecting value"):
+        load_index(tmp_path / "index")
+
+
+# ---- folders written by earlier versions --------------------------------------------------------
+
+def test_a_folder_of_an_earlier_version_still_loads(tmp_path: Path) -> None:
+    """Before this version: no offsets, no bm25/, no `vectors` in the manifest, and the old loader
+    skipped blank lines."""
+    items, vectors = build(tmp_path / "index", n=4)
+    new = load_index(tmp_path / "index")
+    expected_hits = Retriever(new).lexical("Serbia PfP December", 4)
+    folder = active(tmp_path / "index")
+    (folder / OFFSETS).unlink()
+    shutil.rmtree(folder / LEXICAL)
+    manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    del manifest["vectors"]
+    (folder / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+    lines = (folder / PASSAGES).read_text(encoding="utf-8").splitlines(keepends=True)
+    (folder / PASSAGES).write_text("\n" + lines[0] + "\n  \n" + "".join(lines[1:]), encoding="utf-8")
+
+    old = load_index(tmp_path / "index")
+    assert (old.spec, old.lexical, old.manifest.vectors["kind"]) == (FLAT, None, "flat")
+    assert list(old.passages) == items
+    np.testing.assert_array_equal(old.vectors_of([0, 1, 2, 3]), vectors)
+    assert Retriever(old).lexical("Serbia PfP December", 4) == expected_hits
+    assert [i for i, _ in old.search(vectors[2], 1)] == [2]
+
+
+# ---- the vector index: exact up to a size, HNSW past it ------------------------------------------
+
+def test_hnsw_candidates_grow_with_the_size() -> None:
+    assert [hnsw_ef_search(n) for n in (1, 10_000, 10_001, 40_000, 200_001, 1_000_000)] == [64, 64, 96, 128, 224, 288]
+
+
+def test_vector_index_spec_by_size_and_choice() -> None:
+    assert EXACT_SEARCH_LIMIT == 100_000
+    hnsw = VectorIndexSpec(VectorSearch.HNSW, 32, 128, 192)
+    assert vector_index_spec(100_000, VectorSearch.AUTO) == FLAT
+    assert vector_index_spec(100_001, VectorSearch.AUTO) == hnsw
+    assert vector_index_spec(100_001, VectorSearch.FLAT) == FLAT
+    assert vector_index_spec(10, VectorSearch.HNSW) == VectorIndexSpec(VectorSearch.HNSW, 32, 128, 64)
+    assert VectorIndexSpec.from_json(hnsw.to_json()) == hnsw
+    assert hnsw.to_json() == {"kind": "hnsw", "m": 32, "ef_construction": 128, "ef_search": 192}
+
+
+def test_the_manifest_records_a_forced_hnsw_index(tmp_path: Path) -> None:
+    _, vectors = build(tmp_path / "index", n=7, vector_search=VectorSearch.HNSW)
+    index = load_index(tmp_path / "index")
+    assert index.manifest.vectors == {"kind": "hnsw", "m": 32, "ef_construction": 128, "ef_search": 64}
+    assert type(index.vectors) is faiss.IndexHNSWFlat and index.vectors.hnsw.efSearch == 64
+    np.testing.assert_array_equal(index.vectors_of([6, 0]), vectors[[6, 0]])
+    np.testing.assert_array_equal(index.vectors_of(list(range(7)) * 10), np.tile(vectors, (10, 1)))
+
+
+@pytest.mark.parametrize("vectors", [{"kind": "ivf"}, {"kind": "hnsw", "m": 32}, {"kind": "flat", "m": 32},
+                                     {"kind": "flat", "nlist": 4}, "flat"])
+def test_manifest_with_a_damaged_vector_index(tmp_path: Path, vectors: object) -> None:
+    build(tmp_path / "index")
+    path = active(tmp_path / "index") / MANIFEST
+    path.write_text(json.dumps({**json.loads(path.read_text(encoding="utf-8")), "vectors": vectors}), encoding="utf-8")
+    with pytest.raises(CorruptIndex, match=r"build-\w+/manifest\.json is damaged"):
+        load_index(tmp_path / "index")
+
+
+def test_manifest_naming_another_vector_index(tmp_path: Path) -> None:
+    build(tmp_path / "index")
+    path = active(tmp_path / "index") / MANIFEST
+    hnsw = {"kind": "hnsw", "m": 32, "ef_construction": 128, "ef_search": 64}
+    path.write_text(json.dumps({**json.loads(path.read_text(encoding="utf-8")), "vectors": hnsw}), encoding="utf-8")
+    with pytest.raises(CorruptIndex, match=r"\(build-\w+/vectors\.faiss holds IndexFlatIP, the manifest says hnsw\)"):
+        load_index(tmp_path / "index")

@@ -12,8 +12,8 @@ import pytest
 from docqa.build import build_index
 from docqa.embed import Embedder
 from docqa.index import Index, load_index
-from docqa.retrieve import QUESTION_WORDS, RRF_K, Hit, Mode, Retriever, fuse, lexical_tokens, rrf
-from docqa.settings import Settings
+from docqa.retrieve import RRF_K, Hit, Mode, Retriever, fuse, rrf
+from docqa.settings import Settings, VectorSearch
 
 DEFAULT_DOCUMENT = Path(__file__).resolve().parent.parent / "corpus" / "nato-relations-with-serbia.txt"
 
@@ -39,13 +39,6 @@ def test_rrf_edge_cases() -> None:
     # Swapped ranks in two lists tie exactly: the order then comes from the tie-break, not the fusion.
     tied = rrf([[1, 2], [2, 1]])
     assert tied[1] == tied[2]
-
-
-def test_lexical_tokens_stem_and_drop_stop_words() -> None:
-    assert lexical_tokens(["When did Serbia join the Partnership for Peace?", "Is it that they are?"]) == [
-        ["when", "did", "serbia", "join", "partnership", "peac"],
-        [],
-    ]
 
 
 @dataclass(frozen=True)
@@ -93,6 +86,7 @@ class Loaded:
     retriever: Retriever
     embedder: Embedder
     vectors: dict[str, np.ndarray]  # each question encoded once
+    settings: Settings
 
     def search(self, question: str, mode: Mode = Mode.HYBRID, top_k: int = 5) -> list[Hit]:
         if question not in self.vectors:
@@ -110,7 +104,7 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> Loaded:
     build_index(settings, embedder)
     index = load_index(settings.index)
     questions = [probe.question for probe in QUESTIONS]
-    return Loaded(index, Retriever(index), embedder, dict(zip(questions, embedder.encode(questions))))
+    return Loaded(index, Retriever(index), embedder, dict(zip(questions, embedder.encode(questions))), settings)
 
 
 def is_right(probe: Probe, hit: Hit) -> bool:
@@ -214,13 +208,6 @@ def test_question_without_corpus_words_falls_back_to_dense(loaded: Loaded, quest
     assert len(hybrid) == 5 and hybrid[0].score == 1.0
 
 
-def test_question_words_are_no_evidence_for_bm25() -> None:
-    assert lexical_tokens(["How much does the Pennebaker and Mitchell textbook cost?"], QUESTION_WORDS) == [
-        ["pennebak", "mitchel", "textbook", "cost"]]
-    assert lexical_tokens(["Where should I send my bug reports?", "Who can do what?"], QUESTION_WORDS) == [
-        ["send", "bug", "report"], []]
-
-
 def test_fusion_keeps_the_first_passage_of_bm25() -> None:
     # Passage 9 is BM25's first but absent from the dense ranking: 1/61 = 0.016393 in fusion, below
     # the four passages both rankings hold (0.3/61 + 1/62 = 0.021047 for passage 1, ...).
@@ -234,3 +221,16 @@ def test_fusion_keeps_the_first_passage_of_bm25() -> None:
     assert fuse(dense, lexical, 1).order == [1]  # a single hit stays the fused first
     assert fuse(dense, [], 2).order == [1, 2]
     assert fuse([], lexical, 2).order == [9, 1]
+
+
+def test_a_forced_hnsw_index_gives_the_hits_of_exact_search(loaded: Loaded) -> None:
+    settings = loaded.settings.with_(index=loaded.settings.index.with_name("index-hnsw"),
+                                     vector_search=VectorSearch.HNSW)
+    build_index(settings, loaded.embedder)
+    index = load_index(settings.index)
+    assert index.manifest.vectors == {"kind": "hnsw", "m": 32, "ef_construction": 128, "ef_search": 64}
+    hnsw = Retriever(index)
+    for probe in QUESTIONS:
+        vector = loaded.vectors[probe.question]
+        for mode in Mode:
+            assert hnsw.search(probe.question, vector, 5, mode) == loaded.retriever.search(probe.question, vector, 5, mode)

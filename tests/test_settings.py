@@ -9,13 +9,16 @@ from pathlib import Path
 import pytest
 
 from docqa.errors import BadSettings, DocqaError
-from docqa.settings import DEFAULT_MODEL, Settings, SplitSettings, read_calibrations, with_calibration
+from docqa.settings import (
+    DEFAULT_MODEL, Settings, SplitSettings, VectorSearch, read_calibrations, with_calibration,
+)
 
 
 @pytest.fixture(autouse=True)
 def no_docqa_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("DOCQA_CORPUS", raising=False)
     monkeypatch.delenv("DOCQA_INDEX", raising=False)
+    monkeypatch.delenv("DOCQA_VECTOR_INDEX", raising=False)
 
 
 def test_defaults() -> None:
@@ -35,6 +38,7 @@ def test_defaults() -> None:
         ({"top_k": -3}, r"^--top-k must be at least 1, got -3\.$"),
         ({"threshold": 1.5}, r"^--threshold must lie in \[0, 1\], got 1\.5\.$"),
         ({"threshold": -0.01}, r"^--threshold must lie in \[0, 1\], got -0\.01\.$"),
+        ({"vector_search": "ivf"}, r"^--vector-index must be one of auto, flat, hnsw, got 'ivf'\.$"),
     ],
 )
 def test_invalid_settings(changes: dict, message: str) -> None:
@@ -74,6 +78,14 @@ def test_settings_are_frozen() -> None:
 
 def test_from_env_without_environment() -> None:
     assert Settings.from_env() == Settings()
+    assert Settings().vector_search is VectorSearch.AUTO
+
+
+def test_the_vector_index_by_name_from_the_environment_or_an_override(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings(vector_search="hnsw").vector_search is VectorSearch.HNSW
+    monkeypatch.setenv("DOCQA_VECTOR_INDEX", "flat")
+    assert Settings.from_env().vector_search is VectorSearch.FLAT
+    assert Settings.from_env(vector_search="hnsw").vector_search is VectorSearch.HNSW
 
 
 def test_from_env_reads_corpus_and_index(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -39,13 +40,14 @@ class Reader(Protocol):
     `label` names the reader in reports and calibration files, so that a threshold calibrated for one
     reader is never applied to another; `default_threshold` is the no-answer threshold that travels
     with it (its model card's). `warm` prepares for the corpus's passages ahead of the questions and
-    returns how many it prepared. `context` holds what a follow-up question refers to (earlier turns),
+    returns how many it prepared; they are read from the index as it iterates, so it takes only those
+    it prepares. `context` holds what a follow-up question refers to (earlier turns),
     "" for a standalone one. The engine, not the reader, compares the confidence with the threshold.
     """
 
     label: str
     default_threshold: float
 
-    def warm(self, passages: list[str]) -> int: ...
+    def warm(self, passages: Iterable[str]) -> int: ...
 
     def read(self, question: str, hits: list[Hit], context: str = "") -> Answer | None: ...

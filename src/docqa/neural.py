@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -234,7 +234,7 @@ class NeuralReader:
             )
         self._lock = threading.Lock()
 
-    def warm(self, passages: list[str]) -> int:
+    def warm(self, passages: Iterable[str]) -> int:
         """Nothing to prepare per passage: a trained reader reads each question afresh. Returns 0."""
         return 0
 

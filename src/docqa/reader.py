@@ -31,8 +31,9 @@ from spacy.tokens import Doc, Span, Token
 
 from .answer import Answer
 from .embed import Embedder, WordVectors
+from .lexical import stem
 from .question import CAUSE_VERBS, AnswerType, QuestionInfo, analyze
-from .retrieve import Hit, stem
+from .retrieve import Hit
 from .split import split_sentences
 
 RULES_LABEL = "rules"
@@ -1130,7 +1131,12 @@ class SpanReader:
         """Parse, embed and find the candidates of the sentences of these passages ahead of the
         questions, in batches (much cheaper per sentence than one question at a time); at most
         `limit` sentences, so that they all stay in the caches. Returns how many were prepared."""
-        texts = list(dict.fromkeys(s.text for text in passages for s in sentences_of(text)))[:limit]
+        unique: dict[str, None] = {}
+        for text in passages:  # read no further than the limit: a large index streams its passages
+            unique.update(dict.fromkeys(s.text for s in sentences_of(text)))
+            if len(unique) >= limit:
+                break
+        texts = list(unique)[:limit]
         for first in range(0, len(texts), batch):
             chunk = texts[first : first + batch]
             for doc in self.parse_all(chunk):

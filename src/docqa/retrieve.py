@@ -1,20 +1,15 @@
-"""Question -> ranked passages (Hits): dense FAISS search and BM25, fused by reciprocal rank fusion."""
+"""Question -> ranked passages (Hits): dense FAISS search and BM25 (lexical.py), fused by reciprocal rank fusion."""
 
 from __future__ import annotations
 
-import logging
-import math
-from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
-from functools import lru_cache
 
-import bm25s
 import numpy as np
-import Stemmer
-from bm25s.stopwords import STOPWORDS_EN
 
+from .errors import CorruptIndex
 from .index import Index
+from .lexical import FOLDER as LEXICAL, DamagedLexicalIndex, LexicalIndex
 from .split import Passage
 
 # Cormack, Clarke & Büttcher (SIGIR 2009), "Reciprocal rank fusion outperforms Condorcet and
@@ -25,8 +20,6 @@ CANDIDATES = 50
 # ranking put the right passage first for 72 of 80 dev questions, dense for 64 (measured with
 # evaluation/qa.jsonl); at 0.3 the fusion matches BM25 at rank 1 and beats it at rank 3.
 DENSE_WEIGHT = 0.3
-# bm25s logs "Building index from tokens" at INFO on every build; our own log says what matters.
-logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 
 class Mode(str, Enum):
@@ -43,47 +36,6 @@ class Hit:
     score: float
     dense: float
     lexical: float
-
-
-@lru_cache(maxsize=1)
-def _stemmer() -> Stemmer.Stemmer:
-    return Stemmer.Stemmer("english")
-
-
-@lru_cache(maxsize=65536)
-def stem(word: str) -> str:
-    """The Snowball stem BM25 indexes a word under; the reader matches words with the same one."""
-    return _stemmer().stemWord(word.lower())
-
-
-# bm25s's English list has 33 words and none of a question's frame: "how", "does", "where", "should"
-# would otherwise count as evidence and pull up passages that ask questions themselves (FAQ entries).
-QUESTION_WORDS = frozenset(STOPWORDS_EN) | frozenset("""
-    what which who whom whose when where why how
-    do does did doing can could should would shall may might must have has had were been being am
-    i me my we our us you your he him his she her its them
-    much many
-""".split())
-
-
-def lexical_tokens(texts: list[str], stopwords: Iterable[str] = STOPWORDS_EN) -> list[list[str]]:
-    """Lower-cased, stop words removed, Snowball-stemmed word tokens, as BM25 sees them."""
-    return bm25s.tokenize(texts, stopwords=list(stopwords), stemmer=_stemmer(), show_progress=False,
-                          return_ids=False)
-
-
-IDF_FLOOR = 0.1
-
-
-def idf_table(tokenized: list[list[str]]) -> dict[str, float]:
-    """BM25's idf, log(1 + (N - df + 0.5) / (df + 0.5)), per stemmed token; floored so that a word
-    found everywhere still counts a little."""
-    n = len(tokenized)
-    df: dict[str, int] = {}
-    for tokens in tokenized:
-        for token in set(tokens):
-            df[token] = df.get(token, 0) + 1
-    return {token: max(IDF_FLOOR, math.log(1.0 + (n - count + 0.5) / (count + 0.5))) for token, count in df.items()}
 
 
 def rrf(rankings: list[list[int]], weights: list[float] | None = None, k: int = RRF_K) -> dict[int, float]:
@@ -120,26 +72,25 @@ def fuse(dense: list[tuple[int, float]], lexical: list[tuple[int, float]], top_k
 
 
 class Retriever:
-    """Holds the BM25 index built over the passages of one loaded Index (read-only afterwards)."""
+    """Fuses the dense and the BM25 rankings of one loaded Index (read-only afterwards)."""
 
     def __init__(self, index: Index):
         self.index = index
-        self.bm25 = bm25s.BM25()
-        texts = [p.search_text for p in index.passages]
-        tokens = lexical_tokens(texts) if texts else []
-        if texts:
-            self.bm25.index(tokens, show_progress=False)
-        self.idf = idf_table(tokens)
+        # A folder written before BM25 was stored gets it here, over every passage, as docqa used to.
+        self.bm25 = index.lexical if index.lexical is not None else LexicalIndex.build(
+            [p.search_text for p in index.passages])
+
+    @property
+    def idf(self) -> dict[str, float]:
+        """Stemmed word -> idf over the index's passages (the rule-based reader weighs words by it)."""
+        return self.bm25.idf
 
     def lexical(self, question: str, k: int) -> list[tuple[int, float]]:
-        n = len(self.index.passages)
-        if n == 0:
-            return []
-        tokens = lexical_tokens([question], QUESTION_WORDS)
-        if not tokens[0]:
-            return []
-        ids, scores = self.bm25.retrieve(tokens, k=min(k, n), show_progress=False, n_threads=1)
-        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if s > 0]
+        try:
+            return self.bm25.search(question, k)
+        except DamagedLexicalIndex as error:
+            raise CorruptIndex(str(self.index.folder.parent), f"{self.index.folder.name}/{LEXICAL}/ is damaged: "
+                                                              f"{error}") from error
 
     def search(self, question: str, vector: np.ndarray, top_k: int, mode: Mode = Mode.HYBRID) -> list[Hit]:
         """The top_k passages for the question; `vector` is the question's unit-length embedding."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field, replace
+from enum import Enum
 from pathlib import Path
 
 from .errors import BadSettings
@@ -34,6 +35,23 @@ class SplitSettings:
             raise BadSettings(f"overlap_sentences must be >= 0, got {self.overlap_sentences}.")
 
 
+# Exact search reads every vector for every question (384 floats, 1.5 KB each) on one core, so its time
+# grows in step with the corpus: 24, 40 and 72 ms per question at 50k, 100k and 200k vectors here
+# (faiss IndexFlatIP, k = 50, measured while a training job shared both cores). Up to 100k that is at
+# most a fifth of a question (the reader takes 150-200 ms) for no loss of recall; past it an HNSW graph
+# (index.py) keeps a search near a millisecond. `docqa bench --search-vectors` measures both.
+EXACT_SEARCH_LIMIT = 100_000
+
+
+class VectorSearch(str, Enum):
+    """How a build indexes the vectors: exact (`flat`), approximate (`hnsw`), or `auto`: exact up to
+    EXACT_SEARCH_LIMIT passages, approximate past it (index.vector_index_spec)."""
+
+    AUTO = "auto"
+    FLAT = "flat"
+    HNSW = "hnsw"
+
+
 @dataclass(frozen=True)
 class Settings:
     corpus: Path = Path("corpus")
@@ -43,8 +61,14 @@ class Settings:
     top_k: int = 5
     threshold: float | None = None
     split: SplitSettings = field(default_factory=SplitSettings)
+    vector_search: VectorSearch = VectorSearch.AUTO
 
     def __post_init__(self) -> None:
+        try:  # a name ("hnsw") becomes its member; anything else is refused
+            object.__setattr__(self, "vector_search", VectorSearch(self.vector_search))
+        except ValueError:
+            choices = ", ".join(v.value for v in VectorSearch)
+            raise BadSettings(f"--vector-index must be one of {choices}, got {self.vector_search!r}.") from None
         if self.top_k < 1:
             raise BadSettings(f"--top-k must be at least 1, got {self.top_k}.")
         if self.threshold is not None and not 0.0 <= self.threshold <= 1.0:
@@ -52,12 +76,14 @@ class Settings:
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Settings":
-        """Defaults, then DOCQA_CORPUS / DOCQA_INDEX, then explicit overrides that are not None."""
+        """Defaults, then DOCQA_CORPUS / DOCQA_INDEX / DOCQA_VECTOR_INDEX, then explicit overrides that are not None."""
         values: dict[str, object] = {}
         if os.environ.get("DOCQA_CORPUS"):
             values["corpus"] = Path(os.environ["DOCQA_CORPUS"])
         if os.environ.get("DOCQA_INDEX"):
             values["index"] = Path(os.environ["DOCQA_INDEX"])
+        if os.environ.get("DOCQA_VECTOR_INDEX"):
+            values["vector_search"] = os.environ["DOCQA_VECTOR_INDEX"]
         values.update({k: v for k, v in overrides.items() if v is not None})
         for key in ("corpus", "index"):
             if key in values:
