@@ -375,18 +375,19 @@ def test_a_folder_of_an_earlier_version_still_loads(tmp_path: Path) -> None:
 # ---- the vector index: exact up to a size, HNSW past it ------------------------------------------
 
 def test_hnsw_candidates_grow_with_the_size() -> None:
-    assert [hnsw_ef_search(n) for n in (1, 10_000, 10_001, 40_000, 200_001, 1_000_000)] == [64, 64, 96, 128, 224, 288]
+    # 64 * (n / 10,000)^0.6, up to a multiple of 32: 30,000 -> 123.7, 100,000 -> 254.8, 1,000,000 -> 1014.3
+    assert [hnsw_ef_search(n) for n in (1, 10_000, 10_001, 30_000, 100_000, 1_000_000)] == [64, 64, 96, 128, 256, 1024]
 
 
 def test_vector_index_spec_by_size_and_choice() -> None:
     assert EXACT_SEARCH_LIMIT == 100_000
-    hnsw = VectorIndexSpec(VectorSearch.HNSW, 32, 128, 192)
+    hnsw = VectorIndexSpec(VectorSearch.HNSW, 32, 128, 256)
     assert vector_index_spec(100_000, VectorSearch.AUTO) == FLAT
     assert vector_index_spec(100_001, VectorSearch.AUTO) == hnsw
     assert vector_index_spec(100_001, VectorSearch.FLAT) == FLAT
     assert vector_index_spec(10, VectorSearch.HNSW) == VectorIndexSpec(VectorSearch.HNSW, 32, 128, 64)
     assert VectorIndexSpec.from_json(hnsw.to_json()) == hnsw
-    assert hnsw.to_json() == {"kind": "hnsw", "m": 32, "ef_construction": 128, "ef_search": 192}
+    assert hnsw.to_json() == {"kind": "hnsw", "m": 32, "ef_construction": 128, "ef_search": 256}
 
 
 def test_the_manifest_records_a_forced_hnsw_index(tmp_path: Path) -> None:
