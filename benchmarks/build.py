@@ -3,8 +3,10 @@ incremental build costs after one document changes.
 
     .venv/bin/python benchmarks/build.py [--documents 1000] [--full-runs 2] [--incremental-runs 5]
 
-The corpus is generated: each document has a few paragraphs of sentences drawn (seeded) from the
-license texts in /usr/share/common-licenses, so that its passages are unique, as in a real corpus.
+The corpus is generated as `docqa bench` generates it (docqa.bench.write_corpus): each document has
+three paragraphs of sentences drawn (seeded) from the text this machine has (the default corpus, the
+licence texts in /usr/share/common-licenses, README and copyright files under /usr/share/doc), so that
+its passages are unique, as in a real corpus.
 
 (a) Full build, in process, with the model already loaded: total seconds against the embedding
     model alone on the same passage texts (target: embedding >= 85% of the build), and that model
@@ -28,48 +30,15 @@ from pathlib import Path
 
 import numpy as np
 
+from docqa.bench import Recording, sentence_pool, text_sources, write_corpus
 from docqa.build import build_index, passages_of
-from docqa.clean import clean_text
 from docqa.documents import load_document, scan_corpus
 from docqa.embed import Embedder
 from docqa.index import load_index, write_index
 from docqa.settings import Settings
-from docqa.split import split_sentences
 
-LICENSES = Path("/usr/share/common-licenses")
+ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
-
-
-class Recording:
-    """The embedder, remembering the texts a build asked it to embed."""
-
-    def __init__(self, embedder: Embedder):
-        self.embedder = embedder
-        self.dim = embedder.dim
-        self.texts: list[str] = []
-
-    def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
-        self.texts.extend(texts)
-        return self.embedder.encode(texts)
-
-
-def sentence_pool() -> list[str]:
-    """Sentences of 6 to 60 words from the license texts, each license read once."""
-    pool: list[str] = []
-    for path in sorted({p.resolve() for p in LICENSES.iterdir() if p.is_file()}):
-        text = clean_text(path.read_text(encoding="utf-8", errors="replace")).text
-        pool += [s.text for s in split_sentences(text) if 6 <= len(s.text.split()) <= 60]
-    return sorted(set(pool))
-
-
-def write_corpus(folder: Path, documents: int, seed: int = 0) -> None:
-    """`documents` files of 3 paragraphs of 4 sentences each."""
-    rng = np.random.default_rng(seed)
-    pool = sentence_pool()
-    folder.mkdir(parents=True)
-    for n in range(documents):
-        paragraphs = [" ".join(pool[i] for i in rng.choice(len(pool), 4, replace=False)) for _ in range(3)]
-        (folder / f"doc{n:04d}.txt").write_text(f"Document {n}\n\n" + "\n\n".join(paragraphs) + "\n", encoding="utf-8")
 
 
 def median(values: list[float]) -> float:
@@ -108,7 +77,7 @@ def docqa_index(settings: Settings, *options: str) -> float:
 
 
 def change_one(settings: Settings, run: int) -> None:
-    path = settings.corpus / "doc0500.txt"
+    path = settings.corpus / "doc00500.txt"
     if not path.exists():
         path = sorted(settings.corpus.iterdir())[len(list(settings.corpus.iterdir())) // 2]
     with path.open("a", encoding="utf-8") as handle:
@@ -126,7 +95,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="docqa-bench-") as work:
         root = Path(work)
         settings = Settings(corpus=root / "corpus", index=root / "index")
-        write_corpus(settings.corpus, args.documents)
+        write_corpus(settings.corpus, args.documents, sentence_pool(text_sources(ROOT / "corpus")))
         print(f"corpus: {args.documents} generated documents, "
               f"{sum(len(p.read_text().split()) for p in settings.corpus.iterdir()):,} words; "
               f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")

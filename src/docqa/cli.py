@@ -128,7 +128,26 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--threshold", type=float, default=0.5,
                         help="the reader's default no-answer threshold (docqa eval --calibrate refines it)")
 
+    bench = commands.add_parser(
+        "bench", help="measure build and question time, memory and disk at several corpus sizes of generated text")
+    _common(bench)
+    _asking(bench)
+    bench.add_argument("--sizes", type=_sizes, default=(1000, 10_000), metavar="N,N,...",
+                       help="passages per generated corpus (default 1000,10000; 100000 takes about an hour)")
+    bench.add_argument("--search-vectors", type=int, default=None, metavar="N",
+                       help="also time vector search alone, exact against HNSW, over N random unit vectors")
+    bench.add_argument("--questions", type=int, default=40, help="questions asked per size (default 40)")
+    bench.add_argument("--out", type=Path, default=None, metavar="DIR",
+                       help="folder for report.md, report.json and bench.png (default evaluation/reports/bench-<timestamp>/)")
+
     return parser
+
+
+def _sizes(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(part.replace("_", "")) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected passage counts such as 1000,10000, got {text!r}") from None
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -281,8 +300,22 @@ def cmd_export_reader(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from . import bench  # loads the engine: only for this command
+    from .benchreport import format_summary
+
+    settings = _settings(args)
+    config = bench.BenchConfig(sizes=args.sizes, search_vectors=args.search_vectors, questions=args.questions)
+    out = args.out if args.out is not None else bench.default_out(settings, datetime.now(timezone.utc))
+    bench.prepare_out(out)
+    report = bench.run(settings, config, progress=_progress)
+    bench.write_report(out, report)
+    print(format_summary(report, out))
+    return 0
+
+
 COMMANDS = {"index": cmd_index, "ask": cmd_ask, "serve": cmd_serve, "eval": cmd_eval,
-            "train-reader": cmd_train_reader, "export-reader": cmd_export_reader}
+            "train-reader": cmd_train_reader, "export-reader": cmd_export_reader, "bench": cmd_bench}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -64,9 +64,9 @@ def run(
 
 
 # ---- writing --------------------------------------------------------------------------------------
-def default_out(settings: Settings, now: datetime) -> Path:
-    """evaluation/reports/<UTC timestamp>/, with -2, -3 ... when a run of the same second exists."""
-    base = settings.evaluation_folder / REPORTS / now.strftime("%Y%m%dT%H%M%SZ")
+def default_out(settings: Settings, now: datetime, prefix: str = "") -> Path:
+    """evaluation/reports/<prefix><UTC timestamp>/, with -2, -3 ... when a run of the same second exists."""
+    base = settings.evaluation_folder / REPORTS / f"{prefix}{now.strftime('%Y%m%dT%H%M%SZ')}"
     folder, n = base, 2
     while folder.exists():
         folder, n = base.with_name(f"{base.name}-{n}"), n + 1
