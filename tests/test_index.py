@@ -292,11 +292,14 @@ def test_manifest_is_plain_json_of_the_dataclass(tmp_path: Path) -> None:
 
 def test_a_passage_is_one_read_of_its_own_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     items, _ = build(tmp_path / "index", n=6)
-    index = load_index(tmp_path / "index")
     offsets = np.load(active(tmp_path / "index") / OFFSETS).tolist()
     reads: list[tuple[int, int]] = []
     pread = docqa.index.os.pread
     monkeypatch.setattr(docqa.index.os, "pread", lambda fd, n, at: reads.append((n, at)) or pread(fd, n, at))
+    index = load_index(tmp_path / "index")
+    # Loading reads the first and the last line only, to check them.
+    assert reads == [(offsets[1], 0), (offsets[6] - offsets[5], offsets[5])]
+    reads.clear()
     assert index.passages[4] == items[4]
     assert index.passages[-6] == items[0]
     assert reads == [(offsets[5] - offsets[4], offsets[4]), (offsets[1], 0)]
