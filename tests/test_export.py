@@ -82,3 +82,12 @@ def test_the_model_card_states_data_settings_and_validation(exported):
     assert "- exact match 0.3, F1 0.4 on 10 answerable questions" in card
     assert "| 32 | 0.1 | 0.2 | 0.0 | 0.5 |" in card
     assert f"tolerance {data['check']['tolerance']}" in card
+    assert "continued the training" not in card
+
+
+def test_the_model_card_names_the_run_it_continued():
+    earlier = {"run": "reader-1", "windows": 64000, "peak_lr": 0.0001, "train_seconds": 6660, "validation": {"f1": 0.7107}}
+    card = export.model_card({"format": "onnx-int8", "training": {"continued_from": [earlier]}})
+    assert ("This run continued the training of the run `reader-1` (64000 windows at peak learning rate 0.0001, "
+            "111 minutes; validation F1 0.7107), from the weights it ended with") in card
+    assert card.index("continued the training") < card.index("## Training data")

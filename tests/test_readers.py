@@ -23,8 +23,8 @@ def test_the_trained_reader_ships_with_its_card_and_passes_its_load_check():
     assert names == ["MODEL_CARD.md", "model.onnx", "reader.json", "tokenizer.json"]
     assert (TRAINED_FOLDER / "model.onnx").stat().st_size < 100 * 1024 * 1024
     card = json.loads((TRAINED_FOLDER / "reader.json").read_text(encoding="utf-8"))
-    # int8 cost 2.8 F1 points on validation (more than the 1 allowed), so fp32 ships
-    assert card["format"] == "onnx-fp32" and 0.0 < card["threshold"] < 1.0
+    # per-channel int8 cost 0.8 F1 points on held-out SQuAD (at most 1 allowed), and reads about twice as fast
+    assert card["format"] == "onnx-int8" and 0.0 < card["threshold"] < 1.0
     reader = make_reader(None, embedder=None, idf=dict)
     assert isinstance(reader, NeuralReader) and reader.label == TRAINED
     assert reader.default_threshold == card["threshold"]

