@@ -36,10 +36,11 @@ class SplitSettings:
 
 
 # Exact search reads every vector for every question (384 floats, 1.5 KB each) on one core, so its time
-# grows in step with the corpus: 24, 40 and 72 ms per question at 50k, 100k and 200k vectors here
-# (faiss IndexFlatIP, k = 50, measured while a training job shared both cores). Up to 100k that is at
-# most a fifth of a question (the reader takes 150-200 ms) for no loss of recall; past it an HNSW graph
-# (index.py) searches in milliseconds at recall@10 >= 0.95. `docqa bench --search-vectors` measures both.
+# grows in step with the corpus: about 0.3 us per vector here (288 ms per question over a million vectors
+# on a quiet machine; 24, 40 and 72 ms at 50k, 100k and 200k while a training job shared both cores;
+# faiss IndexFlatIP, one query). Up to 100,000 passages docqa pays those tens of milliseconds for the
+# true nearest passages and no graph to build; past it an HNSW graph (index.py) searches in
+# milliseconds at recall@10 >= 0.95. `docqa bench --search-vectors` measures both.
 EXACT_SEARCH_LIMIT = 100_000
 
 
