@@ -33,7 +33,7 @@ def _asking(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--top-k", type=int, default=None, help="passages retrieved per question (default 5)")
     parser.add_argument("--threshold", type=float, default=None,
                         help="no-answer confidence threshold in [0, 1] (default: the one calibrated for this reader "
-                             "in evaluation/calibration.json, else the reader's own: 0.99 trained, 0.17 rules)")
+                             "in evaluation/calibration.json, else the reader's own (its model card's for trained, 0.17 for rules))")
     parser.add_argument("--reader", default=None,
                         help="'trained' (default: docqa's own model, shipped as ONNX), 'rules' (the rule-based "
                              "span reader), or a local folder of a Hugging Face or exported extractive QA model")
