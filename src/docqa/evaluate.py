@@ -7,8 +7,6 @@ run), report (the typed report and its JSON), render (text and Markdown) and cha
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from datetime import datetime, timezone
@@ -18,7 +16,7 @@ from .compare import REPORT_JSON, Scorecard
 from .engine import Engine
 from .errors import ReportNotWritten
 from .evalset import EvalItem, Problem
-from .index import read_manifest
+from .index import read_manifest, write_text_atomically
 from .render import CHART, REPORT_MD, render_markdown
 from .report import Report, RunSettings, build_report
 from .scoring import Prediction, score_item
@@ -92,26 +90,12 @@ def write_report(folder: Path, report: Report) -> None:
         ) from None
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def write_calibration(path: Path, record: dict) -> None:
     """Store `record` in the calibration file in place of the one for the same reader and model,
     keeping the others, in one step, so a reader never sees half of it."""
     content = with_calibration(read_calibrations(path), record)
     try:
-        _write_atomic(path, json.dumps(content, ensure_ascii=False, indent=1) + "\n")
+        write_text_atomically(path, json.dumps(content, ensure_ascii=False, indent=1) + "\n")
     except OSError as error:
         raise ReportNotWritten(
             f"Cannot store the calibration in {path} ({error.strerror or error}). Make its folder writable, "

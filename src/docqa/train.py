@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import BadTrainingData
+from .index import write_text_atomically
 from .span import MAX_QUESTION_TOKENS, clip_question, trim
 
 # Training windows: 256 tokens cover a median SQuAD paragraph and its question in one window; the stride
@@ -464,13 +465,6 @@ def _clock(seconds: float) -> str:
     return f"{h}h{m:02d}m" if h else f"{m}m{s:02d}s"
 
 
-def save_json_atomically(path: Path, data: object) -> None:
-    """Write JSON to a temporary file beside `path`, then rename it into place."""
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-    partial.replace(path)
-
-
 def mean(values: Iterable[float]) -> float:
     values = list(values)
     return sum(values) / len(values) if values else math.nan
@@ -801,7 +795,7 @@ def train_reader(
         "validation": trainer.curve[-1] if trainer.curve else None,
     }
     save_model(trainer.model, base, out / "model")
-    save_json_atomically(out / "card.json", card)
+    write_text_atomically(out / "card.json", json.dumps(card, indent=2) + "\n")
     from .export import CARD_MD, model_card
 
     (out / CARD_MD).write_text(model_card({"format": "safetensors (torch)", "training": card}), encoding="utf-8")
