@@ -128,3 +128,15 @@ def test_asking_and_indexing_need_no_torch_once_the_export_is_cached(tmp_path) -
     assert first.stdout.strip() == "True (1, 384) (3, 384)"  # the first start makes the export with torch
     second = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     assert second.stdout.strip() == "False (1, 384) (3, 384)"  # passages too: indexing needs no torch
+
+
+def test_a_cpu_session_has_the_threads_asked_for_and_does_not_spin() -> None:
+    # the shipped reader's graph: any ONNX file will do, the options are the session's own
+    from docqa.readers import TRAINED_FOLDER
+
+    session = runtime.cpu_session(TRAINED_FOLDER / "model.onnx", threads=1)
+    options = session.get_session_options()
+    assert options.intra_op_num_threads == 1
+    assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
+    assert runtime.cpu_session(TRAINED_FOLDER / "model.onnx").get_session_options().intra_op_num_threads == (
+        os.cpu_count() or 1)

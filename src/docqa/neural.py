@@ -25,6 +25,7 @@ import numpy as np
 from .answer import Answer
 from .errors import BadSettings, ReaderNotFound
 from .retrieve import Hit
+from .runtime import cpu_session
 from .span import (  # noqa: F401  (the decoding names are part of this module's surface)
     MAX_ANSWER_TOKENS,
     MAX_LENGTH,
@@ -82,13 +83,7 @@ class OnnxBackend:
     """An exported reader run by onnxruntime (no torch). `threads` caps its intra-op threads."""
 
     def __init__(self, path: Path, position_limit: int | None, threads: int | None = None):
-        import onnxruntime
-
-        options = onnxruntime.SessionOptions()
-        if threads is not None:
-            options.intra_op_num_threads = threads
-        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
-        self.session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self.session = cpu_session(path, threads)
         self.input_names = tuple(i.name for i in self.session.get_inputs())
         self.position_limit = position_limit
 

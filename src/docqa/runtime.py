@@ -75,7 +75,7 @@ def load(transformer: object, model_path: str, layer: int, cache: Path | None = 
     """The ONNX encoder for a sentence-transformers Transformer module, exported if not cached yet;
     None (and a log line saying why) when it cannot be used."""
     try:
-        import onnxruntime
+        import onnxruntime  # noqa: F401  (only whether it is there: cpu_session uses it)
     except ImportError as error:
         log.info("onnxruntime is not installed (%s); the embedder runs with torch.", error)
         return None
@@ -90,7 +90,7 @@ def load(transformer: object, model_path: str, layer: int, cache: Path | None = 
     try:
         if not cached:
             _export(model, tokenizer, layer, path)
-        session = _session(onnxruntime, path)
+        session = cpu_session(path)
     except Exception as error:
         if not cached:  # a fresh export that failed would fail again
             return _without_onnx(error, folder)
@@ -99,7 +99,7 @@ def load(transformer: object, model_path: str, layer: int, cache: Path | None = 
         try:
             path.unlink(missing_ok=True)
             _export(model, tokenizer, layer, path)
-            session = _session(onnxruntime, path)
+            session = cpu_session(path)
         except Exception as again:
             return _without_onnx(again, folder)
     encoder = OnnxEncoder(session, path)
@@ -127,11 +127,9 @@ def load_cached(model_path: str, layer: int, cache: Path | None = None) -> OnnxE
     if not (path.is_file() and reference_file.is_file()):
         return None
     try:
-        import onnxruntime
-
         with np.load(reference_file, allow_pickle=False) as stored:
             reference = {key: stored[key] for key in stored.files}
-        encoder = OnnxEncoder(_session(onnxruntime, path), path)
+        encoder = OnnxEncoder(cpu_session(path), path)
         difference = _disagreement(encoder, reference)
     except Exception as error:  # onnxruntime and numpy raise their own types for a damaged file
         log.warning("The ONNX export %s could not be used (%s); checking it against torch.", path, _first_line(error))
@@ -149,11 +147,20 @@ def _without_onnx(error: Exception, folder: Path) -> None:
     return None
 
 
-def _session(onnxruntime: object, path: Path) -> object:
-    options = onnxruntime.SessionOptions()  # type: ignore[attr-defined]
-    options.intra_op_num_threads = os.cpu_count() or 1  # the same share of the machine as torch takes
-    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL  # type: ignore[attr-defined]
-    return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])  # type: ignore[attr-defined]
+def cpu_session(path: Path, threads: int | None = None) -> object:
+    """An onnxruntime session on the CPU with every graph optimisation, `threads` intra-op threads
+    (default: one per core, the share of the machine torch takes).
+
+    Its threads sleep as soon as a run ends instead of spinning for the next one: a question runs
+    the embedder's session and then the reader's, and on two cores the first one's spinning threads
+    took the cores from the second (median question 113 -> 67 ms, benchmarks/latency.py)."""
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads if threads is not None else (os.cpu_count() or 1)
+    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
 def _states_module(model: object, layer: int) -> object:
