@@ -30,6 +30,7 @@ from docqa.neural import (
     trim,
     window_limit,
 )
+from docqa.question import states_number
 from docqa.retrieve import Hit
 from docqa.split import Passage
 
@@ -120,6 +121,29 @@ def test_best_span_respects_the_answer_length_limit():
     # Two tokens at most: "The quick" (6 + 1) beats "fox jumps" (0 + 6) and "jumps" (0 + 6) by one.
     assert best_span(start, end, SEQUENCE_IDS, OFFSETS, TEXT, 2) == Span(4, 5, 0, 9, 7.0)
     assert best_span(start, end, SEQUENCE_IDS, OFFSETS, TEXT, 1) == Span(4, 4, 0, 3, 6.0)
+
+
+NUMBER_TEXT = "The 3 foxes jump"
+NUMBER_OFFSETS = [(0, 0), (0, 3), (3, 4), (0, 0), (0, 3), (4, 5), (6, 11), (12, 16), (0, 0)]
+
+
+def test_best_span_with_a_form_takes_the_best_span_that_fits():
+    start = [0.0, 0.0, 0.0, 0.0, 1.0, 2.0, 6.0, 0.0, 0.0]
+    end = [0.0, 0.0, 0.0, 0.0, 0.0, 2.0, 6.0, 0.0, 0.0]
+    # Unconstrained, "foxes" (6 + 6) wins; a number is wanted: "3 foxes" (2 + 6) beats "3" (2 + 2).
+    assert best_span(start, end, SEQUENCE_IDS, NUMBER_OFFSETS, NUMBER_TEXT, 30) == Span(6, 6, 6, 11, 12.0)
+    assert best_span(start, end, SEQUENCE_IDS, NUMBER_OFFSETS, NUMBER_TEXT, 30, fits=states_number) == Span(
+        5, 6, 4, 11, 8.0)
+    assert best_span(start, end, SEQUENCE_IDS, NUMBER_OFFSETS, NUMBER_TEXT, 1, fits=states_number) == Span(
+        5, 5, 4, 5, 4.0)
+
+
+def test_best_span_with_a_form_nothing_fits_gives_none():
+    start = [0.0, 0.0, 0.0, 0.0, 1.0, 4.0, 2.0, 0.5, 0.0]
+    end = [0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 3.0, 2.5, 0.0]
+    assert best_span(start, end, SEQUENCE_IDS, OFFSETS, TEXT, 30, fits=states_number) is None
+    assert best_span(start, end, SEQUENCE_IDS, OFFSETS, TEXT, 30, fits=lambda text: text == "jumps") == Span(
+        7, 7, 14, 19, 3.0)
 
 
 def test_best_span_strips_whitespace_but_keeps_exact_offsets():

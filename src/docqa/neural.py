@@ -24,6 +24,7 @@ import numpy as np
 
 from .answer import Answer
 from .errors import BadSettings, ReaderNotFound
+from .question import states_number, wants_number
 from .retrieve import Hit
 from .runtime import cpu_session
 from .span import (  # noqa: F401  (the decoding names are part of this module's surface)
@@ -265,6 +266,8 @@ class NeuralReader:
         """The best span over all windows of all hits' passages; confidence as in `span_confidence`.
 
         A follow-up's context is appended to the question, as QA models read one question string."""
+        # A question that asks for a number takes only spans that state one (question.wants_number).
+        fits = states_number if wants_number(question) else None
         if context:
             question = f"{question} ({context})"
         passages = [hit.passage for hit in hits if hit.passage.text.strip()]
@@ -274,7 +277,7 @@ class NeuralReader:
         encoded = self.encode(question, texts)
         start_logits, end_logits = self.logits(encoded.inputs)
         results = [
-            window_result(w, start_logits[k], end_logits[k], texts[w.passage], self.max_answer_tokens)
+            window_result(w, start_logits[k], end_logits[k], texts[w.passage], self.max_answer_tokens, fits)
             for k, w in enumerate(encoded.windows)
         ]
         choice = choose(results)

@@ -2,14 +2,18 @@
 
 Pure functions over a spaCy parse. The answer type decides which candidate spans fit
 (a date for "when", a number for "how many", an organisation or person for "who" ...).
+`wants_number` and `states_number` read the raw text instead, without spaCy, for the trained reader.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import Enum
+from typing import TYPE_CHECKING
 
-from spacy.tokens import Doc, Token
+if TYPE_CHECKING:  # annotations only: the regular expressions below must not load spaCy
+    from spacy.tokens import Doc, Token
 
 
 class AnswerType(str, Enum):
@@ -248,3 +252,36 @@ def _counted_noun(doc: Doc, wh: Token) -> Token | None:
         if token.pos_ in ("VERB", "AUX"):
             break
     return None
+
+
+# Questions whose answer states a number: a count, a sum of money, a share, a population, a year.
+# How much qualifies only with money ("doubled", "all", "large quantities" answer the others). Of the
+# 9,329 questions of SQuAD v1.1 train that these patterns take, 66 (0.7%) have no answer that
+# `states_number` accepts ("virtually all", "numerous", "free").
+_NUMBER_QUESTION = re.compile(
+    r"\bhow many\b"
+    r"|\bhow much (money|funding|cash|revenue|income|profit|debt|aid|capital"
+    r"|(\w+ )?(did|does|do|will|would|has|have|had|is|was)\b.*\b(cost|costs|spend|spent|pay|paid|earn|earned"
+    r"|raise|raised|receive|received|contribute|contributed|invest|invested|owe|owed|worth)\b)"
+    r"|\b(what|which) (year|percentage|percent)\b"
+    r"|\bwhat (is|was|are|were) the (population|percentage)\b",
+    re.IGNORECASE,
+)
+_NUMBER_WORDS = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred hundreds "
+    "thousand thousands million millions billion billions trillion trillions dozen dozens half quarter "
+    "once twice thrice single double triple several few both couple none "
+    "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth twentieth hundredth"
+).split()
+_NUMBER_TEXT = re.compile(r"\d|%|\b(" + "|".join(_NUMBER_WORDS) + r")\b", re.IGNORECASE)
+
+
+def wants_number(question: str) -> bool:
+    """Whether the question asks for a count, an amount of money, a share, a population or a year."""
+    return _NUMBER_QUESTION.search(question) is not None
+
+
+def states_number(text: str) -> bool:
+    """Whether an answer states a number: a digit, a per cent sign, a number word or an ordinal."""
+    return _NUMBER_TEXT.search(text) is not None

@@ -12,7 +12,7 @@ Offsets: a window's `offsets` are character offsets into its passage's text for 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,6 +23,9 @@ MAX_LENGTH = 384
 STRIDE = 128
 MAX_QUESTION_TOKENS = 64
 MAX_ANSWER_TOKENS = 30
+# How many of a window's best spans `best_span` tries against a question's expected form (the n-best
+# size of the SQuAD scripts).
+FITTING_CANDIDATES = 20
 # Tokenizers that declare no limit report a huge sentinel (transformers' VERY_LARGE_INTEGER).
 _NO_LIMIT = 1_000_000
 
@@ -144,6 +147,7 @@ def best_span(
     offsets: Sequence[tuple[int, int]],
     text: str,
     max_answer_tokens: int = MAX_ANSWER_TOKENS,
+    fits: Callable[[str], bool] | None = None,
 ) -> Span | None:
     """The span maximising start_logit[i] + end_logit[j] with i <= j, j - i + 1 <= max_answer_tokens,
     and both tokens inside the context (see `answer_tokens`); None when the window has no such token.
@@ -151,6 +155,9 @@ def best_span(
     Every pair is scored (exact, unlike the top-20 start/end shortlist of the SQuAD scripts; a window
     of 384 tokens is 147k pairs, about a millisecond). Ties go to the earliest start, then the
     earliest end. Character offsets index `text`, the context the offsets were computed on.
+
+    `fits`, when given, says which answer texts the question can take (a number for "how many"): the
+    best span among the FITTING_CANDIDATES highest-scoring ones whose text fits, None when none does.
     """
     start = np.asarray(start_logits, dtype=np.float64)
     end = np.asarray(end_logits, dtype=np.float64)
@@ -167,10 +174,19 @@ def best_span(
         return None
     first, last = np.indices((n, n))
     allowed = usable[:, None] & usable[None, :] & (last >= first) & (last - first < max_answer_tokens)
-    scores = np.where(allowed, start[:, None] + end[None, :], -np.inf)
-    i, j = divmod(int(np.argmax(scores)), n)
-    char_start, char_end = trim(text, offsets[i][0], offsets[j][1])
-    return Span(i, j, char_start, char_end, float(scores[i, j]))
+    scores = np.where(allowed, start[:, None] + end[None, :], -np.inf).ravel()
+    if fits is None:
+        ranked = [int(np.argmax(scores))]
+    else:
+        count = min(FITTING_CANDIDATES, int(allowed.sum()))
+        shortlist = np.argpartition(-scores, count - 1)[:count]
+        ranked = sorted(shortlist.tolist(), key=lambda flat: (-scores[flat], flat))  # ties: earliest start, end
+    for flat in ranked:
+        i, j = divmod(flat, n)
+        char_start, char_end = trim(text, offsets[i][0], offsets[j][1])
+        if fits is None or fits(text[char_start:char_end]):
+            return Span(i, j, char_start, char_end, float(scores[flat]))
+    return None
 
 
 def null_score(start_logits: Sequence[float], end_logits: Sequence[float], cls_index: int = 0) -> float:
@@ -188,13 +204,13 @@ def span_confidence(span_score: float, null: float) -> float:
 
 
 def window_result(window: Window, start_logits: np.ndarray, end_logits: np.ndarray, text: str,
-                  max_answer_tokens: int = MAX_ANSWER_TOKENS) -> WindowResult:
-    """The decoding of one window from its row of (possibly right-padded) logits."""
+                  max_answer_tokens: int = MAX_ANSWER_TOKENS, fits: Callable[[str], bool] | None = None) -> WindowResult:
+    """The decoding of one window from its row of (possibly right-padded) logits; `fits` as in `best_span`."""
     n = len(window.ids)
     start, end = start_logits[:n], end_logits[:n]
     return WindowResult(
         window.passage,
-        best_span(start, end, window.sequence_ids, window.offsets, text, max_answer_tokens),
+        best_span(start, end, window.sequence_ids, window.offsets, text, max_answer_tokens, fits),
         null_score(start, end, window.cls_index),
     )
 
