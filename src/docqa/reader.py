@@ -161,6 +161,7 @@ def question_terms(
     seen: set[str] = set()
     focus = qdoc[info.focus_index] if info.focus_index is not None and info.focus_index < len(qdoc) else None
     describing = {t.i for t in focus.subtree if t.i < focus.i} if focus is not None else set()
+    unseen = None  # a word the index never saw is as telling as its rarest word (found once, if needed)
     for source, factor, matrix in ((qdoc, 1.0, vectors[0]), (context, CONTEXT_WEIGHT, vectors[1])):
         if source is None:
             continue
@@ -172,8 +173,10 @@ def question_terms(
                 continue
             seen.add(key)
             is_focus = source is qdoc and info.focus_index is not None and token.i == info.focus_index
-            # A word the index never saw is as telling as its rarest word.
-            weight = idf.get(key, max(idf.values(), default=1.0)) * factor
+            known = idf.get(key)
+            if known is None and unseen is None:
+                unseen = max(idf.values(), default=1.0)
+            weight = (known if known is not None else unseen) * factor
             vector = matrix[token.i] if matrix is not None and softable(token) else None
             terms.append(Term(key, token.lower_, weight * (0.5 if is_focus else 1.0), is_focus, vector,
                               token.pos_ == "PROPN" or token.like_num, source is qdoc and token.i in describing))
