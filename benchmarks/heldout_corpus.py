@@ -7,6 +7,11 @@ evaluation file, so that `docqa eval` scores the reader with retrieval over all 
     python benchmarks/heldout_corpus.py --squad ../shared/data/squad-v1.1-train.json.gz --out /tmp/squad-heldout
     docqa eval /tmp/squad-heldout/qa.jsonl --corpus /tmp/squad-heldout/corpus --index /tmp/squad-heldout/index
 
+`--swapped N` adds N unanswerable questions in the manner of SQuAD 2.0's: a held-out question with one of
+its names or numbers swapped for another of the same kind from its article that its paragraph never
+mentions (docqa.train.swapped_question), so that the corpus no longer answers it although it reads as
+if it did. With `--limit N --swapped N`, half the questions are unanswerable, as in SQuAD 2.0.
+
 Write the output outside the repository: the data's licence travels with it, and it is never committed.
 """
 
@@ -25,8 +30,26 @@ def safe_name(title: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", title).strip("_")[:80] or "article"
 
 
-def write(examples: list[train.Example], out: Path, limit: int | None) -> tuple[int, int]:
-    """Write corpus/<article>.txt (its paragraphs, blank-line separated) and qa.jsonl; (articles, questions)."""
+def swapped(examples: list[train.Example], count: int, seed: int = 0) -> list[train.Example]:
+    """Up to `count` unanswerable questions made by `train.swapped_question` from answerable `examples`."""
+    rng = random.Random(seed)
+    articles: dict[str, list[str]] = {}
+    for example in examples:
+        if example.context not in articles.setdefault(example.group, []):
+            articles[example.group].append(example.context)
+    made: list[train.Example] = []
+    for example in rng.sample(examples, len(examples)):
+        if len(made) == count:
+            break
+        negative = train.swapped_question(example, "\n".join(articles[example.group]), rng)
+        if negative is not None:
+            made.append(negative)
+    return made
+
+
+def write(examples: list[train.Example], out: Path, limit: int | None, unanswerable: int = 0) -> tuple[int, int]:
+    """Write corpus/<article>.txt (its paragraphs, blank-line separated) and qa.jsonl: up to `limit`
+    answerable questions and `unanswerable` swapped ones; returns (articles, questions)."""
     corpus = out / "corpus"
     corpus.mkdir(parents=True, exist_ok=True)
     paragraphs: dict[str, list[str]] = {}
@@ -41,10 +64,11 @@ def write(examples: list[train.Example], out: Path, limit: int | None) -> tuple[
     if limit is not None and limit < len(answerable):
         keep = set(random.Random(0).sample(range(len(answerable)), limit))
         answerable = [e for k, e in enumerate(answerable) if k in keep]
-    chosen = answerable
+    chosen = answerable + swapped([e for e in examples if e.answerable], unanswerable)
     with (out / "qa.jsonl").open("w", encoding="utf-8") as handle:
         for example in chosen:
-            handle.write(json.dumps({"id": example.id, "question": example.question, "answers": [example.answer_text],
+            answers = [example.answer_text] if example.answerable else []
+            handle.write(json.dumps({"id": example.id, "question": example.question, "answers": answers,
                                      "source": example.source}, ensure_ascii=False) + "\n")
     return len(paragraphs), len(chosen)
 
@@ -55,7 +79,8 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=20)
     parser.add_argument("--nq", type=Path, help="Natural Questions (QED) file; its last --titles titles are used")
     parser.add_argument("--titles", type=int, default=150)
-    parser.add_argument("--limit", type=int, default=None, help="at most this many questions")
+    parser.add_argument("--limit", type=int, default=None, help="at most this many answerable questions")
+    parser.add_argument("--swapped", type=int, default=0, help="this many unanswerable questions besides")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
     held: list[train.Example] = []
@@ -63,7 +88,7 @@ def main() -> None:
         held += train.split_by_group(train.load_squad(args.squad), args.articles)[1]
     if args.nq:
         held += train.split_by_group(train.load_nq(args.nq), args.titles)[1]
-    articles, questions = write(held, args.out, args.limit)
+    articles, questions = write(held, args.out, args.limit, args.swapped)
     print(f"{articles} documents in {args.out / 'corpus'}, {questions} questions in {args.out / 'qa.jsonl'}")
 
 
