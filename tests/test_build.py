@@ -20,7 +20,8 @@ import numpy as np
 import pytest
 
 import docqa.index
-from docqa.build import PROGRESS_BAR_MIN_PASSAGES, build_index, watch
+from docqa.build import build_index, shard_count, watch
+from docqa.shards import PROGRESS_BAR_MIN_PASSAGES
 from docqa.documents import scan_corpus
 from docqa.embed import Embedder
 from docqa.engine import Engine
@@ -429,7 +430,8 @@ def test_a_build_killed_midway_leaves_the_previous_index_loadable(tmp_path: Path
         stalled.kill()
         stalled.wait()
     (partial,) = settings.index.glob(".partial-*")
-    assert sorted(p.name for p in partial.iterdir()) == ["bm25", "passages.jsonl", "passages.offsets.npy", "vectors.faiss"]
+    # Killed while making the manifest (library_versions), before BM25 and the manifest were written.
+    assert sorted(p.name for p in partial.iterdir()) == ["passages.jsonl", "passages.offsets.npy", "vectors.faiss"]
     assert pointer(settings) == active
 
     # The previous index still loads and answers.
@@ -506,3 +508,17 @@ def test_a_manifest_written_before_the_skipped_field_still_loads(tmp_path: Path,
     path.write_text(json.dumps(manifest), encoding="utf-8")
     assert read_manifest(settings.index).skipped == {}
     assert build_index(settings, encoder).embedded == 0
+
+
+def test_the_shard_count_is_asked_for_else_the_index_s_else_the_workers_default(tmp_path: Path, encoder: Recording) -> None:
+    settings = make_corpus(tmp_path, FACTS)
+    build_index(settings, encoder)
+    unsharded = read_manifest(settings.index)
+    build_index(settings.with_(shards=3), encoder)
+    sharded = read_manifest(settings.index)
+    assert [shard_count(2, sharded, 1), shard_count(None, sharded, 8), shard_count(None, unsharded, 8),
+            shard_count(None, None, 1)] == [2, 3, 8, 1]
+    hashes = scan_corpus(settings.corpus).hashes
+    assert plan_build(hashes, sharded, settings.model, settings.split, False, 3).reason is None
+    assert (plan_build(hashes, sharded, settings.model, settings.split, False, 1).reason
+            == "the number of shards changed from 3 to 1")

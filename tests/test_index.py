@@ -25,6 +25,7 @@ from docqa.index import (
     hnsw_ef_search,
     load_current,
     load_index,
+    merge_hits,
     read_manifest,
     stale_reason,
     vector_index_spec,
@@ -77,7 +78,7 @@ def test_write_then_load_round_trip(tmp_path: Path) -> None:
     assert (len(index.passages), index.passages[3], index.passages[-1], index.passages[1:3]) == (
         5, items[3], items[4], items[1:3])
     np.testing.assert_array_equal(index.vectors_of(list(range(5))), vectors)
-    assert index.vectors.ntotal == 5 and index.vectors.d == DIM
+    assert len(index.shards) == 1 and index.shards[0].vectors.ntotal == 5 and index.shards[0].vectors.d == DIM
     manifest = index.manifest
     assert (manifest.format, manifest.model, manifest.dim, manifest.passages) == (1, MODEL, DIM, 5)
     assert manifest.split == {"min_words": 40, "max_words": 120, "overlap_sentences": 1}
@@ -85,7 +86,7 @@ def test_write_then_load_round_trip(tmp_path: Path) -> None:
     assert manifest.build_seconds == 1.25
     assert {"python", "faiss-cpu"} <= set(manifest.versions)
     assert manifest.vectors == {"kind": "flat", "m": None, "ef_construction": None, "ef_search": None}
-    assert index.spec == FLAT and type(index.vectors) is faiss.IndexFlatIP
+    assert index.spec == FLAT and type(index.shards[0].vectors) is faiss.IndexFlatIP
     assert read_manifest(tmp_path / "index") == manifest
     # JSON, .npy and FAISS's own format only: no pickle anywhere.
     folder = active(tmp_path / "index")
@@ -397,7 +398,8 @@ def test_the_manifest_records_a_forced_hnsw_index(tmp_path: Path) -> None:
     _, vectors = build(tmp_path / "index", n=7, vector_search=VectorSearch.HNSW)
     index = load_index(tmp_path / "index")
     assert index.manifest.vectors == {"kind": "hnsw", "m": 32, "ef_construction": 128, "ef_search": 64}
-    assert type(index.vectors) is faiss.IndexHNSWFlat and index.vectors.hnsw.efSearch == 64
+    graph = index.shards[0].vectors
+    assert type(graph) is faiss.IndexHNSWFlat and graph.hnsw.efSearch == 64
     np.testing.assert_array_equal(index.vectors_of([6, 0]), vectors[[6, 0]])
     np.testing.assert_array_equal(index.vectors_of(list(range(7)) * 10), np.tile(vectors, (10, 1)))
 
@@ -418,4 +420,25 @@ def test_manifest_naming_another_vector_index(tmp_path: Path) -> None:
     hnsw = {"kind": "hnsw", "m": 32, "ef_construction": 128, "ef_search": 64}
     path.write_text(json.dumps({**json.loads(path.read_text(encoding="utf-8")), "vectors": hnsw}), encoding="utf-8")
     with pytest.raises(CorruptIndex, match=r"\(build-\w+/vectors\.faiss holds IndexFlatIP, the manifest says hnsw\)"):
+        load_index(tmp_path / "index")
+
+
+def test_merge_hits_takes_the_best_of_every_shard_at_global_positions() -> None:
+    found = [
+        (np.array([0.9, 0.5, 0.1], np.float32), np.array([2, 0, 1])),
+        (np.array([], np.float32), np.array([], np.int64)),
+        (np.array([0.7, 0.5, 0.0], np.float32), np.array([1, 0, -1])),
+    ]
+    assert merge_hits(found, [0, 3, 3], 4) == [(2, pytest.approx(0.9)), (4, pytest.approx(0.7)),
+                                               (0, 0.5), (3, 0.5)]
+    assert merge_hits(found, [0, 3, 3], 1) == [(2, pytest.approx(0.9))]
+
+
+def test_a_malformed_shard_entry_is_a_damaged_manifest(tmp_path: Path) -> None:
+    build(tmp_path / "index")
+    path = active(tmp_path / "index") / MANIFEST
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    path.write_text(json.dumps({**manifest, "shards": [{"name": "../x", "documents": {}, "skipped": {}, "passages": 3}]}),
+                    encoding="utf-8")
+    with pytest.raises(CorruptIndex, match=r"manifest\.json is damaged: a shard entry holds"):
         load_index(tmp_path / "index")

@@ -36,7 +36,7 @@ from .benchreport import (
     CHART, JSON, MARKDOWN, MODEL_SAMPLE, RECALL_K, BenchReport, Percentiles, SearchFigures, SizeResult, percentiles,
     render_markdown, report_json,
 )
-from .build import build_index, passages_of
+from .build import build_index
 from .chart import draw_bench_chart
 from .clean import clean_text
 from .documents import load_document
@@ -48,6 +48,7 @@ from .index import (
     FLAT, library_versions, load_index, make_vector_index, search_vectors, vector_index_spec,
 )
 from .settings import Settings, VectorSearch
+from .shards import passages_of
 from .split import split_sentences
 
 LICENSES = Path("/usr/share/common-licenses")

@@ -3,105 +3,79 @@
 `build_index` is the one place that turns documents into an index; the engine's `rebuild`, the
 `docqa index` command and `docqa index --watch` all call it.
 
-What is reused: the passages and vectors of every document whose bytes did not change, and the
-vector of any passage whose text (with its section title) is already in the index, so that a
-renamed file or the untouched paragraphs of an edited one are not embedded again. A change of
-model or splitter settings, or `full`, reuses nothing; another vector index alone
-(`Settings.vector_search`) re-indexes the stored vectors without embedding any.
+An index is one shard (the build folder itself) or several (`--shards N`, `--ray`): each document
+belongs to one shard by a hash of its path (shards.shard_of), a shard whose documents did not change
+is kept as it is (its files hard-linked into the new build), and every other shard is built again by
+shards.build_shard, in this process or on Ray workers (cluster.py). Within a shard built again, the
+passages and vectors of unchanged documents are kept and a passage whose text already had a vector in
+that shard is not embedded again (for an unsharded index, the shard is the whole corpus, so a renamed
+file keeps its vectors too). This process then indexes the vectors as the total size asks, builds BM25
+over every passage, writes the manifest and switches CURRENT. A change of model, splitter settings or
+shard count, or `full`, reuses nothing; another vector index alone (`Settings.vector_search`)
+re-indexes the stored vectors without embedding any.
 """
 
 from __future__ import annotations
 
 import logging
+import shutil
 import time
 from collections.abc import Callable
-from typing import Protocol
 
-import numpy as np
-
-from .documents import ACCEPTED_SUFFIXES, Document, Skipped, UnreadableFile, corpus_files, load_document, scan_corpus
+from .documents import ACCEPTED_SUFFIXES, Skipped, corpus_files, scan_corpus
 from .errors import CorruptIndex, DocqaError, EmptyCorpus, IndexNotFound
 from .index import (
-    BuildLock, BuildReport, Index, load_index, plan_build, remove_leftovers, vector_index_spec, write_index,
+    BuildLock, BuildReport, Index, Manifest, finish_build, link_shard, load_index, new_manifest, plan_build,
+    reindex_shard, remove_leftovers, shard_folder, start_build, stored_passages, vector_index_spec,
 )
-from .settings import Settings
-from .split import Passage, split_passages
+from .settings import Settings, VectorSearch
+from .shards import Encoder, InProcess, ShardJob, ShardWorkers, assign_shards, read_documents, shard_name
 
 log = logging.getLogger("docqa")
 
 BUILD_LOCK_WAIT_SECONDS = 600.0
-# Below this many passages an embedding takes a second or two: a progress bar would only flicker.
-PROGRESS_BAR_MIN_PASSAGES = 256
-
-
-class Encoder(Protocol):
-    dim: int
-
-    def encode(self, texts: list[str], progress: bool = False) -> np.ndarray: ...
-
-
-def passages_of(document: Document, settings: Settings) -> list[Passage]:
-    return split_passages(document.path, document.clean, settings.split)
 
 
 def _previous(settings: Settings) -> Index | None:
-    """The index as it is, its passages read into memory (a build walks them all)."""
     try:
-        index = load_index(settings.index)
-        return Index(index.folder, index.manifest, list(index.passages), index.vectors, index.spec, index.lexical)
+        return load_index(settings.index)
     except (IndexNotFound, CorruptIndex) as error:  # a missing or damaged index is rebuilt from scratch
         log.info("No reusable previous index: %s", error)
         return None
 
 
-def _read(paths: tuple[str, ...], settings: Settings) -> tuple[list[Document], list[Skipped]]:
-    documents, skipped = [], []
-    for path in paths:
-        try:
-            documents.append(load_document(settings.corpus / path, settings.corpus))
-        except UnreadableFile as error:
-            log.warning("Skipped %s: %s", path, error)
-            skipped.append(Skipped(path, str(error)))
-    return documents, skipped
+def _reasons(skipped: list[Skipped]) -> tuple[str, ...]:
+    return tuple(f"{s.path}: {s.reason}" for s in skipped)
 
 
-def _embed(
-    fresh: list[Passage], previous: Index | None, encoder: Encoder, progress: Callable[[str], None] | None,
-) -> tuple[np.ndarray, int, float]:
-    """Vectors of `fresh` passages; a search text that already has a vector in `previous` is not embedded
-    again, nor is a text repeated within `fresh`.
-
-    Returns (vectors in `fresh` order, number of texts embedded, seconds spent embedding).
-    """
-    known = {p.search_text: i for i, p in enumerate(previous.passages)} if previous is not None else {}
-    missing = list(dict.fromkeys(p.search_text for p in fresh if p.search_text not in known))
-    if progress is not None and missing:
-        progress(f"Embedding {len(missing)} passage{'' if len(missing) == 1 else 's'}")
-    started = time.perf_counter()
-    show_bar = progress is not None and len(missing) >= PROGRESS_BAR_MIN_PASSAGES
-    embedded = encoder.encode(missing, progress=show_bar) if missing else np.zeros((0, encoder.dim), np.float32)
-    seconds = time.perf_counter() - started
-    reuse = sorted({known[p.search_text] for p in fresh if p.search_text in known})
-    old = previous.vectors_of(reuse) if previous is not None else np.zeros((0, encoder.dim), np.float32)
-    row = {text: n for n, text in enumerate(missing)}
-    row.update({previous.passages[position].search_text: len(missing) + n for n, position in enumerate(reuse)})
-    vectors = np.concatenate([embedded, old])[[row[p.search_text] for p in fresh]]
-    return vectors, len(missing), seconds
+def shard_count(requested: int | None, previous: Manifest | None, default: int) -> int:
+    """How many shards a build makes: `requested` (--shards) when given, else as many as the previous
+    index when it is sharded, else `default` (the workers' own: 1 in process)."""
+    if requested is not None:
+        return requested
+    if previous is not None and previous.shards:
+        return len(previous.shards)
+    return default
 
 
 def build_index(
-    settings: Settings, encoder: Encoder, full: bool = False, progress: Callable[[str], None] | None = None,
-    lock_wait_seconds: float = BUILD_LOCK_WAIT_SECONDS,
+    settings: Settings, encoder: Encoder | None, full: bool = False, progress: Callable[[str], None] | None = None,
+    lock_wait_seconds: float = BUILD_LOCK_WAIT_SECONDS, workers: ShardWorkers | None = None,
 ) -> BuildReport:
     """Bring the index in `settings.index` up to date with `settings.corpus`.
 
     Unchanged documents keep their passages and vectors; added and changed ones are read, split and
-    embedded; removed ones are dropped. The new index replaces the old one atomically; when nothing
-    changed (documents, and the vector index `settings.vector_search` asks for), nothing is written. Another build of the same index is waited for up to
-    `lock_wait_seconds`, then IndexLocked names it. Raises EmptyCorpus when no document is readable.
+    embedded (by `workers`, else in this process with `encoder`); removed ones are dropped. The new index
+    replaces the old one atomically; when nothing changed (documents, and the vector index
+    `settings.vector_search` asks for), nothing is written. Another build of the same index is waited
+    for up to `lock_wait_seconds`, then IndexLocked names it. Raises EmptyCorpus when no document is readable.
     """
     started = time.perf_counter()
     tell = progress if progress is not None else log.info
+    if workers is None:
+        if encoder is None:
+            raise ValueError("build_index needs an encoder or workers")
+        workers = InProcess(encoder, progress)
     lock = BuildLock(settings.index, lock_wait_seconds,
                      on_wait=lambda holder: tell(f"Waiting for the build that holds {settings.index}/ ({holder})"))
     with lock:
@@ -109,46 +83,69 @@ def build_index(
             log.info("Removed %s, left by a build that was killed", leftover)
         scan = scan_corpus(settings.corpus)
         previous = _previous(settings)
+        count = shard_count(settings.shards, previous.manifest if previous is not None else None,
+                            workers.default_shards)
         plan = plan_build(scan.hashes, previous.manifest if previous is not None else None,
-                          settings.model, settings.split, full)
+                          settings.model, settings.split, full, count)
         if plan.full and previous is not None:
             tell(f"Embedding every document: {plan.reason}")
         reusable = None if plan.full else previous
-        fresh_documents, unreadable = _read(plan.added + plan.changed, settings)
+        before = {r.name: r for r in reusable.manifest.shard_records()} if reusable is not None else {}
+        names = [""] if count == 1 else [shard_name(n) for n in range(count)]
+        wanted = dict(zip(names, assign_shards(scan.hashes, count)))
+        kept = [n for n in names if n in before and {**before[n].documents, **before[n].skipped} == wanted[n]]
+        redo = [n for n in names if n not in kept]
         old_documents = reusable.manifest.documents if reusable is not None else {}
-        kept = set(plan.unchanged)
-        parsed = {d.path: d.sha256 for d in fresh_documents}
-        # Hashes of the bytes actually read, in corpus order.
-        documents = {p: parsed.get(p, h) for p, h in scan.hashes.items() if p in kept or p in parsed}
-        skipped_hashes = {s.path: scan.hashes[s.path] for s in unreadable}
-
-        same_search = reusable is not None and reusable.spec == vector_index_spec(len(reusable.passages),
-                                                                                   settings.vector_search)
-        if same_search and documents == old_documents and skipped_hashes == reusable.manifest.skipped:
-            passages, embedded, reused, embed_seconds = reusable.passages, 0, 0, 0.0  # nothing to write
-        elif not documents:
-            raise EmptyCorpus(str(settings.corpus), ACCEPTED_SUFFIXES)
-        else:
-            kept_positions = [i for i, p in enumerate(reusable.passages) if p.document in kept] if reusable else []
-            fresh = [p for d in fresh_documents for p in passages_of(d, settings)]
-            fresh_vectors, embedded, embed_seconds = _embed(fresh, reusable, encoder, progress)
-            reused = len(fresh) - embedded
-            passages = [reusable.passages[i] for i in kept_positions] + fresh if reusable else fresh
-            vectors = np.concatenate([reusable.vectors_of(kept_positions), fresh_vectors]) if reusable else fresh_vectors
-            # Corpus order, so that building the same corpus twice yields the same index.
-            order = {path: n for n, path in enumerate(documents)}
-            ranked = sorted(range(len(passages)), key=lambda i: (order[passages[i].document], passages[i].start))
-            passages = [passages[i] for i in ranked]
-            vectors = vectors[ranked] if ranked else vectors
-            write_index(settings.index, settings.model, settings.split, documents, passages, vectors,
-                        time.perf_counter() - started, skipped=skipped_hashes, vector_search=settings.vector_search)
+        # Files a kept shard could not read are tried again, only to say why they are still skipped.
+        _, still_unreadable = read_documents([p for n in kept for p in before[n].skipped], settings)
+        if not redo and reusable is not None and reusable.spec == vector_index_spec(len(reusable.passages),
+                                                                                    settings.vector_search):
+            return BuildReport(added=(), changed=(), removed=(), unchanged=plan.unchanged,
+                               passages=len(reusable.passages), embedded=0, seconds=time.perf_counter() - started,
+                               embed_seconds=0.0, full=False, shard_count=count,
+                               skipped=_reasons([*scan.skipped, *still_unreadable]))  # nothing to write
+        partial = start_build(settings.index)
+        try:
+            for name in kept:
+                link_shard(shard_folder(reusable.folder, name), shard_folder(partial, name))  # type: ignore[union-attr]
+            jobs = [ShardJob(name, shard_folder(partial, name), wanted[name],
+                             shard_folder(reusable.folder, name) if name in before else None,  # type: ignore[union-attr]
+                             before[name].documents if name in before else None) for name in redo]
+            for job in jobs:  # made here, so that a worker that cannot see them says so
+                job.folder.mkdir(parents=True, exist_ok=True)
+            if count > 1:
+                tell(f"Building {len(jobs)} of {count} shards")
+            results = {r.record.name: r for r in workers.build(jobs, settings)}
+            records = [results[n].record if n in results else before[n] for n in names]
+            found = {p: h for r in records for p, h in r.documents.items()}
+            documents = {p: found[p] for p in scan.hashes if p in found}  # corpus order
+            if not documents:
+                raise EmptyCorpus(str(settings.corpus), ACCEPTED_SUFFIXES)
+            unreadable = {p: h for r in records for p, h in r.skipped.items()}
+            passages = sum(r.passages for r in records)
+            spec = vector_index_spec(passages, settings.vector_search)
+            for name in names:  # shards are written flat; kept ones as the previous build indexed them
+                written = VectorSearch.FLAT if name in results else reusable.spec.kind  # type: ignore[union-attr]
+                if spec.kind is not written:
+                    reindex_shard(shard_folder(partial, name), spec)
+            texts = [p.search_text for name in names for p in stored_passages(shard_folder(partial, name))]
+            dims = [r.dim for r in results.values()] + ([reusable.manifest.dim] if reusable is not None else [])
+            manifest = new_manifest(settings.model, settings.split, dims[0], documents, passages,
+                                    time.perf_counter() - started, unreadable, spec, records if count > 1 else ())
+            finish_build(settings.index, partial, manifest, texts)
+        except BaseException:
+            shutil.rmtree(partial, ignore_errors=True)
+            raise
+    read = {p for r in results.values() for p in r.read}
     return BuildReport(
-        added=tuple(d.path for d in fresh_documents if d.path not in old_documents),
-        changed=tuple(d.path for d in fresh_documents if d.path in old_documents),
+        added=tuple(p for p in scan.hashes if p in read and p not in old_documents),
+        changed=tuple(p for p in scan.hashes if p in read and p in old_documents),
         removed=tuple(sorted(p for p in old_documents if p not in documents)),
-        unchanged=plan.unchanged, passages=len(passages), embedded=embedded,
-        seconds=time.perf_counter() - started, embed_seconds=embed_seconds, full=plan.full,
-        skipped=tuple(f"{s.path}: {s.reason}" for s in [*scan.skipped, *unreadable]), reused=reused,
+        unchanged=plan.unchanged, passages=passages, embedded=sum(r.embedded for r in results.values()),
+        seconds=time.perf_counter() - started, embed_seconds=sum(r.embed_seconds for r in results.values()),
+        full=plan.full,
+        skipped=_reasons([*scan.skipped, *still_unreadable, *(u for r in results.values() for u in r.unreadable)]),
+        reused=sum(r.reused for r in results.values()), shards=tuple(redo) if count > 1 else (), shard_count=count,
     )
 
 
@@ -165,8 +162,9 @@ def corpus_signature(settings: Settings) -> tuple[tuple[str, int, int], ...]:
 
 
 def watch(
-    settings: Settings, encoder: Encoder, on_build: Callable[[BuildReport], None],
+    settings: Settings, encoder: Encoder | None, on_build: Callable[[BuildReport], None],
     poll_seconds: float = 1.0, debounce_seconds: float = 2.0, should_stop: Callable[[], bool] = lambda: False,
+    workers: ShardWorkers | None = None,
 ) -> None:
     """Rebuild after the corpus changes, once it has been quiet for `debounce_seconds`.
 
@@ -183,6 +181,6 @@ def watch(
         elif changed_at is not None and time.monotonic() - changed_at >= debounce_seconds:
             changed_at = None
             try:
-                on_build(build_index(settings, encoder))
+                on_build(build_index(settings, encoder, workers=workers))
             except DocqaError as error:
                 log.warning("%s", error)

@@ -4,6 +4,7 @@ BM25, manifest.json), and the loaded index that questions read.
 Layout of the index folder:
     CURRENT             name of the active build folder (replaced atomically)
     build-<stamp>/      vectors.faiss, passages.jsonl, passages.offsets.npy, bm25/ (lexical.py), manifest.json
+                        or, for a sharded build, shards/<name>/ holding the first three each (below)
     .lock               held while a build writes
     .partial-<stamp>-<pid>/  a build being written (or left by a killed one; removed by the next build)
 A build writes a new folder and only then points CURRENT at it, so a build killed at any moment
@@ -16,10 +17,18 @@ over the file, its BM25 is built in memory (retrieve.Retriever).
 
 Vectors are searched exactly (faiss.IndexFlatIP) up to EXACT_SEARCH_LIMIT passages and through an
 HNSW graph past it, or as `Settings.vector_search` says; the manifest records which, with its parameters.
+
+A sharded build (`docqa index --shards N` or `--ray`) keeps its passages and vectors in shards: each
+shard folder holds the passages.jsonl, offsets and vectors.faiss of the documents it was given, the
+manifest lists every shard with those documents' hashes, and BM25 and the manifest stay at the build
+folder's root, over all passages. Passages are numbered shard after shard, so a question searches
+every shard and merges their hits into the positions the rest of the engine knows. An unsharded build
+is one shard, the build folder itself, as every folder written before shards existed.
 """
 
 from __future__ import annotations
 
+import bisect
 import json
 import logging
 import math
@@ -53,6 +62,8 @@ VECTORS = "vectors.faiss"
 PASSAGES = "passages.jsonl"
 OFFSETS = "passages.offsets.npy"
 MANIFEST = "manifest.json"
+SHARDS = "shards"
+SHARD_FILES = (VECTORS, PASSAGES, OFFSETS)
 LOCK = ".lock"
 LOCK_INFO = ".lock.info"
 PARTIAL_PREFIX = ".partial-"
@@ -152,6 +163,8 @@ class Manifest:
     skipped: dict[str, str] = field(default_factory=dict)
     # VectorIndexSpec.to_json(); manifests written before it existed describe a flat index.
     vectors: dict = field(default_factory=FLAT.to_json)
+    # ShardRecord.to_json() of each shard, in passage order; empty for an unsharded build.
+    shards: list[dict] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         # A manifest that parses as JSON but holds values of the wrong kind is as damaged as garbled
@@ -173,6 +186,47 @@ class Manifest:
             if name in data or (spec.default is MISSING and spec.default_factory is MISSING)
         })
 
+    def shard_records(self) -> tuple["ShardRecord", ...]:
+        """The build's shards in passage order; an unsharded build is one shard named "" (the build
+        folder itself). Raises ValueError when a shard entry is malformed."""
+        if not self.shards:
+            return (ShardRecord("", self.documents, self.skipped, self.passages),)
+        return tuple(ShardRecord.from_json(entry) for entry in self.shards)
+
+
+@dataclass(frozen=True)
+class ShardRecord:
+    """One shard of a build: its folder's `name` under shards/ ("" for the build folder itself), the
+    documents whose passages it holds and the files it could not read (path -> sha256 each), and how
+    many passages it holds."""
+
+    name: str
+    documents: dict[str, str]
+    skipped: dict[str, str]
+    passages: int
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: object) -> "ShardRecord":
+        """The record of a manifest's shard entry; raises ValueError when it is not one."""
+        fields = set(cls.__dataclass_fields__)
+        valid = (isinstance(data, dict) and set(data) == fields and isinstance(data["name"], str)
+                 and data["name"] not in ("", ".", "..") and "/" not in data["name"]
+                 and isinstance(data["passages"], int) and not isinstance(data["passages"], bool)
+                 and data["passages"] >= 0
+                 and all(isinstance(data[k], dict) and all(isinstance(x, str) for pair in data[k].items() for x in pair)
+                         for k in ("documents", "skipped")))
+        if not valid:
+            raise ValueError(f"a shard entry holds {json.dumps(data)[:60]}")
+        return cls(**data)
+
+
+def shard_folder(build_folder: Path, name: str) -> Path:
+    """Where the shard `name` of a build folder lives ("" is the build folder itself)."""
+    return build_folder / SHARDS / name if name else build_folder
+
 
 @dataclass(frozen=True)
 class BuildReport:
@@ -180,7 +234,8 @@ class BuildReport:
     passage texts were not already in the index) embedded; `removed` left the index (deleted, or now
     unreadable); `unchanged` kept their passages and vectors. `embedded` counts passages sent to the
     model, `reused` passages of added or changed documents whose text already had a vector (a renamed
-    file, an untouched paragraph). `full`: nothing was reused. `skipped`: "path: reason"."""
+    file, an untouched paragraph). `full`: nothing was reused. `skipped`: "path: reason". `shards`:
+    of a sharded build, the shards built again (the others were kept as they were) and how many it has."""
 
     added: tuple[str, ...]
     changed: tuple[str, ...]
@@ -193,6 +248,8 @@ class BuildReport:
     full: bool
     skipped: tuple[str, ...] = ()
     reused: int = 0
+    shards: tuple[str, ...] = ()
+    shard_count: int = 1
 
     @property
     def passages_per_second(self) -> float:
@@ -235,36 +292,111 @@ class PassageStore(Sequence[Passage]):
             raise self._damaged(f"passage {at}: {error}") from error
 
 
-class Index:
-    """A loaded index: passages in index order (read on demand), the FAISS inner-product index over
-    their vectors, and their BM25 (None for a folder written before BM25 was stored)."""
+class Shard:
+    """The passages of one shard in its own order (read on demand) and the FAISS index of their vectors."""
 
-    def __init__(self, folder: Path, manifest: Manifest, passages: Sequence[Passage], vectors: faiss.Index,
-                 spec: VectorIndexSpec, lexical: LexicalIndex | None):
-        self.folder = folder
-        self.manifest = manifest
+    def __init__(self, passages: Sequence[Passage], vectors: faiss.Index):
         self.passages = passages
         self.vectors = vectors
-        self.spec = spec
-        self.lexical = lexical
-
-    def search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
-        """(passage position, cosine) for the k nearest passages, best first."""
-        k = min(k, len(self.passages))
-        if k == 0:
-            return []
-        scores, ids = search_vectors(self.vectors, self.spec, query, k)
-        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
 
     def vectors_of(self, positions: list[int]) -> np.ndarray:
         """float32 array (len(positions), dim): the stored vectors of these passage positions."""
         if not positions:
-            return np.zeros((0, self.manifest.dim), dtype=np.float32)
-        # HNSW keeps the vectors themselves in a flat index of its own.
-        flat = faiss.downcast_index(self.vectors.storage) if self.spec.kind is VectorSearch.HNSW else self.vectors
+            return np.zeros((0, self.vectors.d), dtype=np.float32)
         if len(positions) > 64:  # one bulk copy beats a call per vector
-            return flat.reconstruct_n(0, flat.ntotal)[np.asarray(positions)].astype(np.float32)
+            return all_vectors(self.vectors)[np.asarray(positions)]
+        flat = _flat(self.vectors)
         return np.stack([flat.reconstruct(int(p)) for p in positions]).astype(np.float32)
+
+
+def _flat(vectors: faiss.Index) -> faiss.Index:
+    # HNSW keeps the vectors themselves in a flat index of its own.
+    return faiss.downcast_index(vectors.storage) if isinstance(vectors, faiss.IndexHNSW) else vectors
+
+
+def all_vectors(vectors: faiss.Index) -> np.ndarray:
+    """float32 array (ntotal, dim): every vector a flat or HNSW index holds, in order."""
+    flat = _flat(vectors)
+    return flat.reconstruct_n(0, flat.ntotal).astype(np.float32).reshape(-1, flat.d)
+
+
+class ShardedPassages(Sequence[Passage]):
+    """The passages of several shards as one sequence, shard after shard."""
+
+    def __init__(self, shards: Sequence[Sequence[Passage]]):
+        self.shards = list(shards)
+        self.starts = np.cumsum([0] + [len(s) for s in self.shards]).tolist()
+
+    def __len__(self) -> int:
+        return self.starts[-1]
+
+    @overload
+    def __getitem__(self, position: int) -> Passage: ...
+
+    @overload
+    def __getitem__(self, position: slice) -> list[Passage]: ...
+
+    def __getitem__(self, position: int | slice) -> Passage | list[Passage]:
+        if isinstance(position, slice):
+            return [self[i] for i in range(*position.indices(len(self)))]
+        at = position + len(self) if position < 0 else position
+        if not 0 <= at < len(self):
+            raise IndexError(f"passage {position} of {len(self)}")
+        shard = bisect.bisect_right(self.starts, at) - 1
+        return self.shards[shard][at - self.starts[shard]]
+
+
+def merge_hits(found: Sequence[tuple[np.ndarray, np.ndarray]], starts: Sequence[int], k: int) -> list[tuple[int, float]]:
+    """The k best (position, score) over shards: `found` holds each shard's (scores, positions in the
+    shard) for one query, best first, position -1 where none; shard n's passages start at `starts[n]`.
+    Equal scores keep the shards' order."""
+    hits = [(start + int(i), float(score)) for (scores, ids), start in zip(found, starts)
+            for i, score in zip(ids, scores) if i >= 0]
+    return sorted(hits, key=lambda hit: -hit[1])[:k]
+
+
+class Index:
+    """A loaded index: its shards (one for an unsharded build), their passages as one sequence in index
+    order (read on demand), and the BM25 over all of them (None for a folder written before BM25 was
+    stored). `spec` says how every shard's vectors are searched."""
+
+    def __init__(self, folder: Path, manifest: Manifest, shards: Sequence[Shard], spec: VectorIndexSpec,
+                 lexical: LexicalIndex | None):
+        self.folder = folder
+        self.manifest = manifest
+        self.shards = list(shards)
+        self.passages: Sequence[Passage] = (
+            self.shards[0].passages if len(self.shards) == 1 else ShardedPassages([s.passages for s in self.shards]))
+        self.starts = np.cumsum([0] + [len(s.passages) for s in self.shards]).tolist()
+        self.spec = spec
+        self.lexical = lexical
+
+    def search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
+        """(passage position, cosine) for the k nearest passages over every shard, best first."""
+        k = min(k, len(self.passages))
+        if k == 0:
+            return []
+        found = []
+        for shard in self.shards:
+            if len(shard.passages):
+                scores, ids = search_vectors(shard.vectors, self.spec, query, min(k, len(shard.passages)))
+                found.append((scores[0], ids[0]))
+            else:
+                found.append((np.zeros(0, np.float32), np.zeros(0, np.int64)))
+        return merge_hits(found, self.starts, k)
+
+    def vectors_of(self, positions: list[int]) -> np.ndarray:
+        """float32 array (len(positions), dim): the stored vectors of these passage positions."""
+        if len(self.shards) == 1:
+            return self.shards[0].vectors_of(positions)
+        at = np.asarray(positions, dtype=np.int64)
+        owner = np.searchsorted(self.starts, at, side="right") - 1
+        out = np.zeros((len(at), self.manifest.dim), dtype=np.float32)
+        for n, shard in enumerate(self.shards):
+            rows = np.flatnonzero(owner == n)
+            if len(rows):
+                out[rows] = shard.vectors_of((at[rows] - self.starts[n]).tolist())
+        return out
 
 
 def library_versions() -> dict[str, str]:
@@ -343,28 +475,40 @@ def line_offsets(path: Path) -> np.ndarray:
     return np.array(starts + [at], dtype=np.int64)
 
 
+def _label(index_dir: Path, folder: Path) -> str:
+    """How a message names a folder of the index: build-<stamp>, or build-<stamp>/shards/<name>."""
+    return folder.relative_to(index_dir).as_posix() if folder.is_relative_to(index_dir) else folder.name
+
+
 def _passage_store(index_dir: Path, folder: Path) -> PassageStore:
+    label = _label(index_dir, folder)
+
     def damaged(reason: str) -> CorruptIndex:
-        return CorruptIndex(str(index_dir), f"{folder.name}/{PASSAGES} is damaged: {reason}")
+        return CorruptIndex(str(index_dir), f"{label}/{PASSAGES} is damaged: {reason}")
 
     path = folder / PASSAGES
     if not path.is_file():
-        raise CorruptIndex(str(index_dir), f"{folder.name}/{PASSAGES} is missing")
+        raise CorruptIndex(str(index_dir), f"{label}/{PASSAGES} is missing")
     try:
         offsets = np.load(folder / OFFSETS, mmap_mode="r", allow_pickle=False)
     except FileNotFoundError:
         offsets = line_offsets(path)  # written before offsets were stored
     except (OSError, ValueError, EOFError) as error:
-        raise CorruptIndex(str(index_dir), f"{folder.name}/{OFFSETS} is damaged: {error}") from error
+        raise CorruptIndex(str(index_dir), f"{label}/{OFFSETS} is damaged: {error}") from error
     size = path.stat().st_size
     if offsets.dtype != np.int64 or offsets.ndim != 1 or len(offsets) == 0:
-        raise CorruptIndex(str(index_dir), f"{folder.name}/{OFFSETS} is damaged: not a list of offsets")
+        raise CorruptIndex(str(index_dir), f"{label}/{OFFSETS} is damaged: not a list of offsets")
     if int(offsets[-1]) != size or int(offsets[0]) < 0 or bool(np.any(np.diff(offsets) <= 0)):
         raise damaged(f"{size} bytes, {OFFSETS} says {int(offsets[-1])} in {len(offsets) - 1} lines")
     store = PassageStore(path, offsets, damaged)
     if len(store):  # the first and the last line parse: a garbled file shows at load, not at a question
         _ = store[0], store[-1]
     return store
+
+
+def stored_passages(folder: Path) -> Sequence[Passage]:
+    """The passages of the shard in `folder`, read on demand; raises CorruptIndex when they are damaged."""
+    return _passage_store(folder.parent, folder)
 
 
 def _lexical(index_dir: Path, folder: Path, passages: int) -> LexicalIndex | None:
@@ -376,29 +520,40 @@ def _lexical(index_dir: Path, folder: Path, passages: int) -> LexicalIndex | Non
         raise CorruptIndex(str(index_dir), f"{folder.name}/{LEXICAL}/ is damaged: {error}") from error
 
 
+def load_shard(index_dir: Path, folder: Path, spec: VectorIndexSpec | None) -> Shard:
+    """The shard in `folder` (a build folder, or one of its shards/); raises CorruptIndex naming the
+    file when one is missing or damaged, or the vectors are not of `spec`'s kind (any kind for None).
+    Its passages and vectors are counted against the manifest by the caller."""
+    label = _label(index_dir, folder)
+    try:
+        vectors = faiss.read_index(str(folder / VECTORS))
+    except RuntimeError as error:
+        raise CorruptIndex(str(index_dir), f"{label}/{VECTORS} is unreadable") from error
+    expected = faiss.IndexHNSWFlat if spec is not None and spec.kind is VectorSearch.HNSW else faiss.IndexFlatIP
+    if spec is not None and type(vectors) is not expected:
+        raise CorruptIndex(str(index_dir), f"{label}/{VECTORS} holds {type(vectors).__name__}, "
+                                           f"the manifest says {spec.kind.value}")
+    return Shard(_passage_store(index_dir, folder), vectors)
+
+
 def _load_folder(index_dir: Path, folder: Path) -> Index:
     manifest = _read_manifest_in(index_dir, folder)
     try:
         spec = VectorIndexSpec.from_json(manifest.vectors)
+        records = manifest.shard_records()
     except ValueError as error:
         raise CorruptIndex(str(index_dir), f"{folder.name}/{MANIFEST} is damaged: {error}") from error
-    try:
-        vectors = faiss.read_index(str(folder / VECTORS))
-    except RuntimeError as error:
-        raise CorruptIndex(str(index_dir), f"{folder.name}/{VECTORS} is unreadable") from error
-    expected = faiss.IndexHNSWFlat if spec.kind is VectorSearch.HNSW else faiss.IndexFlatIP
-    if type(vectors) is not expected:
-        raise CorruptIndex(str(index_dir), f"{folder.name}/{VECTORS} holds {type(vectors).__name__}, "
-                                           f"the manifest says {spec.kind.value}")
-    passages = _passage_store(index_dir, folder)
-    if vectors.ntotal != len(passages) or len(passages) != manifest.passages:
+    shards = [load_shard(index_dir, shard_folder(folder, r.name), spec) for r in records]
+    held = [len(s.passages) for s in shards]
+    if ([s.vectors.ntotal for s in shards] != held or held != [r.passages for r in records]
+            or sum(held) != manifest.passages):
         raise CorruptIndex(
             str(index_dir),
-            f"{vectors.ntotal} vectors, {len(passages)} passages, manifest says {manifest.passages}",
+            f"{sum(s.vectors.ntotal for s in shards)} vectors, {sum(held)} passages, manifest says {manifest.passages}",
         )
-    if vectors.d != manifest.dim:
-        raise CorruptIndex(str(index_dir), f"vectors of dimension {vectors.d}, manifest says {manifest.dim}")
-    return Index(folder, manifest, passages, vectors, spec, _lexical(index_dir, folder, len(passages)))
+    if any(s.vectors.d != manifest.dim for s in shards):
+        raise CorruptIndex(str(index_dir), f"vectors of dimension {shards[0].vectors.d}, manifest says {manifest.dim}")
+    return Index(folder, manifest, shards, spec, _lexical(index_dir, folder, manifest.passages))
 
 
 def load_index(index_dir: Path) -> Index:
@@ -497,6 +652,12 @@ def write_text_atomically(path: Path, text: str) -> None:
         raise
 
 
+def _fsync_files(paths: Sequence[Path]) -> None:
+    for path in paths:
+        with path.open("rb") as handle:
+            os.fsync(handle.fileno())
+
+
 def _fsync_dir(folder: Path) -> None:
     """Make a rename inside `folder` survive a power cut, not only a killed process."""
     fd = os.open(folder, os.O_RDONLY)
@@ -506,44 +667,87 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def write_index(
-    index_dir: Path, model: str, split: SplitSettings, documents: dict[str, str],
-    passages: Sequence[Passage], vectors: np.ndarray, build_seconds: float, skipped: dict[str, str] | None = None,
-    vector_search: VectorSearch = VectorSearch.AUTO,
-) -> Path:
-    """Write a complete new build folder, then switch CURRENT to it. The build CURRENT named before
-    stays (a server may still be loading it); older ones are removed. `vector_search` picks the
-    vector index (vector_index_spec)."""
+def start_build(index_dir: Path) -> Path:
+    """A new, empty folder for a build to write into (`.partial-<stamp>-<pid>`); finish_build publishes it."""
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
-    folder = index_dir / f"build-{stamp}"
     partial = index_dir / f"{PARTIAL_PREFIX}{stamp}-{os.getpid()}"
     partial.mkdir(parents=True)
-    spec = vector_index_spec(len(passages), vector_search)
-    if spec.kind is VectorSearch.HNSW:
-        log.info("Building an HNSW graph over %d vectors (M %d, efConstruction %d)", len(vectors), spec.m,
-                 spec.ef_construction)
-    faiss.write_index(make_vector_index(vectors, spec), str(partial / VECTORS))
+    return partial
+
+
+def write_shard(folder: Path, passages: Sequence[Passage], vectors: np.ndarray, spec: VectorIndexSpec) -> None:
+    """Write one shard's vectors.faiss (of `spec`'s kind), passages.jsonl and passages.offsets.npy into
+    `folder` (made if needed), each flushed to disk."""
+    folder.mkdir(parents=True, exist_ok=True)
+    _replace_vectors(folder, vectors, spec)
     offsets = [0]
-    with (partial / PASSAGES).open("wb") as handle:
+    with (folder / PASSAGES).open("wb") as handle:
         for passage in passages:
             line = passage_line(passage)
             handle.write(line)
             offsets.append(offsets[-1] + len(line))
-    np.save(partial / OFFSETS, np.array(offsets, dtype=np.int64), allow_pickle=False)
-    written = [partial / VECTORS, partial / PASSAGES, partial / OFFSETS]
-    written += LexicalIndex.build([p.search_text for p in passages]).save(partial)
-    manifest = Manifest(
-        format=FORMAT, model=model, dim=int(vectors.shape[1]), split=asdict(split), documents=documents,
-        passages=len(passages), built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        build_seconds=round(build_seconds, 3), versions=library_versions(),
-        skipped={} if skipped is None else dict(skipped), vectors=spec.to_json(),
+    np.save(folder / OFFSETS, np.array(offsets, dtype=np.int64), allow_pickle=False)
+    _fsync_files([folder / name for name in SHARD_FILES])
+    _fsync_dir(folder)
+
+
+def reindex_shard(folder: Path, spec: VectorIndexSpec) -> None:
+    """Index the vectors stored in `folder` the way `spec` says, in a new vectors.faiss (the old file may
+    be a hard link to one of the build being served: it is replaced, never written through)."""
+    _replace_vectors(folder, all_vectors(faiss.read_index(str(folder / VECTORS))), spec)
+    _fsync_files([folder / VECTORS])
+    _fsync_dir(folder)
+
+
+def _replace_vectors(folder: Path, vectors: np.ndarray, spec: VectorIndexSpec) -> None:
+    if spec.kind is VectorSearch.HNSW:
+        log.info("Building an HNSW graph over %d vectors (M %d, efConstruction %d)", len(vectors), spec.m,
+                 spec.ef_construction)
+    temporary = folder / f".{VECTORS}.tmp"
+    faiss.write_index(make_vector_index(vectors, spec), str(temporary))
+    os.replace(temporary, folder / VECTORS)
+
+
+def link_shard(source: Path, target: Path) -> None:
+    """The shard files of `source` in `target` too: hard links (no copy, no write to either), or copies
+    where the file system cannot link."""
+    target.mkdir(parents=True, exist_ok=True)
+    for name in SHARD_FILES:
+        if not (source / name).exists():  # a folder written before offsets were stored
+            continue
+        try:
+            os.link(source / name, target / name)
+        except OSError:
+            shutil.copy2(source / name, target / name)
+
+
+def new_manifest(
+    model: str, split: SplitSettings, dim: int, documents: dict[str, str], passages: int, build_seconds: float,
+    skipped: dict[str, str], spec: VectorIndexSpec, shards: Sequence[ShardRecord] = (),
+) -> Manifest:
+    """The manifest of a build made now with this docqa; `shards` empty for an unsharded build."""
+    return Manifest(
+        format=FORMAT, model=model, dim=dim, split=asdict(split), documents=documents, passages=passages,
+        built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"), build_seconds=round(build_seconds, 3),
+        versions=library_versions(), skipped=dict(skipped), vectors=spec.to_json(),
+        shards=[record.to_json() for record in shards],
     )
+
+
+def finish_build(index_dir: Path, partial: Path, manifest: Manifest, texts: Sequence[str]) -> Path:
+    """Complete the build in `partial` (its shards written) with the BM25 of `texts` (every passage's
+    search text, in index order) and the manifest, then make it the active build: renamed to
+    build-<stamp>, CURRENT switched to it. The build CURRENT named before stays (a server may still be
+    loading it); older ones are removed."""
+    written = LexicalIndex.build(list(texts)).save(partial)
     (partial / MANIFEST).write_text(json.dumps(asdict(manifest), indent=2, ensure_ascii=False), encoding="utf-8")
-    for path in [*written, partial / MANIFEST]:
-        with path.open("rb") as handle:
-            os.fsync(handle.fileno())
+    _fsync_files([*written, partial / MANIFEST])
     _fsync_dir(partial / LEXICAL)
+    if (partial / SHARDS).is_dir():
+        _fsync_dir(partial / SHARDS)
     _fsync_dir(partial)
+    stamp = partial.name[len(PARTIAL_PREFIX):].rsplit("-", 1)[0]
+    folder = index_dir / f"build-{stamp}"
     try:
         previous = current_folder(index_dir)
     except CorruptIndex:  # a damaged CURRENT is what this build repairs
@@ -556,6 +760,21 @@ def write_index(
         if old.is_dir() and old.name not in keep:
             shutil.rmtree(old, ignore_errors=True)
     return folder
+
+
+def write_index(
+    index_dir: Path, model: str, split: SplitSettings, documents: dict[str, str],
+    passages: Sequence[Passage], vectors: np.ndarray, build_seconds: float, skipped: dict[str, str] | None = None,
+    vector_search: VectorSearch = VectorSearch.AUTO,
+) -> Path:
+    """Write a complete new unsharded build folder, then switch CURRENT to it (finish_build).
+    `vector_search` picks the vector index (vector_index_spec)."""
+    partial = start_build(index_dir)
+    spec = vector_index_spec(len(passages), vector_search)
+    write_shard(partial, passages, vectors, spec)
+    manifest = new_manifest(model, split, int(vectors.shape[1]), documents, len(passages), build_seconds,
+                            {} if skipped is None else skipped, spec)
+    return finish_build(index_dir, partial, manifest, [p.search_text for p in passages])
 
 
 def remove_leftovers(index_dir: Path) -> list[str]:
@@ -588,11 +807,12 @@ class BuildPlan:
 
 
 def plan_build(
-    hashes: dict[str, str], previous: Manifest | None, model: str, split: SplitSettings, full: bool
+    hashes: dict[str, str], previous: Manifest | None, model: str, split: SplitSettings, full: bool, shards: int = 1,
 ) -> BuildPlan:
     """Compare the corpus (path -> sha256, in corpus order) with the previous index's manifest.
 
-    With no usable previous index (missing, other format, model or splitter, or `full`), every file is added.
+    With no usable previous index (missing, other format, model, splitter or number of `shards`, or
+    `full`), every file is added.
     """
     if full:
         reason = "a full rebuild was asked for"
@@ -604,6 +824,8 @@ def plan_build(
         reason = f"the model changed from {previous.model!r} to {model!r}"
     elif previous.split != asdict(split):
         reason = "the splitter settings changed"
+    elif len(previous.shards or [None]) != shards:
+        reason = f"the number of shards changed from {len(previous.shards or [None])} to {shards}"
     else:
         reason = None
     old = previous.documents if previous is not None and reason is None else {}

@@ -63,6 +63,9 @@ class Settings:
     threshold: float | None = None
     split: SplitSettings = field(default_factory=SplitSettings)
     vector_search: VectorSearch = VectorSearch.AUTO
+    # How many shards a build splits the index into (build.shard_count): None keeps the index's own
+    # (1 for a new index built in process).
+    shards: int | None = None
 
     def __post_init__(self) -> None:
         try:  # a name ("hnsw") becomes its member; anything else is refused
@@ -72,6 +75,8 @@ class Settings:
             raise BadSettings(f"--vector-index must be one of {choices}, got {self.vector_search!r}.") from None
         if self.top_k < 1:
             raise BadSettings(f"--top-k must be at least 1, got {self.top_k}.")
+        if self.shards is not None and self.shards < 1:
+            raise BadSettings(f"--shards must be at least 1, got {self.shards}.")
         if self.threshold is not None and not 0.0 <= self.threshold <= 1.0:
             raise BadSettings(f"--threshold must lie in [0, 1], got {self.threshold}.")
 
