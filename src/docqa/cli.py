@@ -53,6 +53,13 @@ def build_parser() -> argparse.ArgumentParser:
     _common(index)
     index.add_argument("--full", action="store_true", help="re-embed every document")
     index.add_argument("--watch", action="store_true", help="keep running and rebuild when corpus files change")
+    index.add_argument("--shards", type=int, default=None, metavar="N",
+                       help="split the index into N shards, each document in one by a hash of its path, so that a "
+                            "change rebuilds only its shard (default: as the index is; 1 for a new one, twice the "
+                            "cluster's CPUs with --ray)")
+    index.add_argument("--ray", default=None, metavar="auto|ADDRESS",
+                       help="build the shards on a Ray cluster: auto joins the one running here or starts one on "
+                            "127.0.0.1; ADDRESS (host:port) joins that one. Needs `pip install 'docqa[ray]'`")
 
     ask = commands.add_parser("ask", help="answer one question")
     _common(ask)
@@ -154,7 +161,7 @@ def _settings(args: argparse.Namespace) -> Settings:
     return Settings.from_env(
         corpus=args.corpus, index=args.index, model=args.model,
         top_k=getattr(args, "top_k", None), threshold=getattr(args, "threshold", None),
-        reader=getattr(args, "reader", None), vector_search=args.vector_index,
+        reader=getattr(args, "reader", None), vector_search=args.vector_index, shards=getattr(args, "shards", None),
     )
 
 
@@ -166,14 +173,20 @@ def _engine(settings: Settings, warm: bool = False):
 
 def cmd_index(args: argparse.Namespace) -> int:
     from .build import build_index, watch
-    from .embed import Embedder
 
     settings = _settings(args)
-    embedder = Embedder(settings.model)
-    print(format_build(build_index(settings, embedder, full=args.full, progress=_progress)))
+    if args.ray is not None:
+        from .cluster import RayWorkers  # loads Ray: only for builds on a cluster
+
+        embedder, workers = None, RayWorkers(args.ray, settings.model)
+    else:
+        from .embed import Embedder
+
+        embedder, workers = Embedder(settings.model), None
+    print(format_build(build_index(settings, embedder, full=args.full, progress=_progress, workers=workers)))
     if args.watch:
         print(f"Watching {settings.corpus}/ for changes (Ctrl-C to stop)...", flush=True)
-        watch(settings, embedder, on_build=lambda report: print(format_build(report), flush=True))
+        watch(settings, embedder, on_build=lambda report: print(format_build(report), flush=True), workers=workers)
     return 0
 
 
@@ -190,6 +203,8 @@ def format_build(report) -> str:
         f"  embedded {report.embedded} passages in {report.seconds:.2f} s "
         f"({report.passages_per_second:.1f} passages/s; embedding {report.embed_seconds:.2f} s)",
     ]
+    if report.shard_count > 1:
+        lines.append(f"  shards: {len(report.shards)} of {report.shard_count} built again")
     lines += [f"  skipped {reason}" for reason in report.skipped]
     return "\n".join(lines)
 

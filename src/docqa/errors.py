@@ -92,3 +92,8 @@ class AuthRequired(DocqaError):
 
 class BadTrainingData(DocqaError):
     """A training file cannot be read, or an answer is not where its offset says."""
+
+
+class ClusterUnavailable(DocqaError):
+    """`docqa index --ray` cannot build on a Ray cluster (Ray missing, no cluster, a node that cannot
+    see the index folder); the message says what to do."""
