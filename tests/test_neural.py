@@ -205,12 +205,13 @@ def test_span_confidence_is_the_two_way_softmax():
     assert span_confidence(0.0, 1e6) == 0.0
 
 
-def test_choose_takes_the_best_span_against_the_lowest_null():
+def test_choose_takes_the_best_span_against_its_own_windows_null():
     a = Span(5, 6, 4, 13, 7.0)
     b = Span(9, 9, 20, 25, 8.0)
+    # The window without a span has the lowest null (2.0); b's own window says 6.0.
     results = [WindowResult(0, a, 4.0), WindowResult(0, None, 2.0), WindowResult(1, b, 6.0)]
-    assert choose(results) == Choice(1, b, 2.0, span_confidence(8.0, 2.0))
-    assert choose(results).confidence == pytest.approx(0.9975273768433653, abs=1e-12)
+    assert choose(results) == Choice(1, b, 6.0, span_confidence(8.0, 6.0))
+    assert choose(results).confidence == pytest.approx(0.8807970779778823, abs=1e-12)
 
 
 def test_choose_null_wins_gives_a_low_confidence():
