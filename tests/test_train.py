@@ -133,6 +133,18 @@ def test_a_cut_context_keeps_the_subject_and_loses_the_answers_sentence():
     assert train.cut_answer(example("Who won?", "Wilhelm Röntgen", CONTEXT + " Wilhelm Röntgen was pleased."), shortest=5) is None
 
 
+def test_a_negated_question_contracts_its_first_auxiliary():
+    negated = train.negated_question(example("When did he win the prize?"))
+    assert negated is not None and not negated.answerable and negated.source == "negated"
+    assert negated.id.endswith(":negated") and negated.context == CONTEXT
+    assert negated.question == "When didn't he win the prize?"
+    assert train.negated_question(example("Who was awarded it?")).question == "Who wasn't awarded it?"
+    assert train.negated_question(example("Will it be awarded again?")).question == "Won't it be awarded again?"
+    assert train.negated_question(example("Who won?")) is None  # no auxiliary
+    assert train.negated_question(example("Who did not win?")) is None  # negated already
+    assert train.negated_question(example("When did he win?", "1901", CONTEXT + " He never came back.")) is None
+
+
 def test_negatives_pair_questions_with_paragraphs_that_lack_the_answer():
     other = "The prize in chemistry went to Jacobus van 't Hoff in the same year."
     examples = [example(), example("When did he win?", "1901"), example("Who won chemistry?", "Jacobus van 't Hoff", other)]

@@ -277,6 +277,33 @@ def swapped_question(example: Example, article_text: str, rng: random.Random) ->
     return None
 
 
+_CONTRACTED = {
+    "did": "didn't", "does": "doesn't", "do": "don't", "is": "isn't", "was": "wasn't", "are": "aren't",
+    "were": "weren't", "has": "hasn't", "have": "haven't", "had": "hadn't", "can": "can't",
+    "could": "couldn't", "will": "won't", "would": "wouldn't", "should": "shouldn't",
+}
+_AUXILIARY = re.compile(r"\b(" + "|".join(_CONTRACTED) + r")\b", re.IGNORECASE)
+_NEGATION = re.compile(r"\b(not|never|no|nor|neither|none|without)\b|n't\b", re.IGNORECASE)
+
+
+def negated_question(example: Example) -> Example | None:
+    """The question with its first auxiliary verb negated ("When did he win?" -> "When didn't he win?"),
+    asked of a context without any negation: the context states what happened, never what did not, so
+    it no longer answers. None when the question has no auxiliary, is negated already, or the context
+    holds a negation (it might answer the negated question)."""
+    if _NEGATION.search(example.question) or _NEGATION.search(example.context):
+        return None
+    found = _AUXILIARY.search(example.question)
+    if found is None:
+        return None
+    word = found.group()
+    negated = _CONTRACTED[word.lower()]
+    if word[0].isupper():
+        negated = negated[0].upper() + negated[1:]
+    question = example.question[: found.start()] + negated + example.question[found.end():]
+    return Example(example.id + ":negated", question, example.context, None, None, example.group, "negated")
+
+
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])")
 
 
@@ -300,10 +327,11 @@ def cut_answer(example: Example, shortest: int = 100) -> Example | None:
 
 
 def negatives(examples: Sequence[Example], fraction: float, seed: int) -> list[Example]:
-    """About `fraction` x len(examples) unanswerable examples, a third of each kind where possible:
+    """About `fraction` x len(examples) unanswerable examples, a quarter of each kind where possible:
     the question with a name or number swapped (`swapped_question`), the question with its paragraph
-    less the answer's sentences (`cut_answer`), and the question with another paragraph of its article
-    that does not hold its answer (also the fallback of the first two). Deterministic for a seed."""
+    less the answer's sentences (`cut_answer`), the question negated (`negated_question`), and the
+    question with another paragraph of its article that does not hold its answer (also the fallback
+    of the first three). Deterministic for a seed."""
     rng = random.Random(seed)
     by_group: dict[str, list[str]] = {}
     for example in examples:
@@ -316,10 +344,12 @@ def negatives(examples: Sequence[Example], fraction: float, seed: int) -> list[E
     made = []
     for k, example in enumerate(chosen):
         near_miss = None
-        if k % 3 == 0:
+        if k % 4 == 0:
             near_miss = swapped_question(example, article_text[example.group], rng)
-        elif k % 3 == 1:
+        elif k % 4 == 1:
             near_miss = cut_answer(example)
+        elif k % 4 == 2:
+            near_miss = negated_question(example)
         if near_miss is not None:
             made.append(near_miss)
             continue
