@@ -307,6 +307,23 @@ def test_answer_matches_decoding_each_window_alone(reader):
     assert answer.confidence == pytest.approx(choice.confidence, abs=1e-5)
 
 
+def test_batches_cut_to_their_own_longest_window_give_the_same_logits(model_dir):
+    passages = passages_of(DOCUMENT)
+    question = "How many proposals concerned roads in 1971?"
+    one, many = NeuralReader(model_dir, batch_windows=1), NeuralReader(model_dir, batch_windows=16)
+    encoded = one.encode(question, [p.text for p in passages] + ["A short passage."])
+    lengths = encoded.inputs["attention_mask"].sum(axis=1)
+    assert len(set(lengths.tolist())) > 1  # windows of several lengths, so batches of one pad nothing
+    (start_one, end_one), (start_many, end_many) = one.logits(encoded.inputs), many.logits(encoded.inputs)
+    for row, length in enumerate(lengths):
+        assert start_one[row, :length] == pytest.approx(start_many[row, :length], abs=1e-4)
+        assert end_one[row, :length] == pytest.approx(end_many[row, :length], abs=1e-4)
+        assert not start_one[row, length:].any() and not end_one[row, length:].any()
+    a, b = one.read(question, hits_of(passages)), many.read(question, hits_of(passages))
+    assert (a.text, a.start, a.end) == (b.text, b.start, b.end)
+    assert a.confidence == pytest.approx(b.confidence, abs=1e-5)
+
+
 def test_no_readable_passage_gives_none(reader):
     blank = Passage("b", "blank.txt", 0, 3, "   ")
     assert reader.read("Anything?", hits_of([blank])) is None

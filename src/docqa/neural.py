@@ -253,14 +253,21 @@ class NeuralReader:
         return Encoded(tuple(rows), {k: v for k, v in inputs.items() if k in self.backend.input_names})
 
     def logits(self, inputs: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-        """Start and end logits, float32 arrays of shape (windows, tokens)."""
-        starts, ends = [], []
-        rows = next(iter(inputs.values())).shape[0]
-        for first in range(0, rows, self.batch_windows):
-            start, end = self.backend({key: value[first : first + self.batch_windows] for key, value in inputs.items()})
-            starts.append(start)
-            ends.append(end)
-        return np.concatenate(starts), np.concatenate(ends)
+        """Start and end logits, float32 arrays of shape (windows, tokens); a padding position's are 0.
+
+        The model runs `batch_windows` windows at a time, each batch cut to its own longest window, so
+        that no batch pays for the padding of a longer one."""
+        mask = inputs["attention_mask"] if "attention_mask" in inputs else inputs["input_ids"] != self.pad_id
+        starts = np.zeros(mask.shape, dtype=np.float32)
+        ends = np.zeros(mask.shape, dtype=np.float32)
+        lengths = mask.sum(axis=1)
+        for first in range(0, mask.shape[0], self.batch_windows):
+            rows = slice(first, first + self.batch_windows)
+            width = int(lengths[rows].max())
+            start, end = self.backend({key: value[rows, :width] for key, value in inputs.items()})
+            starts[rows, :width] = start
+            ends[rows, :width] = end
+        return starts, ends
 
     def read(self, question: str, hits: list[Hit], context: str = "") -> Answer | None:
         """The best span over all windows of all hits' passages; confidence as in `span_confidence`.
