@@ -89,5 +89,11 @@ def test_the_model_card_names_the_run_it_continued():
     earlier = {"run": "reader-1", "windows": 64000, "peak_lr": 0.0001, "train_seconds": 6660, "validation": {"f1": 0.7107}}
     card = export.model_card({"format": "onnx-int8", "training": {"continued_from": [earlier]}})
     assert ("This run continued the training of the run `reader-1` (64000 windows at peak learning rate 0.0001, "
-            "111 minutes; validation F1 0.7107), from the weights it ended with") in card
+            "111 minutes; validation F1 0.7107), each from the weights the one before ended with") in card
     assert card.index("continued the training") < card.index("## Training data")
+    nearer = {"run": "reader-2", "windows": 48000, "peak_lr": 5e-05, "train_seconds": 6652, "validation": {"f1": 0.7336}}
+    card = export.model_card({"format": "onnx-int8", "training": {"continued_from": [nearer, earlier]}})
+    assert ("This run continued the training of the run `reader-2` (48000 windows at peak learning rate 5e-05, "
+            "111 minutes; validation F1 0.7336), which continued the run `reader-1` (64000 windows at peak "
+            "learning rate 0.0001, 111 minutes; validation F1 0.7107), each from the weights") in card
+    assert card.count("continued the training") == 1

@@ -139,21 +139,25 @@ def model_card(data: dict) -> str:
         "## Training data",
         "- SQuAD v1.1 train (Rajpurkar et al., EMNLP 2016; CC BY-SA 4.0), the last articles held out to validate.",
         "- Natural Questions examples from QED (Lamm et al., 2021; Wikipedia text, CC BY-SA 3.0).",
-        "- Generated unanswerable questions: a question with another paragraph of its article, with its own "
-        "paragraph less the sentences that state the answer, or with a name or number swapped for another of "
-        "the article's that the paragraph never mentions.",
+        "- Generated unanswerable questions (this run's kinds): a question with another paragraph of its article, "
+        "with its own paragraph less the sentences that state the answer, with a name or number swapped for "
+        "another of the article's that the paragraph never mentions, or negated (\"When didn't he win?\") "
+        "against a paragraph with no negation in it.",
         "",
         "| source | training | validation |",
         "|---|---|---|",
     ]
     for source, counts in training.get("data", {}).items():
         lines.append(f"| {Path(source).name} | {counts.get('train', 0)} | {counts.get('validation', 0)} |")
-    for run in training.get("continued_from", []):
-        seen = (run.get("validation") or {})
+    lineage = [
+        f"the run `{run['run']}` ({run['windows']} windows at peak learning rate {run['peak_lr']}, "
+        f"{round((run['train_seconds'] or 0) / 60)} minutes; validation F1 {(run.get('validation') or {}).get('f1')})"
+        for run in training.get("continued_from", [])
+    ]
+    if lineage:
         lines.insert(lines.index("## Training data"), (
-            f"This run continued the training of the run `{run['run']}` ({run['windows']} windows at peak learning "
-            f"rate {run['peak_lr']}, {round((run['train_seconds'] or 0) / 60)} minutes; validation F1 "
-            f"{seen.get('f1')}), from the weights it ended with; the settings and figures below are this run's.\n"))
+            f"This run continued the training of {', which continued '.join(lineage)}, each from the weights the "
+            "one before ended with; the settings and figures below are this run's.\n"))
     lines += [
         f"| generated negatives | {training.get('negatives', 0)} | |",
         "",
