@@ -35,9 +35,10 @@ import math
 import os
 import platform
 import shutil
-import tempfile
 import socket
+import tempfile
 import weakref
+from abc import abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import MISSING, asdict, dataclass, field
 from datetime import datetime, timezone
@@ -256,7 +257,30 @@ class BuildReport:
         return self.embedded / self.seconds if self.seconds > 0 else 0.0
 
 
-class PassageStore(Sequence[Passage]):
+class PassageSequence(Sequence[Passage]):
+    """A read-only sequence of passages: slices and negative positions as for a list, each passage
+    from `_at(position)` with 0 <= position < len(self)."""
+
+    @abstractmethod
+    def _at(self, position: int) -> Passage: ...
+
+    @overload
+    def __getitem__(self, position: int) -> Passage: ...
+
+    @overload
+    def __getitem__(self, position: slice) -> list[Passage]: ...
+
+    def __getitem__(self, position: int | slice) -> Passage | list[Passage]:
+        if isinstance(position, slice):
+            return [self._at(i) for i in range(*position.indices(len(self)))]
+        n = len(self)
+        at = position + n if position < 0 else position
+        if not 0 <= at < n:
+            raise IndexError(f"passage {position} of {n}")
+        return self._at(at)
+
+
+class PassageStore(PassageSequence):
     """The passages of one build in index order, each read from passages.jsonl when asked for.
 
     Reads are positioned (os.pread), so threads share the store without a lock; the open file keeps
@@ -272,19 +296,7 @@ class PassageStore(Sequence[Passage]):
     def __len__(self) -> int:
         return len(self._offsets) - 1
 
-    @overload
-    def __getitem__(self, position: int) -> Passage: ...
-
-    @overload
-    def __getitem__(self, position: slice) -> list[Passage]: ...
-
-    def __getitem__(self, position: int | slice) -> Passage | list[Passage]:
-        if isinstance(position, slice):
-            return [self[i] for i in range(*position.indices(len(self)))]
-        n = len(self)
-        at = position + n if position < 0 else position
-        if not 0 <= at < n:
-            raise IndexError(f"passage {position} of {n}")
+    def _at(self, at: int) -> Passage:
         start, end = int(self._offsets[at]), int(self._offsets[at + 1])
         try:
             return passage_from_json(json.loads(os.pread(self._fd, end - start, start)))
@@ -320,7 +332,7 @@ def all_vectors(vectors: faiss.Index) -> np.ndarray:
     return flat.reconstruct_n(0, flat.ntotal).astype(np.float32).reshape(-1, flat.d)
 
 
-class ShardedPassages(Sequence[Passage]):
+class ShardedPassages(PassageSequence):
     """The passages of several shards as one sequence, shard after shard."""
 
     def __init__(self, shards: Sequence[Sequence[Passage]]):
@@ -330,18 +342,7 @@ class ShardedPassages(Sequence[Passage]):
     def __len__(self) -> int:
         return self.starts[-1]
 
-    @overload
-    def __getitem__(self, position: int) -> Passage: ...
-
-    @overload
-    def __getitem__(self, position: slice) -> list[Passage]: ...
-
-    def __getitem__(self, position: int | slice) -> Passage | list[Passage]:
-        if isinstance(position, slice):
-            return [self[i] for i in range(*position.indices(len(self)))]
-        at = position + len(self) if position < 0 else position
-        if not 0 <= at < len(self):
-            raise IndexError(f"passage {position} of {len(self)}")
+    def _at(self, at: int) -> Passage:
         shard = bisect.bisect_right(self.starts, at) - 1
         return self.shards[shard][at - self.starts[shard]]
 
