@@ -33,10 +33,7 @@ def safe_name(title: str) -> str:
 def swapped(examples: list[train.Example], count: int, seed: int = 0) -> list[train.Example]:
     """Up to `count` unanswerable questions made by `train.swapped_question` from answerable `examples`."""
     rng = random.Random(seed)
-    articles: dict[str, list[str]] = {}
-    for example in examples:
-        if example.context not in articles.setdefault(example.group, []):
-            articles[example.group].append(example.context)
+    articles = train.paragraphs_by_article(examples)
     made: list[train.Example] = []
     for example in rng.sample(examples, len(examples)):
         if len(made) == count:

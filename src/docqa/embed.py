@@ -23,9 +23,9 @@ from . import runtime
 RECENT_TEXTS = 1024
 # Texts per forward pass of the ONNX export when many are embedded (an index build). Smaller batches
 # are faster on CPU, the attention's (texts x heads x tokens x tokens) scores staying in cache, and
-# hold less memory: 512 SQuAD paragraphs on 2 cores, side by side, 41.4 passages/s in batches of 8
-# against 30.4 in batches of 64 and 30.5 for sentence-transformers with torch (peak 0.34 against
-# 1.15 GB); 4 and 1 were no faster than 8 (benchmarks/embed_speed.py).
+# hold less memory: 512 SQuAD paragraphs on 2 cores, side by side (benchmarks/embed_speed.py, medians),
+# 43.7 passages/s in batches of 8 against 32.4 in batches of 64 and 34.3 for sentence-transformers with
+# torch (peak 0.34 against 1.15 GB); 4 and 1 were no faster than 8 (44.8, 42.5).
 ONNX_BATCH_TEXTS = 8
 WORD_LAYER = 4  # the transformer layer whose token states serve as word vectors (see encode_words)
 

@@ -366,9 +366,9 @@ class Index:
         self.folder = folder
         self.manifest = manifest
         self.shards = list(shards)
-        self.passages: Sequence[Passage] = (
-            self.shards[0].passages if len(self.shards) == 1 else ShardedPassages([s.passages for s in self.shards]))
-        self.starts = np.cumsum([0] + [len(s.passages) for s in self.shards]).tolist()
+        joined = ShardedPassages([s.passages for s in self.shards])
+        self.starts = joined.starts  # where each shard's passages begin in index order, then the total
+        self.passages: Sequence[Passage] = self.shards[0].passages if len(self.shards) == 1 else joined
         self.spec = spec
         self.lexical = lexical
 

@@ -153,7 +153,7 @@ def cpu_session(path: Path, threads: int | None = None) -> object:
 
     Its threads sleep as soon as a run ends instead of spinning for the next one: a question runs
     the embedder's session and then the reader's, and on two cores the first one's spinning threads
-    took the cores from the second (median question 113 -> 67 ms, benchmarks/latency.py)."""
+    took the cores from the second (median question 97 -> 66 ms on a quiet machine, benchmarks/latency.py)."""
     import onnxruntime
 
     options = onnxruntime.SessionOptions()

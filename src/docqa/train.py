@@ -326,6 +326,17 @@ def cut_answer(example: Example, shortest: int = 100) -> Example | None:
     return Example(example.id + ":cut", example.question, context, None, None, example.group, "cut")
 
 
+def paragraphs_by_article(examples: Sequence[Example]) -> dict[str, list[str]]:
+    """Each article's (group's) paragraphs, in order: the contexts of its examples, a context that
+    several consecutive questions share counted once."""
+    by_group: dict[str, list[str]] = {}
+    for example in examples:
+        contexts = by_group.setdefault(example.group, [])
+        if not contexts or contexts[-1] != example.context:
+            contexts.append(example.context)
+    return by_group
+
+
 def negatives(examples: Sequence[Example], fraction: float, seed: int) -> list[Example]:
     """About `fraction` x len(examples) unanswerable examples, a quarter of each kind where possible:
     the question with a name or number swapped (`swapped_question`), the question with its paragraph
@@ -333,11 +344,7 @@ def negatives(examples: Sequence[Example], fraction: float, seed: int) -> list[E
     question with another paragraph of its article that does not hold its answer (also the fallback
     of the first three). Deterministic for a seed."""
     rng = random.Random(seed)
-    by_group: dict[str, list[str]] = {}
-    for example in examples:
-        contexts = by_group.setdefault(example.group, [])
-        if not contexts or contexts[-1] != example.context:
-            contexts.append(example.context)
+    by_group = paragraphs_by_article(examples)
     article_text = {group: "\n".join(contexts) for group, contexts in by_group.items()}
     answerable = [e for e in examples if e.answerable]
     chosen = rng.sample(answerable, min(len(answerable), round(fraction * len(examples))))
