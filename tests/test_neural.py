@@ -32,6 +32,7 @@ from docqa.neural import (
 )
 from docqa.question import states_number
 from docqa.retrieve import Hit
+from docqa.span import address_runs, span_edges
 from docqa.split import Passage
 
 SEED = 1234
@@ -121,6 +122,58 @@ def test_best_span_respects_the_answer_length_limit():
     # Two tokens at most: "The quick" (6 + 1) beats "fox jumps" (0 + 6) and "jumps" (0 + 6) by one.
     assert best_span(start, end, SEQUENCE_IDS, OFFSETS, TEXT, 2) == Span(4, 5, 0, 9, 7.0)
     assert best_span(start, end, SEQUENCE_IDS, OFFSETS, TEXT, 1) == Span(4, 4, 0, 3, 6.0)
+
+
+def test_best_span_never_cuts_a_word_in_two():
+    # "In 1875 ." with 1875 split by WordPiece into "1" + "##875": "1" alone (start 5 + end 5) is best.
+    text = "In 1875 ."
+    sequence_ids = [None, 0, None, 1, 1, 1, 1, None]
+    offsets = [(0, 0), (0, 4), (0, 0), (0, 2), (3, 4), (4, 7), (8, 9), (0, 0)]
+    start = [0.0, 0.0, 0.0, 0.0, 5.0, 0.0, 0.0, 0.0]
+    end = [0.0, 0.0, 0.0, 0.0, 5.0, 3.0, 0.0, 0.0]
+    assert best_span(start, end, sequence_ids, offsets, text, 30) == Span(4, 5, 3, 7, 8.0)
+    assert text[3:7] == "1875"
+
+
+def offsets_of(text: str, tokens: list[str]) -> list[tuple[int, int]]:
+    """Character offsets of consecutive tokens in `text`."""
+    offsets, at = [], 0
+    for token in tokens:
+        at = text.index(token, at)
+        offsets.append((at, at + len(token)))
+        at += len(token)
+    return offsets
+
+
+def test_best_span_takes_a_web_address_whole_and_stays_on_one_line():
+    text = "See http://a.org/x/y.\n\n27. Next"
+    tokens = ["See", "http", ":", "/", "/", "a", ".", "org", "/", "x", "/", "y", ".", "27", ".", "Next"]
+    sequence_ids = [None, 0, None] + [1] * len(tokens) + [None]
+    offsets = [(0, 0), (0, 4), (0, 0), *offsets_of(text, tokens), (0, 0)]
+    start, end = [0.0] * len(offsets), [0.0] * len(offsets)
+    # "http://a.org" (5 + 5) would cut the address after "org"; "http://...27" (5 + 6) would cross the
+    # blank line into the next item: the answer is the whole address (5 + 1), its full stop left out.
+    start[4], end[10], end[14], end[16] = 5.0, 5.0, 1.0, 6.0
+    assert best_span(start, end, sequence_ids, offsets, text, 30) == Span(4, 14, 4, 20, 6.0)
+    assert text[4:20] == "http://a.org/x/y"
+
+
+def test_span_edges_puts_each_token_on_its_line():
+    text = "zlib@gzip.org\n\n27. Will"
+    offsets = [(0, 4), (4, 5), (5, 9), (9, 10), (10, 13), (15, 17), (17, 18), (19, 23)]
+    can_start, can_end, line = span_edges(offsets, text)
+    assert can_start.tolist() == [True, False, False, False, False, True, True, True]
+    assert can_end.tolist() == [False, False, False, False, True, True, True, True]
+    assert line.tolist() == [0, 0, 0, 0, 0, 2, 2, 2]
+    assert address_runs(text) == [(0, 13)]
+    assert address_runs("Write to bugs@x.example.org, or see www.x.org/faq).") == [(9, 27), (36, 49)]
+
+
+def test_best_span_is_none_when_no_whole_word_fits():
+    # One context token, "##875" of a word begun before the window: it cannot begin an answer.
+    text = "1875"
+    assert best_span([0.0, 0.0, 0.0, 4.0, 0.0], [0.0, 0.0, 0.0, 4.0, 0.0], [None, 0, None, 1, None],
+                     [(0, 0), (0, 3), (0, 0), (1, 4), (0, 0)], text, 30) is None
 
 
 NUMBER_TEXT = "The 3 foxes jump"
