@@ -99,7 +99,8 @@ def test_ask_json_prints_exactly_one_object_of_the_schema(first_ask: tuple[Path,
     assert asked.code == 0, asked.err
     assert asked.out.endswith("\n") and asked.out.count("\n") == 1
     reply = json.loads(asked.out)
-    assert set(reply) == {"question", "answer", "confidence", "source", "quote", "passages"}
+    assert set(reply) == {"question", "answer", "confidence", "unstated", "source", "quote", "passages"}
+    assert reply["unstated"] == []
     assert (reply["question"], reply["answer"], reply["confidence"]) == (QUESTION, ANSWER, 0.9)
     text = load_corpus(root / "corpus").documents[0].text
 
@@ -132,7 +133,7 @@ def test_ask_json_without_answer_has_nulls(workspace: Path, capsys, monkeypatch)
     answering(monkeypatch)
     assert cli.main(["ask", QUESTION, "--json", "--threshold", "0.95", *folders(workspace)]) == 0
     reply = json.loads(capsys.readouterr().out)
-    assert set(reply) == {"question", "answer", "confidence", "source", "quote", "passages"}
+    assert set(reply) == {"question", "answer", "confidence", "unstated", "source", "quote", "passages"}
     assert (reply["answer"], reply["source"], reply["quote"], reply["confidence"]) == (None, None, None, 0.9)
     assert len(reply["passages"]) == 5
     assert "was led by Canada and Austria" in reply["passages"][0]["text"]
@@ -153,6 +154,11 @@ def test_ask_prints_the_answer_its_source_and_the_marked_quote(workspace: Path, 
     lines = capsys.readouterr().out.splitlines()
     assert lines[:2] == ["The documents do not answer this (best confidence 0.90).", f"Closest passage, {NAME}:"]
     assert lines[2].startswith("  ") and "was led by Canada and Austria" in lines[2]
+    # A name the answer's passage does not state declines whatever the confidence.
+    assert cli.main(["ask", "Which countries led the landmine destruction project in Croatia?",
+                     *folders(workspace)]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == (
+        'The documents do not answer this: the closest answer\'s passage does not mention "Croatia".')
 
 
 def test_ask_with_the_default_reader(workspace: Path, capsys) -> None:

@@ -90,6 +90,23 @@ def test_no_candidate_is_a_decline_with_confidence_zero(project, embedder):
 
 
 @pytest.mark.parametrize(
+    ("question", "unstated"),
+    [
+        ("What is the name of the white lion from Pretoria?", ()),
+        ("What is the name of the Belgrade zoo's white lion?", ()),  # "Belgrade" in the document's name
+        ("What is the name of the white lion in the Zoo?", ()),  # "Zoo": the passage's section
+        ("What is the name of the white lion from Nairobi that arrived in 2012?", ("Nairobi", "2012")),
+    ],
+)
+def test_a_candidate_whose_passage_does_not_state_the_questions_names_is_declined(project, embedder, question,
+                                                                                   unstated):
+    reply = Engine(settings_of(project), embedder=embedder, reader=WordReader("Zoran")).ask(question)
+    assert (reply.candidate, reply.unstated) == (ZORAN, unstated)
+    assert (reply.answer, reply.confidence) == ((ZORAN, 0.9) if not unstated else (None, 0.0))
+    assert reply.to_dict()["unstated"] == list(unstated)
+
+
+@pytest.mark.parametrize(
     ("question", "message"),
     [
         ("", "The question is empty. Type a question about your documents."),

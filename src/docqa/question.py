@@ -8,6 +8,7 @@ Pure functions over a spaCy parse. The answer type decides which candidate spans
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING
@@ -285,3 +286,110 @@ def wants_number(question: str) -> bool:
 def states_number(text: str) -> bool:
     """Whether an answer states a number: a digit, a per cent sign, a number word or an ordinal."""
     return _NUMBER_TEXT.search(text) is not None
+
+
+# Words a question capitalises without naming anything: its first word, these, and "I".
+_NOT_NAMES = frozenset(
+    "what which who whom whose when where why how is are was were do does did can could should would will "
+    "in on at of for to by from as the a an and or i according after before during".split()
+)
+# Short words a name may hold between its capitalised words ("Partnership for Peace").
+_NAME_JOINERS = frozenset("of for and the de la du von van".split())
+# Nationalities and languages name no one thing a passage must state ("translate to what in English?").
+_PEOPLES = re.compile(r"(ish|ese|ian|ean)$|^(french|dutch|greek|thai|swiss|welsh|czech|arab|latin)$", re.IGNORECASE)
+_WORD = re.compile(r"[^\W_](?:[\w'’.&-]*[^\W_])?")
+# A number of two digits or more, or with a decimal part ("1.1"), standing alone: not part of a word
+# ("ww1", "238U"), not an ordinal ("20th", often written out), not one digit ("1 billion" is as often
+# "one billion").
+_DIGITS = re.compile(r"(?<![^\W_])(?:\d{2,}(?:[.,]\d+)*|\d(?:[.,]\d+)+)(?![^\W_])")
+
+
+@dataclass(frozen=True)
+class KeyTerms:
+    """The names (runs of capitalised words, "Partnership for Peace") and numbers ("28000", "1.1") a
+    question states; a passage that answers it should state them too (see `unmentioned`)."""
+
+    names: tuple[tuple[str, ...], ...]
+    numbers: tuple[str, ...]
+
+
+def key_terms(question: str) -> KeyTerms:
+    """The names and numbers of a question. Its first word is never a name, as questions begin with a
+    capital; hyphenated words count part by part ("Warsaw Pact-era" names Warsaw Pact)."""
+    words = [part for match in _WORD.finditer(question) for part in match.group().split("-") if part]
+    names: list[tuple[str, ...]] = []
+    run: list[str] = []
+    for k, word in enumerate(words):
+        bare = re.sub(r"['’]s$", "", word)
+        capital = k > 0 and bare[:1].isupper() and bare.lower() not in _NOT_NAMES and not _PEOPLES.search(bare)
+        if capital:
+            run.append(bare)
+        elif run and bare.lower() in _NAME_JOINERS and k + 1 < len(words) and words[k + 1][:1].isupper():
+            run.append(bare)
+        else:
+            if run:
+                names.append(tuple(run))
+            run = []
+    if run:
+        names.append(tuple(run))
+    numbers = tuple(dict.fromkeys(n.replace(",", "") for n in _DIGITS.findall(question)))
+    return KeyTerms(tuple(name for name in names if name), numbers)
+
+
+def _states_word(word: str, lowered: str) -> bool:
+    """Whether a lower-cased text holds the word, or for a word of six letters or more its stem less
+    two letters ("Serbian" in a text about Serbia)."""
+    word = word.lower().rstrip(".")
+    if re.search(r"(?<!\w)" + re.escape(word), lowered):
+        return True
+    return len(word) >= 6 and re.search(r"(?<!\w)" + re.escape(word[:-2]), lowered) is not None
+
+
+def _spells(acronym: str, words: list[str]) -> bool:
+    """Whether consecutive words of the text have the acronym's letters as initials ("PC": personal
+    computer; "PfP": Partnership for Peace), short joining words skipped where they do not fit."""
+    letters = acronym.lower()
+    for first in range(len(words)):
+        k, at = 0, first
+        while at < len(words) and k < len(letters):
+            if words[at][:1].lower() == letters[k]:
+                k += 1
+            elif words[at].lower() not in _NAME_JOINERS:
+                break
+            at += 1
+        if k == len(letters):
+            return True
+    return False
+
+
+def _states_name(name: tuple[str, ...], text: str, lowered: str, words: list[str]) -> bool:
+    content = [word for word in name if word.lower() not in _NAME_JOINERS]
+    stated = sum(_states_word(word, lowered) for word in content)
+    if stated == len(content) or (len(content) >= 3 and stated == len(content) - 1):
+        return True
+    initials = "".join(word[0] for word in name)
+    if len(name) > 1 and re.search(r"(?<!\w)" + re.escape(initials) + r"(?!\w)", text, re.IGNORECASE):
+        return True  # "Partnership for Peace" where the text says "PfP"
+    word = name[0]
+    return len(name) == 1 and sum(c.isupper() for c in word) >= 2 and _spells(word, words)
+
+
+def plain(text: str) -> str:
+    """The text without accents ("Kármán" -> "Karman"), so that a question typed without them matches."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def unmentioned(terms: KeyTerms, text: str) -> tuple[str, ...]:
+    """The question's names and numbers that `text` does not state, as written in the question.
+
+    A name is stated when each of its words is (a word of six letters or more may lose its last two,
+    "Serbian" for "Serbia"), when its initials are ("PfP" for Partnership for Peace), or, for an
+    acronym, when consecutive words spell it; a number when its digits stand alone ("28,000" for 28000)."""
+    text = plain(text)
+    terms = KeyTerms(tuple(tuple(plain(w) for w in name) for name in terms.names), terms.numbers)
+    lowered = text.lower()
+    words = re.findall(r"[^\W_]+", text)
+    missing = [" ".join(name) for name in terms.names if not _states_name(name, text, lowered, words)]
+    digits = text.replace(",", "")
+    missing += [n for n in terms.numbers if not re.search(r"(?<!\d)(?<!\d[.,])" + re.escape(n) + r"(?!\d|[.,]\d)", digits)]
+    return tuple(missing)

@@ -171,7 +171,8 @@ def span_edges(offsets: Sequence[tuple[int, int]], text: str) -> tuple[np.ndarra
     "[large]st"), never cuts a web or e-mail address, and never runs across a line break: cleaned
     text (docqa.clean) keeps a newline only between paragraphs, headings and list items, where an
     answer ending "...downsized\n\n2006 Serbia joins" has crossed into a heading (no SQuAD answer does)."""
-    bounds = np.array(offsets, dtype=np.int64).reshape(-1, 2)
+    # Question tokens' offsets index the question, not `text`: clipped, they can never be chosen anyway.
+    bounds = np.clip(np.array(offsets, dtype=np.int64).reshape(-1, 2), 0, len(text))
     starts, ends = bounds[:, 0], bounds[:, 1]
     # word[k + 1] says whether character k is a letter or digit; word[0] and word[-1] stand for the edges.
     word = np.zeros(len(text) + 2, dtype=bool)

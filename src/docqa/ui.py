@@ -24,7 +24,7 @@ from pathlib import Path
 import gradio as gr
 
 from .documents import ACCEPTED_SUFFIXES, MAX_UPLOAD_BYTES, Upload
-from .engine import Engine, Reply, Status
+from .engine import Engine, Reply, Status, quoted_list
 from .errors import AuthRequired, BadEvalFile, BadFeedback, BadSettings, DocqaError
 from .evalset import append_feedback, feedback_item, load_eval_file
 from .index import BuildReport
@@ -110,7 +110,9 @@ def format_reply(reply: Reply) -> str:
     answer = reply.answer
     if answer is None:
         lines = [f"<p><b>{DECLINED}</b></p>", *_resolved_note(reply)]
-        if reply.candidate is not None:
+        if reply.unstated:
+            lines.append(f"<p>The passage of the best guess does not mention {_text(quoted_list(reply.unstated))}.</p>")
+        elif reply.candidate is not None:
             lines.append(f"<p>Best guess confidence {reply.confidence:.2f}, below the {reply.threshold:.2f} "
                          "needed to answer.</p>")
         if not reply.hits:
