@@ -161,6 +161,7 @@ def test_the_number_forms_do_not_load_spacy():
         ("In which year did Poland declassify its Warsaw Pact-era archives?", (("Poland",), ("Warsaw", "Pact")), ()),
         ("What does Notre Dame du Lac translate to in English?", (("Notre", "Dame", "du", "Lac"),), ()),
         ("who is the winner of jhalak dikhlaja 2017", (), ("2017",)),
+        ("WHEN DID SERBIA JOIN THE PFP IN 2006?", (), ("2006",)),
     ],
 )
 def test_key_terms_are_the_names_and_numbers_a_question_states(question, names, numbers):

@@ -315,8 +315,11 @@ class KeyTerms:
 
 def key_terms(question: str) -> KeyTerms:
     """The names and numbers of a question. Its first word is never a name, as questions begin with a
-    capital; hyphenated words count part by part ("Warsaw Pact-era" names Warsaw Pact)."""
-    words = [part for match in _WORD.finditer(question) for part in match.group().split("-") if part]
+    capital; hyphenated words count part by part ("Warsaw Pact-era" names Warsaw Pact); a question in
+    capitals throughout has numbers only."""
+    # A question in capitals throughout tells no names from other words.
+    shouted = not any(char.islower() for char in question)
+    words = [] if shouted else [part for match in _WORD.finditer(question) for part in match.group().split("-") if part]
     names: list[tuple[str, ...]] = []
     run: list[str] = []
     for k, word in enumerate(words):
