@@ -271,10 +271,18 @@ def test_span_confidence_is_the_two_way_softmax():
 def test_choose_takes_the_best_span_against_its_own_windows_null():
     a = Span(5, 6, 4, 13, 7.0)
     b = Span(9, 9, 20, 25, 8.0)
-    # The window without a span has the lowest null (2.0); b's own window says 6.0.
+    # The window without a span has the lowest null (2.0); a's own window says 4.0, b's 6.0.
     results = [WindowResult(0, a, 4.0), WindowResult(0, None, 2.0), WindowResult(1, b, 6.0)]
-    assert choose(results) == Choice(1, b, 6.0, span_confidence(8.0, 6.0))
-    assert choose(results).confidence == pytest.approx(0.8807970779778823, abs=1e-12)
+    assert choose(results) == Choice(0, a, 4.0, span_confidence(7.0, 4.0))
+    assert choose(results).confidence == pytest.approx(0.9525741268224334, abs=1e-12)
+
+
+def test_choose_takes_the_surest_span_not_the_highest_scoring_one():
+    # "2003" scores 10.1 in a passage whose null is 4.1; "December 2006" 10.7 against 2.5; "2006" 10.9
+    # against 6.2: the margins are 6.0, 8.3 and 4.7.
+    first, second, third = Span(1, 1, 0, 4, 10.06), Span(2, 3, 5, 18, 10.74), Span(4, 4, 0, 4, 10.89)
+    results = [WindowResult(0, first, 4.09), WindowResult(1, second, 2.47), WindowResult(2, third, 6.21)]
+    assert choose(results) == Choice(1, second, 2.47, span_confidence(10.74, 2.47))
 
 
 def test_choose_null_wins_gives_a_low_confidence():
