@@ -32,7 +32,7 @@ from docqa.neural import (
 )
 from docqa.question import states_number
 from docqa.retrieve import Hit
-from docqa.span import address_runs, span_edges
+from docqa.span import address_runs, balance, span_edges
 from docqa.split import Passage
 
 SEED = 1234
@@ -298,6 +298,15 @@ def test_choose_ties_go_to_the_earlier_window_and_no_span_gives_none():
     assert choose([WindowResult(0, first, 0.0), WindowResult(1, second, 0.0)]).span == first
     assert choose([WindowResult(0, None, 1.0)]) is None
     assert choose([]) is None
+
+
+def test_balance_closes_the_bracket_a_span_leaves_open():
+    text = "own fifty percent (50%) of the IOM) or [more"
+    assert balance(text, 4, 22) == (4, 23)  # "fifty percent (50%" -> "fifty percent (50%)"
+    assert balance(text, 19, 23) == (18, 23)  # "50%)" -> "(50%)"
+    assert balance(text, 31, 35) == (31, 35)  # "IOM)": no "(" before it to take
+    assert balance(text, 39, 44) == (39, 44)  # "[more": nothing after it
+    assert balance(text, 4, 17) == (4, 17)  # balanced already
 
 
 def test_trim_and_window_limit():

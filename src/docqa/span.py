@@ -132,6 +132,18 @@ def trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+def balance(text: str, start: int, end: int) -> tuple[int, int]:
+    """[start, end) widened by one character on a side where it closes a bracket the span leaves open:
+    "fifty percent (50%" -> "fifty percent (50%)", "IOM)" -> "(IOM)"."""
+    for opening, closing in ("()", "[]"):
+        inside = text[start:end]
+        if inside.count(opening) > inside.count(closing) and end < len(text) and text[end] == closing:
+            end += 1
+        elif inside.count(closing) > inside.count(opening) and start > 0 and text[start - 1] == opening:
+            start -= 1
+    return start, end
+
+
 def answer_tokens(sequence_ids: Sequence[int | None], offsets: Sequence[tuple[int, int]], text: str) -> np.ndarray:
     """Boolean mask of the tokens that may begin or end an answer: context tokens (sequence id 1)
     that cover at least one non-whitespace character of `text`."""
@@ -239,7 +251,7 @@ def best_span(
         ranked = sorted(shortlist.tolist(), key=lambda flat: (-scores[flat], flat))  # ties: earliest start, end
     for flat in ranked:
         i, j = divmod(flat, n)
-        char_start, char_end = trim(text, offsets[i][0], offsets[j][1])
+        char_start, char_end = balance(text, *trim(text, offsets[i][0], offsets[j][1]))
         if fits is None or fits(text[char_start:char_end]):
             return Span(i, j, char_start, char_end, float(scores[flat]))
     return None
