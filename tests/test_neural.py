@@ -268,7 +268,7 @@ def test_span_confidence_is_the_two_way_softmax():
     assert span_confidence(0.0, 1e6) == 0.0
 
 
-def test_choose_takes_the_best_span_against_its_own_windows_null():
+def test_choose_weighs_each_span_against_its_own_windows_null():
     a = Span(5, 6, 4, 13, 7.0)
     b = Span(9, 9, 20, 25, 8.0)
     # The window without a span has the lowest null (2.0); a's own window says 4.0, b's 6.0.

@@ -162,6 +162,12 @@ def test_the_number_forms_do_not_load_spacy():
         ("What does Notre Dame du Lac translate to in English?", (("Notre", "Dame", "du", "Lac"),), ()),
         ("who is the winner of jhalak dikhlaja 2017", (), ("2017",)),
         ("WHEN DID SERBIA JOIN THE PFP IN 2006?", (), ("2006",)),
+        ("Who Wrote Hamlet In 1601?", (), ("1601",)),  # title case: numbers only
+        ("Thanks. Now, what I'm allowed to do, Mr. Smith?", (("Smith",),), ()),
+        ("Who founded O’Reilly Media?", (("O'Reilly", "Media"),), ()),
+        ("What happened in 2019-20 and on 2006-05-12?", (), ("2019", "2006")),
+        ("Who commanded Jean-Luc Picard?", (("Jean", "Luc", "Picard"),), ()),
+        ("When was the European Union founded?", (("European", "Union"),), ()),
     ],
 )
 def test_key_terms_are_the_names_and_numbers_a_question_states(question, names, numbers):
@@ -183,7 +189,30 @@ TEXT = ("Serbia joined the PfP in December 2006 and destroyed 28,000 small arms.
         ("Where is the Karman institute?", ()),  # accents aside
         ("What is the CIA archive of the Warsaw Treaty?", ("CIA", "Warsaw Treaty")),
         ("What happened in 200?", ("200",)),  # 2006 does not state 200
+        ("What did the U.S. archive of the Warsaw Pact hold?", ("U.S",)),
+        ("When did Austria destroy small arms?", ("Austria",)),
     ],
 )
 def test_unmentioned_lists_what_the_text_does_not_state(question, missing):
     assert unmentioned(key_terms(question), TEXT) == missing
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "missing"),
+    [
+        ("When did Austria join?", "Australia joined in 1901.", ("Austria",)),
+        ("When did India join?", "Indiana joined in 1816.", ("India",)),
+        ("What did the Yugoslav army do?", "The army of Yugoslavia withdrew.", ()),
+        ("What did the US do?", "It used the road.", ("US",)),
+        ("What did the US do?", "The United States built the road.", ()),
+        ("What did the U.S. do?", "The United States built the road.", ()),
+        ("Who did the Japanese army fight?", "Japan fought Russia.", ()),  # one word of a nationality: not checked
+        ("When did the Canadian Senate meet?", "The Senate of Canada met.", ()),
+        ("When was the European Union founded?", "The Soviet Union was founded in 1922.", ("European Union",)),
+        ("When was the European Union founded?", "Europe's union began in 1993.", ()),
+        ("Who founded O'Reilly Media?", "O’Reilly Media was founded by Tim O’Reilly.", ()),
+        ("How far is 5,000 km?", "It is 5 000 km.", ()),
+    ],
+)
+def test_names_are_whole_words_give_or_take_a_nationalitys_ending(question, text, missing):
+    assert unmentioned(key_terms(question), text) == missing

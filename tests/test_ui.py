@@ -227,11 +227,11 @@ def test_format_declined_exact():
         "<li><p>a&lt;b&gt;.txt · characters 50–55 · score 0.50</p><blockquote>Next.</blockquote></li>"
         "</ol></details>"
     )
-    unstated = Reply("What did Croatia do in 2009?", "What did Croatia do in 2009?", None, candidate, 0.0, 0.3,
-                     (first,), 0.01, ("Croatia", "2009"))
+    unstated = Reply("What did AT&T do in 2009?", "What did AT&T do in 2009?", None, candidate, 0.0, 0.3,
+                     (first,), 0.01, ("AT&T", "2009"))
     assert ui.format_reply(unstated) == (
         "<p><b>The documents do not answer this question.</b></p>"
-        "<p>The passage of the best guess does not mention &quot;Croatia&quot; or &quot;2009&quot;.</p>"
+        "<p>The passage of the best guess does not mention &quot;AT&amp;T&quot; or &quot;2009&quot;.</p>"
         "<p>Closest passage: a&lt;b&gt;.txt · S · characters 0–8</p>"
         "<blockquote>Closest.</blockquote>"
     )

@@ -291,17 +291,23 @@ def states_number(text: str) -> bool:
 # Words a question capitalises without naming anything: its first word, these, and "I".
 _NOT_NAMES = frozenset(
     "what which who whom whose when where why how is are was were do does did can could should would will "
-    "in on at of for to by from as the a an and or i according after before during".split()
+    "in on at of for to by from as the a an and or i i'm i've i'd i'll according after before during "
+    "mr mrs ms dr prof st sir".split()
 )
 # Short words a name may hold between its capitalised words ("Partnership for Peace").
 _NAME_JOINERS = frozenset("of for and the de la du von van".split())
-# Nationalities and languages name no one thing a passage must state ("translate to what in English?").
+# A name of one word with a nationality's or language's ending names no one thing a passage must
+# state ("translate to what in English?"); inside a longer name ("European Union") it is checked.
 _PEOPLES = re.compile(r"(ish|ese|ian|ean)$|^(french|dutch|greek|thai|swiss|welsh|czech|arab|latin)$", re.IGNORECASE)
-_WORD = re.compile(r"[^\W_](?:[\w'’.&-]*[^\W_])?")
+_WORD = re.compile(r"[^\W_](?:[\w'.&-]*[^\W_])?")
 # A number of two digits or more, or with a decimal part ("1.1"), standing alone: not part of a word
 # ("ww1", "238U"), not an ordinal ("20th", often written out), not one digit ("1 billion" is as often
-# "one billion").
-_DIGITS = re.compile(r"(?<![^\W_])(?:\d{2,}(?:[.,]\d+)*|\d(?:[.,]\d+)+)(?![^\W_])")
+# "one billion"), not the end of a range or the parts of a date after the first ("2019-20", "2006-05-12").
+_DIGITS = re.compile(r"(?<![^\W_])(?<!\d[-–/])(?:\d{2,}(?:[.,]\d+)*|\d(?:[.,]\d+)+)(?![^\W_])")
+# Endings a word of the text may add to a name of the question, and a name of the question may add to
+# the text's ("Serbia" and "Serbian", "Europe" and "European", "Yugoslav" and "Yugoslavia",
+# "Partnership" and "Partnerships").
+_SUFFIXES = r"(?:s|es|'s|n|an|ia|ian|ese|ish)?"
 
 
 @dataclass(frozen=True)
@@ -313,21 +319,38 @@ class KeyTerms:
     numbers: tuple[str, ...]
 
 
+def _title_case(words: list[str]) -> bool:
+    """Whether a question capitalises (nearly) every word after the first ("Who Wrote Hamlet?")."""
+    rest = [word for word in words[1:] if word.lower() not in _NAME_JOINERS]
+    return len(rest) >= 2 and sum(word[:1].isupper() for word in rest) >= 0.75 * len(rest)
+
+
 def key_terms(question: str) -> KeyTerms:
-    """The names and numbers of a question. Its first word is never a name, as questions begin with a
-    capital; hyphenated words count part by part ("Warsaw Pact-era" names Warsaw Pact); a question in
-    capitals throughout has numbers only."""
-    # A question in capitals throughout tells no names from other words.
-    shouted = not any(char.islower() for char in question)
-    words = [] if shouted else [part for match in _WORD.finditer(question) for part in match.group().split("-") if part]
+    """The names and numbers of a question. The first word of each of its sentences is never a name,
+    as sentences begin with a capital; hyphenated words count part by part ("Warsaw Pact-era" names
+    Warsaw Pact); a question in capitals throughout, or in title case, has numbers only."""
+    question = plain(question)
+    matches = list(_WORD.finditer(question))
+    casing = [match.group() for match in matches]
+    # Capitals throughout, or on (nearly) every word, tell no names from other words.
+    if not any(char.islower() for char in question) or _title_case(casing):
+        matches = []
+    words: list[tuple[str, bool]] = []  # (word, begins a sentence)
+    for k, match in enumerate(matches):
+        before = question[: match.start()].rstrip()
+        previous = matches[k - 1].group() if k else ""
+        # A full stop after a title or an initial ("Mr. Smith", "J. Smith") ends no sentence.
+        abbreviation = previous.lower() in _NOT_NAMES or (len(previous) == 1 and previous.isupper())
+        first = k == 0 or (before.endswith((".", "!", "?", ":")) and not (before.endswith(".") and abbreviation))
+        words += [(part, first and n == 0) for n, part in enumerate(match.group().split("-")) if part]
     names: list[tuple[str, ...]] = []
     run: list[str] = []
-    for k, word in enumerate(words):
-        bare = re.sub(r"['’]s$", "", word)
-        capital = k > 0 and bare[:1].isupper() and bare.lower() not in _NOT_NAMES and not _PEOPLES.search(bare)
+    for k, (word, first) in enumerate(words):
+        bare = re.sub(r"'s$", "", word)
+        capital = not first and bare[:1].isupper() and bare.lower().rstrip(".") not in _NOT_NAMES
         if capital:
             run.append(bare)
-        elif run and bare.lower() in _NAME_JOINERS and k + 1 < len(words) and words[k + 1][:1].isupper():
+        elif run and bare.lower() in _NAME_JOINERS and k + 1 < len(words) and words[k + 1][0][:1].isupper():
             run.append(bare)
         else:
             if run:
@@ -335,23 +358,42 @@ def key_terms(question: str) -> KeyTerms:
             run = []
     if run:
         names.append(tuple(run))
+    names = [name for name in names if not (len(name) == 1 and _PEOPLES.search(name[0]))]
     numbers = tuple(dict.fromkeys(n.replace(",", "") for n in _DIGITS.findall(question)))
-    return KeyTerms(tuple(name for name in names if name), numbers)
+    return KeyTerms(tuple(names), numbers)
+
+
+def _stems(word: str) -> set[str]:
+    """The word and the forms a nationality's ending stands for: "Serbian" -> Serbia, "Canadian" ->
+    Canada, "Japanese" -> Japan, "Chinese" -> China, "Swedish" -> Sweden, "Polish" -> Poland."""
+    forms = {word}
+    if word.endswith("n"):
+        forms.add(word[:-1])
+    if word.endswith("an"):
+        forms.add(word[:-2])
+    if word.endswith("ian"):
+        forms.add(word[:-3] + "a")
+    if word.endswith("ese"):
+        forms |= {word[:-3], word[:-3] + "a"}
+    if word.endswith("ish"):
+        forms |= {word[:-3], word[:-3] + "en", word[:-3] + "and"}
+    return {form for form in forms if len(form) >= 2}
 
 
 def _states_word(word: str, lowered: str) -> bool:
-    """Whether a lower-cased text holds the word, or for a word of six letters or more its stem less
-    two letters ("Serbian" in a text about Serbia)."""
+    """Whether a lower-cased text holds the word as a whole word, give or take a nationality's or a
+    plural's ending on either side ("Serbian" in a text about Serbia; not "Austria" in "Australia")."""
     word = word.lower().rstrip(".")
-    if re.search(r"(?<!\w)" + re.escape(word), lowered):
-        return True
-    return len(word) >= 6 and re.search(r"(?<!\w)" + re.escape(word[:-2]), lowered) is not None
+    return any(re.search(r"(?<!\w)" + re.escape(form) + _SUFFIXES + r"(?!\w)", lowered) for form in _stems(word))
 
 
 def _spells(acronym: str, words: list[str]) -> bool:
     """Whether consecutive words of the text have the acronym's letters as initials ("PC": personal
-    computer; "PfP": Partnership for Peace), short joining words skipped where they do not fit."""
-    letters = acronym.lower()
+    computer; "PfP": Partnership for Peace; "U.S.": United States), short joining words skipped where
+    they do not fit."""
+    letters = re.sub(r"[^a-z0-9]", "", acronym.lower())[:12]
+    if not letters:
+        return False
     for first in range(len(words)):
         k, at = 0, first
         while at < len(words) and k < len(letters):
@@ -378,21 +420,23 @@ def _states_name(name: tuple[str, ...], text: str, lowered: str, words: list[str
 
 
 def plain(text: str) -> str:
-    """The text without accents ("Kármán" -> "Karman"), so that a question typed without them matches."""
+    """The text without accents ("Kármán" -> "Karman") and with straight apostrophes ("O’Reilly" ->
+    "O'Reilly"), so that a question typed either way matches."""
+    text = text.replace("’", "'").replace("‘", "'")
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
 def unmentioned(terms: KeyTerms, text: str) -> tuple[str, ...]:
     """The question's names and numbers that `text` does not state, as written in the question.
 
-    A name is stated when each of its words is (a word of six letters or more may lose its last two,
-    "Serbian" for "Serbia"), when its initials are ("PfP" for Partnership for Peace), or, for an
-    acronym, when consecutive words spell it; a number when its digits stand alone ("28,000" for 28000)."""
+    A name is stated when each of its words is (whole, give or take a nationality's or a plural's
+    ending: "Serbian" for "Serbia"), when its initials are ("PfP" for Partnership for Peace), or, for
+    an acronym, when consecutive words spell it; a number when its digits stand alone ("28,000" and
+    "28 000" for 28000)."""
     text = plain(text)
-    terms = KeyTerms(tuple(tuple(plain(w) for w in name) for name in terms.names), terms.numbers)
     lowered = text.lower()
     words = re.findall(r"[^\W_]+", text)
     missing = [" ".join(name) for name in terms.names if not _states_name(name, text, lowered, words)]
-    digits = text.replace(",", "")
+    digits = re.sub(r"(?<=\d)[,\u00a0\u202f ](?=\d{3}(?!\d))", "", text)
     missing += [n for n in terms.numbers if not re.search(r"(?<!\d)(?<!\d[.,])" + re.escape(n) + r"(?!\d|[.,]\d)", digits)]
     return tuple(missing)

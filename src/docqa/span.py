@@ -11,6 +11,7 @@ Offsets: a window's `offsets` are character offsets into its passage's text for 
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable, Sequence
@@ -165,7 +166,10 @@ def address_runs(text: str) -> list[tuple[int, int]]:
         return []
     runs = []
     for match in re.finditer(r"\S+", text):
-        found = _ADDRESS.search(match.group())
+        token = match.group()
+        if "@" not in token and "://" not in token and "www." not in token.lower():
+            continue
+        found = _ADDRESS.search(token)
         if found is None:
             continue
         start, end = match.start() + found.start(), match.start() + found.end()
@@ -173,6 +177,18 @@ def address_runs(text: str) -> list[tuple[int, int]]:
             end -= 1
         runs.append((start, end))
     return runs
+
+
+@functools.lru_cache(maxsize=64)
+def _marks(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What `span_edges` needs of a passage, once for all its windows: word[k + 1] says whether
+    character k is a letter or digit (word[0] and word[-1] stand for the edges), the addresses'
+    [start, end) rows, and where the newlines are."""
+    word = np.zeros(len(text) + 2, dtype=bool)
+    word[1:-1] = np.fromiter((char.isalnum() for char in text), dtype=bool, count=len(text))
+    runs = np.array(address_runs(text), dtype=np.int64).reshape(-1, 2)
+    breaks = np.array([m.start() for m in re.finditer("\n", text)], dtype=np.int64)
+    return word, runs, breaks
 
 
 def span_edges(offsets: Sequence[tuple[int, int]], text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -186,19 +202,14 @@ def span_edges(offsets: Sequence[tuple[int, int]], text: str) -> tuple[np.ndarra
     # Question tokens' offsets index the question, not `text`: clipped, they can never be chosen anyway.
     bounds = np.clip(np.array(offsets, dtype=np.int64).reshape(-1, 2), 0, len(text))
     starts, ends = bounds[:, 0], bounds[:, 1]
-    # word[k + 1] says whether character k is a letter or digit; word[0] and word[-1] stand for the edges.
-    word = np.zeros(len(text) + 2, dtype=bool)
-    word[1:-1] = np.fromiter((char.isalnum() for char in text), dtype=bool, count=len(text))
+    word, runs, breaks = _marks(text)
 
     def cuts(at: np.ndarray) -> np.ndarray:  # a letter or digit on both sides of position `at`
         return word[at] & word[at + 1]
 
-    runs = np.array(address_runs(text), dtype=np.int64).reshape(-1, 2)
-
     def in_address(at: np.ndarray) -> np.ndarray:  # strictly inside an address
         return ((runs[None, :, 0] < at[:, None]) & (at[:, None] < runs[None, :, 1])).any(axis=1)
 
-    breaks = np.array([m.start() for m in re.finditer("\n", text)], dtype=np.int64)
     line = np.searchsorted(breaks, starts, side="right")
     return ~cuts(starts) & ~in_address(starts), ~cuts(ends) & ~in_address(ends), line
 
