@@ -227,13 +227,17 @@ def test_format_declined_exact():
         "<li><p>a&lt;b&gt;.txt · characters 50–55 · score 0.50</p><blockquote>Next.</blockquote></li>"
         "</ol></details>"
     )
+    # The candidate's passage, retrieved second, is the one shown: the message speaks of it.
     unstated = Reply("What did AT&T do in 2009?", "What did AT&T do in 2009?", None, candidate, 0.0, 0.3,
-                     (first,), 0.01, ("AT&T", "2009"))
+                     (second, first), 0.01, ("AT&T", "2009"))
     assert ui.format_reply(unstated) == (
         "<p><b>The documents do not answer this question.</b></p>"
         "<p>The passage of the best guess does not mention &quot;AT&amp;T&quot; or &quot;2009&quot;.</p>"
-        "<p>Closest passage: a&lt;b&gt;.txt · S · characters 0–8</p>"
+        "<p>Passage of the best guess: a&lt;b&gt;.txt · S · characters 0–8</p>"
         "<blockquote>Closest.</blockquote>"
+        "<details><summary>Other close passages (1)</summary><ol>"
+        "<li><p>a&lt;b&gt;.txt · characters 50–55 · score 0.50</p><blockquote>Next.</blockquote></li>"
+        "</ol></details>"
     )
     empty = Reply("Why?", "Why?", None, None, 0.0, 0.3, (), 0.0)
     assert ui.format_reply(empty) == (

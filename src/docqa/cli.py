@@ -231,8 +231,8 @@ def format_reply(reply) -> str:
         else:
             lines.append(f"The documents do not answer this (best confidence {reply.confidence:.2f}).")
         if reply.hits:
-            best = reply.hits[0].passage
-            lines.append(f"Closest passage, {best.document}:")
+            best = reply.shown_hits()[0].passage
+            lines.append(f"{'Passage of the best guess' if reply.unstated else 'Closest passage'}, {best.document}:")
             lines.append(f"  {best.text}")
         return "\n".join(lines)
     answer = reply.answer

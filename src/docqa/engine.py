@@ -65,6 +65,15 @@ class Reply:
     seconds: float
     unstated: tuple[str, ...] = ()
 
+    def shown_hits(self) -> tuple[Hit, ...]:
+        """The hits in the order a declined reply shows them: rank order, except that a decline for
+        unstated terms shows the passage of the candidate first, the one its message speaks of."""
+        candidate = self.candidate
+        if not self.unstated or candidate is None:
+            return self.hits
+        own = [h for h in self.hits if (h.passage.document, h.passage.start) == (candidate.document, candidate.quote_start)]
+        return (*own[:1], *(h for h in self.hits if h not in own[:1]))
+
     def to_dict(self) -> dict:
         """The JSON shape of `docqa ask --json` and of evaluation predictions."""
         answer = self.answer

@@ -118,9 +118,11 @@ def format_reply(reply: Reply) -> str:
         if not reply.hits:
             lines.append("<p>No passage of the documents matched the question.</p>")
             return "".join(lines)
-        best, rest = reply.hits[0], reply.hits[1:]
+        shown = reply.shown_hits()
+        best, rest = shown[0], shown[1:]
         p = best.passage
-        lines.append(f"<p>Closest passage: {format_source(p.document, p.section, p.page, p.start, p.end)}</p>")
+        label = "Passage of the best guess" if reply.unstated else "Closest passage"
+        lines.append(f"<p>{label}: {format_source(p.document, p.section, p.page, p.start, p.end)}</p>")
         lines.append(f"<blockquote>{_text(p.text)}</blockquote>")
         lines.append(format_passages(rest, "Other close passages"))
         return "".join(lines)
