@@ -342,3 +342,16 @@ def test_train_reader_without_data_is_a_clean_error(tmp_path: Path, capsys) -> N
     assert cli.main(["train-reader", "--out", str(tmp_path / "run")]) == 2
     err = capsys.readouterr().err
     assert err == "docqa: No training examples: pass --squad, --nq or --docqa with at least one question.\n"
+
+
+def test_a_reader_that_goes_away_gets_no_traceback(workspace: Path) -> None:
+    # `docqa ask ... | head -0`: the pipe is closed before docqa writes its answer.
+    import subprocess
+    import sys
+
+    process = subprocess.Popen([sys.executable, "-m", "docqa.cli", "ask", QUESTION, *folders(workspace)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.close()
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=120) == 141
+    assert "Traceback" not in stderr and "BrokenPipeError" not in stderr
