@@ -158,6 +158,12 @@ def test_best_span_takes_a_web_address_whole_and_stays_on_one_line():
     assert text[4:20] == "http://a.org/x/y"
 
 
+def test_span_edges_keeps_a_combining_accent_with_its_letter():
+    text = "Jose\u0301 came"  # "José" decomposed: e + U+0301
+    can_start, can_end, _ = span_edges([(0, 4), (4, 5), (6, 10)], text)
+    assert can_end.tolist() == [False, True, True]  # "Jose" alone would drop the accent
+
+
 def test_span_edges_puts_each_token_on_its_line():
     text = "zlib@gzip.org\n\n27. Will"
     offsets = [(0, 4), (4, 5), (5, 9), (9, 10), (10, 13), (15, 17), (17, 18), (19, 23)]

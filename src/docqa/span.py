@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -185,7 +186,9 @@ def _marks(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     character k is a letter or digit (word[0] and word[-1] stand for the edges), the addresses'
     [start, end) rows, and where the newlines are."""
     word = np.zeros(len(text) + 2, dtype=bool)
-    word[1:-1] = np.fromiter((char.isalnum() for char in text), dtype=bool, count=len(text))
+    # A combining accent belongs to the letter before it ("e" + U+0301 in text that is not NFC).
+    word[1:-1] = np.fromiter((char.isalnum() or unicodedata.combining(char) > 0 for char in text), dtype=bool,
+                             count=len(text))
     runs = np.array(address_runs(text), dtype=np.int64).reshape(-1, 2)
     breaks = np.array([m.start() for m in re.finditer("\n", text)], dtype=np.int64)
     return word, runs, breaks
