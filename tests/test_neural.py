@@ -164,6 +164,12 @@ def test_span_edges_keeps_a_combining_accent_with_its_letter():
     assert can_end.tolist() == [False, True, True]  # "Jose" alone would drop the accent
 
 
+def test_span_edges_lets_an_answer_begin_and_end_inside_chinese_text():
+    text = "北京是中国的首都"
+    can_start, can_end, _ = span_edges([(k, k + 1) for k in range(len(text))], text)
+    assert can_start.all() and can_end.all()
+
+
 def test_span_edges_puts_each_token_on_its_line():
     text = "zlib@gzip.org\n\n27. Will"
     offsets = [(0, 4), (4, 5), (5, 9), (9, 10), (10, 13), (15, 17), (17, 18), (19, 23)]

@@ -180,15 +180,19 @@ def address_runs(text: str) -> list[tuple[int, int]]:
     return runs
 
 
+_SPACELESS = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
 @functools.lru_cache(maxsize=64)
 def _marks(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """What `span_edges` needs of a passage, once for all its windows: word[k + 1] says whether
     character k is a letter or digit (word[0] and word[-1] stand for the edges), the addresses'
     [start, end) rows, and where the newlines are."""
     word = np.zeros(len(text) + 2, dtype=bool)
-    # A combining accent belongs to the letter before it ("e" + U+0301 in text that is not NFC).
-    word[1:-1] = np.fromiter((char.isalnum() or unicodedata.combining(char) > 0 for char in text), dtype=bool,
-                             count=len(text))
+    # A combining accent belongs to the letter before it ("e" + U+0301 in text that is not NFC); Chinese,
+    # Japanese and Korean characters join no words (their text has no spaces to find words by).
+    word[1:-1] = np.fromiter(((char.isalnum() and not _SPACELESS.match(char)) or unicodedata.combining(char) > 0
+                              for char in text), dtype=bool, count=len(text))
     runs = np.array(address_runs(text), dtype=np.int64).reshape(-1, 2)
     breaks = np.array([m.start() for m in re.finditer("\n", text)], dtype=np.int64)
     return word, runs, breaks
