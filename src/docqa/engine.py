@@ -27,7 +27,6 @@ local variables. benchmarks/load.py checks that 50 users at once get the single-
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -40,8 +39,8 @@ from .build import build_index
 from .documents import Upload, scan_corpus, store_uploads
 from .embed import Embedder
 from .errors import BadQuestion, CorruptIndex, IndexNotFound, StaleIndex
-from .question import key_terms, unmentioned
 from .index import CURRENT, BuildReport, Index, load_current, load_index, stale_reason
+from .question import key_terms, unmentioned
 from .readers import make_reader
 from .retrieve import Hit, Mode, Retriever
 from .settings import MAX_QUESTION_CHARS, Settings
@@ -69,10 +68,11 @@ class Reply:
         """The hits in the order a declined reply shows them: rank order, except that a decline for
         unstated terms shows the passage of the candidate first, the one its message speaks of."""
         candidate = self.candidate
-        if not self.unstated or candidate is None:
-            return self.hits
-        own = [h for h in self.hits if (h.passage.document, h.passage.start) == (candidate.document, candidate.quote_start)]
-        return (*own[:1], *(h for h in self.hits if h not in own[:1]))
+        if self.unstated and candidate is not None:
+            for k, hit in enumerate(self.hits):
+                if (hit.passage.document, hit.passage.start) == (candidate.document, candidate.quote_start):
+                    return (hit, *self.hits[:k], *self.hits[k + 1:])
+        return self.hits
 
     def to_dict(self) -> dict:
         """The JSON shape of `docqa ask --json` and of evaluation predictions."""
@@ -142,7 +142,7 @@ def unstated_terms(question: str, candidate: Answer) -> tuple[str, ...]:
     answers lost); evaluation/qa.jsonl 0.773 -> 0.794, extra 0.387 -> 0.403, heldout unchanged;
     150 Natural Questions 0.367 -> 0.360 ("who is the winner of jhalak dikhlaja 2017", a passage
     about season 9)."""
-    document = re.sub(r"\.\w+$", "", Path(candidate.document).name).replace("_", " ").replace("-", " ")
+    document = Path(candidate.document).stem.replace("_", " ").replace("-", " ")
     context = "\n".join((candidate.quote, document, candidate.section or ""))
     return unmentioned(key_terms(question), context)
 

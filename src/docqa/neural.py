@@ -270,7 +270,8 @@ class NeuralReader:
         return starts, ends
 
     def read(self, question: str, hits: list[Hit], context: str = "") -> Answer | None:
-        """The best span over all windows of all hits' passages; confidence as in `span_confidence`.
+        """The surest span over all windows of all hits' passages (`span.choose`); confidence as in
+        `span_confidence`.
 
         A follow-up's context is appended to the question, as QA models read one question string."""
         # A question that asks for a number takes only spans that state one (question.wants_number).

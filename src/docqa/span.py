@@ -161,14 +161,18 @@ _ADDRESS = re.compile(r"(?:[a-z][a-z+.-]*://|www\.)\S+|[\w.+-]+@[\w-]+(?:\.[\w-]
 _ADDRESS_TAIL = ".,;:!?)]}>\"'”’"
 
 
+def _may_hold_address(text: str) -> bool:
+    return "@" in text or "://" in text or "www." in text.lower()
+
+
 def address_runs(text: str) -> list[tuple[int, int]]:
     """[start, end) of each web or e-mail address in `text`, trailing punctuation left out."""
-    if "@" not in text and "://" not in text and "www." not in text.lower():
+    if not _may_hold_address(text):
         return []
     runs = []
     for match in re.finditer(r"\S+", text):
         token = match.group()
-        if "@" not in token and "://" not in token and "www." not in token.lower():
+        if not _may_hold_address(token):
             continue
         found = _ADDRESS.search(token)
         if found is None:
