@@ -1,6 +1,6 @@
-"""Benchmark of embedding passages (not a test): passages/s of sentence-transformers with torch and of
-the ONNX export at several batch sizes, side by side on the same texts, alternating, with the smallest
-cosine of each against the torch vectors.
+"""Benchmark of embedding passages (not a test): passages/s of sentence-transformers with torch (fp32, and
+bf16 autocast as `--precision bf16` builds run it) and of the ONNX export at several batch sizes, side by
+side on the same texts, alternating, with the smallest cosine of each against the torch fp32 vectors.
 
     .venv/bin/python benchmarks/embed_speed.py [--index DIR] [--passages 512] [--rounds 2]
 
@@ -29,14 +29,15 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
     texts = [p.search_text for p in load_index(args.index).passages[: args.passages]]
-    onnx, torch_model = Embedder(), Embedder(fast=False)
+    onnx, torch_model, bf16 = Embedder(precision="fp32"), Embedder(fast=False, precision="fp32"), Embedder(precision="bf16")
+    bf16.prepare(len(texts))
     rates: dict[str, list[float]] = {}
     reference = torch_model.encode(texts)
     for round_ in range(args.rounds):
-        for name in ["torch", *(f"onnx batch {b}" for b in BATCHES)]:
-            if name == "torch":
+        for name in ["torch", "torch bf16", *(f"onnx batch {b}" for b in BATCHES)]:
+            if name.startswith("torch"):
                 started = time.perf_counter()
-                vectors = torch_model.encode(texts)
+                vectors = (bf16 if name == "torch bf16" else torch_model).encode(texts)
             else:
                 embed.ONNX_BATCH_TEXTS = int(name.split()[-1])
                 started = time.perf_counter()

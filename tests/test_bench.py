@@ -126,5 +126,6 @@ def test_docqa_bench_end_to_end(tmp_path: Path, capsys) -> None:
     markdown = (out / "report.md").read_text(encoding="utf-8")
     assert f"| {size['passages']:,} | {size['documents']:,} | flat |" in markdown
     printed = capsys.readouterr().out.splitlines()
-    assert printed[0].startswith(f"{size['passages']:,} passages (flat): build ")
+    assert printed[0].startswith(f"{size['passages']:,} passages (flat, onnx fp32): build ")  # 200 passages: below BF16_MIN_TEXTS
+    assert size["embed_runtime"] == "onnx fp32"
     assert printed[-1] == f"report: {out / 'report.md'}"

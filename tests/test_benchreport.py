@@ -23,9 +23,9 @@ def test_markdown_rows() -> None:
     assert lines[2] == ("2 CPUs (x86_64 Linux), load average 0.12 at the start; embedding model all-MiniLM-L6-v2, "
                         "reader trained; 1,234 s in all.")
     assert lines[4] == "Versions: python 3.11.7, faiss-cpu 1.15.1."
-    assert "| 1,000 | 250 | flat | 50.0 | 56.0 | 89% | 9.5 / 11.2 | 1.5 / 3.0 | 170.0 / 240.5 | 181.0 / 254.8 | exact " \
+    assert "| 1,000 | 250 | flat | onnx fp32 | 50.0 | 56.0 | 89% | 9.5 / 11.2 | 1.5 / 3.0 | 170.0 / 240.5 | 181.0 / 254.8 | exact " \
            "| 1,400 | 600 | 3.1 | 0.80 |" in lines
-    assert "| 10,000 | 2,500 | hnsw | 50.0 | 56.0 | 89% | 9.5 / 11.2 | 1.5 / 3.0 | 170.0 / 240.5 | 181.0 / 254.8 " \
+    assert "| 10,000 | 2,500 | hnsw | torch bf16 | 50.0 | 56.0 | 89% | 9.5 / 11.2 | 1.5 / 3.0 | 170.0 / 240.5 | 181.0 / 254.8 " \
            "| 0.987 | 1,400 | 600 | 31.0 | 0.80 |" in lines
     assert "| exact (flat) | 95.50 | 101.00 | 1.000 | |" in lines
     assert "| HNSW (M 32, efConstruction 128, efSearch 288) | 2.25 | 3.50 | 0.961 | 612.2 |" in lines
@@ -47,9 +47,9 @@ def test_json_is_the_dataclasses() -> None:
 
 def test_summary() -> None:
     assert format_summary(bench_report(), Path("out")).splitlines() == [
-        "1,000 passages (flat): build 50.0 passages/s (model alone 56.0); question p50 181 ms (embed 9.5, "
+        "1,000 passages (flat, onnx fp32): build 50.0 passages/s (model alone 56.0); question p50 181 ms (embed 9.5, "
         "search 1.5, read 170.0); peak 600 MB asking, 1,400 MB building; 3.1 MB on disk",
-        "10,000 passages (hnsw): build 50.0 passages/s (model alone 56.0); question p50 181 ms (embed 9.5, "
+        "10,000 passages (hnsw, torch bf16): build 50.0 passages/s (model alone 56.0); question p50 181 ms (embed 9.5, "
         "search 1.5, read 170.0), recall@10 0.987; peak 600 MB asking, 1,400 MB building; 31.0 MB on disk",
         "search alone, 1,000,000 vectors: exact p50 95.50 ms, HNSW p50 2.25 ms at recall@10 0.961",
         "report: out/report.md",

@@ -104,3 +104,33 @@ def test_passages_embedded_through_the_export_match_the_torch_model() -> None:
     assert vectors.shape == (4, 384) and vectors.dtype == np.float32
     assert np.abs(vectors - reference).max() < 1e-5
     assert np.abs(vectors[1] - embedder.encode(["Why?"])[0]).max() < 1e-6  # in a batch as alone
+
+
+def test_native_bf16_is_read_from_the_cpu_flags() -> None:
+    assert embed.native_bf16("fpu sse2 avx2 avx512f avx512_bf16 avx512_vnni") is True
+    assert embed.native_bf16("fpu avx512f amx_bf16 amx_tile") is True
+    assert embed.native_bf16("fpu sse2 avx2 avx512f avx512bw") is False
+    assert embed.native_bf16("") is False
+
+
+def test_auto_precision_embeds_large_builds_in_bf16_only_on_a_cpu_that_has_it(monkeypatch) -> None:
+    monkeypatch.setattr(embed, "cpu_flags", lambda: "avx512f avx512_bf16")
+    assert Embedder().bf16_from == embed.BF16_MIN_TEXTS == 256
+    assert [Embedder().runtime(n) for n in (1, 255, 256)] == ["onnx fp32", "onnx fp32", "torch bf16"]
+    monkeypatch.setattr(embed, "cpu_flags", lambda: "avx512f avx2")
+    assert Embedder().bf16_from is None and Embedder().runtime(100_000) == "onnx fp32"
+    assert Embedder(precision="fp32").runtime(100_000) == "onnx fp32"
+    assert Embedder(precision="bf16").runtime(2) == "torch bf16"  # asked for: on any CPU, any build
+
+
+def test_bf16_passage_vectors_stay_within_the_cosine_bar_of_torch_fp32() -> None:
+    texts = ["Serbia joined the Partnership for Peace in December 2006.", "Why?",
+             "NATO's liaison office in Belgrade was established to support defence reform " * 6, "Kosovo"]
+    embedder = Embedder(precision="bf16")
+    vectors = embedder.encode(texts)
+    reference = embedder.model.encode(texts, normalize_embeddings=True, convert_to_numpy=True)
+    assert vectors.shape == (4, 384) and vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    cosines = (vectors * reference).sum(axis=1)
+    assert cosines.min() >= 0.999 and not np.array_equal(vectors, reference)  # bf16 indeed, and close
+    assert embedder.encode(["Why?"])[0].tolist() != vectors[1].tolist()  # a question is embedded in fp32

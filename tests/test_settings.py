@@ -39,6 +39,7 @@ def test_defaults() -> None:
         ({"threshold": 1.5}, r"^--threshold must lie in \[0, 1\], got 1\.5\.$"),
         ({"threshold": -0.01}, r"^--threshold must lie in \[0, 1\], got -0\.01\.$"),
         ({"vector_search": "ivf"}, r"^--vector-index must be one of auto, flat, hnsw, got 'ivf'\.$"),
+        ({"precision": "fp16"}, r"^--precision must be one of auto, fp32, bf16, got 'fp16'\.$"),
     ],
 )
 def test_invalid_settings(changes: dict, message: str) -> None:

@@ -166,12 +166,14 @@ class BuildFigures:
     peak_mb: float
     disk_mb: float
     vector_index: dict
+    embed_runtime: str        # Embedder.runtime of the build's texts
 
 
-def measure_build(settings: Settings, seed: int) -> BuildFigures:
-    """A full build of `settings.corpus` with the model loaded beforehand, then the model alone on
-    (a seeded sample of at most MODEL_SAMPLE of) the same texts."""
-    recording = Recording(Embedder(settings.model))
+def measure_build(settings: Settings, size: int, seed: int) -> BuildFigures:
+    """A full build of `settings.corpus` (about `size` passages) with the model loaded beforehand, then
+    the model alone on (a seeded sample of at most MODEL_SAMPLE of) the same texts."""
+    recording = Recording(Embedder(settings.model, precision=settings.precision))
+    recording.embedder.prepare(size)
     report = build_index(settings, recording, full=True)
     rng = np.random.default_rng(seed)
     chosen = sorted(rng.choice(len(recording.texts), min(MODEL_SAMPLE, len(recording.texts)), replace=False))
@@ -182,7 +184,8 @@ def measure_build(settings: Settings, seed: int) -> BuildFigures:
     peak = peak_memory_mb()
     index = load_index(settings.index)
     return BuildFigures(len(index.manifest.documents), report.passages, report.seconds, report.embedded, len(sample),
-                        model_seconds, peak, folder_mb(index.folder), index.manifest.vectors)
+                        model_seconds, peak, folder_mb(index.folder), index.manifest.vectors,
+                        recording.embedder.runtime(len(recording.texts)))
 
 
 @dataclass(frozen=True)
@@ -314,7 +317,7 @@ def measure_size(settings: Settings, size: int, pool: Sequence[str], config: Ben
     questions = [question_of(written[d][s]) for d, s in zip(rng.integers(0, documents, config.questions),
                                                                rng.integers(0, PARAGRAPHS * SENTENCES, config.questions))]
     progress(f"{size:,} passages: building an index of {documents:,} generated documents")
-    build: BuildFigures = in_fresh_process(measure_build, sized, config.seed)
+    build: BuildFigures = in_fresh_process(measure_build, sized, size, config.seed)
     progress(f"{size:,} passages: asking {len(questions)} questions")
     asked: QuestionFigures = in_fresh_process(measure_questions, sized, questions)
     return SizeResult(
@@ -325,6 +328,7 @@ def measure_size(settings: Settings, size: int, pool: Sequence[str], config: Ben
         build_peak_mb=round(build.peak_mb, 1), disk_mb=round(build.disk_mb, 3), load_seconds=asked.load_seconds,
         questions=asked.questions, embed_ms=asked.embed, search_ms=asked.search, read_ms=asked.read,
         question_ms=asked.total, server_peak_mb=round(asked.peak_mb, 1), recall_at_10=asked.recall_at_10,
+        embed_runtime=build.embed_runtime,
     )
 
 

@@ -59,6 +59,7 @@ class SizeResult:
     question_ms: Percentiles
     server_peak_mb: float
     recall_at_10: float | None
+    embed_runtime: str = "onnx fp32"    # what embedded the build's passages (Embedder.runtime)
 
 
 @dataclass(frozen=True)
@@ -99,19 +100,19 @@ def render_markdown(report: BenchReport) -> str:
             "## Per corpus size",
             "",
             "Build: a full `docqa index` in process, the model loaded beforehand; the model alone encodes "
-            "the same passage texts (at most 10,000 of them). Questions: p50 / p95 in ms, one at a time; "
+            "the same passage texts (at most 10,000 of them) in the same runtime (embedding). Questions: p50 / p95 in ms, one at a time; "
             "search = dense and BM25 search, fusion and passage reads. Peak memory: the peak resident memory "
             "(ru_maxrss) of a fresh process that builds, or that loads the index and asks.",
             "",
-            "| passages | documents | vector index | build passages/s | model alone passages/s | build / model "
-            "| embed ms | search ms | read ms | question ms | recall@10 | build peak MB | server peak MB | disk MB "
+            "| passages | documents | vector index | embedding | build passages/s | model alone passages/s "
+            "| build / model | embed ms | search ms | read ms | question ms | recall@10 | build peak MB | server peak MB | disk MB "
             "| load s |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         for size in report.sizes:
             recall = "exact" if size.recall_at_10 is None else f"{size.recall_at_10:.3f}"
             lines.append(
-                f"| {size.passages:,} | {size.documents:,} | {size.vector_index['kind']} "
+                f"| {size.passages:,} | {size.documents:,} | {size.vector_index['kind']} | {size.embed_runtime} "
                 f"| {size.build_passages_per_second:,.1f} | {size.model_passages_per_second:,.1f} "
                 f"| {size.build_passages_per_second / size.model_passages_per_second:.0%} "
                 f"| {_ms(size.embed_ms)} | {_ms(size.search_ms)} | {_ms(size.read_ms)} | {_ms(size.question_ms)} "
@@ -146,7 +147,7 @@ def format_summary(report: BenchReport, out: Path) -> str:
     for size in report.sizes:
         recall = "" if size.recall_at_10 is None else f", recall@10 {size.recall_at_10:.3f}"
         lines.append(
-            f"{size.passages:,} passages ({size.vector_index['kind']}): build {size.build_passages_per_second:,.1f} "
+            f"{size.passages:,} passages ({size.vector_index['kind']}, {size.embed_runtime}): build {size.build_passages_per_second:,.1f} "
             f"passages/s (model alone {size.model_passages_per_second:,.1f}); question p50 "
             f"{size.question_ms.p50:,.0f} ms (embed {size.embed_ms.p50:,.1f}, search {size.search_ms.p50:,.1f}, "
             f"read {size.read_ms.p50:,.1f}){recall}; peak {size.server_peak_mb:,.0f} MB asking, "

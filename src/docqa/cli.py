@@ -12,7 +12,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import DocqaError
-from .settings import DEFAULT_MODEL, EXACT_SEARCH_LIMIT, Settings, VectorSearch
+from .settings import BF16_MIN_TEXTS, DEFAULT_MODEL, EXACT_SEARCH_LIMIT, Precision, Settings, VectorSearch
 
 log = logging.getLogger("docqa")
 
@@ -28,6 +28,10 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--vector-index", default=None, choices=[v.value for v in VectorSearch],
                         help="how a build indexes the vectors: flat (exact), hnsw (approximate) or auto (the "
                              f"default, or $DOCQA_VECTOR_INDEX): flat up to {EXACT_SEARCH_LIMIT:,} passages, hnsw past it")
+    parser.add_argument("--precision", default=None, choices=[p.value for p in Precision],
+                        help="the number format a build embeds passages in: fp32, bf16 (about 1.5 times faster on "
+                             "a CPU with AVX512-BF16 or AMX, vectors within cosine 0.9999 of fp32's) or auto (the "
+                             f"default: bf16 on such a CPU for {BF16_MIN_TEXTS} passages or more)")
 
 
 def _asking(parser: argparse.ArgumentParser) -> None:
@@ -162,7 +166,7 @@ def _settings(args: argparse.Namespace) -> Settings:
     return Settings.from_env(
         corpus=args.corpus, index=args.index, model=args.model,
         top_k=getattr(args, "top_k", None), threshold=getattr(args, "threshold", None),
-        reader=getattr(args, "reader", None), vector_search=args.vector_index, shards=getattr(args, "shards", None),
+        reader=getattr(args, "reader", None), vector_search=args.vector_index, precision=args.precision, shards=getattr(args, "shards", None),
     )
 
 
@@ -179,11 +183,11 @@ def cmd_index(args: argparse.Namespace) -> int:
     if args.ray is not None:
         from .cluster import RayWorkers  # loads Ray: only for builds on a cluster
 
-        embedder, workers = None, RayWorkers(args.ray, settings.model)
+        embedder, workers = None, RayWorkers(args.ray, settings.model, settings.precision)
     else:
         from .embed import Embedder
 
-        embedder, workers = Embedder(settings.model), None
+        embedder, workers = Embedder(settings.model, precision=settings.precision), None
     print(format_build(build_index(settings, embedder, full=args.full, progress=_progress, workers=workers)))
     if args.watch:
         print(f"Watching {settings.corpus}/ for changes (Ctrl-C to stop)...", flush=True)

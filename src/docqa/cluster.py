@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from .embed import Embedder
 from .errors import ClusterUnavailable, DocqaError
-from .settings import Settings
+from .settings import Precision, Settings
 from .shards import ShardJob, ShardResult, build_shard
 
 try:
@@ -51,8 +51,8 @@ def connect(address: str) -> None:
 class _ShardWorker:
     """Holds one embedder and builds shards with it (a Ray actor)."""
 
-    def __init__(self, model: str):
-        self.encoder = Embedder(model)
+    def __init__(self, model: str, precision: Precision = Precision.AUTO):
+        self.encoder = Embedder(model, precision=precision)  # `auto` asks this node's CPU
 
     def build(self, job: ShardJob, settings: Settings) -> ShardResult:
         if not job.folder.is_dir():
@@ -66,9 +66,10 @@ class RayWorkers:
     """Builds shards on the Ray cluster at `address` (see connect): one worker per node with CPUs,
     started at the first build and kept for the next ones (`docqa index --watch`)."""
 
-    def __init__(self, address: str, model: str):
+    def __init__(self, address: str, model: str, precision: Precision = Precision.AUTO):
         connect(address)
         self.model = model
+        self.precision = precision
         self.workers: list = []
         cpus = int(ray.cluster_resources().get("CPU", 1))
         self.default_shards = max(2, SHARDS_PER_CPU * cpus)
@@ -80,7 +81,7 @@ class RayWorkers:
                 cpus = int(node.get("Resources", {}).get("CPU", 0))
                 if node.get("Alive") and cpus > 0:
                     placement = NodeAffinitySchedulingStrategy(node["NodeID"], soft=False)
-                    self.workers.append(remote.options(num_cpus=cpus, scheduling_strategy=placement).remote(self.model))
+                    self.workers.append(remote.options(num_cpus=cpus, scheduling_strategy=placement).remote(self.model, self.precision))
             log.info("Ray: %d shard workers", len(self.workers))
         return self.workers
 

@@ -167,7 +167,7 @@ class Engine:
         `warm`: prepare the reader for the index's passages in a background thread (the web chat and
         `docqa eval` do; a single `docqa ask` does not need it)."""
         self.settings = settings
-        self.embedder = embedder if embedder is not None else Embedder(settings.model)
+        self.embedder = embedder if embedder is not None else Embedder(settings.model, precision=settings.precision)
         self._swap = threading.Lock()
         self._warm = False  # no preparing until the reader exists (a first build may run below)
         self._warming: threading.Thread | None = None
