@@ -27,7 +27,7 @@ from docqa.bench import sentence_pool, text_sources, write_corpus
 from docqa.build import build_index
 from docqa.cluster import RayWorkers
 from docqa.embed import Embedder
-from docqa.settings import Settings
+from docqa.settings import Precision, Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,7 +36,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--documents", type=int, default=100, help="generated documents beside the default one")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--precision", default="fp32", choices=["fp32", "bf16"])
+    parser.add_argument("--precision", default=Precision.FP32.value,
+                        choices=[p.value for p in Precision if p is not Precision.AUTO])
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)

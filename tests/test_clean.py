@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from docqa.clean import CleanText, Section, clean_text
+from docqa.clean import CleanText, Section, clean_pages, clean_text
 
 DEFAULT_DOCUMENT = Path(__file__).resolve().parent.parent / "corpus" / "nato-relations-with-serbia.txt"
 
@@ -163,3 +163,28 @@ def test_default_document_sections_and_joined_words() -> None:
     # 9 headings and 27 paragraphs, counted in the source file.
     assert len(clean.text.split("\n\n")) == 36
     assert len(clean.text) == 7997
+
+
+def test_numbered_headings_of_papers_are_headings() -> None:
+    paper = ("Deep Retrieval\n\n1 Introduction\n\nWe study retrieval.\n\n2.1 Related Work\n\nOthers did too.\n\n"
+             "3. Methods\n\nWe train a model.\n\n12 Conclusion\n\nIt works.\n")
+    clean = clean_text(paper)
+    assert [s.title for s in clean.sections] == [
+        "Deep Retrieval", "1 Introduction", "2.1 Related Work", "3. Methods", "12 Conclusion"]
+    assert clean.section_at(clean.text.index("Others")) == "2.1 Related Work"
+
+
+def test_a_number_without_a_capitalised_title_is_no_heading() -> None:
+    # a year, a lower-case item, a table row and a date stay text
+    clean = clean_text("Intro.\n\n2001 Riga Summit\n\nText.\n\n3 apples\n\nText.\n\n4 5 6\n\nText.\n\n"
+                       "12 December 2006\n\nText.\n")
+    assert clean.sections == ()
+    assert clean_text("Intro.\n\nDecember 2006 Summit\n\nText.\n").sections == (Section("December 2006 Summit", 8),)
+
+
+def test_a_numbered_line_ending_a_page_is_a_footer_not_a_heading() -> None:
+    pages = ["Results are good.\n\n3 Annual Report 2023", "Costs fell.\n\n4 Outlook\n\nGrowth ahead.\n\n4 Annual Report 2023"]
+    clean = clean_pages(pages)
+    assert [s.title for s in clean.sections] == ["4 Outlook"]
+    # one page: its last line may be a heading (nothing marks it as a footer)
+    assert [s.title for s in clean_text("Text.\n\n5 Appendix").sections] == ["5 Appendix"]

@@ -24,7 +24,7 @@ from docqa.embed import Embedder
 from docqa.engine import Engine
 from docqa.errors import IndexNotFound, StaleIndex
 from docqa.index import CURRENT, load_current, read_manifest
-from docqa.settings import Settings
+from docqa.settings import Precision, Settings
 from standins import NoReader, WordReader
 
 DEFAULT_DOCUMENT = Path(__file__).resolve().parent.parent / "corpus" / "nato-relations-with-serbia.txt"
@@ -355,3 +355,21 @@ def test_a_reader_that_goes_away_gets_no_traceback(workspace: Path) -> None:
     stderr = process.stderr.read().decode()
     assert process.wait(timeout=120) == 141
     assert "Traceback" not in stderr and "BrokenPipeError" not in stderr
+
+
+@pytest.mark.parametrize("command", ["index", "ask"])
+def test_precision_reaches_the_embedder_of_a_build(tmp_path: Path, monkeypatch, command: str) -> None:
+    # `index` makes its own embedder; `ask` builds the missing index with the engine's.
+    made = []
+
+    def recording(*args, **kwargs):
+        made.append(kwargs.get("precision"))
+        return Embedder(*args, **kwargs)
+
+    monkeypatch.setattr("docqa.embed.Embedder", recording)
+    monkeypatch.setattr(engine_module, "Embedder", recording)
+    answering(monkeypatch)
+    root = copy_corpus(tmp_path)
+    argv = ["index"] if command == "index" else ["ask", QUESTION]
+    assert run([*argv, *folders(root), "--precision", "fp32"]).code == 0
+    assert made == [Precision.FP32]

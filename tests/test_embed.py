@@ -132,5 +132,6 @@ def test_bf16_passage_vectors_stay_within_the_cosine_bar_of_torch_fp32() -> None
     assert vectors.shape == (4, 384) and vectors.dtype == np.float32
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     cosines = (vectors * reference).sum(axis=1)
-    assert cosines.min() >= 0.999 and not np.array_equal(vectors, reference)  # bf16 indeed, and close
-    assert embedder.encode(["Why?"])[0].tolist() != vectors[1].tolist()  # a question is embedded in fp32
+    # bf16 indeed (the fp32 export differs from torch by about 1e-6), and close
+    assert cosines.min() >= 0.999 and np.abs(vectors - reference).max() > 1e-4
+    assert np.abs(embedder.encode(["Why?"])[0] - reference[1]).max() < 1e-5  # a question is embedded in fp32

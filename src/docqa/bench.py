@@ -143,15 +143,18 @@ def folder_mb(folder: Path) -> float:
 
 
 class Recording:
-    """The embedder, keeping the texts a build asked it to embed."""
+    """The embedder, keeping the texts a build asked it to embed and what embedded them (a build asks
+    once per shard, and each ask picks its runtime by its own count: Embedder.runtime)."""
 
     def __init__(self, embedder: Embedder):
         self.embedder = embedder
         self.dim = embedder.dim
         self.texts: list[str] = []
+        self.runtimes: list[str] = []
 
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
         self.texts.extend(texts)
+        self.runtimes.append(self.embedder.runtime(len(texts)))
         return self.embedder.encode(texts)
 
 
@@ -166,7 +169,7 @@ class BuildFigures:
     peak_mb: float
     disk_mb: float
     vector_index: dict
-    embed_runtime: str        # Embedder.runtime of the build's texts
+    embed_runtime: str        # what embedded the build's texts (Embedder.runtime), "a + b" when shards differed
 
 
 def measure_build(settings: Settings, size: int, seed: int) -> BuildFigures:
@@ -185,7 +188,7 @@ def measure_build(settings: Settings, size: int, seed: int) -> BuildFigures:
     index = load_index(settings.index)
     return BuildFigures(len(index.manifest.documents), report.passages, report.seconds, report.embedded, len(sample),
                         model_seconds, peak, folder_mb(index.folder), index.manifest.vectors,
-                        recording.embedder.runtime(len(recording.texts)))
+                        " + ".join(dict.fromkeys(recording.runtimes)))
 
 
 @dataclass(frozen=True)

@@ -59,7 +59,7 @@ class SizeResult:
     question_ms: Percentiles
     server_peak_mb: float
     recall_at_10: float | None
-    embed_runtime: str = "onnx fp32"    # what embedded the build's passages (Embedder.runtime)
+    embed_runtime: str                  # what embedded the build's passages (Embedder.runtime)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,10 @@ _MD_HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*#*\s*$")
 _MD_FENCE = re.compile(r"^(```|~~~)")
 _MD_SETEXT = re.compile(r"^(=+|-+)$")
 _MD_RULE = re.compile(r"^([-*_])( ?\1){2,}$")
+# A section number before a heading's title: "1 Introduction", "2.3 Results", "4. Methods" (papers,
+# manuals, standards). One or two digits a part, so that a year alone on a line ("2001") stays text.
+_SECTION_NUMBER = re.compile(r"^\d{1,2}(?:\.\d{1,2})*\.?\s+")
+_MONTHS = frozenset("january february march april may june july august september october november december".split())
 MAX_HEADING_WORDS = 8
 MAX_HEADING_CHARS = 70
 
@@ -90,16 +94,23 @@ class _Paragraph:
     marks: tuple[tuple[int, int], ...]
 
 
-def _is_heading(line: str, prev: str | None, next_line: str | None, following: str | None) -> bool:
-    """A short capitalised line with no closing punctuation, standing after a finished sentence.
+def _is_heading(line: str, prev: str | None, next_line: str | None, following: str | None,
+                page_end: bool = False) -> bool:
+    """A short capitalised line with no closing punctuation, standing after a finished sentence; the
+    capital may follow a section number ("2.1 Related work").
 
     `next_line` is the line right after it, `following` the next non-blank one: a short line whose
     sentence goes on in lower case after a page break is the start of a paragraph, not a heading.
+    A numbered line is no heading when it is a date ("12 December 2006") or the last line of a page
+    (`page_end`), where page footers stand ("3 Annual Report 2023").
     """
     words = line.split()
     if not words or len(words) > MAX_HEADING_WORDS or len(line) > MAX_HEADING_CHARS:
         return False
-    if not line[0].isupper() or line.endswith(_SENTENCE_END + (",", "-")):
+    title = _SECTION_NUMBER.sub("", line, count=1)
+    if not title[:1].isupper() or line.endswith(_SENTENCE_END + (",", "-")):
+        return False
+    if title != line and (page_end or title.split()[0].lower().rstrip(",") in _MONTHS):
         return False
     if following is not None and following[:1].islower():
         return False
@@ -157,6 +168,9 @@ def _paragraphs(pages: Sequence[str], markdown: bool) -> list[_Paragraph]:
         lines.extend(page_lines)
         line_pages.extend([number] * len(page_lines))
 
+    # The last non-blank line of each page, where a document of several pages has its footers.
+    last_line = {line_pages[i]: i for i in range(len(lines)) if lines[i]}
+    page_ends = set(last_line.values()) if len(pages) > 1 else set()
     paragraphs: list[_Paragraph] = []
     current: list[_Piece] = []
     in_fence = False
@@ -211,7 +225,7 @@ def _paragraphs(pages: Sequence[str], markdown: bool) -> list[_Paragraph]:
             prev = current[-1].text if current else None
             nxt_line = lines[index + 1] if index + 1 < len(lines) else None
             following = next((lines[j] for j in range(index + 1, len(lines)) if lines[j]), None)
-            if not markdown and _is_heading(line, prev, nxt_line, following):
+            if not markdown and _is_heading(line, prev, nxt_line, following, index in page_ends):
                 flush()
                 paragraphs.append(_Paragraph(line, True, ((0, page),)))
             else:

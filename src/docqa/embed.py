@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -20,6 +21,8 @@ from .errors import ModelNotFound
 from .settings import BF16_MIN_TEXTS, DEFAULT_MODEL, Precision
 
 from . import runtime
+
+log = logging.getLogger("docqa")
 
 RECENT_TEXTS = 1024
 # Texts per forward pass of the ONNX export when many are embedded (an index build). Smaller batches
@@ -101,11 +104,14 @@ class Embedder:
         """`fast` runs single texts and the reader's sentences through an ONNX export of the model
         (docqa.runtime), the same numbers about three times faster; torch when it cannot be had.
         With the export already cached, torch is not loaded at all. `batch_size` is the torch model's
-        batch; the export takes ONNX_BATCH_TEXTS texts at a time. `precision` says how many texts at
-        once (a build) are embedded: see Precision and `bf16_from`."""
+        batch; the export takes ONNX_BATCH_TEXTS texts at a time. `precision` (see Precision) decides
+        whether an encode() of `bf16_from` texts or more (a build) runs torch in bf16 instead."""
         self.name = name
         self.batch_size = batch_size
         precision = Precision(precision)
+        if precision is Precision.BF16 and not native_bf16(cpu_flags()):
+            log.warning("--precision bf16 on a CPU without AVX512-BF16 or AMX: torch emulates bf16 and embeds "
+                        "slower than fp32. Use --precision auto or fp32 here.")
         # The fewest texts of one encode() that run in bf16 (None: never).
         self.bf16_from: int | None = {
             Precision.BF16: 2,
@@ -152,9 +158,9 @@ class Embedder:
             # The engine embeds a question for retrieval and the reader again with its words: once.
             return self.encode_words(texts)[0].sentence[None, :].copy()
         if self.bf16_from is not None and len(texts) >= self.bf16_from:
-            return self._encode_bf16(texts, progress)
+            return self._encode_batches(texts, progress, BF16_BATCH_TEXTS, self._bf16_vectors)
         if self.onnx is not None and self.tokenizer is not None:
-            return self._encode_batches(texts, progress)
+            return self._encode_batches(texts, progress, ONNX_BATCH_TEXTS, self._onnx_vectors)
         model = self.model
         with self._lock:
             vectors = model.encode(
@@ -170,7 +176,7 @@ class Embedder:
         """Load now what will embed `texts` texts at once (torch, for a bf16 build), so that a timed
         build does not pay for loading it."""
         if self.runtime(texts).startswith("torch"):
-            self.model
+            self.model  # the property loads torch and the model
 
     def runtime(self, texts: int) -> str:
         """What embeds `texts` texts in one encode(): "torch bf16", "onnx fp32" or "torch fp32"."""
@@ -178,32 +184,35 @@ class Embedder:
             return "torch bf16"
         return "onnx fp32" if self.onnx is not None and self.tokenizer is not None else "torch fp32"
 
-    def _encode_bf16(self, texts: list[str], progress: bool) -> np.ndarray:
-        """Sentence vectors from the torch model under bfloat16 autocast, BF16_BATCH_TEXTS texts at a
-        time in order of length (sentence-transformers sorts them)."""
-        import torch
-
-        model = self.model
-        with self._lock, torch.autocast("cpu", dtype=torch.bfloat16):
-            vectors = model.encode(texts, batch_size=BF16_BATCH_TEXTS, normalize_embeddings=True,
-                                   convert_to_numpy=True, show_progress_bar=progress)
-        return np.ascontiguousarray(vectors, dtype=np.float32)
-
-    def _encode_batches(self, texts: list[str], progress: bool) -> np.ndarray:
-        """Sentence vectors through the ONNX export, ONNX_BATCH_TEXTS texts at a time in order of length
-        (as sentence-transformers batches), so that a batch pads to about its own length."""
+    def _encode_batches(self, texts: list[str], progress: bool, size: int, forward) -> np.ndarray:
+        """Sentence vectors of `texts`, `size` at a time in order of length (as sentence-transformers
+        batches), so that a batch pads to about its own length; `forward` embeds one batch, taking the
+        lock for that batch only, so that questions asked during a long build wait for one batch."""
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         vectors = np.empty((len(texts), self.dim), dtype=np.float32)
-        starts = range(0, len(order), ONNX_BATCH_TEXTS)
+        starts = range(0, len(order), size)
         if progress:
             from tqdm import tqdm
 
             starts = tqdm(starts, desc="Embedding", unit="batch")
         for start in starts:
-            rows = order[start : start + ONNX_BATCH_TEXTS]
-            last, _, attention, _ = self._run([texts[i] for i in rows], self.max_seq_length)
-            vectors[rows] = _mean_pooled(last, attention)
+            rows = order[start : start + size]
+            vectors[rows] = forward([texts[i] for i in rows])
         return vectors
+
+    def _onnx_vectors(self, texts: list[str]) -> np.ndarray:
+        last, _, attention, _ = self._run(texts, self.max_seq_length)
+        return _mean_pooled(last, attention)
+
+    def _bf16_vectors(self, texts: list[str]) -> np.ndarray:
+        """The torch model's sentence vectors under bfloat16 autocast, made unit length again in float32."""
+        import torch
+
+        model = self.model
+        with self._lock, torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16):
+            vectors = model.encode(texts, batch_size=len(texts), convert_to_numpy=True)
+        vectors = np.asarray(vectors, dtype=np.float32)
+        return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
 
     def encode_words(self, texts: list[str], max_tokens: int | None = None) -> list[WordVectors]:
         """Sentence vectors and, from the same forward pass, contextual word-piece vectors.
