@@ -115,8 +115,8 @@ def test_native_bf16_is_read_from_the_cpu_flags() -> None:
 
 def test_auto_precision_embeds_large_builds_in_bf16_only_on_a_cpu_that_has_it(monkeypatch) -> None:
     monkeypatch.setattr(embed, "cpu_flags", lambda: "avx512f avx512_bf16")
-    assert Embedder().bf16_from == embed.BF16_MIN_TEXTS == 256
-    assert [Embedder().runtime(n) for n in (1, 255, 256)] == ["onnx fp32", "onnx fp32", "torch bf16"]
+    assert Embedder().bf16_from == embed.BF16_MIN_TEXTS == 512
+    assert [Embedder().runtime(n) for n in (1, 511, 512)] == ["onnx fp32", "onnx fp32", "torch bf16"]
     monkeypatch.setattr(embed, "cpu_flags", lambda: "avx512f avx2")
     assert Embedder().bf16_from is None and Embedder().runtime(100_000) == "onnx fp32"
     assert Embedder(precision="fp32").runtime(100_000) == "onnx fp32"
