@@ -108,14 +108,14 @@ class Embedder:
         whether an encode() of `bf16_from` texts or more (a build) runs torch in bf16 instead."""
         self.name = name
         self.batch_size = batch_size
-        precision = Precision(precision)
-        if precision is Precision.BF16 and not native_bf16(cpu_flags()):
+        precision, native = Precision(precision), native_bf16(cpu_flags())
+        if precision is Precision.BF16 and not native:
             log.warning("--precision bf16 on a CPU without AVX512-BF16 or AMX: torch emulates bf16 and embeds "
                         "slower than fp32. Use --precision auto or fp32 here.")
         # The fewest texts of one encode() that run in bf16 (None: never).
         self.bf16_from: int | None = {
             Precision.BF16: 2,
-            Precision.AUTO: BF16_MIN_TEXTS if native_bf16(cpu_flags()) else None,
+            Precision.AUTO: BF16_MIN_TEXTS if native else None,
         }.get(precision)
         self.path = resolve_model(name)
         self._lock = threading.Lock()
@@ -157,9 +157,10 @@ class Embedder:
         if len(texts) == 1:
             # The engine embeds a question for retrieval and the reader again with its words: once.
             return self.encode_words(texts)[0].sentence[None, :].copy()
-        if self.bf16_from is not None and len(texts) >= self.bf16_from:
+        runtime = self.runtime(len(texts))
+        if runtime == "torch bf16":
             return self._encode_batches(texts, progress, BF16_BATCH_TEXTS, self._bf16_vectors)
-        if self.onnx is not None and self.tokenizer is not None:
+        if runtime == "onnx fp32":
             return self._encode_batches(texts, progress, ONNX_BATCH_TEXTS, self._onnx_vectors)
         model = self.model
         with self._lock:
@@ -180,7 +181,7 @@ class Embedder:
 
     def runtime(self, texts: int) -> str:
         """What embeds `texts` texts in one encode(): "torch bf16", "onnx fp32" or "torch fp32"."""
-        if texts > 1 and self.bf16_from is not None and texts >= self.bf16_from:
+        if self.bf16_from is not None and texts >= self.bf16_from:
             return "torch bf16"
         return "onnx fp32" if self.onnx is not None and self.tokenizer is not None else "torch fp32"
 

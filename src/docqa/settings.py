@@ -71,6 +71,15 @@ class Precision(str, Enum):
     BF16 = "bf16"
 
 
+def _member(kind: type[Enum], value: object, flag: str) -> Enum:
+    """`value` as a member of `kind`: a name ("hnsw") becomes its member; anything else is refused."""
+    try:
+        return kind(value)
+    except ValueError:
+        choices = ", ".join(member.value for member in kind)
+        raise BadSettings(f"{flag} must be one of {choices}, got {value!r}.") from None
+
+
 @dataclass(frozen=True)
 class Settings:
     corpus: Path = Path("corpus")
@@ -87,16 +96,8 @@ class Settings:
     shards: int | None = None
 
     def __post_init__(self) -> None:
-        try:  # a name ("hnsw") becomes its member; anything else is refused
-            object.__setattr__(self, "vector_search", VectorSearch(self.vector_search))
-        except ValueError:
-            choices = ", ".join(v.value for v in VectorSearch)
-            raise BadSettings(f"--vector-index must be one of {choices}, got {self.vector_search!r}.") from None
-        try:
-            object.__setattr__(self, "precision", Precision(self.precision))
-        except ValueError:
-            choices = ", ".join(p.value for p in Precision)
-            raise BadSettings(f"--precision must be one of {choices}, got {self.precision!r}.") from None
+        object.__setattr__(self, "vector_search", _member(VectorSearch, self.vector_search, "--vector-index"))
+        object.__setattr__(self, "precision", _member(Precision, self.precision, "--precision"))
         if self.top_k < 1:
             raise BadSettings(f"--top-k must be at least 1, got {self.top_k}.")
         if self.shards is not None and self.shards < 1:
