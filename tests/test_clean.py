@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from docqa.clean import CleanText, Section, clean_pages, clean_text
+from docqa.clean import Block, CleanText, Section, clean_blocks, clean_pages, clean_text
 
 DEFAULT_DOCUMENT = Path(__file__).resolve().parent.parent / "corpus" / "nato-relations-with-serbia.txt"
 
@@ -188,3 +188,17 @@ def test_a_numbered_line_ending_a_page_is_a_footer_not_a_heading() -> None:
     assert [s.title for s in clean.sections] == ["4 Outlook"]
     # one page: its last line may be a heading (nothing marks it as a footer)
     assert [s.title for s in clean_text("Text.\n\n5 Appendix").sections] == ["5 Appendix"]
+
+
+def test_ligatures_from_pdf_extraction_are_written_out() -> None:
+    # "ﬁ" is one character that the tokenizer reads as [UNK] and no typed "fi" matches
+    clean = clean_pages(["The Oﬃce ﬁne-tuned the ﬂow,", "oﬀline and eﬄuent."])
+    assert clean.text == "The Office fine-tuned the flow, offline and effluent."
+    assert clean.pages == (0, 32)
+    assert clean_blocks([Block("A ﬁeld", heading=True), Block("Its ﬂow.")]).text == "A field\n\nIts flow."
+
+
+def test_soft_hyphens_are_dropped_and_join_a_word_broken_at_one() -> None:
+    clean = clean_text("Compu\u00ad\ntation of hy\u00adphens.\u00ad\n\nNext para\u00adgraph.")
+    assert clean.text == "Computation of hyphens.\n\nNext paragraph."
+    assert clean_blocks([Block("hy\u00adphen")]).text == "hyphen"

@@ -15,7 +15,7 @@ from docqa import engine as engine_module
 from docqa.answer import Answer
 from docqa.documents import Upload, load_corpus
 from docqa.embed import Embedder
-from docqa.engine import Engine
+from docqa.engine import Engine, check_question
 from docqa.errors import BadQuestion
 from docqa.settings import DEFAULT_MODEL, Settings
 from standins import Read, WordReader
@@ -242,3 +242,8 @@ def test_uploads_are_stored_in_the_corpus_and_searchable_after_a_rebuild(project
         ("rivers-2.txt", "zoo_notes.txt"), 4, None)
     answer = engine.ask("Which animals came from Kenya?").answer
     assert (answer.text, answer.document, answer.start, answer.end) == ("zebras", "zoo_notes.txt", 32, 38)
+
+
+def test_a_question_pasted_from_a_pdf_has_its_ligatures_written_out() -> None:
+    # the documents are cleaned the same way (clean.plain_letters), so "Oﬃce" finds "Office"
+    assert check_question(" Who ﬁne-tuned the Oﬃce\u00ad model? ") == "Who fine-tuned the Office model?"

@@ -27,6 +27,15 @@ _MD_RULE = re.compile(r"^([-*_])( ?\1){2,}$")
 # A section number before a heading's title: "1 Introduction", "2.3 Results", "4. Methods" (papers,
 # manuals, standards). One or two digits a part, so that a year alone on a line ("2001") stays text.
 _SECTION_NUMBER = re.compile(r"^\d{1,2}(?:\.\d{1,2})*\.?\s+")
+# Latin ligatures that PDF text extraction passes on as single characters ("Oﬃce", "ﬁne-tuned"): the
+# tokenizer knows no "ﬃ" (the word becomes [UNK]), keyword search no "oﬃce", and an answer copied with
+# one matches no typed text. Each is written out as its letters (Unicode's compatibility decomposition).
+_LIGATURES = str.maketrans({"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl",
+                            "\ufb05": "st", "\ufb06": "st"})
+# A soft hyphen marks where a word may break. Invisible in the middle of a line, it is dropped; at the end
+# of one it is the break itself, and the word's halves are joined without it ("compu\xad" + "tation").
+_SOFT_HYPHEN = "\u00ad"
+_SOFT_BREAK = re.compile("\u00ad[ \t]*\n(?![ \t]*\n)[ \t]*")
 _MONTHS = frozenset("january february march april may june july august september october november december".split())
 MAX_HEADING_WORDS = 8
 MAX_HEADING_CHARS = 70
@@ -145,14 +154,22 @@ def clean_blocks(blocks: Iterable[Block]) -> CleanText:
     spaces, empty blocks are dropped, blocks are separated by "\\n\\n", headings become sections."""
     paragraphs = []
     for block in blocks:
-        text = " ".join(block.text.replace("\x00", "").split())
+        text = " ".join(plain_letters(block.text.replace("\x00", "")).split())
         if text:
             paragraphs.append(_Paragraph(text, block.heading, ((0, 1),)))
     return _assemble(paragraphs, pages=0)
 
 
+def plain_letters(text: str) -> str:
+    """`text` with its Latin ligatures written out as letters and its soft hyphens dropped: what a
+    reader sees and types ("Oﬃce" -> "Office"). Documents are cleaned with it, and so are questions,
+    which may be pasted from a PDF."""
+    return text.translate(_LIGATURES).replace(_SOFT_HYPHEN, "")
+
+
 def _lines(raw: str) -> list[str]:
     text = raw.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    text = plain_letters(_SOFT_BREAK.sub("", text))
     return [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
 
 

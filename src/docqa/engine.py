@@ -36,6 +36,7 @@ from pathlib import Path
 from .answer import Answer, Reader
 from .conversation import Query, may_mean_answer, resolve_followup
 from .build import build_index
+from .clean import plain_letters
 from .documents import Upload, scan_corpus, store_uploads
 from .embed import Embedder
 from .errors import BadQuestion, CorruptIndex, IndexNotFound, StaleIndex
@@ -120,7 +121,7 @@ class _Snapshot:
 
 def check_question(question: str) -> str:
     """The question stripped of surrounding whitespace; raises BadQuestion when it cannot be asked."""
-    text = "".join(ch for ch in question if ch.isprintable() or ch in "\t\n").strip()
+    text = "".join(ch for ch in plain_letters(question) if ch.isprintable() or ch in "\t\n").strip()
     if not text:
         raise BadQuestion("The question is empty. Type a question about your documents.")
     if len(text) > MAX_QUESTION_CHARS:
