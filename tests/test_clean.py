@@ -202,3 +202,14 @@ def test_soft_hyphens_are_dropped_and_join_a_word_broken_at_one() -> None:
     clean = clean_text("Compu\u00ad\ntation of hy\u00adphens.\u00ad\n\nNext para\u00adgraph.")
     assert clean.text == "Computation of hyphens.\n\nNext paragraph."
     assert clean_blocks([Block("hy\u00adphen")]).text == "hyphen"
+
+
+def test_a_word_broken_at_a_line_end_joins_whole_where_the_document_spells_it_whole() -> None:
+    raw = ("The compu-\ntation is fast. Computation matters.\n\nSeismic risk-\nhazard studies. A well-\n"
+           "known fact.")
+    assert clean_text(raw).text == ("The computation is fast. Computation matters.\n\n"
+                                    "Seismic risk-hazard studies. A well-known fact.")
+    # across a page break too; the halves themselves do not count as the word spelt whole
+    clean = clean_pages(["We study perfor-", "mance. The performance is good. A hyper-", "text link."])
+    assert clean.text == "We study performance. The performance is good. A hyper-text link."
+    assert clean.pages == (0, 15, 55)  # "mance" and "text" start pages 2 and 3

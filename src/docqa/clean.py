@@ -36,6 +36,10 @@ _LIGATURES = str.maketrans({"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\uf
 # of one it is the break itself, and the word's halves are joined without it ("compu\xad" + "tation").
 _SOFT_HYPHEN = "\u00ad"
 _SOFT_BREAK = re.compile("\u00ad[ \t]*\n(?![ \t]*\n)[ \t]*")
+# Words of letters, for the vocabulary a document spells whole (`_whole_words`), and the word a line ends
+# in before its hyphen or starts with.
+_LETTERS = re.compile(r"[^\W\d_]+")
+_BROKEN_END = re.compile(r"([^\W\d_]+)-$")
 _MONTHS = frozenset("january february march april may june july august september october november december".split())
 MAX_HEADING_WORDS = 8
 MAX_HEADING_CHARS = 70
@@ -128,6 +132,29 @@ def _is_heading(line: str, prev: str | None, next_line: str | None, following: s
     return prev_done and next_apart
 
 
+def _whole_words(lines: Sequence[str]) -> frozenset[str]:
+    """The lower-cased words of letters that the lines spell whole: not the halves at a line's end
+    before a hyphen and at the start of the next line."""
+    words: set[str] = set()
+    for n, line in enumerate(lines):
+        found = _LETTERS.findall(line.lower())
+        if found and line.endswith("-"):
+            found.pop()
+        if found and n and lines[n - 1].endswith("-") and line[:1].islower():
+            found.pop(0)
+        words.update(found)
+    return frozenset(words)
+
+
+def _breaks_word(last: str, line: str, whole: frozenset[str]) -> bool:
+    """Whether the hyphen ending `last` only breaks a word across the line ("compu-" + "tation"),
+    rather than joining a compound ("risk-" + "hazard"): the document spells the joined word whole
+    elsewhere. Typeset text (papers, books) breaks words at line ends; where the document never
+    spells the word whole the hyphen stays, as a compound's would."""
+    left, right = _BROKEN_END.search(last), _LETTERS.match(line)
+    return bool(left and right) and (left.group(1) + right.group()).lower() in whole
+
+
 def _joins_across_gap(prev: str, nxt: str) -> bool:
     """A page break inside a sentence: the previous line is unfinished and the next starts lower case."""
     return not prev.endswith(_SENTENCE_END) and nxt[:1].islower()
@@ -138,7 +165,9 @@ def clean_text(raw: str, markdown: bool = False) -> CleanText:
 
     Output: paragraphs and headings separated by "\\n\\n"; inside a paragraph single spaces.
     A line ending in "letter-" followed by a lower-case word (across a line or page break) is
-    joined with the hyphen kept ("risk-" + "hazard" -> "risk-hazard"). `pages` is empty.
+    joined with the hyphen kept ("risk-" + "hazard" -> "risk-hazard"), or without it where the
+    document spells the joined word whole elsewhere ("compu-" + "tation" -> "computation", see
+    `_breaks_word`). `pages` is empty.
     """
     return _assemble(_paragraphs([raw], markdown), pages=0)
 
@@ -205,9 +234,13 @@ def _paragraphs(pages: Sequence[str], markdown: bool) -> list[_Paragraph]:
             paragraphs.append(_Paragraph(text, False, tuple(marks)))
             current.clear()
 
+    whole = _whole_words(lines)
+
     def append_line(line: str, page: int) -> None:
         last = current[-1].text if current else ""
         hyphenated = last.endswith("-") and last[-2:-1].isalpha() and line[:1].islower()
+        if hyphenated and _breaks_word(last, line, whole):
+            current[-1] = _Piece(last[:-1], current[-1].page, current[-1].glue)
         current.append(_Piece(line, page, "" if hyphenated or not current else " "))
 
     index = 0
