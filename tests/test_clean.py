@@ -213,3 +213,12 @@ def test_a_word_broken_at_a_line_end_joins_whole_where_the_document_spells_it_wh
     clean = clean_pages(["We study perfor-", "mance. The performance is good. A hyper-", "text link."])
     assert clean.text == "We study performance. The performance is good. A hyper-text link."
     assert clean.pages == (0, 15, 55)  # "mance" and "text" start pages 2 and 3
+
+
+def test_a_broken_word_the_document_never_spells_whole_joins_when_the_dictionary_knows_it() -> None:
+    raw = ("Next to the Main Buil-\nding stands the e-\nmail office of Saint Bernadette Soubi-\n"
+           "rous. Send e-mail there.")
+    # "building" is a word of the reader's vocabulary; the document writes "e-mail" itself;
+    # "soubirous" is no dictionary word, so its hyphen stays as a compound's would
+    assert clean_text(raw).text == ("Next to the Main Building stands the e-mail office of Saint Bernadette "
+                                    "Soubi-rous. Send e-mail there.")

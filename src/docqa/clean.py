@@ -13,10 +13,14 @@ Three entry points, one output shape (CleanText):
 
 from __future__ import annotations
 
+import functools
+import json
 import re
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+
+from .readers import TRAINED_FOLDER
 
 _SPACES = re.compile(r"[ \t\f\v\u00a0]+")
 _SENTENCE_END = (".", "!", "?", ":", ";", ")", "\"", "”", "’", "'")
@@ -39,6 +43,7 @@ _SOFT_BREAK = re.compile("\u00ad[ \t]*\n(?![ \t]*\n)[ \t]*")
 # Words of letters, for the vocabulary a document spells whole (`_whole_words`), and the word a line ends
 # in before its hyphen or starts with.
 _LETTERS = re.compile(r"[^\W\d_]+")
+_SPELT = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 _BROKEN_END = re.compile(r"([^\W\d_]+)-$")
 _MONTHS = frozenset("january february march april may june july august september october november december".split())
 MAX_HEADING_WORDS = 8
@@ -133,11 +138,11 @@ def _is_heading(line: str, prev: str | None, next_line: str | None, following: s
 
 
 def _whole_words(lines: Sequence[str]) -> frozenset[str]:
-    """The lower-cased words of letters that the lines spell whole: not the halves at a line's end
-    before a hyphen and at the start of the next line."""
+    """The lower-cased words and hyphenated compounds ("risk-hazard") that the lines spell whole: not
+    the halves at a line's end before a hyphen and at the start of the next line."""
     words: set[str] = set()
     for n, line in enumerate(lines):
-        found = _LETTERS.findall(line.lower())
+        found = _SPELT.findall(line.lower())
         if found and line.endswith("-"):
             found.pop()
         if found and n and lines[n - 1].endswith("-") and line[:1].islower():
@@ -146,13 +151,31 @@ def _whole_words(lines: Sequence[str]) -> frozenset[str]:
     return frozenset(words)
 
 
+@functools.lru_cache(maxsize=1)
+def _dictionary() -> frozenset[str]:
+    """Whole English words: the entries of the trained reader's WordPiece vocabulary made only of
+    letters (21,719 of 30,522), so a word joined from them is also one the reader reads whole."""
+    try:
+        vocab = json.loads((TRAINED_FOLDER / "tokenizer.json").read_text(encoding="utf-8"))["model"]["vocab"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return frozenset()
+    return frozenset(word for word in vocab if len(word) > 1 and word.isalpha())
+
+
 def _breaks_word(last: str, line: str, whole: frozenset[str]) -> bool:
     """Whether the hyphen ending `last` only breaks a word across the line ("compu-" + "tation"),
-    rather than joining a compound ("risk-" + "hazard"): the document spells the joined word whole
-    elsewhere. Typeset text (papers, books) breaks words at line ends; where the document never
-    spells the word whole the hyphen stays, as a compound's would."""
+    rather than joining a compound ("risk-" + "hazard"). Typeset text (papers, books) breaks words at
+    line ends. The document decides first: it spells the joined word whole elsewhere (a break), or
+    the hyphenated one (a compound); else a joined word in the dictionary (`_dictionary`) is a break,
+    and any other keeps its hyphen."""
     left, right = _BROKEN_END.search(last), _LETTERS.match(line)
-    return bool(left and right) and (left.group(1) + right.group()).lower() in whole
+    if not (left and right):
+        return False
+    halves = left.group(1).lower(), right.group().lower()
+    joined = "".join(halves)
+    if joined in whole or "-".join(halves) in whole:
+        return joined in whole
+    return joined in _dictionary()
 
 
 def _joins_across_gap(prev: str, nxt: str) -> bool:
@@ -166,8 +189,8 @@ def clean_text(raw: str, markdown: bool = False) -> CleanText:
     Output: paragraphs and headings separated by "\\n\\n"; inside a paragraph single spaces.
     A line ending in "letter-" followed by a lower-case word (across a line or page break) is
     joined with the hyphen kept ("risk-" + "hazard" -> "risk-hazard"), or without it where the
-    document spells the joined word whole elsewhere ("compu-" + "tation" -> "computation", see
-    `_breaks_word`). `pages` is empty.
+    document spells the joined word whole elsewhere or the dictionary knows it ("compu-" + "tation"
+    -> "computation", see `_breaks_word`). `pages` is empty.
     """
     return _assemble(_paragraphs([raw], markdown), pages=0)
 

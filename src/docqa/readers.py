@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .answer import Reader
+if TYPE_CHECKING:  # at run time readers.py imports nothing of docqa, so that clean.py may use TRAINED_FOLDER
+    from .answer import Reader
 
 TRAINED = "trained"
 RULES = "rules"
