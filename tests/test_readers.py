@@ -57,6 +57,9 @@ def engine(tmp_path_factory) -> Engine:
 EXACT = [
     ("When did Serbia join the Partnership for Peace?", (), "December 2006"),
     ("What does NAMSA stand for?", (), "NATO Maintenance and Supply Agency"),
+    # the model reads "Allied Powers Europe"; the name spelled out before "(SHAPE)" is taken whole
+    ("What does SHAPE stand for?", (), "Supreme Headquarters Allied Powers Europe"),
+    ("What is SPS short for?", (), "Science for Peace and Security"),
     ("Who led the landmine project?", (), "Canada and Austria"),
     ("When did the project for destroying landmines end?", (), "June 2007"),
     ("When did it end?", ("Which agency executed the landmine project?",), "June 2007"),

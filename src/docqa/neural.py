@@ -24,7 +24,7 @@ import numpy as np
 
 from .answer import Answer
 from .errors import BadSettings, ReaderNotFound
-from .question import states_number, wants_number
+from .question import acronym_asked, states_number, wants_number, whole_name
 from .retrieve import Hit
 from .runtime import cpu_session
 from .span import (  # noqa: F401  (the decoding names are part of this module's surface)
@@ -276,6 +276,7 @@ class NeuralReader:
         A follow-up's context is appended to the question, as QA models read one question string."""
         # A question that asks for a number takes only spans that state one (question.wants_number).
         fits = states_number if wants_number(question) else None
+        acronym = acronym_asked(question)
         if context:
             question = f"{question} ({context})"
         passages = [hit.passage for hit in hits if hit.passage.text.strip()]
@@ -292,7 +293,7 @@ class NeuralReader:
         if choice is None:
             return None
         p = passages[choice.passage]
-        a, b = choice.span.char_start, choice.span.char_end
+        a, b = whole_name(p.text, choice.span.char_start, choice.span.char_end, acronym)
         return Answer(
             text=p.text[a:b],
             document=p.document,

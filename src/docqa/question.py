@@ -407,6 +407,71 @@ def _spells(acronym: str, words: list[str]) -> bool:
     return False
 
 
+# An acronym in brackets after the name it stands for: "(SHAPE)", "(PfP)"; two capitals at least, so
+# that "(a)" or "(Table)" is none.
+_BRACKETED_ACRONYM = re.compile(r"\(([A-Z][A-Za-z]*[A-Z][A-Za-z]*)\)")
+_WORD_RUN = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
+
+
+def _expansion(text: str, bracket: int, acronym: str) -> tuple[int, int] | None:
+    """[start, end) of the words right before `bracket` whose initials spell `acronym`, matched from
+    its last letter back ("Supreme Headquarters Allied Powers Europe (SHAPE)"). Short joining words
+    are skipped where they do not fit, and where they fit they are first tried skipped, so that the
+    name starts with a word of its own ("Applied and Computational Mathematics and Statistics (ACMS)",
+    not "and Computational ..."; "Planning and Review Process (PARP)" takes its "and"). None when the
+    words do not spell it."""
+    letters = acronym.lower()
+    words = list(_WORD_RUN.finditer(text[:bracket]))
+    if not words or text[words[-1].end():bracket].strip():
+        return None
+
+    def first_word(at: int, k: int) -> int | None:  # words[: at + 1] spell letters[:k]; the name's first word
+        if k == 0:
+            return at + 1 if words[at + 1].group().lower() not in _NAME_JOINERS else None
+        if at < 0:
+            return None
+        word = words[at].group().lower()
+        if word in _NAME_JOINERS and (found := first_word(at - 1, k)) is not None:
+            return found
+        return first_word(at - 1, k - 1) if word[0] == letters[k - 1] else None
+
+    first = first_word(len(words) - 1, len(letters))
+    return (words[first].start(), words[-1].end()) if first is not None else None
+
+
+# Wordings that ask what an acronym stands for: "What does SHAPE stand for?", "NCSA is short for what?",
+# "the acronym GESO", "What is CAIT an abbreviation of?"
+_ASKS_EXPANSION = re.compile(r"\bstands? for\b|\bshort for\b|\babbreviat|\bacronym", re.IGNORECASE)
+
+
+def acronym_asked(question: str) -> str | None:
+    """The acronym whose spelled-out name the question asks for ("What does SHAPE stand for?" ->
+    "SHAPE"), None when it asks something else."""
+    if not _ASKS_EXPANSION.search(question):
+        return None
+    found = [w for w in re.findall(r"[^\W_]+", question) if _BRACKETED_ACRONYM.fullmatch(f"({w})")]
+    return found[0] if len(found) == 1 else None
+
+
+def whole_name(text: str, start: int, end: int, acronym: str | None = None) -> tuple[int, int]:
+    """[start, end) widened to the whole of a name that it cuts where the text spells that name out
+    before its acronym: "Allied Powers Europe" in "Supreme Headquarters Allied Powers Europe (SHAPE)"
+    -> "Supreme Headquarters Allied Powers Europe". A span that takes a name's last words only has
+    lost its first ones, as a span that cuts a word has lost letters.
+
+    With `acronym` (the one a question asks to spell out, `acronym_asked`), a span holding that
+    acronym's spelled-out name narrows to the name: "thermocouple or Resistance Temperature Detector"
+    -> "Resistance Temperature Detector" for "What does RTD stand for?"."""
+    for match in _BRACKETED_ACRONYM.finditer(text):
+        name = _expansion(text, match.start(), match.group(1))
+        if name is None or not (start < name[1] and end > name[0]):
+            continue
+        if match.group(1) == acronym and start <= name[0] and end <= match.end():
+            return name
+        start, end = min(start, name[0]), max(end, name[1])
+    return start, end
+
+
 def _states_name(name: tuple[str, ...], text: str, lowered: str, words: list[str]) -> bool:
     content = [word for word in name if word.lower() not in _NAME_JOINERS]
     stated = sum(_states_word(word, lowered) for word in content)
