@@ -444,6 +444,26 @@ def _expansion(text: str, bracket: int, acronym: str) -> tuple[int, int] | None:
 _ASKS_EXPANSION = re.compile(r"\bstands? for\b|\bshort for\b|\babbreviat|\bacronym", re.IGNORECASE)
 
 
+@dataclass(frozen=True)
+class SpelledOut:
+    """A name spelled out before its acronym: text[start:end] is the name, "(acronym)" ends at bracket_end."""
+
+    acronym: str
+    start: int
+    end: int
+    bracket_end: int
+
+
+def spelled_out_names(text: str) -> list[SpelledOut]:
+    """Every name of `text` spelled out right before its bracketed acronym, in order."""
+    names = []
+    for match in _BRACKETED_ACRONYM.finditer(text):
+        name = _expansion(text, match.start(), match.group(1))
+        if name is not None:
+            names.append(SpelledOut(match.group(1), name[0], name[1], match.end()))
+    return names
+
+
 def acronym_asked(question: str) -> str | None:
     """The acronym whose spelled-out name the question asks for ("What does SHAPE stand for?" ->
     "SHAPE"), None when it asks something else."""
@@ -462,13 +482,12 @@ def whole_name(text: str, start: int, end: int, acronym: str | None = None) -> t
     With `acronym` (the one a question asks to spell out, `acronym_asked`), a span holding that
     acronym's spelled-out name narrows to the name: "thermocouple or Resistance Temperature Detector"
     -> "Resistance Temperature Detector" for "What does RTD stand for?"."""
-    for match in _BRACKETED_ACRONYM.finditer(text):
-        name = _expansion(text, match.start(), match.group(1))
-        if name is None or not (start < name[1] and end > name[0]):
+    for name in spelled_out_names(text):
+        if not (start < name.end and end > name.start):
             continue
-        if match.group(1) == acronym and start <= name[0] and end <= match.end():
-            return name
-        start, end = min(start, name[0]), max(end, name[1])
+        if name.acronym == acronym and start <= name.start and end <= name.bracket_end:
+            return name.start, name.end
+        start, end = min(start, name.start), max(end, name.end)
     return start, end
 
 
