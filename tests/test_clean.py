@@ -222,3 +222,10 @@ def test_a_broken_word_the_document_never_spells_whole_joins_when_the_dictionary
     # "soubirous" is no dictionary word, so its hyphen stays as a compound's would
     assert clean_text(raw).text == ("Next to the Main Building stands the e-mail office of Saint Bernadette "
                                     "Soubi-rous. Send e-mail there.")
+
+
+def test_words_in_capitals_and_numbers_broken_after_a_hyphen_join_too() -> None:
+    # TeX breaks keywords in capitals; a compound of a name or a number keeps its hyphen, without a space
+    raw = "The OP-\nTIONAL ELE-\nMENT of the NATO-\nRussia Council in COVID-\n19 times, 2003-\n2004. A dash -\nthen more."
+    assert clean_text(raw).text == ("The OPTIONAL ELEMENT of the NATO-Russia Council in COVID-19 times, 2003-2004. "
+                                    "A dash - then more.")

@@ -137,6 +137,13 @@ def _is_heading(line: str, prev: str | None, next_line: str | None, following: s
     return prev_done and next_apart
 
 
+def _continues_after_hyphen(last: str, line: str) -> bool:
+    """Whether `line` goes on with the word or compound that `last` breaks after a hyphen: a letter or
+    digit on both sides ("compu-" + "tation", "ELE-" + "MENT", "COVID-" + "19"); a dash stands apart
+    ("word -"). A suspended hyphen at a line's end ("pre-" + "and post-war") is taken for a compound's."""
+    return last.endswith("-") and last[-2:-1].isalnum() and line[:1].isalnum()
+
+
 def _whole_words(lines: Sequence[str]) -> frozenset[str]:
     """The lower-cased words and hyphenated compounds ("risk-hazard") that the lines spell whole: not
     the halves at a line's end before a hyphen and at the start of the next line."""
@@ -145,7 +152,7 @@ def _whole_words(lines: Sequence[str]) -> frozenset[str]:
         found = _SPELT.findall(line.lower())
         if found and line.endswith("-"):
             found.pop()
-        if found and n and lines[n - 1].endswith("-") and line[:1].islower():
+        if found and n and _continues_after_hyphen(lines[n - 1], line):
             found.pop(0)
         words.update(found)
     return frozenset(words)
@@ -261,7 +268,7 @@ def _paragraphs(pages: Sequence[str], markdown: bool) -> list[_Paragraph]:
 
     def append_line(line: str, page: int) -> None:
         last = current[-1].text if current else ""
-        hyphenated = last.endswith("-") and last[-2:-1].isalpha() and line[:1].islower()
+        hyphenated = _continues_after_hyphen(last, line)
         if hyphenated and _breaks_word(last, line, whole):
             current[-1] = _Piece(last[:-1], current[-1].page, current[-1].glue)
         current.append(_Piece(line, page, "" if hyphenated or not current else " "))
