@@ -229,3 +229,9 @@ def test_words_in_capitals_and_numbers_broken_after_a_hyphen_join_too() -> None:
     raw = "The OP-\nTIONAL ELE-\nMENT of the NATO-\nRussia Council in COVID-\n19 times, 2003-\n2004. A dash -\nthen more."
     assert clean_text(raw).text == ("The OPTIONAL ELEMENT of the NATO-Russia Council in COVID-19 times, 2003-2004. "
                                     "A dash - then more.")
+
+
+def test_a_line_of_code_is_no_heading() -> None:
+    raw = ("The module reads:\n\nDEFINITIONS EXPLICIT TAGS ::=\n\nExample { 1 2 3 4 }\n\nText.\n\n"
+           "Copyright [yyyy] [name of copyright owner]\n\nLicensed.\n\nIts Use\n\nMore.")
+    assert [s.title for s in clean_text(raw).sections] == ["Its Use"]

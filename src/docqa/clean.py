@@ -45,6 +45,8 @@ _SOFT_BREAK = re.compile("\u00ad[ \t]*\n(?![ \t]*\n)[ \t]*")
 _LETTERS = re.compile(r"[^\W\d_]+")
 _SPELT = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 _BROKEN_END = re.compile(r"([^\W\d_]+)-$")
+# Characters of code, not of a heading's words ("DEFINITIONS ::= BEGIN", "int main() {").
+_CODE_MARKS = re.compile(r"[{}\[\]<>=;|\\]|::")
 _MONTHS = frozenset("january february march april may june july august september october november december".split())
 MAX_HEADING_WORDS = 8
 MAX_HEADING_CHARS = 70
@@ -119,6 +121,8 @@ def _is_heading(line: str, prev: str | None, next_line: str | None, following: s
 
     `next_line` is the line right after it, `following` the next non-blank one: a short line whose
     sentence goes on in lower case after a page break is the start of a paragraph, not a heading.
+    A line of code is none: braces, brackets, angle brackets, "=", ";" or "::" mark it ("BEGIN",
+    "Example { 1 2 3 4 }" in an ASN.1 listing are still taken: nothing marks them).
     A numbered line is no heading when it is a date ("12 December 2006") or the last line of a page
     (`page_end`), where page footers stand ("3 Annual Report 2023").
     """
@@ -126,7 +130,7 @@ def _is_heading(line: str, prev: str | None, next_line: str | None, following: s
     if not words or len(words) > MAX_HEADING_WORDS or len(line) > MAX_HEADING_CHARS:
         return False
     title = _SECTION_NUMBER.sub("", line, count=1)
-    if not title[:1].isupper() or line.endswith(_SENTENCE_END + (",", "-")):
+    if not title[:1].isupper() or line.endswith(_SENTENCE_END + (",", "-")) or _CODE_MARKS.search(line):
         return False
     if title != line and (page_end or title.split()[0].lower().rstrip(",") in _MONTHS):
         return False
