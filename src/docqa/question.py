@@ -7,6 +7,7 @@ Pure functions over a spaCy parse. The answer type decides which candidate spans
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -410,6 +411,7 @@ def _spells(acronym: str, words: list[str]) -> bool:
 # An acronym in brackets after the name it stands for: "(SHAPE)", "(PfP)"; two capitals at least, so
 # that "(a)" or "(Table)" is none.
 _BRACKETED_ACRONYM = re.compile(r"\(([A-Z][A-Za-z]*[A-Z][A-Za-z]*)\)")
+_NAME_CHARS_PER_LETTER = 40
 _WORD_RUN = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
 
 
@@ -421,10 +423,13 @@ def _expansion(text: str, bracket: int, acronym: str) -> tuple[int, int] | None:
     not "and Computational ..."; "Planning and Review Process (PARP)" takes its "and"). None when the
     words do not spell it."""
     letters = acronym.lower()
-    words = list(_WORD_RUN.finditer(text[:bracket]))
+    # The name's words lie within two per letter (a joining word beside each) of the bracket.
+    base = max(0, bracket - _NAME_CHARS_PER_LETTER * len(letters))
+    words = list(_WORD_RUN.finditer(text, base, bracket))[-2 * len(letters):]
     if not words or text[words[-1].end():bracket].strip():
         return None
 
+    @functools.cache  # each (word, letter) pair once: joining words that fit a letter branch two ways
     def first_word(at: int, k: int) -> int | None:  # words[: at + 1] spell letters[:k]; the name's first word
         if k == 0:
             return at + 1 if words[at + 1].group().lower() not in _NAME_JOINERS else None
