@@ -224,6 +224,19 @@ def test_a_broken_word_the_document_never_spells_whole_joins_when_the_dictionary
                                     "Soubi-rous. Send e-mail there.")
 
 
+def test_a_compound_of_names_keeps_its_hyphen_though_the_dictionary_knows_the_joined_word() -> None:
+    # "transatlantic" and "southwest" are words; a capital after a first half not in capitals marks a compound
+    raw = "Trans-\nAtlantic flights to the South-\nWest."
+    assert clean_text(raw).text == "Trans-Atlantic flights to the South-West."
+
+
+def test_without_the_dictionary_only_the_document_joins_a_broken_word(monkeypatch) -> None:
+    from docqa import clean as module
+
+    monkeypatch.setattr(module, "_dictionary", frozenset)
+    assert clean_text("The Buil-\nding and compu-\ntation. Computation.").text == "The Buil-ding and computation. Computation."
+
+
 def test_words_in_capitals_and_numbers_broken_after_a_hyphen_join_too() -> None:
     # TeX breaks keywords in capitals; a compound of a name or a number keeps its hyphen, without a space
     raw = "The OP-\nTIONAL ELE-\nMENT of the NATO-\nRussia Council in COVID-\n19 times, 2003-\n2004. A dash -\nthen more."

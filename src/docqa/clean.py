@@ -44,7 +44,7 @@ _SOFT_BREAK = re.compile("\u00ad[ \t]*\n(?![ \t]*\n)[ \t]*")
 # in before its hyphen or starts with.
 _LETTERS = re.compile(r"[^\W\d_]+")
 _SPELT = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
-_BROKEN_END = re.compile(r"([^\W\d_]+)-$")
+_BROKEN_END = re.compile(r"(?<![^\W\d_])([^\W\d_]+)-$")  # from the word's start: linear in the line
 # Characters of code, not of a heading's words ("DEFINITIONS ::= BEGIN", "int main() {").
 _CODE_MARKS = re.compile(r"[{}\[\]<>=;|\\]|::")
 _MONTHS = frozenset("january february march april may june july august september october november december".split())
@@ -130,7 +130,7 @@ def _is_heading(line: str, prev: str | None, next_line: str | None, following: s
     if not words or len(words) > MAX_HEADING_WORDS or len(line) > MAX_HEADING_CHARS:
         return False
     title = _SECTION_NUMBER.sub("", line, count=1)
-    if not title[:1].isupper() or line.endswith(_SENTENCE_END + (",", "-")) or _CODE_MARKS.search(line):
+    if not title[:1].isupper() or line.endswith(_SENTENCE_END + (",", "-", _SOFT_HYPHEN)) or _CODE_MARKS.search(line):
         return False
     if title != line and (page_end or title.split()[0].lower().rstrip(",") in _MONTHS):
         return False
@@ -143,9 +143,11 @@ def _is_heading(line: str, prev: str | None, next_line: str | None, following: s
 
 def _continues_after_hyphen(last: str, line: str) -> bool:
     """Whether `line` goes on with the word or compound that `last` breaks after a hyphen: a letter or
-    digit on both sides ("compu-" + "tation", "ELE-" + "MENT", "COVID-" + "19"); a dash stands apart
+    digit on both sides ("compu-" + "tation", "ELE-" + "MENT", "COVID-" + "19"), or a soft hyphen ends
+    `last` (one that ended a page: `_lines`); a dash stands apart
     ("word -"). A suspended hyphen at a line's end ("pre-" + "and post-war") is taken for a compound's."""
-    return last.endswith("-") and last[-2:-1].isalnum() and line[:1].isalnum()
+    broken = (last.endswith("-") and last[-2:-1].isalnum()) or last.endswith(_SOFT_HYPHEN)
+    return broken and line[:1].isalnum()
 
 
 def _whole_words(lines: Sequence[str]) -> frozenset[str]:
@@ -154,7 +156,7 @@ def _whole_words(lines: Sequence[str]) -> frozenset[str]:
     words: set[str] = set()
     for n, line in enumerate(lines):
         found = _SPELT.findall(line.lower())
-        if found and line.endswith("-"):
+        if found and line.endswith(("-", _SOFT_HYPHEN)):
             found.pop()
         if found and n and _continues_after_hyphen(lines[n - 1], line):
             found.pop(0)
@@ -165,7 +167,8 @@ def _whole_words(lines: Sequence[str]) -> frozenset[str]:
 @functools.lru_cache(maxsize=1)
 def _dictionary() -> frozenset[str]:
     """Whole English words: the entries of the trained reader's WordPiece vocabulary made only of
-    letters (21,719 of 30,522), so a word joined from them is also one the reader reads whole."""
+    letters (21,722 of 30,522), so a word joined from them is also one the reader reads whole. The
+    shipped reader's, whichever reader answers: cleaning does not depend on the reader chosen."""
     try:
         vocab = json.loads((TRAINED_FOLDER / "tokenizer.json").read_text(encoding="utf-8"))["model"]["vocab"]
     except (OSError, ValueError, KeyError, TypeError):
@@ -178,7 +181,9 @@ def _breaks_word(last: str, line: str, whole: frozenset[str]) -> bool:
     rather than joining a compound ("risk-" + "hazard"). Typeset text (papers, books) breaks words at
     line ends. The document decides first: it spells the joined word whole elsewhere (a break), or
     the hyphenated one (a compound); else a joined word in the dictionary (`_dictionary`) is a break,
-    and any other keeps its hyphen."""
+    unless a capital starts the second half after a first half not in capitals ("South-" + "West",
+    "Trans-" + "Atlantic": compounds of names; "ELE-" + "MENT" is a break), and any other keeps its
+    hyphen."""
     left, right = _BROKEN_END.search(last), _LETTERS.match(line)
     if not (left and right):
         return False
@@ -186,11 +191,16 @@ def _breaks_word(last: str, line: str, whole: frozenset[str]) -> bool:
     joined = "".join(halves)
     if joined in whole or "-".join(halves) in whole:
         return joined in whole
+    if right.group()[:1].isupper() and not left.group(1).isupper():
+        return False
     return joined in _dictionary()
 
 
 def _joins_across_gap(prev: str, nxt: str) -> bool:
-    """A page break inside a sentence: the previous line is unfinished and the next starts lower case."""
+    """A page break inside a sentence: the previous line is unfinished and the next starts lower case,
+    or the previous page ended in a soft hyphen and the next goes on with the word."""
+    if prev.endswith(_SOFT_HYPHEN):
+        return nxt[:1].isalnum()
     return not prev.endswith(_SENTENCE_END) and nxt[:1].islower()
 
 
@@ -231,9 +241,14 @@ def plain_letters(text: str) -> str:
 
 
 def _lines(raw: str) -> list[str]:
+    """The page's lines, spaces collapsed, ligatures written out. A word broken at a soft hyphen is
+    joined; a soft hyphen that ends the page's last line stays there, for the word goes on on the next
+    page (`_paragraphs` joins it), and every other one is dropped."""
     text = raw.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
-    text = plain_letters(_SOFT_BREAK.sub("", text))
-    return [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    lines = [_SPACES.sub(" ", line).strip() for line in _SOFT_BREAK.sub("", text).translate(_LIGATURES).split("\n")]
+    last = max((n for n, line in enumerate(lines) if line.replace(_SOFT_HYPHEN, "")), default=-1)
+    return [line.replace(_SOFT_HYPHEN, "") + (_SOFT_HYPHEN if n == last and line.endswith(_SOFT_HYPHEN) else "")
+            for n, line in enumerate(lines)]
 
 
 def _paragraphs(pages: Sequence[str], markdown: bool) -> list[_Paragraph]:
@@ -256,6 +271,8 @@ def _paragraphs(pages: Sequence[str], markdown: bool) -> list[_Paragraph]:
     in_fence = False
 
     def flush() -> None:
+        if current and current[-1].text.endswith(_SOFT_HYPHEN):  # the document's last word, unbroken
+            current[-1] = _Piece(current[-1].text[:-1], current[-1].page, current[-1].glue)
         if current:
             marks: list[tuple[int, int]] = []
             offset = 0
@@ -273,7 +290,7 @@ def _paragraphs(pages: Sequence[str], markdown: bool) -> list[_Paragraph]:
     def append_line(line: str, page: int) -> None:
         last = current[-1].text if current else ""
         hyphenated = _continues_after_hyphen(last, line)
-        if hyphenated and _breaks_word(last, line, whole):
+        if hyphenated and (last.endswith(_SOFT_HYPHEN) or _breaks_word(last, line, whole)):
             current[-1] = _Piece(last[:-1], current[-1].page, current[-1].glue)
         current.append(_Piece(line, page, "" if hyphenated or not current else " "))
 
@@ -297,8 +314,8 @@ def _paragraphs(pages: Sequence[str], markdown: bool) -> list[_Paragraph]:
             in_fence = not in_fence
         elif markdown and not in_fence and (atx := _MD_HEADING.match(line)):
             flush()
-            if atx.group(1):
-                paragraphs.append(_Paragraph(atx.group(1), True, ((0, page),)))
+            if atx.group(1).rstrip(_SOFT_HYPHEN):
+                paragraphs.append(_Paragraph(atx.group(1).rstrip(_SOFT_HYPHEN), True, ((0, page),)))
         elif markdown and not in_fence and len(current) == 1 and _MD_SETEXT.match(line):
             # Setext: a `===` or `---` line under a one-line paragraph makes that line a heading.
             paragraphs.append(_Paragraph(current[0].text, True, ((0, current[0].page),)))

@@ -410,7 +410,10 @@ def _spells(acronym: str, words: list[str]) -> bool:
 
 # An acronym in brackets after the name it stands for: "(SHAPE)", "(PfP)"; two capitals at least, so
 # that "(a)" or "(Table)" is none.
-_BRACKETED_ACRONYM = re.compile(r"\(([A-Z][A-Za-z]*[A-Z][A-Za-z]*)\)")
+_BRACKETED_ACRONYM = re.compile(r"\(([A-Z][a-z]*[A-Z][A-Za-z]*)\)")  # linear: one way to match
+_MAX_ACRONYM = 15
+# Where a name cannot run across: a sentence's or a clause's end, a line break.
+_NAME_STOP = re.compile(r"[.!?;:](?:\s|$)|\n")
 _NAME_CHARS_PER_LETTER = 40
 _WORD_RUN = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
 
@@ -423,9 +426,17 @@ def _expansion(text: str, bracket: int, acronym: str) -> tuple[int, int] | None:
     not "and Computational ..."; "Planning and Review Process (PARP)" takes its "and"). None when the
     words do not spell it."""
     letters = acronym.lower()
-    # The name's words lie within two per letter (a joining word beside each) of the bracket.
+    if len(letters) > _MAX_ACRONYM:
+        return None
+    # The name's words lie within two per letter (a joining word beside each) of the bracket, in its
+    # sentence ("U.S. Food and Drug Administration (FDA)" has its name after "U.S. "), from a word's start.
     base = max(0, bracket - _NAME_CHARS_PER_LETTER * len(letters))
-    words = list(_WORD_RUN.finditer(text, base, bracket))[-2 * len(letters):]
+    for stop in _NAME_STOP.finditer(text, base, bracket):
+        base = stop.end()
+    words = list(_WORD_RUN.finditer(text, base, bracket))
+    if words and words[0].start() == base > 0 and text[base - 1].isalnum():
+        words = words[1:]
+    words = words[-2 * len(letters):]
     if not words or text[words[-1].end():bracket].strip():
         return None
 
@@ -478,21 +489,18 @@ def acronym_asked(question: str) -> str | None:
     return found[0] if len(found) == 1 else None
 
 
-def whole_name(text: str, start: int, end: int, acronym: str | None = None) -> tuple[int, int]:
-    """[start, end) widened to the whole of a name that it cuts where the text spells that name out
-    before its acronym: "Allied Powers Europe" in "Supreme Headquarters Allied Powers Europe (SHAPE)"
-    -> "Supreme Headquarters Allied Powers Europe". A span that takes a name's last words only has
-    lost its first ones, as a span that cuts a word has lost letters.
-
-    With `acronym` (the one a question asks to spell out, `acronym_asked`), a span holding that
-    acronym's spelled-out name narrows to the name: "thermocouple or Resistance Temperature Detector"
-    -> "Resistance Temperature Detector" for "What does RTD stand for?"."""
+def whole_name(text: str, start: int, end: int, acronym: str | None) -> tuple[int, int]:
+    """For a question asking what `acronym` stands for (`acronym_asked`): [start, end) made the whole
+    name that the text spells out before "(acronym)" when the span overlaps that name or its bracket:
+    "Allied Powers Europe" in "Supreme Headquarters Allied Powers Europe (SHAPE)" -> "Supreme
+    Headquarters Allied Powers Europe", "thermocouple or Resistance Temperature Detector (RTD)" ->
+    "Resistance Temperature Detector". Any other span, and any span for another question, is left as
+    it is: "Los Angeles" in "University of California, Los Angeles (UCLA)" answers "Where?"."""
+    if acronym is None:
+        return start, end
     for name in spelled_out_names(text):
-        if not (start < name.end and end > name.start):
-            continue
-        if name.acronym == acronym and start <= name.start and end <= name.bracket_end:
+        if name.acronym == acronym and start < name.bracket_end and end > name.start:
             return name.start, name.end
-        start, end = min(start, name.start), max(end, name.end)
     return start, end
 
 
