@@ -245,9 +245,9 @@ def _lines(raw: str) -> list[str]:
     joined; a soft hyphen that ends the page's last line stays there, for the word goes on on the next
     page (`_paragraphs` joins it), and every other one is dropped."""
     text = raw.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
-    lines = [_SPACES.sub(" ", line).strip() for line in _SOFT_BREAK.sub("", text).translate(_LIGATURES).split("\n")]
+    lines = [_SPACES.sub(" ", line).strip() for line in _SOFT_BREAK.sub("", text).split("\n")]
     last = max((n for n, line in enumerate(lines) if line.replace(_SOFT_HYPHEN, "")), default=-1)
-    return [line.replace(_SOFT_HYPHEN, "") + (_SOFT_HYPHEN if n == last and line.endswith(_SOFT_HYPHEN) else "")
+    return [plain_letters(line) + (_SOFT_HYPHEN if n == last and line.endswith(_SOFT_HYPHEN) else "")
             for n, line in enumerate(lines)]
 
 
@@ -285,12 +285,12 @@ def _paragraphs(pages: Sequence[str], markdown: bool) -> list[_Paragraph]:
             paragraphs.append(_Paragraph(text, False, tuple(marks)))
             current.clear()
 
-    whole = _whole_words(lines)
+    whole = functools.cache(lambda: _whole_words(lines))  # read through only when a line breaks a word
 
     def append_line(line: str, page: int) -> None:
         last = current[-1].text if current else ""
         hyphenated = _continues_after_hyphen(last, line)
-        if hyphenated and (last.endswith(_SOFT_HYPHEN) or _breaks_word(last, line, whole)):
+        if hyphenated and (last.endswith(_SOFT_HYPHEN) or _breaks_word(last, line, whole())):
             current[-1] = _Piece(last[:-1], current[-1].page, current[-1].glue)
         current.append(_Piece(line, page, "" if hyphenated or not current else " "))
 

@@ -410,7 +410,8 @@ def _spells(acronym: str, words: list[str]) -> bool:
 
 # An acronym in brackets after the name it stands for: "(SHAPE)", "(PfP)"; two capitals at least, so
 # that "(a)" or "(Table)" is none.
-_BRACKETED_ACRONYM = re.compile(r"\(([A-Z][a-z]*[A-Z][A-Za-z]*)\)")  # linear: one way to match
+_ACRONYM = re.compile(r"[A-Z][a-z]*[A-Z][A-Za-z]*")  # linear: one way to match
+_BRACKETED_ACRONYM = re.compile(rf"\(({_ACRONYM.pattern})\)")
 _MAX_ACRONYM = 15
 # Where a name cannot run across: a sentence's or a clause's end, a line break.
 _NAME_STOP = re.compile(r"[.!?;:](?:\s|$)|\n")
@@ -485,7 +486,7 @@ def acronym_asked(question: str) -> str | None:
     "SHAPE"), None when it asks something else."""
     if not _ASKS_EXPANSION.search(question):
         return None
-    found = [w for w in re.findall(r"[^\W_]+", question) if _BRACKETED_ACRONYM.fullmatch(f"({w})")]
+    found = [w for w in re.findall(r"[^\W_]+", question) if _ACRONYM.fullmatch(w)]
     return found[0] if len(found) == 1 else None
 
 
