@@ -37,6 +37,7 @@ eval: $(STAMP)
 	$(VENV)/bin/docqa eval evaluation/qa.jsonl
 	$(VENV)/bin/docqa eval evaluation/heldout.jsonl
 	$(VENV)/bin/docqa eval evaluation/extra/qa.jsonl --corpus evaluation/extra/corpus --index evaluation/extra/index
+	$(VENV)/bin/docqa eval evaluation/papers/qa.jsonl --corpus evaluation/papers/corpus --index evaluation/papers/index
 
 clean:
 	rm -rf $(VENV) index/CURRENT index/build-* index/.partial-*

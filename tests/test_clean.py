@@ -248,3 +248,14 @@ def test_a_line_of_code_is_no_heading() -> None:
     raw = ("The module reads:\n\nDEFINITIONS EXPLICIT TAGS ::=\n\nExample { 1 2 3 4 }\n\nText.\n\n"
            "Copyright [yyyy] [name of copyright owner]\n\nLicensed.\n\nIts Use\n\nMore.")
     assert [s.title for s in clean_text(raw).sections] == ["Its Use"]
+
+
+def test_formulas_addresses_axis_labels_and_cut_sentences_are_no_headings() -> None:
+    # Lines as a typeset paper's PDF text gives them (lme4's and zoo's vignettes), each alone between
+    # blank lines after a finished sentence, as a heading would stand.
+    lines = ["R⊤ X RX", "Varθ,σ", "J ⊤ in ⊗ X ⊤ in", "E-mail: bates@stat.wisc.edu",
+             "See https://cran.r-project.org", "Therefore, we may write the hat matrix as",
+             "This could be aggregated to quarterly data via", "Z", "Cc",
+             "Appendix A", "The hat matrix", "3.7. Sparse matrix methods"]
+    raw = "".join(f"Text.\n\n{line}\n\n" for line in lines) + "Text."
+    assert [s.title for s in clean_text(raw).sections] == ["Appendix A", "The hat matrix", "3.7. Sparse matrix methods"]

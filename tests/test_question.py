@@ -215,6 +215,14 @@ def test_unmentioned_lists_what_the_text_does_not_state(question, missing):
         ("When was the European Union founded?", "Europe's union began in 1993.", ()),
         ("Who founded O'Reilly Media?", "O’Reilly Media was founded by Tim O’Reilly.", ()),
         ("How far is 5,000 km?", "It is 5 000 km.", ()),
+        # One letter, a language or a symbol, as written: once never found at all.
+        ("Which R package wraps BOBYQA?", "The minqa package for R wraps BOBYQA.", ()),
+        ("Which R package wraps BOBYQA?", "The minqa package wraps BOBYQA.", ("R",)),
+        ("Which C++ library does it use?", "Its C++ code uses Eigen.", ()),
+        ("What is the matrix Z?", "The matrix z is sparse.", ("Z",)),
+        # Initials count only in a name of nothing else.
+        ("What did George H. W. Bush say?", "George Bush said it.", ()),
+        ("When did Letters J. Shea graduate?", "Frank J. Shea graduated in 1904.", ("Letters J Shea",)),
     ],
 )
 def test_names_are_whole_words_give_or_take_a_nationalitys_ending(question, text, missing):

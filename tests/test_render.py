@@ -36,3 +36,24 @@ def test_the_summary_prints_the_main_figures():
     assert "no-answer threshold 0.30 (F1 0.533); best on this file 0.75 (F1 0.600)" in summary
     assert summary.endswith("report: /out/report.md")
 
+
+
+def test_the_summary_splits_the_figures_by_split_then_style():
+    from dataclasses import replace
+
+    from docqa.report import build_report
+
+    from evalcases import five
+    from reportcase import SETTINGS
+
+    # The first two items are kept aside from tuning; the other three are the dev split.
+    results = [replace(r, item=replace(r.item, extra={**r.item.extra, "split": "untuned" if n < 2 else "dev"}))
+               for n, r in enumerate(five())]
+    lines = format_summary(build_report("/x/qa.jsonl", SETTINGS, [], results, None, "2026-11-30T01:00:00Z"),
+                           Path("/out")).splitlines()
+    assert lines[6:10] == [
+        "split=dev                  3   0.333   0.333",
+        "split=untuned              2   0.500   0.833",
+        "style=(none)               1   1.000   1.000",
+        "style=paraphrase           2   0.000   0.000",
+    ]

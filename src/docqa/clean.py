@@ -47,6 +47,12 @@ _SPELT = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 _BROKEN_END = re.compile(r"(?<![^\W\d_])([^\W\d_]+)-$")  # from the word's start: linear in the line
 # Characters of code, not of a heading's words ("DEFINITIONS ::= BEGIN", "int main() {").
 _CODE_MARKS = re.compile(r"[{}\[\]<>=;|\\]|::")
+# A line of a formula, an address or a sentence cut by a display equation is no heading either: math
+# operators or Greek letters ("R⊤ X RX", "Varθ,σ"), an e-mail or web address, a last word that needs
+# the next line in lower case ("Therefore, we may write the hat matrix as"; "Appendix A" stays).
+_MATH_MARKS = re.compile(r"[\u00b1\u00d7\u00f7\u0370-\u03ff\u2200-\u22ff\u27c0-\u27ef\u2980-\u2aff]")
+_ADDRESS = re.compile(r"\S@\S|://|\bwww\.")
+_OPEN_ENDINGS = frozenset("a an the of as and or by is are was were be than via into with".split())
 _MONTHS = frozenset("january february march april may june july august september october november december".split())
 MAX_HEADING_WORDS = 8
 MAX_HEADING_CHARS = 70
@@ -132,6 +138,10 @@ def _is_heading(line: str, prev: str | None, next_line: str | None, following: s
     title = _SECTION_NUMBER.sub("", line, count=1)
     if not title[:1].isupper() or line.endswith(_SENTENCE_END + (",", "-", _SOFT_HYPHEN)) or _CODE_MARKS.search(line):
         return False
+    if _MATH_MARKS.search(line) or _ADDRESS.search(line) or words[-1] in _OPEN_ENDINGS:
+        return False
+    if max(len(word) for word in _LETTERS.findall(title) or [""]) < 3:
+        return False  # a plot's axis label or a symbol ("Z", "Cc"), not a title
     if title != line and (page_end or title.split()[0].lower().rstrip(",") in _MONTHS):
         return False
     if following is not None and following[:1].islower():

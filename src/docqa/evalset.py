@@ -2,7 +2,7 @@
 corpus's dev set evaluation/qa.jsonl), and the chat's feedback, appended in the same format.
 
 One item per line: `question`, `answers` ([] when the documents do not answer), optional `id`,
-`history` (the earlier questions of a conversation, oldest first) and any other field (`style`,
+`history` (the earlier questions of a conversation, oldest first) and any other field (`split`, `style`,
 `type`), kept for grouping figures. A malformed line is skipped with its reason, or stops a --strict run.
 """
 

@@ -381,9 +381,13 @@ def _stems(word: str) -> set[str]:
     return {form for form in forms if len(form) >= 2}
 
 
-def _states_word(word: str, lowered: str) -> bool:
-    """Whether a lower-cased text holds the word as a whole word, give or take a nationality's or a
-    plural's ending on either side ("Serbian" in a text about Serbia; not "Austria" in "Australia")."""
+def _states_word(word: str, text: str, lowered: str) -> bool:
+    """Whether the text (`lowered`: lower-cased) holds the word as a whole word, give or take a
+    nationality's or a plural's ending on either side ("Serbian" in a text about Serbia; not "Austria"
+    in "Australia"). A one-letter name, a language or a symbol ("R", "C++", "matrix Z"), is matched as
+    written: "z" is another symbol, and "a" or "i" in lower case are other words."""
+    if len(word.rstrip(".")) == 1:
+        return re.search(r"(?<!\w)" + re.escape(word.rstrip(".")) + r"(?!\w)", text) is not None
     word = word.lower().rstrip(".")
     return any(re.search(r"(?<!\w)" + re.escape(form) + _SUFFIXES + r"(?!\w)", lowered) for form in _stems(word))
 
@@ -507,7 +511,9 @@ def whole_name(text: str, start: int, end: int, acronym: str | None) -> tuple[in
 
 def _states_name(name: tuple[str, ...], text: str, lowered: str, words: list[str]) -> bool:
     content = [word for word in name if word.lower() not in _NAME_JOINERS]
-    stated = sum(_states_word(word, lowered) for word in content)
+    # Initials count only in a name made of nothing else: "George H. W. Bush" is stated by "George Bush".
+    content = [word for word in content if len(word.rstrip(".")) > 1] or content
+    stated = sum(_states_word(word, text, lowered) for word in content)
     if stated == len(content) or (len(content) >= 3 and stated == len(content) - 1):
         return True
     initials = "".join(word[0] for word in name)

@@ -47,8 +47,9 @@ def format_summary(report: Report, folder: Path) -> str:
         f"{'answerable':<22}{o.answerable:>6}{_num(o.exact_answerable):>8}{_num(o.f1_answerable):>8}",
         f"{'unanswerable':<22}{o.unanswerable:>6}{_num(o.exact_unanswerable):>8}{_num(o.f1_unanswerable):>8}",
     ]
-    for label, f in report.groups.get("style", {}).items():
-        lines.append(f"{'style=' + label:<22}{f.items:>6}{_num(f.exact):>8}{_num(f.f1):>8}")
+    for name in ("split", "style"):
+        for label, f in report.groups.get(name, {}).items():
+            lines.append(f"{name + '=' + label:<22}{f.items:>6}{_num(f.exact):>8}{_num(f.f1):>8}")
     now = report.at_threshold()
     lines += [
         "",

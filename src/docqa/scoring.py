@@ -16,8 +16,9 @@ from .evalset import EvalItem
 from .metrics import exact_match, f1_score, first_hit, percentile
 
 RECALL_AT = (1, 3, 5)
-# Optional item fields that split every figure; our targets are set separately for paraphrases.
-GROUP_FIELDS = ("style", "type")
+# Optional item fields that split every figure: `split` keeps questions set aside from tuning (dev,
+# untuned) apart; our targets are set separately for paraphrases.
+GROUP_FIELDS = ("split", "style", "type")
 UNLABELLED = "(none)"
 # The no-answer threshold is swept in steps of 0.01 over [0, 1]; the threshold in use is added.
 SWEEP = tuple(i / 100 for i in range(101))
