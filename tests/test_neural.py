@@ -32,7 +32,7 @@ from docqa.neural import (
 )
 from docqa.question import states_number
 from docqa.retrieve import Hit
-from docqa.span import address_runs, balance, span_edges
+from docqa.span import address_runs, balance, span_edges, uncited
 from docqa.split import Passage
 
 SEED = 1234
@@ -168,6 +168,28 @@ def test_span_edges_lets_an_answer_begin_and_end_inside_chinese_text():
     text = "北京是中国的首都"
     can_start, can_end, _ = span_edges([(k, k + 1) for k in range(len(text))], text)
     assert can_start.all() and can_end.all()
+
+
+def test_span_edges_keeps_dotted_names_and_numbers_whole():
+    text = "influence.ME, strm.total_in, 1.1.3 and a.b."
+    offsets = [(0, 9), (9, 10), (10, 12), (12, 13), (14, 18), (18, 19), (19, 24), (24, 25), (25, 27), (27, 28),
+               (29, 30), (30, 31), (31, 32), (32, 33), (33, 34), (35, 38), (39, 40), (40, 41), (41, 42), (42, 43)]
+    can_start, can_end, _ = span_edges(offsets, text)
+    # "influence" | "." | "ME" | "," | "strm" | "." | "total" | "_" | "in" | "," | "1" | "." | "1" | "." | "3" |
+    # "and" | "a" | "." | "b" | "." (a full stop: no letter after it)
+    assert can_start.tolist() == [True, False, False, True, True, False, False, False, False, True,
+                                  True, False, False, False, False, True, True, False, False, True]
+    assert can_end.tolist() == [False, False, True, True, False, False, False, False, True, True,
+                                False, False, False, False, True, True, False, False, True, True]
+
+
+def test_uncited_drops_an_author_year_citation_closing_a_span():
+    text = "ideas of merBoot (Sánchez-Espigares and Ocaña 2009), and lme4 (Bates et al. 2015a) in R (1942)"
+    assert uncited(text, 9, 51) == (9, 16)  # "merBoot"
+    assert uncited(text, 9, 52) == (9, 52)  # the comma after the bracket: no citation at the end
+    assert uncited(text, 57, 82) == (57, 61)  # "lme4"
+    assert uncited(text, 62, 82) == (62, 82)  # the citation alone stays
+    assert uncited(text, 86, 94) == (86, 94)  # "R (1942)": a year alone is no citation
 
 
 def test_span_edges_puts_each_token_on_its_line():
