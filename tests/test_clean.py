@@ -259,3 +259,8 @@ def test_formulas_addresses_axis_labels_and_cut_sentences_are_no_headings() -> N
              "Appendix A", "The hat matrix", "3.7. Sparse matrix methods"]
     raw = "".join(f"Text.\n\n{line}\n\n" for line in lines) + "Text."
     assert [s.title for s in clean_text(raw).sections] == ["Appendix A", "The hat matrix", "3.7. Sparse matrix methods"]
+
+
+def test_private_use_glyphs_are_dropped() -> None:
+    # The pieces of a tall bracket in a TeX formula, as pypdf gives them.
+    assert clean_text("The equations \uf8f7 X⊤X/σ2 \uf8f8\uf8f7 are given.").text == "The equations X⊤X/σ2 are given."

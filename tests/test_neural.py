@@ -190,6 +190,9 @@ def test_uncited_drops_an_author_year_citation_closing_a_span():
     assert uncited(text, 57, 82) == (57, 61)  # "lme4"
     assert uncited(text, 62, 82) == (62, 82)  # the citation alone stays
     assert uncited(text, 86, 94) == (86, 94)  # "R (1942)": a year alone is no citation
+    text = "BERT [5], ELMo [5, 7] and GPT [12–14] or [a]"
+    assert [text[slice(*uncited(text, a, b))] for a, b in ((0, 8), (10, 21), (26, 37), (41, 44))] == [
+        "BERT", "ELMo", "GPT", "[a]"]
 
 
 def test_span_edges_puts_each_token_on_its_line():

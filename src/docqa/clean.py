@@ -39,6 +39,9 @@ _LIGATURES = str.maketrans({"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\uf
 # A soft hyphen marks where a word may break. Invisible in the middle of a line, it is dropped; at the end
 # of one it is the break itself, and the word's halves are joined without it ("compu\xad" + "tation").
 _SOFT_HYPHEN = "\u00ad"
+# Characters of Unicode's private use area stand for a font's own glyphs, not for letters: a PDF of
+# TeX gives the pieces of tall brackets in formulas so ("\uf8f7 X⊤X/σ2"). They are dropped.
+_PRIVATE_USE = re.compile("[\ue000-\uf8ff]+")
 _SOFT_BREAK = re.compile("\u00ad[ \t]*\n(?![ \t]*\n)[ \t]*")
 # Words of letters, for the vocabulary a document spells whole (`_whole_words`), and the word a line ends
 # in before its hyphen or starts with.
@@ -251,10 +254,10 @@ def plain_letters(text: str) -> str:
 
 
 def _lines(raw: str) -> list[str]:
-    """The page's lines, spaces collapsed, ligatures written out. A word broken at a soft hyphen is
-    joined; a soft hyphen that ends the page's last line stays there, for the word goes on on the next
-    page (`_paragraphs` joins it), and every other one is dropped."""
-    text = raw.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    """The page's lines, spaces collapsed, ligatures written out, private-use glyphs dropped. A word
+    broken at a soft hyphen is joined; a soft hyphen that ends the page's last line stays there, for the
+    word goes on on the next page (`_paragraphs` joins it), and every other one is dropped."""
+    text = _PRIVATE_USE.sub("", raw.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", ""))
     lines = [_SPACES.sub(" ", line).strip() for line in _SOFT_BREAK.sub("", text).split("\n")]
     last = max((n for n, line in enumerate(lines) if line.replace(_SOFT_HYPHEN, "")), default=-1)
     return [plain_letters(line) + (_SOFT_HYPHEN if n == last and line.endswith(_SOFT_HYPHEN) else "")

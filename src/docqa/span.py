@@ -146,15 +146,17 @@ def balance(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-# An author-year citation closing a span: "(Sánchez-Espigares and Ocaña 2009)", "(Bates et al. 2015a)".
-_CITATION = re.compile(r"\s*\((?=[^()]*\b[A-Z][\w'’-]+)[^()]*\b(?:1[5-9]|20)\d\d[a-z]?\)$")
+# A citation closing a span: author and year in brackets ("(Sánchez-Espigares and Ocaña 2009)",
+# "(Bates et al. 2015a)") or reference numbers in square brackets ("[5]", "[5, 7]", "[5–7]").
+_CITATION = re.compile(r"\s*(?:\((?=[^()]*\b[A-Z][\w'’-]+)[^()]*\b(?:1[5-9]|20)\d\d[a-z]?\)"
+                       r"|\[\d{1,3}(?:\s*[,;–-]\s*\d{1,3})*\])$")
 
 
 def uncited(text: str, start: int, end: int) -> tuple[int, int]:
-    """[start, end) less an author-year citation in brackets at its end, when words come before it:
-    "merBoot (Sánchez-Espigares and Ocaña 2009)" -> "merBoot". Papers cite after the names they give;
-    answers do not take the citation (7 of SQuAD's 87,599 training answers end with a bracketed name
-    and year, none of them a citation)."""
+    """[start, end) less a citation at its end (see _CITATION), when words come before it:
+    "merBoot (Sánchez-Espigares and Ocaña 2009)" -> "merBoot", "BERT [5]" -> "BERT". Papers cite after
+    the names they give; answers do not take the citation (7 of SQuAD's 87,599 training answers end
+    with a bracketed name and year, none of them a citation; none ends with a bracketed number)."""
     found = _CITATION.search(text, start, end)
     if found is None or found.start() == start or not text[start:found.start()].strip(" ,;"):
         return start, end
