@@ -28,6 +28,7 @@ from docqa.engine import Engine
 from docqa.errors import EmptyCorpus, IndexLocked
 from docqa.index import CURRENT, BuildLock, BuildReport, load_index, plan_build, read_manifest, stale_reason
 from docqa.settings import Settings, SplitSettings, VectorSearch
+from docqa.split import READING
 from standins import NoReader
 
 FACTS = {
@@ -185,6 +186,31 @@ def test_plan_build_says_why_everything_is_rebuilt(tmp_path: Path, encoder: Reco
         "the splitter settings changed",
         "the index has format 99, this docqa writes 1",
     ]
+
+
+def test_an_index_read_by_another_docqa_reads_every_file_again_and_embeds_none(
+        tmp_path: Path, encoder: Recording) -> None:
+    settings = make_corpus(tmp_path, FACTS)
+    build_index(settings, encoder)
+    # As an index built before split.READING existed: its manifest has no "reading".
+    manifest_file = settings.index / pointer(settings) / "manifest.json"
+    written = json.loads(manifest_file.read_text(encoding="utf-8"))
+    assert written["reading"] == READING
+    del written["reading"]
+    manifest_file.write_text(json.dumps(written), encoding="utf-8")
+    hashes = scan_corpus(settings.corpus).hashes
+    reason = (f"its documents were read by another docqa (reading 0, this one reads them as {READING}): "
+              "every file is read again, passages whose text did not change keep their vectors")
+    assert stale_reason(read_manifest(settings.index), settings.model, settings.split, hashes) == reason
+    encoder.texts.clear()
+    told: list[str] = []
+    report = build_index(settings, encoder, progress=told.append)
+    assert told[0] == f"Reading every document again: {reason}"
+    assert (report.changed, report.unchanged, report.embedded, report.reused, report.full) == (
+        tuple(sorted(FACTS)), (), 0, 4, False)
+    assert encoder.texts == []
+    assert read_manifest(settings.index).reading == READING
+    assert build_index(settings, encoder).unchanged == tuple(sorted(FACTS))
 
 
 def test_a_paragraph_edit_re_embeds_only_the_new_passage(tmp_path: Path, encoder: Recording) -> None:

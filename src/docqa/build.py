@@ -12,7 +12,8 @@ that shard is not embedded again (for an unsharded index, the shard is the whole
 file keeps its vectors too). This process then indexes the vectors as the total size asks, builds BM25
 over every passage, writes the manifest and switches CURRENT. A change of model, splitter settings or
 shard count, or `full`, reuses nothing; another vector index alone (`Settings.vector_search`)
-re-indexes the stored vectors without embedding any.
+re-indexes the stored vectors without embedding any. An index whose documents another docqa read
+(`split.READING`) has every file read again, and only its vectors are reused, passage text by passage text.
 """
 
 from __future__ import annotations
@@ -89,11 +90,14 @@ def build_index(
                           settings.model, settings.split, full, count)
         if plan.full and previous is not None:
             tell(f"Embedding every document: {plan.reason}")
+        elif plan.reread:
+            tell(f"Reading every document again: {plan.reason}")
         reusable = None if plan.full else previous
         before = {r.name: r for r in reusable.manifest.shard_records()} if reusable is not None else {}
         names = [""] if count == 1 else [shard_name(n) for n in range(count)]
         wanted = dict(zip(names, assign_shards(scan.hashes, count)))
-        kept = [n for n in names if n in before and {**before[n].documents, **before[n].skipped} == wanted[n]]
+        kept = [n for n in names if n in before and not plan.reread
+                and {**before[n].documents, **before[n].skipped} == wanted[n]]
         redo = [n for n in names if n not in kept]
         old_documents = reusable.manifest.documents if reusable is not None else {}
         # Files a kept shard could not read are tried again, only to say why they are still skipped.
@@ -110,7 +114,8 @@ def build_index(
                 link_shard(shard_folder(reusable.folder, name), shard_folder(partial, name))  # type: ignore[union-attr]
             jobs = [ShardJob(name, shard_folder(partial, name), wanted[name],
                              shard_folder(reusable.folder, name) if name in before else None,  # type: ignore[union-attr]
-                             before[name].documents if name in before else None) for name in redo]
+                             ({} if plan.reread else before[name].documents) if name in before else None)
+                    for name in redo]
             for job in jobs:  # made here, so that a worker that cannot see them says so
                 job.folder.mkdir(parents=True, exist_ok=True)
             if count > 1:

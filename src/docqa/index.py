@@ -53,7 +53,7 @@ from filelock import FileLock, Timeout
 from .errors import CorruptIndex, IndexLocked, IndexNotFound, StaleIndex
 from .lexical import FOLDER as LEXICAL, DamagedLexicalIndex, LexicalIndex
 from .settings import EXACT_SEARCH_LIMIT, SplitSettings, VectorSearch
-from .split import Passage
+from .split import READING, Passage
 
 log = logging.getLogger("docqa")
 
@@ -166,6 +166,8 @@ class Manifest:
     vectors: dict = field(default_factory=FLAT.to_json)
     # ShardRecord.to_json() of each shard, in passage order; empty for an unsharded build.
     shards: list[dict] = field(default_factory=list)
+    # split.READING of the docqa that read the documents; manifests written before it existed hold 0.
+    reading: int = 0
 
     def __post_init__(self) -> None:
         # A manifest that parses as JSON but holds values of the wrong kind is as damaged as garbled
@@ -433,6 +435,11 @@ def read_manifest(index_dir: Path) -> Manifest:
     return _read_manifest_in(index_dir, _active(index_dir))
 
 
+def reread_reason(reading: int) -> str:
+    return (f"its documents were read by another docqa (reading {reading}, this one reads them as {READING}): "
+            "every file is read again, passages whose text did not change keep their vectors")
+
+
 def stale_reason(manifest: Manifest, model: str, split: SplitSettings, hashes: dict[str, str]) -> str | None:
     """Why an index no longer matches the settings and corpus, or None when it is current."""
     if manifest.format != FORMAT:
@@ -441,6 +448,8 @@ def stale_reason(manifest: Manifest, model: str, split: SplitSettings, hashes: d
         return f"built with model {manifest.model!r}, settings ask for {model!r}"
     if manifest.split != asdict(split):
         return "built with other splitter settings"
+    if manifest.reading != READING:
+        return reread_reason(manifest.reading)
     unreadable = {p for p, h in hashes.items() if manifest.skipped.get(p) == h}
     added = sorted(set(hashes) - set(manifest.documents) - unreadable)
     removed = sorted(set(manifest.documents) - set(hashes))
@@ -731,7 +740,7 @@ def new_manifest(
         format=FORMAT, model=model, dim=dim, split=asdict(split), documents=documents, passages=passages,
         built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"), build_seconds=round(build_seconds, 3),
         versions=library_versions(), skipped=dict(skipped), vectors=spec.to_json(),
-        shards=[record.to_json() for record in shards],
+        shards=[record.to_json() for record in shards], reading=READING,
     )
 
 
@@ -796,7 +805,9 @@ class BuildPlan:
 
     `added`: not in the previous index (new files, or files it could not read); `changed`: other bytes;
     `removed`: in the previous index, gone from the corpus; `unchanged`: same bytes, reused as they are.
-    `full`: nothing of the previous index is reused, for `reason`.
+    `full`: nothing of the previous index is reused, for `reason`. `reread`: the previous index's
+    documents were read by another docqa (split.READING): every file is read again (none is unchanged)
+    and only the vectors of passages whose text did not change are reused.
     """
 
     added: tuple[str, ...]
@@ -805,6 +816,7 @@ class BuildPlan:
     unchanged: tuple[str, ...]
     full: bool
     reason: str | None
+    reread: bool = False
 
 
 def plan_build(
@@ -830,11 +842,13 @@ def plan_build(
     else:
         reason = None
     old = previous.documents if previous is not None and reason is None else {}
+    reread = previous is not None and reason is None and previous.reading != READING
     return BuildPlan(
         added=tuple(p for p in hashes if p not in old),
-        changed=tuple(p for p in hashes if p in old and old[p] != hashes[p]),
+        changed=tuple(p for p in hashes if p in old and (reread or old[p] != hashes[p])),
         removed=tuple(sorted(p for p in old if p not in hashes)),
-        unchanged=tuple(p for p in hashes if p in old and old[p] == hashes[p]),
+        unchanged=tuple(p for p in hashes if p in old and not reread and old[p] == hashes[p]),
         full=reason is not None,
-        reason=reason,
+        reason=reason if reason is not None else reread_reason(previous.reading) if reread else None,
+        reread=reread,
     )
