@@ -79,7 +79,7 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     built = run(["index", *folders(root)])
     assert built.code == 0, built.err
     assert built.out.splitlines()[:2] == [
-        "Index built: 15 passages from 1 documents.",
+        "Index built: 15 passages from 1 document.",
         "  documents: 1 added, 0 changed, 0 removed, 0 unchanged",
     ]
     return root
@@ -211,7 +211,7 @@ def test_index_command_on_a_current_index(workspace: Path, tmp_path: Path, capsy
     assert cli.main(["index", *folders(tmp_path)]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[:2] == [
-        "Index updated: 15 passages from 1 documents.",
+        "Index updated: 15 passages from 1 document.",
         "  documents: 0 added, 0 changed, 0 removed, 1 unchanged",
     ]
     assert lines[2].startswith("  embedded 0 passages in ")

@@ -230,7 +230,7 @@ def test_docqa_index_names_the_skipped_files(engine, quick_cli, tmp_path, capsys
         (tmp_path / "corpus" / name).write_bytes(data)
     assert cli.main(["index", "--corpus", str(tmp_path / "corpus"), "--index", str(tmp_path / "index")]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[:2] == ["Index built: 15 passages from 1 documents.",
+    assert out[:2] == ["Index built: 15 passages from 1 document.",
                        "  documents: 1 added, 0 changed, 0 removed, 0 unchanged"]
     assert len(out) == 3 + len(SKIPPED)
     for line, expected in zip(out[3:], SKIPPED):

@@ -201,8 +201,7 @@ def _progress(message: str) -> None:
 
 def format_build(report) -> str:
     lines = [
-        f"Index {'built' if report.full else 'updated'}: {report.passages} passages from "
-        f"{len(report.added) + len(report.changed) + len(report.unchanged)} documents.",
+        f"Index {'built' if report.full else 'updated'}: {report.passages} passages from {report.documents}.",
         f"  documents: {len(report.added)} added, {len(report.changed)} changed, "
         f"{len(report.removed)} removed, {len(report.unchanged)} unchanged",
         f"  embedded {report.embedded} passages in {report.seconds:.2f} s "

@@ -255,6 +255,12 @@ class BuildReport:
     shard_count: int = 1
 
     @property
+    def documents(self) -> str:
+        """'1 document', '15 documents': how many the index now holds, as a reply says it."""
+        n = len(self.added) + len(self.changed) + len(self.unchanged)
+        return f"{n} document" + ("" if n == 1 else "s")
+
+    @property
     def passages_per_second(self) -> float:
         return self.embedded / self.seconds if self.seconds > 0 else 0.0
 

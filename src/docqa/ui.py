@@ -162,9 +162,8 @@ def format_status(status: Status) -> str:
 
 
 def format_build(report: BuildReport) -> str:
-    documents = len(report.added) + len(report.changed) + len(report.unchanged)
     lines = [
-        f"<p>Index {'built' if report.full else 'updated'}: {report.passages} passages from {documents} documents "
+        f"<p>Index {'built' if report.full else 'updated'}: {report.passages} passages from {report.documents} "
         f"({len(report.added)} added, {len(report.changed)} changed, {len(report.removed)} removed, "
         f"{len(report.unchanged)} unchanged) in {report.seconds:.1f} s.</p>"
     ]
