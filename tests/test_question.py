@@ -239,6 +239,9 @@ def test_names_are_whole_words_give_or_take_a_nationalitys_ending(question, text
         ("When was the FDA founded?", None),  # asks something else
         ("What do NATO and SHAPE stand for?", None),  # two acronyms: which one is not clear
         ("What does it stand for?", None),
+        ("Which acronym does NATO use for its headquarters?", None),  # asks for an acronym
+        ("What is the abbreviation for the Partnership for Peace?", None),
+        ("What is SHAPE an acronym for?", "SHAPE"),
     ],
 )
 def test_the_acronym_a_question_asks_to_spell_out(question, acronym):

@@ -463,6 +463,10 @@ def _expansion(text: str, bracket: int, acronym: str) -> tuple[int, int] | None:
 # Wordings that ask what an acronym stands for: "What does SHAPE stand for?", "NCSA is short for what?",
 # "the acronym GESO", "What is CAIT an abbreviation of?"
 _ASKS_EXPANSION = re.compile(r"\bstands? for\b|\bshort for\b|\babbreviat|\bacronym", re.IGNORECASE)
+# ... unless the acronym itself is asked for: "Which acronym does NATO use?", "What is the abbreviation
+# for the Partnership for Peace?" ("What is SHAPE an acronym for?" still asks for the name).
+_ASKS_ACRONYM = re.compile(r"\b(?:which|what)\s+(?:\w+\s+)?(?:acronym|abbreviation)"
+                           r"|\b(?:acronym|abbreviation)s?\s+(?:for|of)\s+\w", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -488,7 +492,7 @@ def spelled_out_names(text: str) -> list[SpelledOut]:
 def acronym_asked(question: str) -> str | None:
     """The acronym whose spelled-out name the question asks for ("What does SHAPE stand for?" ->
     "SHAPE"), None when it asks something else."""
-    if not _ASKS_EXPANSION.search(question):
+    if not _ASKS_EXPANSION.search(question) or _ASKS_ACRONYM.search(question):
         return None
     found = [w for w in re.findall(r"[^\W_]+", question) if _ACRONYM.fullmatch(w)]
     return found[0] if len(found) == 1 else None
