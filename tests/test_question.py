@@ -242,6 +242,7 @@ def test_names_are_whole_words_give_or_take_a_nationalitys_ending(question, text
         ("Which acronym does NATO use for its headquarters?", None),  # asks for an acronym
         ("What is the abbreviation for the Partnership for Peace?", None),
         ("What is SHAPE an acronym for?", "SHAPE"),
+        ("What is the PfP Planning and Review Process abbreviated as?", None),
     ],
 )
 def test_the_acronym_a_question_asks_to_spell_out(question, acronym):

@@ -464,9 +464,10 @@ def _expansion(text: str, bracket: int, acronym: str) -> tuple[int, int] | None:
 # "the acronym GESO", "What is CAIT an abbreviation of?"
 _ASKS_EXPANSION = re.compile(r"\bstands? for\b|\bshort for\b|\babbreviat|\bacronym", re.IGNORECASE)
 # ... unless the acronym itself is asked for: "Which acronym does NATO use?", "What is the abbreviation
-# for the Partnership for Peace?" ("What is SHAPE an acronym for?" still asks for the name).
+# for the Partnership for Peace?", "What is X abbreviated as?" ("What is SHAPE an acronym for?" still
+# asks for the name).
 _ASKS_ACRONYM = re.compile(r"\b(?:which|what)\s+(?:\w+\s+)?(?:acronym|abbreviation)"
-                           r"|\b(?:acronym|abbreviation)s?\s+(?:for|of)\s+\w", re.IGNORECASE)
+                           r"|\b(?:acronym|abbreviation)s?\s+(?:for|of)\s+\w|\babbreviated\s+(?:as|to)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
