@@ -218,10 +218,12 @@ def test_a_word_broken_at_a_line_end_joins_whole_where_the_document_spells_it_wh
 def test_a_broken_word_the_document_never_spells_whole_joins_when_the_dictionary_knows_it() -> None:
     raw = ("Next to the Main Buil-\nding stands the e-\nmail office of Saint Bernadette Soubi-\n"
            "rous. Send e-mail there.")
-    # "building" is a word of the reader's vocabulary; the document writes "e-mail" itself;
-    # "soubirous" is no dictionary word, so its hyphen stays as a compound's would
+    # "building" is a word of the reader's vocabulary; the document writes "e-mail" itself; "soubirous"
+    # is no dictionary word, but neither is "rous": a syllable broken off, not a compound's half
     assert clean_text(raw).text == ("Next to the Main Building stands the e-mail office of Saint Bernadette "
-                                    "Soubi-rous. Send e-mail there.")
+                                    "Soubirous. Send e-mail there.")
+    # Two words: a compound broken at its own hyphen keeps it ("wellknown" is no word either)
+    assert clean_text("A well-\nknown pes-\nsimism, fetch-\ning.").text == "A well-known pessimism, fetching."
 
 
 def test_a_compound_of_names_keeps_its_hyphen_though_the_dictionary_knows_the_joined_word() -> None:

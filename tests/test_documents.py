@@ -101,6 +101,42 @@ def test_pdf_passages_carry_the_page_where_they_start(tmp_path: Path) -> None:
     assert all(document.text[p.start : p.end] == p.text for p in passages)
 
 
+def justified_pdf(space_width: int, flags: int = 32) -> bytes:
+    """One line set as TeX sets a justified line: words in a TJ array, gaps as offsets of 231
+    thousandths of an em, in a font whose space code holds a glyph `space_width` wide."""
+    line = "[(After)-231(that,)-251(Utrec)28(h)27(t)-231(gr)1(adually)-231(b)-28(ecame)-231(the)-231(hub.)] TJ"
+    stream = f"BT /F1 10 Tf 72 720 Td {line} ET".encode()
+    widths = " ".join([str(space_width)] + ["500"] * 94)
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
+        f"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /FirstChar 32 /LastChar 126 /Widths [{widths}] "
+        f"/FontDescriptor 6 0 R >>".encode(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents 5 0 R >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        f"<< /Type /FontDescriptor /FontName /Helvetica /Flags {flags} /FontBBox [0 0 1000 1000] /ItalicAngle 0 "
+        f"/Ascent 800 /Descent -200 /CapHeight 700 /StemV 80 >>".encode(),
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def test_a_tex_font_whose_space_code_holds_a_visible_space_still_parts_its_words() -> None:
+    # pypdf takes about half the font's space as the least word gap: 500 / 2 is more than the 231 of a
+    # squeezed line. A font whose space is over 400 gets TeX's 333; a fixed-pitch font keeps its own.
+    assert read_pdf(justified_pdf(500)).text == "After that, Utrecht gradually became the hub."
+    assert read_pdf(justified_pdf(278)).text == "After that, Utrecht gradually became the hub."
+    assert read_pdf(justified_pdf(500, flags=33)).text == "Afterthat, Utrechtgraduallybecamethehub."
+
+
 def test_pdf_blank_page_starts_where_the_next_text_starts() -> None:
     clean = read_pdf(make_pdf([["First page text."], [], ["Third page text."]]))
     assert clean.text == "First page text.\n\nThird page text."

@@ -177,6 +177,10 @@ def _whole_words(lines: Sequence[str]) -> frozenset[str]:
     return frozenset(words)
 
 
+# Endings that a typesetter's hyphenation breaks off a word, though the dictionary holds them as words.
+_ENDINGS = frozenset("ing ings ed er ers est ness ment ments ate ates ated ward wards able ism ist ists ity ous ive".split())
+
+
 @functools.lru_cache(maxsize=1)
 def _dictionary() -> frozenset[str]:
     """Whole English words: the entries of the trained reader's WordPiece vocabulary made only of
@@ -195,8 +199,10 @@ def _breaks_word(last: str, line: str, whole: frozenset[str]) -> bool:
     line ends. The document decides first: it spells the joined word whole elsewhere (a break), or
     the hyphenated one (a compound); else a joined word in the dictionary (`_dictionary`) is a break,
     unless a capital starts the second half after a first half not in capitals ("South-" + "West",
-    "Trans-" + "Atlantic": compounds of names; "ELE-" + "MENT" is a break), and any other keeps its
-    hyphen."""
+    "Trans-" + "Atlantic": compounds of names; "ELE-" + "MENT" is a break); else the hyphen stays only
+    between two dictionary words ("well-" + "known"): a half that is no word is a syllable that
+    typesetting broke off ("pes-" + "simism", "mod-" + "ernisation", "in-" + "ferred"), and so is an
+    ending that is a word too ("fetch-" + "ing", "attractive-" + "ness")."""
     left, right = _BROKEN_END.search(last), _LETTERS.match(line)
     if not (left and right):
         return False
@@ -206,7 +212,10 @@ def _breaks_word(last: str, line: str, whole: frozenset[str]) -> bool:
         return joined in whole
     if right.group()[:1].isupper() and not left.group(1).isupper():
         return False
-    return joined in _dictionary()
+    words = _dictionary()
+    if not words:
+        return False
+    return joined in words or halves[1] in _ENDINGS or not (halves[0] in words and halves[1] in words)
 
 
 def _joins_across_gap(prev: str, nxt: str) -> bool:
