@@ -32,7 +32,7 @@ from docqa.neural import (
 )
 from docqa.question import states_number
 from docqa.retrieve import Hit
-from docqa.span import address_runs, balance, span_edges, uncited
+from docqa.span import address_runs, balance, dotted, span_edges, uncited
 from docqa.split import Passage
 
 SEED = 1234
@@ -170,17 +170,17 @@ def test_span_edges_lets_an_answer_begin_and_end_inside_chinese_text():
     assert can_start.all() and can_end.all()
 
 
-def test_span_edges_keeps_dotted_names_and_numbers_whole():
-    text = "influence.ME, strm.total_in, 1.1.3 and a.b."
-    offsets = [(0, 9), (9, 10), (10, 12), (12, 13), (14, 18), (18, 19), (19, 24), (24, 25), (25, 27), (27, 28),
-               (29, 30), (30, 31), (31, 32), (32, 33), (33, 34), (35, 38), (39, 40), (40, 41), (41, 42), (42, 43)]
-    can_start, can_end, _ = span_edges(offsets, text)
-    # "influence" | "." | "ME" | "," | "strm" | "." | "total" | "_" | "in" | "," | "1" | "." | "1" | "." | "3" |
-    # "and" | "a" | "." | "b" | "." (a full stop: no letter after it)
-    assert can_start.tolist() == [True, False, False, True, True, False, False, False, False, True,
-                                  True, False, False, False, False, True, True, False, False, True]
-    assert can_end.tolist() == [False, False, True, True, False, False, False, False, True, True,
-                                False, False, False, False, True, True, False, False, True, True]
+def test_dotted_widens_a_span_over_a_name_or_number_it_cuts_at_a_dot():
+    text = "HLMdiag and influence.ME, strm.total_in, 1.1.3 and U.S. law."
+    def widened(part: str, occurrence: int = 0) -> str:
+        start = text.index(part) if not occurrence else text.index(part, text.index(part) + 1)
+        return text[slice(*dotted(text, start, start + len(part)))]
+    assert widened("HLMdiag and influence") == "HLMdiag and influence.ME"
+    assert widened("ME") == "influence.ME"
+    assert widened("total") == "strm.total_in"
+    assert widened("1") == "1.1.3"
+    assert widened("U") == "U.S"  # the full stop after it ends the sentence's word, not the name
+    assert widened("law") == "law"  # a full stop with no letter after it joins nothing
 
 
 def test_uncited_drops_an_author_year_citation_closing_a_span():

@@ -152,6 +152,24 @@ _CITATION = re.compile(r"\s*(?:\((?=[^()]*\b[A-Z][\w'’-]+)[^()]*\b(?:1[5-9]|20
                        r"|\[\d{1,3}(?:\s*[,;–-]\s*\d{1,3})*\])$")
 
 
+_DOTTED_TAIL = re.compile(r"(?:[._]\w+)+")
+_DOTTED_HEAD = re.compile(r"(?:\w+[._])+$")
+
+
+def dotted(text: str, start: int, end: int) -> tuple[int, int]:
+    """[start, end) widened over a name or number whose parts a dot or an underscore joins, where the span
+    cuts it there: "influence" of "influence.ME", "total" of "strm.total_in", "1" of "1.1.3"."""
+    if end < len(text) and text[end] in "._" and end > start and text[end - 1].isalnum():
+        tail = _DOTTED_TAIL.match(text, end)
+        if tail is not None:
+            end = tail.end()
+    if start > 0 and text[start - 1] in "._" and start < end and text[start].isalnum():
+        head = _DOTTED_HEAD.search(text, max(0, start - 200), start)  # a name, not a whole line
+        if head is not None:
+            start = head.start()
+    return start, end
+
+
 def uncited(text: str, start: int, end: int) -> tuple[int, int]:
     """[start, end) less a citation at its end (see _CITATION), when words come before it:
     "merBoot (Sánchez-Espigares and Ocaña 2009)" -> "merBoot", "BERT [5]" -> "BERT". Papers cite after
@@ -214,11 +232,6 @@ def _marks(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     # Japanese and Korean characters join no words (their text has no spaces to find words by).
     word[1:-1] = np.fromiter(((char.isalnum() and not _SPACELESS.match(char)) or unicodedata.combining(char) > 0
                               for char in text), dtype=bool, count=len(text))
-    # A dot or an underscore between two letters or digits joins them into one name or number:
-    # "influence.ME", "strm.total_in", "U.S", "1.1.3" are not cut at their dots.
-    joiners = np.array([m.start() + 1 for m in re.finditer(r"(?<=\w)[._](?=\w)", text)], dtype=np.int64)
-    if joiners.size:
-        word[joiners] |= word[joiners - 1] & word[joiners + 1]
     runs = np.array(address_runs(text), dtype=np.int64).reshape(-1, 2)
     breaks = np.array([m.start() for m in re.finditer("\n", text)], dtype=np.int64)
     return word, runs, breaks
@@ -260,6 +273,9 @@ def best_span(
     both tokens inside the context (see `answer_tokens`), whole words and addresses on one line (see
     `span_edges`); None when the window has no such span.
 
+    A chosen span is then trimmed of spaces, closes a bracket it leaves open (`balance`), takes the
+    whole of a dotted name it cuts (`dotted`) and drops a citation closing it (`uncited`).
+
     Every pair is scored (exact, unlike the top-20 start/end shortlist of the SQuAD scripts; a window
     of 384 tokens is 147k pairs, about a millisecond). Ties go to the earliest start, then the
     earliest end. Character offsets index `text`, the context the offsets were computed on.
@@ -295,7 +311,7 @@ def best_span(
         ranked = sorted(shortlist.tolist(), key=lambda flat: (-scores[flat], flat))  # ties: earliest start, end
     for flat in ranked:
         i, j = divmod(flat, n)
-        char_start, char_end = uncited(text, *balance(text, *trim(text, offsets[i][0], offsets[j][1])))
+        char_start, char_end = uncited(text, *dotted(text, *balance(text, *trim(text, offsets[i][0], offsets[j][1]))))
         if fits is None or fits(text[char_start:char_end]):
             return Span(i, j, char_start, char_end, float(scores[flat]))
     return None
