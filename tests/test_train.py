@@ -267,3 +267,12 @@ def test_a_run_names_the_runs_it_continued_from(tmp_path):
         ("second", 48000), ("first", 64000)]
     card = train.earlier_runs({"base_model": str(first / "model")})[0]
     assert card == {"run": "first", "windows": 64000, "peak_lr": 1e-4, "train_seconds": 600, "validation": {"f1": 0.7}}
+
+
+def test_the_training_device_is_a_gpu_only_where_torch_sees_one():
+    from docqa.train import training_device
+
+    assert [training_device("auto", True), training_device("auto", False), training_device("cpu", True),
+            training_device("cuda", True)] == ["cuda", "cpu", "cpu", "cuda"]
+    with pytest.raises(BadTrainingData, match=r"^--device cuda, but torch sees no CUDA GPU here: use --device cpu"):
+        training_device("cuda", False)

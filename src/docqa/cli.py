@@ -125,6 +125,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--validate-every", type=int, default=250, metavar="STEPS")
     train.add_argument("--checkpoint-minutes", type=float, default=10.0)
     train.add_argument("--threads", type=int, default=None, help="torch threads (default: all cores)")
+    train.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
+                       help="where to train: a CUDA GPU when torch sees one (auto, the default), or the CPU")
     train.add_argument("--seed", type=int, default=13)
     train.add_argument("--no-bf16", action="store_true", help="train in float32 (bf16 autocast is the default)")
     train.add_argument("--stop-after", type=int, default=None, metavar="STEPS",
@@ -306,9 +308,12 @@ def cmd_train_reader(args: argparse.Namespace) -> int:
         examples=args.examples, batch_size=args.batch_size,
         peak_lr=args.lr, negative_fraction=args.negatives, seed=args.seed, bf16=not args.no_bf16,
     )
+    import torch
+
+    device = train.training_device(args.device, torch.cuda.is_available())
     card = train.train_reader(data, config, args.out, validate_every=args.validate_every,
                               checkpoint_minutes=args.checkpoint_minutes, threads=args.threads,
-                              log=lambda line: print(line, flush=True), stop_after=args.stop_after)
+                              log=lambda line: print(line, flush=True), stop_after=args.stop_after, device=device)
     if card:
         print(f"trained reader written to {args.out / 'model'}; model card {args.out / 'MODEL_CARD.md'}")
     return 0

@@ -94,7 +94,8 @@ class OnnxBackend:
 
 
 class TorchBackend:
-    """A Hugging Face AutoModelForQuestionAnswering on CPU, in eval mode (torch is imported here only)."""
+    """A Hugging Face AutoModelForQuestionAnswering in eval mode, on the device its weights are on (the
+    CPU, or a GPU while training there); torch is imported here only."""
 
     def __init__(self, model: object):
         self.model = model
@@ -104,9 +105,10 @@ class TorchBackend:
     def __call__(self, inputs: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         import torch
 
+        device = next(self.model.parameters()).device  # type: ignore[attr-defined]
         with torch.inference_mode():
-            output = self.model(**{k: torch.from_numpy(inputs[k]) for k in self.input_names})  # type: ignore[operator]
-        return output.start_logits.float().numpy(), output.end_logits.float().numpy()
+            output = self.model(**{k: torch.from_numpy(inputs[k]).to(device) for k in self.input_names})  # type: ignore[operator]
+        return output.start_logits.float().cpu().numpy(), output.end_logits.float().cpu().numpy()
 
 
 def _load_torch(name: str) -> tuple[TorchBackend, object]:

@@ -517,7 +517,7 @@ class Trainer:
     replaced atomically every `checkpoint_minutes`; a run started again on the same folder with the
     same config continues from it, batch for batch, as if it had not stopped."""
 
-    def __init__(self, config: TrainConfig, folder: Path, threads: int | None = None):
+    def __init__(self, config: TrainConfig, folder: Path, threads: int | None = None, device: str = "cpu"):
         import torch
         from transformers import AutoModelForQuestionAnswering
 
@@ -525,10 +525,12 @@ class Trainer:
             torch.set_num_threads(threads)
         torch.manual_seed(config.seed)
         self.torch = torch
+        self.device = torch.device(device)
         self.config = config
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
-        self.model = AutoModelForQuestionAnswering.from_pretrained(config.base_model, dtype=torch.float32)
+        model = AutoModelForQuestionAnswering.from_pretrained(config.base_model, dtype=torch.float32)
+        self.model = model.to(self.device)
         decay, no_decay = [], []
         for name, parameter in self.model.named_parameters():
             (no_decay if parameter.ndim < 2 or "LayerNorm" in name else decay).append(parameter)
@@ -561,6 +563,8 @@ class Trainer:
         self.elapsed = state["elapsed"]
         if "rng" in state:
             self.torch.set_rng_state(state["rng"])  # dropout continues as if the run had not stopped
+        if self.device.type == "cuda" and "cuda_rng" in state:
+            self.torch.cuda.set_rng_state(state["cuda_rng"], self.device)
         return True
 
     def save(self) -> None:
@@ -575,6 +579,7 @@ class Trainer:
                 "curve": self.curve,
                 "elapsed": self.elapsed,
                 "rng": self.torch.get_rng_state(),
+                **({"cuda_rng": self.torch.cuda.get_rng_state(self.device)} if self.device.type == "cuda" else {}),
             },
             partial,
         )
@@ -585,8 +590,8 @@ class Trainer:
         for group in self.optimizer.param_groups:
             group["lr"] = learning_rate(self.step, self.config.steps, self.config.peak_lr, self.config.warmup)
         self.model.train()
-        inputs = {key: torch.from_numpy(value) for key, value in batch.items()}
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.config.bf16):
+        inputs = {key: torch.from_numpy(value).to(self.device) for key, value in batch.items()}
+        with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.config.bf16):
             output = self.model(**inputs)
         loss = output.loss.float()
         self.optimizer.zero_grad(set_to_none=True)
@@ -790,6 +795,7 @@ def train_reader(
     threads: int | None = None,
     log: Callable[[str], None] = print,
     stop_after: int | None = None,
+    device: str = "cpu",
 ) -> dict:
     """Fine-tune `config.base_model` for extractive QA on `data` into `out`: checkpoint.pt while it
     runs (resumed when present), then model/ (weights and tokenizer), card.json and MODEL_CARD.md.
@@ -806,7 +812,8 @@ def train_reader(
     windows = make_windows(pair_tokenizer, train + made, length, min(config.stride, length // 2))
     log(f"windows: {len(windows)} ({time.monotonic() - started:.0f} s to tokenize); training on "
         f"{config.steps * config.batch_size} of them ({config.steps} steps of {config.batch_size})")
-    trainer = Trainer(config, out, threads=threads)
+    trainer = Trainer(config, out, threads=threads, device=device)
+    log(f"training on {device}")
     if trainer.resume():
         log(f"resumed from {trainer.checkpoint_path} at step {trainer.step}")
     _, eval_pair = load_tokenizers(base, min(384, limit), min(128, limit // 2))
@@ -828,6 +835,7 @@ def train_reader(
         "negatives": len(made),
         "windows": len(windows),
         "train_seconds": round(trainer.elapsed),
+        "device": device,
         "curve": trainer.curve,
         "validation": trainer.curve[-1] if trainer.curve else None,
     }
@@ -837,6 +845,16 @@ def train_reader(
 
     (out / CARD_MD).write_text(model_card({"format": "safetensors (torch)", "training": card}), encoding="utf-8")
     return card
+
+
+def training_device(asked: str, cuda_available: bool) -> str:
+    """The torch device `--device` names: "auto" is a CUDA GPU when torch sees one, else the CPU. A run
+    resumes on either: its checkpoint holds no device."""
+    if asked == "auto":
+        return "cuda" if cuda_available else "cpu"
+    if asked == "cuda" and not cuda_available:
+        raise BadTrainingData("--device cuda, but torch sees no CUDA GPU here: use --device cpu (or auto)")
+    return asked
 
 
 def save_model(model, base: Path, folder: Path) -> None:
