@@ -15,7 +15,7 @@ import pytest
 from docqa.clean import CleanText, Section, clean_pages, clean_text
 from docqa.documents import (
     MAX_UPLOAD_BYTES, Document, Skipped, UnreadableFile, Upload, content_hash, is_page_number, load_corpus,
-    load_document, read_docx, read_html, read_markdown, read_pdf, scan_corpus, store_upload, store_uploads,
+    load_document, read_docx, read_html, read_markdown, read_pdf, read_plain, scan_corpus, store_upload, store_uploads,
     strip_page_number, strip_running_lines, upload_name,
 )
 from docqa.errors import UploadRejected
@@ -461,3 +461,16 @@ def test_store_uploads_keeps_going_past_a_refusal_and_the_corpus_reads_what_it_s
     assert [(d.path, d.text) for d in load_corpus(corpus).documents] == [
         ("Report.pdf", "Report on the summit."), ("my_notes.txt", "Notes on the summit."),
     ]
+
+
+def test_form_feeds_end_the_pages_of_a_text_file() -> None:
+    # As pdftotext writes a paper: a running header, a page number at each page's foot, a form feed.
+    raw = ("Journal of Tests\nThe study covers the\nnorthern region.\n\n1\n\n\f"
+           "Journal of Tests\nIts budget is four\nmillion euros. Twelve\n\n2\n\n\f"
+           "Journal of Tests\nengineers work on it.\n\n3\n\n\f")
+    clean = read_plain(raw.encode())
+    assert clean.text == ("The study covers the northern region.\n\n"
+                          "Its budget is four million euros. Twelve engineers work on it.")
+    assert clean.pages == (0, 39, 80)  # page 3 starts with "engineers", its sentence begun on page 2
+    assert [clean.page_at(clean.text.index(word)) for word in ("study", "budget", "engineers")] == [1, 2, 3]
+    assert read_plain(b"No form feed.\n\n1\n").text == "No form feed.\n\n1"

@@ -104,7 +104,16 @@ def _decode(data: bytes) -> str:
 
 
 def read_plain(data: bytes) -> CleanText:
-    return clean_text(_decode(data))
+    """A text file's cleaned text. Form feeds end pages, as `pdftotext` and old plain-text manuals
+    write them: each page loses a page-number line at its top or bottom and the running lines it shares
+    with the others, as a PDF's pages do, and passages carry the page they start on."""
+    text = _decode(data)
+    if "\f" not in text:
+        return clean_text(text)
+    pages = text.split("\f")
+    if len(pages) > 1 and not pages[-1].strip():
+        pages.pop()  # the form feed that ends the last page
+    return clean_pages(strip_running_lines([strip_page_number(page, n) for n, page in enumerate(pages, start=1)]))
 
 
 def read_markdown(data: bytes) -> CleanText:

@@ -18,10 +18,10 @@ from .settings import SplitSettings
 # How this docqa turns a file's bytes into passages (documents.py reads, clean.py cleans, this module
 # splits). Raise it with every change that gives an unchanged file other passages: an index built with
 # another value reads every file again, keeping the vectors of the passages whose text did not change.
-# 3: PDF words parted where a TeX font's space code holds a visible space; 2: a word broken at a line
-# end joins when a half is no word; 1: the headings and glyphs of 2026-11-30's long-paper work; 0:
-# indexes built before it.
-READING = 3
+# 4: form feeds end the pages of a .txt file; 3: PDF words parted where a TeX font's space code holds
+# a visible space; 2: a word broken at a line end joins when a half is no word; 1: the headings and
+# glyphs of 2026-11-30's long-paper work; 0: indexes built before it.
+READING = 4
 
 _WORD = re.compile(r"\S+")
 _PARAGRAPH = re.compile(r"[^\n]+(?:\n(?!\n)[^\n]+)*")
