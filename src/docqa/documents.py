@@ -227,26 +227,38 @@ def narrow_spaces(pdf: pypdf.PdfReader) -> int:
     runs in 20 articles typeset by pdflatex, benchmarks/latex_corpus.py). Fixed-pitch fonts keep theirs."""
     changed, seen = 0, set()
     for page in pdf.pages:
-        resources = page.get("/Resources")
-        fonts = resources.get_object().get("/Font") if resources is not None else None
-        for ref in (fonts.get_object().values() if fonts is not None else ()):
-            font = ref.get_object()
-            if id(font) in seen or font.get("/Subtype") not in ("/Type1", "/MMType1", "/TrueType"):
-                continue
-            seen.add(id(font))
-            descriptor = font.get("/FontDescriptor")
-            if descriptor is not None and int(descriptor.get_object().get("/Flags", 0)) & 1:  # fixed pitch
-                continue
-            widths, first = font.get("/Widths"), font.get("/FirstChar")
-            if widths is None or first is None:
-                continue
-            widths = list(widths.get_object())
-            at = 32 - int(first)
-            if 0 <= at < len(widths) and float(widths[at]) > WIDE_SPACE:
-                widths[at] = pypdf.generic.NumberObject(TEX_SPACE)
-                font[pypdf.generic.NameObject("/Widths")] = pypdf.generic.ArrayObject(widths)
-                changed += 1
+        try:
+            resources = page.get("/Resources")
+            fonts = resources.get_object().get("/Font") if resources is not None else None
+            refs = list(fonts.get_object().values()) if fonts is not None else []
+        except (AttributeError, KeyError, TypeError, ValueError, pypdf.errors.PyPdfError):
+            continue  # a page without readable fonts is read as pypdf can
+        for ref in refs:
+            try:
+                changed += _narrow_space(ref.get_object(), seen)
+            except (AttributeError, KeyError, TypeError, ValueError, IndexError, pypdf.errors.PyPdfError):
+                continue  # a malformed font dictionary is left as it is
     return changed
+
+
+def _narrow_space(font: object, seen: set[int]) -> int:
+    """1 when this font's space was narrowed (see `narrow_spaces`), else 0."""
+    if id(font) in seen or font.get("/Subtype") not in ("/Type1", "/MMType1", "/TrueType"):  # type: ignore[attr-defined]
+        return 0
+    seen.add(id(font))
+    descriptor = font.get("/FontDescriptor")  # type: ignore[attr-defined]
+    if descriptor is not None and int(descriptor.get_object().get("/Flags", 0)) & 1:  # fixed pitch
+        return 0
+    widths, first = font.get("/Widths"), font.get("/FirstChar")  # type: ignore[attr-defined]
+    if widths is None or first is None:
+        return 0
+    widths = list(widths.get_object())
+    at = 32 - int(first)
+    if not (0 <= at < len(widths) and float(widths[at]) > WIDE_SPACE):
+        return 0
+    widths[at] = pypdf.generic.NumberObject(TEX_SPACE)
+    font[pypdf.generic.NameObject("/Widths")] = pypdf.generic.ArrayObject(widths)  # type: ignore[index]
+    return 1
 
 
 def read_pdf(data: bytes) -> CleanText:
