@@ -25,6 +25,20 @@ from docqa.split import split_passages
 SMALL = SplitSettings(min_words=1, max_words=12, overlap_sentences=0)
 
 
+def pdf_file(objects: list[bytes]) -> bytes:
+    """A PDF of these objects, numbered from 1 (the first the catalog), with its cross-reference table."""
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
 def make_pdf(pages: list[list[str]]) -> bytes:
     """A minimal PDF: each string is a Helvetica text line, top to bottom; "" leaves a line's gap."""
     objects = [b"<< /Type /Catalog /Pages 2 0 R >>"]
@@ -40,16 +54,7 @@ def make_pdf(pages: list[list[str]]) -> bytes:
             f"/Contents {5 + 2 * n} 0 R >>".encode()
         )
         objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
+    return pdf_file(objects)
 
 
 # Lines 14 points apart, paragraphs 28: the gap is what tells paragraphs and headings apart.
@@ -117,16 +122,7 @@ def justified_pdf(space_width: int, flags: int = 32) -> bytes:
         f"<< /Type /FontDescriptor /FontName /Helvetica /Flags {flags} /FontBBox [0 0 1000 1000] /ItalicAngle 0 "
         f"/Ascent 800 /Descent -200 /CapHeight 700 /StemV 80 >>".encode(),
     ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
+    return pdf_file(objects)
 
 
 def test_a_tex_font_whose_space_code_holds_a_visible_space_still_parts_its_words() -> None:
