@@ -97,3 +97,13 @@ def test_the_model_card_names_the_run_it_continued():
             "111 minutes; validation F1 0.7336), which continued the run `reader-1` (64000 windows at peak "
             "learning rate 0.0001, 111 minutes; validation F1 0.7107), each from the weights") in card
     assert card.count("continued the training") == 1
+
+
+def test_the_model_card_counts_the_kinds_of_generated_negatives():
+    card = export.model_card({"format": "onnx-int8", "training": {"negative_kinds": {"other": 5, "retrieved": 2}}})
+    assert ("- Generated unanswerable questions (this run's kinds): a question with another paragraph of its "
+            "article (5); with the paragraph of another article that its words match best (BM25) and that "
+            "lacks the answer (2).") in card
+    older = export.model_card({"format": "onnx-int8", "training": {}})  # a card from before runs counted them
+    assert ("kinds): a question with another paragraph of its article; with its own paragraph less the "
+            "sentences that state the answer; with a name or number swapped") in older

@@ -145,6 +145,21 @@ def test_a_negated_question_contracts_its_first_auxiliary():
     assert train.negated_question(example("When did he win?", "1901", CONTEXT + " He never came back.")) is None
 
 
+def test_a_retrieved_negative_takes_the_best_matching_paragraph_of_another_article():
+    wrestling = "The battle royal was won by Matt Hardy, who eliminated Baron Corbin."
+    election = "The first contested race for president was won by John Adams in 1796."
+    mentions = "Matt Hardy later said the first battle royal he won was his best race."
+    search = train.ParagraphSearch({"Nobel": [CONTEXT], "Wrestling": [wrestling, mentions], "Election": [election]})
+    asked = example("Who won the first contested race for president?", "John Adams", election, "Election")
+    made = train.retrieved_question(asked, search)
+    assert made == train.Example("Election:Who won the first contested race for president?:retrieved",
+                                 asked.question, mentions, None, None, "Election", "retrieved")
+    # A paragraph that holds the answer, in any case, is never one: "Matt Hardy" stands in both of Wrestling's.
+    hardy = example("Who won the battle royal?", "matt hardy", "matt hardy won the battle royal.", "Other")
+    assert train.retrieved_question(hardy, search).context == election
+    assert train.retrieved_question(example("Why?", "Wilhelm Röntgen"), search) is None  # no word to match
+
+
 def test_negatives_pair_questions_with_paragraphs_that_lack_the_answer():
     other = "The prize in chemistry went to Jacobus van 't Hoff in the same year."
     examples = [example(), example("When did he win?", "1901"), example("Who won chemistry?", "Jacobus van 't Hoff", other)]

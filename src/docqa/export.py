@@ -122,6 +122,24 @@ def export_reader(model_folder: Path, out: Path, int8: bool, card: dict, thresho
     return data
 
 
+# What each kind of generated unanswerable question is (train.NEGATIVE_KINDS), as a model card says it.
+_NEGATIVE_KINDS = {
+    "other": "a question with another paragraph of its article",
+    "cut": "with its own paragraph less the sentences that state the answer",
+    "swap": "with a name or number swapped for another of the article's that the paragraph never mentions",
+    "negated": "negated (\"When didn't he win?\") against a paragraph with no negation in it",
+    "retrieved": "with the paragraph of another article that its words match best (BM25) and that lacks the answer",
+}
+
+
+def _negative_kinds(training: dict) -> dict[str, int | None]:
+    """kind -> how many a run made; a card written before runs counted them lists the four kinds of then."""
+    counted = training.get("negative_kinds")
+    if counted:
+        return {kind: counted[kind] for kind in _NEGATIVE_KINDS if kind in counted}
+    return {kind: None for kind in ("other", "cut", "swap", "negated")}
+
+
 def model_card(data: dict) -> str:
     """MODEL_CARD.md from reader.json's data: what the model is, what it learned from, how it scores."""
     training = data.get("training") or {}
@@ -139,10 +157,9 @@ def model_card(data: dict) -> str:
         "## Training data",
         "- SQuAD v1.1 train (Rajpurkar et al., EMNLP 2016; CC BY-SA 4.0), the last articles held out to validate.",
         "- Natural Questions examples from QED (Lamm et al., 2021; Wikipedia text, CC BY-SA 3.0).",
-        "- Generated unanswerable questions (this run's kinds): a question with another paragraph of its article, "
-        "with its own paragraph less the sentences that state the answer, with a name or number swapped for "
-        "another of the article's that the paragraph never mentions, or negated (\"When didn't he win?\") "
-        "against a paragraph with no negation in it.",
+        "- Generated unanswerable questions (this run's kinds): "
+        + "; ".join(f"{_NEGATIVE_KINDS[kind]} ({count})" if count is not None else _NEGATIVE_KINDS[kind]
+                    for kind, count in _negative_kinds(training).items()) + ".",
         "",
         "| source | training | validation |",
         "|---|---|---|",

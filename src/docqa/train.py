@@ -19,6 +19,7 @@ import math
 import random
 import re
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -337,26 +338,66 @@ def paragraphs_by_article(examples: Sequence[Example]) -> dict[str, list[str]]:
     return by_group
 
 
+class ParagraphSearch:
+    """BM25 over every article's paragraphs, to find the paragraph of *another* article that a
+    question's words point at most: what a retriever hands the reader in a corpus of many documents."""
+
+    def __init__(self, by_group: dict[str, list[str]]):
+        from .lexical import LexicalIndex
+
+        self.paragraphs = [(group, text) for group, texts in by_group.items() for text in texts]
+        self.lexical = LexicalIndex.build([text for _, text in self.paragraphs])
+
+    def elsewhere(self, example: Example, k: int = 20) -> str | None:
+        """The best-ranked paragraph (BM25, the question's words) outside the example's article that
+        does not hold its answer (case-insensitively); None when none of the first `k` qualifies."""
+        answer = (example.answer_text or "").lower()
+        for position, _ in self.lexical.search(example.question, k):
+            group, text = self.paragraphs[position]
+            if group != example.group and answer not in text.lower():
+                return text
+        return None
+
+
+def retrieved_question(example: Example, search: ParagraphSearch) -> Example | None:
+    """The question with the paragraph of another article that shares most of its words (BM25) and
+    does not hold its answer: the near miss of a corpus of many documents, where a passage about
+    something else ("The match was won by Matt Hardy") matches "who won the first contested race for
+    president". None when no such paragraph is found."""
+    context = search.elsewhere(example)
+    if context is None:
+        return None
+    return Example(example.id + ":retrieved", example.question, context, None, None, example.group, "retrieved")
+
+
+NEGATIVE_KINDS = ("swap", "cut", "negated", "retrieved", "other")
+
+
 def negatives(examples: Sequence[Example], fraction: float, seed: int) -> list[Example]:
-    """About `fraction` x len(examples) unanswerable examples, a quarter of each kind where possible:
-    the question with a name or number swapped (`swapped_question`), the question with its paragraph
-    less the answer's sentences (`cut_answer`), the question negated (`negated_question`), and the
-    question with another paragraph of its article that does not hold its answer (also the fallback
-    of the first three). Deterministic for a seed."""
+    """About `fraction` x len(examples) unanswerable examples, a fifth of each kind where possible
+    (`NEGATIVE_KINDS`): the question with a name or number swapped (`swapped_question`), the question
+    with its paragraph less the answer's sentences (`cut_answer`), the question negated
+    (`negated_question`), the question with the paragraph of another article its words match best
+    (`retrieved_question`), and the question with another paragraph of its article that does not hold
+    its answer (also the fallback of the first four). Deterministic for a seed."""
     rng = random.Random(seed)
     by_group = paragraphs_by_article(examples)
     article_text = {group: "\n".join(contexts) for group, contexts in by_group.items()}
     answerable = [e for e in examples if e.answerable]
     chosen = rng.sample(answerable, min(len(answerable), round(fraction * len(examples))))
+    search = ParagraphSearch(by_group) if len(by_group) > 1 and len(chosen) > NEGATIVE_KINDS.index("retrieved") else None
     made = []
     for k, example in enumerate(chosen):
         near_miss = None
-        if k % 4 == 0:
+        kind = NEGATIVE_KINDS[k % len(NEGATIVE_KINDS)]
+        if kind == "swap":
             near_miss = swapped_question(example, article_text[example.group], rng)
-        elif k % 4 == 1:
+        elif kind == "cut":
             near_miss = cut_answer(example)
-        elif k % 4 == 2:
+        elif kind == "negated":
             near_miss = negated_question(example)
+        elif kind == "retrieved" and search is not None:
+            near_miss = retrieved_question(example, search)
         if near_miss is not None:
             made.append(near_miss)
             continue
@@ -833,6 +874,7 @@ def train_reader(
         "config": asdict(config),
         "data": counts,
         "negatives": len(made),
+        "negative_kinds": dict(sorted(Counter(e.source for e in made).items())),
         "windows": len(windows),
         "train_seconds": round(trainer.elapsed),
         "device": device,
