@@ -23,7 +23,7 @@ from docqa.documents import load_corpus
 from docqa.embed import Embedder
 from docqa.engine import Engine
 from docqa.errors import IndexNotFound, StaleIndex
-from docqa.index import CURRENT, load_current, read_manifest
+from docqa.index import CURRENT, BuildReport, load_current, read_manifest
 from docqa.settings import Precision, Settings
 from standins import NoReader, WordReader
 
@@ -214,7 +214,17 @@ def test_index_command_on_a_current_index(workspace: Path, tmp_path: Path, capsy
         "Index updated: 15 passages from 1 document.",
         "  documents: 0 added, 0 changed, 0 removed, 1 unchanged",
     ]
-    assert lines[2].startswith("  embedded 0 passages in ")
+    assert lines[2].startswith("  embedded 0 passages (nothing new to embed) in ")
+    assert "passages/s" not in lines[2]
+
+
+def test_the_embedded_line_gives_a_rate_only_when_something_was_embedded() -> None:
+    report = BuildReport(("a.txt",), ("b.txt",), (), (), 40, 12, 2.0, 1.5, False, reused=3)
+    assert cli.format_build(report).splitlines()[2] == (
+        "  embedded 12 passages in 2.00 s (6.0 passages/s; embedding 1.50 s; 3 vectors reused)")
+    reread = BuildReport((), ("a.txt",), (), (), 40, 0, 0.5, 0.0, False, reused=40)
+    assert cli.format_build(reread).splitlines()[2] == (
+        "  embedded 0 passages (nothing new to embed; 40 vectors reused) in 0.50 s")
 
 
 def test_index_command_with_another_vector_index(workspace: Path, tmp_path: Path, capsys) -> None:

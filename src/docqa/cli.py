@@ -201,13 +201,21 @@ def _progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+def _embedded_line(report) -> str:
+    """How many passages the model embedded and how fast; with none embedded no rate, which would read 0.0."""
+    reused = f"; {report.reused} vectors reused" if report.reused else ""
+    if not report.embedded:
+        return f"  embedded 0 passages (nothing new to embed{reused}) in {report.seconds:.2f} s"
+    return (f"  embedded {report.embedded} passages in {report.seconds:.2f} s ({report.passages_per_second:.1f} "
+            f"passages/s; embedding {report.embed_seconds:.2f} s{reused})")
+
+
 def format_build(report) -> str:
     lines = [
         f"Index {'built' if report.full else 'updated'}: {report.passages} passages from {report.documents}.",
         f"  documents: {len(report.added)} added, {len(report.changed)} changed, "
         f"{len(report.removed)} removed, {len(report.unchanged)} unchanged",
-        f"  embedded {report.embedded} passages in {report.seconds:.2f} s "
-        f"({report.passages_per_second:.1f} passages/s; embedding {report.embed_seconds:.2f} s)",
+        _embedded_line(report),
     ]
     if report.shard_count > 1:
         lines.append(f"  shards: {len(report.shards)} of {report.shard_count} built again")
