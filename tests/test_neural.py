@@ -32,7 +32,7 @@ from docqa.neural import (
 )
 from docqa.question import states_number
 from docqa.retrieve import Hit
-from docqa.span import address_runs, balance, dotted, span_edges, uncited
+from docqa.span import address_runs, balance, dotted, sentence_ends, span_edges, uncited
 from docqa.split import Passage
 
 SEED = 1234
@@ -201,9 +201,29 @@ def test_span_edges_puts_each_token_on_its_line():
     can_start, can_end, line = span_edges(offsets, text)
     assert can_start.tolist() == [True, False, False, False, False, True, True, True]
     assert can_end.tolist() == [False, False, False, False, True, True, True, True]
-    assert line.tolist() == [0, 0, 0, 0, 0, 2, 2, 2]
+    assert line.tolist() == [0, 0, 0, 0, 0, 2, 2, 3]  # the item's number "27." ends a sentence of its own
     assert address_runs(text) == [(0, 13)]
     assert address_runs("Write to bugs@x.example.org, or see www.x.org/faq).") == [(9, 27), (36, 49)]
+
+
+def test_sentence_ends_pass_over_abbreviations_and_initials():
+    text = ("Mrs. Brown met Dr. Who in St. Louis. The U.S. Army came (Bates et al. 2015). Then \"it rained.\" "
+            "In no. 5 it won. Yahoo! Finance is in version 1.2 Beta. end. And e.g. This")
+    assert [text[:end][-11:] for end in sentence_ends(text)] == [
+        " St. Louis.", " al. 2015).", 'it rained."', ". 5 it won.", " Beta. end."]
+
+
+def test_best_span_stays_within_one_sentence():
+    text = "It was held at Madison Square Garden. Since 2006 it is held at Bridgestone Arena"
+    tokens = ["It", "was", "held", "at", "Madison", "Square", "Garden", ".", "Since", "2006", "it", "is", "held",
+              "at", "Bridgestone", "Arena"]
+    sequence_ids = [None] + [1] * len(tokens) + [None]
+    offsets = [(0, 0), *offsets_of(text, tokens), (0, 0)]
+    start, end = [0.0] * len(offsets), [0.0] * len(offsets)
+    # "Madison ... Arena" (6 + 6) crosses the full stop; within one sentence "Bridgestone Arena" (3 + 6) wins.
+    start[5], start[15], end[7], end[16] = 6.0, 3.0, 2.0, 6.0
+    assert best_span(start, end, sequence_ids, offsets, text, 30) == Span(15, 16, 63, 80, 9.0)
+    assert text[63:80] == "Bridgestone Arena"
 
 
 def test_question_offsets_past_the_end_of_a_short_passage_are_harmless():
