@@ -223,6 +223,10 @@ def test_unmentioned_lists_what_the_text_does_not_state(question, missing):
         # Initials count only in a name of nothing else.
         ("What did George H. W. Bush say?", "George Bush said it.", ()),
         ("When did Letters J. Shea graduate?", "Frank J. Shea graduated in 1904.", ("Letters J Shea",)),
+        # A month's or a weekday's short form: the whole word states it, another month does not.
+        ("Where did they go in Jan 2002?", "In January 2002 they went to Manila.", ()),
+        ("Where did they go in Jan. 2002?", "In June 2002 they went to Manila.", ("Jan",)),
+        ("What opened on Sept 3?", "It opened on Wednesday, 3 September.", ()),
     ],
 )
 def test_names_are_whole_words_give_or_take_a_nationalitys_ending(question, text, missing):

@@ -381,15 +381,27 @@ def _stems(word: str) -> set[str]:
     return {form for form in forms if len(form) >= 2}
 
 
+# A month's or a weekday's short form stands for the whole word: "Jan 2002" asks of "January 2002".
+_SHORT_FORMS = {
+    "jan": "january", "feb": "february", "mar": "march", "apr": "april", "jun": "june", "jul": "july",
+    "aug": "august", "sep": "september", "sept": "september", "oct": "october", "nov": "november",
+    "dec": "december", "mon": "monday", "tue": "tuesday", "tues": "tuesday", "wed": "wednesday",
+    "thu": "thursday", "thur": "thursday", "thurs": "thursday", "fri": "friday", "sat": "saturday",
+    "sun": "sunday",
+}
+
+
 def _states_word(word: str, text: str, lowered: str) -> bool:
     """Whether the text (`lowered`: lower-cased) holds the word as a whole word, give or take a
     nationality's or a plural's ending on either side ("Serbian" in a text about Serbia; not "Austria"
     in "Australia"). A one-letter name, a language or a symbol ("R", "C++", "matrix Z"), is matched as
-    written: "z" is another symbol, and "a" or "i" in lower case are other words."""
+    written: "z" is another symbol, and "a" or "i" in lower case are other words. A month's or a
+    weekday's short form is stated by the whole word too ("Jan": "January")."""
     if len(word.rstrip(".")) == 1:
         return re.search(r"(?<!\w)" + re.escape(word.rstrip(".")) + r"(?!\w)", text) is not None
     word = word.lower().rstrip(".")
-    return any(re.search(r"(?<!\w)" + re.escape(form) + _SUFFIXES + r"(?!\w)", lowered) for form in _stems(word))
+    forms = _stems(word) | ({_SHORT_FORMS[word]} if word in _SHORT_FORMS else set())
+    return any(re.search(r"(?<!\w)" + re.escape(form) + _SUFFIXES + r"(?!\w)", lowered) for form in forms)
 
 
 def _spells(acronym: str, words: list[str]) -> bool:
