@@ -346,6 +346,7 @@ class ParagraphSearch:
         from .lexical import LexicalIndex
 
         self.paragraphs = [(group, text) for group, texts in by_group.items() for text in texts]
+        self.lowered = [text.lower() for _, text in self.paragraphs]
         self.lexical = LexicalIndex.build([text for _, text in self.paragraphs])
 
     def elsewhere(self, example: Example, k: int = 20) -> str | None:
@@ -354,7 +355,7 @@ class ParagraphSearch:
         answer = (example.answer_text or "").lower()
         for position, _ in self.lexical.search(example.question, k):
             group, text = self.paragraphs[position]
-            if group != example.group and answer not in text.lower():
+            if group != example.group and answer not in self.lowered[position]:
                 return text
         return None
 
@@ -385,7 +386,7 @@ def negatives(examples: Sequence[Example], fraction: float, seed: int) -> list[E
     article_text = {group: "\n".join(contexts) for group, contexts in by_group.items()}
     answerable = [e for e in examples if e.answerable]
     chosen = rng.sample(answerable, min(len(answerable), round(fraction * len(examples))))
-    search = ParagraphSearch(by_group) if len(by_group) > 1 and len(chosen) > NEGATIVE_KINDS.index("retrieved") else None
+    search = ParagraphSearch(by_group) if len(by_group) > 1 else None  # no other article: no retrieved kind
     made = []
     for k, example in enumerate(chosen):
         near_miss = None
