@@ -107,3 +107,32 @@ def test_the_model_card_counts_the_kinds_of_generated_negatives():
     older = export.model_card({"format": "onnx-int8", "training": {}})  # a card from before runs counted them
     assert ("kinds): a question with another paragraph of its article; with its own paragraph less the "
             "sentences that state the answer; with a name or number swapped") in older
+
+
+def test_the_weights_of_an_exported_graph_are_the_torch_model_s(tiny, exported):
+    from transformers import AutoModelForQuestionAnswering
+
+    out, data = exported
+    state = AutoModelForQuestionAnswering.from_pretrained(tiny).state_dict()
+    weights = export.onnx_weights(out / "model.onnx")
+    assert sorted(weights) == sorted(name for name in state if not name.endswith("position_ids"))
+    # int8: every weight within half a quantization step of its own (scale <= max |w| / 127)
+    tolerance = 0.0 if data["format"] == "onnx-fp32" else 0.5 / 127
+    for name, array in weights.items():
+        expected = state[name].numpy()
+        assert array.shape == expected.shape, name
+        assert abs(array - expected).max() <= tolerance * max(1e-9, abs(expected).max()) + 1e-7, name
+
+
+def test_training_continues_from_an_exported_reader_s_recovered_weights(tiny, exported, tmp_path):
+    out, data = exported
+    folder = export.base_from_reader(out, tmp_path / "model", architecture=Path(tiny))
+    hits = hits_of(passages_of(DOCUMENT))
+    recovered, original = NeuralReader(str(folder)).read(QUESTION, hits), NeuralReader(tiny).read(QUESTION, hits)
+    assert (recovered.text, recovered.start, recovered.end) == (original.text, original.start, original.end)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ReaderNotFound, match="not an ONNX graph"):
+        (tmp_path / "empty" / "model.onnx").write_bytes(b"\x00 half a graph")
+        export.onnx_weights(tmp_path / "empty" / "model.onnx")
+    with pytest.raises(ReaderNotFound, match="does not hold a MiniLM reader"):
+        export.base_from_reader(out, tmp_path / "other")  # the tiny graph is not the packaged MiniLM's shape

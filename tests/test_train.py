@@ -291,3 +291,33 @@ def test_the_training_device_is_a_gpu_only_where_torch_sees_one():
             training_device("cuda", True)] == ["cuda", "cpu", "cpu", "cuda"]
     with pytest.raises(BadTrainingData, match=r"^--device cuda, but torch sees no CUDA GPU here: use --device cpu"):
         training_device("cuda", False)
+
+
+def test_a_run_may_start_from_the_shipped_reader(tmp_path):
+    """--base-model trained: the shipped graph's int8 weights, dequantized, give the torch logits its
+    load check holds (the fp32 model before quantization) within that check's tolerance."""
+    import numpy as np
+    import torch
+    from transformers import AutoModelForQuestionAnswering
+
+    from docqa.readers import TRAINED_FOLDER
+
+    assert train.resolve_base(None, tmp_path) == train.default_base_model()
+    assert train.resolve_base(tmp_path / "hf-folder", tmp_path) == tmp_path / "hf-folder"
+    folder = train.resolve_base(Path("trained"), tmp_path / "run")
+    assert folder == tmp_path / "run" / "shipped-reader" / "model"
+    shipped = json.loads((TRAINED_FOLDER / "reader.json").read_text(encoding="utf-8"))
+    check = shipped["check"]
+    model = AutoModelForQuestionAnswering.from_pretrained(str(folder)).eval()
+    ids = torch.tensor(check["input_ids"])
+    with torch.inference_mode():
+        logits = model(input_ids=ids, token_type_ids=torch.tensor(check["token_type_ids"]),
+                       attention_mask=torch.ones_like(ids))
+    difference = max(abs(logits.start_logits.numpy() - np.array(check["start_logits"])).max(),
+                     abs(logits.end_logits.numpy() - np.array(check["end_logits"])).max())
+    assert difference < check["tolerance"]
+    # the new run's card names the runs the shipped reader continued
+    lineage = train.earlier_runs({"base_model": str(folder)})
+    assert [run["run"] for run in lineage] == ["shipped-reader"] + [
+        run["run"] for run in shipped["training"]["continued_from"]]
+    assert train.resolve_base(Path("trained"), tmp_path / "run") == folder  # recovered once, then reused

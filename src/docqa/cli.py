@@ -114,7 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--out", type=Path, required=True, metavar="DIR",
                        help="run folder: checkpoint.pt while training, then model/, card.json and MODEL_CARD.md")
     train.add_argument("--base-model", type=Path, default=None, metavar="DIR",
-                       help="Hugging Face BERT-style folder to start from (default: the packaged all-MiniLM-L6-v2)")
+                       help="Hugging Face BERT-style folder to start from (default: the packaged all-MiniLM-L6-v2), "
+                            "or an exported docqa reader folder, or 'trained' to continue training the reader "
+                            "docqa ships (its int8 weights dequantized)")
     train.add_argument("--examples", type=int, default=64_000,
                        help="training windows to learn from (steps = examples / batch size; default 64000)")
     train.add_argument("--batch-size", type=int, default=32)
@@ -312,7 +314,7 @@ def cmd_train_reader(args: argparse.Namespace) -> int:
         held_out_articles=args.held_out_articles,
     )
     config = train.TrainConfig(
-        base_model=str(args.base_model if args.base_model is not None else train.default_base_model()),
+        base_model=str(train.resolve_base(args.base_model, args.out)),
         examples=args.examples, batch_size=args.batch_size,
         peak_lr=args.lr, negative_fraction=args.negatives, seed=args.seed, bf16=not args.no_bf16,
     )

@@ -220,3 +220,86 @@ def model_card(data: dict) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def onnx_weights(path: Path) -> dict[str, np.ndarray]:
+    """The torch state dict (name -> array) that an exported reader graph holds, read from its nodes (the
+    exporter names weights after the nodes' modules, and may share one initializer between equal
+    tensors): embeddings from the Gather nodes, LayerNorm scales and shifts from LayerNormalization
+    nodes, each Linear's weight from its MatMul (transposed back to torch's (out, in)) and its bias from
+    the Add that follows it. int8 weights are dequantized: (q - zero point) x scale, per tensor or per
+    output channel. Raises ReaderNotFound for a file that is not an ONNX graph."""
+    import onnx
+    from onnx import numpy_helper
+
+    try:
+        graph = onnx.load(str(path)).graph
+    except Exception as error:  # onnx raises DecodeError and others for a damaged file
+        raise ReaderNotFound(str(path), f"not an ONNX graph ({error})") from error
+    arrays = {tensor.name: numpy_helper.to_array(tensor) for tensor in graph.initializer}
+    for node in graph.node:  # a parameter equal to another is exported as an Identity of that one
+        if node.op_type == "Identity" and node.input[0] in arrays:
+            arrays[node.output[0]] = arrays[node.input[0]]
+    consumers: dict[str, list] = {}
+    for node in graph.node:
+        for name in node.input:
+            consumers.setdefault(name, []).append(node)
+
+    def value(name: str) -> np.ndarray | None:
+        if name.endswith("_quantized") and name in arrays:
+            stem = name.removesuffix("_quantized")
+            zero = arrays[f"{stem}_zero_point"].astype(np.float32)
+            return ((arrays[name].astype(np.float32) - zero) * arrays[f"{stem}_scale"]).astype(np.float32)
+        return arrays[name].astype(np.float32) if name in arrays else None
+
+    def module(node) -> str:
+        return node.output[0].lstrip("/").rsplit("/", 1)[0].replace("/", ".")
+
+    def bias_after(node) -> np.ndarray | None:
+        """The initializer added to a MatMul's output, past the Cast and Mul of a quantized one."""
+        frontier = list(consumers.get(node.output[0], []))
+        while frontier:
+            after = frontier.pop(0)
+            if after.op_type == "Add":
+                return next((value(name) for name in after.input if name in arrays), None)
+            if after.op_type in ("Cast", "Mul"):
+                frontier += consumers.get(after.output[0], [])
+        return None
+
+    weights: dict[str, np.ndarray] = {}
+    for node in graph.node:
+        if node.op_type == "Gather" and node.input[0] in arrays:
+            weights[node.input[0].removesuffix("_quantized")] = value(node.input[0])
+        elif node.op_type == "LayerNormalization":
+            weights[f"{module(node)}.weight"], weights[f"{module(node)}.bias"] = value(node.input[1]), value(node.input[2])
+        elif node.op_type in ("MatMul", "MatMulInteger") and node.input[1] in arrays:
+            weights[f"{module(node)}.weight"] = np.ascontiguousarray(value(node.input[1]).T)
+            bias = bias_after(node)
+            if bias is not None:
+                weights[f"{module(node)}.bias"] = bias
+    return weights
+
+
+def base_from_reader(reader: Path, folder: Path, architecture: Path | None = None) -> Path:
+    """A Hugging Face folder (safetensors, config, tokenizer) holding the weights of an exported reader
+    (`reader`: model.onnx and reader.json, as docqa ships it), so that training can continue from it.
+    The config and tokenizer are those of `architecture` (default: the packaged MiniLM); every parameter
+    of the model must come from the graph."""
+    from . import offline  # noqa: F401
+
+    import torch
+    from transformers import AutoConfig, AutoModelForQuestionAnswering
+
+    from .train import default_base_model, save_model
+
+    weights = onnx_weights(reader / ONNX_FILE)
+    base = architecture or default_base_model()
+    model = AutoModelForQuestionAnswering.from_config(AutoConfig.from_pretrained(str(base)))
+    wanted = {name for name in model.state_dict() if not name.endswith("position_ids")}
+    missing, extra = sorted(wanted - set(weights)), sorted(set(weights) - wanted)
+    if missing or extra:
+        raise ReaderNotFound(str(reader), f"its graph does not hold a MiniLM reader (missing {missing[:3]}, "
+                                          f"unknown {extra[:3]})")
+    model.load_state_dict({name: torch.from_numpy(array) for name, array in weights.items()}, strict=False)
+    save_model(model.eval(), base, folder)
+    return folder

