@@ -321,3 +321,19 @@ def test_a_run_may_start_from_the_shipped_reader(tmp_path):
     assert [run["run"] for run in lineage] == ["shipped-reader"] + [
         run["run"] for run in shipped["training"]["continued_from"]]
     assert train.resolve_base(Path("trained"), tmp_path / "run") == folder  # recovered once, then reused
+
+
+def test_natural_questions_may_count_several_times_in_training_only(tmp_path):
+    lines = [json.dumps({"example_id": k, "question_text": f"who won race {k}", "title_text": f"Race {k}",
+                         "paragraph_text": f"Race {k} was won by Rider {k} .", "answer_spans": [[18, 24 + len(str(k))]],
+                         "answer_text": [f"Rider {k}"]}) for k in range(4)]
+    path = tmp_path / "nq.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    data = train.TrainingData(nq=(path,), held_out_nq_titles=1, nq_weight=3)
+    kept, held, counts = train.gather(data, log=lambda line: None)
+    assert [e.id for e in kept] == ["nq:0"] * 3 + ["nq:1"] * 3 + ["nq:2"] * 3
+    assert [e.id for e in held] == ["nq:3"]
+    assert counts == {str(path): {"train": 3, "validation": 1, "weight": 3}}
+    assert train.paragraphs_by_article(kept)["Race 0"] == ["Race 0 was won by Rider 0."]
+    with pytest.raises(BadTrainingData, match="--nq-weight must be 1 or more"):
+        train.gather(train.TrainingData(nq=(path,), nq_weight=0), log=lambda line: None)

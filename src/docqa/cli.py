@@ -123,6 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--lr", type=float, default=1e-4, help="peak learning rate (linear warm-up, then decay)")
     train.add_argument("--negatives", type=float, default=0.2,
                        help="generated unanswerable questions, as a fraction of the training questions (default 0.2)")
+    train.add_argument("--nq-weight", type=int, default=1, metavar="N",
+                       help="count each Natural Questions training example N times (default 1)")
     train.add_argument("--held-out-articles", type=int, default=20)
     train.add_argument("--validate-every", type=int, default=250, metavar="STEPS")
     train.add_argument("--checkpoint-minutes", type=float, default=10.0)
@@ -311,7 +313,7 @@ def cmd_train_reader(args: argparse.Namespace) -> int:
         passages = tuple(p.text for p in load_index(settings.index).passages)
     data = train.TrainingData(
         squad=tuple(args.squad), nq=tuple(args.nq), docqa=tuple(args.docqa), passages=passages,
-        held_out_articles=args.held_out_articles,
+        held_out_articles=args.held_out_articles, nq_weight=args.nq_weight,
     )
     config = train.TrainConfig(
         base_model=str(train.resolve_base(args.base_model, args.out)),

@@ -165,7 +165,8 @@ def model_card(data: dict) -> str:
         "|---|---|---|",
     ]
     for source, counts in training.get("data", {}).items():
-        lines.append(f"| {Path(source).name} | {counts.get('train', 0)} | {counts.get('validation', 0)} |")
+        weight = f" (each counted {counts['weight']} times)" if counts.get("weight", 1) > 1 else ""
+        lines.append(f"| {Path(source).name} | {counts.get('train', 0)}{weight} | {counts.get('validation', 0)} |")
     lineage = [
         f"the run `{run['run']}` ({run['windows']} windows at peak learning rate {run['peak_lr']}, "
         f"{round((run['train_seconds'] or 0) / 60)} minutes; validation F1 {(run.get('validation') or {}).get('f1')})"

@@ -793,20 +793,26 @@ class TrainingData:
     passages: tuple[str, ...] = ()
     held_out_articles: int = 20
     held_out_nq_titles: int = 150
+    nq_weight: int = 1  # each Natural Questions training example counted this many times
 
 
 def gather(data: TrainingData, log: Callable[[str], None]) -> tuple[list[Example], list[Example], dict]:
     """(training examples, validation examples, counts). SQuAD validates on its last
     `held_out_articles` articles, Natural Questions on its last `held_out_nq_titles` titles; docqa's
-    own files only train."""
+    own files only train. Natural Questions' training examples count `nq_weight` times each (real
+    search queries are a twelfth of the questions otherwise); validation takes each once."""
+    if data.nq_weight < 1:
+        raise BadTrainingData(f"--nq-weight must be 1 or more, not {data.nq_weight}.")
     train, validation, counts = [], [], {}
-    sources = [(path, load_squad, data.held_out_articles) for path in data.squad]
-    sources += [(path, load_nq, data.held_out_nq_titles) for path in data.nq]
-    for path, load, held_out in sources:
+    sources = [(path, load_squad, data.held_out_articles, 1) for path in data.squad]
+    sources += [(path, load_nq, data.held_out_nq_titles, data.nq_weight) for path in data.nq]
+    for path, load, held_out, weight in sources:
         kept, held = split_by_group(load(path), held_out)
-        train += kept
+        train += [example for example in kept for _ in range(weight)]  # repeats side by side: one paragraph
         validation += held
         counts[str(path)] = {"train": len(kept), "validation": len(held)}
+        if weight > 1:
+            counts[str(path)]["weight"] = weight
     for path in data.docqa:
         examples, missing = load_docqa(path, data.passages, group=f"docqa:{path.name}")
         train += examples
