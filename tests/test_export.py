@@ -131,8 +131,8 @@ def test_training_continues_from_an_exported_reader_s_recovered_weights(tiny, ex
     recovered, original = NeuralReader(str(folder)).read(QUESTION, hits), NeuralReader(tiny).read(QUESTION, hits)
     assert (recovered.text, recovered.start, recovered.end) == (original.text, original.start, original.end)
     (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "model.onnx").write_bytes(b"\x00 half a graph")
     with pytest.raises(ReaderNotFound, match="not an ONNX graph"):
-        (tmp_path / "empty" / "model.onnx").write_bytes(b"\x00 half a graph")
         export.onnx_weights(tmp_path / "empty" / "model.onnx")
     with pytest.raises(ReaderNotFound, match="does not hold a MiniLM reader"):
         export.base_from_reader(out, tmp_path / "other")  # the tiny graph is not the packaged MiniLM's shape

@@ -278,7 +278,7 @@ def onnx_weights(path: Path) -> dict[str, np.ndarray]:
             bias = bias_after(node)
             if bias is not None:
                 weights[f"{module(node)}.bias"] = bias
-    return weights
+    return {name: array for name, array in weights.items() if array is not None}  # unread: reported missing
 
 
 def base_from_reader(reader: Path, folder: Path, architecture: Path | None = None) -> Path:

@@ -938,7 +938,7 @@ def resolve_base(asked: Path | None, out: Path) -> Path:
     if not ((reader / ONNX_FILE).is_file() and (reader / CARD_FILE).is_file()):
         return asked
     folder = out / "shipped-reader" / "model"
-    if not (folder / "config.json").is_file():
+    if not (folder.parent / "card.json").is_file():  # written last: a recovery cut short is done again
         from .export import base_from_reader
 
         base_from_reader(reader, folder)
