@@ -7,8 +7,8 @@ articles `docqa train-reader` never trains on, and how many generated unanswerab
 Each reader (a folder with model.onnx, or a Hugging Face folder; default: the shipped one) reads each
 question with its own paragraph as the only passage. Answerable: exact match and F1 of the best span
 (the SQuAD v1.1 protocol), and the share it would decline at the threshold. Unanswerable: the held-out
-questions with another paragraph of their article or a name or number swapped (docqa.train.negatives),
-and the share declined. Readers are run one after the other on the same examples, with the time per question.
+questions made unanswerable in each of docqa.train.negatives' kinds, and the share declined, in all and
+by kind. Readers are run one after the other on the same examples, with the time per question.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ def hit_of(example: train.Example) -> list[Hit]:
 
 def score(reader: NeuralReader, examples: list[train.Example], threshold: float) -> dict:
     exact, f1, declined_ok, declined_bad, seconds = [], [], [], [], []
+    by_kind: dict[str, list[bool]] = {}
     for example in examples:
         started = time.perf_counter()
         answer = reader.read(example.question, hit_of(example))
@@ -44,12 +45,15 @@ def score(reader: NeuralReader, examples: list[train.Example], threshold: float)
             declined_bad.append(not confident)
         else:
             declined_ok.append(not confident)
+            by_kind.setdefault(example.source, []).append(not confident)
     def share(values: list) -> float | None:
         return round(train.mean(values), 4) if values else None
 
     return {"exact": share(exact), "f1": share(f1), "answerable": len(exact),
             "answerable_declined": share(declined_bad), "unanswerable": len(declined_ok),
-            "unanswerable_declined": share(declined_ok), "median_ms": round(1000 * statistics.median(seconds), 1)}
+            "unanswerable_declined": share(declined_ok),
+            **({"declined_by_kind": {kind: share(v) for kind, v in sorted(by_kind.items())}} if by_kind else {}),
+            "median_ms": round(1000 * statistics.median(seconds), 1)}
 
 
 def main() -> None:

@@ -145,6 +145,21 @@ def test_a_negated_question_contracts_its_first_auxiliary():
     assert train.negated_question(example("When did he win?", "1901", CONTEXT + " He never came back.")) is None
 
 
+def test_an_opposite_question_turns_one_word_the_context_never_uses():
+    opposite = train.opposite_question(example("Who won the first prize?"), random.Random(0))
+    assert opposite is not None and not opposite.answerable and opposite.source == "opposite"
+    assert opposite.id.endswith(":opposite") and opposite.context == CONTEXT
+    assert opposite.question == "Who won the last prize?"
+    began = example("When did the war end?", "1901", "The war began in 1901.")
+    # "start" is a form of "began": the context answers it, so only the future is left.
+    assert train.opposite_question(began, random.Random(0)).question == "When will the war end?"
+    assert train.opposite_question(example("When did the war end?", "1901", "It began in 1901 and will end."),
+                                   random.Random(0)) is None
+    assert train.opposite_question(example("At what age is an increase seen?"), random.Random(0)).question == (
+        "At what age is a decrease seen?")
+    assert train.opposite_question(example("Who was awarded it?"), random.Random(0)) is None  # nothing to turn
+
+
 def test_a_retrieved_negative_takes_the_best_matching_paragraph_of_another_article():
     wrestling = "The battle royal was won by Matt Hardy, who eliminated Baron Corbin."
     election = "The first contested race for president was won by John Adams in 1796."

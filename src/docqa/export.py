@@ -128,6 +128,7 @@ _NEGATIVE_KINDS = {
     "cut": "with its own paragraph less the sentences that state the answer",
     "swap": "with a name or number swapped for another of the article's that the paragraph never mentions",
     "negated": "negated (\"When didn't he win?\") against a paragraph with no negation in it",
+    "opposite": "with a word turned into its opposite (\"began\" -> \"ended\", \"did\" -> \"will\") that the paragraph never uses",
     "retrieved": "with the paragraph of another article that its words match best (BM25) and that lacks the answer",
 }
 

@@ -305,6 +305,85 @@ def negated_question(example: Example) -> Example | None:
     return Example(example.id + ":negated", question, example.context, None, None, example.group, "negated")
 
 
+# Word pairs that turn a question into one its paragraph does not answer ("When did the war begin?"
+# asked of a paragraph that says when it began, turned into "When did the war end?"): the antonym,
+# SQuAD 2.0's most common kind of unanswerable question (a fifth of them; Rajpurkar et al., 2018).
+_OPPOSITE_PAIRS = (
+    ("first", "last"), ("largest", "smallest"), ("biggest", "smallest"), ("highest", "lowest"),
+    ("most", "least"), ("earliest", "latest"), ("oldest", "newest"), ("longest", "shortest"),
+    ("before", "after"), ("began", "ended"), ("begin", "end"), ("begins", "ends"), ("start", "end"),
+    ("started", "finished"), ("joined", "left"), ("opened", "closed"), ("won", "lost"), ("win", "lose"),
+    ("increase", "decrease"), ("increased", "decreased"), ("rise", "fall"), ("rose", "fell"),
+    ("maximum", "minimum"), ("above", "below"), ("more", "less"), ("best", "worst"),
+    ("strongest", "weakest"), ("accepted", "rejected"), ("supported", "opposed"), ("support", "oppose"),
+    ("imported", "exported"), ("import", "export"), ("bought", "sold"), ("buy", "sell"),
+    ("legal", "illegal"), ("private", "public"), ("upper", "lower"), ("ancient", "modern"),
+    ("male", "female"), ("men", "women"), ("northern", "southern"), ("eastern", "western"),
+    ("summer", "winter"), ("created", "destroyed"), ("arrived", "departed"), ("entered", "exited"),
+)
+_OPPOSITE = {a: b for a, b in _OPPOSITE_PAIRS} | {b: a for a, b in _OPPOSITE_PAIRS}
+_OPPOSABLE = re.compile(r"\b(" + "|".join(sorted(_OPPOSITE, key=len, reverse=True)) + r")\b", re.IGNORECASE)
+# "When did it open?" -> "When will it open?": a paragraph that tells the past, and nothing of plans
+# or expectations, does not answer the question about the future.
+_PAST_AUXILIARY = re.compile(r"\b(did)\b", re.IGNORECASE)
+_FUTURE_WORDS = re.compile(r"\b(will|shall|won't|going to|plans?|planned|expects?|expected|future|"
+                           r"scheduled|due|intends?|intended)\b|'ll\b", re.IGNORECASE)
+
+
+# Forms of one verb (and of its synonym), so that a context saying "began" counts as answering "When
+# did it start?".
+_FORMS = (
+    ("begin", "begins", "began", "begun", "beginning", "start", "starts", "started", "starting"),
+    ("end", "ends", "ended", "ending", "finish", "finishes", "finished", "finishing"),
+    ("join", "joins", "joined", "joining"), ("leave", "leaves", "left", "leaving"),
+    ("open", "opens", "opened", "opening"), ("close", "closes", "closed", "closing"),
+    ("win", "wins", "won", "winning"), ("lose", "loses", "lost", "losing"),
+    ("rise", "rises", "rose", "risen", "rising"), ("fall", "falls", "fell", "fallen", "falling"),
+    ("buy", "buys", "bought", "buying"), ("sell", "sells", "sold", "selling"),
+    ("increase", "increases", "increased", "increasing"), ("decrease", "decreases", "decreased", "decreasing"),
+    ("import", "imports", "imported", "importing"), ("export", "exports", "exported", "exporting"),
+    ("support", "supports", "supported", "supporting"), ("oppose", "opposes", "opposed", "opposing"),
+    ("accept", "accepts", "accepted", "accepting"), ("reject", "rejects", "rejected", "rejecting"),
+    ("create", "creates", "created", "creating"), ("destroy", "destroys", "destroyed", "destroying"),
+    ("arrive", "arrives", "arrived", "arriving"), ("depart", "departs", "departed", "departing"),
+    ("enter", "enters", "entered", "entering"), ("exit", "exits", "exited", "exiting"),
+    ("man", "men"), ("woman", "women"),
+)
+_FAMILY = {form: forms for forms in _FORMS for form in forms}
+
+
+def _mentions(text: str, word: str) -> bool:
+    """Whether `text` holds `word` in any of its forms (`_FORMS`, else a plain -s or -es), case-insensitively."""
+    forms = _FAMILY.get(word, (word, word + "s", word + "es"))
+    return re.search(r"\b(?:" + "|".join(map(re.escape, forms)) + r")\b", text, re.IGNORECASE) is not None
+
+
+def opposite_question(example: Example, rng: random.Random) -> Example | None:
+    """The question with one word turned into its opposite: an antonym ("first" -> "last", "began" ->
+    "ended") that the context never uses, or a past "did" into "will" when the context speaks of no plan
+    or future. The context states the original, not the opposite, so it no longer answers. None when
+    the question has no such word, or the context might answer the changed question."""
+    options = []
+    for found in _OPPOSABLE.finditer(example.question):
+        new = _OPPOSITE[found.group().lower()]
+        if not _mentions(example.context, new):
+            options.append((found, new))
+    if not _FUTURE_WORDS.search(example.context):
+        options += [(found, "will") for found in _PAST_AUXILIARY.finditer(example.question)]
+    if not options:
+        return None
+    found, new = rng.choice(options)
+    if found.group()[0].isupper():
+        new = new[0].upper() + new[1:]
+    before = example.question[: found.start()]
+    article = re.search(r"\b(an?) $", before, re.IGNORECASE)
+    if article:  # "an increase" -> "a decrease"
+        word = "an" if new[0].lower() in "aeiou" else "a"
+        before = before[: article.start()] + (word.capitalize() if article.group(1)[0] == "A" else word) + " "
+    question = before + new + example.question[found.end():]
+    return Example(example.id + ":opposite", question, example.context, None, None, example.group, "opposite")
+
+
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])")
 
 
@@ -371,16 +450,17 @@ def retrieved_question(example: Example, search: ParagraphSearch) -> Example | N
     return Example(example.id + ":retrieved", example.question, context, None, None, example.group, "retrieved")
 
 
-NEGATIVE_KINDS = ("swap", "cut", "negated", "retrieved", "other")
+NEGATIVE_KINDS = ("swap", "cut", "negated", "opposite", "retrieved", "other")
 
 
 def negatives(examples: Sequence[Example], fraction: float, seed: int) -> list[Example]:
-    """About `fraction` x len(examples) unanswerable examples, a fifth of each kind where possible
+    """About `fraction` x len(examples) unanswerable examples, a sixth of each kind where possible
     (`NEGATIVE_KINDS`): the question with a name or number swapped (`swapped_question`), the question
     with its paragraph less the answer's sentences (`cut_answer`), the question negated
-    (`negated_question`), the question with the paragraph of another article its words match best
-    (`retrieved_question`), and the question with another paragraph of its article that does not hold
-    its answer (also the fallback of the first four). Deterministic for a seed."""
+    (`negated_question`), the question with a word turned into its opposite (`opposite_question`), the
+    question with the paragraph of another article its words match best (`retrieved_question`), and
+    the question with another paragraph of its article that does not hold its answer (also the
+    fallback of the first five). Deterministic for a seed."""
     rng = random.Random(seed)
     by_group = paragraphs_by_article(examples)
     article_text = {group: "\n".join(contexts) for group, contexts in by_group.items()}
@@ -397,6 +477,8 @@ def negatives(examples: Sequence[Example], fraction: float, seed: int) -> list[E
             near_miss = cut_answer(example)
         elif kind == "negated":
             near_miss = negated_question(example)
+        elif kind == "opposite":
+            near_miss = opposite_question(example, rng)
         elif kind == "retrieved" and search is not None:
             near_miss = retrieved_question(example, search)
         if near_miss is not None:
