@@ -297,6 +297,12 @@ def test_a_run_names_the_runs_it_continued_from(tmp_path):
         ("second", 48000), ("first", 64000)]
     card = train.earlier_runs({"base_model": str(first / "model")})[0]
     assert card == {"run": "first", "windows": 64000, "peak_lr": 1e-4, "train_seconds": 600, "validation": {"f1": 0.7}}
+    # an exported reader's card, recovered into a folder of another name, names its own run
+    recovered = tmp_path / "third" / "shipped-reader"
+    recovered.mkdir(parents=True)
+    (recovered / "card.json").write_text(json.dumps({"run": "reader-9", "config": {"examples": 32000},
+                                                     "continued_from": []}), encoding="utf-8")
+    assert [r["run"] for r in train.earlier_runs({"base_model": str(recovered / "model")})] == ["reader-9"]
 
 
 def test_the_training_device_is_a_gpu_only_where_torch_sees_one():
@@ -333,7 +339,7 @@ def test_a_run_may_start_from_the_shipped_reader(tmp_path):
     assert difference < check["tolerance"]
     # the new run's card names the runs the shipped reader continued
     lineage = train.earlier_runs({"base_model": str(folder)})
-    assert [run["run"] for run in lineage] == ["shipped-reader"] + [
+    assert [run["run"] for run in lineage] == [shipped["training"].get("run", "shipped-reader")] + [
         run["run"] for run in shipped["training"]["continued_from"]]
     assert train.resolve_base(Path("trained"), tmp_path / "run") == folder  # recovered once, then reused
 

@@ -307,7 +307,7 @@ def negated_question(example: Example) -> Example | None:
 
 # Word pairs that turn a question into one its paragraph does not answer ("When did the war begin?"
 # asked of a paragraph that says when it began, turned into "When did the war end?"): the antonym,
-# SQuAD 2.0's most common kind of unanswerable question (a fifth of them; Rajpurkar et al., 2018).
+# a fifth of SQuAD 2.0's unanswerable questions, as many as swapped names (Rajpurkar et al., 2018).
 _OPPOSITE_PAIRS = (
     ("first", "last"), ("largest", "smallest"), ("biggest", "smallest"), ("highest", "lowest"),
     ("most", "least"), ("earliest", "latest"), ("oldest", "newest"), ("longest", "shortest"),
@@ -1037,7 +1037,8 @@ def earlier_runs(config: dict) -> list[dict]:
     while base and (Path(base).parent / "card.json").is_file() and len(earlier) < 20:
         card = json.loads((Path(base).parent / "card.json").read_text(encoding="utf-8"))
         previous = card.get("config", {})
-        earlier.append({"run": Path(base).parent.name, "windows": previous.get("examples"),
+        # An exported reader's card names its run; a run folder is named by its folder.
+        earlier.append({"run": card.get("run") or Path(base).parent.name, "windows": previous.get("examples"),
                         "peak_lr": previous.get("peak_lr"), "train_seconds": card.get("train_seconds"),
                         "validation": card.get("validation")})
         if card.get("continued_from"):  # an exported reader's card, its own lineage already resolved
@@ -1053,7 +1054,7 @@ def model_from_run(run: Path) -> tuple[Path, dict]:
     to model-checkpoint/)."""
     if (run / "model").is_dir() and (run / "card.json").is_file():
         card = json.loads((run / "card.json").read_text(encoding="utf-8"))
-        return run / "model", {**card, "continued_from": earlier_runs(card.get("config", {}))}
+        return run / "model", {**card, "run": run.name, "continued_from": earlier_runs(card.get("config", {}))}
     checkpoint = run / "checkpoint.pt"
     if not checkpoint.is_file():
         raise BadTrainingData(f"{run} holds neither model/ nor checkpoint.pt. Run `docqa train-reader --out {run}` first.")
@@ -1068,5 +1069,5 @@ def model_from_run(run: Path) -> tuple[Path, dict]:
     save_model(model, base, folder)
     card = {"config": state["config"], "train_seconds": round(state["elapsed"]), "curve": state["curve"],
             "validation": state["curve"][-1] if state["curve"] else None, "steps_done": state["step"],
-            "continued_from": earlier_runs(state["config"])}
+            "run": run.name, "continued_from": earlier_runs(state["config"])}
     return folder, card
