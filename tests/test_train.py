@@ -158,6 +158,16 @@ def test_an_opposite_question_turns_one_word_the_context_never_uses():
     assert train.opposite_question(example("At what age is an increase seen?"), random.Random(0)).question == (
         "At what age is a decrease seen?")
     assert train.opposite_question(example("Who was awarded it?"), random.Random(0)) is None  # nothing to turn
+    # "more or less" turned either way asks the same; "at least" and "won't" are no antonyms to turn
+    assert train.opposite_question(example("Is it more or less common?"), random.Random(0)) is None
+    assert train.opposite_question(example("Name at least one winner."), random.Random(0)) is None
+    assert train.opposite_question(example("Why won't it rise?"), random.Random(0)).question == "Why won't it fall?"
+    # the verb "last" is no antonym of "first": only the tense is left to turn
+    assert train.opposite_question(example("How long did it last?"), random.Random(0)).question == (
+        "How long will it last?")
+    # "smallest" turns into "largest", which a paragraph saying "biggest" answers
+    town = example("Which is the smallest town?", "Ely", "Ely is the smallest town; York the biggest.")
+    assert train.opposite_question(town, random.Random(0)) is None
 
 
 def test_a_retrieved_negative_takes_the_best_matching_paragraph_of_another_article():

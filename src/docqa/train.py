@@ -308,21 +308,26 @@ def negated_question(example: Example) -> Example | None:
 # Word pairs that turn a question into one its paragraph does not answer ("When did the war begin?"
 # asked of a paragraph that says when it began, turned into "When did the war end?"): the antonym,
 # a fifth of SQuAD 2.0's unanswerable questions, as many as swapped names (Rajpurkar et al., 2018).
+# No pair of one event seen from its two sides (won/lost, bought/sold, imported/exported): "Who
+# bought it?" is answered by "sold to George III". No word of several senses ("left", "lower").
 _OPPOSITE_PAIRS = (
     ("first", "last"), ("largest", "smallest"), ("biggest", "smallest"), ("highest", "lowest"),
     ("most", "least"), ("earliest", "latest"), ("oldest", "newest"), ("longest", "shortest"),
     ("before", "after"), ("began", "ended"), ("begin", "end"), ("begins", "ends"), ("start", "end"),
-    ("started", "finished"), ("joined", "left"), ("opened", "closed"), ("won", "lost"), ("win", "lose"),
+    ("started", "finished"), ("opened", "closed"),
     ("increase", "decrease"), ("increased", "decreased"), ("rise", "fall"), ("rose", "fell"),
     ("maximum", "minimum"), ("above", "below"), ("more", "less"), ("best", "worst"),
     ("strongest", "weakest"), ("accepted", "rejected"), ("supported", "opposed"), ("support", "oppose"),
-    ("imported", "exported"), ("import", "export"), ("bought", "sold"), ("buy", "sell"),
-    ("legal", "illegal"), ("private", "public"), ("upper", "lower"), ("ancient", "modern"),
+    ("legal", "illegal"), ("private", "public"), ("ancient", "modern"),
     ("male", "female"), ("men", "women"), ("northern", "southern"), ("eastern", "western"),
     ("summer", "winter"), ("created", "destroyed"), ("arrived", "departed"), ("entered", "exited"),
 )
-_OPPOSITE = {a: b for a, b in _OPPOSITE_PAIRS} | {b: a for a, b in _OPPOSITE_PAIRS}
-_OPPOSABLE = re.compile(r"\b(" + "|".join(sorted(_OPPOSITE, key=len, reverse=True)) + r")\b", re.IGNORECASE)
+# Both ways; of two pairs with one word, the first wins ("smallest" -> "largest", "end" -> "begin").
+_OPPOSITE = {b: a for a, b in reversed(_OPPOSITE_PAIRS)} | {a: b for a, b in _OPPOSITE_PAIRS}
+# Not in an idiom ("at least two"), a contraction ("won't") or a verb "last" ("how long did it last?").
+_OPPOSABLE = re.compile(r"(?<!\bat )\b(" + "|".join(sorted(_OPPOSITE, key=len, reverse=True)) + r")\b(?!['’]t)",
+                        re.IGNORECASE)
+_VERB_LAST = re.compile(r"\b(?:do|does|did|to|will|would|can|could|may|might|should)\s+last\b", re.IGNORECASE)
 # "When did it open?" -> "When will it open?": a paragraph that tells the past, and nothing of plans
 # or expectations, does not answer the question about the future.
 _PAST_AUXILIARY = re.compile(r"\b(did)\b", re.IGNORECASE)
@@ -330,18 +335,15 @@ _FUTURE_WORDS = re.compile(r"\b(will|shall|won't|going to|plans?|planned|expects
                            r"scheduled|due|intends?|intended)\b|'ll\b", re.IGNORECASE)
 
 
-# Forms of one verb (and of its synonym), so that a context saying "began" counts as answering "When
-# did it start?".
+# Forms of one word (and of its synonyms), so that a context saying "began" counts as answering "When
+# did it start?", and one saying "largest" as answering "the biggest".
 _FORMS = (
+    ("first", "earliest"), ("last", "final", "latest"), ("largest", "biggest"),
     ("begin", "begins", "began", "begun", "beginning", "start", "starts", "started", "starting"),
     ("end", "ends", "ended", "ending", "finish", "finishes", "finished", "finishing"),
-    ("join", "joins", "joined", "joining"), ("leave", "leaves", "left", "leaving"),
     ("open", "opens", "opened", "opening"), ("close", "closes", "closed", "closing"),
-    ("win", "wins", "won", "winning"), ("lose", "loses", "lost", "losing"),
     ("rise", "rises", "rose", "risen", "rising"), ("fall", "falls", "fell", "fallen", "falling"),
-    ("buy", "buys", "bought", "buying"), ("sell", "sells", "sold", "selling"),
     ("increase", "increases", "increased", "increasing"), ("decrease", "decreases", "decreased", "decreasing"),
-    ("import", "imports", "imported", "importing"), ("export", "exports", "exported", "exporting"),
     ("support", "supports", "supported", "supporting"), ("oppose", "opposes", "opposed", "opposing"),
     ("accept", "accepts", "accepted", "accepting"), ("reject", "rejects", "rejected", "rejecting"),
     ("create", "creates", "created", "creating"), ("destroy", "destroys", "destroyed", "destroying"),
@@ -360,16 +362,18 @@ def _mentions(text: str, word: str) -> bool:
 
 def opposite_question(example: Example, rng: random.Random) -> Example | None:
     """The question with one word turned into its opposite: an antonym ("first" -> "last", "began" ->
-    "ended") that the context never uses, or a past "did" into "will" when the context speaks of no plan
-    or future. The context states the original, not the opposite, so it no longer answers. None when
+    "ended") that neither the context nor the question uses in any form, or else (a change of tense,
+    not an antonym) a past "did" into "will" when the context speaks of no plan or future. The context states the original, not the opposite, so it no longer answers. None when
     the question has no such word, or the context might answer the changed question."""
     options = []
     for found in _OPPOSABLE.finditer(example.question):
         new = _OPPOSITE[found.group().lower()]
-        if not _mentions(example.context, new):
+        verb_last = found.group().lower() == "last" and _VERB_LAST.search(example.question)
+        # "more or less" turned either way still asks the same question
+        if not verb_last and not _mentions(example.context, new) and not _mentions(example.question, new):
             options.append((found, new))
-    if not _FUTURE_WORDS.search(example.context):
-        options += [(found, "will") for found in _PAST_AUXILIARY.finditer(example.question)]
+    if not options and not _FUTURE_WORDS.search(example.context):
+        options = [(found, "will") for found in _PAST_AUXILIARY.finditer(example.question)]
     if not options:
         return None
     found, new = rng.choice(options)
@@ -1054,7 +1058,7 @@ def model_from_run(run: Path) -> tuple[Path, dict]:
     to model-checkpoint/)."""
     if (run / "model").is_dir() and (run / "card.json").is_file():
         card = json.loads((run / "card.json").read_text(encoding="utf-8"))
-        return run / "model", {**card, "run": run.name, "continued_from": earlier_runs(card.get("config", {}))}
+        return run / "model", {**card, "run": run.resolve().name, "continued_from": earlier_runs(card.get("config", {}))}
     checkpoint = run / "checkpoint.pt"
     if not checkpoint.is_file():
         raise BadTrainingData(f"{run} holds neither model/ nor checkpoint.pt. Run `docqa train-reader --out {run}` first.")
@@ -1069,5 +1073,5 @@ def model_from_run(run: Path) -> tuple[Path, dict]:
     save_model(model, base, folder)
     card = {"config": state["config"], "train_seconds": round(state["elapsed"]), "curve": state["curve"],
             "validation": state["curve"][-1] if state["curve"] else None, "steps_done": state["step"],
-            "run": run.name, "continued_from": earlier_runs(state["config"])}
+            "run": run.resolve().name, "continued_from": earlier_runs(state["config"])}
     return folder, card
