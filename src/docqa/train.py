@@ -287,6 +287,13 @@ _AUXILIARY = re.compile(r"\b(" + "|".join(_CONTRACTED) + r")\b", re.IGNORECASE)
 _NEGATION = re.compile(r"\b(not|never|no|nor|neither|none|without)\b|n't\b", re.IGNORECASE)
 
 
+def _replaced(text: str, found: re.Match, new: str) -> str:
+    """`text` with the word `found` replaced by `new`, capitalised where the old word was."""
+    if found.group()[0].isupper():
+        new = new[0].upper() + new[1:]
+    return text[: found.start()] + new + text[found.end():]
+
+
 def negated_question(example: Example) -> Example | None:
     """The question with its first auxiliary verb negated ("When did he win?" -> "When didn't he win?"),
     asked of a context without any negation: the context states what happened, never what did not, so
@@ -297,11 +304,7 @@ def negated_question(example: Example) -> Example | None:
     found = _AUXILIARY.search(example.question)
     if found is None:
         return None
-    word = found.group()
-    negated = _CONTRACTED[word.lower()]
-    if word[0].isupper():
-        negated = negated[0].upper() + negated[1:]
-    question = example.question[: found.start()] + negated + example.question[found.end():]
+    question = _replaced(example.question, found, _CONTRACTED[found.group().lower()])
     return Example(example.id + ":negated", question, example.context, None, None, example.group, "negated")
 
 
@@ -363,8 +366,9 @@ def _mentions(text: str, word: str) -> bool:
 def opposite_question(example: Example, rng: random.Random) -> Example | None:
     """The question with one word turned into its opposite: an antonym ("first" -> "last", "began" ->
     "ended") that neither the context nor the question uses in any form, or else (a change of tense,
-    not an antonym) a past "did" into "will" when the context speaks of no plan or future. The context states the original, not the opposite, so it no longer answers. None when
-    the question has no such word, or the context might answer the changed question."""
+    not an antonym) a past "did" into "will" when the context speaks of no plan or future. The context
+    states the original, not the opposite, so it no longer answers. None when the question has no such
+    word, or the context might answer the changed question."""
     options = []
     for found in _OPPOSABLE.finditer(example.question):
         new = _OPPOSITE[found.group().lower()]
@@ -377,14 +381,10 @@ def opposite_question(example: Example, rng: random.Random) -> Example | None:
     if not options:
         return None
     found, new = rng.choice(options)
-    if found.group()[0].isupper():
-        new = new[0].upper() + new[1:]
-    before = example.question[: found.start()]
-    article = re.search(r"\b(an?) $", before, re.IGNORECASE)
+    question = _replaced(example.question, found, new)
+    article = re.search(r"\ban?(?= $)", question[: found.start()], re.IGNORECASE)
     if article:  # "an increase" -> "a decrease"
-        word = "an" if new[0].lower() in "aeiou" else "a"
-        before = before[: article.start()] + (word.capitalize() if article.group(1)[0] == "A" else word) + " "
-    question = before + new + example.question[found.end():]
+        question = _replaced(question, article, "an" if new[0].lower() in "aeiou" else "a")
     return Example(example.id + ":opposite", question, example.context, None, None, example.group, "opposite")
 
 
