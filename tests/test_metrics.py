@@ -60,6 +60,14 @@ def test_a_passage_holds_an_answer_as_whole_normalised_words():
     assert not contains_answer("anything", [])
     assert first_hit(["No.", "Still no.", "KFOR stays."], ["the KFOR"]) == 3
     assert first_hit(["No."], ["KFOR"]) is None
+    # Typographic quotes and dashes fold to ASCII; a hyphen or slash parts the words of a compound.
+    assert contains_answer("What have become known as \u201cHenderson\u2019s mixed-model equations\u201d are given",
+                           ["Henderson\u2019s mixed-model equations"])
+    assert contains_answer("a Norwegian-led Trust Fund project", ["Norwegian"])
+    assert contains_answer("in the 2006\u20132007 season", ["2006"])
+    assert contains_answer("the input/output layer", ["output"])
+    assert contains_answer("version 1.1.3 and before", ["1.1.3"])
+    assert not contains_answer("version 1.1.3 and before", ["1.1"])  # a dot still joins a number
 
 
 def test_percentile_interpolates_like_numpy():

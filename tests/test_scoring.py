@@ -37,6 +37,9 @@ def test_every_miss_has_its_reason(five):
     declined = EvalItem("d", "Where?", ("Kosovo",))
     assert classify_miss(declined, None, 1, 0.0) is Miss.ABSTENTION
     assert classify_miss(declined, None, None, 0.0) is Miss.RETRIEVAL  # it never had the passage
+    # A right candidate was read from a retrieved passage, whatever the hit test says: the threshold declined it.
+    assert classify_miss(declined, None, None, 0.0, candidate_exact=1.0) is Miss.ABSTENTION
+    assert classify_miss(declined, None, None, 0.0, candidate_exact=0.0) is Miss.RETRIEVAL
 
 
 def test_figures_by_hand(five):

@@ -120,7 +120,8 @@ def render_markdown(report: Report) -> str:
         "",
         "## Retrieval and latency",
         "",
-        f"A passage is a hit when it contains a gold answer (both normalised); answerable questions only, "
+        "A passage is a hit when it contains a gold answer as whole words (both normalised, typographic "
+        "quotes and dashes as ASCII ones, hyphenated words parted); answerable questions only, "
         f"over the top {s.top_k} passages.",
         "",
         *_table(

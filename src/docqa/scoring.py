@@ -103,11 +103,17 @@ class ItemResult:
         return self.exact == 1.0
 
 
-def classify_miss(item: EvalItem, answer: str | None, hit: int | None, exact: float) -> Miss | None:
-    """Why an item is not exactly right; the missing passage comes first, as the reader never saw it."""
+def classify_miss(item: EvalItem, answer: str | None, hit: int | None, exact: float,
+                  candidate_exact: float | None = None) -> Miss | None:
+    """Why an item is not exactly right; the missing passage comes first, as the reader never saw it.
+    A declined candidate that was exactly right was read from a retrieved passage, so its miss is
+    the threshold's even where the hit test finds the answer in no passage (the words of a gold
+    answer can stand in a passage in a form that test does not match)."""
     if exact == 1.0:
         return None
     if not item.answerable:
+        return Miss.ABSTENTION
+    if answer is None and candidate_exact == 1.0:
         return Miss.ABSTENTION
     if hit is None:
         return Miss.RETRIEVAL
@@ -118,9 +124,9 @@ def score_item(item: EvalItem, prediction: Prediction) -> ItemResult:
     exact = exact_match(prediction.answer, item.answers)
     hit = first_hit(prediction.passages, item.answers) if item.answerable else None
     candidate = prediction.candidate
+    candidate_exact = None if candidate is None else exact_match(candidate, item.answers)
     return ItemResult(item, prediction, exact, f1_score(prediction.answer, item.answers), hit,
-                      classify_miss(item, prediction.answer, hit, exact),
-                      None if candidate is None else exact_match(candidate, item.answers))
+                      classify_miss(item, prediction.answer, hit, exact, candidate_exact), candidate_exact)
 
 
 # ---- figures --------------------------------------------------------------------------------------
