@@ -66,7 +66,8 @@ def test_a_model_file_that_disagrees_with_its_check_is_refused(exported, tmp_pat
         (tmp_path / name).write_bytes((out / name).read_bytes())
     check = dict(data["check"], start_logits=[[v + 1.0 for v in data["check"]["start_logits"][0]]])
     (tmp_path / "reader.json").write_text(json.dumps({**data, "check": check}), encoding="utf-8")
-    with pytest.raises(ReaderNotFound, match=r"gives logits 1 away from the torch model .* reinstall docqa"):
+    # 1 plus the graph's own difference from torch, which int8 kernels make machine-dependent (1.02 on AVX2)
+    with pytest.raises(ReaderNotFound, match=r"gives logits 1(\.\d+)? away from the torch model .* reinstall docqa"):
         NeuralReader(str(tmp_path))
     (tmp_path / "reader.json").write_text("{half a card", encoding="utf-8")
     with pytest.raises(ReaderNotFound, match=r"its reader.json cannot be read"):
