@@ -32,7 +32,7 @@ from docqa.neural import (
 )
 from docqa.question import states_number
 from docqa.retrieve import Hit
-from docqa.span import address_runs, balance, dotted, sentence_ends, span_edges, uncited
+from docqa.span import Window, address_runs, balance, dotted, passage_runs, sentence_ends, span_edges, uncited
 from docqa.split import Passage
 
 SEED = 1234
@@ -442,6 +442,30 @@ def test_answer_matches_decoding_each_window_alone(reader):
     source = passages[choice.passage]
     assert (answer.start, answer.end) == (source.start + choice.span.char_start, source.start + choice.span.char_end)
     assert answer.confidence == pytest.approx(choice.confidence, abs=1e-5)
+
+
+def test_reading_stops_after_the_first_passage_with_a_sure_span(model_dir):
+    passages = passages_of(DOCUMENT)
+    question = "How many proposals concerned roads in 1971?"
+    everything = NeuralReader(model_dir, sure=None).read(question, hits_of(passages))
+    first = NeuralReader(model_dir, sure=None).read(question, hits_of(passages[:1]))
+    assert everything.start >= passages[1].start and first.start < passages[0].end  # the two differ
+    # At 0 every span is sure: the first passage's windows are read and the second passage never is.
+    stopped = NeuralReader(model_dir, sure=0.0).read(question, hits_of(passages))
+    assert (stopped.start, stopped.end, stopped.confidence) == (first.start, first.end, first.confidence)
+    # A bar no span reaches reads every passage.
+    read_all = NeuralReader(model_dir, sure=1.0).read(question, hits_of(passages))
+    assert (read_all.start, read_all.end, read_all.confidence) == (everything.start, everything.end, everything.confidence)
+
+
+def test_passage_runs_are_the_rows_of_each_passage_in_order():
+    def window(passage: int) -> Window:
+        return Window(passage, (), (), (), (), 0)
+
+    assert passage_runs([window(0), window(0), window(0), window(1), window(2), window(2)]) == [
+        range(0, 3), range(3, 4), range(4, 6)]
+    assert passage_runs([window(1)]) == [range(0, 1)]
+    assert passage_runs([]) == []
 
 
 def test_batches_cut_to_their_own_longest_window_give_the_same_logits(model_dir):

@@ -391,6 +391,18 @@ def choose(results: Sequence[WindowResult]) -> Choice | None:
     return Choice(best.passage, span, best.null, span_confidence(span.score, best.null))
 
 
+def passage_runs(windows: Sequence[Window]) -> list[range]:
+    """The rows of `windows` in runs of one passage each, in order: the windows of a long passage are
+    consecutive, as `windows` makes them."""
+    runs: list[range] = []
+    first = 0
+    for row in range(1, len(windows) + 1):
+        if row == len(windows) or windows[row].passage != windows[first].passage:
+            runs.append(range(first, row))
+            first = row
+    return runs
+
+
 def window_limit(tokenizer_limit: int | None, position_limit: int | None) -> int | None:
     """The longest input the model takes: the smaller of the tokenizer's declared limit (ignored when it
     is the no-limit sentinel) and the model's position embeddings; None when neither is known."""
