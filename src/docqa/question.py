@@ -382,10 +382,13 @@ def _stems(word: str) -> set[str]:
 
 
 # A month's or a weekday's short form stands for the whole word: "Jan 2002" asks of "January 2002".
-_SHORT_FORMS = {
+MONTH_FORMS = {
     "jan": "january", "feb": "february", "mar": "march", "apr": "april", "jun": "june", "jul": "july",
     "aug": "august", "sep": "september", "sept": "september", "oct": "october", "nov": "november",
-    "dec": "december", "mon": "monday", "tue": "tuesday", "tues": "tuesday", "wed": "wednesday",
+    "dec": "december",
+}
+_SHORT_FORMS = {
+    **MONTH_FORMS, "mon": "monday", "tue": "tuesday", "tues": "tuesday", "wed": "wednesday",
     "thu": "thursday", "thur": "thursday", "thurs": "thursday", "fri": "friday", "sat": "saturday",
     "sun": "sunday",
 }

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .question import MONTH_FORMS
+
 # Window and answer sizes of the reference SQuAD setup (Devlin et al. 2019, BERT `run_squad.py`:
 # max_seq_length 384, doc_stride 128, max_query_length 64, max_answer_length 30).
 MAX_LENGTH = 384
@@ -225,11 +227,11 @@ _SPACELESS = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\u
 # A sentence's end inside a passage: a word of two letters or digits, a full stop, a closing quote or
 # bracket maybe, then a space and a capital. Not after an abbreviation ("Mrs. Brown", "St. Louis",
 # "Bates et al. Their"), nor after initials ("U.S. Army", "J. Smith": one letter before the stop).
+# A month's short form ends no sentence ("Dec. 5"); a weekday's may ("He sat.").
 _ABBREVIATIONS = frozenset("""
     mr mrs ms dr st jr sr mt ft capt adm gen col lt maj sgt cmdr prof rev gov sen rep pres hon
     no nos vs etc inc ltd co corp bros al fig figs eq eqs vol vols ed eds pp ch sec approx ca cf
-    jan feb mar apr jun jul aug sep sept oct nov dec
-""".split())
+""".split()).union(MONTH_FORMS)
 _SENTENCE_END = re.compile(r"(\w+)[\"'”’)\]]*\.[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z])")
 
 
