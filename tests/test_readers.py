@@ -82,7 +82,7 @@ def test_a_question_without_words_is_declined_without_reading(engine):
 
 def test_the_shipped_reader_reads_a_passage_as_it_would_alone(engine):
     """The int8 graph quantizes activations with one scale per run: read one window per run, a passage's
-    logits are the same whatever passages are read beside it (in one batch they were not)."""
+    logits are the same whatever passages are read beside it (in one batch they depended on them)."""
     question = "When did Serbia join the Partnership for Peace?"
     texts = [hit.passage.text for hit in engine.retrieve(question)]
     assert len(texts) > 1
@@ -91,5 +91,3 @@ def test_the_shipped_reader_reads_a_passage_as_it_would_alone(engine):
     start_one, end_one = engine.reader.logits(alone.inputs)
     width = start_one.shape[1]
     assert (start_all[0, :width] == start_one[0]).all() and (end_all[0, :width] == end_one[0]).all()
-    batched = NeuralReader(str(TRAINED_FOLDER), batch_windows=16).logits(together.inputs)[0]
-    assert batched[0, :width].tolist() != start_one[0].tolist()

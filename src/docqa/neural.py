@@ -51,8 +51,8 @@ from .span import (  # noqa: F401  (the decoding names are part of this module's
 
 # One window per run of the model: batched, every window paid for the longest one's padding, and the
 # int8 graph quantizes its activations with one scale per run, so that a passage's answer depended on
-# the passages read beside it. Per window, the median question of evaluation/qa.jsonl read 15% faster
-# on a 2-core AVX2 machine (264 against 313 ms; 40 questions x 3 rounds, the two ways alternated).
+# the passages read beside it. Per window, the median question of evaluation/qa.jsonl took 282-300 ms
+# against 330-336 ms in batches of 16 on a 2-core AVX2 machine (benchmarks/latency.py, alternated).
 BATCH_WINDOWS = 1
 # Passages are read in the retrieval's order, and reading stops once a span is this sure: a later
 # passage would have to be surer still to change the answer. Chosen with benchmarks/reader_choices.py
@@ -214,6 +214,8 @@ class NeuralReader:
                 "The reader needs stride >= 0, max_answer_tokens >= 1, max_question_tokens >= 1 and "
                 f"batch_windows >= 1; got {stride}, {max_answer_tokens}, {max_question_tokens}, {batch_windows}."
             )
+        if sure is not None and not 0.0 <= sure <= 1.0:
+            raise BadSettings(f"The reader's sure must lie in [0, 1] (or be None to read every passage); got {sure}.")
         self.name = name
         self.label = name if label is None else label
         folder = Path(name).expanduser()
@@ -270,7 +272,8 @@ class NeuralReader:
         """Start and end logits, float32 arrays of shape (windows, tokens); a padding position's are 0.
 
         The model runs `batch_windows` windows at a time (one by default), each batch cut to its own
-        longest window, so that no batch pays for the padding of a longer one."""
+        longest window, so that no batch pays for the padding of a longer one. `read` passes one
+        passage's windows at a time, so a batch never spans two passages there."""
         mask = inputs["attention_mask"] if "attention_mask" in inputs else inputs["input_ids"] != self.pad_id
         starts = np.zeros(mask.shape, dtype=np.float32)
         ends = np.zeros(mask.shape, dtype=np.float32)
@@ -286,7 +289,8 @@ class NeuralReader:
     def read(self, question: str, hits: list[Hit], context: str = "") -> Answer | None:
         """The surest span over all windows of all hits' passages (`span.choose`); confidence as in
         `span_confidence`. The passages are read in rank order, and once a span is `sure` (when not
-        None) the rest are not read, unless the question asks what an acronym stands for.
+        None) the rest are not read, unless the question asks what an acronym stands for. Every
+        passage is tokenized first (a small part of the cost); only the model's runs stop early.
 
         A follow-up's context is appended to the question, as QA models read one question string."""
         # A question that asks for a number takes only spans that state one (question.wants_number).

@@ -121,7 +121,7 @@ def render_markdown(report: Report) -> str:
         "## Retrieval and latency",
         "",
         "A passage is a hit when it contains a gold answer as whole words (both normalised, typographic "
-        "quotes and dashes as ASCII ones, hyphenated words parted); answerable questions only, "
+        "quotes and dashes as ASCII ones, a hyphenated word whole or parted); answerable questions only, "
         f"over the top {s.top_k} passages.",
         "",
         *_table(

@@ -107,8 +107,9 @@ def classify_miss(item: EvalItem, answer: str | None, hit: int | None, exact: fl
                   candidate_exact: float | None = None) -> Miss | None:
     """Why an item is not exactly right; the missing passage comes first, as the reader never saw it.
     A declined candidate that was exactly right was read from a retrieved passage, so its miss is
-    the threshold's even where the hit test finds the answer in no passage (the words of a gold
-    answer can stand in a passage in a form that test does not match)."""
+    the decline's (the threshold's, or the check on unstated names') even where the hit test finds
+    the answer in no passage (the words of a gold answer can stand in a passage in a form that test
+    does not match)."""
     if exact == 1.0:
         return None
     if not item.answerable:
