@@ -56,8 +56,8 @@ from .span import (  # noqa: F401  (the decoding names are part of this module's
 BATCH_WINDOWS = 1
 # Passages are read in the retrieval's order, and reading stops once a span is this sure: a later
 # passage would have to be surer still to change the answer. Chosen with benchmarks/reader_choices.py
-# on the seven evaluation sets: EM unchanged on six, 0.703 -> 0.701 on the SQuAD corpus, 27% fewer
-# passages read (0.999: 41% fewer, EM -0.023 to +0.035 a set).
+# on the seven evaluation sets: EM unchanged on six, 0.703 -> 0.701 on the SQuAD corpus, 26% fewer
+# passages read (0.999: 40% fewer, each set moved by up to two questions either way).
 SURE = 0.9999
 # A reader without a card answers when its span outscores its null score (BERT's SQuAD 2.0 rule).
 DEFAULT_THRESHOLD = 0.5
