@@ -38,10 +38,10 @@ from .span import (  # noqa: F401  (the decoding names are part of this module's
     WindowResult,
     best_span,
     choose,
-    passage_runs,
     clip_question,
     model_inputs,
     null_score,
+    passage_runs,
     span_confidence,
     trim,
     window_limit,
@@ -306,7 +306,8 @@ class NeuralReader:
         results: list[WindowResult] = []
         choice = None
         for rows in passage_runs(encoded.windows):
-            start_logits, end_logits = self.logits({key: value[rows.start:rows.stop] for key, value in encoded.inputs.items()})
+            inputs = {key: value[rows.start:rows.stop] for key, value in encoded.inputs.items()}
+            start_logits, end_logits = self.logits(inputs)
             results += [
                 window_result(encoded.windows[row], start_logits[k], end_logits[k],
                               texts[encoded.windows[row].passage], self.max_answer_tokens, fits)
