@@ -85,6 +85,11 @@ def read_file(path: Path, corpus: Path, index: Path) -> list[Item]:
 THRESHOLD = 0.99  # the shipped reader's, from its card
 
 
+def surest(candidate: Candidate) -> float:
+    """The margin of a span over its window's null, as `span.choose` ranks them."""
+    return candidate.score - candidate.null
+
+
 def _right(item: Item, best: Candidate | None, threshold: float) -> bool:
     answered = best is not None and best.stated and span_confidence(best.score, best.null) >= threshold
     if not item.answers:
@@ -110,9 +115,7 @@ def read_until_sure(items: list[Item], stop: float, top: int = 5, threshold: flo
         best = None
         for rank in range(min(top, item.passages)):
             read += 1
-            for c in item.candidates:
-                if c.rank == rank and (best is None or c.score - c.null > best.score - best.null):
-                    best = c
+            best = max((c for c in item.candidates if c.rank <= rank), key=surest, default=None)
             if not item.acronym and best is not None and span_confidence(best.score, best.null) >= stop:
                 break
         right += _right(item, best, threshold)
@@ -122,9 +125,9 @@ def read_until_sure(items: list[Item], stop: float, top: int = 5, threshold: flo
 RULES: dict[str, Callable[[list[Item]], float]] = {
     "span score": lambda items: exact(items, lambda c: c.score),
     **{f"rank {w}": (lambda items, w=w: exact(items, lambda c: c.score - w * c.rank)) for w in (0.5, 0.75, 1, 2)},
-    "surest": lambda items: exact(items, lambda c: c.score - c.null),
-    **{f"surest, top {k}": (lambda items, k=k: exact(items, lambda c: c.score - c.null, top=k)) for k in (3, 10)},
-    **{f"surest at {t}": (lambda items, t=t: exact(items, lambda c: c.score - c.null, threshold=t)) for t in (0.9, 0.98)},
+    "surest": lambda items: exact(items, surest),
+    **{f"surest, top {k}": (lambda items, k=k: exact(items, surest, top=k)) for k in (3, 10)},
+    **{f"surest at {t}": (lambda items, t=t: exact(items, surest, threshold=t)) for t in (0.9, 0.98)},
 }
 
 

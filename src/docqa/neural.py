@@ -309,9 +309,8 @@ class NeuralReader:
             inputs = {key: value[rows.start:rows.stop] for key, value in encoded.inputs.items()}
             start_logits, end_logits = self.logits(inputs)
             results += [
-                window_result(encoded.windows[row], start_logits[k], end_logits[k],
-                              texts[encoded.windows[row].passage], self.max_answer_tokens, fits)
-                for k, row in enumerate(rows)
+                window_result(window, start_logits[k], end_logits[k], texts[window.passage], self.max_answer_tokens, fits)
+                for k, window in enumerate(encoded.windows[rows.start:rows.stop])
             ]
             choice = choose(results)
             # What an acronym stands for is read from the passage that spells it out (`whole_name`),
