@@ -12,6 +12,10 @@ its names or numbers swapped for another of the same kind from its article that 
 mentions (docqa.train.swapped_question), so that the corpus no longer answers it although it reads as
 if it did. With `--limit N --swapped N`, half the questions are unanswerable, as in SQuAD 2.0.
 
+`--absent N` leaves N of the articles (titles) out of the corpus and keeps their questions, now
+unanswerable: questions about something the documents do not cover at all, as a user asks them. With
+`--nq`, these are search-engine queries that the corpus does not answer.
+
 Write the output outside the repository: the data's licence travels with it, and it is never committed.
 """
 
@@ -44,13 +48,24 @@ def swapped(examples: list[train.Example], count: int, seed: int = 0) -> list[tr
     return made
 
 
-def write(examples: list[train.Example], out: Path, limit: int | None, unanswerable: int = 0) -> tuple[int, int]:
+def absent_groups(examples: list[train.Example], count: int, seed: int = 0) -> set[str]:
+    """`count` of the examples' articles (groups), drawn at random, to leave out of the corpus."""
+    groups = sorted({example.group for example in examples})
+    return set(random.Random(seed).sample(groups, min(count, len(groups))))
+
+
+def write(examples: list[train.Example], out: Path, limit: int | None, unanswerable: int = 0,
+          absent: int = 0) -> tuple[int, int]:
     """Write corpus/<article>.txt (its paragraphs, blank-line separated) and qa.jsonl: up to `limit`
-    answerable questions and `unanswerable` swapped ones; returns (articles, questions)."""
+    answerable questions, `unanswerable` swapped ones, and the questions of `absent` articles left out
+    of the corpus, unanswerable; returns (articles, questions)."""
     corpus = out / "corpus"
     corpus.mkdir(parents=True, exist_ok=True)
+    left_out = absent_groups(examples, absent)
     paragraphs: dict[str, list[str]] = {}
     for example in examples:
+        if example.group in left_out:
+            continue
         texts = paragraphs.setdefault(example.group, [])
         if example.context not in texts:
             texts.append(example.context)
@@ -64,7 +79,7 @@ def write(examples: list[train.Example], out: Path, limit: int | None, unanswera
     chosen = answerable + swapped([e for e in examples if e.answerable], unanswerable)
     with (out / "qa.jsonl").open("w", encoding="utf-8") as handle:
         for example in chosen:
-            answers = [example.answer_text] if example.answerable else []
+            answers = [example.answer_text] if example.answerable and example.group not in left_out else []
             handle.write(json.dumps({"id": example.id, "question": example.question, "answers": answers,
                                      "source": example.source}, ensure_ascii=False) + "\n")
     return len(paragraphs), len(chosen)
@@ -78,6 +93,8 @@ def main() -> None:
     parser.add_argument("--titles", type=int, default=150)
     parser.add_argument("--limit", type=int, default=None, help="at most this many answerable questions")
     parser.add_argument("--swapped", type=int, default=0, help="this many unanswerable questions besides")
+    parser.add_argument("--absent", type=int, default=0,
+                        help="leave this many articles out of the corpus; their questions become unanswerable")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
     held: list[train.Example] = []
@@ -85,7 +102,7 @@ def main() -> None:
         held += train.split_by_group(train.load_squad(args.squad), args.articles)[1]
     if args.nq:
         held += train.split_by_group(train.load_nq(args.nq), args.titles)[1]
-    articles, questions = write(held, args.out, args.limit, args.swapped)
+    articles, questions = write(held, args.out, args.limit, args.swapped, args.absent)
     print(f"{articles} documents in {args.out / 'corpus'}, {questions} questions in {args.out / 'qa.jsonl'}")
 
 
