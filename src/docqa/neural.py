@@ -18,14 +18,13 @@ import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from .answer import Answer
 from .errors import BadSettings, ReaderNotFound
 from .question import acronym_asked, states_number, wants_number, whole_name
-from .retrieve import Hit
 from .runtime import cpu_session
 from .span import (  # noqa: F401  (the decoding names are part of this module's surface)
     MAX_ANSWER_TOKENS,
@@ -48,6 +47,9 @@ from .span import (  # noqa: F401  (the decoding names are part of this module's
     window_result,
     windows,
 )
+
+if TYPE_CHECKING:  # the hits' type only: reading needs no index (training runs where faiss is not installed)
+    from .retrieve import Hit
 
 # One window per run of the model: batched, every window paid for the longest one's padding, and the
 # int8 graph quantizes its activations with one scale per run, so that a passage's answer depended on

