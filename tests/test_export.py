@@ -137,3 +137,11 @@ def test_training_continues_from_an_exported_reader_s_recovered_weights(tiny, ex
         export.onnx_weights(tmp_path / "empty" / "model.onnx")
     with pytest.raises(ReaderNotFound, match="does not hold a MiniLM reader"):
         export.base_from_reader(out, tmp_path / "other")  # the tiny graph is not the packaged MiniLM's shape
+
+
+def test_the_model_card_says_where_the_run_trained():
+    on_gpu = export.model_card({"format": "onnx-int8", "training": {"device": "cuda", "train_seconds": 300}})
+    assert "fine-tuned by `docqa train-reader` on a CUDA GPU, and runs as an ONNX graph" in on_gpu
+    assert "- training time: 5 minutes on a CUDA GPU" in on_gpu
+    on_cpu = export.model_card({"format": "onnx-int8", "training": {"device": "cpu", "train_seconds": 4629}})
+    assert "- training time: 77 minutes on a 2-core CPU" in on_cpu

@@ -391,3 +391,11 @@ def test_training_and_export_import_nothing_a_gpu_machine_lacks():
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert done.stdout == "imported\n", done.stderr
 
+
+def test_bf16_autocast_only_where_the_hardware_multiplies_bf16():
+    assert train.fast_bf16("cpu", False, "fpu sse2 avx2 avx512f avx512_bf16") is True
+    assert train.fast_bf16("cpu", False, "fpu sse2 avx2 amx_bf16 amx_tile") is True
+    assert train.fast_bf16("cpu", True, "fpu sse2 avx2 fma") is False  # emulated: ten times slower
+    assert train.fast_bf16("cpu", False, "") is False
+    assert train.fast_bf16("cuda", True, "") is True
+    assert train.fast_bf16("cuda", False, "avx512_bf16") is False

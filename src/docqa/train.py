@@ -992,6 +992,18 @@ def training_device(asked: str, cuda_available: bool) -> str:
     return asked
 
 
+def fast_bf16(device: str, cuda_bf16: bool, flags: str | None = None) -> bool:
+    """Whether bf16 autocast speeds training up on `device`: on a CUDA GPU that supports bf16
+    (`cuda_bf16`), and on a CPU with bf16 instructions (AVX512-BF16 or AMX; `flags`: /proc/cpuinfo's,
+    this machine's by default). On a CPU without them torch emulates bf16 and a step costs ten times
+    float32's: 4 steps of 32 windows took 7 min 32 s against 42 s on an AVX2 EPYC."""
+    from .embed import cpu_flags, native_bf16
+
+    if device == "cuda":
+        return cuda_bf16
+    return native_bf16(cpu_flags() if flags is None else flags)
+
+
 def save_model(model, base: Path, folder: Path) -> None:
     """The fine-tuned weights (safetensors) and the base model's tokenizer files, in one folder."""
     import shutil
