@@ -6,6 +6,7 @@ tokenizer (as in test_neural): its answers mean nothing, but the loss, the check
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import json
 import random
@@ -285,6 +286,9 @@ def test_the_loss_falls_and_a_resumed_run_continues_from_its_checkpoint(tiny_bas
     other = train.TrainConfig(base_model=str(tiny_base), examples=8, batch_size=4, bf16=False)
     with pytest.raises(BadTrainingData, match="belongs to a run with other settings"):
         train.Trainer(other, tmp_path / "resumed", threads=1).resume()
+    on_other_hardware = dataclasses.replace(config, bf16=True)  # bf16's default follows the machine
+    with pytest.raises(BadTrainingData, match="begun without bf16 autocast: add --no-bf16 to continue it"):
+        train.Trainer(on_other_hardware, tmp_path / "resumed", threads=1).resume()
 
 
 def test_validation_scores_spans_and_declines_at_one_half():

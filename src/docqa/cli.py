@@ -132,9 +132,13 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
                        help="where to train: a CUDA GPU when torch sees one (auto, the default), or the CPU")
     train.add_argument("--seed", type=int, default=13)
-    train.add_argument("--no-bf16", action="store_true",
-                       help="train in float32 (default: bf16 autocast where the hardware has bf16, a CUDA GPU "
-                            "that supports it or a CPU with AVX512-BF16 or AMX; float32 elsewhere)")
+    precision = train.add_mutually_exclusive_group()
+    precision.add_argument("--no-bf16", action="store_true",
+                           help="train in float32 (default: bf16 autocast where the hardware has bf16, a CUDA GPU "
+                                "that supports it or a CPU with AVX512-BF16 or AMX; float32 elsewhere)")
+    precision.add_argument("--bf16", action="store_true",
+                           help="bf16 autocast even where it is emulated (about ten times slower): to continue a "
+                                "run that began with it on other hardware")
     train.add_argument("--stop-after", type=int, default=None, metavar="STEPS",
                        help="stop (with a checkpoint) after this many steps in all; run again to continue")
 
@@ -320,8 +324,9 @@ def cmd_train_reader(args: argparse.Namespace) -> int:
     import torch
 
     device = train.training_device(args.device, torch.cuda.is_available())
-    bf16 = not args.no_bf16 and train.fast_bf16(device, device == "cuda" and torch.cuda.is_bf16_supported())
-    if not args.no_bf16 and not bf16:
+    cuda_bf16 = device == "cuda" and torch.cuda.is_bf16_supported()
+    bf16 = args.bf16 or (not args.no_bf16 and train.fast_bf16(device, cuda_bf16))
+    if not (args.no_bf16 or bf16):
         print(f"training in float32: this {'GPU' if device == 'cuda' else 'CPU'} has no bf16 instructions, "
               "and emulated bf16 is about ten times slower", flush=True)
     config = train.TrainConfig(

@@ -681,6 +681,11 @@ class Trainer:
             return False
         state = self.torch.load(self.checkpoint_path, map_location="cpu", weights_only=True)
         if state["config"] != asdict(self.config):
+            differ = {key for key, value in asdict(self.config).items() if state["config"].get(key) != value}
+            if differ == {"bf16"}:  # begun on other hardware: bf16's default follows the machine
+                raise BadTrainingData(
+                    f"{self.checkpoint_path} belongs to a run begun {'with' if state['config']['bf16'] else 'without'} "
+                    f"bf16 autocast: add {'--bf16' if state['config']['bf16'] else '--no-bf16'} to continue it.")
             raise BadTrainingData(
                 f"{self.checkpoint_path} belongs to a run with other settings ({state['config']}). Use "
                 "another --out folder, or delete the checkpoint to start over."
