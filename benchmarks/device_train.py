@@ -1,8 +1,9 @@
 """Train the reader on a lent GPU machine (the `device` tool) in one call, and bring its weights back.
 
 That machine gets the repository's working tree and the folders a call carries, 64 MiB in all, and
-returns at most 8 files of 16 MiB from $OUT. It has torch with CUDA, transformers, tokenizers, numpy
-and scipy, but none of docqa's other dependencies, nor the packaged MiniLM, and it reaches no registry.
+returns at most 8 files of 16 MiB from $OUT. Its image has torch with CUDA, transformers, tokenizers,
+safetensors, onnx, numpy, scipy and filelock, which training needs, but not faiss, bm25s, PyStemmer,
+pysbd or spaCy, nor the packaged MiniLM, and it reaches no registry.
 So training continues from the reader docqa ships (its int8 graph travels with the tree; its weights
 are recovered from it, as `docqa train-reader --base-model trained` does) and the weights come back
 in float16, in parts:
@@ -120,10 +121,18 @@ def unpack(parts_folder: Path, run: Path, kit: Path) -> Path:
     from docqa.atomic import write_text_atomically
     from docqa.readers import TRAINED
 
-    pieces = sorted(parts_folder.glob(f"{WEIGHTS}.*"), key=lambda p: int(p.suffix[1:]))
-    if not pieces:
-        sys.exit(f"no {WEIGHTS}.N parts in {parts_folder}")
-    weights = {name: tensor.float() for name, tensor in load(b"".join(p.read_bytes() for p in pieces)).items()}
+    numbers = sorted(int(p.suffix[1:]) for p in parts_folder.glob(f"{WEIGHTS}.*") if p.suffix[1:].isdigit())
+    if not numbers:
+        sys.exit(f"no {WEIGHTS}.N parts in {parts_folder}: fetch the device call's files, or run `parts` there again")
+    if numbers != list(range(len(numbers))):
+        missing = sorted(set(range(numbers[-1] + 1)) - set(numbers))
+        sys.exit(f"{WEIGHTS}.{missing[0]} is missing from {parts_folder}: fetch it again, or run `parts` there again")
+    pieces = [parts_folder / f"{WEIGHTS}.{number}" for number in numbers]
+    try:
+        weights = {name: tensor.float() for name, tensor in load(b"".join(p.read_bytes() for p in pieces)).items()}
+    except Exception as error:  # safetensors says "incomplete metadata" of a cut file: say what to do
+        sys.exit(f"the {len(pieces)} parts in {parts_folder} do not join into one weights file ({error}): "
+                 "the last part is missing or cut; fetch the files again, or run `parts` there again")
     card = json.loads((parts_folder / "card.json").read_text(encoding="utf-8"))
     architecture = kit / "architecture" if (kit / "architecture").is_dir() else training.default_base_model()
     model = AutoModelForQuestionAnswering.from_config(AutoConfig.from_pretrained(str(architecture)))

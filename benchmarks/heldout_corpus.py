@@ -10,10 +10,11 @@ evaluation file, so that `docqa eval` scores the reader with retrieval over all 
 `--swapped N` adds N unanswerable questions in the manner of SQuAD 2.0's: a held-out question with one of
 its names or numbers swapped for another of the same kind from its article that its paragraph never
 mentions (docqa.train.swapped_question), so that the corpus no longer answers it although it reads as
-if it did. With `--limit N --swapped N`, half the questions are unanswerable, as in SQuAD 2.0.
+if it did. With `--limit N --swapped N` (and no `--absent`), half the questions are unanswerable, as in
+SQuAD 2.0.
 
-`--absent N` leaves N of the articles (titles) out of the corpus and keeps their questions, now
-unanswerable: questions about something the documents do not cover at all, as a user asks them. With
+`--absent N` leaves N of the articles (titles) out of the corpus and keeps all their questions, now
+unanswerable (`--limit` and `--swapped` count only the articles kept): questions about something the documents do not cover at all, as a user asks them. With
 `--nq`, these are search-engine queries that the corpus does not answer.
 
 Write the output outside the repository: the data's licence travels with it, and it is never committed.
@@ -57,8 +58,8 @@ def absent_groups(examples: list[train.Example], count: int, seed: int = 0) -> s
 def write(examples: list[train.Example], out: Path, limit: int | None, unanswerable: int = 0,
           absent: int = 0) -> tuple[int, int]:
     """Write corpus/<article>.txt (its paragraphs, blank-line separated) and qa.jsonl: up to `limit`
-    answerable questions, `unanswerable` swapped ones, and the questions of `absent` articles left out
-    of the corpus, unanswerable; returns (articles, questions)."""
+    answerable questions and `unanswerable` swapped ones, both of the articles in the corpus, then every
+    question of the `absent` articles left out of it, unanswerable; returns (articles, questions)."""
     corpus = out / "corpus"
     corpus.mkdir(parents=True, exist_ok=True)
     left_out = absent_groups(examples, absent)
@@ -72,11 +73,13 @@ def write(examples: list[train.Example], out: Path, limit: int | None, unanswera
     for group, texts in paragraphs.items():
         (corpus / f"{safe_name(group)}.txt").write_text(f"{group.replace('_', ' ')}\n\n" + "\n\n".join(texts) + "\n",
                                                         encoding="utf-8")
-    answerable = [e for e in examples if e.answerable]
+    in_corpus = [e for e in examples if e.answerable and e.group not in left_out]
+    answerable = in_corpus
     if limit is not None and limit < len(answerable):
         keep = set(random.Random(0).sample(range(len(answerable)), limit))
         answerable = [e for k, e in enumerate(answerable) if k in keep]
-    chosen = answerable + swapped([e for e in examples if e.answerable], unanswerable)
+    # Swapped names come from articles the corpus holds: they must read as if it answered them.
+    chosen = answerable + swapped(in_corpus, unanswerable) + [e for e in examples if e.group in left_out]
     with (out / "qa.jsonl").open("w", encoding="utf-8") as handle:
         for example in chosen:
             answers = [example.answer_text] if example.answerable and example.group not in left_out else []

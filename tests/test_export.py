@@ -143,5 +143,19 @@ def test_the_model_card_says_where_the_run_trained():
     on_gpu = export.model_card({"format": "onnx-int8", "training": {"device": "cuda", "train_seconds": 300}})
     assert "fine-tuned by `docqa train-reader` on a CUDA GPU, and runs as an ONNX graph" in on_gpu
     assert "- training time: 5 minutes on a CUDA GPU" in on_gpu
-    on_cpu = export.model_card({"format": "onnx-int8", "training": {"device": "cpu", "train_seconds": 4629}})
+    on_cpu = export.model_card({"format": "onnx-int8", "training": {"device": "cpu", "cpu_cores": 2, "train_seconds": 4629}})
     assert "- training time: 77 minutes on a 2-core CPU" in on_cpu
+    before_cores = export.model_card({"format": "onnx-int8", "training": {"device": "cpu", "train_seconds": 4629}})
+    assert "- training time: 77 minutes on a CPU" in before_cores
+    unknown = export.model_card({"format": "onnx-int8", "training": {"train_seconds": 120}})  # a checkpoint's card
+    assert "fine-tuned by `docqa train-reader`, and runs" in unknown and "- training time: 2 minutes\n" in unknown
+
+
+def test_the_model_card_of_a_stopped_run_says_how_far_it_got():
+    finished = {"config": {"examples": 32000, "batch_size": 32}, "windows": 137405}
+    assert export.windows_seen(finished) == "32000 of 137405 (0.23 epoch)"
+    stopped = {"config": {"examples": 200000, "batch_size": 32}, "steps_done": 4000}  # a checkpoint's card
+    assert export.windows_seen(stopped) == "128000 (of a number of windows not recorded), stopped before the 200000 planned"
+    card = export.model_card({"format": "onnx-int8", "training": stopped})
+    assert "- windows seen: 128000 (of a number of windows not recorded), stopped before the 200000 planned, batch 32" in card
+    assert "| generated negatives | not recorded | |" in card

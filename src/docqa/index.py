@@ -49,6 +49,7 @@ import faiss
 import numpy as np
 from filelock import FileLock, Timeout
 
+from .atomic import write_text_atomically
 from .errors import CorruptIndex, IndexLocked, IndexNotFound, StaleIndex
 from .lexical import FOLDER as LEXICAL, DamagedLexicalIndex, LexicalIndex
 from .settings import EXACT_SEARCH_LIMIT, SplitSettings, VectorSearch
@@ -642,15 +643,6 @@ class BuildLock:
         self.lock.release()
 
 
-def _write_json_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-
-
 def _fsync_files(paths: Sequence[Path]) -> None:
     for path in paths:
         with path.open("rb") as handle:
@@ -752,7 +744,7 @@ def finish_build(index_dir: Path, partial: Path, manifest: Manifest, texts: Sequ
     except CorruptIndex:  # a damaged CURRENT is what this build repairs
         previous = None
     os.replace(partial, folder)
-    _write_json_atomic(index_dir / CURRENT, folder.name + "\n")
+    write_text_atomically(index_dir / CURRENT, folder.name + "\n")
     _fsync_dir(index_dir)
     keep = {folder.name} | ({previous.name} if previous is not None else set())
     for old in index_dir.glob("build-*"):

@@ -16,6 +16,7 @@ from __future__ import annotations
 import gzip
 import json
 import math
+import os
 import random
 import re
 import time
@@ -685,7 +686,8 @@ class Trainer:
             if differ == {"bf16"}:  # begun on other hardware: bf16's default follows the machine
                 raise BadTrainingData(
                     f"{self.checkpoint_path} belongs to a run begun {'with' if state['config']['bf16'] else 'without'} "
-                    f"bf16 autocast: add {'--bf16' if state['config']['bf16'] else '--no-bf16'} to continue it.")
+                    f"bf16 autocast: continue it with {'--bf16' if state['config']['bf16'] else '--no-bf16'} "
+                    f"(and not {'--no-bf16' if state['config']['bf16'] else '--bf16'}).")
             raise BadTrainingData(
                 f"{self.checkpoint_path} belongs to a run with other settings ({state['config']}). Use "
                 "another --out folder, or delete the checkpoint to start over."
@@ -976,6 +978,7 @@ def train_reader(
         "windows": len(windows),
         "train_seconds": round(trainer.elapsed),
         "device": device,
+        **({"cpu_cores": os.cpu_count()} if device == "cpu" else {}),
         "curve": trainer.curve,
         "validation": trainer.curve[-1] if trainer.curve else None,
     }
