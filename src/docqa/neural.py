@@ -24,7 +24,7 @@ import numpy as np
 
 from .answer import Answer
 from .errors import BadSettings, ReaderNotFound
-from .question import acronym_asked, states_number, wants_number, whole_name
+from .question import acronym_asked, restates, states_number, wants_number, whole_name
 from .runtime import cpu_session
 from .span import (  # noqa: F401  (the decoding names are part of this module's surface)
     MAX_ANSWER_TOKENS,
@@ -295,8 +295,13 @@ class NeuralReader:
         passage is tokenized first (a small part of the cost); only the model's runs stop early.
 
         A follow-up's context is appended to the question, as QA models read one question string."""
-        # A question that asks for a number takes only spans that state one (question.wants_number).
-        fits = states_number if wants_number(question) else None
+        # A question that asks for a number takes only spans that state one (question.wants_number),
+        # and no question takes a span that only repeats its own words (question.restates).
+        asked, number = question, wants_number(question)
+
+        def fits(text: str) -> bool:
+            return (not number or states_number(text)) and not restates(asked, text)
+
         acronym = acronym_asked(question)
         if context:
             question = f"{question} ({context})"

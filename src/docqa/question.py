@@ -289,6 +289,25 @@ def states_number(text: str) -> bool:
     return _NUMBER_TEXT.search(text) is not None
 
 
+# A question that offers its own answers: "slower or more rapid?", "between Rome and Milan, which ...".
+_OFFERS_CHOICE = re.compile(r"\bor\b|\bbetween\b|\beither\b|\bwhether\b", re.IGNORECASE)
+
+
+def restates(question: str, answer: str) -> bool:
+    """Whether the answer only repeats words of the question, in its order ("Which index class,
+    analogous to yearmon, ...?" -> "yearmon"): what a question names is what it asks about, not its
+    answer, unless it offers a choice ("Was growth slower or more rapid?" -> "more rapid"). Words are
+    compared in lower case, without accents, punctuation or articles."""
+    if _OFFERS_CHOICE.search(question):
+        return False
+
+    def words(text: str) -> list[str]:
+        return [w for w in re.findall(r"[^\W_]+", plain(text).lower()) if w not in ("a", "an", "the")]
+
+    said, asked = words(answer), words(question)
+    return bool(said) and any(asked[k:k + len(said)] == said for k in range(len(asked) - len(said) + 1))
+
+
 # Words a question capitalises without naming anything: its first word, these, and "I".
 _NOT_NAMES = frozenset(
     "what which who whom whose when where why how is are was were do does did can could should would will "
