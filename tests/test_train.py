@@ -114,7 +114,7 @@ def test_locate_takes_the_passage_sharing_most_words_with_the_question():
 # ---- negatives -------------------------------------------------------------------------------------
 def test_swap_candidates_are_numbers_and_names_not_sentence_openers():
     text = "In 1901 Wilhelm Röntgen of Germany won 3 prizes, 1,200 dollars in New York City."
-    assert train.swap_candidates(text) == ["1901", "Wilhelm Röntgen", "Germany", "3", "1,200", "New York City"]
+    assert train.swap_candidates(text) == ("1901", "Wilhelm Röntgen", "Germany", "3", "1,200", "New York City")
 
 
 def test_a_swapped_question_names_something_its_context_never_mentions():

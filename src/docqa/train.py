@@ -13,6 +13,7 @@ Offsets: `Example.answer_start` is a character offset into `Example.context`;
 
 from __future__ import annotations
 
+import functools
 import gzip
 import json
 import math
@@ -243,7 +244,7 @@ _CAPITALISED = r"[A-ZÀ-ÖØ-Þ][^\W\d_]+"
 _SWAPPABLE = re.compile(rf"\b(?:\d[\d,.]*\d|\d|{_CAPITALISED}(?:\s+{_CAPITALISED})*)\b")
 
 
-def swap_candidates(text: str) -> list[str]:
+def swap_candidates(text: str) -> tuple[str, ...]:
     """Numbers and names (runs of capitalised words) in `text`, in order, without repeats. A word that
     `text` also holds in lower case ("The", "In" opening a sentence) is no name."""
     lower = set(re.findall(r"\b[a-zà-ÿ]+\b", text))
@@ -252,7 +253,12 @@ def swap_candidates(text: str) -> list[str]:
         name = match.group()
         if " " in name or name.lower() not in lower:
             seen.setdefault(name, None)
-    return list(seen)
+    return tuple(seen)
+
+
+@functools.lru_cache(maxsize=1024)  # an article's names are asked for once per question made from it
+def _article_candidates(article_text: str) -> tuple[str, ...]:
+    return swap_candidates(article_text)
 
 
 def _same_kind(a: str, b: str) -> bool:
@@ -268,7 +274,7 @@ def swapped_question(example: Example, article_text: str, rng: random.Random) ->
     first_word = re.match(r"\s*\S+", example.question)
     skip = first_word.end() if first_word else 0
     inside = [c for c in swap_candidates(example.question[skip:]) if c in context and len(c) > 1]
-    others = [c for c in swap_candidates(article_text) if c not in context and c not in example.question]
+    others = [c for c in _article_candidates(article_text) if c not in context and c not in example.question]
     rng.shuffle(inside)
     for old in inside:
         pool = [c for c in others if _same_kind(c, old) and c.count(" ") == old.count(" ")]
