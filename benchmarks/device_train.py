@@ -86,7 +86,7 @@ def parts(run: Path, out: Path) -> list[Path]:
     """The run's model (finished, else its latest checkpoint's) as float16 parts of PART_BYTES, and its
     card, in `out`."""
     import torch
-    from safetensors.torch import load_file, save_file
+    from safetensors.torch import load_file, save
 
     from docqa.errors import DocqaError
     from docqa.train import model_from_run
@@ -97,11 +97,8 @@ def parts(run: Path, out: Path) -> list[Path]:
         sys.exit(f"docqa: {error}")
     card.setdefault("device", "cuda" if torch.cuda.is_available() else "cpu")  # a checkpoint's card names none
     weights = {name: tensor.to(torch.float16).contiguous() for name, tensor in load_file(folder / "model.safetensors").items()}
-    whole = out / WEIGHTS
+    data = save(weights)
     out.mkdir(parents=True, exist_ok=True)
-    save_file(weights, str(whole))
-    data = whole.read_bytes()
-    whole.unlink()
     written = []
     for number, start in enumerate(range(0, len(data), PART_BYTES)):
         written.append(out / f"{WEIGHTS}.{number}")

@@ -26,8 +26,8 @@ from docqa.answer import Answer
 from docqa.engine import Engine, unstated_terms
 from docqa.evalset import load_eval_file
 from docqa.metrics import exact_match
-from docqa.neural import NeuralReader
-from docqa.question import acronym_asked, states_number, wants_number
+from docqa.neural import NeuralReader, answer_form
+from docqa.question import acronym_asked
 from docqa.settings import Settings
 from docqa.span import span_confidence, window_result
 
@@ -65,7 +65,7 @@ def read_file(path: Path, corpus: Path, index: Path) -> list[Item]:
             continue
         hits = engine.retrieve(item.question, TOP)
         texts = [hit.passage.text for hit in hits]
-        fits = states_number if wants_number(item.question) else None
+        fits = answer_form(item.question)  # as NeuralReader.read takes spans
         encoded = reader.encode(item.question, texts)
         starts, ends = reader.logits(encoded.inputs)
         candidates = []

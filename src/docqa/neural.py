@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -195,6 +195,17 @@ def check_against_reference(backend: Backend, card: dict, name: str) -> float | 
     return difference
 
 
+def answer_form(question: str) -> Callable[[str], bool]:
+    """Which span texts the question can take: one that states a number where it asks for one
+    (question.wants_number), and never one that only repeats its own words (question.restates)."""
+    number = wants_number(question)
+
+    def fits(text: str) -> bool:
+        return (not number or states_number(text)) and not restates(question, text)
+
+    return fits
+
+
 class NeuralReader:
     """A loaded extractive QA model. `read` may be called from several threads: the tokenizer's
     truncation is set per question, so tokenization holds a lock; the forward pass does not need one."""
@@ -295,13 +306,7 @@ class NeuralReader:
         passage is tokenized first (a small part of the cost); only the model's runs stop early.
 
         A follow-up's context is appended to the question, as QA models read one question string."""
-        # A question that asks for a number takes only spans that state one (question.wants_number),
-        # and no question takes a span that only repeats its own words (question.restates).
-        asked, number = question, wants_number(question)
-
-        def fits(text: str) -> bool:
-            return (not number or states_number(text)) and not restates(asked, text)
-
+        fits = answer_form(question)
         acronym = acronym_asked(question)
         if context:
             question = f"{question} ({context})"

@@ -690,10 +690,9 @@ class Trainer:
         if state["config"] != asdict(self.config):
             differ = {key for key, value in asdict(self.config).items() if state["config"].get(key) != value}
             if differ == {"bf16"}:  # begun on other hardware: bf16's default follows the machine
-                raise BadTrainingData(
-                    f"{self.checkpoint_path} belongs to a run begun {'with' if state['config']['bf16'] else 'without'} "
-                    f"bf16 autocast: continue it with {'--bf16' if state['config']['bf16'] else '--no-bf16'} "
-                    f"(and not {'--no-bf16' if state['config']['bf16'] else '--bf16'}).")
+                began, flag, other = ("with", "--bf16", "--no-bf16") if state["config"]["bf16"] else ("without", "--no-bf16", "--bf16")
+                raise BadTrainingData(f"{self.checkpoint_path} belongs to a run begun {began} bf16 autocast: "
+                                      f"continue it with {flag} (and not {other}).")
             raise BadTrainingData(
                 f"{self.checkpoint_path} belongs to a run with other settings ({state['config']}). Use "
                 "another --out folder, or delete the checkpoint to start over."
