@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import io
 import logging
+import os
+import zipfile
 from pathlib import Path
 
 import docx
@@ -14,12 +16,12 @@ import pytest
 
 from docqa.clean import CleanText, Section, clean_pages, clean_text
 from docqa.documents import (
-    MAX_UPLOAD_BYTES, Document, Skipped, UnreadableFile, Upload, content_hash, is_page_number, load_corpus,
-    load_document, read_docx, read_html, read_markdown, read_pdf, read_plain, scan_corpus, store_upload, store_uploads,
-    strip_page_number, strip_running_lines, upload_name,
+    MAX_UPLOAD_BYTES, Document, Skipped, UnreadableFile, Upload, content_hash, corpus_path, display_name,
+    is_page_number, list_corpus, load_corpus, load_document, read_docx, read_html, read_markdown, read_pdf,
+    read_plain, scan_corpus, store_upload, store_uploads, strip_page_number, strip_running_lines, upload_name,
 )
-from docqa.errors import UploadRejected
-from docqa.settings import SplitSettings
+from docqa.errors import OutsideCorpus, UploadRejected
+from docqa.settings import ReadLimits, SplitSettings
 from docqa.split import split_passages
 
 SMALL = SplitSettings(min_words=1, max_words=12, overlap_sentences=0)
@@ -335,6 +337,7 @@ def test_load_corpus_reads_every_format_and_skips_unreadable_files(tmp_path: Pat
     assert [d.path for d in corpus.documents] == ["notes.docx", "page.html", "readme.md", "report.pdf"]
     assert [d.pages for d in corpus.documents] == [(), (), (), (0, 102)]
     assert corpus.skipped == (
+        Skipped(".hidden.txt", "its name starts with a dot (hidden): not read; rename it to index it"),
         Skipped("bad.docx", "not a readable Word .docx file (BadZipFile: File is not a zip file)"),
         Skipped("binary.txt", "it looks binary (contains NUL bytes)"),
         Skipped("broken.pdf", "not a readable PDF (PdfStreamError: Stream has ended unexpectedly)"),
@@ -342,7 +345,8 @@ def test_load_corpus_reads_every_format_and_skips_unreadable_files(tmp_path: Pat
         Skipped("locked.pdf", "it is encrypted with a password; save a copy without the password"),
     )
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
-    assert warnings == [f"Skipped {s.path}: {s.reason}" for s in corpus.skipped]
+    # What the listing leaves out is said by the build's summary; what fails to read is logged as well.
+    assert warnings == [f"Skipped {s.path}: {s.reason}" for s in corpus.skipped[1:]]
 
 
 def test_non_paged_documents_have_passages_without_page(tmp_path: Path) -> None:
@@ -361,7 +365,7 @@ def test_scan_corpus_hashes_bytes_without_parsing(tmp_path: Path) -> None:
         "readme.md", "report.pdf",
     ]
     assert scan.hashes["report.pdf"] == content_hash(make_pdf(REPORT_PAGES))
-    assert scan.skipped == ()
+    assert scan.skipped == (Skipped(".hidden.txt", "its name starts with a dot (hidden): not read; rename it to index it"),)
 
 
 def test_document_section_and_page_lookups() -> None:
@@ -470,3 +474,148 @@ def test_form_feeds_end_the_pages_of_a_text_file() -> None:
     assert clean.pages == (0, 39, 80)  # page 3 starts with "engineers", its sentence begun on page 2
     assert [clean.page_at(clean.text.index(word)) for word in ("study", "budget", "engineers")] == [1, 2, 3]
     assert read_plain(b"No form feed.\n\n1\n").text == "No form feed.\n\n1"
+
+
+# ---- what reading may cost, and nothing read from outside the corpus ------------------------------
+
+OUTSIDE_REASON = "a link to a place outside the corpus folder: not read; copy the file into the corpus instead"
+HIDDEN_REASON = "its name starts with a dot (hidden): not read; rename it to index it"
+
+
+def linked_corpus(tmp_path: Path) -> Path:
+    """A corpus with a file, a link to a file outside, a link to a folder outside, a link to a file
+    inside, a link to a folder inside, a broken link, a hidden file and a hidden folder, and a pipe."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("The password is swordfish.", encoding="utf-8")
+    corpus = tmp_path / "corpus"
+    (corpus / "sub").mkdir(parents=True)
+    (corpus / "sub" / "a.txt").write_text("Serbia joined in 2006.", encoding="utf-8")
+    (corpus / "passwd.txt").symlink_to(outside / "secret.txt")
+    (corpus / "relative.md").symlink_to("../outside/secret.txt")
+    (corpus / "away").symlink_to(outside, target_is_directory=True)
+    (corpus / "again.txt").symlink_to(corpus / "sub" / "a.txt")
+    (corpus / "mirror").symlink_to(corpus / "sub", target_is_directory=True)
+    (corpus / "gone.txt").symlink_to(tmp_path / "nothing.txt")
+    (corpus / ".draft.txt").write_text("Hidden.", encoding="utf-8")
+    (corpus / ".git").mkdir()
+    (corpus / ".git" / "notes.md").write_text("Hidden too.", encoding="utf-8")
+    os.mkfifo(corpus / "pipe.txt")
+    return corpus
+
+
+def test_links_out_of_the_corpus_are_skipped_and_links_inside_read_once(tmp_path: Path) -> None:
+    corpus = linked_corpus(tmp_path)
+    listing = list_corpus(corpus)
+    assert listing.files == (corpus / "sub" / "a.txt",)
+    assert listing.skipped == (
+        Skipped(".draft.txt", HIDDEN_REASON),
+        Skipped(".git/", HIDDEN_REASON),
+        Skipped("away/", OUTSIDE_REASON),
+        Skipped("gone.txt", "a link to nothing: not read"),
+        Skipped("passwd.txt", OUTSIDE_REASON),
+        Skipped("pipe.txt", "not a regular file: not read"),
+        Skipped("relative.md", OUTSIDE_REASON),
+    )
+    loaded = load_corpus(corpus)
+    assert [(d.path, d.text) for d in loaded.documents] == [("sub/a.txt", "Serbia joined in 2006.")]
+    assert list(scan_corpus(corpus).hashes) == ["sub/a.txt"]
+
+
+def test_a_corpus_folder_that_is_itself_a_link_is_read(tmp_path: Path) -> None:
+    corpus = linked_corpus(tmp_path)
+    (tmp_path / "alias").symlink_to(corpus, target_is_directory=True)
+    assert list_corpus(tmp_path / "alias").files == (tmp_path / "alias" / "sub" / "a.txt",)
+
+
+@pytest.mark.parametrize("path", ["../outside/secret.txt", "/etc/passwd", "passwd.txt", "away/secret.txt",
+                                  "sub/../../outside/secret.txt", "", "a\x00.txt"])
+def test_a_path_out_of_the_corpus_is_refused(tmp_path: Path, path: str) -> None:
+    corpus = linked_corpus(tmp_path)
+    with pytest.raises(OutsideCorpus, match=r"is not a file of the corpus: docqa reads and serves only files inside"):
+        corpus_path(corpus, path)
+
+
+def test_a_path_inside_the_corpus_is_that_file(tmp_path: Path) -> None:
+    corpus = linked_corpus(tmp_path)
+    assert corpus_path(corpus, "sub/a.txt") == corpus / "sub" / "a.txt"
+    assert corpus_path(corpus, "again.txt") == corpus / "again.txt"  # a link inside resolves inside
+
+
+def test_a_file_swapped_for_a_link_after_the_listing_is_not_read(tmp_path: Path) -> None:
+    corpus = linked_corpus(tmp_path)
+    with pytest.raises(UnreadableFile, match=r"^cannot be read: it is a link$"):
+        load_document(corpus / "passwd.txt", corpus)
+    with pytest.raises(UnreadableFile, match=r"^not a regular file: not read$"):
+        load_document(corpus / "pipe.txt", corpus)
+
+
+def test_invalid_utf8_bytes_are_replaced_and_the_file_kept() -> None:
+    clean = read_plain("Caf\xe9 in Belgrade, na\xefve.\n".encode("latin-1"))
+    assert clean.text == "Caf\ufffd in Belgrade, na\ufffdve."
+    assert clean.notes == ("2 bytes that are not UTF-8 (the first at byte 3) shown as \ufffd; save the file as UTF-8 to keep them",)
+    assert read_plain("Caf\u00e9 \ufffd.".encode("utf-8")).notes == ()
+
+
+def test_a_run_without_spaces_is_dropped_with_a_note(tmp_path: Path) -> None:
+    (tmp_path / "blob.txt").write_text("Serbia joined in 2006. " + "x" * 5000 + " The end.", encoding="utf-8")
+    document = load_document(tmp_path / "blob.txt", tmp_path)
+    assert document.text == "Serbia joined in 2006. The end."
+    assert document.notes == ("dropped 1 run of more than 200 characters without a space (the longest 5,000): "
+                              "no word is that long",)
+    (tmp_path / "only.txt").write_text("y" * 300, encoding="utf-8")
+    with pytest.raises(UnreadableFile, match=r"^it is empty \(no text\); dropped 1 run of more than 200 characters"):
+        load_document(tmp_path / "only.txt", tmp_path)
+
+
+def docx_bomb(expanded: int, parts: int = 1) -> bytes:
+    """A .docx whose word/document.xml holds one paragraph of `expanded` letters, deflated, and
+    `parts` - 1 tiny extra parts."""
+    template = io.BytesIO(make_docx())
+    out = io.BytesIO()
+    source = zipfile.ZipFile(template)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bomb:
+        for part in source.infolist():
+            if part.filename != "word/document.xml":
+                bomb.writestr(part, source.read(part))
+        body = (b'<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/'
+                b'wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>' + b"A" * expanded
+                + b"</w:t></w:r></w:p></w:body></w:document>")
+        bomb.writestr("word/document.xml", body)
+        for n in range(parts - 1):
+            bomb.writestr(f"extra/part{n}.xml", b"<a/>")
+    return out.getvalue()
+
+
+def test_a_docx_zip_bomb_is_refused_before_it_expands() -> None:
+    with pytest.raises(UnreadableFile, match=r"^its part 'word/document\.xml' expands 1,0\d\d times, over the limit "
+                                             r"of 100 \(DOCQA_MAX_ZIP_RATIO\): it looks like a zip bomb$"):
+        read_docx(docx_bomb(8 * 2**20))
+    with pytest.raises(UnreadableFile, match=r"^it decompresses to \d MB, over the limit of 4 MB \(DOCQA_MAX_UNZIPPED_MB\)"):
+        read_docx(docx_bomb(8 * 2**20), ReadLimits(unzipped_mb=4))
+    with pytest.raises(UnreadableFile, match=r"^it holds 21 parts, over the limit of 5 \(DOCQA_MAX_ZIP_PARTS\)$"):
+        read_docx(docx_bomb(10, parts=5), ReadLimits(zip_parts=5))
+
+
+def test_limits_on_pages_text_and_size_name_their_variable(tmp_path: Path) -> None:
+    with pytest.raises(UnreadableFile, match=r"^it has 2 pages, over the limit of 1 \(DOCQA_MAX_PAGES\); split it"):
+        read_pdf(make_pdf(REPORT_PAGES), ReadLimits(pages=1))
+    with pytest.raises(UnreadableFile, match=r"^its text is 31 characters long, over the limit of 10 \(DOCQA_MAX_TEXT_CHARS\)"):
+        read_plain(b"Serbia joined the PfP in 2006.\n", ReadLimits(text_chars=10))
+    with pytest.raises(UnreadableFile, match=r"^its text is \d\d characters long, over the limit of 10"):
+        read_html(b"<p>Serbia joined the Partnership in 2006.</p>", ReadLimits(text_chars=10))
+    (tmp_path / "big.txt").write_bytes(b"word " * 300_000)
+    with pytest.raises(UnreadableFile, match=r"^it is 1\.4 MB, over the limit of 1 MB \(DOCQA_MAX_FILE_MB\)$"):
+        load_document(tmp_path / "big.txt", tmp_path, limits=ReadLimits(file_mb=1))
+    scan = scan_corpus(tmp_path, ReadLimits(file_mb=1))
+    assert (scan.hashes, scan.skipped) == ({}, (Skipped("big.txt", "it is 1.4 MB, over the limit of 1 MB (DOCQA_MAX_FILE_MB)"),))
+
+
+@pytest.mark.parametrize(("name", "shown"), [
+    ("notes.txt", "notes.txt"),
+    ("two\nlines.txt", "two\\x0alines.txt"),
+    ("evil\u202etxt.exe.md", "evil\\u202etxt.exe.md"),
+    ("café.pdf", "café.pdf"),
+])
+def test_odd_names_are_shown_safely(name: str, shown: str) -> None:
+    assert display_name(name) == shown

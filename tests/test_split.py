@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
 
 from docqa.clean import CleanText, clean_text
 from docqa.settings import SplitSettings
-from docqa.split import Passage, Sentence, passage_id, split_passages, split_sentences
+from docqa.split import Passage, Sentence, passage_id, segments, split_passages, split_sentences
 
 DEFAULT_DOCUMENT = Path(__file__).resolve().parent.parent / "corpus" / "nato-relations-with-serbia.txt"
 NAME = "nato-relations-with-serbia.txt"
@@ -121,13 +122,7 @@ def test_over_long_sentence_is_cut_into_max_word_pieces() -> None:
 def test_short_sentence_before_an_over_long_one_stays_within_max_words() -> None:
     raw = "A short opening sentence with exactly ten words in it. " + LONG_SENTENCE
     counts = [words(p.text) for p in split_passages("a.txt", clean_text(raw), SETTINGS)]
-    if max(counts) > SETTINGS.max_words:
-        pytest.xfail(
-            "split._pack keeps a group under min_words open even when the next sentence (here a "
-            f"120-word piece) overflows max_words: passages of {counts} words; its docstring promises "
-            "at most max_words. Which bound should win is a design choice, left to split.py's owner."
-        )
-    assert max(counts) <= SETTINGS.max_words
+    assert counts == [10, 120, 120, 120, 120, 20]
 
 
 def test_consecutive_passages_of_a_section_overlap_by_one_sentence(default_clean, default_passages) -> None:
@@ -242,3 +237,31 @@ def test_threads_splitting_at_once_get_their_own_sentences(default_passages) -> 
     finally:
         sys.setswitchinterval(previous)
     assert wrong == []
+
+
+# ---- whatever the input, no passage over the maximum ------------------------------------------------
+
+def test_a_run_without_spaces_is_in_no_passage_and_the_text_around_it_is() -> None:
+    text = "Serbia joined in 2006. " + "x" * 100_000 + " It hosts a trust fund. " + "y" * 300
+    clean = CleanText(text, ())
+    passages = split_passages("a.txt", clean, SETTINGS)
+    assert [p.text for p in passages] == ["Serbia joined in 2006.", "It hosts a trust fund."]
+    assert all(text[p.start:p.end] == p.text for p in passages)
+
+
+def test_segments_cut_a_long_paragraph_after_a_sentence_end() -> None:
+    sentence = "Serbia joined the Partnership for Peace in December 2006. "  # 58 characters
+    text = sentence * 300  # 17,400 characters, one paragraph
+    pieces = segments(text)
+    assert [hi - lo for lo, hi in pieces] == [9_976, 7_424]
+    assert text[pieces[0][0]:pieces[0][1]].endswith("2006. ") and pieces[0][1] == pieces[1][0]
+    assert segments("z" * 201 + " a b " + "q" * 250) == [(201, 206)]
+
+
+def test_a_paragraph_of_megabytes_is_split_fast_and_bounded() -> None:
+    text = "word " * 400_000  # 2 MB without a sentence end or a line break
+    started = time.perf_counter()
+    passages = split_passages("a.txt", CleanText(text.strip(), ()), SETTINGS)
+    assert time.perf_counter() - started < 60
+    assert max(words(p.text) for p in passages) == SETTINGS.max_words
+    assert sum(words(p.text) for p in passages) == 400_000

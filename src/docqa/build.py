@@ -23,7 +23,7 @@ import shutil
 import time
 from collections.abc import Callable
 
-from .documents import ACCEPTED_SUFFIXES, Skipped, corpus_files, scan_corpus
+from .documents import ACCEPTED_SUFFIXES, Skipped, corpus_files, display_name, scan_corpus
 from .errors import CorruptIndex, DocqaError, EmptyCorpus, IndexNotFound
 from .index import (
     BuildLock, BuildReport, Index, Manifest, finish_build, link_shard, load_index, new_manifest, plan_build,
@@ -46,7 +46,7 @@ def _previous(settings: Settings) -> Index | None:
 
 
 def _reasons(skipped: list[Skipped]) -> tuple[str, ...]:
-    return tuple(f"{s.path}: {s.reason}" for s in skipped)
+    return tuple(f"{display_name(s.path)}: {s.reason}" for s in skipped)
 
 
 def shard_count(requested: int | None, previous: Manifest | None, default: int) -> int:
@@ -82,7 +82,7 @@ def build_index(
     with lock:
         for leftover in remove_leftovers(settings.index):
             log.info("Removed %s, left by a build that was killed", leftover)
-        scan = scan_corpus(settings.corpus)
+        scan = scan_corpus(settings.corpus, settings.limits)
         previous = _previous(settings)
         count = shard_count(settings.shards, previous.manifest if previous is not None else None,
                             workers.default_shards)
@@ -151,6 +151,7 @@ def build_index(
         full=plan.full,
         skipped=_reasons([*scan.skipped, *still_unreadable, *(u for r in results.values() for u in r.unreadable)]),
         reused=sum(r.reused for r in results.values()), shards=tuple(redo) if count > 1 else (), shard_count=count,
+        warnings=tuple(f"{display_name(n.path)}: {n.message}" for r in results.values() for n in r.notices),
     )
 
 

@@ -59,6 +59,11 @@ _OPEN_ENDINGS = frozenset("a an the of as and or by is are was were be than via 
 _MONTHS = frozenset("january february march april may june july august september october november december".split())
 MAX_HEADING_WORDS = 8
 MAX_HEADING_CHARS = 70
+# A run of characters without whitespace longer than this is no word: base64, a hex dump, a minified
+# script, a text whose spaces were lost. English words stay under 50 and web addresses rarely pass 200.
+# Such a run is dropped before cleaning: embedded whole it made a 50 MB one-line file one passage (8 GB).
+MAX_WORD_CHARS = 200
+_OVERLONG = re.compile(r"\S{%d,}" % (MAX_WORD_CHARS + 1))
 
 
 @dataclass(frozen=True)
@@ -74,12 +79,14 @@ class CleanText:
     """Cleaned text, its sections, and for paged formats the offset where each page starts.
 
     `pages[n - 1]` is the offset of the first character of page n; a page without text starts where
-    the next page with text starts. `pages` is empty for formats without pages.
+    the next page with text starts. `pages` is empty for formats without pages. `notes` say what was
+    dropped as no text (`drop_overlong`).
     """
 
     text: str
     sections: tuple[Section, ...]
     pages: tuple[int, ...] = ()
+    notes: tuple[str, ...] = ()  # what cleaning dropped, for the build's warnings
 
     def section_at(self, offset: int) -> str | None:
         """Title of the section that contains `offset`, or None before the first heading."""
@@ -228,6 +235,23 @@ def _joins_across_gap(prev: str, nxt: str) -> bool:
     return not prev.endswith(_SENTENCE_END) and nxt[:1].islower()
 
 
+def drop_overlong(texts: Sequence[str]) -> tuple[list[str], tuple[str, ...]]:
+    """`texts` without their runs of more than MAX_WORD_CHARS characters without whitespace, and the
+    note that says what went (none when nothing did)."""
+    runs: list[int] = []
+
+    def drop(match: re.Match[str]) -> str:
+        runs.append(len(match.group()))
+        return ""
+
+    kept = [_OVERLONG.sub(drop, text) for text in texts]
+    if not runs:
+        return kept, ()
+    what = "1 run" if len(runs) == 1 else f"{len(runs):,} runs"
+    return kept, (f"dropped {what} of more than {MAX_WORD_CHARS} characters without a space (the longest "
+                  f"{max(runs):,}): no word is that long",)
+
+
 def clean_text(raw: str, markdown: bool = False) -> CleanText:
     """Join wrapped lines and hyphenated words, collapse spaces, keep paragraphs and headings.
 
@@ -237,24 +261,28 @@ def clean_text(raw: str, markdown: bool = False) -> CleanText:
     document spells the joined word whole elsewhere or the dictionary knows it ("compu-" + "tation"
     -> "computation", see `_breaks_word`). `pages` is empty.
     """
-    return _assemble(_paragraphs([raw], markdown), pages=0)
+    kept, notes = drop_overlong([raw])
+    return _assemble(_paragraphs(kept, markdown), pages=0, notes=notes)
 
 
 def clean_pages(pages: Sequence[str]) -> CleanText:
     """Clean the extracted text of each page as one text (a sentence or a hyphenated word may run
     across a page break); `pages` of the result has one start offset per input page."""
-    return _assemble(_paragraphs(pages, markdown=False), pages=len(pages))
+    kept, notes = drop_overlong(pages)
+    return _assemble(_paragraphs(kept, markdown=False), pages=len(pages), notes=notes)
 
 
 def clean_blocks(blocks: Iterable[Block]) -> CleanText:
     """Paragraphs and headings as the format marks them: whitespace inside a block collapses to single
     spaces, empty blocks are dropped, blocks are separated by "\\n\\n", headings become sections."""
+    blocks = list(blocks)
+    kept, notes = drop_overlong([block.text for block in blocks])
     paragraphs = []
-    for block in blocks:
-        text = " ".join(plain_letters(block.text.replace("\x00", "")).split())
+    for block, raw in zip(blocks, kept):
+        text = " ".join(plain_letters(raw.replace("\x00", "")).split())
         if text:
             paragraphs.append(_Paragraph(text, block.heading, ((0, 1),)))
-    return _assemble(paragraphs, pages=0)
+    return _assemble(paragraphs, pages=0, notes=notes)
 
 
 def plain_letters(text: str) -> str:
@@ -360,7 +388,7 @@ def _paragraphs(pages: Sequence[str], markdown: bool) -> list[_Paragraph]:
     return paragraphs
 
 
-def _assemble(paragraphs: list[_Paragraph], pages: int) -> CleanText:
+def _assemble(paragraphs: list[_Paragraph], pages: int, notes: tuple[str, ...] = ()) -> CleanText:
     """Join paragraphs with "\\n\\n"; record section starts and, for `pages` > 0, page starts."""
     parts: list[str] = []
     sections: list[Section] = []
@@ -378,4 +406,4 @@ def _assemble(paragraphs: list[_Paragraph], pages: int) -> CleanText:
     starts: list[int] = []
     for number in range(pages, 0, -1):
         starts.append(first_offset.get(number, starts[-1] if starts else offset))
-    return CleanText(text="\n\n".join(parts), sections=tuple(sections), pages=tuple(reversed(starts)))
+    return CleanText(text="\n\n".join(parts), sections=tuple(sections), pages=tuple(reversed(starts)), notes=notes)

@@ -10,21 +10,31 @@ skipped with a warning naming it and the reason; the rest of the corpus still lo
     .html, .htm   visible text only; h1-h6 become sections
     .docx         paragraphs and tables (python-docx); Heading and Title styles become sections
 
+Nothing outside the corpus folder is read: a link (to a file or a folder) whose target lies outside
+it is skipped with a message naming the link, a link inside it is not followed (its target is read
+under its own name, once), and every file is opened without following a link. What one file may cost
+to read is bounded by `ReadLimits` (settings.py): its size on disk, what a .docx decompresses to, a
+PDF's pages, its text; sandbox.py adds the time and memory limits of the process that reads it.
+
 Uploads (the chat's, through `Engine.add_documents`) are stored here too: under a safe name, never
 over an existing file, refused with the reason when they cannot become a corpus document.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import io
 import logging
 import os
 import re
 import shutil
+import stat
 import statistics
 import tempfile
 import unicodedata
+import zipfile
 from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
@@ -37,7 +47,8 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 
 from .clean import Block, CleanText, Section, clean_blocks, clean_pages, clean_text
-from .errors import CorpusNotFound, UploadRejected
+from .errors import CorpusNotFound, OutsideCorpus, UploadRejected
+from .settings import ReadLimits
 
 log = logging.getLogger("docqa")
 # pypdf warns about every repaired cross-reference; the document either reads or is skipped with a reason.
@@ -60,6 +71,7 @@ class Document:
     sections: tuple[Section, ...]
     sha256: str
     pages: tuple[int, ...] = ()
+    notes: tuple[str, ...] = ()  # what reading had to change (bytes replaced, runs dropped): the build warns
 
     @property
     def clean(self) -> CleanText:
@@ -79,8 +91,25 @@ class Skipped:
 
 
 @dataclass(frozen=True)
+class Notice:
+    """A document that was read, and what reading it had to change or leave out."""
+
+    path: str
+    message: str
+
+
+@dataclass(frozen=True)
 class Corpus:
     documents: tuple[Document, ...]
+    skipped: tuple[Skipped, ...]
+
+
+@dataclass(frozen=True)
+class Listing:
+    """The corpus folder's files in a readable format, in a stable order, and the entries not read:
+    links out of the folder, hidden files and folders, what is not a regular file."""
+
+    files: tuple[Path, ...]
     skipped: tuple[Skipped, ...]
 
 
@@ -94,30 +123,55 @@ class CorpusScan:
 
 # ---- plain text and Markdown -------------------------------------------------------------------
 
-def _decode(data: bytes) -> str:
+def _check_length(characters: int, limits: ReadLimits) -> None:
+    """Refuse a text longer than the limit, before it is cleaned."""
+    if characters > limits.text_chars:
+        raise UnreadableFile(f"its text is {characters:,} characters long, over the limit of "
+                             f"{limits.named('text_chars')}; split it into smaller files")
+
+
+def _decode(data: bytes, limits: ReadLimits) -> tuple[str, tuple[str, ...]]:
+    """The text of a UTF-8 file, and a note when bytes that are not UTF-8 were replaced by U+FFFD."""
     if b"\x00" in data:
         raise UnreadableFile("it looks binary (contains NUL bytes)")
+    _check_length(len(data) - 3 if data.startswith(b"\xef\xbb\xbf") else len(data), limits)  # at most one character a byte
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8-sig"), ()
     except UnicodeDecodeError as error:
-        raise UnreadableFile(f"not valid UTF-8 (byte {error.start})") from error
+        text = data.decode("utf-8-sig", errors="replace")
+        replaced = text.count("\ufffd") - data.count("\ufffd".encode("utf-8"))
+        return text, (f"{replaced:,} byte{'s that are' if replaced != 1 else ' that is'} not UTF-8 (the first at byte "
+                      f"{error.start:,}) shown as \ufffd; save the file as UTF-8 to keep them",)
 
 
-def read_plain(data: bytes) -> CleanText:
+def _noted(clean: CleanText, notes: tuple[str, ...]) -> CleanText:
+    return CleanText(clean.text, clean.sections, clean.pages, notes + clean.notes)
+
+
+def read_plain(data: bytes, limits: ReadLimits = ReadLimits()) -> CleanText:
     """A text file's cleaned text. Form feeds end pages, as `pdftotext` and old plain-text manuals
     write them: each page loses a page-number line at its top or bottom and the running lines it shares
     with the others, as a PDF's pages do, and passages carry the page they start on."""
-    text = _decode(data)
+    text, notes = _decode(data, limits)
     if "\f" not in text:
-        return clean_text(text)
+        return _noted(clean_text(text), notes)
     pages = text.split("\f")
     if len(pages) > 1 and not pages[-1].strip():
         pages.pop()  # the form feed that ends the last page
-    return clean_pages(strip_running_lines([strip_page_number(page, n) for n, page in enumerate(pages, start=1)]))
+    _check_pages(len(pages), limits)
+    numbered = [strip_page_number(page, n) for n, page in enumerate(pages, start=1)]
+    return _noted(clean_pages(strip_running_lines(numbered)), notes)
 
 
-def read_markdown(data: bytes) -> CleanText:
-    return clean_text(_decode(data), markdown=True)
+def read_markdown(data: bytes, limits: ReadLimits = ReadLimits()) -> CleanText:
+    text, notes = _decode(data, limits)
+    return _noted(clean_text(text, markdown=True), notes)
+
+
+def _check_pages(pages: int, limits: ReadLimits) -> None:
+    if pages > limits.pages:
+        raise UnreadableFile(f"it has {pages:,} pages, over the limit of {limits.named('pages')}; "
+                             "split it into smaller files")
 
 
 # ---- PDF ---------------------------------------------------------------------------------------
@@ -261,19 +315,22 @@ def _narrow_space(font: object, seen: set[int]) -> int:
     return 1
 
 
-def read_pdf(data: bytes) -> CleanText:
+def read_pdf(data: bytes, limits: ReadLimits = ReadLimits()) -> CleanText:
     """Text of every page, cleaned as one text; `pages` gives where each page starts."""
     try:
         pdf = pypdf.PdfReader(io.BytesIO(data))
         # An owner password only restricts printing or copying; the empty user password opens the file.
         if pdf.is_encrypted and pdf.decrypt("") == pypdf.PasswordType.NOT_DECRYPTED:
             raise UnreadableFile("it is encrypted with a password; save a copy without the password")
+        _check_pages(len(pdf.pages), limits)
         narrow_spaces(pdf)
         labels = pdf.page_labels
-        pages = strip_running_lines([
-            strip_page_number(pdf_page_text(page), number, labels[number - 1] if number <= len(labels) else None)
-            for number, page in enumerate(pdf.pages, start=1)
-        ])
+        texts, length = [], 0
+        for number, page in enumerate(pdf.pages, start=1):
+            texts.append(strip_page_number(pdf_page_text(page), number, labels[number - 1] if number <= len(labels) else None))
+            length += len(texts[-1])
+            _check_length(length, limits)
+        pages = strip_running_lines(texts)
     except UnreadableFile:
         raise
     # pypdf raises many kinds of errors on damaged files (PdfReadError, but also ValueError, KeyError,
@@ -352,11 +409,12 @@ def html_blocks(html: bytes | str) -> list[Block]:
     return blocks
 
 
-def read_html(data: bytes) -> CleanText:
+def read_html(data: bytes, limits: ReadLimits = ReadLimits()) -> CleanText:
     try:
         blocks = html_blocks(data)
     except Exception as error:  # the parser is lenient; this guards against the odd malformed file
         raise _damaged("HTML page", error) from error
+    _check_length(sum(len(block.text) for block in blocks), limits)
     return clean_blocks(blocks)
 
 
@@ -389,16 +447,43 @@ def docx_blocks(word: docx.document.Document) -> Iterator[Block]:
                 yield Block(_row_text(row))
 
 
-def read_docx(data: bytes) -> CleanText:
+# Parts smaller than this may expand as they like: a small part cannot make a bomb.
+ZIP_RATIO_FLOOR = 1 << 20
+
+
+def check_zip(data: bytes, limits: ReadLimits, kind: str) -> None:
+    """Refuse a zip-based file (a .docx) whose parts are too many or decompress too far, before any
+    part is decompressed: zipfile never inflates a part past the size its directory declares, so the
+    declared sizes bound what reading it can cost. Raises UnreadableFile naming the limit."""
+    try:
+        parts = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as error:
+        raise _damaged(kind, error) from error
+    if len(parts) > limits.zip_parts:
+        raise UnreadableFile(f"it holds {len(parts):,} parts, over the limit of {limits.named('zip_parts')}")
+    total = sum(part.file_size for part in parts)
+    if total > limits.unzipped_mb * 2**20:
+        raise UnreadableFile(f"it decompresses to {total / 2**20:,.0f} MB, over the limit of "
+                             f"{limits.named('unzipped_mb')}: a zip bomb, or a document to split")
+    for part in parts:
+        ratio = part.file_size / max(part.compress_size, 1)
+        if part.file_size > ZIP_RATIO_FLOOR and ratio > limits.zip_ratio:
+            raise UnreadableFile(f"its part {part.filename!r} expands {ratio:,.0f} times, over the limit of "
+                                 f"{limits.named('zip_ratio')}: it looks like a zip bomb")
+
+
+def read_docx(data: bytes, limits: ReadLimits = ReadLimits()) -> CleanText:
+    check_zip(data, limits, "Word .docx file")
     try:
         blocks = list(docx_blocks(docx.Document(io.BytesIO(data))))
     # A .docx is a zip of XML parts: a damaged one fails in zipfile, lxml or python-docx, each its own way.
     except Exception as error:
         raise _damaged("Word .docx file", error) from error
+    _check_length(sum(len(block.text) for block in blocks), limits)
     return clean_blocks(blocks)
 
 
-Reader = Callable[[bytes], CleanText]
+Reader = Callable[[bytes, ReadLimits], CleanText]
 READERS: dict[str, Reader] = {
     ".txt": read_plain,
     ".md": read_markdown,
@@ -417,66 +502,177 @@ def content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def corpus_files(corpus: Path) -> list[Path]:
-    """Readable-format files under `corpus`, recursively, in a stable order; hidden files are ignored."""
-    if not corpus.is_dir():
-        raise CorpusNotFound(str(corpus))
-    return sorted(
-        path
-        for path in corpus.rglob("*")
-        if path.is_file()
-        and path.suffix.lower() in READERS
-        and not any(part.startswith(".") for part in path.relative_to(corpus).parts)
+def display_name(name: str) -> str:
+    """A file name as a message or a page shows it: control and format characters (a newline, a
+    right-to-left override) written as escapes, so that a name cannot break a line or disguise itself."""
+    return "".join(
+        ch if unicodedata.category(ch)[0] != "C" else (f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
+        for ch in name
     )
 
 
-def _read_bytes(path: Path) -> bytes:
+def _inside(target: str, root: str) -> bool:
+    return target == root or target.startswith(root.rstrip(os.sep) + os.sep)
+
+
+HIDDEN = "its name starts with a dot (hidden): not read; rename it to index it"
+OUTSIDE = "a link to a place outside the corpus folder: not read; copy the file into the corpus instead"
+BROKEN = "a link to nothing: not read"
+SPECIAL = "not a regular file: not read"
+
+
+def list_corpus(corpus: Path) -> Listing:
+    """Files under `corpus` in a readable format, recursively, in a stable order, and the entries not
+    read with the reason: hidden files (of a readable format) and folders, links whose target lies
+    outside the corpus, broken links, devices and pipes. A link inside the corpus is not followed: its
+    target is read under its own name. Raises CorpusNotFound when `corpus` is no folder."""
+    if not corpus.is_dir():
+        raise CorpusNotFound(str(corpus))
+    root = os.path.realpath(corpus)
+    files: list[Path] = []
+    skipped: list[Skipped] = []
+    for folder, subfolders, names in os.walk(root):
+        relative = Path(os.path.relpath(folder, root))
+        for name in sorted(subfolders):
+            path = os.path.join(folder, name)
+            where = (relative / name).as_posix()
+            if name.startswith("."):
+                skipped.append(Skipped(where + "/", HIDDEN))
+            elif os.path.islink(path) and not _inside(os.path.realpath(path), root):
+                skipped.append(Skipped(where + "/", OUTSIDE))
+        subfolders[:] = sorted(n for n in subfolders if not n.startswith("."))  # links are not walked into
+        for name in names:
+            if Path(name).suffix.lower() not in READERS:
+                continue
+            path = os.path.join(folder, name)
+            where = (relative / name).as_posix()
+            reason = _not_read(path, name, root)
+            if reason is None:
+                files.append(corpus / relative / name)
+            elif reason:
+                skipped.append(Skipped(where, reason))
+    return Listing(tuple(sorted(files)), tuple(sorted(skipped, key=lambda s: s.path)))
+
+
+def _not_read(path: str, name: str, root: str) -> str | None:
+    """Why the corpus entry at `path` is not read ("" for a link to a file read under its own name),
+    or None when it is a regular file to read."""
+    if name.startswith("."):
+        return HIDDEN
+    if os.path.islink(path):
+        target = os.path.realpath(path)
+        if not os.path.exists(target):
+            return BROKEN
+        return "" if _inside(target, root) else OUTSIDE
     try:
-        return path.read_bytes()
+        return None if stat.S_ISREG(os.lstat(path).st_mode) else SPECIAL
     except OSError as error:
-        raise UnreadableFile(f"cannot be read: {error.strerror}") from error
+        return f"cannot be read: {error.strerror}"
 
 
-def load_document(path: Path, corpus: Path, data: bytes | None = None) -> Document:
-    """Read and clean one file; raises UnreadableFile with the reason."""
+def corpus_files(corpus: Path) -> list[Path]:
+    """Readable-format files under `corpus` that are read (`list_corpus`), in a stable order."""
+    return list(list_corpus(corpus).files)
+
+
+def corpus_path(corpus: Path, relative: str) -> Path:
+    """The file at `relative` (a path inside the corpus as a user or an index names it), checked to
+    lie inside the corpus once every link is resolved; raises OutsideCorpus otherwise ("../x",
+    "/etc/passwd", a link out)."""
+    root = os.path.realpath(corpus)
+    if not relative or os.path.isabs(relative) or "\x00" in relative:
+        raise OutsideCorpus(display_name(relative))
+    path = os.path.join(root, relative)
+    if not _inside(os.path.realpath(path), root):
+        raise OutsideCorpus(display_name(relative))
+    return corpus / relative
+
+
+@contextlib.contextmanager
+def _open_regular(path: Path, limits: ReadLimits) -> Iterator[io.BufferedReader]:
+    """The regular file at `path`, opened without following a link (a file swapped for a link since
+    the listing is refused) and refused over `limits.file_mb`; raises UnreadableFile with the reason."""
+    try:
+        handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as error:
+        reason = "it is a link" if error.errno == errno.ELOOP else error.strerror  # O_NOFOLLOW met a link
+        raise UnreadableFile(f"cannot be read: {reason}") from error
+    with os.fdopen(handle, "rb") as file:
+        info = os.fstat(file.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise UnreadableFile(SPECIAL)
+        if info.st_size > limits.file_mb * 2**20:
+            raise UnreadableFile(f"it is {info.st_size / 2**20:,.1f} MB, over the limit of {limits.named('file_mb')}")
+        try:
+            yield file
+        except OSError as error:
+            raise UnreadableFile(f"cannot be read: {error.strerror}") from error
+
+
+def read_file_bytes(path: Path, limits: ReadLimits) -> bytes:
+    """The bytes of the corpus file at `path` (see `_open_regular`)."""
+    with _open_regular(path, limits) as file:
+        return file.read(limits.file_mb * 2**20 + 1)
+
+
+def load_document(path: Path, corpus: Path, data: bytes | None = None, limits: ReadLimits = ReadLimits()) -> Document:
+    """Read and clean one file within `limits`; raises UnreadableFile with the reason."""
     if data is None:
-        data = _read_bytes(path)
-    clean = READERS[path.suffix.lower()](data)
+        data = read_file_bytes(path, limits)
+    if len(data) > limits.file_mb * 2**20:  # grown since it was measured
+        raise UnreadableFile(f"it is over the limit of {limits.named('file_mb')}")
+    clean = READERS[path.suffix.lower()](data, limits)
     if not clean.text.strip():
-        raise UnreadableFile("it is empty (no text)")
+        dropped = f"; {clean.notes[-1]}" if clean.notes else ""
+        raise UnreadableFile(f"it is empty (no text){dropped}")
+    _check_length(len(clean.text), limits)
     return Document(
         path=path.relative_to(corpus).as_posix(),
         text=clean.text,
         sections=clean.sections,
         sha256=content_hash(data),
         pages=clean.pages,
+        notes=clean.notes,
     )
 
 
 def _skip(path: Path, corpus: Path, error: UnreadableFile) -> Skipped:
     relative = path.relative_to(corpus).as_posix()
-    log.warning("Skipped %s: %s", relative, error)
+    log.warning("Skipped %s: %s", display_name(relative), error)
     return Skipped(relative, str(error))
 
 
-def scan_corpus(corpus: Path) -> CorpusScan:
-    """Hash every corpus file's bytes without parsing it; files that cannot be opened are skipped."""
+def file_hash(path: Path, limits: ReadLimits) -> str:
+    """sha256 of the corpus file's bytes (see `_open_regular`), read in blocks: memory stays small
+    whatever its size."""
+    digest = hashlib.sha256()
+    with _open_regular(path, limits) as file:
+        while block := file.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def scan_corpus(corpus: Path, limits: ReadLimits = ReadLimits()) -> CorpusScan:
+    """Hash every corpus file's bytes without parsing it; entries not read (`list_corpus`) and files
+    that cannot be opened or are over the size limit are skipped with the reason."""
+    listing = list_corpus(corpus)
     hashes: dict[str, str] = {}
-    skipped = []
-    for path in corpus_files(corpus):
+    skipped = list(listing.skipped)
+    for path in listing.files:
         try:
-            hashes[path.relative_to(corpus).as_posix()] = content_hash(_read_bytes(path))
+            hashes[path.relative_to(corpus).as_posix()] = file_hash(path, limits)
         except UnreadableFile as error:
             skipped.append(_skip(path, corpus, error))
     return CorpusScan(hashes, tuple(skipped))
 
 
-def load_corpus(corpus: Path) -> Corpus:
+def load_corpus(corpus: Path, limits: ReadLimits = ReadLimits()) -> Corpus:
     """Every readable document of the corpus; unreadable ones are reported in `skipped` and logged."""
-    documents, skipped = [], []
-    for path in corpus_files(corpus):
+    listing = list_corpus(corpus)
+    documents, skipped = [], list(listing.skipped)
+    for path in listing.files:
         try:
-            documents.append(load_document(path, corpus))
+            documents.append(load_document(path, corpus, limits=limits))
         except UnreadableFile as error:
             skipped.append(_skip(path, corpus, error))
     return Corpus(tuple(documents), tuple(skipped))

@@ -21,6 +21,22 @@ class CorpusNotFound(DocqaError):
         super().__init__(f"Corpus folder {corpus}/ does not exist. Create it or pass --corpus DIR.")
 
 
+class OutsideCorpus(DocqaError):
+    def __init__(self, path: str):
+        super().__init__(
+            f"{path!r} is not a file of the corpus: docqa reads and serves only files inside the corpus "
+            "folder. Name a file by its path inside the corpus, as the sources show it."
+        )
+
+
+class SandboxUnavailable(DocqaError):
+    def __init__(self, command: str):
+        super().__init__(
+            f"The process that reads corpus files did not start ({command}); the index was not changed. "
+            "Check that docqa is installed in this Python (`make install`), then build again."
+        )
+
+
 class IndexNotFound(DocqaError):
     def __init__(self, index: str):
         super().__init__(f"No index in {index}/. Run `docqa index`.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
@@ -22,7 +23,9 @@ MAX_QUESTION_CHARS = 1000
 
 @dataclass(frozen=True)
 class SplitSettings:
-    """How documents become passages. Part of the index manifest: changing it forces a rebuild."""
+    """How documents become passages. Part of the index manifest: changing it forces a rebuild.
+    `max_words` bounds every passage; `min_words` no longer changes the packing (split._pack: the
+    maximum wins) and stays so that every index's manifest still matches."""
 
     min_words: int = 40
     max_words: int = 120
@@ -33,6 +36,63 @@ class SplitSettings:
             raise BadSettings(f"Need 1 <= min_words <= max_words, got {self.min_words} and {self.max_words}.")
         if self.overlap_sentences < 0:
             raise BadSettings(f"overlap_sentences must be >= 0, got {self.overlap_sentences}.")
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """What reading one corpus file may cost: a file over any limit is skipped with a message naming the
+    limit and its variable, and the build goes on. Each is set by the environment variable in LIMIT_VARIABLES.
+
+    Measured against the hostile corpus of benchmarks/hostile_corpus.py (a 1 GB .docx zip bomb, a 50 MB
+    text without a space, a link to /etc/passwd): every default keeps `docqa index` under 1.5 GB."""
+
+    file_mb: int = 64  # bytes of one file on disk (the chat's uploads stop at 20 MB)
+    unzipped_mb: int = 64  # what a .docx's parts decompress to, as its zip directory declares them
+    zip_ratio: int = 100  # how many times a part may expand (a zip bomb expands thousands of times)
+    zip_parts: int = 10_000  # parts in one .docx
+    pages: int = 5_000  # pages of one PDF
+    text_chars: int = 20_000_000  # characters of one document's text (about 3 million words)
+    seconds: float = 180.0  # time to read and clean one file
+    memory_mb: int = 1_024  # address space of the process that reads the files
+
+    def __post_init__(self) -> None:
+        for name in self.__dataclass_fields__:
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+                raise BadSettings(f"{LIMIT_VARIABLES[name]} must be a positive number, got {value!r}.")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> "ReadLimits":
+        """The defaults, each replaced by its variable of LIMIT_VARIABLES where `environ` sets it."""
+        values: dict[str, float] = {}
+        for name, variable in LIMIT_VARIABLES.items():
+            text = environ.get(variable, "").strip()
+            if text:
+                try:
+                    values[name] = float(text) if name == "seconds" else int(text.replace("_", ""))
+                except ValueError:
+                    raise BadSettings(f"{variable} must be a number, got {text!r}.") from None
+        return cls(**values)  # type: ignore[arg-type]
+
+    def named(self, name: str) -> str:
+        """How a message names a limit: its value and the variable that changes it."""
+        unit = {"file_mb": " MB", "unzipped_mb": " MB", "memory_mb": " MB", "seconds": " s"}.get(name, "")
+        value = getattr(self, name)
+        shown = f"{value:,g}" if isinstance(value, float) else f"{value:,}"
+        return f"{shown}{unit} ({LIMIT_VARIABLES[name]})"
+
+
+# One variable per limit, named in every message that a limit was hit.
+LIMIT_VARIABLES = {
+    "file_mb": "DOCQA_MAX_FILE_MB",
+    "unzipped_mb": "DOCQA_MAX_UNZIPPED_MB",
+    "zip_ratio": "DOCQA_MAX_ZIP_RATIO",
+    "zip_parts": "DOCQA_MAX_ZIP_PARTS",
+    "pages": "DOCQA_MAX_PAGES",
+    "text_chars": "DOCQA_MAX_TEXT_CHARS",
+    "seconds": "DOCQA_READ_SECONDS",
+    "memory_mb": "DOCQA_READ_MEMORY_MB",
+}
 
 
 # Exact search reads every vector for every question (384 floats, 1.5 KB each) on one core, so its time
@@ -94,6 +154,7 @@ class Settings:
     # How many shards a build splits the index into (build.shard_count): None keeps the index's own
     # (1 for a new index built in process).
     shards: int | None = None
+    limits: ReadLimits = field(default_factory=ReadLimits)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "vector_search", _member(VectorSearch, self.vector_search, "--vector-index"))
@@ -107,8 +168,9 @@ class Settings:
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Settings":
-        """Defaults, then DOCQA_CORPUS / DOCQA_INDEX / DOCQA_VECTOR_INDEX, then explicit overrides that are not None."""
-        values: dict[str, object] = {}
+        """Defaults, then DOCQA_CORPUS / DOCQA_INDEX / DOCQA_VECTOR_INDEX and the reading limits'
+        variables (LIMIT_VARIABLES), then explicit overrides that are not None."""
+        values: dict[str, object] = {"limits": ReadLimits.from_env(os.environ)}
         if os.environ.get("DOCQA_CORPUS"):
             values["corpus"] = Path(os.environ["DOCQA_CORPUS"])
         if os.environ.get("DOCQA_INDEX"):

@@ -23,8 +23,9 @@ from typing import Protocol
 
 import numpy as np
 
-from .documents import Document, Skipped, UnreadableFile, load_document
+from .documents import Document, Notice, Skipped, UnreadableFile, display_name
 from .index import FLAT, ShardRecord, all_vectors, load_shard, write_shard
+from .sandbox import Sandbox
 from .settings import Settings
 from .split import Passage, split_passages
 
@@ -76,7 +77,8 @@ class ShardJob:
 class ShardResult:
     """What building one shard did: its manifest record; the documents it read, split and embedded
     (`read`) and those it could not read; passages embedded, and passages of read documents whose text
-    already had a vector (`reused`); seconds spent embedding; the vectors' dimension."""
+    already had a vector (`reused`); seconds spent embedding; the vectors' dimension; what reading the
+    documents had to change (`notices`)."""
 
     record: ShardRecord
     read: tuple[str, ...]
@@ -85,6 +87,7 @@ class ShardResult:
     reused: int
     embed_seconds: float
     dim: int
+    notices: tuple[Notice, ...] = ()
 
 
 class ShardWorkers(Protocol):
@@ -123,14 +126,19 @@ class Contents:
 
 
 def read_documents(paths: list[str], settings: Settings) -> tuple[list[Document], list[Skipped]]:
-    """The documents at these corpus paths, read and cleaned; unreadable ones skipped with a warning."""
+    """The documents at these corpus paths, read and cleaned in a sandbox within `settings.limits`;
+    unreadable ones skipped with a warning. What reading changed in a document is logged too."""
     documents, skipped = [], []
-    for path in paths:
-        try:
-            documents.append(load_document(settings.corpus / path, settings.corpus))
-        except UnreadableFile as error:
-            log.warning("Skipped %s: %s", path, error)
-            skipped.append(Skipped(path, str(error)))
+    with Sandbox(settings.corpus, settings.limits) as sandbox:
+        for path in paths:
+            try:
+                documents.append(sandbox.read(path))
+            except UnreadableFile as error:
+                log.warning("Skipped %s: %s", display_name(path), error)
+                skipped.append(Skipped(path, str(error)))
+                continue
+            for note in documents[-1].notes:
+                log.warning("%s: %s", display_name(path), note)
     return documents, skipped
 
 
@@ -181,5 +189,6 @@ def build_shard(job: ShardJob, settings: Settings, encoder: Encoder,
     parsed = {d.path: d.sha256 for d in read}  # the hashes of the bytes actually read
     documents = {p: parsed.get(p, h) for p, h in job.documents.items() if p in kept or p in parsed}
     skipped = {s.path: job.documents[s.path] for s in unreadable}
+    notices = tuple(Notice(d.path, note) for d in read for note in d.notes)
     return ShardResult(ShardRecord(job.name, documents, skipped, len(passages)), tuple(d.path for d in read),
-                       tuple(unreadable), embedded, len(fresh) - embedded, embed_seconds, encoder.dim)
+                       tuple(unreadable), embedded, len(fresh) - embedded, embed_seconds, encoder.dim, notices)

@@ -12,19 +12,27 @@ from dataclasses import dataclass
 
 import pysbd
 
-from .clean import CleanText
+from .clean import MAX_WORD_CHARS, CleanText
 from .settings import SplitSettings
 
 # How this docqa turns a file's bytes into passages (documents.py reads, clean.py cleans, this module
 # splits). Raise it with every change that gives an unchanged file other passages: an index built with
 # another value reads every file again, keeping the vectors of the passages whose text did not change.
-# 4: form feeds end the pages of a .txt file; 3: PDF words parted where a TeX font's space code holds
+# 5: runs of over 200 characters without a space dropped, max_words a hard bound on a passage, pysbd
+# given at most 10,000 characters at once; 4: form feeds end the pages of a .txt file; 3: PDF words parted where a TeX font's space code holds
 # a visible space; 2: a word broken at a line end joins when a half is no word; 1: the headings and
 # glyphs of 2026-11-30's long-paper work; 0: indexes built before it.
-READING = 4
+READING = 5
 
 _WORD = re.compile(r"\S+")
+_OVERLONG = re.compile(r"\S{%d,}" % (MAX_WORD_CHARS + 1))
 _PARAGRAPH = re.compile(r"[^\n]+(?:\n(?!\n)[^\n]+)*")
+_SENTENCE_END = re.compile(r"[.!?][\"')\]”’]*\s")
+_SPACE = re.compile(r"\s")
+# pysbd's rules are regular expressions over all the text it is given: a paragraph of megabytes (a file
+# without line breaks) kept it busy for minutes. It is given pieces of at most this many characters, cut
+# after a sentence's end where the piece's second half has one, else at a space.
+MAX_SEGMENT_CHARS = 10_000
 
 
 @dataclass(frozen=True)
@@ -69,26 +77,62 @@ def _word_chunks(text: str, offset: int, max_words: int) -> list[Sentence]:
     return pieces
 
 
+def _last(pattern: re.Pattern[str], text: str, start: int, end: int) -> int | None:
+    """Where the last match of `pattern` within text[start:end] ends, or None."""
+    last = None
+    for match in pattern.finditer(text, start, end):
+        last = match.end()
+    return last
+
+
+def _bounded(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """text[start:end] as (start, end) pieces of at most MAX_SEGMENT_CHARS, cut after a sentence end
+    in a piece's second half where there is one, else after its last space (a piece without a space
+    is cut where it must)."""
+    pieces = []
+    while end - start > MAX_SEGMENT_CHARS:
+        half, limit = start + MAX_SEGMENT_CHARS // 2, start + MAX_SEGMENT_CHARS
+        found = _last(_SENTENCE_END, text, half, limit) or _last(_SPACE, text, start + 1, limit)
+        cut = found if found is not None else limit
+        pieces.append((start, cut))
+        start = cut
+    return [*pieces, (start, end)] if end > start else pieces
+
+
+def segments(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the stretches of `text` that sentence splitting reads: between its runs of more
+    than MAX_WORD_CHARS characters without whitespace (which no passage holds: clean.py drops them from
+    documents, this keeps any other text safe), each at most MAX_SEGMENT_CHARS long."""
+    stretches, cursor = [], 0
+    for run in _OVERLONG.finditer(text):
+        stretches += _bounded(text, cursor, run.start())
+        cursor = run.end()
+    return stretches + _bounded(text, cursor, len(text))
+
+
 def split_sentences(text: str, max_words: int = 120) -> list[Sentence]:
-    """Sentences of `text` with offsets into it; never across a paragraph break ("\\n\\n")."""
+    """Sentences of `text` with offsets into it; never across a paragraph break ("\\n\\n"), never
+    holding more than `max_words` words nor a run of more than MAX_WORD_CHARS characters without a space."""
     sentences: list[Sentence] = []
     for paragraph in _PARAGRAPH.finditer(text):
-        body = paragraph.group()
-        cursor = 0
-        for segment in _segmenter().segment(body):
-            stripped = segment.strip()
-            if not stripped:
-                continue
-            # pysbd returns the segments in order; locating each from the cursor keeps the right occurrence.
-            local = body.find(stripped, cursor)
-            if local < 0:
-                raise ValueError(f"sentence splitter changed the text near offset {paragraph.start() + cursor}")
-            cursor = local + len(stripped)
-            start = paragraph.start() + local
-            if len(_WORD.findall(stripped)) > max_words:
-                sentences.extend(_word_chunks(stripped, start, max_words))
-            else:
-                sentences.append(Sentence(start, start + len(stripped), stripped))
+        whole = paragraph.group()
+        for lo, hi in segments(whole):
+            body = whole[lo:hi]
+            cursor = 0
+            for segment in _segmenter().segment(body):
+                stripped = segment.strip()
+                if not stripped:
+                    continue
+                # pysbd returns the segments in order; locating each from the cursor keeps the right occurrence.
+                local = body.find(stripped, cursor)
+                if local < 0:
+                    raise ValueError(f"sentence splitter changed the text near offset {paragraph.start() + lo + cursor}")
+                cursor = local + len(stripped)
+                start = paragraph.start() + lo + local
+                if len(_WORD.findall(stripped)) > max_words:
+                    sentences.extend(_word_chunks(stripped, start, max_words))
+                else:
+                    sentences.append(Sentence(start, start + len(stripped), stripped))
     return sentences
 
 
@@ -99,13 +143,15 @@ def passage_id(document: str, start: int, end: int, text: str) -> str:
 
 
 def _pack(sentences: list[Sentence], settings: SplitSettings) -> list[list[Sentence]]:
-    """Greedy packing of sentences into groups of at most max_words, overlapping by whole sentences."""
+    """Greedy packing of sentences into groups of at most max_words, overlapping by whole sentences.
+    max_words is a hard bound: a group is closed before the sentence that would overflow it, however
+    short it is (a group under min_words took that sentence before 2026-12-07: 130-word passages)."""
     groups: list[list[Sentence]] = []
     current: list[Sentence] = []
     words = 0
     for sentence in sentences:
         count = len(_WORD.findall(sentence.text))
-        if current and words + count > settings.max_words and words >= settings.min_words:
+        if current and words + count > settings.max_words:
             groups.append(current)
             keep = current[len(current) - settings.overlap_sentences :] if settings.overlap_sentences else []
             # An overlap that would itself overflow the next passage is dropped.
@@ -118,6 +164,18 @@ def _pack(sentences: list[Sentence], settings: SplitSettings) -> list[list[Sente
     if current and (not groups or current[-1] is not groups[-1][-1]):
         groups.append(current)
     return groups
+
+
+def _between_runs(text: str, sentences: list[Sentence]) -> list[list[Sentence]]:
+    """The sentences in runs that no over-long run of non-space characters separates: a passage spans
+    its sentences and what lies between them, so it must never span such a run."""
+    runs: list[list[Sentence]] = []
+    for sentence in sentences:
+        if runs and not _OVERLONG.search(text, runs[-1][-1].end, sentence.start):
+            runs[-1].append(sentence)
+        else:
+            runs.append([sentence])
+    return runs
 
 
 def split_passages(document: str, clean: CleanText, settings: SplitSettings) -> list[Passage]:
@@ -138,7 +196,8 @@ def split_passages(document: str, clean: CleanText, settings: SplitSettings) -> 
             Sentence(body_start + s.start, body_start + s.end, s.text)
             for s in split_sentences(body, settings.max_words)
         ]
-        for group in _pack(sentences, settings):
+        groups = [group for run in _between_runs(text, sentences) for group in _pack(run, settings)]
+        for group in groups:
             start, end = group[0].start, group[-1].end
             passages.append(
                 Passage(
