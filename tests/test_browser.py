@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from gradio.utils import get_upload_folder
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
 from docqa import ui
@@ -219,6 +220,8 @@ def test_examples_fill_the_box_and_an_upload_is_indexed_by_the_rebuild(uploads, 
     page.locator('input[type="file"]').set_input_files(str(tmp_path / "zoo notes.txt"))
     expect(page.get_by_text("Added zoo notes.txt (as zoo_notes.txt).")).to_be_visible(timeout=REPLY_SECONDS * 1000)
     assert (uploads.settings.corpus / "zoo_notes.txt").read_text(encoding="utf-8") == ZOO
+    # Stored in the corpus, the upload leaves no copy in Gradio's temporary folder.
+    assert list(Path(get_upload_folder()).rglob("zoo notes.txt")) == []
     page.get_by_role("button", name="Rebuild index").click()
     expect(page.get_by_text("Index updated: 16 passages from 2 documents (1 added, 0 changed, 0 removed, "
                             "1 unchanged)")).to_be_visible(timeout=REPLY_SECONDS * 1000)

@@ -6,7 +6,9 @@ warming, and uploads stored in the corpus then made searchable by a rebuild."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -15,8 +17,9 @@ from docqa import engine as engine_module
 from docqa.answer import Answer
 from docqa.documents import Upload, load_corpus
 from docqa.embed import Embedder
-from docqa.engine import Engine, check_question
+from docqa.engine import Engine, Freshness, check_question
 from docqa.errors import BadQuestion
+from docqa.index import BuildLock
 from docqa.settings import DEFAULT_MODEL, Settings
 from standins import Read, WordReader
 
@@ -247,3 +250,68 @@ def test_uploads_are_stored_in_the_corpus_and_searchable_after_a_rebuild(project
 def test_a_question_pasted_from_a_pdf_has_its_ligatures_written_out() -> None:
     # the documents are cleaned the same way (clean.plain_letters), so "Oﬃce" finds "Office"
     assert check_question(" Who ﬁne-tuned the Oﬃce\u00ad model? ") == "Who fine-tuned the Office model?"
+
+
+# ---- a build never stops the answers -----------------------------------------------------------------
+
+TESLA = "The Nikola Tesla Museum in Belgrade holds his ashes in a golden sphere.\n"
+BEHIND = ("The index is behind the corpus (new: tesla.txt): answers come from the index as it was. "
+          "Rebuild it (`docqa index`, or Rebuild index in the chat).")
+REBUILDING = ("The index is behind the corpus (new: tesla.txt); a rebuild is under way, and answers come from the "
+              "index as it was.")
+
+
+@pytest.fixture
+def edited(project, tmp_path, monkeypatch) -> Path:
+    """A copy of the indexed project with a document added since its index was built; the engine
+    looks at the corpus at every question."""
+    monkeypatch.setattr(engine_module, "BEHIND_CHECK_SECONDS", 0.0)
+    root = copy_of(project, tmp_path)
+    (root / "corpus" / "tesla.txt").write_text(TESLA, encoding="utf-8")
+    return root
+
+
+def test_between_an_edit_and_its_rebuild_the_reply_says_the_index_is_behind(project, embedder, tmp_path, monkeypatch):
+    monkeypatch.setattr(engine_module, "BEHIND_CHECK_SECONDS", 0.0)
+    root = copy_of(project, tmp_path)
+    engine = Engine(settings_of(root), embedder=embedder, reader=WordReader("Zoran"))
+    assert engine.ask(LION).notice is None
+    (root / "corpus" / "tesla.txt").write_text(TESLA, encoding="utf-8")
+    reply = engine.ask(LION)
+    assert (reply.answer.text, reply.notice, reply.to_dict()["notice"]) == ("Zoran", BEHIND, BEHIND)
+    engine.rebuild()
+    assert engine.ask(LION).notice is None
+
+
+def test_ask_answers_from_the_index_there_is_while_another_process_builds(edited, embedder):
+    with BuildLock(edited / "index", 0.0):  # another build holds the lock
+        started = time.perf_counter()
+        engine = Engine(settings_of(edited), embedder=embedder, reader=WordReader("Tesla"),
+                        freshness=Freshness.ANSWER)
+        reply = engine.ask("Whose ashes does the museum hold?")
+        assert time.perf_counter() - started < 30  # the build's lock is not waited for (600 s)
+        assert (reply.answer, reply.notice) == (None, REBUILDING)  # the old index has no tesla.txt
+        assert engine.status().rebuilding.startswith(f"pid {os.getpid()} on ")
+    assert engine.ask("Whose ashes does the museum hold?").notice == BEHIND
+
+
+def test_ask_builds_first_when_no_other_build_runs(edited, embedder):
+    engine = Engine(settings_of(edited), embedder=embedder, reader=WordReader("Tesla"), freshness=Freshness.ANSWER)
+    reply = engine.ask("Whose ashes does the museum hold?")
+    assert (reply.answer.text, reply.answer.document, reply.notice) == ("Tesla", "tesla.txt", None)
+
+
+def test_serve_answers_from_the_old_index_while_it_builds_the_new_one(edited, embedder):
+    lock = BuildLock(edited / "index", 0.0)
+    lock.__enter__()  # holds the background build back until the old index has answered
+    try:
+        engine = Engine(settings_of(edited), embedder=embedder, reader=WordReader("Tesla"),
+                        freshness=Freshness.BACKGROUND)
+        reply = engine.ask("Whose ashes does the museum hold?")
+        assert (reply.answer, reply.notice) == (None, REBUILDING)
+    finally:
+        lock.__exit__(None, None, None)
+    engine.wait_for_rebuild(60)
+    reply = engine.ask("Whose ashes does the museum hold?")
+    assert (reply.answer.text, reply.notice, engine.status().stale, engine.status().rebuilding) == (
+        "Tesla", None, None, None)

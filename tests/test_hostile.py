@@ -27,6 +27,7 @@ from docqa.errors import BadQuestion, CorruptIndex, EmptyCorpus, IndexNotFound, 
 from docqa.index import CURRENT, MANIFEST, OFFSETS, PASSAGES, VECTORS, load_index, read_manifest
 from docqa.lexical import FOLDER as LEXICAL, SCORES, WORDS
 from docqa.settings import DEFAULT_MODEL, Settings
+from test_documents import docx_bomb
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCUMENT = "nato-relations-with-serbia.txt"
@@ -80,7 +81,7 @@ def free_port() -> int:
 @pytest.fixture
 def quick_cli(engine, monkeypatch):
     """`docqa` in process, its engine sharing the loaded model and reader (the CLI code is unchanged)."""
-    monkeypatch.setattr(cli, "_engine", lambda settings, warm=False: sharing(engine, settings))
+    monkeypatch.setattr(cli, "_engine", lambda settings, warm=False, **options: sharing(engine, settings))
 
 
 def test_the_pristine_engine_answers(engine):
@@ -202,8 +203,9 @@ SKIPPED = [
     "broken.docx: not a readable Word .docx file (BadZipFile: File is not a zip file)",
     r"broken.pdf: not a readable PDF \(\w+: .+\)",
     "empty.md: it is empty (no text)",
-    "latin1.txt: not valid UTF-8 (byte 3)",
 ]
+# A byte that is not UTF-8 costs that byte, not the file.
+LATIN1_WARNING = "latin1.txt: 1 byte that is not UTF-8 (the first at byte 3) shown as \ufffd; save the file as UTF-8 to keep them"
 
 
 def test_unreadable_files_are_skipped_by_name_and_the_rest_is_indexed(engine, tmp_path, caplog):
@@ -218,7 +220,8 @@ def test_unreadable_files_are_skipped_by_name_and_the_rest_is_indexed(engine, tm
     assert len(warnings) == len(SKIPPED)
     for warning, expected in zip(warnings, SKIPPED):
         assert re.fullmatch("Skipped " + (expected if "\\" in expected else re.escape(expected)), warning)
-    assert read_manifest(tmp_path / "index").documents == {DOCUMENT: before[DOCUMENT]}
+    assert [r.getMessage() for r in caplog.records if r.getMessage().startswith("latin1")] == [LATIN1_WARNING]
+    assert read_manifest(tmp_path / "index").documents == {"latin1.txt": before["latin1.txt"], DOCUMENT: before[DOCUMENT]}
     assert served.ask(PFP).answer.text == PFP_ANSWER
     assert digest(tmp_path / "corpus") == before
 
@@ -230,11 +233,12 @@ def test_docqa_index_names_the_skipped_files(engine, quick_cli, tmp_path, capsys
         (tmp_path / "corpus" / name).write_bytes(data)
     assert cli.main(["index", "--corpus", str(tmp_path / "corpus"), "--index", str(tmp_path / "index")]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[:2] == ["Index built: 15 passages from 1 document.",
-                       "  documents: 1 added, 0 changed, 0 removed, 0 unchanged"]
-    assert len(out) == 3 + len(SKIPPED)
+    assert out[:2] == ["Index built: 16 passages from 2 documents.",
+                       "  documents: 2 added, 0 changed, 0 removed, 0 unchanged"]
+    assert len(out) == 3 + len(SKIPPED) + 1
     for line, expected in zip(out[3:], SKIPPED):
         assert re.fullmatch("  skipped " + (expected if "\\" in expected else re.escape(expected)), line)
+    assert out[-1] == "  warning " + LATIN1_WARNING
 
 
 def empty_corpus_message(corpus: Path) -> str:
@@ -250,7 +254,7 @@ def test_an_empty_corpus_asks_for_documents(engine, tmp_path, capsys, caplog, mo
         sharing(engine, Settings(corpus=corpus, index=tmp_path / "index"))
     # `docqa serve` says so before it listens, rather than serving a chat that cannot answer.
     monkeypatch.delenv("DOCQA_AUTH", raising=False)
-    monkeypatch.setattr(ui, "Engine", lambda settings, warm=False: sharing(engine, settings))
+    monkeypatch.setattr(ui, "Engine", lambda settings, warm=False, **options: sharing(engine, settings))
     port = free_port()
     assert cli.main(["serve", "--corpus", str(corpus), "--index", str(tmp_path / "index"), "--port", str(port)]) == 2
     assert capsys.readouterr().err == f"docqa: {empty_corpus_message(corpus)}\n"
@@ -431,3 +435,25 @@ def test_no_code_loads_pickles_and_the_model_is_safetensors():
     model = Path(resolve_model(DEFAULT_MODEL))
     assert (model / "model.safetensors").is_file()
     assert [p.name for p in model.rglob("*") if p.suffix in (".bin", ".pkl", ".pt", ".pth", ".pickle")] == []
+
+
+# ---- a hostile corpus: links out, bombs, runs without spaces -----------------------------------------
+def test_a_hostile_corpus_indexes_its_good_files_and_serves_nothing_from_outside(engine, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "passwd").write_text("root:x:0:0:root:/root:/bin/bash\nThe home directory of the root user is /root.\n",
+                                    encoding="utf-8")
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copyfile(ROOT / "corpus" / DOCUMENT, corpus / DOCUMENT)
+    (corpus / "passwd.txt").symlink_to(outside / "passwd")
+    (corpus / "etc").symlink_to(outside, target_is_directory=True)
+    (corpus / "one-line.txt").write_bytes(b"x" * 3_000_000)
+    (corpus / "bomb.docx").write_bytes(docx_bomb(8 * 2**20))
+    before = digest(corpus)
+    served = sharing(engine, Settings(corpus=corpus, index=tmp_path / "index"))
+    assert read_manifest(tmp_path / "index").documents == {DOCUMENT: before[DOCUMENT]}
+    reply = served.ask("What is the home directory of the root user?")
+    assert {hit.passage.document for hit in reply.hits} == {DOCUMENT}
+    assert served.ask(PFP).answer.text == PFP_ANSWER
+    assert digest(corpus) == before

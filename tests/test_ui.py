@@ -423,7 +423,7 @@ def test_serve_listens_on_loopback_requires_the_credentials_and_keeps_them_out_o
 ):
     password, wrong = "Tr0ub4dor&3-staple", "correct-horse-battery"
     monkeypatch.setenv("DOCQA_AUTH", f"alice:{password}")
-    monkeypatch.setattr(ui, "Engine", lambda _, warm=False: engine)
+    monkeypatch.setattr(ui, "Engine", lambda _, warm=False, **options: engine)
     served = []
 
     def launch_in_background(app, host, port, auth):
@@ -470,3 +470,40 @@ def test_served_app_serves_no_file(engine, settings):
             assert httpx.get(url + "file=" + urllib.parse.quote(path, safe="")).status_code == 404
     finally:
         app.close()
+
+
+# ---- an index behind the corpus, odd names, uploads leave nothing behind ------------------------------
+def test_a_reply_from_an_index_behind_the_corpus_says_so_last():
+    first = _hit("Closest.", 0, None, 1.0, document="two\nlines.txt")
+    notice = "The index is behind the corpus (new: <b>.txt); a rebuild is under way, and answers come from the index as it was."
+    reply = Reply("Why?", "Why?", None, None, 0.0, 0.3, (first,), 0.0, (), notice)
+    assert ui.format_reply(reply) == (
+        "<p><b>The documents do not answer this question.</b></p>"
+        "<p>Closest passage: two\\x0alines.txt · characters 0–8</p>"
+        "<blockquote>Closest.</blockquote>"
+        "<p><i>The index is behind the corpus (new: &lt;b&gt;.txt); a rebuild is under way, and answers come "
+        "from the index as it was.</i></p>"
+    )
+
+
+def test_status_says_a_rebuild_is_under_way_and_the_build_its_warnings():
+    rebuilding = Status(2, 30, "t", "m", "new: a.txt", "this chat")
+    assert ui.format_status(rebuilding).endswith(" · stale (new: a.txt) — a rebuild is under way (this chat)</p>")
+    report = BuildReport(("a.txt",), (), (), (), 4, 4, 1.0, 1.0, True, (), warnings=("a.txt: 1 byte <x>",))
+    assert ui.format_build(report) == (
+        "<p>Index built: 4 passages from 1 document (1 added, 0 changed, 0 removed, 0 unchanged) in 1.0 s.</p>\n"
+        "<p>Warning: a.txt: 1 byte &lt;x&gt;</p>"
+    )
+
+
+def test_uploaded_files_and_their_folders_are_removed(tmp_path):
+    kept, alone = tmp_path / "one" / "a.txt", tmp_path / "two" / "b.txt"
+    for path in (kept, alone):
+        path.parent.mkdir()
+        path.write_text("x", encoding="utf-8")
+    (kept.parent / "other.txt").write_text("another upload", encoding="utf-8")
+    elsewhere = tmp_path.parent / f"{tmp_path.name}-corpus.txt"
+    elsewhere.write_text("not an upload", encoding="utf-8")
+    ui.remove_uploaded([kept, alone, tmp_path / "gone.txt", elsewhere], tmp_path)
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == ["one", "one/other.txt"]
+    assert elsewhere.read_text(encoding="utf-8") == "not an upload"

@@ -182,10 +182,12 @@ def _settings(args: argparse.Namespace) -> Settings:
     )
 
 
-def _engine(settings: Settings, warm: bool = False):
-    from .engine import Engine  # loads torch and FAISS: only for commands that need them
+def _engine(settings: Settings, warm: bool = False, answer_while_building: bool = False):
+    """The engine; `answer_while_building`: answer from an out-of-date index while another process
+    rebuilds it (`ask`), rather than wait for that build (`eval`, whose figures must be of the corpus)."""
+    from .engine import Engine, Freshness  # loads torch and FAISS: only for commands that need them
 
-    return Engine(settings, warm=warm)
+    return Engine(settings, warm=warm, freshness=Freshness.ANSWER if answer_while_building else Freshness.WAIT)
 
 
 def cmd_index(args: argparse.Namespace) -> int:
@@ -230,12 +232,13 @@ def format_build(report) -> str:
     if report.shard_count > 1:
         lines.append(f"  shards: {len(report.shards)} of {report.shard_count} built again")
     lines += [f"  skipped {reason}" for reason in report.skipped]
+    lines += [f"  warning {warning}" for warning in report.warnings]
     return "\n".join(lines)
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    engine = _engine(settings)
+    engine = _engine(settings, answer_while_building=True)
     reply = engine.ask(args.question, history=args.history)
     if args.json:
         print(json.dumps(reply.to_dict(), ensure_ascii=False))
@@ -245,6 +248,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def format_reply(reply) -> str:
+    from .documents import display_name
     from .engine import quoted_list  # loaded already: the reply came from the engine
 
     lines = []
@@ -256,17 +260,20 @@ def format_reply(reply) -> str:
             lines.append(f"The documents do not answer this (best confidence {reply.confidence:.2f}).")
         if reply.hits:
             best = reply.shown_hits()[0].passage
-            lines.append(f"{'Passage of the best guess' if reply.unstated else 'Closest passage'}, {best.document}:")
+            lines.append(f"{'Passage of the best guess' if reply.unstated else 'Closest passage'}, "
+                         f"{display_name(best.document)}:")
             lines.append(f"  {best.text}")
-        return "\n".join(lines)
-    answer = reply.answer
-    lines.append(f"Answer: {answer.text}")
-    lines.append(f"Confidence: {answer.confidence:.2f}")
-    where = f"{answer.document}" + (f", {answer.section}" if answer.section else "")
-    where += f", p. {answer.page}" if answer.page else ""
-    lines.append(f"Source: {where} [characters {answer.start}-{answer.end}]")
-    a, b = answer.quote_offsets
-    lines.append(f"Quote: {answer.quote[:a]}**{answer.quote[a:b]}**{answer.quote[b:]}")
+    else:
+        answer = reply.answer
+        lines.append(f"Answer: {answer.text}")
+        lines.append(f"Confidence: {answer.confidence:.2f}")
+        where = display_name(answer.document) + (f", {answer.section}" if answer.section else "")
+        where += f", p. {answer.page}" if answer.page else ""
+        lines.append(f"Source: {where} [characters {answer.start}-{answer.end}]")
+        a, b = answer.quote_offsets
+        lines.append(f"Quote: {answer.quote[:a]}**{answer.quote[a:b]}**{answer.quote[b:]}")
+    if reply.notice:
+        lines.append(f"Note: {reply.notice}")
     return "\n".join(lines)
 
 

@@ -31,22 +31,37 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 
 from .answer import Answer, Reader
 from .conversation import Query, may_mean_answer, resolve_followup
-from .build import build_index
+from .build import build_index, corpus_signature
 from .clean import plain_letters
 from .documents import Upload, scan_corpus, store_uploads
 from .embed import Embedder
-from .errors import BadQuestion, CorruptIndex, IndexNotFound, StaleIndex
-from .index import CURRENT, BuildReport, Index, load_current, load_index, stale_reason
+from .errors import BadQuestion, CorruptIndex, DocqaError, IndexLocked, IndexNotFound, StaleIndex
+from .index import CURRENT, BuildReport, Index, build_holder, load_index, stale_reason
 from .question import key_terms, unmentioned
 from .readers import make_reader
 from .retrieve import Hit, Mode, Retriever
 from .settings import MAX_QUESTION_CHARS, Settings
 
 log = logging.getLogger("docqa")
+
+# How often the engine looks again at the corpus files' sizes and times to tell whether its index is
+# behind them (and reads their bytes only when those changed): a question pays for the look at most
+# this often (a stat of each file).
+BEHIND_CHECK_SECONDS = 2.0
+
+
+class Freshness(str, Enum):
+    """What an engine does when its index is out of date with the corpus as it starts."""
+
+    WAIT = "wait"  # build first, waiting for a build that another process runs (docqa eval: exact figures)
+    ANSWER = "answer"  # build first unless another build runs; then answer from the index there is (docqa ask)
+    BACKGROUND = "background"  # answer from the index there is while this engine builds the new one (docqa serve)
+
 
 @dataclass(frozen=True)
 class Reply:
@@ -64,6 +79,7 @@ class Reply:
     hits: tuple[Hit, ...]
     seconds: float
     unstated: tuple[str, ...] = ()
+    notice: str | None = None  # the index is behind the corpus, or being rebuilt: the reply may be out of date
 
     def shown_hits(self) -> tuple[Hit, ...]:
         """The hits in the order a declined reply shows them: rank order, except that a decline for
@@ -88,6 +104,7 @@ class Reply:
                 if answer else None
             ),
             "quote": answer.quote if answer else None,
+            "notice": self.notice,
             "passages": [
                 {
                     "document": hit.passage.document,
@@ -110,6 +127,7 @@ class Status:
     built_at: str
     model: str
     stale: str | None  # reason, or None when the index matches the corpus
+    rebuilding: str | None = None  # who is building the index anew ("this chat", "pid 12 on host ..."), or None
 
 
 @dataclass(frozen=True)
@@ -162,22 +180,31 @@ class Engine:
         reader: Reader | None = None,
         auto_build: bool = True,
         warm: bool = False,
+        freshness: Freshness = Freshness.WAIT,
     ):
         """`reader`: any object of the answer.Reader protocol; by default the one `settings.reader` names,
         made by readers.make_reader. Its threshold is `settings.effective_threshold` for its label.
         `warm`: prepare the reader for the index's passages in a background thread (the web chat and
-        `docqa eval` do; a single `docqa ask` does not need it)."""
+        `docqa eval` do; a single `docqa ask` does not need it). A missing or damaged index is built
+        first; one out of date with the corpus as `freshness` says; with `auto_build` False either
+        raises (IndexNotFound, CorruptIndex, StaleIndex)."""
         self.settings = settings
         self.embedder = embedder if embedder is not None else Embedder(settings.model, precision=settings.precision)
         self._swap = threading.Lock()
         self._warm = False  # no preparing until the reader exists (a first build may run below)
         self._warming: threading.Thread | None = None
-        self._snapshot = self._open(auto_build)
+        self._builds = 0  # rebuilds this engine runs now (guarded by _swap)
+        self._behind = _Behind()
+        stale, self._snapshot = self._open(auto_build, freshness)
         self.reader = reader if reader is not None else make_reader(
             settings.reader, self.embedder, idf=lambda: self._snapshot.retriever.idf)
         self.threshold = settings.effective_threshold(self.reader.label, self.reader.default_threshold)
         self._warm = warm
         self._start_warming()
+        self._background: threading.Thread | None = None
+        if stale and freshness is Freshness.BACKGROUND:
+            self._background = threading.Thread(target=self._rebuild_quietly, name="docqa-build", daemon=True)
+            self._background.start()
 
     def _start_warming(self) -> None:
         if not self._warm:
@@ -209,27 +236,77 @@ class Engine:
         return path.read_text(encoding="utf-8").strip() if path.is_file() else ""
 
     def _load(self) -> _Snapshot:
-        hashes = scan_corpus(self.settings.corpus).hashes  # bytes only: no PDF is parsed to check staleness
-        index = load_current(self.settings.index, self.settings.model, self.settings.split, hashes)
+        index = load_index(self.settings.index)
         return _Snapshot(index, Retriever(index), self._pointer())
 
-    def _open(self, auto_build: bool) -> _Snapshot:
+    def _stale(self, index: Index) -> str | None:
+        hashes = scan_corpus(self.settings.corpus, self.settings.limits).hashes  # bytes only: no file is parsed
+        return stale_reason(index.manifest, self.settings.model, self.settings.split, hashes)
+
+    def _open(self, auto_build: bool, freshness: Freshness) -> tuple[bool, _Snapshot]:
+        """(whether the index is still out of date, the snapshot to answer from), building first
+        where it must (see __init__)."""
         try:
-            return self._load()
-        except (IndexNotFound, StaleIndex, CorruptIndex) as error:
+            snapshot = self._load()
+        except (IndexNotFound, CorruptIndex) as error:
             if not auto_build:
                 raise
             log.warning("%s Building it now.", error)
             self.rebuild()
-            return self._snapshot
+            return False, self._snapshot
+        reason = self._stale(snapshot.index)
+        if reason is None:
+            return False, snapshot
+        error = StaleIndex(str(self.settings.index), reason)
+        if not auto_build:
+            raise error
+        if freshness is Freshness.BACKGROUND:
+            log.warning("%s Answering from it while it is rebuilt.", error)
+            return True, snapshot
+        holder = build_holder(self.settings.index) if freshness is Freshness.ANSWER else None
+        if holder is None:
+            log.warning("%s Building it now.", error)
+            try:
+                self.rebuild(lock_wait_seconds=0.0 if freshness is Freshness.ANSWER else None)
+                return False, self._snapshot
+            except IndexLocked as locked:
+                holder = str(locked)
+        log.warning("%s A rebuild is under way (%s): answering from the index as it is.", error, holder)
+        return True, snapshot
 
-    def rebuild(self, full: bool = False, progress: Callable[[str], None] | None = None) -> BuildReport:
+    def _rebuild_quietly(self) -> None:
+        """The background rebuild of `docqa serve`: a failure is logged, and the old index keeps answering."""
+        try:
+            report = self.rebuild()
+        except DocqaError as error:
+            log.warning("The rebuild failed; the previous index is still in use: %s", error)
+        except Exception:
+            log.exception("The rebuild failed; the previous index is still in use")
+        else:
+            log.info("Index rebuilt: %d passages from %s", report.passages, report.documents)
+
+    def wait_for_rebuild(self, timeout: float | None = None) -> None:
+        """Block until the background rebuild this engine started (if any) has finished."""
+        if self._background is not None:
+            self._background.join(timeout)
+
+    def rebuild(self, full: bool = False, progress: Callable[[str], None] | None = None,
+                lock_wait_seconds: float | None = None) -> BuildReport:
         """Bring the index up to date with the corpus (only changed documents are embedded), then
-        switch this engine to it."""
-        report = build_index(self.settings, self.embedder, full=full, progress=progress)
-        index = load_index(self.settings.index)
+        switch this engine to it. Questions asked meanwhile are answered from the index there was,
+        and say that a rebuild is under way. `lock_wait_seconds`: how long to wait for another
+        process's build (build.BUILD_LOCK_WAIT_SECONDS when None), then IndexLocked."""
         with self._swap:
-            self._snapshot = _Snapshot(index, Retriever(index), self._pointer())
+            self._builds += 1
+        try:
+            options = {} if lock_wait_seconds is None else {"lock_wait_seconds": lock_wait_seconds}
+            report = build_index(self.settings, self.embedder, full=full, progress=progress, **options)
+            index = load_index(self.settings.index)
+            with self._swap:
+                self._snapshot = _Snapshot(index, Retriever(index), self._pointer())
+        finally:
+            with self._swap:
+                self._builds -= 1
         self._start_warming()
         return report
 
@@ -280,7 +357,7 @@ class Engine:
         confidence = candidate.confidence if candidate and not unstated else 0.0
         answer = candidate if candidate is not None and not unstated and confidence >= self.threshold else None
         return Reply(question, resolved, answer, candidate, confidence, self.threshold, tuple(hits),
-                     time.perf_counter() - started, unstated)
+                     time.perf_counter() - started, unstated, self.notice())
 
     def _referent(self, earlier: list[str], top_k: int | None) -> str | None:
         """The answer to the previous question when a pronoun could stand for it: a name or a thing,
@@ -290,13 +367,70 @@ class Engine:
             return None
         return reply.answer.text
 
+    def rebuilding(self) -> str | None:
+        """Who is building this index anew: "this chat" (a rebuild of this engine), what another
+        process's build lock says of it, or None."""
+        with self._swap:
+            if self._builds:
+                return "this chat"
+        return build_holder(self.settings.index)
+
+    def behind(self) -> str | None:
+        """Why the index answering now is behind the corpus (files new, changed or removed since it was
+        built), or None; looked at again at most every BEHIND_CHECK_SECONDS."""
+        snapshot = self._snapshot
+        return self._behind.reason(snapshot, lambda: corpus_signature(self.settings),
+                                   lambda: self._stale(snapshot.index))
+
+    def notice(self) -> str | None:
+        """What a reply says when the index may be out of date, or None when it is current."""
+        try:
+            behind = self.behind()
+        except DocqaError as error:  # the corpus folder went away: the answers still come from the index
+            return f"The corpus cannot be checked ({error}); answers come from the index as it was built."
+        if behind is None:
+            return None
+        if self.rebuilding() is not None:
+            return f"The index is behind the corpus ({behind}); a rebuild is under way, and answers come from the index as it was."
+        return (f"The index is behind the corpus ({behind}): answers come from the index as it was. "
+                "Rebuild it (`docqa index`, or Rebuild index in the chat).")
+
     def status(self) -> Status:
         index = self._snapshot.index
         try:
-            hashes = scan_corpus(self.settings.corpus).hashes
-            stale = stale_reason(index.manifest, self.settings.model, self.settings.split,
-                                 hashes)
+            stale = self._stale(index)
         except Exception as error:  # the status line must never break the page
             stale = str(error)
+        try:
+            rebuilding = self.rebuilding()
+        except OSError:
+            rebuilding = None
         return Status(len(index.manifest.documents), index.manifest.passages, index.manifest.built_at,
-                      index.manifest.model, stale)
+                      index.manifest.model, stale, rebuilding)
+
+
+class _Behind:
+    """The engine's memory of whether its index is behind the corpus: the answer, the snapshot and the
+    corpus files' (path, size, time) it was worked out for, and when the files were last looked at."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._snapshot: _Snapshot | None = None
+        self._signature: object = None
+        self._reason: str | None = None
+        self._looked = float("-inf")
+
+    def reason(self, snapshot: _Snapshot, signature: Callable[[], object],
+               stale: Callable[[], str | None]) -> str | None:
+        """The reason `stale()` gives for `snapshot`, worked out again only when the snapshot or the
+        files' `signature()` changed; the files are looked at at most every BEHIND_CHECK_SECONDS."""
+        with self._lock:
+            now = time.monotonic()
+            if self._snapshot is snapshot and now - self._looked < BEHIND_CHECK_SECONDS:
+                return self._reason
+            files = signature()
+            if self._snapshot is not snapshot or files != self._signature:
+                self._reason = stale()
+                self._snapshot, self._signature = snapshot, files
+            self._looked = now
+            return self._reason

@@ -29,6 +29,7 @@ is one shard, the build folder itself, as every folder written before shards exi
 from __future__ import annotations
 
 import bisect
+import fcntl
 import json
 import logging
 import math
@@ -238,7 +239,8 @@ class BuildReport:
     unreadable); `unchanged` kept their passages and vectors. `embedded` counts passages sent to the
     model, `reused` passages of added or changed documents whose text already had a vector (a renamed
     file, an untouched paragraph). `full`: nothing was reused. `skipped`: "path: reason". `shards`:
-    of a sharded build, the shards built again (the others were kept as they were) and how many it has."""
+    of a sharded build, the shards built again (the others were kept as they were) and how many it has.
+    `warnings`: "path: what reading it changed" of the documents read (bytes replaced, runs dropped)."""
 
     added: tuple[str, ...]
     changed: tuple[str, ...]
@@ -253,6 +255,7 @@ class BuildReport:
     reused: int = 0
     shards: tuple[str, ...] = ()
     shard_count: int = 1
+    warnings: tuple[str, ...] = ()
 
     @property
     def documents(self) -> str:
@@ -607,6 +610,23 @@ def load_current(index_dir: Path, model: str, split: SplitSettings, hashes: dict
     return index
 
 
+def build_holder(index_dir: Path) -> str | None:
+    """Who holds the build lock of `index_dir` ("pid 12 on host since ..."), or None when no build
+    runs. The look is a shared flock for an instant: looks do not disturb one another, and a build
+    that starts during one waits that instant (BuildLock's FileLock takes an exclusive flock)."""
+    try:
+        handle = os.open(index_dir / LOCK, os.O_RDONLY)
+    except OSError:
+        return None  # no lock file: no build has ever run here
+    try:
+        fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return BuildLock.holder_of(index_dir)
+    finally:
+        os.close(handle)  # closing lets go of the shared lock
+    return None
+
+
 class BuildLock:
     """Keeps two builds of one index folder apart; the second waits, then says who holds the lock."""
 
@@ -619,8 +639,15 @@ class BuildLock:
         self.on_wait = on_wait
 
     def holder(self) -> str:
-        info = self.index_dir / LOCK_INFO
-        return info.read_text(encoding="utf-8").strip() if info.is_file() else "unknown process"
+        return self.holder_of(self.index_dir)
+
+    @staticmethod
+    def holder_of(index_dir: Path) -> str:
+        """What the lock's holder wrote of itself ("pid 12 on host since ...")."""
+        try:
+            return (index_dir / LOCK_INFO).read_text(encoding="utf-8").strip()
+        except OSError:
+            return "unknown process"
 
     def __enter__(self) -> "BuildLock":
         try:

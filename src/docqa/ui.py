@@ -22,9 +22,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import gradio as gr
+from gradio.utils import get_upload_folder
 
-from .documents import ACCEPTED_SUFFIXES, MAX_UPLOAD_BYTES, Upload
-from .engine import Engine, Reply, Status, quoted_list
+from .documents import ACCEPTED_SUFFIXES, MAX_UPLOAD_BYTES, Upload, display_name
+from .engine import Engine, Freshness, Reply, Status, quoted_list
 from .errors import AuthRequired, BadEvalFile, BadFeedback, BadSettings, DocqaError
 from .evalset import append_feedback, feedback_item, load_eval_file
 from .index import BuildReport
@@ -76,7 +77,7 @@ def mark_quote(quote: str, start: int, end: int) -> str:
 
 def format_source(document: str, section: str | None, page: int | None, start: int, end: int) -> str:
     """'doc · section · p. 3 · characters 10–20', escaped; section and page only when known."""
-    parts = [_text(document)]
+    parts = [_text(display_name(document))]
     if section:
         parts.append(_text(section))
     if page is not None:
@@ -106,7 +107,12 @@ def _resolved_note(reply: Reply) -> list[str]:
 def format_reply(reply: Reply) -> str:
     """The chat reply for an engine Reply, as HTML: answer in bold, confidence, the quote with the
     answer marked, the source with offsets, then the other passages; or the declined reply with the
-    closest passages."""
+    closest passages. A notice that the index is behind the corpus comes last."""
+    notice = f"<p><i>{_text(reply.notice)}</i></p>" if reply.notice else ""
+    return _format_answer(reply) + notice
+
+
+def _format_answer(reply: Reply) -> str:
     answer = reply.answer
     if answer is None:
         lines = [f"<p><b>{DECLINED}</b></p>", *_resolved_note(reply)]
@@ -154,9 +160,15 @@ def format_user(question: str) -> str:
 
 
 def format_status(status: Status) -> str:
-    """'1 document · 15 passages indexed · built … · current' (or stale with the reason)."""
+    """'1 document · 15 passages indexed · built … · current' (or stale with the reason, and whether a
+    rebuild is under way)."""
     documents = f"{status.documents} document{'s' if status.documents != 1 else ''}"
-    state = "current" if status.stale is None else f"stale ({_text(status.stale)}) — press Rebuild index"
+    if status.stale is None:
+        state = "current"
+    elif status.rebuilding is not None:
+        state = f"stale ({_text(status.stale)}) — a rebuild is under way ({_text(status.rebuilding)})"
+    else:
+        state = f"stale ({_text(status.stale)}) — press Rebuild index"
     return (f"<p>{documents} · {status.passages} passages indexed · built {_text(status.built_at)} · "
             f"model {_text(status.model)} · {state}</p>")
 
@@ -168,6 +180,7 @@ def format_build(report: BuildReport) -> str:
         f"{len(report.unchanged)} unchanged) in {report.seconds:.1f} s.</p>"
     ]
     lines += [f"<p>Skipped {_text(reason)}</p>" for reason in report.skipped]
+    lines += [f"<p>Warning: {_text(warning)}</p>" for warning in report.warnings]
     return "\n".join(lines)
 
 
@@ -256,6 +269,23 @@ def format_uploads(uploads: Sequence[Upload]) -> str:
     if any(upload.refused is None for upload in uploads):
         lines.append("<p>Press <b>Rebuild index</b> to make the new documents searchable.</p>")
     return "\n".join(lines)
+
+
+def remove_uploaded(paths: Sequence[Path], cache: Path) -> None:
+    """Delete Gradio's temporary copies of uploaded files in its folder `cache` (and the folder of its
+    own that each one has there, once empty): a file is kept in the corpus or refused, never left in
+    the temporary folder. A path outside `cache` is left alone."""
+    root = cache.resolve()
+    for path in paths:
+        where = path.resolve()
+        if not where.is_relative_to(root) or where == root:
+            continue
+        try:
+            where.unlink(missing_ok=True)
+            if where.parent != root:
+                where.parent.rmdir()
+        except OSError:
+            pass  # a folder still holding another upload stays
 
 
 def example_questions(path: Path, count: int = MAX_EXAMPLES) -> list[str]:
@@ -377,7 +407,11 @@ def build_app(engine: Engine, settings: Settings) -> gr.Blocks:
         return "<p>Thanks, your correction was saved.</p>", gr.update(visible=False), None, "", False
 
     def on_upload(paths: list[str] | None):
-        note = format_uploads(engine.add_documents([Path(path) for path in paths or []]))
+        uploaded = [Path(path) for path in paths or []]
+        try:
+            note = format_uploads(engine.add_documents(uploaded))
+        finally:
+            remove_uploaded(uploaded, Path(get_upload_folder()))
         return None, note, _status_html(engine)
 
     def on_rebuild():
@@ -459,6 +493,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, no_auth
         print(f"docqa: warning: serving on {host} without credentials (--no-auth).", file=sys.stderr)
     if log.getEffectiveLevel() > logging.INFO:
         log.setLevel(logging.INFO)
-    engine = Engine(settings, warm=True)
+    # A stale index answers at once while the new one is built beside it; a missing one is built first.
+    engine = Engine(settings, warm=True, freshness=Freshness.BACKGROUND)
     launch(build_app(engine, settings), host, port, auth)
     return 0
