@@ -17,8 +17,8 @@ import argparse
 import json
 from pathlib import Path
 
-from docqa.documents import load_document
-from docqa.question import spelled_out_names
+from docqa.ingest.corpus import load_document
+from docqa.read.question import spelled_out_names
 
 
 def main() -> None:

@@ -30,13 +30,13 @@ from pathlib import Path
 
 import numpy as np
 
-from docqa.bench import Recording, sentence_pool, text_sources, write_corpus
-from docqa.build import build_index
-from docqa.documents import load_document, scan_corpus
-from docqa.embed import Embedder
-from docqa.index import load_index, write_index
+from docqa.bench.run import Recording, sentence_pool, text_sources, write_corpus
+from docqa.embed.embedder import Embedder
+from docqa.index.build import build_index
+from docqa.index.shards import passages_of
+from docqa.index.store import load_index, write_index
+from docqa.ingest.corpus import load_document, scan_corpus
 from docqa.settings import Settings
-from docqa.shards import passages_of
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent

@@ -49,7 +49,7 @@ WEIGHTS = "weights-fp16.safetensors"
 
 
 def pack(data: Path, kit: Path) -> None:
-    from docqa.train import default_base_model
+    from docqa.train.training import default_base_model
 
     (kit / "architecture").mkdir(parents=True, exist_ok=True)
     for name in ARCHITECTURE_FILES:
@@ -71,8 +71,9 @@ def pack(data: Path, kit: Path) -> None:
 
 def train(run: Path, kit: Path, examples: int, lr: float, batch_size: int, negatives: float,
           validate_every: int, device: str, stop_after: int | None) -> int:
-    from docqa import cli, train as training
-    from docqa.readers import TRAINED
+    from docqa import cli
+    from docqa.read.factory import TRAINED
+    from docqa.train import training
 
     base = training.resolve_base(Path(TRAINED), run, architecture=kit / "architecture")
     argv = ["train-reader", "--squad", str(kit / DATA_FILES[0]), "--nq", str(kit / DATA_FILES[1]),
@@ -89,7 +90,7 @@ def parts(run: Path, out: Path) -> list[Path]:
     from safetensors.torch import load_file, save
 
     from docqa.errors import DocqaError
-    from docqa.train import model_from_run
+    from docqa.train.training import model_from_run
 
     try:
         folder, card = model_from_run(run)
@@ -111,13 +112,12 @@ def parts(run: Path, out: Path) -> list[Path]:
 def unpack(parts_folder: Path, run: Path, kit: Path) -> Path:
     """Join the parts into run/model (float32 safetensors, config and tokenizer) and write run/card.json,
     with the shipped reader's card beside the base it continued from, as `docqa train-reader` leaves them."""
-    import torch
     from safetensors.torch import load
     from transformers import AutoConfig, AutoModelForQuestionAnswering
 
-    from docqa import train as training
     from docqa.atomic import write_text_atomically
-    from docqa.readers import TRAINED
+    from docqa.read.factory import TRAINED
+    from docqa.train import training
 
     numbers = sorted(int(p.suffix[1:]) for p in parts_folder.glob(f"{WEIGHTS}.*") if p.suffix[1:].isdigit())
     if not numbers:

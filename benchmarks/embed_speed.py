@@ -15,9 +15,9 @@ import statistics
 import time
 from pathlib import Path
 
-from docqa import embed
-from docqa.embed import Embedder
-from docqa.index import load_index
+from docqa.embed import embedder as embed
+from docqa.embed.embedder import Embedder
+from docqa.index.store import load_index
 
 BATCHES = (64, 16, 8, 4, 1)
 

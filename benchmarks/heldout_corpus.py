@@ -28,7 +28,7 @@ import random
 import re
 from pathlib import Path
 
-from docqa import train
+from docqa.train import training as train
 
 
 def safe_name(title: str) -> str:

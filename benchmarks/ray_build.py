@@ -23,10 +23,10 @@ from pathlib import Path
 
 import ray
 
-from docqa.bench import sentence_pool, text_sources, write_corpus
-from docqa.build import build_index
-from docqa.cluster import RayWorkers
-from docqa.embed import Embedder
+from docqa.bench.run import sentence_pool, text_sources, write_corpus
+from docqa.embed.embedder import Embedder
+from docqa.index.build import build_index
+from docqa.index.cluster import RayWorkers
 from docqa.settings import Precision, Settings
 
 ROOT = Path(__file__).resolve().parent.parent

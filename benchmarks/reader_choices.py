@@ -17,19 +17,18 @@ depend on the passages read beside it and these figures are what such a reader w
 from __future__ import annotations
 
 import argparse
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from docqa.answer import Answer
 from docqa.engine import Engine, unstated_terms
-from docqa.evalset import load_eval_file
-from docqa.metrics import exact_match
-from docqa.neural import NeuralReader, answer_form
-from docqa.question import acronym_asked
+from docqa.evaluation.items import load_eval_file
+from docqa.evaluation.metrics import exact_match
+from docqa.read.decode import span_confidence, window_result
+from docqa.read.question import acronym_asked
+from docqa.read.trained import NeuralReader, answer_form
 from docqa.settings import Settings
-from docqa.span import span_confidence, window_result
+from docqa.types import Answer
 
 TOP = 10
 
@@ -86,7 +85,7 @@ THRESHOLD = 0.99  # the shipped reader's, from its card
 
 
 def surest(candidate: Candidate) -> float:
-    """The margin of a span over its window's null, as `span.choose` ranks them."""
+    """The margin of a span over its window's null, as `decode.choose` ranks them."""
     return candidate.score - candidate.null
 
 

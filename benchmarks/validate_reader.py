@@ -18,12 +18,11 @@ import statistics
 import time
 from pathlib import Path
 
-from docqa import train
-from docqa.metrics import exact_match, f1_score
-from docqa.neural import NeuralReader
-from docqa.readers import TRAINED_FOLDER
-from docqa.retrieve import Hit
-from docqa.split import Passage
+from docqa.evaluation.metrics import exact_match, f1_score
+from docqa.read.factory import TRAINED_FOLDER
+from docqa.read.trained import NeuralReader
+from docqa.train import training as train
+from docqa.types import Hit, Passage
 
 
 def hit_of(example: train.Example) -> list[Hit]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from docqa.benchreport import BenchReport, Percentiles, SearchFigures, SizeResult
+from docqa.bench.report import BenchReport, Percentiles, SearchFigures, SizeResult
 
 FLAT = {"kind": "flat", "m": None, "ef_construction": None, "ef_search": None}
 HNSW = {"kind": "hnsw", "m": 32, "ef_construction": 128, "ef_search": 64}

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from docqa.evalset import EvalItem
-from docqa.scoring import ItemResult, Prediction, score_item
+from docqa.evaluation.items import EvalItem
+from docqa.evaluation.scoring import ItemResult, Prediction, score_item
 
 
 def result(answers, answer, candidate, confidence, passages=(), seconds=1.0, **extra) -> ItemResult:

@@ -3,10 +3,10 @@ chart tests."""
 
 from __future__ import annotations
 
-from docqa.compare import Scorecard
-from docqa.report import Report, RunSettings, build_report
-
 from evalcases import five
+
+from docqa.evaluation.compare import Scorecard
+from docqa.evaluation.report import Report, RunSettings, build_report
 
 SETTINGS = RunSettings(
     model="all-MiniLM-L6-v2", reader="trained", top_k=5, threshold=0.3, calibration=None,

@@ -6,8 +6,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from docqa.answer import Answer
-from docqa.retrieve import Hit
+from docqa.types import Answer, Hit
 
 
 class NoReader:

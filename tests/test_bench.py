@@ -1,4 +1,4 @@
-"""bench.py: the generated text (sentences, documents, questions), the random vectors, and one small
+"""bench/run.py: the generated text (sentences, documents, questions), the random vectors, and one small
 `docqa bench` run end to end whose every figure is checked against the others."""
 
 from __future__ import annotations
@@ -12,11 +12,18 @@ import numpy as np
 import pytest
 
 from docqa import cli
-from docqa.bench import (
-    PARAGRAPHS, SENTENCES, BenchConfig, is_prose, question_of, random_unit_vectors, sentence_pool, write_corpus,
+from docqa.bench.run import (
+    PARAGRAPHS,
+    SENTENCES,
+    BenchConfig,
+    is_prose,
+    question_of,
+    random_unit_vectors,
+    sentence_pool,
+    write_corpus,
 )
 from docqa.errors import BadSettings
-from docqa.index import vector_index_spec
+from docqa.index.vectors import vector_index_spec
 from docqa.settings import VectorSearch
 
 POOL = [f"Sentence number {n} says that the licence covers the work in some way." for n in range(12)]

@@ -1,4 +1,4 @@
-"""benchreport.py: percentiles in milliseconds, report.md's rows and the printed summary, on a literal report."""
+"""bench/report.py: percentiles in milliseconds, report.md's rows and the printed summary, on a literal report."""
 
 from __future__ import annotations
 
@@ -6,9 +6,15 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-from docqa.benchreport import Percentiles, format_summary, percentiles, render_markdown, report_json
-
 from benchcase import bench_report
+
+from docqa.bench.report import (
+    Percentiles,
+    format_summary,
+    percentiles,
+    render_markdown,
+    report_json,
+)
 
 
 def test_percentiles_in_milliseconds() -> None:

@@ -18,18 +18,19 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from standins import NoReader
 
-import docqa.index
-from docqa.build import build_index, shard_count, watch
-from docqa.shards import PROGRESS_BAR_MIN_PASSAGES
-from docqa.documents import scan_corpus
-from docqa.embed import Embedder
+import docqa.index.store
+from docqa.embed.embedder import Embedder
 from docqa.engine import Engine
 from docqa.errors import EmptyCorpus, IndexLocked
-from docqa.index import CURRENT, BuildLock, BuildReport, load_index, plan_build, read_manifest, stale_reason
+from docqa.index.build import build_index, shard_count, watch
+from docqa.index.manifest import BuildReport, plan_build, stale_reason
+from docqa.index.shards import PROGRESS_BAR_MIN_PASSAGES
+from docqa.index.store import CURRENT, BuildLock, load_index, read_manifest
+from docqa.ingest.corpus import scan_corpus
+from docqa.ingest.split import READING
 from docqa.settings import Settings, SplitSettings, VectorSearch
-from docqa.split import READING
-from standins import NoReader
 
 FACTS = {
     "alpha.txt": "The lighthouse at Point Reyes was built in 1870 and guided ships along the foggy coast.",
@@ -401,8 +402,8 @@ STALLED_WRITER = """
 import sys, time
 from pathlib import Path
 import numpy as np
-import docqa.index
-from docqa.build import build_index
+import docqa.index.manifest
+from docqa.index.build import build_index
 from docqa.settings import Settings
 
 class Quick:
@@ -415,7 +416,7 @@ def stall():
     print("WRITING", flush=True)
     time.sleep(300)
 
-docqa.index.library_versions = stall
+docqa.index.manifest.library_versions = stall
 build_index(Settings(corpus=Path(sys.argv[1]), index=Path(sys.argv[2])), Quick(), full=True)
 """
 
@@ -512,7 +513,7 @@ def test_load_index_follows_current_when_its_folder_vanishes_mid_load(
     build_index(settings, encoder)
     second = pointer(settings)
     (settings.index / CURRENT).write_text(first + "\n", encoding="utf-8")
-    original = docqa.index._load_folder
+    original = docqa.index.store._load_folder
 
     def pruned_meanwhile(index_dir: Path, folder: Path):
         if folder.name == first:  # a newer build switched CURRENT and pruned this folder
@@ -520,7 +521,7 @@ def test_load_index_follows_current_when_its_folder_vanishes_mid_load(
             shutil.rmtree(folder)
         return original(index_dir, folder)
 
-    monkeypatch.setattr(docqa.index, "_load_folder", pruned_meanwhile)
+    monkeypatch.setattr(docqa.index.store, "_load_folder", pruned_meanwhile)
     index = load_index(settings.index)
     assert index.folder.name == second and len(index.passages) == 5
 

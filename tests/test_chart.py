@@ -1,14 +1,15 @@
-"""chart.py: the threshold and bench charts are PNGs, and matplotlib loads only when a chart is drawn."""
+"""evaluation/chart.py: the threshold and bench charts are PNGs, and matplotlib loads only when a chart is drawn."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 
-from docqa.chart import draw_bench_chart, draw_chart
-
 from benchcase import bench_report
 from reportcase import report
+
+from docqa.bench.chart import draw_bench_chart
+from docqa.evaluation.chart import draw_chart
 
 
 def test_the_chart_is_a_png(tmp_path):
@@ -24,7 +25,7 @@ def test_the_bench_chart_is_a_png(tmp_path):
 
 
 def test_matplotlib_loads_only_to_draw():
-    code = ("import sys, docqa.evaluate, docqa.chart, docqa.evalset, docqa.ui, docqa.bench; "
+    code = ("import sys, docqa.evaluation.run, docqa.evaluation.chart, docqa.bench.chart, docqa.evaluation.items, docqa.ui, docqa.bench.run; "
             "print('matplotlib' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

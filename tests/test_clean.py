@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from docqa.clean import Block, CleanText, Section, clean_blocks, clean_pages, clean_text
+from docqa.ingest.clean import (
+    Block,
+    CleanText,
+    Section,
+    clean_blocks,
+    clean_pages,
+    clean_text,
+)
 
 DEFAULT_DOCUMENT = Path(__file__).resolve().parent.parent / "corpus" / "nato-relations-with-serbia.txt"
 
@@ -233,7 +240,7 @@ def test_a_compound_of_names_keeps_its_hyphen_though_the_dictionary_knows_the_jo
 
 
 def test_without_the_dictionary_only_the_document_joins_a_broken_word(monkeypatch) -> None:
-    from docqa import clean as module
+    from docqa.ingest import clean as module
 
     monkeypatch.setattr(module, "_dictionary", frozenset)
     assert clean_text("The Buil-\nding and compu-\ntation. Computation.").text == "The Buil-ding and computation. Computation."

@@ -16,16 +16,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from standins import NoReader, WordReader
 
 from docqa import cli
 from docqa import engine as engine_module
-from docqa.documents import load_corpus
-from docqa.embed import Embedder
+from docqa.embed.embedder import Embedder
 from docqa.engine import Engine
 from docqa.errors import IndexNotFound, StaleIndex
-from docqa.index import CURRENT, BuildReport, load_current, read_manifest
+from docqa.index.manifest import BuildReport
+from docqa.index.store import CURRENT, load_current, read_manifest
+from docqa.ingest.corpus import load_corpus
 from docqa.settings import Precision, Settings
-from standins import NoReader, WordReader
 
 DEFAULT_DOCUMENT = Path(__file__).resolve().parent.parent / "corpus" / "nato-relations-with-serbia.txt"
 NAME = DEFAULT_DOCUMENT.name
@@ -376,7 +377,7 @@ def test_precision_reaches_the_embedder_of_a_build(tmp_path: Path, monkeypatch, 
         made.append(kwargs.get("precision"))
         return Embedder(*args, **kwargs)
 
-    monkeypatch.setattr("docqa.embed.Embedder", recording)
+    monkeypatch.setattr("docqa.embed.embedder.Embedder", recording)
     monkeypatch.setattr(engine_module, "Embedder", recording)
     answering(monkeypatch)
     root = copy_corpus(tmp_path)

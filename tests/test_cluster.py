@@ -8,14 +8,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from test_build import BAKERS, FACTS, make_corpus
+from test_shards import by_passage
 
-import docqa.cluster
-from docqa.build import build_index
-from docqa.embed import Embedder
+import docqa.index.cluster
+from docqa.embed.embedder import Embedder
 from docqa.engine import Engine
 from docqa.errors import ClusterUnavailable
-from test_build import BAKERS, FACTS, Recording, make_corpus
-from test_shards import by_passage
+from docqa.index.build import build_index
 
 ray = pytest.importorskip("ray")
 
@@ -28,7 +28,7 @@ QUESTIONS = ["When did Serbia join the Partnership for Peace?", "When was the li
 def workers():
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, _node_ip_address="127.0.0.1")
     try:
-        workers = docqa.cluster.RayWorkers("auto", "all-MiniLM-L6-v2")
+        workers = docqa.index.cluster.RayWorkers("auto", "all-MiniLM-L6-v2")
         yield workers
         workers.close()
     finally:
@@ -64,6 +64,6 @@ def test_a_build_on_ray_equals_the_build_in_process(tmp_path: Path, workers) -> 
 
 
 def test_without_ray_the_message_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(docqa.cluster, "ray", None)
+    monkeypatch.setattr(docqa.index.cluster, "ray", None)
     with pytest.raises(ClusterUnavailable, match=r"Ray is not installed\. Run `pip install 'docqa\[ray\]'`"):
-        docqa.cluster.RayWorkers("auto", "all-MiniLM-L6-v2")
+        docqa.index.cluster.RayWorkers("auto", "all-MiniLM-L6-v2")

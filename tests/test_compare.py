@@ -1,4 +1,4 @@
-"""compare.py: the change of every figure two runs share and the questions that flipped, on
+"""evaluation/compare.py: the change of every figure two runs share and the questions that flipped, on
 literal scorecards; earlier reports read from report.json or refused with what to do."""
 
 from __future__ import annotations
@@ -7,8 +7,14 @@ import json
 
 import pytest
 
-from docqa.compare import Outcome, Scorecard, compare, flat_figures, load_report
 from docqa.errors import BadEvalFile
+from docqa.evaluation.compare import (
+    Outcome,
+    Scorecard,
+    compare,
+    flat_figures,
+    load_report,
+)
 
 
 def test_compare_gives_every_change_and_the_flips():

@@ -2,7 +2,13 @@
 
 import pytest
 
-from docqa.conversation import Query, may_mean_answer, needs_context, resolve_followup, topic_of
+from docqa.conversation import (
+    Query,
+    may_mean_answer,
+    needs_context,
+    resolve_followup,
+    topic_of,
+)
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from docqa import train
+from docqa.train import training as train
 
 ROOT = Path(__file__).resolve().parent.parent
 

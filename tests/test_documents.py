@@ -14,15 +14,39 @@ import docx
 import pypdf
 import pytest
 
-from docqa.clean import CleanText, Section, clean_pages, clean_text
-from docqa.documents import (
-    MAX_UPLOAD_BYTES, Document, Skipped, UnreadableFile, Upload, content_hash, corpus_path, display_name,
-    is_page_number, list_corpus, load_corpus, load_document, read_docx, read_html, read_markdown, read_pdf,
-    read_plain, scan_corpus, store_upload, store_uploads, strip_page_number, strip_running_lines, upload_name,
-)
 from docqa.errors import OutsideCorpus, UploadRejected
+from docqa.ingest.clean import CleanText, Section, clean_pages, clean_text
+from docqa.ingest.corpus import (
+    Document,
+    Skipped,
+    content_hash,
+    corpus_path,
+    list_corpus,
+    load_corpus,
+    load_document,
+    scan_corpus,
+)
+from docqa.ingest.formats import (
+    UnreadableFile,
+    is_page_number,
+    read_docx,
+    read_html,
+    read_markdown,
+    read_pdf,
+    read_plain,
+    strip_page_number,
+    strip_running_lines,
+)
+from docqa.ingest.split import split_passages
+from docqa.ingest.uploads import (
+    MAX_UPLOAD_BYTES,
+    Upload,
+    store_upload,
+    store_uploads,
+    upload_name,
+)
 from docqa.settings import ReadLimits, SplitSettings
-from docqa.split import split_passages
+from docqa.text import display_name
 
 SMALL = SplitSettings(min_words=1, max_words=12, overlap_sentences=0)
 
@@ -437,7 +461,7 @@ def test_an_upload_that_fails_midway_leaves_nothing_in_the_corpus(tmp_path: Path
         target.write(source.read(4096))
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("docqa.documents.shutil.copyfileobj", disk_full)
+    monkeypatch.setattr("docqa.ingest.uploads.shutil.copyfileobj", disk_full)
     with pytest.raises(UploadRejected, match=r"'big.txt' could not be stored in .* \(No space left on device\); "
                                              r"nothing was added\. Free some space"):
         store_upload(upload, corpus)

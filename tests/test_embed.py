@@ -6,8 +6,8 @@ import threading
 
 import numpy as np
 
-from docqa import embed
-from docqa.embed import Embedder, WordVectors
+from docqa.embed import embedder as embed
+from docqa.embed.embedder import Embedder, WordVectors
 
 
 class WatchedLock:

@@ -12,16 +12,18 @@ import time
 from pathlib import Path
 
 import pytest
+from standins import Read, WordReader
 
 from docqa import engine as engine_module
-from docqa.answer import Answer
-from docqa.documents import Upload, load_corpus
-from docqa.embed import Embedder
-from docqa.engine import Engine, Freshness, check_question
+from docqa.embed.embedder import Embedder
+from docqa.engine import Engine, Freshness
 from docqa.errors import BadQuestion
-from docqa.index import BuildLock
+from docqa.index.store import BuildLock
+from docqa.ingest.corpus import load_corpus
+from docqa.ingest.uploads import Upload
 from docqa.settings import DEFAULT_MODEL, Settings
-from standins import Read, WordReader
+from docqa.text import check_question
+from docqa.types import Answer
 
 BRIDGES = ("The Branko bridge crosses the Sava river in Belgrade. It was completed in 1956 and widened in 1979; "
            "trams no longer cross it, but buses and cars do.")

@@ -1,4 +1,4 @@
-"""evalset.py: evaluation files (malformed lines reported with their line and reason) and the
+"""evaluation/items.py: evaluation files (malformed lines reported with their line and reason) and the
 chat's feedback lines, which are evaluation items."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from docqa.errors import BadEvalFile, BadFeedback
-from docqa.evalset import append_feedback, feedback_item, load_eval_file
+from docqa.evaluation.items import append_feedback, feedback_item, load_eval_file
 
 
 def test_malformed_lines_are_reported_with_their_line_and_reason(tmp_path):

@@ -16,9 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from docqa import cli, evaluate
-from docqa.compare import flat_figures
-from docqa.metrics import exact_match, f1_score, first_hit
+from docqa import cli
+from docqa.evaluation import run as evaluate
+from docqa.evaluation.compare import flat_figures
+from docqa.evaluation.metrics import exact_match, f1_score, first_hit
 from docqa.settings import Settings
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus" / "nato-relations-with-serbia.txt"

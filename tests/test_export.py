@@ -8,11 +8,11 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from docqa import export
-from docqa.errors import ReaderNotFound
-from docqa.neural import NeuralReader
 from test_neural import DOCUMENT, hits_of, passages_of, save_tiny_model
+
+from docqa.errors import ReaderNotFound
+from docqa.read.trained import NeuralReader
+from docqa.train import export
 
 QUESTION = "How many proposals concerned roads in 1971?"
 CARD = {
@@ -54,7 +54,7 @@ def test_the_export_answers_as_the_torch_model(tiny, exported):
 
 def test_the_exported_reader_loads_without_torch(exported):
     out, _ = exported
-    code = (f"import sys; from docqa.neural import NeuralReader; r = NeuralReader({str(out)!r}); "
+    code = (f"import sys; from docqa.read.trained import NeuralReader; r = NeuralReader({str(out)!r}); "
             "print('torch' in sys.modules, 'transformers' in sys.modules, r.default_threshold)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False False 0.42"

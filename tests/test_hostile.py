@@ -19,15 +19,31 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from test_documents import docx_bomb
 
 from docqa import cli, ui
-from docqa.embed import resolve_model
-from docqa.engine import Engine, check_question
-from docqa.errors import BadQuestion, CorruptIndex, EmptyCorpus, IndexNotFound, StaleIndex
-from docqa.index import CURRENT, MANIFEST, OFFSETS, PASSAGES, VECTORS, load_index, read_manifest
-from docqa.lexical import FOLDER as LEXICAL, SCORES, WORDS
+from docqa.embed.embedder import resolve_model
+from docqa.engine import Engine
+from docqa.errors import (
+    BadQuestion,
+    CorruptIndex,
+    EmptyCorpus,
+    IndexNotFound,
+    StaleIndex,
+)
+from docqa.index.lexical import FOLDER as LEXICAL
+from docqa.index.lexical import SCORES, WORDS
+from docqa.index.store import (
+    CURRENT,
+    MANIFEST,
+    OFFSETS,
+    PASSAGES,
+    VECTORS,
+    load_index,
+    read_manifest,
+)
 from docqa.settings import DEFAULT_MODEL, Settings
-from test_documents import docx_bomb
+from docqa.text import check_question
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCUMENT = "nato-relations-with-serbia.txt"

@@ -12,29 +12,27 @@ import faiss
 import numpy as np
 import pytest
 
-import docqa.index
+import docqa.index.store
 from docqa.errors import CorruptIndex, IndexNotFound, StaleIndex
-from docqa.index import (
+from docqa.index.lexical import FOLDER as LEXICAL
+from docqa.index.manifest import stale_reason
+from docqa.index.search import Retriever
+from docqa.index.store import (
     CURRENT,
-    FLAT,
     MANIFEST,
     OFFSETS,
     PASSAGES,
     VECTORS,
-    VectorIndexSpec,
-    hnsw_ef_search,
     load_current,
     load_index,
     merge_hits,
     read_manifest,
-    stale_reason,
-    vector_index_spec,
     write_index,
 )
-from docqa.lexical import FOLDER as LEXICAL
-from docqa.retrieve import Retriever
+from docqa.index.vectors import FLAT, VectorIndexSpec, hnsw_ef_search, vector_index_spec
+from docqa.ingest.split import passage_id
 from docqa.settings import EXACT_SEARCH_LIMIT, SplitSettings, VectorSearch
-from docqa.split import Passage, passage_id
+from docqa.types import Passage
 
 MODEL = "all-MiniLM-L6-v2"
 SPLIT = SplitSettings()
@@ -295,8 +293,8 @@ def test_a_passage_is_one_read_of_its_own_line(tmp_path: Path, monkeypatch: pyte
     items, _ = build(tmp_path / "index", n=6)
     offsets = np.load(active(tmp_path / "index") / OFFSETS).tolist()
     reads: list[tuple[int, int]] = []
-    pread = docqa.index.os.pread
-    monkeypatch.setattr(docqa.index.os, "pread", lambda fd, n, at: reads.append((n, at)) or pread(fd, n, at))
+    pread = docqa.index.store.os.pread
+    monkeypatch.setattr(docqa.index.store.os, "pread", lambda fd, n, at: reads.append((n, at)) or pread(fd, n, at))
     index = load_index(tmp_path / "index")
     # Loading reads the first and the last line only, to check them.
     assert reads == [(offsets[1], 0), (offsets[6] - offsets[5], offsets[5])]

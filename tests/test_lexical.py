@@ -11,7 +11,7 @@ import bm25s
 import numpy as np
 import pytest
 
-from docqa.lexical import (
+from docqa.index.lexical import (
     FOLDER,
     IDF_FLOOR,
     QUESTION_WORDS,

@@ -1,11 +1,18 @@
-"""metrics.py: SQuAD v2.0 normalisation, exact match and F1 on hand-computed cases; retrieval hits;
+"""evaluation/metrics.py: SQuAD v2.0 normalisation, exact match and F1 on hand-computed cases; retrieval hits;
 percentiles."""
 
 from __future__ import annotations
 
 import pytest
 
-from docqa.metrics import contains_answer, exact_match, f1_score, first_hit, normalize_answer, percentile
+from docqa.evaluation.metrics import (
+    contains_answer,
+    exact_match,
+    f1_score,
+    first_hit,
+    normalize_answer,
+    percentile,
+)
 
 
 @pytest.mark.parametrize(

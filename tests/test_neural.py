@@ -15,25 +15,32 @@ import pytest
 import torch
 from transformers import AutoTokenizer, BertConfig, BertForQuestionAnswering, BertModel
 
-from docqa import cli, neural
-from docqa.documents import load_corpus
+from docqa import cli
 from docqa.errors import BadSettings, ReaderNotFound
-from docqa.neural import (
+from docqa.ingest.corpus import load_corpus
+from docqa.read import trained as neural
+from docqa.read.decode import (
     Choice,
-    NeuralReader,
     Span,
+    Window,
     WindowResult,
+    address_runs,
+    balance,
     best_span,
     choose,
+    dotted,
     null_score,
+    passage_runs,
+    sentence_ends,
     span_confidence,
+    span_edges,
     trim,
+    uncited,
     window_limit,
 )
-from docqa.question import states_number
-from docqa.retrieve import Hit
-from docqa.span import Window, address_runs, balance, dotted, passage_runs, sentence_ends, span_edges, uncited
-from docqa.split import Passage
+from docqa.read.question import states_number
+from docqa.read.trained import NeuralReader
+from docqa.types import Hit, Passage
 
 SEED = 1234
 POSITIONS = 128  # the tiny model's window: shorter than the 384 default, so the reader must cap it

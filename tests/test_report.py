@@ -4,11 +4,10 @@ comparison), its report.json, and the calibration record, on five hand-scored it
 from __future__ import annotations
 
 import pytest
-
-from docqa.compare import Outcome, Scorecard
-from docqa.report import calibration_record, scorecard
-
 from reportcase import report
+
+from docqa.evaluation.compare import Outcome, Scorecard
+from docqa.evaluation.report import calibration_record, scorecard
 
 
 def test_the_report_holds_each_figure_once():

@@ -9,11 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from docqa.build import build_index
-from docqa.embed import Embedder
-from docqa.index import Index, load_index
-from docqa.retrieve import RRF_K, Hit, Mode, Retriever, fuse, rrf
+from docqa.embed.embedder import Embedder
+from docqa.index.build import build_index
+from docqa.index.search import RRF_K, Mode, Retriever, fuse, rrf
+from docqa.index.store import Index, load_index
 from docqa.settings import Settings, VectorSearch
+from docqa.types import Hit
 
 DEFAULT_DOCUMENT = Path(__file__).resolve().parent.parent / "corpus" / "nato-relations-with-serbia.txt"
 

@@ -10,8 +10,8 @@ import sys
 import numpy as np
 import pytest
 
-from docqa import runtime
-from docqa.embed import WORD_LAYER, Embedder, resolve_model
+from docqa.embed import onnx_cache as runtime
+from docqa.embed.embedder import WORD_LAYER, Embedder, resolve_model
 from docqa.settings import DEFAULT_MODEL
 
 TEXTS = [
@@ -120,7 +120,7 @@ def test_a_cached_export_loads_without_torch_and_is_checked_against_the_stored_s
 
 
 def test_asking_and_indexing_need_no_torch_once_the_export_is_cached(tmp_path) -> None:
-    code = ("import sys; from docqa.embed import Embedder; e = Embedder(); v = e.encode(['When did Serbia join?']); "
+    code = ("import sys; from docqa.embed.embedder import Embedder; e = Embedder(); v = e.encode(['When did Serbia join?']); "
             "w = e.encode(['Serbia joined the Partnership for Peace.', 'NATO opened an office in Belgrade.', 'Why?']); "
             "print('torch' in sys.modules, v.shape, w.shape)")
     env = {**os.environ, "DOCQA_CACHE": str(tmp_path)}
@@ -132,7 +132,7 @@ def test_asking_and_indexing_need_no_torch_once_the_export_is_cached(tmp_path) -
 
 def test_a_cpu_session_has_the_threads_asked_for_and_does_not_spin() -> None:
     # the shipped reader's graph: any ONNX file will do, the options are the session's own
-    from docqa.readers import TRAINED_FOLDER
+    from docqa.read.factory import TRAINED_FOLDER
 
     session = runtime.cpu_session(TRAINED_FOLDER / "model.onnx", threads=1)
     options = session.get_session_options()

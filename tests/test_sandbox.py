@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from docqa.documents import UnreadableFile, load_document
 from docqa.errors import SandboxUnavailable
-from docqa.sandbox import Sandbox, document_from_json, document_json
+from docqa.ingest.corpus import load_document
+from docqa.ingest.formats import UnreadableFile
+from docqa.ingest.sandbox import Sandbox, document_from_json, document_json
 from docqa.settings import ReadLimits
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -68,6 +69,6 @@ def test_the_sandbox_reads_nothing_outside_the_corpus(corpus: Path, path: str) -
 def test_a_sandbox_that_cannot_start_stops_the_build_not_the_file(corpus: Path, monkeypatch) -> None:
     monkeypatch.setattr(sys, "executable", "/bin/true")
     with Sandbox(corpus, ReadLimits()) as sandbox, pytest.raises(
-            SandboxUnavailable, match=r"^The process that reads corpus files did not start \(/bin/true -m docqa\.sandbox\); "
+            SandboxUnavailable, match=r"^The process that reads corpus files did not start \(/bin/true -m docqa\.ingest\.sandbox\); "
                                       r"the index was not changed\. Check that docqa is installed"):
         sandbox.read(DOCUMENT)

@@ -1,15 +1,24 @@
-"""scoring.py: each item's score and why it missed, the figures of a set, the threshold sweep and
+"""evaluation/scoring.py: each item's score and why it missed, the figures of a set, the threshold sweep and
 reliability, all computed by hand on five literal items (tests/evalcases.py)."""
 
 from __future__ import annotations
 
 import pytest
-
-from docqa.evalset import EvalItem
-from docqa.scoring import Miss, Prediction, SweepPoint, best_threshold, classify_miss, figures, group_figures, reliability, sweep
-
-from evalcases import result
 from evalcases import five as five_items
+from evalcases import result
+
+from docqa.evaluation.items import EvalItem
+from docqa.evaluation.scoring import (
+    Miss,
+    Prediction,
+    SweepPoint,
+    best_threshold,
+    classify_miss,
+    figures,
+    group_figures,
+    reliability,
+    sweep,
+)
 
 
 @pytest.fixture

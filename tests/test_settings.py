@@ -10,7 +10,12 @@ import pytest
 
 from docqa.errors import BadSettings, DocqaError
 from docqa.settings import (
-    DEFAULT_MODEL, Settings, SplitSettings, VectorSearch, read_calibrations, with_calibration,
+    DEFAULT_MODEL,
+    Settings,
+    SplitSettings,
+    VectorSearch,
+    read_calibrations,
+    with_calibration,
 )
 
 

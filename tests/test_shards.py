@@ -9,13 +9,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from docqa.build import build_index
-from docqa.embed import Embedder
-from docqa.index import PASSAGES, SHARDS, VECTORS, ShardRecord, load_index, read_manifest
-from docqa.settings import Settings
-from docqa.shards import assign_shards, shard_name, shard_of
 from test_build import BAKERS, FACTS, Recording, make_corpus
+
+from docqa.embed.embedder import Embedder
+from docqa.index.build import build_index
+from docqa.index.manifest import ShardRecord
+from docqa.index.shards import assign_shards, shard_name, shard_of
+from docqa.index.store import PASSAGES, SHARDS, VECTORS, load_index, read_manifest
+from docqa.settings import Settings
 
 QUESTIONS = ["When was the lighthouse built?", "Why does sourdough rise slowly?", "How do honeybees communicate?"]
 

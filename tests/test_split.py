@@ -10,9 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from docqa.clean import CleanText, clean_text
+from docqa.ingest.clean import CleanText, clean_text
+from docqa.ingest.split import (
+    Sentence,
+    passage_id,
+    segments,
+    split_passages,
+    split_sentences,
+)
 from docqa.settings import SplitSettings
-from docqa.split import Passage, Sentence, passage_id, segments, split_passages, split_sentences
+from docqa.types import Passage
 
 DEFAULT_DOCUMENT = Path(__file__).resolve().parent.parent / "corpus" / "nato-relations-with-serbia.txt"
 NAME = "nato-relations-with-serbia.txt"

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from docqa import train
 from docqa.errors import BadTrainingData
+from docqa.train import training as train
 
 CONTEXT = "Wilhelm Röntgen of Germany won the first Nobel Prize in Physics in 1901 for discovering X-rays."
 
@@ -322,7 +322,7 @@ def test_a_run_names_the_runs_it_continued_from(tmp_path):
 
 
 def test_the_training_device_is_a_gpu_only_where_torch_sees_one():
-    from docqa.train import training_device
+    from docqa.train.training import training_device
 
     assert [training_device("auto", True), training_device("auto", False), training_device("cpu", True),
             training_device("cuda", True)] == ["cuda", "cpu", "cpu", "cuda"]
@@ -337,7 +337,7 @@ def test_a_run_may_start_from_the_shipped_reader(tmp_path):
     import torch
     from transformers import AutoModelForQuestionAnswering
 
-    from docqa.readers import TRAINED_FOLDER
+    from docqa.read.factory import TRAINED_FOLDER
 
     assert train.resolve_base(None, tmp_path) == train.default_base_model()
     assert train.resolve_base(tmp_path / "hf-folder", tmp_path) == tmp_path / "hf-folder"
@@ -389,7 +389,7 @@ def test_training_and_export_import_nothing_a_gpu_machine_lacks():
         "        if name.split('.')[0] in absent:\n"
         "            raise ImportError(name)\n"
         "sys.meta_path.insert(0, Absent())\n"
-        "import docqa.cli, docqa.train, docqa.export, docqa.neural, docqa.lexical\n"
+        "import docqa.cli, docqa.train.training, docqa.train.export, docqa.read.trained, docqa.index.lexical\n"
         "print('imported')\n"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)

@@ -18,19 +18,17 @@ from pathlib import Path
 import httpx
 import pytest
 from gradio_client import Client
+from standins import WordReader
 
 from docqa import ui
-from docqa.answer import Answer
-from docqa.build import build_index
 from docqa.cli import build_parser, main
-from docqa.documents import Upload
 from docqa.engine import Engine, Reply, Status
 from docqa.errors import AuthRequired, BadFeedback, BadSettings
-from docqa.index import BuildReport
-from docqa.retrieve import Hit
+from docqa.index.build import build_index
+from docqa.index.manifest import BuildReport
+from docqa.ingest.uploads import Upload
 from docqa.settings import Settings
-from docqa.split import Passage
-from standins import WordReader
+from docqa.types import Answer, Hit, Passage
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 DOCUMENT = "nato-relations-with-serbia.txt"

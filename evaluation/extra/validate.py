@@ -1,5 +1,9 @@
 """Validate evaluation/extra/qa.jsonl against evaluation/extra/corpus/*.txt."""
-import json, pathlib, collections, sys
+import collections
+import json
+import pathlib
+import sys
+
 here = pathlib.Path(__file__).parent
 docs = {p.name: p.read_text(encoding="utf-8") for p in sorted((here / "corpus").glob("*.txt"))}
 ids, errors, items = set(), [], []

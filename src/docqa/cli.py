@@ -10,9 +10,16 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import __version__
-from .errors import DocqaError
-from .settings import BF16_MIN_TEXTS, DEFAULT_MODEL, EXACT_SEARCH_LIMIT, Precision, Settings, VectorSearch
+from docqa import __version__
+from docqa.errors import DocqaError
+from docqa.settings import (
+    BF16_MIN_TEXTS,
+    DEFAULT_MODEL,
+    EXACT_SEARCH_LIMIT,
+    Precision,
+    Settings,
+    VectorSearch,
+)
 
 log = logging.getLogger("docqa")
 
@@ -185,21 +192,26 @@ def _settings(args: argparse.Namespace) -> Settings:
 def _engine(settings: Settings, warm: bool = False, answer_while_building: bool = False):
     """The engine; `answer_while_building`: answer from an out-of-date index while another process
     rebuilds it (`ask`), rather than wait for that build (`eval`, whose figures must be of the corpus)."""
-    from .engine import Engine, Freshness  # loads torch and FAISS: only for commands that need them
+    from docqa.engine import (  # loads torch and FAISS: only for commands that need them
+        Engine,
+        Freshness,
+    )
 
     return Engine(settings, warm=warm, freshness=Freshness.ANSWER if answer_while_building else Freshness.WAIT)
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    from .build import build_index, watch
+    from docqa.index.build import build_index, watch
 
     settings = _settings(args)
     if args.ray is not None:
-        from .cluster import RayWorkers  # loads Ray: only for builds on a cluster
+        from docqa.index.cluster import (
+            RayWorkers,  # loads Ray: only for builds on a cluster
+        )
 
         embedder, workers = None, RayWorkers(args.ray, settings.model, settings.precision)
     else:
-        from .embed import Embedder
+        from docqa.embed.embedder import Embedder
 
         embedder, workers = Embedder(settings.model, precision=settings.precision), None
     print(format_build(build_index(settings, embedder, full=args.full, progress=_progress, workers=workers)))
@@ -248,8 +260,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def format_reply(reply) -> str:
-    from .documents import display_name
-    from .engine import quoted_list  # loaded already: the reply came from the engine
+    from docqa.engine import (
+        quoted_list,  # loaded already: the reply came from the engine
+    )
+    from docqa.text import display_name
 
     lines = []
     if reply.answer is None:
@@ -278,16 +292,17 @@ def format_reply(reply) -> str:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .ui import serve
+    from docqa.ui import serve
 
     return serve(_settings(args), host=args.host, port=args.port, no_auth=args.no_auth, auth_file=args.auth_file)
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from . import evalset, evaluate  # loads the engine: only for this command
-    from .compare import load_report
-    from .render import format_summary
-    from .report import calibration_record
+    from docqa.evaluation import items as evalset
+    from docqa.evaluation import run as evaluate
+    from docqa.evaluation.compare import load_report
+    from docqa.evaluation.render import format_summary
+    from docqa.evaluation.report import calibration_record
 
     settings = _settings(args)
     file = args.file if args.file is not None else settings.eval_file
@@ -316,11 +331,11 @@ def _count(done: int, total: int) -> None:
 
 
 def cmd_train_reader(args: argparse.Namespace) -> int:
-    from . import train  # loads torch: only for this command
+    from docqa.train import training as train  # loads torch: only for this command
 
     passages: tuple[str, ...] = ()
     if args.docqa:
-        from .index import load_index
+        from docqa.index.store import load_index
 
         settings = Settings.from_env(index=args.index)
         passages = tuple(p.text for p in load_index(settings.index).passages)
@@ -350,7 +365,8 @@ def cmd_train_reader(args: argparse.Namespace) -> int:
 
 
 def cmd_export_reader(args: argparse.Namespace) -> int:
-    from . import export, train  # load torch: only for this command
+    from docqa.train import export
+    from docqa.train import training as train
 
     folder, card = train.model_from_run(args.run)
     data = export.export_reader(folder, args.out, args.int8, card, args.threshold)
@@ -361,8 +377,8 @@ def cmd_export_reader(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from . import bench  # loads the engine: only for this command
-    from .benchreport import format_summary
+    from docqa.bench import run as bench  # loads the engine: only for this command
+    from docqa.bench.report import format_summary
 
     settings = _settings(args)
     config = bench.BenchConfig(sizes=args.sizes, search_vectors=args.search_vectors, questions=args.questions)

@@ -34,18 +34,26 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
-from .answer import Answer, Reader
-from .conversation import Query, may_mean_answer, resolve_followup
-from .build import build_index, corpus_signature
-from .clean import plain_letters
-from .documents import Upload, scan_corpus, store_uploads
-from .embed import Embedder
-from .errors import BadQuestion, CorruptIndex, DocqaError, IndexLocked, IndexNotFound, StaleIndex
-from .index import CURRENT, BuildReport, Index, build_holder, load_index, stale_reason
-from .question import key_terms, unmentioned
-from .readers import make_reader
-from .retrieve import Hit, Mode, Retriever
-from .settings import MAX_QUESTION_CHARS, Settings
+from docqa.conversation import Query, may_mean_answer, resolve_followup
+from docqa.embed.embedder import Embedder
+from docqa.errors import (
+    CorruptIndex,
+    DocqaError,
+    IndexLocked,
+    IndexNotFound,
+    StaleIndex,
+)
+from docqa.index.build import build_index, corpus_signature
+from docqa.index.manifest import BuildReport, stale_reason
+from docqa.index.search import Mode, Retriever
+from docqa.index.store import CURRENT, Index, build_holder, load_index
+from docqa.ingest.corpus import scan_corpus
+from docqa.ingest.uploads import Upload, store_uploads
+from docqa.read.factory import make_reader
+from docqa.read.question import key_terms, unmentioned
+from docqa.settings import Settings
+from docqa.text import check_question
+from docqa.types import Answer, Hit, Reader
 
 log = logging.getLogger("docqa")
 
@@ -137,19 +145,6 @@ class _Snapshot:
     pointer: str  # content of CURRENT when loaded
 
 
-def check_question(question: str) -> str:
-    """The question stripped of surrounding whitespace; raises BadQuestion when it cannot be asked."""
-    text = "".join(ch for ch in plain_letters(question) if ch.isprintable() or ch in "\t\n").strip()
-    if not text:
-        raise BadQuestion("The question is empty. Type a question about your documents.")
-    if len(text) > MAX_QUESTION_CHARS:
-        raise BadQuestion(
-            f"The question is {len(text):,} characters long; the limit is {MAX_QUESTION_CHARS:,}. "
-            "Ask a shorter question."
-        )
-    return text
-
-
 def unstated_terms(question: str, candidate: Answer) -> tuple[str, ...]:
     """The names and numbers of the question that the candidate's passage, its document's name and its
     section heading do not state (question.unmentioned). A passage that answers "When did Alfonso XXII
@@ -183,7 +178,7 @@ class Engine:
         freshness: Freshness = Freshness.WAIT,
     ):
         """`reader`: any object of the answer.Reader protocol; by default the one `settings.reader` names,
-        made by readers.make_reader. Its threshold is `settings.effective_threshold` for its label.
+        made by factory.make_reader. Its threshold is `settings.effective_threshold` for its label.
         `warm`: prepare the reader for the index's passages in a background thread (the web chat and
         `docqa eval` do; a single `docqa ask` does not need it). A missing or damaged index is built
         first; one out of date with the corpus as `freshness` says; with `auto_build` False either

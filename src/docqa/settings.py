@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
 
-from .errors import BadSettings
+from docqa.errors import BadSettings
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 # The project's evaluation folder sits beside the index folder (in the folder holding corpus/ and index/):
@@ -99,7 +99,7 @@ LIMIT_VARIABLES = {
 # grows in step with the corpus: about 0.3 us per vector here (288 ms per question over a million vectors
 # on a quiet machine; 24, 40 and 72 ms at 50k, 100k and 200k while a training job shared both cores;
 # faiss IndexFlatIP, one query). Up to 100,000 passages docqa pays those tens of milliseconds for the
-# true nearest passages and no graph to build; past it an HNSW graph (index.py) searches in
+# true nearest passages and no graph to build; past it an HNSW graph (index/store.py) searches in
 # milliseconds at recall@10 >= 0.95. `docqa bench --search-vectors` measures both.
 EXACT_SEARCH_LIMIT = 100_000
 

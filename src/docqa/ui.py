@@ -24,13 +24,15 @@ from pathlib import Path
 import gradio as gr
 from gradio.utils import get_upload_folder
 
-from .documents import ACCEPTED_SUFFIXES, MAX_UPLOAD_BYTES, Upload, display_name
-from .engine import Engine, Freshness, Reply, Status, quoted_list
-from .errors import AuthRequired, BadEvalFile, BadFeedback, BadSettings, DocqaError
-from .evalset import append_feedback, feedback_item, load_eval_file
-from .index import BuildReport
-from .retrieve import Hit
-from .settings import Settings
+from docqa.engine import Engine, Freshness, Reply, Status, quoted_list
+from docqa.errors import AuthRequired, BadEvalFile, BadFeedback, BadSettings, DocqaError
+from docqa.evaluation.items import append_feedback, feedback_item, load_eval_file
+from docqa.index.manifest import BuildReport
+from docqa.ingest.formats import ACCEPTED_SUFFIXES
+from docqa.ingest.uploads import MAX_UPLOAD_BYTES, Upload
+from docqa.settings import Settings
+from docqa.text import display_name
+from docqa.types import Hit
 
 log = logging.getLogger("docqa")
 

@@ -1,0 +1,142 @@
+"""A run's item results -> its report: figures overall and per group, the threshold sweep, the best
+threshold, reliability and the comparison with an earlier run, as one typed value; its JSON
+(report.json) and the calibration record that `docqa eval --calibrate` stores. Pure functions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+
+from docqa.evaluation.compare import (
+    Comparison,
+    Outcome,
+    Scorecard,
+    compare,
+    flat_figures,
+)
+from docqa.evaluation.items import Problem
+from docqa.evaluation.scoring import (
+    GROUP_FIELDS,
+    SWEEP,
+    Figures,
+    ItemResult,
+    ReliabilityBin,
+    SweepPoint,
+    best_threshold,
+    figures,
+    group_figures,
+    reliability,
+    sweep,
+)
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    model: str
+    reader: str
+    top_k: int
+    threshold: float
+    calibration: str | None  # the calibration file the threshold may come from, when it exists
+    index: Mapping[str, object]  # the index manifest
+
+
+@dataclass(frozen=True)
+class Report:
+    file: str
+    created_at: str
+    settings: RunSettings
+    problems: tuple[Problem, ...]
+    results: tuple[ItemResult, ...]  # in item order; each holds its line of predictions.jsonl
+    overall: Figures
+    groups: Mapping[str, Mapping[str, Figures]]  # field -> value -> figures
+    sweep: tuple[SweepPoint, ...]
+    best: SweepPoint
+    reliability: tuple[ReliabilityBin, ...]
+    comparison: Comparison | None
+
+    def at_threshold(self) -> SweepPoint:
+        return next(p for p in self.sweep if p.threshold == self.settings.threshold)
+
+    def to_json(self) -> dict:
+        return {
+            "file": self.file,
+            "created_at": self.created_at,
+            "settings": asdict(self.settings),
+            "problems": [asdict(p) for p in self.problems],
+            **_figures_json(self.overall, self.groups),
+            "best_threshold": asdict(self.best),
+            "sweep": [asdict(p) for p in self.sweep],
+            "reliability": [asdict(b) for b in self.reliability],
+            "results": _results_json(self.results),
+            "comparison": None if self.comparison is None else self.comparison.to_json(),
+        }
+
+
+def _figures_json(overall: Figures, groups: Mapping[str, Mapping[str, Figures]]) -> dict:
+    return {
+        "overall": overall.to_json(),
+        "groups": {name: {label: f.to_json() for label, f in by.items()} for name, by in groups.items()},
+    }
+
+
+def _results_json(results: Sequence[ItemResult]) -> list[dict]:
+    return [
+        {
+            "id": r.item.id,
+            "line": r.item.line,
+            "question": r.item.question,
+            "history": list(r.item.history),
+            "expected": list(r.item.answers),
+            "answer": r.prediction.answer,
+            "candidate": r.prediction.candidate,
+            "confidence": r.prediction.confidence,
+            "exact": r.exact,
+            "f1": r.f1,
+            "first_hit": r.first_hit,
+            "miss": r.miss.value if r.miss else None,
+            "seconds": r.prediction.seconds,
+            "extra": dict(r.item.extra),
+        }
+        for r in results
+    ]
+
+
+def scorecard(file: str, overall: Figures, groups: Mapping[str, Mapping[str, Figures]],
+              results: Sequence[ItemResult], folder: str = "") -> Scorecard:
+    """What comparison reads of this run, the same figures report.json holds."""
+    figures_json = _figures_json(overall, groups)
+    return Scorecard(
+        folder, file, flat_figures(figures_json["overall"], figures_json["groups"]),
+        tuple(Outcome(r.item.id, r.item.question, r.prediction.answer, r.correct) for r in results),
+    )
+
+
+def build_report(
+    file: str,
+    settings: RunSettings,
+    problems: Sequence[Problem],
+    results: Sequence[ItemResult],
+    previous: Scorecard | None,
+    created_at: str,
+) -> Report:
+    """All figures of a run; `previous`, an earlier run's scorecard, to compare with."""
+    overall = figures(results)
+    groups = {name: by for name in GROUP_FIELDS if (by := group_figures(results, name))}
+    points = sweep(results, sorted(set(SWEEP) | {settings.threshold}))
+    comparison = None if previous is None else compare(scorecard(file, overall, groups, results), previous)
+    return Report(file, created_at, settings, tuple(problems), tuple(results), overall, groups, points,
+                  best_threshold(points), reliability(results), comparison)
+
+
+def calibration_record(report: Report) -> dict:
+    """What `--calibrate` stores for the run's reader and model; Settings.effective_threshold reads it."""
+    return {
+        "threshold": report.best.threshold,
+        "f1": round(report.best.f1, 4),
+        "exact": round(report.best.exact, 4),
+        "file": report.file,
+        "items": len(report.results),
+        "reader": report.settings.reader,
+        "model": report.settings.model,
+        "calibrated_at": report.created_at,
+    }

@@ -1,0 +1,104 @@
+"""`docqa eval`: an evaluation file + the engine -> predictions, figures, a report and a chart, and the
+calibrated no-answer threshold. The one place that asks the engine and writes the report's files;
+the parts it runs are evalset (the file), scoring (each item and the figures), compare (an earlier
+run), report (the typed report and its JSON), render (text and Markdown) and chart (the PNG).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
+from datetime import datetime, timezone
+from pathlib import Path
+
+from docqa.atomic import write_text_atomically
+from docqa.engine import Engine
+from docqa.errors import ReportNotWritten
+from docqa.evaluation.compare import REPORT_JSON, Scorecard
+from docqa.evaluation.items import EvalItem, Problem
+from docqa.evaluation.render import CHART, REPORT_MD, render_markdown
+from docqa.evaluation.report import Report, RunSettings, build_report
+from docqa.evaluation.scoring import Prediction, score_item
+from docqa.index.store import read_manifest
+from docqa.settings import Settings, read_calibrations, with_calibration
+
+PREDICTIONS = "predictions.jsonl"
+REPORTS = "reports"
+
+
+def run_settings(engine: Engine) -> RunSettings:
+    settings = engine.settings
+    path = settings.calibration_path
+    return RunSettings(
+        model=settings.model,
+        reader=engine.reader.label,
+        top_k=settings.top_k,
+        threshold=engine.threshold,
+        calibration=str(path) if settings.threshold is None and path.is_file() else None,
+        index=asdict(read_manifest(settings.index)),
+    )
+
+
+def run(
+    engine: Engine,
+    file: Path,
+    items: Sequence[EvalItem],
+    problems: Sequence[Problem] = (),
+    previous: Scorecard | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Report:
+    """Ask every item's question (as a follow-up to its history) in file order, score the replies
+    and build the report; `progress(done, total)` after each question."""
+    results = []
+    for done, item in enumerate(items, start=1):
+        reply = engine.ask(item.question, history=list(item.history))
+        candidate = reply.candidate.text if reply.candidate else None
+        results.append(score_item(item, Prediction.from_reply(item, reply.to_dict(), candidate, reply.confidence, reply.seconds)))
+        if progress is not None:
+            progress(done, len(items))
+    created_at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # The absolute path, so that --compare recognises the same file however it was named.
+    return build_report(str(file.resolve()), run_settings(engine), problems, results, previous, created_at)
+
+
+# ---- writing --------------------------------------------------------------------------------------
+def default_out(settings: Settings, now: datetime, prefix: str = "") -> Path:
+    """evaluation/reports/<prefix><UTC timestamp>/, with -2, -3 ... when a run of the same second exists."""
+    base = settings.evaluation_folder / REPORTS / f"{prefix}{now.strftime('%Y%m%dT%H%M%SZ')}"
+    folder, n = base, 2
+    while folder.exists():
+        folder, n = base.with_name(f"{base.name}-{n}"), n + 1
+    return folder
+
+
+def write_report(folder: Path, report: Report) -> None:
+    """predictions.jsonl, report.json, report.md and the threshold chart, in `folder`."""
+    from docqa.evaluation.chart import draw_chart  # matplotlib loads only to draw
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with (folder / PREDICTIONS).open("w", encoding="utf-8") as out:
+            for result in report.results:
+                out.write(json.dumps(result.prediction.record, ensure_ascii=False) + "\n")
+        (folder / REPORT_JSON).write_text(json.dumps(report.to_json(), ensure_ascii=False, indent=1) + "\n",
+                                          encoding="utf-8")
+        (folder / REPORT_MD).write_text(render_markdown(report), encoding="utf-8")
+        draw_chart(report, folder / CHART)
+    except OSError as error:
+        raise ReportNotWritten(
+            f"Cannot write the report in {folder}/ ({error.strerror or error}). Pass --out with a writable folder."
+        ) from None
+
+
+def write_calibration(path: Path, record: dict) -> None:
+    """Store `record` in the calibration file in place of the one for the same reader and model,
+    keeping the others, in one step, so a reader never sees half of it."""
+    content = with_calibration(read_calibrations(path), record)
+    try:
+        write_text_atomically(path, json.dumps(content, ensure_ascii=False, indent=1) + "\n")
+    except OSError as error:
+        raise ReportNotWritten(
+            f"Cannot store the calibration in {path} ({error.strerror or error}). Make its folder writable, "
+            "or pass --threshold to ask and serve instead."
+        ) from None

@@ -1,0 +1,212 @@
+"""Corpus -> passages -> vectors -> a new index on disk, embedding only what changed.
+
+`build_index` is the one place that turns documents into an index; the engine's `rebuild`, the
+`docqa index` command and `docqa index --watch` all call it.
+
+An index is one shard (the build folder itself) or several (`--shards N`, `--ray`): each document
+belongs to one shard by a hash of its path (shards.shard_of), a shard whose documents did not change
+is kept as it is (its files hard-linked into the new build), and every other shard is built again by
+shards.build_shard, in this process or on Ray workers (cluster.py). Within a shard built again, the
+passages and vectors of unchanged documents are kept and a passage whose text already had a vector in
+that shard is not embedded again (for an unsharded index, the shard is the whole corpus, so a renamed
+file keeps its vectors too). This process then indexes the vectors as the total size asks, builds BM25
+over every passage, writes the manifest and switches CURRENT. A change of model, splitter settings or
+shard count, or `full`, reuses nothing; another vector index alone (`Settings.vector_search`)
+re-indexes the stored vectors without embedding any. An index whose documents another docqa read
+(`split.READING`) has every file read again, and only its vectors are reused, passage text by passage text.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import time
+from collections.abc import Callable
+
+from docqa.errors import CorruptIndex, DocqaError, EmptyCorpus, IndexNotFound
+from docqa.index.manifest import BuildReport, Manifest, new_manifest, plan_build
+from docqa.index.shards import (
+    Encoder,
+    InProcess,
+    ShardJob,
+    ShardWorkers,
+    assign_shards,
+    read_documents,
+    shard_name,
+)
+from docqa.index.store import (
+    BuildLock,
+    Index,
+    finish_build,
+    link_shard,
+    load_index,
+    reindex_shard,
+    remove_leftovers,
+    shard_folder,
+    start_build,
+    stored_passages,
+)
+from docqa.index.vectors import vector_index_spec
+from docqa.ingest.corpus import Skipped, corpus_files, scan_corpus
+from docqa.ingest.formats import ACCEPTED_SUFFIXES
+from docqa.settings import Settings, VectorSearch
+from docqa.text import display_name
+
+log = logging.getLogger("docqa")
+
+BUILD_LOCK_WAIT_SECONDS = 600.0
+
+
+def _previous(settings: Settings) -> Index | None:
+    try:
+        return load_index(settings.index)
+    except (IndexNotFound, CorruptIndex) as error:  # a missing or damaged index is rebuilt from scratch
+        log.info("No reusable previous index: %s", error)
+        return None
+
+
+def _reasons(skipped: list[Skipped]) -> tuple[str, ...]:
+    return tuple(f"{display_name(s.path)}: {s.reason}" for s in skipped)
+
+
+def shard_count(requested: int | None, previous: Manifest | None, default: int) -> int:
+    """How many shards a build makes: `requested` (--shards) when given, else as many as the previous
+    index when it is sharded, else `default` (the workers' own: 1 in process)."""
+    if requested is not None:
+        return requested
+    if previous is not None and previous.shards:
+        return len(previous.shards)
+    return default
+
+
+def build_index(
+    settings: Settings, encoder: Encoder | None, full: bool = False, progress: Callable[[str], None] | None = None,
+    lock_wait_seconds: float = BUILD_LOCK_WAIT_SECONDS, workers: ShardWorkers | None = None,
+) -> BuildReport:
+    """Bring the index in `settings.index` up to date with `settings.corpus`.
+
+    Unchanged documents keep their passages and vectors; added and changed ones are read, split and
+    embedded (by `workers`, else in this process with `encoder`); removed ones are dropped. The new index
+    replaces the old one atomically; when nothing changed (documents, and the vector index
+    `settings.vector_search` asks for), nothing is written. Another build of the same index is waited
+    for up to `lock_wait_seconds`, then IndexLocked names it. Raises EmptyCorpus when no document is readable.
+    """
+    started = time.perf_counter()
+    tell = progress if progress is not None else log.info
+    if workers is None:
+        if encoder is None:
+            raise ValueError("build_index needs an encoder or workers")
+        workers = InProcess(encoder, progress)
+    lock = BuildLock(settings.index, lock_wait_seconds,
+                     on_wait=lambda holder: tell(f"Waiting for the build that holds {settings.index}/ ({holder})"))
+    with lock:
+        for leftover in remove_leftovers(settings.index):
+            log.info("Removed %s, left by a build that was killed", leftover)
+        scan = scan_corpus(settings.corpus, settings.limits)
+        previous = _previous(settings)
+        count = shard_count(settings.shards, previous.manifest if previous is not None else None,
+                            workers.default_shards)
+        plan = plan_build(scan.hashes, previous.manifest if previous is not None else None,
+                          settings.model, settings.split, full, count)
+        if plan.full and previous is not None:
+            tell(f"Embedding every document: {plan.reason}")
+        elif plan.reread:
+            tell(f"Reading every document again: {plan.reason}")
+        reusable = None if plan.full else previous
+        before = {r.name: r for r in reusable.manifest.shard_records()} if reusable is not None else {}
+        names = [""] if count == 1 else [shard_name(n) for n in range(count)]
+        wanted = dict(zip(names, assign_shards(scan.hashes, count)))
+        kept = [n for n in names if n in before and not plan.reread
+                and {**before[n].documents, **before[n].skipped} == wanted[n]]
+        redo = [n for n in names if n not in kept]
+        old_documents = reusable.manifest.documents if reusable is not None else {}
+        # Files a kept shard could not read are tried again, only to say why they are still skipped.
+        _, still_unreadable = read_documents([p for n in kept for p in before[n].skipped], settings)
+        if not redo and reusable is not None and reusable.spec == vector_index_spec(len(reusable.passages),
+                                                                                    settings.vector_search):
+            return BuildReport(added=(), changed=(), removed=(), unchanged=plan.unchanged,
+                               passages=len(reusable.passages), embedded=0, seconds=time.perf_counter() - started,
+                               embed_seconds=0.0, full=False, shard_count=count,
+                               skipped=_reasons([*scan.skipped, *still_unreadable]))  # nothing to write
+        partial = start_build(settings.index)
+        try:
+            for name in kept:
+                link_shard(shard_folder(reusable.folder, name), shard_folder(partial, name))  # type: ignore[union-attr]
+            jobs = [ShardJob(name, shard_folder(partial, name), wanted[name],
+                             shard_folder(reusable.folder, name) if name in before else None,  # type: ignore[union-attr]
+                             ({} if plan.reread else before[name].documents) if name in before else None)
+                    for name in redo]
+            for job in jobs:  # made here, so that a worker that cannot see them says so
+                job.folder.mkdir(parents=True, exist_ok=True)
+            if count > 1:
+                tell(f"Building {len(jobs)} of {count} shards")
+            results = {r.record.name: r for r in workers.build(jobs, settings)}
+            records = [results[n].record if n in results else before[n] for n in names]
+            found = {p: h for r in records for p, h in r.documents.items()}
+            documents = {p: found[p] for p in scan.hashes if p in found}  # corpus order
+            if not documents:
+                raise EmptyCorpus(str(settings.corpus), ACCEPTED_SUFFIXES)
+            unreadable = {p: h for r in records for p, h in r.skipped.items()}
+            passages = sum(r.passages for r in records)
+            spec = vector_index_spec(passages, settings.vector_search)
+            for name in names:  # shards are written flat; kept ones as the previous build indexed them
+                written = VectorSearch.FLAT if name in results else reusable.spec.kind  # type: ignore[union-attr]
+                if spec.kind is not written:
+                    reindex_shard(shard_folder(partial, name), spec)
+            texts = [p.search_text for name in names for p in stored_passages(shard_folder(partial, name))]
+            dims = [r.dim for r in results.values()] + ([reusable.manifest.dim] if reusable is not None else [])
+            manifest = new_manifest(settings.model, settings.split, dims[0], documents, passages,
+                                    time.perf_counter() - started, unreadable, spec, records if count > 1 else ())
+            finish_build(settings.index, partial, manifest, texts)
+        except BaseException:
+            shutil.rmtree(partial, ignore_errors=True)
+            raise
+    read = {p for r in results.values() for p in r.read}
+    return BuildReport(
+        added=tuple(p for p in scan.hashes if p in read and p not in old_documents),
+        changed=tuple(p for p in scan.hashes if p in read and p in old_documents),
+        removed=tuple(sorted(p for p in old_documents if p not in documents)),
+        unchanged=plan.unchanged, passages=passages, embedded=sum(r.embedded for r in results.values()),
+        seconds=time.perf_counter() - started, embed_seconds=sum(r.embed_seconds for r in results.values()),
+        full=plan.full,
+        skipped=_reasons([*scan.skipped, *still_unreadable, *(u for r in results.values() for u in r.unreadable)]),
+        reused=sum(r.reused for r in results.values()), shards=tuple(redo) if count > 1 else (), shard_count=count,
+        warnings=tuple(f"{display_name(n.path)}: {n.message}" for r in results.values() for n in r.notices),
+    )
+
+
+def corpus_signature(settings: Settings) -> tuple[tuple[str, int, int], ...]:
+    """Cheap fingerprint of the corpus folder (path, size, mtime) used to notice edits."""
+    signature = []
+    for path in corpus_files(settings.corpus):
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        signature.append((path.as_posix(), stat.st_size, stat.st_mtime_ns))
+    return tuple(signature)
+
+
+def watch(
+    settings: Settings, encoder: Encoder | None, on_build: Callable[[BuildReport], None],
+    poll_seconds: float = 1.0, debounce_seconds: float = 2.0, should_stop: Callable[[], bool] = lambda: False,
+    workers: ShardWorkers | None = None,
+) -> None:
+    """Rebuild after the corpus changes, once it has been quiet for `debounce_seconds`.
+
+    A build that fails (an empty corpus, another build holding the lock) is logged and retried at the
+    next change; the watch goes on until `should_stop()` is true.
+    """
+    seen = corpus_signature(settings)
+    changed_at: float | None = None
+    while not should_stop():
+        time.sleep(poll_seconds)
+        now = corpus_signature(settings)
+        if now != seen:
+            seen, changed_at = now, time.monotonic()
+        elif changed_at is not None and time.monotonic() - changed_at >= debounce_seconds:
+            changed_at = None
+            try:
+                on_build(build_index(settings, encoder, workers=workers))
+            except DocqaError as error:
+                log.warning("%s", error)

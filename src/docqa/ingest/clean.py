@@ -1,0 +1,395 @@
+"""Raw extracted text -> cleaned document text with its section headings.
+
+Text extracted from PDFs has hard line wraps, words hyphenated across line and page breaks, blank
+lines where pages end, and short heading lines. Cleaning joins wrapped lines into paragraphs
+(separated by a blank line), keeps headings on their own line, and records where each section
+starts, so that every later offset indexes this one cleaned string.
+
+Three entry points, one output shape (CleanText):
+  clean_text   plain text and Markdown (headings guessed, or Markdown `#` and setext headings);
+  clean_pages  the text of each page of a PDF, cleaned as one text; records where each page starts;
+  clean_blocks paragraphs and headings that the format itself marks (HTML, Word).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from docqa.read.factory import TRAINED_FOLDER
+from docqa.text import SOFT_HYPHEN, plain_letters
+
+_SPACES = re.compile(r"[ \t\f\v\u00a0]+")
+_SENTENCE_END = (".", "!", "?", ":", ";", ")", "\"", "”", "’", "'")
+_MD_HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*#*\s*$")
+_MD_FENCE = re.compile(r"^(```|~~~)")
+_MD_SETEXT = re.compile(r"^(=+|-+)$")
+_MD_RULE = re.compile(r"^([-*_])( ?\1){2,}$")
+# A section number before a heading's title: "1 Introduction", "2.3 Results", "4. Methods" (papers,
+# manuals, standards). One or two digits a part, so that a year alone on a line ("2001") stays text.
+_SECTION_NUMBER = re.compile(r"^\d{1,2}(?:\.\d{1,2})*\.?\s+")
+# Characters of Unicode's private use area stand for a font's own glyphs, not for letters: a PDF of
+# TeX gives the pieces of tall brackets in formulas so ("\uf8f7 X⊤X/σ2"). They are dropped.
+_PRIVATE_USE = re.compile("[\ue000-\uf8ff]+")
+_SOFT_BREAK = re.compile("\u00ad[ \t]*\n(?![ \t]*\n)[ \t]*")
+# Words of letters, for the vocabulary a document spells whole (`_whole_words`), and the word a line ends
+# in before its hyphen or starts with.
+_LETTERS = re.compile(r"[^\W\d_]+")
+_SPELT = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
+_BROKEN_END = re.compile(r"(?<![^\W\d_])([^\W\d_]+)-$")  # from the word's start: linear in the line
+# Characters of code, not of a heading's words ("DEFINITIONS ::= BEGIN", "int main() {").
+_CODE_MARKS = re.compile(r"[{}\[\]<>=;|\\]|::")
+# A line of a formula, an address or a sentence cut by a display equation is no heading either: math
+# operators or Greek letters ("R⊤ X RX", "Varθ,σ"), an e-mail or web address, a last word that needs
+# the next line in lower case ("Therefore, we may write the hat matrix as"; "Appendix A" stays).
+_MATH_MARKS = re.compile(r"[\u00b1\u00d7\u00f7\u0370-\u03ff\u2200-\u22ff\u27c0-\u27ef\u2980-\u2aff]")
+_ADDRESS = re.compile(r"\S@\S|://|\bwww\.")
+_OPEN_ENDINGS = frozenset("a an the of as and or by is are was were be than via into with".split())
+_MONTHS = frozenset("january february march april may june july august september october november december".split())
+MAX_HEADING_WORDS = 8
+MAX_HEADING_CHARS = 70
+# A run of characters without whitespace longer than this is no word: base64, a hex dump, a minified
+# script, a text whose spaces were lost. English words stay under 50 and web addresses rarely pass 200.
+# Such a run is dropped before cleaning: embedded whole it made a 50 MB one-line file one passage (8 GB).
+MAX_WORD_CHARS = 200
+_OVERLONG = re.compile(r"\S{%d,}" % (MAX_WORD_CHARS + 1))
+
+
+@dataclass(frozen=True)
+class Section:
+    """A heading and the offset in the cleaned text where its section starts (the heading line)."""
+
+    title: str
+    start: int
+
+
+@dataclass(frozen=True)
+class CleanText:
+    """Cleaned text, its sections, and for paged formats the offset where each page starts.
+
+    `pages[n - 1]` is the offset of the first character of page n; a page without text starts where
+    the next page with text starts. `pages` is empty for formats without pages. `notes` say what was
+    dropped as no text (`drop_overlong`).
+    """
+
+    text: str
+    sections: tuple[Section, ...]
+    pages: tuple[int, ...] = ()
+    notes: tuple[str, ...] = ()  # what cleaning dropped, for the build's warnings
+
+    def section_at(self, offset: int) -> str | None:
+        """Title of the section that contains `offset`, or None before the first heading."""
+        title = None
+        for section in self.sections:
+            if section.start > offset:
+                break
+            title = section.title
+        return title
+
+    def page_at(self, offset: int) -> int | None:
+        """1-based number of the page holding `offset`, or None for a text without pages."""
+        if not self.pages:
+            return None
+        return max(1, bisect_right(self.pages, offset))
+
+
+@dataclass(frozen=True)
+class Block:
+    """A paragraph or a heading whose boundaries the format itself marks (an HTML element, a Word paragraph)."""
+
+    text: str
+    heading: bool = False
+
+
+@dataclass(frozen=True)
+class _Piece:
+    """One source line inside a paragraph being joined: `glue` goes before it ("" after a hyphen)."""
+
+    text: str
+    page: int
+    glue: str
+
+
+@dataclass(frozen=True)
+class _Paragraph:
+    """A finished paragraph or heading, with (offset in `text`, page) where each page's text begins."""
+
+    text: str
+    heading: bool
+    marks: tuple[tuple[int, int], ...]
+
+
+def _is_heading(line: str, prev: str | None, next_line: str | None, following: str | None,
+                page_end: bool = False) -> bool:
+    """A short capitalised line with no closing punctuation, standing after a finished sentence; the
+    capital may follow a section number ("2.1 Related work").
+
+    `next_line` is the line right after it, `following` the next non-blank one: a short line whose
+    sentence goes on in lower case after a page break is the start of a paragraph, not a heading.
+    A line of code is none: braces, brackets, angle brackets, "=", ";" or "::" mark it ("BEGIN",
+    "Example { 1 2 3 4 }" in an ASN.1 listing are still taken: nothing marks them); nor is a line of a
+    formula, an address, a label of one or two letters, or a sentence cut before a display equation
+    (_MATH_MARKS, _ADDRESS, _OPEN_ENDINGS: lme4's paper lost 10 false headings of 63 so).
+    A numbered line is no heading when it is a date ("12 December 2006") or the last line of a page
+    (`page_end`), where page footers stand ("3 Annual Report 2023").
+    """
+    words = line.split()
+    if not words or len(words) > MAX_HEADING_WORDS or len(line) > MAX_HEADING_CHARS:
+        return False
+    title = _SECTION_NUMBER.sub("", line, count=1)
+    if not title[:1].isupper() or line.endswith(_SENTENCE_END + (",", "-", SOFT_HYPHEN)) or _CODE_MARKS.search(line):
+        return False
+    if _MATH_MARKS.search(line) or _ADDRESS.search(line) or words[-1] in _OPEN_ENDINGS:
+        return False
+    if max(len(word) for word in _LETTERS.findall(title) or [""]) < 3:
+        return False  # a plot's axis label or a symbol ("Z", "Cc"), not a title
+    if title != line and (page_end or title.split()[0].lower().rstrip(",") in _MONTHS):
+        return False
+    if following is not None and following[:1].islower():
+        return False
+    prev_done = prev is None or prev == "" or prev.endswith(_SENTENCE_END)
+    next_apart = next_line is None or next_line == ""
+    return prev_done and next_apart
+
+
+def _continues_after_hyphen(last: str, line: str) -> bool:
+    """Whether `line` goes on with the word or compound that `last` breaks after a hyphen: a letter or
+    digit on both sides ("compu-" + "tation", "ELE-" + "MENT", "COVID-" + "19"), or a soft hyphen ends
+    `last` (one that ended a page: `_lines`); a dash stands apart
+    ("word -"). A suspended hyphen at a line's end ("pre-" + "and post-war") is taken for a compound's."""
+    broken = (last.endswith("-") and last[-2:-1].isalnum()) or last.endswith(SOFT_HYPHEN)
+    return broken and line[:1].isalnum()
+
+
+def _whole_words(lines: Sequence[str]) -> frozenset[str]:
+    """The lower-cased words and hyphenated compounds ("risk-hazard") that the lines spell whole: not
+    the halves at a line's end before a hyphen and at the start of the next line."""
+    words: set[str] = set()
+    for n, line in enumerate(lines):
+        found = _SPELT.findall(line.lower())
+        if found and line.endswith(("-", SOFT_HYPHEN)):
+            found.pop()
+        if found and n and _continues_after_hyphen(lines[n - 1], line):
+            found.pop(0)
+        words.update(found)
+    return frozenset(words)
+
+
+# Endings that a typesetter's hyphenation breaks off a word, though the dictionary holds them as words.
+_ENDINGS = frozenset("ing ings ed er ers est ness ment ments ate ates ated ward wards able ism ist ists ity ous ive".split())
+
+
+@functools.lru_cache(maxsize=1)
+def _dictionary() -> frozenset[str]:
+    """Whole English words: the entries of the trained reader's WordPiece vocabulary made only of
+    letters (21,722 of 30,522), so a word joined from them is also one the reader reads whole. The
+    shipped reader's, whichever reader answers: cleaning does not depend on the reader chosen."""
+    try:
+        vocab = json.loads((TRAINED_FOLDER / "tokenizer.json").read_text(encoding="utf-8"))["model"]["vocab"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return frozenset()
+    return frozenset(word for word in vocab if len(word) > 1 and word.isalpha())
+
+
+def _breaks_word(last: str, line: str, whole: frozenset[str]) -> bool:
+    """Whether the hyphen ending `last` only breaks a word across the line ("compu-" + "tation"),
+    rather than joining a compound ("risk-" + "hazard"). Typeset text (papers, books) breaks words at
+    line ends. The document decides first: it spells the joined word whole elsewhere (a break), or
+    the hyphenated one (a compound); else a joined word in the dictionary (`_dictionary`) is a break,
+    unless a capital starts the second half after a first half not in capitals ("South-" + "West",
+    "Trans-" + "Atlantic": compounds of names; "ELE-" + "MENT" is a break); else the hyphen stays only
+    between two dictionary words ("well-" + "known"): a half that is no word is a syllable that
+    typesetting broke off ("pes-" + "simism", "mod-" + "ernisation", "in-" + "ferred"), and so is an
+    ending that is a word too ("fetch-" + "ing", "attractive-" + "ness")."""
+    left, right = _BROKEN_END.search(last), _LETTERS.match(line)
+    if not (left and right):
+        return False
+    halves = left.group(1).lower(), right.group().lower()
+    joined = "".join(halves)
+    if joined in whole or "-".join(halves) in whole:
+        return joined in whole
+    if right.group()[:1].isupper() and not left.group(1).isupper():
+        return False
+    words = _dictionary()
+    if not words:
+        return False
+    return joined in words or halves[1] in _ENDINGS or not (halves[0] in words and halves[1] in words)
+
+
+def _joins_across_gap(prev: str, nxt: str) -> bool:
+    """A page break inside a sentence: the previous line is unfinished and the next starts lower case,
+    or the previous page ended in a soft hyphen and the next goes on with the word."""
+    if prev.endswith(SOFT_HYPHEN):
+        return nxt[:1].isalnum()
+    return not prev.endswith(_SENTENCE_END) and nxt[:1].islower()
+
+
+def drop_overlong(texts: Sequence[str]) -> tuple[list[str], tuple[str, ...]]:
+    """`texts` without their runs of more than MAX_WORD_CHARS characters without whitespace, and the
+    note that says what went (none when nothing did)."""
+    runs: list[int] = []
+
+    def drop(match: re.Match[str]) -> str:
+        runs.append(len(match.group()))
+        return ""
+
+    kept = [_OVERLONG.sub(drop, text) for text in texts]
+    if not runs:
+        return kept, ()
+    what = "1 run" if len(runs) == 1 else f"{len(runs):,} runs"
+    return kept, (f"dropped {what} of more than {MAX_WORD_CHARS} characters without a space (the longest "
+                  f"{max(runs):,}): no word is that long",)
+
+
+def clean_text(raw: str, markdown: bool = False) -> CleanText:
+    """Join wrapped lines and hyphenated words, collapse spaces, keep paragraphs and headings.
+
+    Output: paragraphs and headings separated by "\\n\\n"; inside a paragraph single spaces.
+    A line ending in "letter-" followed by a lower-case word (across a line or page break) is
+    joined with the hyphen kept ("risk-" + "hazard" -> "risk-hazard"), or without it where the
+    document spells the joined word whole elsewhere or the dictionary knows it ("compu-" + "tation"
+    -> "computation", see `_breaks_word`). `pages` is empty.
+    """
+    kept, notes = drop_overlong([raw])
+    return _assemble(_paragraphs(kept, markdown), pages=0, notes=notes)
+
+
+def clean_pages(pages: Sequence[str]) -> CleanText:
+    """Clean the extracted text of each page as one text (a sentence or a hyphenated word may run
+    across a page break); `pages` of the result has one start offset per input page."""
+    kept, notes = drop_overlong(pages)
+    return _assemble(_paragraphs(kept, markdown=False), pages=len(pages), notes=notes)
+
+
+def clean_blocks(blocks: Iterable[Block]) -> CleanText:
+    """Paragraphs and headings as the format marks them: whitespace inside a block collapses to single
+    spaces, empty blocks are dropped, blocks are separated by "\\n\\n", headings become sections."""
+    blocks = list(blocks)
+    kept, notes = drop_overlong([block.text for block in blocks])
+    paragraphs = []
+    for block, raw in zip(blocks, kept):
+        text = " ".join(plain_letters(raw.replace("\x00", "")).split())
+        if text:
+            paragraphs.append(_Paragraph(text, block.heading, ((0, 1),)))
+    return _assemble(paragraphs, pages=0, notes=notes)
+
+
+def _lines(raw: str) -> list[str]:
+    """The page's lines, spaces collapsed, ligatures written out, private-use glyphs dropped. A word
+    broken at a soft hyphen is joined; a soft hyphen that ends the page's last line stays there, for the
+    word goes on on the next page (`_paragraphs` joins it), and every other one is dropped."""
+    text = _PRIVATE_USE.sub("", raw.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", ""))
+    lines = [_SPACES.sub(" ", line).strip() for line in _SOFT_BREAK.sub("", text).split("\n")]
+    last = max((n for n, line in enumerate(lines) if line.replace(SOFT_HYPHEN, "")), default=-1)
+    return [plain_letters(line) + (SOFT_HYPHEN if n == last and line.endswith(SOFT_HYPHEN) else "")
+            for n, line in enumerate(lines)]
+
+
+def _paragraphs(pages: Sequence[str], markdown: bool) -> list[_Paragraph]:
+    """Paragraphs and headings of the pages' lines, in order; a page break counts as a blank line."""
+    lines: list[str] = []
+    line_pages: list[int] = []
+    for number, page in enumerate(pages, start=1):
+        if lines:
+            lines.append("")
+            line_pages.append(number)
+        page_lines = _lines(page)
+        lines.extend(page_lines)
+        line_pages.extend([number] * len(page_lines))
+
+    # The last non-blank line of each page, where a document of several pages has its footers.
+    last_line = {line_pages[i]: i for i in range(len(lines)) if lines[i]}
+    page_ends = set(last_line.values()) if len(pages) > 1 else set()
+    paragraphs: list[_Paragraph] = []
+    current: list[_Piece] = []
+    in_fence = False
+
+    def flush() -> None:
+        if current and current[-1].text.endswith(SOFT_HYPHEN):  # the document's last word, unbroken
+            current[-1] = _Piece(current[-1].text[:-1], current[-1].page, current[-1].glue)
+        if current:
+            marks: list[tuple[int, int]] = []
+            offset = 0
+            for piece in current:
+                offset += len(piece.glue)
+                if not marks or marks[-1][1] != piece.page:
+                    marks.append((offset, piece.page))
+                offset += len(piece.text)
+            text = "".join(piece.glue + piece.text for piece in current)
+            paragraphs.append(_Paragraph(text, False, tuple(marks)))
+            current.clear()
+
+    whole = functools.cache(lambda: _whole_words(lines))  # read through only when a line breaks a word
+
+    def append_line(line: str, page: int) -> None:
+        last = current[-1].text if current else ""
+        hyphenated = _continues_after_hyphen(last, line)
+        if hyphenated and (last.endswith(SOFT_HYPHEN) or _breaks_word(last, line, whole())):
+            current[-1] = _Piece(last[:-1], current[-1].page, current[-1].glue)
+        current.append(_Piece(line, page, "" if hyphenated or not current else " "))
+
+    index = 0
+    while index < len(lines):
+        line, page = lines[index], line_pages[index]
+        if not line:
+            # Look past the gap: a page break in mid-sentence continues the paragraph.
+            nxt = index
+            while nxt < len(lines) and not lines[nxt]:
+                nxt += 1
+            if current and nxt < len(lines) and _joins_across_gap(current[-1].text, lines[nxt]):
+                index = nxt
+                continue
+            flush()
+            index = nxt
+            continue
+        if markdown and _MD_FENCE.match(line):
+            # Code in a fence is text: a `# comment` there is no heading. The fence line itself is syntax.
+            flush()
+            in_fence = not in_fence
+        elif markdown and not in_fence and (atx := _MD_HEADING.match(line)):
+            flush()
+            if atx.group(1).rstrip(SOFT_HYPHEN):
+                paragraphs.append(_Paragraph(atx.group(1).rstrip(SOFT_HYPHEN), True, ((0, page),)))
+        elif markdown and not in_fence and len(current) == 1 and _MD_SETEXT.match(line):
+            # Setext: a `===` or `---` line under a one-line paragraph makes that line a heading.
+            paragraphs.append(_Paragraph(current[0].text, True, ((0, current[0].page),)))
+            current.clear()
+        elif markdown and not in_fence and not current and _MD_RULE.match(line):
+            pass  # a thematic break (---, ***) carries no text
+        else:
+            prev = current[-1].text if current else None
+            nxt_line = lines[index + 1] if index + 1 < len(lines) else None
+            following = next((lines[j] for j in range(index + 1, len(lines)) if lines[j]), None)
+            if not markdown and _is_heading(line, prev, nxt_line, following, index in page_ends):
+                flush()
+                paragraphs.append(_Paragraph(line, True, ((0, page),)))
+            else:
+                append_line(line, page)
+        index += 1
+    flush()
+    return paragraphs
+
+
+def _assemble(paragraphs: list[_Paragraph], pages: int, notes: tuple[str, ...] = ()) -> CleanText:
+    """Join paragraphs with "\\n\\n"; record section starts and, for `pages` > 0, page starts."""
+    parts: list[str] = []
+    sections: list[Section] = []
+    first_offset: dict[int, int] = {}
+    offset = 0
+    for paragraph in paragraphs:
+        if parts:
+            offset += 2
+        if paragraph.heading:
+            sections.append(Section(title=paragraph.text, start=offset))
+        for local, page in paragraph.marks:
+            first_offset.setdefault(page, offset + local)
+        parts.append(paragraph.text)
+        offset += len(paragraph.text)
+    starts: list[int] = []
+    for number in range(pages, 0, -1):
+        starts.append(first_offset.get(number, starts[-1] if starts else offset))
+    return CleanText(text="\n\n".join(parts), sections=tuple(sections), pages=tuple(reversed(starts)), notes=notes)

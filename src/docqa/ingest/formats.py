@@ -1,0 +1,427 @@
+"""Bytes of one file -> CleanText, one reader per format, each within `ReadLimits`.
+
+    .txt          plain text; headings guessed from short lines; form feeds end pages
+    .md           Markdown; `#` and underlined headings become sections
+    .pdf          text of each page (pypdf); passages know their page
+    .html, .htm   visible text only; h1-h6 become sections
+    .docx         paragraphs and tables (python-docx); Heading and Title styles become sections
+
+Every reader's output comes from the cleaning functions of ingest/clean.py, so offsets always index the
+cleaned text. A file that cannot be read raises UnreadableFile with the reason shown in the warning.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import statistics
+import zipfile
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import bs4
+import docx
+import pypdf
+from docx.table import Table
+from docx.text.paragraph import Paragraph
+
+from docqa.ingest.clean import (
+    Block,
+    CleanText,
+    clean_blocks,
+    clean_pages,
+    clean_text,
+)
+from docqa.settings import ReadLimits
+
+
+class UnreadableFile(Exception):
+    """Raised by a format reader; the message is the reason shown in the warning."""
+
+
+def _check_length(characters: int, limits: ReadLimits) -> None:
+    """Refuse a text longer than the limit, before it is cleaned."""
+    if characters > limits.text_chars:
+        raise UnreadableFile(f"its text is {characters:,} characters long, over the limit of "
+                             f"{limits.named('text_chars')}; split it into smaller files")
+
+
+def _decode(data: bytes, limits: ReadLimits) -> tuple[str, tuple[str, ...]]:
+    """The text of a UTF-8 file, and a note when bytes that are not UTF-8 were replaced by U+FFFD."""
+    if b"\x00" in data:
+        raise UnreadableFile("it looks binary (contains NUL bytes)")
+    _check_length(len(data) - 3 if data.startswith(b"\xef\xbb\xbf") else len(data), limits)  # at most one character a byte
+    try:
+        return data.decode("utf-8-sig"), ()
+    except UnicodeDecodeError as error:
+        text = data.decode("utf-8-sig", errors="replace")
+        replaced = text.count("\ufffd") - data.count("\ufffd".encode("utf-8"))
+        return text, (f"{replaced:,} byte{'s that are' if replaced != 1 else ' that is'} not UTF-8 (the first at byte "
+                      f"{error.start:,}) shown as \ufffd; save the file as UTF-8 to keep them",)
+
+
+def _noted(clean: CleanText, notes: tuple[str, ...]) -> CleanText:
+    return CleanText(clean.text, clean.sections, clean.pages, notes + clean.notes)
+
+
+def read_plain(data: bytes, limits: ReadLimits = ReadLimits()) -> CleanText:
+    """A text file's cleaned text. Form feeds end pages, as `pdftotext` and old plain-text manuals
+    write them: each page loses a page-number line at its top or bottom and the running lines it shares
+    with the others, as a PDF's pages do, and passages carry the page they start on."""
+    text, notes = _decode(data, limits)
+    if "\f" not in text:
+        return _noted(clean_text(text), notes)
+    pages = text.split("\f")
+    if len(pages) > 1 and not pages[-1].strip():
+        pages.pop()  # the form feed that ends the last page
+    _check_pages(len(pages), limits)
+    numbered = [strip_page_number(page, n) for n, page in enumerate(pages, start=1)]
+    return _noted(clean_pages(strip_running_lines(numbered)), notes)
+
+
+def read_markdown(data: bytes, limits: ReadLimits = ReadLimits()) -> CleanText:
+    text, notes = _decode(data, limits)
+    return _noted(clean_text(text, markdown=True), notes)
+
+
+def _check_pages(pages: int, limits: ReadLimits) -> None:
+    if pages > limits.pages:
+        raise UnreadableFile(f"it has {pages:,} pages, over the limit of {limits.named('pages')}; "
+                             "split it into smaller files")
+
+
+def _damaged(kind: str, error: Exception) -> UnreadableFile:
+    detail = str(error).strip().splitlines()[0] if str(error).strip() else "no detail"
+    return UnreadableFile(f"not a readable {kind} ({type(error).__name__}: {detail})")
+
+
+def is_page_number(line: str, number: int, label: str | None = None) -> bool:
+    """True for the page-number line of page `number` (1-based) or of its printed `label`: "3",
+    "- 3 -", "Page 3", "Page 3 of 12", "3 / 12", "iii", or a short running header ending in the
+    number ("Chapter 2: Structures 3")."""
+    numbers = {str(number), (label or str(number)).lower()}
+    text = line.strip()
+    alone = re.fullmatch(r"(?:page\s+)?[-–—]?\s*(\w+)\s*[-–—]?(?:\s*(?:of|/)\s*\d+)?", text, re.IGNORECASE)
+    if alone is not None:
+        return alone.group(1).lower() in numbers
+    words = text.split()
+    return 1 < len(words) <= MAX_RUNNING_HEADER_WORDS and words[-1].lower() in numbers
+
+
+# Inside a paragraph the baseline-to-baseline distance varies by a few percent (superscripts, mixed
+# fonts); a paragraph or heading gap adds at least a third of a line in the PDFs measured (the
+# libtasn1 manual and the shared-mime-info spec in /usr/share/doc).
+PARAGRAPH_GAP = 1.3
+
+
+# A first or last line that recurs, digits aside, on this many pages is a running header or footer.
+RUNNING_LINE_PAGES = 3
+
+
+MAX_RUNNING_HEADER_WORDS = 12
+
+
+_DIGITS = re.compile(r"\d+")
+
+
+def _filled(lines: list[str]) -> list[int]:
+    return [i for i, line in enumerate(lines) if line.strip()]
+
+
+def strip_page_number(text: str, number: int, label: str | None = None) -> str:
+    """The page's text without a page-number line as its first or last non-blank line."""
+    lines = text.split("\n")
+    filled = _filled(lines)
+    drop = {i for i in (filled[:1] + filled[-1:]) if is_page_number(lines[i], number, label)}
+    return "\n".join(line for i, line in enumerate(lines) if i not in drop)
+
+
+def strip_running_lines(pages: list[str]) -> list[str]:
+    """Drop running headers and footers: a page's first (last) non-blank line that, with its digits
+    ignored, is also the first (last) line of at least RUNNING_LINE_PAGES pages."""
+    split = [page.split("\n") for page in pages]
+    ends = [(_filled(lines)[:1], _filled(lines)[-1:]) for lines in split]
+
+    def key(lines: list[str], i: int) -> str:
+        return _DIGITS.sub("#", lines[i].strip().lower())
+
+    firsts = Counter(key(lines, i) for lines, (first, _) in zip(split, ends) for i in first)
+    lasts = Counter(key(lines, i) for lines, (_, last) in zip(split, ends) for i in last)
+    result = []
+    for lines, (first, last) in zip(split, ends):
+        drop = {i for i in first if firsts[key(lines, i)] >= RUNNING_LINE_PAGES}
+        drop |= {i for i in last if lasts[key(lines, i)] >= RUNNING_LINE_PAGES}
+        result.append("\n".join(line for i, line in enumerate(lines) if i not in drop))
+    return result
+
+
+def pdf_page_text(page: pypdf.PageObject) -> str:
+    """The page's text in pypdf's reading order, with a blank line wherever the next line does not
+    follow at the page's usual line spacing (a paragraph gap, a heading, a jump to the next column)."""
+    fragments: list[tuple[str, float]] = []
+
+    def visit(text: str, cm: list[float], tm: list[float], font: object, size: float) -> None:
+        fragments.append((text, tm[4] * cm[1] + tm[5] * cm[3] + cm[5]))  # baseline y on the page
+
+    page.extract_text(visitor_text=visit)
+    lines: list[tuple[str, float]] = []
+    text, y = "", None
+    for fragment, baseline in fragments:
+        for n, chunk in enumerate(fragment.split("\n")):
+            if n:
+                if text.strip() and y is not None:
+                    lines.append((text, y))
+                text, y = "", None
+            if chunk.strip() and y is None:
+                y = baseline
+            text += chunk
+    if text.strip() and y is not None:
+        lines.append((text, y))
+    steps = [a[1] - b[1] for a, b in zip(lines, lines[1:]) if a[1] > b[1]]
+    usual = statistics.median(steps) if steps else 0.0
+    out: list[str] = []
+    for n, (line, baseline) in enumerate(lines):
+        if n and not 0 <= lines[n - 1][1] - baseline <= PARAGRAPH_GAP * usual:
+            out.append("")
+        out.append(line)
+    return "\n".join(out)
+
+
+# A font's space wider than this (in thousandths of an em) is no interword space but a glyph: TeX's T1
+# fonts put a visible space, half an em wide, at the space's code.
+WIDE_SPACE = 400
+
+
+TEX_SPACE = 333  # TeX's interword space in its Computer and Latin Modern fonts: a third of an em
+
+
+def narrow_spaces(pdf: pypdf.PdfReader) -> int:
+    """Give each simple font whose space is wider than WIDE_SPACE the interword space of TeX (in memory
+    only); the number of fonts changed. pypdf counts a gap in a TJ array as a space when it is at least
+    about half the font's space: with the visible space of a T1-encoded TeX font (500), the words of a
+    justified line whose spaces are squeezed below 240 run together ("Utrechtgraduallybecamethe": 172
+    runs in 20 articles typeset by pdflatex, benchmarks/latex_corpus.py). Fixed-pitch fonts keep theirs."""
+    changed, seen = 0, set()
+    for page in pdf.pages:
+        try:
+            resources = page.get("/Resources")
+            fonts = resources.get_object().get("/Font") if resources is not None else None
+            refs = list(fonts.get_object().values()) if fonts is not None else []
+        except (AttributeError, KeyError, TypeError, ValueError, pypdf.errors.PyPdfError):
+            continue  # a page without readable fonts is read as pypdf can
+        for ref in refs:
+            try:
+                changed += _narrow_space(ref.get_object(), seen)
+            except (AttributeError, KeyError, TypeError, ValueError, IndexError, pypdf.errors.PyPdfError):
+                continue  # a malformed font dictionary is left as it is
+    return changed
+
+
+def _narrow_space(font: object, seen: set[int]) -> int:
+    """1 when this font's space was narrowed (see `narrow_spaces`), else 0."""
+    if id(font) in seen or font.get("/Subtype") not in ("/Type1", "/MMType1", "/TrueType"):  # type: ignore[attr-defined]
+        return 0
+    seen.add(id(font))
+    descriptor = font.get("/FontDescriptor")  # type: ignore[attr-defined]
+    if descriptor is not None and int(descriptor.get_object().get("/Flags", 0)) & 1:  # fixed pitch
+        return 0
+    widths, first = font.get("/Widths"), font.get("/FirstChar")  # type: ignore[attr-defined]
+    if widths is None or first is None:
+        return 0
+    widths = list(widths.get_object())
+    at = 32 - int(first)
+    if not (0 <= at < len(widths) and float(widths[at]) > WIDE_SPACE):
+        return 0
+    widths[at] = pypdf.generic.NumberObject(TEX_SPACE)
+    font[pypdf.generic.NameObject("/Widths")] = pypdf.generic.ArrayObject(widths)  # type: ignore[index]
+    return 1
+
+
+def read_pdf(data: bytes, limits: ReadLimits = ReadLimits()) -> CleanText:
+    """Text of every page, cleaned as one text; `pages` gives where each page starts."""
+    try:
+        pdf = pypdf.PdfReader(io.BytesIO(data))
+        # An owner password only restricts printing or copying; the empty user password opens the file.
+        if pdf.is_encrypted and pdf.decrypt("") == pypdf.PasswordType.NOT_DECRYPTED:
+            raise UnreadableFile("it is encrypted with a password; save a copy without the password")
+        _check_pages(len(pdf.pages), limits)
+        narrow_spaces(pdf)
+        labels = pdf.page_labels
+        texts, length = [], 0
+        for number, page in enumerate(pdf.pages, start=1):
+            texts.append(strip_page_number(pdf_page_text(page), number, labels[number - 1] if number <= len(labels) else None))
+            length += len(texts[-1])
+            _check_length(length, limits)
+        pages = strip_running_lines(texts)
+    except UnreadableFile:
+        raise
+    # pypdf raises many kinds of errors on damaged files (PdfReadError, but also ValueError, KeyError,
+    # struct and zlib errors...); whatever the kind, this file is skipped and the build goes on.
+    except Exception as error:
+        raise _damaged("PDF", error) from error
+    if not any(page.strip() for page in pages):
+        raise UnreadableFile(
+            f"no text in its {len(pages)} page(s): a scanned PDF needs OCR first (docqa does not do OCR)"
+        )
+    return clean_pages(pages)
+
+
+# Not part of what a reader sees as the page's text: code, metadata, site navigation and chrome.
+HTML_DROPPED = frozenset({
+    "script", "style", "noscript", "template", "head", "title", "meta", "link",
+    "nav", "header", "footer", "aside",
+    "svg", "canvas", "iframe", "object", "embed", "button", "select", "datalist",
+})
+
+
+HTML_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+
+
+# Elements that start and end a paragraph (HTML's block-level and table-row elements).
+HTML_BLOCKS = frozenset({
+    "address", "article", "blockquote", "body", "caption", "center", "dd", "details", "dialog", "div",
+    "dl", "dt", "fieldset", "figcaption", "figure", "form", "hr", "html", "legend", "li", "main", "menu",
+    "ol", "p", "pre", "section", "summary", "table", "tbody", "tfoot", "thead", "tr", "ul",
+})
+
+
+HTML_CELLS = frozenset({"td", "th"})
+
+
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class _EndBlock:
+    heading: bool
+
+
+def _hidden(tag: bs4.Tag) -> bool:
+    return tag.has_attr("hidden") or bool(_HIDDEN_STYLE.search(str(tag.get("style") or "")))
+
+
+def html_blocks(html: bytes | str) -> list[Block]:
+    """Visible text of an HTML page as paragraphs and headings, in reading order.
+
+    Dropped: HTML_DROPPED elements, elements with `hidden` or an inline `display: none`, comments.
+    Block elements end a paragraph; table cells of one row are joined with " | ".
+    """
+    soup = bs4.BeautifulSoup(html, "html.parser")
+    blocks: list[Block] = []
+    buffer: list[str] = []
+    # An explicit stack rather than recursion: deeply nested pages must not hit the recursion limit.
+    stack: list[bs4.PageElement | _EndBlock] = [soup]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, _EndBlock):
+            blocks.append(Block("".join(buffer), heading=node.heading))
+            buffer.clear()
+        elif isinstance(node, bs4.NavigableString):
+            if not isinstance(node, bs4.element.PreformattedString):  # comments, doctype, CDATA
+                buffer.append(str(node))
+        elif isinstance(node, bs4.Tag):
+            name = node.name.lower()
+            if name in HTML_DROPPED or _hidden(node):
+                continue
+            if name == "br":
+                buffer.append("\n")
+                continue
+            if name in HTML_CELLS and node.find_previous_sibling(HTML_CELLS) is not None:
+                buffer.append(" | ")
+            if name in HTML_BLOCKS or name in HTML_HEADINGS:
+                blocks.append(Block("".join(buffer)))
+                buffer.clear()
+                stack.append(_EndBlock(heading=name in HTML_HEADINGS))
+            stack.extend(reversed(node.contents))
+    blocks.append(Block("".join(buffer)))
+    return blocks
+
+
+def read_html(data: bytes, limits: ReadLimits = ReadLimits()) -> CleanText:
+    try:
+        blocks = html_blocks(data)
+    except Exception as error:  # the parser is lenient; this guards against the odd malformed file
+        raise _damaged("HTML page", error) from error
+    _check_length(sum(len(block.text) for block in blocks), limits)
+    return clean_blocks(blocks)
+
+
+def _is_heading_style(paragraph: Paragraph) -> bool:
+    style = paragraph.style
+    name = style.name if style is not None and style.name else ""
+    return name == "Title" or name.startswith("Heading")
+
+
+def _row_text(row) -> str:
+    """Cells of a table row joined with " | "; a merged cell, which python-docx repeats, counts once."""
+    texts: list[str] = []
+    previous = None
+    for cell in row.cells:
+        if cell is not previous and cell.text.strip():
+            texts.append(cell.text)
+        previous = cell
+    return " | ".join(texts)
+
+
+def docx_blocks(word: docx.document.Document) -> Iterator[Block]:
+    """Body paragraphs and table rows in document order; Heading and Title styles make headings."""
+    for item in word.iter_inner_content():
+        if isinstance(item, Paragraph):
+            yield Block(item.text, heading=_is_heading_style(item))
+        elif isinstance(item, Table):
+            for row in item.rows:
+                yield Block(_row_text(row))
+
+
+# Parts smaller than this may expand as they like: a small part cannot make a bomb.
+ZIP_RATIO_FLOOR = 1 << 20
+
+
+def check_zip(data: bytes, limits: ReadLimits, kind: str) -> None:
+    """Refuse a zip-based file (a .docx) whose parts are too many or decompress too far, before any
+    part is decompressed: zipfile never inflates a part past the size its directory declares, so the
+    declared sizes bound what reading it can cost. Raises UnreadableFile naming the limit."""
+    try:
+        parts = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as error:
+        raise _damaged(kind, error) from error
+    if len(parts) > limits.zip_parts:
+        raise UnreadableFile(f"it holds {len(parts):,} parts, over the limit of {limits.named('zip_parts')}")
+    total = sum(part.file_size for part in parts)
+    if total > limits.unzipped_mb * 2**20:
+        raise UnreadableFile(f"it decompresses to {total / 2**20:,.0f} MB, over the limit of "
+                             f"{limits.named('unzipped_mb')}: a zip bomb, or a document to split")
+    for part in parts:
+        ratio = part.file_size / max(part.compress_size, 1)
+        if part.file_size > ZIP_RATIO_FLOOR and ratio > limits.zip_ratio:
+            raise UnreadableFile(f"its part {part.filename!r} expands {ratio:,.0f} times, over the limit of "
+                                 f"{limits.named('zip_ratio')}: it looks like a zip bomb")
+
+
+def read_docx(data: bytes, limits: ReadLimits = ReadLimits()) -> CleanText:
+    check_zip(data, limits, "Word .docx file")
+    try:
+        blocks = list(docx_blocks(docx.Document(io.BytesIO(data))))
+    # A .docx is a zip of XML parts: a damaged one fails in zipfile, lxml or python-docx, each its own way.
+    except Exception as error:
+        raise _damaged("Word .docx file", error) from error
+    _check_length(sum(len(block.text) for block in blocks), limits)
+    return clean_blocks(blocks)
+
+
+Reader = Callable[[bytes, ReadLimits], CleanText]
+
+
+READERS: dict[str, Reader] = {
+    ".txt": read_plain,
+    ".md": read_markdown,
+    ".pdf": read_pdf,
+    ".html": read_html,
+    ".htm": read_html,
+    ".docx": read_docx,
+}
+
+
+# What an upload may be: exactly the formats above, in their order.
+ACCEPTED_SUFFIXES = tuple(READERS)

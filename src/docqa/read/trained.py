@@ -1,0 +1,346 @@
+"""Hits -> Answer with an extractive question-answering model (a SQuAD-style reader).
+
+The model runs as an ONNX graph with onnxruntime when its folder holds `model.onnx` (docqa's own
+trained reader ships so, and a question then never imports torch), else as a Hugging Face
+`AutoModelForQuestionAnswering` with torch. Either way the (question, passage) pairs are cut into
+strided windows by the model's fast tokenizer and the logits are decoded by the pure functions of
+`docqa.span` with the SQuAD 2.0 null score.
+
+Offsets: the tokenizer's offset mapping gives, for every context token, character offsets into the
+passage text; an answer at passage characters [a, b) sits at document characters
+[passage.start + a, passage.start + b), so `document_text[answer.start:answer.end] == answer.text`.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
+
+from docqa.embed.onnx_cache import cpu_session
+from docqa.errors import BadSettings, ReaderNotFound
+from docqa.read.decode import (
+    MAX_ANSWER_TOKENS,
+    MAX_LENGTH,
+    MAX_QUESTION_TOKENS,
+    STRIDE,
+    Window,
+    WindowResult,
+    choose,
+    clip_question,
+    model_inputs,
+    passage_runs,
+    window_limit,
+    window_result,
+    windows,
+)
+from docqa.read.question import (
+    acronym_asked,
+    restates,
+    states_number,
+    wants_number,
+    whole_name,
+)
+from docqa.types import Answer
+
+if TYPE_CHECKING:  # the hits' type only: reading needs no index (training runs where faiss is not installed)
+    from docqa.types import Hit
+
+# One window per run of the model: batched, every window paid for the longest one's padding, and the
+# int8 graph quantizes its activations with one scale per run, so that a passage's answer depended on
+# the passages read beside it. Per window, the median question of evaluation/qa.jsonl took 282-300 ms
+# against 330-336 ms in batches of 16 on a 2-core AVX2 machine (benchmarks/latency.py, alternated).
+BATCH_WINDOWS = 1
+# Passages are read in the retrieval's order, and reading stops once a span is this sure: a later
+# passage would have to be surer still to change the answer. Chosen with benchmarks/reader_choices.py
+# on the seven evaluation sets: EM unchanged on six, 0.703 -> 0.701 on the SQuAD corpus, 26% fewer
+# passages read (0.999: 40% fewer, each set moved by up to two questions either way).
+SURE = 0.9999
+# A reader without a card answers when its span outscores its null score (BERT's SQuAD 2.0 rule).
+DEFAULT_THRESHOLD = 0.5
+ONNX_FILE = "model.onnx"
+CARD_FILE = "reader.json"
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """The windows of one question over some passages, and the padded model inputs (one row per window)."""
+
+    windows: tuple[Window, ...]
+    inputs: dict[str, np.ndarray]
+
+
+class Backend(Protocol):
+    """A loaded QA model: padded int64 inputs -> (start, end) float32 logits of shape (windows, tokens)."""
+
+    input_names: tuple[str, ...]
+    position_limit: int | None
+
+    def __call__(self, inputs: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]: ...
+
+
+def _load_reason(name: str, error: Exception) -> str:
+    path = Path(name).expanduser()
+    looks_like_path = path.is_absolute() or name.startswith((".", "~")) or name.count("/") > 1 or "\\" in name
+    if looks_like_path and not path.exists():
+        return f"no folder {name}"
+    return str(error).splitlines()[0] if str(error) else type(error).__name__
+
+
+class OnnxBackend:
+    """An exported reader run by onnxruntime (no torch). `threads` caps its intra-op threads."""
+
+    def __init__(self, path: Path, position_limit: int | None, threads: int | None = None):
+        self.session = cpu_session(path, threads)
+        self.input_names = tuple(i.name for i in self.session.get_inputs())
+        self.position_limit = position_limit
+
+    def __call__(self, inputs: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        start, end = self.session.run(["start_logits", "end_logits"], {k: inputs[k] for k in self.input_names})
+        return start.astype(np.float32), end.astype(np.float32)
+
+
+class TorchBackend:
+    """A Hugging Face AutoModelForQuestionAnswering in eval mode, on the device its weights are on (the
+    CPU, or a GPU while training there); torch is imported here only."""
+
+    def __init__(self, model: object):
+        self.model = model
+        self.input_names = ("input_ids", "token_type_ids", "attention_mask")
+        self.position_limit = getattr(model.config, "max_position_embeddings", None)  # type: ignore[attr-defined]
+
+    def __call__(self, inputs: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        import torch
+
+        device = next(self.model.parameters()).device  # type: ignore[attr-defined]
+        with torch.inference_mode():
+            output = self.model(**{k: torch.from_numpy(inputs[k]).to(device) for k in self.input_names})  # type: ignore[operator]
+        return output.start_logits.float().cpu().numpy(), output.end_logits.float().cpu().numpy()
+
+
+def _load_torch(name: str) -> tuple[TorchBackend, object]:
+    """(backend, tokenizers.Tokenizer) for a Hugging Face model folder or hub name."""
+
+    import torch
+    from transformers import AutoModelForQuestionAnswering, AutoTokenizer
+
+    path = Path(name).expanduser()
+    source = str(path) if path.is_dir() else name
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(source)
+        model, info = AutoModelForQuestionAnswering.from_pretrained(source, dtype=torch.float32, output_loading_info=True)
+    except (OSError, ValueError, KeyError, RuntimeError) as error:
+        raise ReaderNotFound(name, _load_reason(name, error)) from error
+    if not tokenizer.is_fast:
+        raise ReaderNotFound(name, "its tokenizer is not a fast tokenizer, which character offsets need")
+    missing = sorted(info.get("missing_keys", ()))
+    if missing:
+        # A base model loads with a freshly initialised span head: its answers would be noise.
+        raise ReaderNotFound(name, f"it is not a trained question-answering model: {', '.join(missing[:4])} missing")
+    backend = TorchBackend(model.to("cpu").eval())
+    limit = window_limit(tokenizer.model_max_length, backend.position_limit)
+    backend.position_limit = limit
+    return backend, tokenizer.backend_tokenizer
+
+
+def read_card(folder: Path) -> dict:
+    """The reader's card (reader.json): its training figures, calibration and load check; {} when absent."""
+    path = folder / CARD_FILE
+    if not path.is_file():
+        return {}
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as error:
+        raise ReaderNotFound(str(folder), f"its {CARD_FILE} cannot be read: {error}") from error
+
+
+def _load_onnx(folder: Path, card: dict, threads: int | None) -> tuple[OnnxBackend, object]:
+    from tokenizers import Tokenizer
+
+    try:
+        tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        backend = OnnxBackend(folder / ONNX_FILE, card.get("max_position_embeddings"), threads)
+    except Exception as error:  # onnxruntime and tokenizers raise their own exception types
+        raise ReaderNotFound(str(folder), _load_reason(str(folder), error)) from error
+    return backend, tokenizer
+
+
+def check_feed(input_ids: list[list[int]], token_type_ids: list[list[int]]) -> dict[str, np.ndarray]:
+    """Model inputs for the load check's unpadded token ids (the attention mask is all ones)."""
+    ids = np.array(input_ids, dtype=np.int64)
+    return {"input_ids": ids, "token_type_ids": np.array(token_type_ids, dtype=np.int64),
+            "attention_mask": np.ones_like(ids)}
+
+
+def check_against_reference(backend: Backend, card: dict, name: str) -> float | None:
+    """Run the card's check inputs through the backend and compare with the torch logits recorded at
+    export; the largest absolute difference, None when the card records no check. Raises
+    ReaderNotFound when it exceeds the card's tolerance (a damaged or mismatched model file)."""
+    check = card.get("check")
+    if not check:
+        return None
+    start, end = backend(check_feed(check["input_ids"], check["token_type_ids"]))
+    difference = float(max(np.abs(start - np.array(check["start_logits"])).max(),
+                           np.abs(end - np.array(check["end_logits"])).max()))
+    if difference > check["tolerance"]:
+        raise ReaderNotFound(
+            name, f"its {ONNX_FILE} gives logits {difference:.3g} away from the torch model it was exported from "
+                  f"(tolerance {check['tolerance']}); the file is damaged: reinstall docqa or export it again")
+    return difference
+
+
+def answer_form(question: str) -> Callable[[str], bool]:
+    """Which span texts the question can take: one that states a number where it asks for one
+    (question.wants_number), and never one that only repeats its own words (question.restates)."""
+    number = wants_number(question)
+
+    def fits(text: str) -> bool:
+        return (not number or states_number(text)) and not restates(question, text)
+
+    return fits
+
+
+class NeuralReader:
+    """A loaded extractive QA model. `read` may be called from several threads: the tokenizer's
+    truncation is set per question, so tokenization holds a lock; the forward pass does not need one."""
+
+    def __init__(
+        self,
+        name: str,
+        max_length: int = MAX_LENGTH,
+        stride: int = STRIDE,
+        max_answer_tokens: int = MAX_ANSWER_TOKENS,
+        max_question_tokens: int = MAX_QUESTION_TOKENS,
+        batch_windows: int = BATCH_WINDOWS,
+        threads: int | None = None,
+        label: str | None = None,
+        sure: float | None = SURE,
+    ):
+        if stride < 0 or max_answer_tokens < 1 or max_question_tokens < 1 or batch_windows < 1:
+            raise BadSettings(
+                "The reader needs stride >= 0, max_answer_tokens >= 1, max_question_tokens >= 1 and "
+                f"batch_windows >= 1; got {stride}, {max_answer_tokens}, {max_question_tokens}, {batch_windows}."
+            )
+        if sure is not None and not 0.0 <= sure <= 1.0:
+            raise BadSettings(f"The reader's sure must lie in [0, 1] (or be None to read every passage); got {sure}.")
+        self.name = name
+        self.label = name if label is None else label
+        folder = Path(name).expanduser()
+        self.card = read_card(folder) if folder.is_dir() else {}
+        self.default_threshold = float(self.card.get("threshold", DEFAULT_THRESHOLD))
+        if (folder / ONNX_FILE).is_file():
+            self.backend, tokenizer = _load_onnx(folder, self.card, threads)
+        else:
+            self.backend, tokenizer = _load_torch(name)
+        self.check_difference = check_against_reference(self.backend, self.card, name)
+        self.tokenizer = tokenizer
+        self.tokenizer.no_padding()
+        self.tokenizer.no_truncation()
+        limit = self.backend.position_limit
+        self.max_length = max_length if limit is None else min(max_length, limit)
+        self.stride = stride
+        self.max_answer_tokens = max_answer_tokens
+        self.max_question_tokens = max_question_tokens
+        self.batch_windows = batch_windows
+        self.sure = sure
+        self.special_tokens = self.tokenizer.num_special_tokens_to_add(True)
+        self.cls_id = self.tokenizer.token_to_id("[CLS]")
+        self.pad_id = self.tokenizer.token_to_id("[PAD]") or 0
+        if self.max_length - self.special_tokens - max_question_tokens < 1:
+            raise BadSettings(
+                f"The reader's window of {self.max_length} tokens leaves no room for a passage after "
+                f"{max_question_tokens} question tokens; raise max_length or lower max_question_tokens."
+            )
+        self._lock = threading.Lock()
+
+    def warm(self, passages: Iterable[str]) -> int:
+        """Nothing to prepare per passage: a trained reader reads each question afresh. Returns 0."""
+        return 0
+
+    def encode(self, question: str, texts: Sequence[str]) -> Encoded:
+        """Strided windows over each (question, text) pair, with the padded model inputs.
+
+        Consecutive windows of one text share `stride` context tokens, lowered to half the room left
+        after the question when the room is smaller, so that every window still moves forward.
+        """
+        with self._lock:
+            self.tokenizer.no_truncation()
+            question = clip_question(self.tokenizer, question, self.max_question_tokens)
+            question_tokens = len(self.tokenizer.encode(question, add_special_tokens=False).ids)
+            room = self.max_length - self.special_tokens - question_tokens
+            self.tokenizer.enable_truncation(self.max_length, stride=min(self.stride, room // 2),
+                                             strategy="only_second")
+            rows = windows(self.tokenizer, question, texts, self.cls_id)
+            self.tokenizer.no_truncation()
+        inputs = model_inputs(rows, self.pad_id)
+        return Encoded(tuple(rows), {k: v for k, v in inputs.items() if k in self.backend.input_names})
+
+    def logits(self, inputs: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """Start and end logits, float32 arrays of shape (windows, tokens); a padding position's are 0.
+
+        The model runs `batch_windows` windows at a time (one by default), each batch cut to its own
+        longest window, so that no batch pays for the padding of a longer one. `read` passes one
+        passage's windows at a time, so a batch never spans two passages there."""
+        mask = inputs["attention_mask"] if "attention_mask" in inputs else inputs["input_ids"] != self.pad_id
+        starts = np.zeros(mask.shape, dtype=np.float32)
+        ends = np.zeros(mask.shape, dtype=np.float32)
+        lengths = mask.sum(axis=1)
+        for first in range(0, mask.shape[0], self.batch_windows):
+            rows = slice(first, first + self.batch_windows)
+            width = int(lengths[rows].max())
+            start, end = self.backend({key: value[rows, :width] for key, value in inputs.items()})
+            starts[rows, :width] = start
+            ends[rows, :width] = end
+        return starts, ends
+
+    def read(self, question: str, hits: list[Hit], context: str = "") -> Answer | None:
+        """The surest span over all windows of all hits' passages (`decode.choose`); confidence as in
+        `span_confidence`. The passages are read in rank order, and once a span is `sure` (when not
+        None) the rest are not read, unless the question asks what an acronym stands for. Every
+        passage is tokenized first (a small part of the cost); only the model's runs stop early.
+
+        A follow-up's context is appended to the question, as QA models read one question string."""
+        fits = answer_form(question)
+        acronym = acronym_asked(question)
+        if context:
+            question = f"{question} ({context})"
+        passages = [hit.passage for hit in hits if hit.passage.text.strip()]
+        if not passages:
+            return None
+        texts = [p.text for p in passages]
+        encoded = self.encode(question, texts)
+        results: list[WindowResult] = []
+        choice = None
+        for rows in passage_runs(encoded.windows):
+            inputs = {key: value[rows.start:rows.stop] for key, value in encoded.inputs.items()}
+            start_logits, end_logits = self.logits(inputs)
+            results += [
+                window_result(window, start_logits[k], end_logits[k], texts[window.passage], self.max_answer_tokens, fits)
+                for k, window in enumerate(encoded.windows[rows.start:rows.stop])
+            ]
+            choice = choose(results)
+            # What an acronym stands for is read from the passage that spells it out (`whole_name`),
+            # which need not be the first to give a sure part of it ("Supply Agency" for NAMSA).
+            if self.sure is not None and not acronym and choice is not None and choice.confidence >= self.sure:
+                break
+        if choice is None:
+            return None
+        p = passages[choice.passage]
+        a, b = whole_name(p.text, choice.span.char_start, choice.span.char_end, acronym)
+        return Answer(
+            text=p.text[a:b],
+            document=p.document,
+            start=p.start + a,
+            end=p.start + b,
+            confidence=choice.confidence,
+            quote=p.text,
+            quote_start=p.start,
+            quote_end=p.end,
+            section=p.section,
+            page=p.page,
+        )

@@ -1,0 +1,48 @@
+"""Text as a person reads and types it, shared by every stage: letters without ligatures or soft hyphens
+(documents are cleaned with them, questions are asked with them), the check of a question before
+anything answers it, and a file name shown safely. Standard library only."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from docqa.errors import BadQuestion
+from docqa.settings import MAX_QUESTION_CHARS
+
+# Latin ligatures that PDF text extraction passes on as single characters ("Oﬃce", "ﬁne-tuned"): the
+# tokenizer knows no "ﬃ" (the word becomes [UNK]), keyword search no "oﬃce", and an answer copied with
+# one matches no typed text. Each is written out as its letters (Unicode's compatibility decomposition).
+LIGATURES = str.maketrans({"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl",
+                           "\ufb05": "st", "\ufb06": "st"})
+# A soft hyphen marks where a word may break. Invisible in the middle of a line, it is dropped; at the end
+# of one it is the break itself, and the word's halves are joined without it ("compu\xad" + "tation").
+SOFT_HYPHEN = "\u00ad"
+
+
+def plain_letters(text: str) -> str:
+    """`text` with its Latin ligatures written out as letters and its soft hyphens dropped: what a
+    reader sees and types ("Oﬃce" -> "Office"). Documents are cleaned with it, and so are questions,
+    which may be pasted from a PDF."""
+    return text.translate(LIGATURES).replace(SOFT_HYPHEN, "")
+
+
+def check_question(question: str) -> str:
+    """The question stripped of surrounding whitespace; raises BadQuestion when it cannot be asked."""
+    text = "".join(ch for ch in plain_letters(question) if ch.isprintable() or ch in "\t\n").strip()
+    if not text:
+        raise BadQuestion("The question is empty. Type a question about your documents.")
+    if len(text) > MAX_QUESTION_CHARS:
+        raise BadQuestion(
+            f"The question is {len(text):,} characters long; the limit is {MAX_QUESTION_CHARS:,}. "
+            "Ask a shorter question."
+        )
+    return text
+
+
+def display_name(name: str) -> str:
+    """A file name as a message or a page shows it: control and format characters (a newline, a
+    right-to-left override) written as escapes, so that a name cannot break a line or disguise itself."""
+    return "".join(
+        ch if unicodedata.category(ch)[0] != "C" else (f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
+        for ch in name
+    )

@@ -1,0 +1,85 @@
+"""The shapes that travel between the stages, at the bottom of the house: a passage of a document, a
+retrieved passage (a hit), an answer copied from one, and the Reader protocol the engine calls. Nothing
+here imports a model, an index or a parser.
+
+Offsets are character positions in a document's cleaned text: `text[p.start:p.end] == p.text` for a
+passage, `text[a.start:a.end] == a.text` for an answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A run of whole sentences of one document section. Offsets index the cleaned document text."""
+
+    id: str
+    document: str
+    start: int
+    end: int
+    text: str
+    section: str | None = None
+    page: int | None = None
+
+    @property
+    def search_text(self) -> str:
+        """What retrieval sees: the section title gives short passages their topic."""
+        return f"{self.section}. {self.text}" if self.section else self.text
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved passage. `score` is the fused score scaled to [0, 1] (1 = first in both rankings)."""
+
+    passage: Passage
+    score: float
+    dense: float
+    lexical: float
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An extractive answer: `text == document_text[start:end]`; the quote is the passage it came from.
+
+    `quote_start`/`quote_end` are document offsets of the quoted passage, so the answer sits at
+    `start - quote_start` inside `quote`.
+    """
+
+    text: str
+    document: str
+    start: int
+    end: int
+    confidence: float
+    quote: str
+    quote_start: int
+    quote_end: int
+    section: str | None = None
+    page: int | None = None
+
+    @property
+    def quote_offsets(self) -> tuple[int, int]:
+        """Where the answer sits inside `quote`."""
+        return self.start - self.quote_start, self.end - self.quote_start
+
+
+class Reader(Protocol):
+    """Picks the best answer span from the retrieved passages; None when it finds no candidate at all.
+
+    `label` names the reader in reports and calibration files, so that a threshold calibrated for one
+    reader is never applied to another; `default_threshold` is the no-answer threshold that travels
+    with it (its model card's). `warm` prepares for the corpus's passages ahead of the questions and
+    returns how many it prepared; they are read from the index as it iterates, so it takes only those
+    it prepares. `context` holds what a follow-up question refers to (earlier turns),
+    "" for a standalone one. The engine, not the reader, compares the confidence with the threshold.
+    """
+
+    label: str
+    default_threshold: float
+
+    def warm(self, passages: Iterable[str]) -> int: ...
+
+    def read(self, question: str, hits: list[Hit], context: str = "") -> Answer | None: ...
