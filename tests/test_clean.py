@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from docqa.ingest.clean import (
+    WORDS_FILE,
     Block,
     CleanText,
     Section,
@@ -12,6 +14,7 @@ from docqa.ingest.clean import (
     clean_pages,
     clean_text,
 )
+from docqa.ingest.split import READING
 
 DEFAULT_DOCUMENT = Path(__file__).resolve().parent.parent / "corpus" / "nato-relations-with-serbia.txt"
 
@@ -273,3 +276,11 @@ def test_formulas_addresses_axis_labels_and_cut_sentences_are_no_headings() -> N
 def test_private_use_glyphs_are_dropped() -> None:
     # The pieces of a tall bracket in a TeX formula, as pypdf gives them.
     assert clean_text("The equations \uf8f7 X⊤X/σ2 \uf8f8\uf8f7 are given.").text == "The equations X⊤X/σ2 are given."
+
+
+def test_the_word_list_is_the_one_this_reading_was_made_with():
+    # words.txt is part of how documents are read: a new list must come with a new split.READING, and
+    # then this digest with it.
+    assert (READING, hashlib.sha256(WORDS_FILE.read_bytes()).hexdigest()) == (
+        5, "6ad3f39a9824be3a920b5831ba13b83dae1b8731f590496d8b32349865bf06a3")
+    assert len(WORDS_FILE.read_text(encoding="utf-8").split()) == 21_722

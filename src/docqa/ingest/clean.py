@@ -14,13 +14,12 @@ Three entry points, one output shape (CleanText):
 from __future__ import annotations
 
 import functools
-import json
 import re
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
-from docqa.read.factory import TRAINED_FOLDER
 from docqa.text import SOFT_HYPHEN, plain_letters
 
 _SPACES = re.compile(r"[ \t\f\v\u00a0]+")
@@ -183,16 +182,19 @@ def _whole_words(lines: Sequence[str]) -> frozenset[str]:
 _ENDINGS = frozenset("ing ings ed er ers est ness ment ments ate ates ated ward wards able ism ist ists ity ous ive".split())
 
 
+# Whole English words, one a line: cleaning's own list, so that no reader (retrained with another
+# vocabulary, or chosen by --reader) changes how documents are read. It was made from the WordPiece
+# vocabulary of all-MiniLM-L6-v2 (the entries of two letters or more made only of letters: 21,722 of
+# 30,522), so a word joined from them is one the trained reader reads whole. It is part of how documents
+# are read: a change to it changes passages, and must come with a new split.READING (tests/ingest check
+# its digest).
+WORDS_FILE = Path(__file__).with_name("words.txt")
+
+
 @functools.lru_cache(maxsize=1)
 def _dictionary() -> frozenset[str]:
-    """Whole English words: the entries of the trained reader's WordPiece vocabulary made only of
-    letters (21,722 of 30,522), so a word joined from them is also one the reader reads whole. The
-    shipped reader's, whichever reader answers: cleaning does not depend on the reader chosen."""
-    try:
-        vocab = json.loads((TRAINED_FOLDER / "tokenizer.json").read_text(encoding="utf-8"))["model"]["vocab"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return frozenset()
-    return frozenset(word for word in vocab if len(word) > 1 and word.isalpha())
+    """The words of WORDS_FILE."""
+    return frozenset(WORDS_FILE.read_text(encoding="utf-8").split())
 
 
 def _breaks_word(last: str, line: str, whole: frozenset[str]) -> bool:
