@@ -33,7 +33,7 @@ def test_markdown_rows() -> None:
            "| 1,400 | 600 | 3.1 | 0.80 |" in lines
     assert "| 10,000 | 2,500 | hnsw | torch bf16 | 50.0 | 56.0 | 89% | 9.5 / 11.2 | 1.5 / 3.0 | 170.0 / 240.5 | 181.0 / 254.8 " \
            "| 0.987 | 1,400 | 600 | 31.0 | 0.80 |" in lines
-    assert "| exact (flat) | 95.50 | 101.00 | 1.000 | |" in lines
+    assert "| exact (flat) | 95.50 | 101.00 | 1.000 |  |" in lines
     assert "| HNSW (M 32, efConstruction 128, efSearch 288) | 2.25 | 3.50 | 0.961 | 612.2 |" in lines
     assert "Peak memory of that process: 3,300 MB." in lines
 

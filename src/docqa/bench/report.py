@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from docqa.evaluation.metrics import percentile
+from docqa.tables import markdown_table
 
 JSON, MARKDOWN, CHART = "report.json", "report.md", "bench.png"
 RECALL_K = 10
@@ -104,20 +105,19 @@ def render_markdown(report: BenchReport) -> str:
             "search = dense and BM25 search, fusion and passage reads. Peak memory: the peak resident memory "
             "(ru_maxrss) of a fresh process that builds, or that loads the index and asks.",
             "",
-            "| passages | documents | vector index | embedding | build passages/s | model alone passages/s "
-            "| build / model | embed ms | search ms | read ms | question ms | recall@10 | build peak MB | server peak MB | disk MB "
-            "| load s |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
         ]
-        for size in report.sizes:
-            recall = "exact" if size.recall_at_10 is None else f"{size.recall_at_10:.3f}"
-            lines.append(
-                f"| {size.passages:,} | {size.documents:,} | {size.vector_index['kind']} | {size.embed_runtime} "
-                f"| {size.build_passages_per_second:,.1f} | {size.model_passages_per_second:,.1f} "
-                f"| {size.build_passages_per_second / size.model_passages_per_second:.0%} "
-                f"| {_ms(size.embed_ms)} | {_ms(size.search_ms)} | {_ms(size.read_ms)} | {_ms(size.question_ms)} "
-                f"| {recall} | {size.build_peak_mb:,.0f} | {size.server_peak_mb:,.0f} | {size.disk_mb:,.1f} "
-                f"| {size.load_seconds:.2f} |")
+        lines += markdown_table(
+            ["passages", "documents", "vector index", "embedding", "build passages/s", "model alone passages/s",
+             "build / model", "embed ms", "search ms", "read ms", "question ms", "recall@10", "build peak MB",
+             "server peak MB", "disk MB", "load s"],
+            [[f"{size.passages:,}", f"{size.documents:,}", size.vector_index["kind"], size.embed_runtime,
+              f"{size.build_passages_per_second:,.1f}", f"{size.model_passages_per_second:,.1f}",
+              f"{size.build_passages_per_second / size.model_passages_per_second:.0%}",
+              _ms(size.embed_ms), _ms(size.search_ms), _ms(size.read_ms), _ms(size.question_ms),
+              "exact" if size.recall_at_10 is None else f"{size.recall_at_10:.3f}",
+              f"{size.build_peak_mb:,.0f}", f"{size.server_peak_mb:,.0f}", f"{size.disk_mb:,.1f}",
+              f"{size.load_seconds:.2f}"] for size in report.sizes],
+        )
         lines.append("")
     if report.search is not None:
         search = report.search
@@ -128,12 +128,13 @@ def render_markdown(report: BenchReport) -> str:
             f"{search.vectors:,} random unit vectors of dimension {search.dim} (bench.random_unit_vectors: "
             f"as hard to search as sentence embeddings), {search.queries} queries one at a time, k = {RECALL_K}.",
             "",
-            "| index | p50 ms | p95 ms | recall@10 | build s |",
-            "|---|---|---|---|---|",
-            f"| exact (flat) | {search.exact.p50:,.2f} | {search.exact.p95:,.2f} | 1.000 | |",
-            f"| HNSW (M {hnsw['m']}, efConstruction {hnsw['ef_construction']}, efSearch {hnsw['ef_search']}) "
-            f"| {search.approximate.p50:,.2f} | {search.approximate.p95:,.2f} | {search.recall_at_10:.3f} "
-            f"| {search.hnsw_build_seconds:,.1f} |",
+            *markdown_table(
+                ["index", "p50 ms", "p95 ms", "recall@10", "build s"],
+                [["exact (flat)", f"{search.exact.p50:,.2f}", f"{search.exact.p95:,.2f}", "1.000", ""],
+                 [f"HNSW (M {hnsw['m']}, efConstruction {hnsw['ef_construction']}, efSearch {hnsw['ef_search']})",
+                  f"{search.approximate.p50:,.2f}", f"{search.approximate.p95:,.2f}", f"{search.recall_at_10:.3f}",
+                  f"{search.hnsw_build_seconds:,.1f}"]],
+            ),
             "",
             f"Peak memory of that process: {search.peak_mb:,.0f} MB.",
             "",

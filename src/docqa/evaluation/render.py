@@ -11,6 +11,7 @@ from docqa.evaluation.compare import Comparison
 from docqa.evaluation.items import EvalItem
 from docqa.evaluation.report import Report
 from docqa.evaluation.scoring import RECALL_AT, Figures, Miss
+from docqa.tables import markdown_table
 
 REPORT_MD = "report.md"
 CHART = "threshold.png"
@@ -74,24 +75,12 @@ def format_summary(report: Report, folder: Path) -> str:
     return "\n".join(lines)
 
 
-def _cell(text: object) -> str:
-    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
-
-
 def _answer_cell(answer: str | None) -> str:
-    return "*declined*" if answer is None else _cell(answer)
+    return "*declined*" if answer is None else answer
 
 
 def _expected_cell(answers: Sequence[str]) -> str:
-    return "*not answerable*" if not answers else " / ".join(_cell(a) for a in answers)
-
-
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
-    return [
-        "| " + " | ".join(header) + " |",
-        "|" + "|".join("---" for _ in header) + "|",
-        *("| " + " | ".join(row) + " |" for row in rows),
-    ]
+    return "*not answerable*" if not answers else " / ".join(answers)
 
 
 def render_markdown(report: Report) -> str:
@@ -107,7 +96,7 @@ def render_markdown(report: Report) -> str:
         "",
         "## Answers",
         "",
-        *_table(
+        *markdown_table(
             ["items", "n", "EM", "F1", "EM answerable", "F1 answerable", "EM unanswerable",
              "declined correctly", "wrongly declined"],
             [[label, str(f.items), _num(f.exact), _num(f.f1), _num(f.exact_answerable), _num(f.f1_answerable),
@@ -124,7 +113,7 @@ def render_markdown(report: Report) -> str:
         "quotes and dashes as ASCII ones, a hyphenated word whole or parted); answerable questions only, "
         f"over the top {s.top_k} passages.",
         "",
-        *_table(
+        *markdown_table(
             ["items", "answerable", *(f"recall@{k}" for k in RECALL_AT), "MRR", "median s", "p95 s",
              "misses: retrieval", "reader", "abstention"],
             [[label, str(f.answerable), *(_num(f.recall[k]) for k in RECALL_AT),
@@ -169,7 +158,7 @@ def _threshold_section(report: Report) -> list[str]:
         "flatters the figures of that same file; `docqa eval --calibrate` stores it for `ask`, `serve` "
         "and later runs.",
         "",
-        *_table(
+        *markdown_table(
             ["threshold", "EM", "F1", "F1 answerable", "declined correctly", "answered"],
             [[f"{t:.2f}" + (" (in use)" if t == now.threshold else "") + (" (best)" if t == best.threshold else ""),
               _num(p.exact), _num(p.f1), _num(p.f1_answerable), _num(p.declined_correctly), _num(p.answered)]
@@ -180,7 +169,7 @@ def _threshold_section(report: Report) -> list[str]:
         "",
         "Candidates by confidence, and the share exactly right (any answer to an unanswerable question is wrong).",
         "",
-        *_table(
+        *markdown_table(
             ["confidence", "candidates", "mean confidence", "exactly right"],
             [[f"{b.low:.1f}–{b.high:.1f}", str(b.items), _num(b.confidence), _num(b.accuracy)]
              for b in report.reliability],
@@ -203,10 +192,10 @@ def _misses_section(report: Report) -> list[str]:
         missed = [r for r in report.results if r.miss is kind]
         lines += [f"### {kind.value} ({len(missed)})", ""]
         if missed:
-            lines += _table(
+            lines += markdown_table(
                 ["id", "question", "expected", "given", "confidence", "F1", "first hit"],
-                [[_cell(r.item.id), _cell(_asked(r.item)), _expected_cell(r.item.answers),
-                  _answer_cell(r.prediction.answer) + (f" (candidate: {_cell(r.prediction.candidate)})"
+                [[r.item.id, _asked(r.item), _expected_cell(r.item.answers),
+                  _answer_cell(r.prediction.answer) + (f" (candidate: {r.prediction.candidate})"
                                                        if r.declined and r.prediction.candidate else ""),
                   _num(r.prediction.confidence, 2), _num(r.f1, 2), str(r.first_hit or "–")] for r in missed],
             )
@@ -226,7 +215,7 @@ def _comparison_section(c: Comparison) -> list[str]:
         lines.append(f"{len(c.only_before)} questions only in the previous run, {len(c.only_after)} only in this one.")
     lines += [
         "",
-        *_table(["figure", "before", "now", "change"],
+        *markdown_table(["figure", "before", "now", "change"],
                 [[change.name, _num(change.before), _num(change.after), _signed(change.delta)]
                  for change in c.changes if change.before != change.after]),
         "",
@@ -234,9 +223,9 @@ def _comparison_section(c: Comparison) -> list[str]:
         "",
     ]
     if c.flips:
-        lines += _table(
+        lines += markdown_table(
             ["id", "question", "before", "now", "now"],
-            [[_cell(f.id), _cell(f.question), _answer_cell(f.before), _answer_cell(f.after),
+            [[f.id, f.question, _answer_cell(f.before), _answer_cell(f.after),
               "right" if f.now_right else "wrong"] for f in c.flips],
         )
         lines.append("")
@@ -248,9 +237,9 @@ def _questions_section(report: Report) -> list[str]:
     return [
         "## Every question",
         "",
-        *_table(
+        *markdown_table(
             ["id", *labels, "question", "expected", "given", "confidence", "EM", "F1", "first hit", "miss"],
-            [[_cell(r.item.id), *(_cell(r.item.label(n) or "") for n in labels), _cell(_asked(r.item)),
+            [[r.item.id, *(r.item.label(n) or "" for n in labels), _asked(r.item),
               _expected_cell(r.item.answers), _answer_cell(r.prediction.answer), _num(r.prediction.confidence, 2),
               _num(r.exact, 0), _num(r.f1, 2), str(r.first_hit or "–"), r.miss.value if r.miss else ""]
              for r in report.results],

@@ -47,7 +47,7 @@ import faiss
 import numpy as np
 from filelock import FileLock, Timeout
 
-from docqa.atomic import write_text_atomically
+from docqa.atomic import replacing, write_text_atomically
 from docqa.errors import CorruptIndex, IndexLocked, IndexNotFound, StaleIndex
 from docqa.index.lexical import FOLDER as LEXICAL
 from docqa.index.lexical import DamagedLexicalIndex, LexicalIndex
@@ -488,9 +488,8 @@ def _replace_vectors(folder: Path, vectors: np.ndarray, spec: VectorIndexSpec) -
     if spec.kind is VectorSearch.HNSW:
         log.info("Building an HNSW graph over %d vectors (M %d, efConstruction %d)", len(vectors), spec.m,
                  spec.ef_construction)
-    temporary = folder / f".{VECTORS}.tmp"
-    faiss.write_index(make_vector_index(vectors, spec), str(temporary))
-    os.replace(temporary, folder / VECTORS)
+    with replacing(folder / VECTORS) as temporary:
+        faiss.write_index(make_vector_index(vectors, spec), str(temporary))
 
 
 def link_shard(source: Path, target: Path) -> None:

@@ -1,0 +1,47 @@
+"""The one Markdown table writer and the one LRU cache, at the bottom of the house."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from docqa.caching import LRU
+from docqa.tables import cell, markdown_table
+
+
+def test_cells_are_escaped_so_that_the_table_holds():
+    assert cell("a|b\\c\nd") == "a\\|b\\\\c d"
+    assert markdown_table(["q", "answer"], [["What?", "x | y"], ["Why?", 3]]) == [
+        "| q | answer |",
+        "|---|---|",
+        "| What? | x \\| y |",
+        "| Why? | 3 |",
+    ]
+
+
+def test_the_least_recently_used_entry_goes_first():
+    cache: LRU[int] = LRU(2)
+    cache.put("a", 1)
+    cache.put("b", 2)
+    assert cache.get("a") == 1  # "a" is now the most recent
+    cache.put("c", 3)
+    assert (cache.get("a"), cache.get("b"), cache.get("c"), len(cache)) == (1, None, 3, 2)
+    with pytest.raises(ValueError, match="an LRU holds at least one entry, not 0"):
+        LRU(0)
+
+
+def test_threads_sharing_an_lru_keep_its_size():
+    cache: LRU[int] = LRU(50)
+
+    def work(offset: int) -> None:
+        for n in range(2000):
+            cache.put((offset, n), n)
+            cache.get((offset, n // 2))
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(cache) == 50
