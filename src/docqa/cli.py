@@ -60,118 +60,141 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"docqa {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress and details to stderr")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for add in (_index_command, _ask_command, _serve_command, _eval_command, _train_reader_command,
+                _export_reader_command, _bench_command):
+        add(commands)
+    return parser
 
-    index = commands.add_parser("index", help="build or refresh the index (only changed documents are embedded)")
-    _common(index)
-    index.add_argument("--full", action="store_true", help="re-embed every document")
-    index.add_argument("--watch", action="store_true", help="keep running and rebuild when corpus files change")
-    index.add_argument("--shards", type=int, default=None, metavar="N",
-                       help="split the index into N shards, each document in one by a hash of its path, so that a "
-                            "change rebuilds only its shard (default: as the index is; 1 for a new one, twice the "
-                            "cluster's CPUs with --ray)")
-    index.add_argument("--ray", default=None, metavar="auto|ADDRESS",
-                       help="build the shards on a Ray cluster: auto joins the one running here or starts one on "
-                            "127.0.0.1; ADDRESS (host:port) joins that one. Needs `pip install 'docqa[ray]'`")
 
-    ask = commands.add_parser("ask", help="answer one question")
-    _common(ask)
-    _asking(ask)
-    ask.add_argument("question", help="the question, in plain English")
-    ask.add_argument("--history", nargs="*", default=[], metavar="EARLIER",
-                     help="earlier questions of the conversation, oldest first, for follow-ups")
-    ask.add_argument("--json", action="store_true", help="print one JSON object (see README for its shape)")
+def _index_command(commands: argparse._SubParsersAction) -> None:
+    """`docqa index`."""
+    parser = commands.add_parser("index", help="build or refresh the index (only changed documents are embedded)")
+    _common(parser)
+    parser.add_argument("--full", action="store_true", help="re-embed every document")
+    parser.add_argument("--watch", action="store_true", help="keep running and rebuild when corpus files change")
+    parser.add_argument("--shards", type=int, default=None, metavar="N",
+                        help="split the index into N shards, each document in one by a hash of its path, so that a "
+                             "change rebuilds only its shard (default: as the index is; 1 for a new one, twice the "
+                             "cluster's CPUs with --ray)")
+    parser.add_argument("--ray", default=None, metavar="auto|ADDRESS",
+                        help="build the shards on a Ray cluster: auto joins the one running here or starts one on "
+                             "127.0.0.1; ADDRESS (host:port) joins that one. Needs `pip install 'docqa[ray]'`")
 
-    serve = commands.add_parser("serve", help="serve the web chat")
-    _common(serve)
-    _asking(serve)
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=7860, help="port (default 7860)")
-    serve.add_argument("--auth-file", type=Path, default=None, metavar="FILE",
-                       help="file of user:password lines required to sign in (else $DOCQA_AUTH=user:password); "
-                            "needed when --host is not a loopback address")
-    serve.add_argument("--no-auth", action="store_true",
-                       help="serve a non-loopback --host without credentials (only on a trusted network)")
 
-    evaluate = commands.add_parser("eval", help="score docqa on a file of questions with their expected answers")
-    _common(evaluate)
-    _asking(evaluate)
-    evaluate.add_argument("file", nargs="?", type=Path, default=None, metavar="FILE",
-                          help="JSON-lines evaluation file (default evaluation/qa.jsonl next to the index folder)")
-    evaluate.add_argument("--out", type=Path, default=None, metavar="DIR",
-                          help="folder for predictions.jsonl, report.json, report.md and the chart "
-                               "(default evaluation/reports/<timestamp>/)")
-    evaluate.add_argument("--compare", type=Path, default=None, metavar="REPORT_DIR",
-                          help="folder of an earlier run: show the change of every figure and the questions that flipped")
-    evaluate.add_argument("--calibrate", action="store_true",
-                          help="store the no-answer threshold best for F1 on FILE in evaluation/calibration.json, "
-                               "where ask, serve and later evals read it")
-    evaluate.add_argument("--strict", action="store_true", help="stop at the first malformed line instead of skipping it")
+def _ask_command(commands: argparse._SubParsersAction) -> None:
+    """`docqa ask`."""
+    parser = commands.add_parser("ask", help="answer one question")
+    _common(parser)
+    _asking(parser)
+    parser.add_argument("question", help="the question, in plain English")
+    parser.add_argument("--history", nargs="*", default=[], metavar="EARLIER",
+                        help="earlier questions of the conversation, oldest first, for follow-ups")
+    parser.add_argument("--json", action="store_true", help="print one JSON object (see README for its shape)")
 
-    train = commands.add_parser(
+
+def _serve_command(commands: argparse._SubParsersAction) -> None:
+    """`docqa serve`."""
+    parser = commands.add_parser("serve", help="serve the web chat")
+    _common(parser)
+    _asking(parser)
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=7860, help="port (default 7860)")
+    parser.add_argument("--auth-file", type=Path, default=None, metavar="FILE",
+                        help="file of user:password lines required to sign in (else $DOCQA_AUTH=user:password); "
+                             "needed when --host is not a loopback address")
+    parser.add_argument("--no-auth", action="store_true",
+                        help="serve a non-loopback --host without credentials (only on a trusted network)")
+
+
+def _eval_command(commands: argparse._SubParsersAction) -> None:
+    """`docqa eval`."""
+    parser = commands.add_parser("eval", help="score docqa on a file of questions with their expected answers")
+    _common(parser)
+    _asking(parser)
+    parser.add_argument("file", nargs="?", type=Path, default=None, metavar="FILE",
+                        help="JSON-lines evaluation file (default evaluation/qa.jsonl next to the index folder)")
+    parser.add_argument("--out", type=Path, default=None, metavar="DIR",
+                        help="folder for predictions.jsonl, report.json, report.md and the chart "
+                             "(default evaluation/reports/<timestamp>/)")
+    parser.add_argument("--compare", type=Path, default=None, metavar="REPORT_DIR",
+                        help="folder of an earlier run: show the change of every figure and the questions that flipped")
+    parser.add_argument("--calibrate", action="store_true",
+                        help="store the no-answer threshold best for F1 on FILE in evaluation/calibration.json, "
+                             "where ask, serve and later evals read it")
+    parser.add_argument("--strict", action="store_true", help="stop at the first malformed line instead of skipping it")
+
+
+def _train_reader_command(commands: argparse._SubParsersAction) -> None:
+    """`docqa train-reader`."""
+    parser = commands.add_parser(
         "train-reader",
         help="fine-tune an extractive reader from the packaged MiniLM on SQuAD-style data (resumes a stopped run)")
-    train.add_argument("--squad", type=Path, action="append", default=[], metavar="FILE",
-                       help="SQuAD-format JSON, plain or .gz (repeatable); its last --held-out-articles articles validate")
-    train.add_argument("--nq", type=Path, action="append", default=[], metavar="FILE",
-                       help="Natural Questions (QED) JSON lines, plain or .gz (repeatable)")
-    train.add_argument("--docqa", type=Path, action="append", default=[], metavar="FILE",
-                       help="docqa evaluation or feedback file (question + answers), its answers located in the "
-                            "passages of --index (repeatable)")
-    train.add_argument("--index", type=Path, default=None, help="built index whose passages --docqa files refer to")
-    train.add_argument("--out", type=Path, required=True, metavar="DIR",
-                       help="run folder: checkpoint.pt while training, then model/, card.json and MODEL_CARD.md")
-    train.add_argument("--base-model", type=Path, default=None, metavar="DIR",
-                       help="Hugging Face BERT-style folder to start from (default: the packaged all-MiniLM-L6-v2), "
-                            "or an exported docqa reader folder, or 'trained' to continue training the reader "
-                            "docqa ships (its int8 weights dequantized)")
-    train.add_argument("--examples", type=int, default=64_000,
-                       help="training windows to learn from (steps = examples / batch size; default 64000)")
-    train.add_argument("--batch-size", type=int, default=32)
-    train.add_argument("--lr", type=float, default=1e-4, help="peak learning rate (linear warm-up, then decay)")
-    train.add_argument("--negatives", type=float, default=0.2,
-                       help="generated unanswerable questions, as a fraction of the training questions (default 0.2)")
-    train.add_argument("--nq-weight", type=int, default=1, metavar="N",
-                       help="count each Natural Questions training example N times (default 1)")
-    train.add_argument("--held-out-articles", type=int, default=20)
-    train.add_argument("--validate-every", type=int, default=250, metavar="STEPS")
-    train.add_argument("--checkpoint-minutes", type=float, default=10.0)
-    train.add_argument("--threads", type=int, default=None, help="torch threads (default: all cores)")
-    train.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
-                       help="where to train: a CUDA GPU when torch sees one (auto, the default), or the CPU")
-    train.add_argument("--seed", type=int, default=13)
-    precision = train.add_mutually_exclusive_group()
+    parser.add_argument("--squad", type=Path, action="append", default=[], metavar="FILE",
+                        help="SQuAD-format JSON, plain or .gz (repeatable); its last --held-out-articles articles validate")
+    parser.add_argument("--nq", type=Path, action="append", default=[], metavar="FILE",
+                        help="Natural Questions (QED) JSON lines, plain or .gz (repeatable)")
+    parser.add_argument("--docqa", type=Path, action="append", default=[], metavar="FILE",
+                        help="docqa evaluation or feedback file (question + answers), its answers located in the "
+                             "passages of --index (repeatable)")
+    parser.add_argument("--index", type=Path, default=None, help="built index whose passages --docqa files refer to")
+    parser.add_argument("--out", type=Path, required=True, metavar="DIR",
+                        help="run folder: checkpoint.pt while training, then model/, card.json and MODEL_CARD.md")
+    parser.add_argument("--base-model", type=Path, default=None, metavar="DIR",
+                        help="Hugging Face BERT-style folder to start from (default: the packaged all-MiniLM-L6-v2), "
+                             "or an exported docqa reader folder, or 'trained' to continue training the reader "
+                             "docqa ships (its int8 weights dequantized)")
+    parser.add_argument("--examples", type=int, default=64_000,
+                        help="training windows to learn from (steps = examples / batch size; default 64000)")
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--lr", type=float, default=1e-4, help="peak learning rate (linear warm-up, then decay)")
+    parser.add_argument("--negatives", type=float, default=0.2,
+                        help="generated unanswerable questions, as a fraction of the training questions (default 0.2)")
+    parser.add_argument("--nq-weight", type=int, default=1, metavar="N",
+                        help="count each Natural Questions training example N times (default 1)")
+    parser.add_argument("--held-out-articles", type=int, default=20)
+    parser.add_argument("--validate-every", type=int, default=250, metavar="STEPS")
+    parser.add_argument("--checkpoint-minutes", type=float, default=10.0)
+    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: all cores)")
+    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
+                        help="where to train: a CUDA GPU when torch sees one (auto, the default), or the CPU")
+    parser.add_argument("--seed", type=int, default=13)
+    precision = parser.add_mutually_exclusive_group()
     precision.add_argument("--no-bf16", action="store_true",
                            help="train in float32 (default: bf16 autocast where the hardware has bf16, a CUDA GPU "
                                 "that supports it or a CPU with AVX512-BF16 or AMX; float32 elsewhere)")
     precision.add_argument("--bf16", action="store_true",
                            help="bf16 autocast even where it is emulated (about ten times slower): to continue a "
                                 "run that began with it on other hardware")
-    train.add_argument("--stop-after", type=int, default=None, metavar="STEPS",
-                       help="stop (with a checkpoint) after this many steps in all; run again to continue")
+    parser.add_argument("--stop-after", type=int, default=None, metavar="STEPS",
+                        help="stop (with a checkpoint) after this many steps in all; run again to continue")
 
-    export = commands.add_parser(
+
+def _export_reader_command(commands: argparse._SubParsersAction) -> None:
+    """`docqa export-reader`."""
+    parser = commands.add_parser(
         "export-reader", help="export a trained reader to ONNX (optionally int8) in the folder docqa loads")
-    export.add_argument("run", type=Path, metavar="RUN_DIR",
+    parser.add_argument("run", type=Path, metavar="RUN_DIR",
                         help="a train-reader run folder (its model/, else its latest checkpoint)")
-    export.add_argument("--out", type=Path, required=True, metavar="DIR",
+    parser.add_argument("--out", type=Path, required=True, metavar="DIR",
                         help="folder to write model.onnx, tokenizer.json, reader.json and MODEL_CARD.md to")
-    export.add_argument("--int8", action="store_true", help="dynamic int8 quantization of the weights")
-    export.add_argument("--threshold", type=float, default=0.5,
+    parser.add_argument("--int8", action="store_true", help="dynamic int8 quantization of the weights")
+    parser.add_argument("--threshold", type=float, default=0.5,
                         help="the reader's default no-answer threshold (docqa eval --calibrate refines it)")
 
-    bench = commands.add_parser(
-        "bench", help="measure build and question time, memory and disk at several corpus sizes of generated text")
-    _common(bench)
-    _asking(bench)
-    bench.add_argument("--sizes", type=_sizes, default=(1000, 10_000), metavar="N,N,...",
-                       help="passages per generated corpus (default 1000,10000; 100000 takes about an hour)")
-    bench.add_argument("--search-vectors", type=int, default=None, metavar="N",
-                       help="also time vector search alone, exact against HNSW, over N random unit vectors")
-    bench.add_argument("--questions", type=int, default=40, help="questions asked per size (default 40)")
-    bench.add_argument("--out", type=Path, default=None, metavar="DIR",
-                       help="folder for report.md, report.json and bench.png (default evaluation/reports/bench-<timestamp>/)")
 
-    return parser
+def _bench_command(commands: argparse._SubParsersAction) -> None:
+    """`docqa bench`."""
+    parser = commands.add_parser(
+                                 "bench", help="measure build and question time, memory and disk at several corpus sizes of generated text")
+    _common(parser)
+    _asking(parser)
+    parser.add_argument("--sizes", type=_sizes, default=(1000, 10_000), metavar="N,N,...",
+                        help="passages per generated corpus (default 1000,10000; 100000 takes about an hour)")
+    parser.add_argument("--search-vectors", type=int, default=None, metavar="N",
+                        help="also time vector search alone, exact against HNSW, over N random unit vectors")
+    parser.add_argument("--questions", type=int, default=40, help="questions asked per size (default 40)")
+    parser.add_argument("--out", type=Path, default=None, metavar="DIR",
+                        help="folder for report.md, report.json and bench.png (default evaluation/reports/bench-<timestamp>/)")
 
 
 def _sizes(text: str) -> tuple[int, ...]:

@@ -368,22 +368,26 @@ def rebuild(engine: Engine) -> str:
         return "<p>The rebuild failed; the previous index is still in use. The problem was logged.</p>"
 
 
-def build_app(engine: Engine, settings: Settings) -> gr.Blocks:
-    """The Blocks app over `engine`. Its one API endpoint, /chat, takes a question (and optionally the
-    earlier questions) and returns the reply text; the page's own events are private."""
-    feedback = settings.feedback_path
-    examples = example_questions(settings.eval_file)
-    intro = "Ask a question, or pick an example below." if examples else "Ask a question."
+class Events:
+    """The page's event handlers over one engine: each takes the values of the page's components and
+    returns their new values (gr.skip() for one left as it is)."""
 
-    def respond(question: str, messages: list, turns: list[Turn]):
-        switched = refresh(engine)
-        turn = ask(engine, question, [t.question for t in turns if t.ok])
-        status = _status_html(engine) if switched else gr.skip()
+    def __init__(self, engine: Engine, feedback: Path):
+        self.engine = engine
+        self.feedback = feedback
+
+    def status(self) -> str:
+        return _status_html(self.engine)
+
+    def respond(self, question: str, messages: list, turns: list[Turn]):
+        switched = refresh(self.engine)
+        turn = ask(self.engine, question, [t.question for t in turns if t.ok])
+        status = self.status() if switched else gr.skip()
         messages = [*messages, {"role": "user", "content": format_user(question)},
                     {"role": "assistant", "content": turn.html}]
         return "", messages, [*turns, turn], status
 
-    def on_mark(turns: list[Turn], data: gr.LikeData):
+    def mark(self, turns: list[Turn], data: gr.LikeData):
         if data.liked not in (True, False):  # a mark taken back: nothing to record
             return gr.skip(), gr.skip(), gr.skip()
         hidden = gr.update(visible=False)
@@ -392,42 +396,49 @@ def build_app(engine: Engine, settings: Settings) -> gr.Blocks:
             return "<p>Only answers and declines can be marked, not error messages.</p>", hidden, None
         if data.liked:
             try:
-                record_feedback(feedback, turn, confirmed_answers(turn))
+                record_feedback(self.feedback, turn, confirmed_answers(turn))
             except BadFeedback as error:
                 return format_error(error), hidden, None
             return "<p>Thanks, saved as right.</p>", hidden, None
         return ("<p>What is the right answer? Type it as it is written in the documents, or tick "
                 "“not answerable from the documents”.</p>"), gr.update(visible=True), data.index // 2
 
-    def on_correct(turns: list[Turn], pending: int | None, text: str, unanswerable: bool):
+    def correct(self, turns: list[Turn], pending: int | None, text: str, unanswerable: bool):
         if pending is None or pending >= len(turns):
             return "<p>Mark a reply as wrong first.</p>", gr.skip(), pending, text, unanswerable
         try:
-            record_feedback(feedback, turns[pending], corrected_answers(text, unanswerable))
+            record_feedback(self.feedback, turns[pending], corrected_answers(text, unanswerable))
         except BadFeedback as error:
             return format_error(error), gr.skip(), pending, text, unanswerable
         return "<p>Thanks, your correction was saved.</p>", gr.update(visible=False), None, "", False
 
-    def on_upload(paths: list[str] | None):
+    def upload(self, paths: list[str] | None):
         uploaded = [Path(path) for path in paths or []]
         try:
-            note = format_uploads(engine.add_documents(uploaded))
+            note = format_uploads(self.engine.add_documents(uploaded))
         finally:
             remove_uploaded(uploaded, Path(get_upload_folder()))
-        return None, note, _status_html(engine)
+        return None, note, self.status()
 
-    def on_rebuild():
-        return rebuild(engine), _status_html(engine)
+    def rebuild(self):
+        return rebuild(self.engine), self.status()
 
-    def api_chat(question: str, history: list[str] | None = None) -> str:
+    def api_chat(self, question: str, history: list[str] | None = None) -> str:
         """Answer a question from the documents, as a follow-up to the earlier questions `history`
         (oldest first) when given; returns the reply as HTML text."""
-        return chat(engine, question, history if history is not None else ())
+        return chat(self.engine, question, history if history is not None else ())
 
+
+def build_app(engine: Engine, settings: Settings) -> gr.Blocks:
+    """The Blocks app over `engine`. Its one API endpoint, /chat, takes a question (and optionally the
+    earlier questions) and returns the reply text; the page's own events are private."""
+    events = Events(engine, settings.feedback_path)
+    examples = example_questions(settings.eval_file)
+    intro = "Ask a question, or pick an example below." if examples else "Ask a question."
     with gr.Blocks(title="docqa") as app:
         gr.Markdown("# docqa\nAsk about the documents in the corpus. Every answer is copied from them, "
                     "quoted and cited; when they do not hold the answer, docqa says so.")
-        status = gr.HTML(_status_html(engine))
+        status = gr.HTML(events.status())
         chatbot = gr.Chatbot(
             label="docqa", elem_classes="docqa-chat", height=560, buttons=["copy"],
             render_markdown=False, latex_delimiters=[], sanitize_html=True,
@@ -458,15 +469,15 @@ def build_app(engine: Engine, settings: Settings) -> gr.Blocks:
 
         private = {"api_visibility": "private"}
         for trigger in (question.submit, send.click):
-            trigger(respond, [question, chatbot, turns], [question, chatbot, turns, status], **private)
-        chatbot.like(on_mark, [turns], [feedback_note, correction, pending], **private)
+            trigger(events.respond, [question, chatbot, turns], [question, chatbot, turns, status], **private)
+        chatbot.like(events.mark, [turns], [feedback_note, correction, pending], **private)
         chatbot.clear(lambda: ([], None, gr.update(visible=False)), None, [turns, pending, correction], **private)
-        save.click(on_correct, [turns, pending, right_answer, unanswerable],
+        save.click(events.correct, [turns, pending, right_answer, unanswerable],
                    [feedback_note, correction, pending, right_answer, unanswerable], **private)
-        files.upload(on_upload, [files], [files, upload_note, status], **private)
-        rebuild_button.click(on_rebuild, None, [rebuild_note, status], concurrency_limit=1, **private)
-        app.load(lambda: _status_html(engine), None, [status], **private)
-        gr.api(api_chat, api_name="chat")
+        files.upload(events.upload, [files], [files, upload_note, status], **private)
+        rebuild_button.click(events.rebuild, None, [rebuild_note, status], concurrency_limit=1, **private)
+        app.load(events.status, None, [status], **private)
+        gr.api(events.api_chat, api_name="chat")
     app.queue(default_concurrency_limit=CONCURRENCY)
     return app
 

@@ -22,13 +22,23 @@ import logging
 import shutil
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 
 from docqa.errors import CorruptIndex, DocqaError, EmptyCorpus, IndexNotFound
-from docqa.index.manifest import BuildReport, Manifest, new_manifest, plan_build
+from docqa.index.manifest import (
+    BuildPlan,
+    BuildReport,
+    Manifest,
+    ShardRecord,
+    new_manifest,
+    plan_build,
+)
 from docqa.index.shards import (
     Encoder,
     InProcess,
     ShardJob,
+    ShardResult,
     ShardWorkers,
     assign_shards,
     read_documents,
@@ -79,6 +89,27 @@ def shard_count(requested: int | None, previous: Manifest | None, default: int) 
     return default
 
 
+@dataclass(frozen=True)
+class _ShardPlan:
+    """Which shards a build keeps as the index it replaces has them, and which it builds again.
+    `names` in passage order ([""] for an unsharded index); `wanted`: each shard's documents (path ->
+    sha256, corpus order); `before`: the replaced index's records of its shards."""
+
+    names: list[str]
+    wanted: dict[str, dict[str, str]]
+    before: dict[str, ShardRecord]
+    kept: list[str]
+    redo: list[str]
+
+
+def _shard_plan(hashes: dict[str, str], reusable: Index | None, reread: bool, count: int) -> _ShardPlan:
+    before = {r.name: r for r in reusable.manifest.shard_records()} if reusable is not None else {}
+    names = [""] if count == 1 else [shard_name(n) for n in range(count)]
+    wanted = dict(zip(names, assign_shards(hashes, count)))
+    kept = [n for n in names if n in before and not reread and {**before[n].documents, **before[n].skipped} == wanted[n]]
+    return _ShardPlan(names, wanted, before, kept, [n for n in names if n not in kept])
+
+
 def build_index(
     settings: Settings, encoder: Encoder | None, full: bool = False, progress: Callable[[str], None] | None = None,
     lock_wait_seconds: float = BUILD_LOCK_WAIT_SECONDS, workers: ShardWorkers | None = None,
@@ -113,64 +144,87 @@ def build_index(
         elif plan.reread:
             tell(f"Reading every document again: {plan.reason}")
         reusable = None if plan.full else previous
-        before = {r.name: r for r in reusable.manifest.shard_records()} if reusable is not None else {}
-        names = [""] if count == 1 else [shard_name(n) for n in range(count)]
-        wanted = dict(zip(names, assign_shards(scan.hashes, count)))
-        kept = [n for n in names if n in before and not plan.reread
-                and {**before[n].documents, **before[n].skipped} == wanted[n]]
-        redo = [n for n in names if n not in kept]
-        old_documents = reusable.manifest.documents if reusable is not None else {}
+        shards = _shard_plan(scan.hashes, reusable, plan.reread, count)
         # Files a kept shard could not read are tried again, only to say why they are still skipped.
-        _, still_unreadable = read_documents([p for n in kept for p in before[n].skipped], settings)
-        if not redo and reusable is not None and reusable.spec == vector_index_spec(len(reusable.passages),
-                                                                                    settings.vector_search):
+        _, still_unreadable = read_documents([p for n in shards.kept for p in shards.before[n].skipped], settings)
+        skipped = [*scan.skipped, *still_unreadable]
+        if not shards.redo and reusable is not None and reusable.spec == vector_index_spec(
+                len(reusable.passages), settings.vector_search):
             return BuildReport(added=(), changed=(), removed=(), unchanged=plan.unchanged,
                                passages=len(reusable.passages), embedded=0, seconds=time.perf_counter() - started,
                                embed_seconds=0.0, full=False, shard_count=count,
-                               skipped=_reasons([*scan.skipped, *still_unreadable]))  # nothing to write
+                               skipped=_reasons(skipped))  # nothing to write
         partial = start_build(settings.index)
         try:
-            for name in kept:
-                link_shard(shard_folder(reusable.folder, name), shard_folder(partial, name))  # type: ignore[union-attr]
-            jobs = [ShardJob(name, shard_folder(partial, name), wanted[name],
-                             shard_folder(reusable.folder, name) if name in before else None,  # type: ignore[union-attr]
-                             ({} if plan.reread else before[name].documents) if name in before else None)
-                    for name in redo]
-            for job in jobs:  # made here, so that a worker that cannot see them says so
-                job.folder.mkdir(parents=True, exist_ok=True)
-            if count > 1:
-                tell(f"Building {len(jobs)} of {count} shards")
-            results = {r.record.name: r for r in workers.build(jobs, settings)}
-            records = [results[n].record if n in results else before[n] for n in names]
-            found = {p: h for r in records for p, h in r.documents.items()}
-            documents = {p: found[p] for p in scan.hashes if p in found}  # corpus order
-            if not documents:
-                raise EmptyCorpus(str(settings.corpus), ACCEPTED_SUFFIXES)
-            unreadable = {p: h for r in records for p, h in r.skipped.items()}
-            passages = sum(r.passages for r in records)
-            spec = vector_index_spec(passages, settings.vector_search)
-            for name in names:  # shards are written flat; kept ones as the previous build indexed them
-                written = VectorSearch.FLAT if name in results else reusable.spec.kind  # type: ignore[union-attr]
-                if spec.kind is not written:
-                    reindex_shard(shard_folder(partial, name), spec)
-            texts = [p.search_text for name in names for p in stored_passages(shard_folder(partial, name))]
-            dims = [r.dim for r in results.values()] + ([reusable.manifest.dim] if reusable is not None else [])
-            manifest = new_manifest(settings.model, settings.split, dims[0], documents, passages,
-                                    time.perf_counter() - started, unreadable, spec, records if count > 1 else ())
-            finish_build(settings.index, partial, manifest, texts)
+            results = _build_shards(settings, partial, shards, reusable, plan.reread, workers, tell)
+            documents = _write(settings, partial, shards, results, reusable, scan.hashes, started)
         except BaseException:
             shutil.rmtree(partial, ignore_errors=True)
             raise
+    return _report(scan.hashes, reusable, documents, results, plan, shards, skipped, time.perf_counter() - started)
+
+
+def _build_shards(settings: Settings, partial: Path, shards: _ShardPlan, reusable: Index | None, reread: bool,
+                  workers: ShardWorkers, tell: Callable[[str], None]) -> dict[str, ShardResult]:
+    """Link the kept shards into the build being written and have `workers` build the others; the
+    results by shard name."""
+    for name in shards.kept:
+        link_shard(shard_folder(reusable.folder, name), shard_folder(partial, name))  # type: ignore[union-attr]
+    jobs = [ShardJob(name, shard_folder(partial, name), shards.wanted[name],
+                     shard_folder(reusable.folder, name) if name in shards.before else None,  # type: ignore[union-attr]
+                     ({} if reread else shards.before[name].documents) if name in shards.before else None)
+            for name in shards.redo]
+    for job in jobs:  # made here, so that a worker that cannot see them says so
+        job.folder.mkdir(parents=True, exist_ok=True)
+    if len(shards.names) > 1:
+        tell(f"Building {len(jobs)} of {len(shards.names)} shards")
+    return {r.record.name: r for r in workers.build(jobs, settings)}
+
+
+def _write(settings: Settings, partial: Path, shards: _ShardPlan, results: dict[str, ShardResult],
+           reusable: Index | None, hashes: dict[str, str], started: float) -> dict[str, str]:
+    """Index the vectors as the build's size asks, write BM25 and the manifest, and switch CURRENT to
+    the new build; the documents it holds (path -> sha256, corpus order). Raises EmptyCorpus."""
+    records = [results[n].record if n in results else shards.before[n] for n in shards.names]
+    found = {p: h for r in records for p, h in r.documents.items()}
+    documents = {p: found[p] for p in hashes if p in found}  # corpus order
+    if not documents:
+        raise EmptyCorpus(str(settings.corpus), ACCEPTED_SUFFIXES)
+    unreadable = {p: h for r in records for p, h in r.skipped.items()}
+    passages = sum(r.passages for r in records)
+    spec = vector_index_spec(passages, settings.vector_search)
+    for name in shards.names:  # shards are written flat; kept ones as the previous build indexed them
+        written = VectorSearch.FLAT if name in results else reusable.spec.kind  # type: ignore[union-attr]
+        if spec.kind is not written:
+            reindex_shard(shard_folder(partial, name), spec)
+    texts = [p.search_text for name in shards.names for p in stored_passages(shard_folder(partial, name))]
+    dims = [r.dim for r in results.values()] + ([reusable.manifest.dim] if reusable is not None else [])
+    manifest = new_manifest(settings.model, settings.split, dims[0], documents, passages,
+                            time.perf_counter() - started, unreadable, spec,
+                            records if len(shards.names) > 1 else ())
+    finish_build(settings.index, partial, manifest, texts)
+    return documents
+
+
+def _report(hashes: dict[str, str], reusable: Index | None, documents: dict[str, str],
+            results: dict[str, ShardResult], plan: BuildPlan, shards: _ShardPlan, skipped: list[Skipped],
+            seconds: float) -> BuildReport:
+    """What a build that wrote a new index did."""
+    old_documents = reusable.manifest.documents if reusable is not None else {}
     read = {p for r in results.values() for p in r.read}
+    sharded = len(shards.names) > 1
     return BuildReport(
-        added=tuple(p for p in scan.hashes if p in read and p not in old_documents),
-        changed=tuple(p for p in scan.hashes if p in read and p in old_documents),
+        added=tuple(p for p in hashes if p in read and p not in old_documents),
+        changed=tuple(p for p in hashes if p in read and p in old_documents),
         removed=tuple(sorted(p for p in old_documents if p not in documents)),
-        unchanged=plan.unchanged, passages=passages, embedded=sum(r.embedded for r in results.values()),
-        seconds=time.perf_counter() - started, embed_seconds=sum(r.embed_seconds for r in results.values()),
+        unchanged=plan.unchanged, passages=sum(results[n].record.passages if n in results
+                                                else shards.before[n].passages for n in shards.names),
+        embedded=sum(r.embedded for r in results.values()),
+        seconds=seconds, embed_seconds=sum(r.embed_seconds for r in results.values()),
         full=plan.full,
-        skipped=_reasons([*scan.skipped, *still_unreadable, *(u for r in results.values() for u in r.unreadable)]),
-        reused=sum(r.reused for r in results.values()), shards=tuple(redo) if count > 1 else (), shard_count=count,
+        skipped=_reasons([*skipped, *(u for r in results.values() for u in r.unreadable)]),
+        reused=sum(r.reused for r in results.values()), shards=tuple(shards.redo) if sharded else (),
+        shard_count=len(shards.names),
         warnings=tuple(f"{display_name(n.path)}: {n.message}" for r in results.values() for n in r.notices),
     )
 

@@ -291,8 +291,8 @@ def _lines(raw: str) -> list[str]:
             for n, line in enumerate(lines)]
 
 
-def _paragraphs(pages: Sequence[str], markdown: bool) -> list[_Paragraph]:
-    """Paragraphs and headings of the pages' lines, in order; a page break counts as a blank line."""
+def _page_lines(pages: Sequence[str]) -> tuple[list[str], list[int]]:
+    """The lines of every page (`_lines`) with a blank line between pages, and each line's page."""
     lines: list[str] = []
     line_pages: list[int] = []
     for number, page in enumerate(pages, start=1):
@@ -302,38 +302,79 @@ def _paragraphs(pages: Sequence[str], markdown: bool) -> list[_Paragraph]:
         page_lines = _lines(page)
         lines.extend(page_lines)
         line_pages.extend([number] * len(page_lines))
+    return lines, line_pages
 
-    # The last non-blank line of each page, where a document of several pages has its footers.
-    last_line = {line_pages[i]: i for i in range(len(lines)) if lines[i]}
-    page_ends = set(last_line.values()) if len(pages) > 1 else set()
-    paragraphs: list[_Paragraph] = []
-    current: list[_Piece] = []
-    in_fence = False
 
-    def flush() -> None:
-        if current and current[-1].text.endswith(SOFT_HYPHEN):  # the document's last word, unbroken
-            current[-1] = _Piece(current[-1].text[:-1], current[-1].page, current[-1].glue)
-        if current:
-            marks: list[tuple[int, int]] = []
-            offset = 0
-            for piece in current:
-                offset += len(piece.glue)
-                if not marks or marks[-1][1] != piece.page:
-                    marks.append((offset, piece.page))
-                offset += len(piece.text)
-            text = "".join(piece.glue + piece.text for piece in current)
-            paragraphs.append(_Paragraph(text, False, tuple(marks)))
-            current.clear()
+def _paragraph_of(pieces: list[_Piece]) -> _Paragraph:
+    """The paragraph the joined `pieces` make, with where each page's text begins in it."""
+    if pieces[-1].text.endswith(SOFT_HYPHEN):  # the document's last word, unbroken
+        pieces = [*pieces[:-1], _Piece(pieces[-1].text[:-1], pieces[-1].page, pieces[-1].glue)]
+    marks: list[tuple[int, int]] = []
+    offset = 0
+    for piece in pieces:
+        offset += len(piece.glue)
+        if not marks or marks[-1][1] != piece.page:
+            marks.append((offset, piece.page))
+        offset += len(piece.text)
+    return _Paragraph("".join(piece.glue + piece.text for piece in pieces), False, tuple(marks))
 
-    whole = functools.cache(lambda: _whole_words(lines))  # read through only when a line breaks a word
 
-    def append_line(line: str, page: int) -> None:
+class _Paragraphs:
+    """Paragraphs and headings as `_paragraphs` finds them, line after line: the finished ones, and the
+    pieces of the one being joined."""
+
+    def __init__(self, lines: list[str]):
+        self.done: list[_Paragraph] = []
+        self.current: list[_Piece] = []
+        self.in_fence = False
+        self._whole = functools.cache(lambda: _whole_words(lines))  # read through only when a line breaks a word
+
+    def flush(self) -> None:
+        if self.current:
+            self.done.append(_paragraph_of(self.current))
+            self.current.clear()
+
+    def heading(self, text: str, page: int) -> None:
+        self.done.append(_Paragraph(text, True, ((0, page),)))
+
+    def append(self, line: str, page: int) -> None:
+        current = self.current
         last = current[-1].text if current else ""
         hyphenated = _continues_after_hyphen(last, line)
-        if hyphenated and (last.endswith(SOFT_HYPHEN) or _breaks_word(last, line, whole())):
+        if hyphenated and (last.endswith(SOFT_HYPHEN) or _breaks_word(last, line, self._whole())):
             current[-1] = _Piece(last[:-1], current[-1].page, current[-1].glue)
         current.append(_Piece(line, page, "" if hyphenated or not current else " "))
 
+    def markdown(self, line: str, page: int) -> bool:
+        """Take a line of Markdown syntax (a fence, a heading, a setext underline, a rule); False for text."""
+        if _MD_FENCE.match(line):
+            # Code in a fence is text: a `# comment` there is no heading. The fence line itself is syntax.
+            self.flush()
+            self.in_fence = not self.in_fence
+        elif self.in_fence:
+            return False
+        elif atx := _MD_HEADING.match(line):
+            self.flush()
+            if atx.group(1).rstrip(SOFT_HYPHEN):
+                self.heading(atx.group(1).rstrip(SOFT_HYPHEN), page)
+        elif len(self.current) == 1 and _MD_SETEXT.match(line):
+            # Setext: a `===` or `---` line under a one-line paragraph makes that line a heading.
+            self.heading(self.current[0].text, self.current[0].page)
+            self.current.clear()
+        elif not self.current and _MD_RULE.match(line):
+            pass  # a thematic break (---, ***) carries no text
+        else:
+            return False
+        return True
+
+
+def _paragraphs(pages: Sequence[str], markdown: bool) -> list[_Paragraph]:
+    """Paragraphs and headings of the pages' lines, in order; a page break counts as a blank line."""
+    lines, line_pages = _page_lines(pages)
+    # The last non-blank line of each page, where a document of several pages has its footers.
+    last_line = {line_pages[i]: i for i in range(len(lines)) if lines[i]}
+    page_ends = set(last_line.values()) if len(pages) > 1 else set()
+    found = _Paragraphs(lines)
     index = 0
     while index < len(lines):
         line, page = lines[index], line_pages[index]
@@ -342,38 +383,22 @@ def _paragraphs(pages: Sequence[str], markdown: bool) -> list[_Paragraph]:
             nxt = index
             while nxt < len(lines) and not lines[nxt]:
                 nxt += 1
-            if current and nxt < len(lines) and _joins_across_gap(current[-1].text, lines[nxt]):
-                index = nxt
-                continue
-            flush()
+            if not (found.current and nxt < len(lines) and _joins_across_gap(found.current[-1].text, lines[nxt])):
+                found.flush()
             index = nxt
             continue
-        if markdown and _MD_FENCE.match(line):
-            # Code in a fence is text: a `# comment` there is no heading. The fence line itself is syntax.
-            flush()
-            in_fence = not in_fence
-        elif markdown and not in_fence and (atx := _MD_HEADING.match(line)):
-            flush()
-            if atx.group(1).rstrip(SOFT_HYPHEN):
-                paragraphs.append(_Paragraph(atx.group(1).rstrip(SOFT_HYPHEN), True, ((0, page),)))
-        elif markdown and not in_fence and len(current) == 1 and _MD_SETEXT.match(line):
-            # Setext: a `===` or `---` line under a one-line paragraph makes that line a heading.
-            paragraphs.append(_Paragraph(current[0].text, True, ((0, current[0].page),)))
-            current.clear()
-        elif markdown and not in_fence and not current and _MD_RULE.match(line):
-            pass  # a thematic break (---, ***) carries no text
-        else:
-            prev = current[-1].text if current else None
+        if not (markdown and found.markdown(line, page)):
+            prev = found.current[-1].text if found.current else None
             nxt_line = lines[index + 1] if index + 1 < len(lines) else None
             following = next((lines[j] for j in range(index + 1, len(lines)) if lines[j]), None)
             if not markdown and _is_heading(line, prev, nxt_line, following, index in page_ends):
-                flush()
-                paragraphs.append(_Paragraph(line, True, ((0, page),)))
+                found.flush()
+                found.heading(line, page)
             else:
-                append_line(line, page)
+                found.append(line, page)
         index += 1
-    flush()
-    return paragraphs
+    found.flush()
+    return found.done
 
 
 def _assemble(paragraphs: list[_Paragraph], pages: int, notes: tuple[str, ...] = ()) -> CleanText:
