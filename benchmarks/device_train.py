@@ -49,7 +49,7 @@ WEIGHTS = "weights-fp16.safetensors"
 
 
 def pack(data: Path, kit: Path) -> None:
-    from docqa.train.training import default_base_model
+    from docqa.train.model_folders import default_base_model
 
     (kit / "architecture").mkdir(parents=True, exist_ok=True)
     for name in ARCHITECTURE_FILES:
@@ -73,9 +73,9 @@ def train(run: Path, kit: Path, examples: int, lr: float, batch_size: int, negat
           validate_every: int, device: str, stop_after: int | None) -> int:
     from docqa import cli
     from docqa.read.factory import TRAINED
-    from docqa.train import training
+    from docqa.train.model_folders import resolve_base
 
-    base = training.resolve_base(Path(TRAINED), run, architecture=kit / "architecture")
+    base = resolve_base(Path(TRAINED), run, architecture=kit / "architecture")
     argv = ["train-reader", "--squad", str(kit / DATA_FILES[0]), "--nq", str(kit / DATA_FILES[1]),
             "--base-model", str(base), "--out", str(run), "--examples", str(examples), "--lr", str(lr),
             "--batch-size", str(batch_size), "--negatives", str(negatives), "--validate-every", str(validate_every),
@@ -90,7 +90,7 @@ def parts(run: Path, out: Path) -> list[Path]:
     from safetensors.torch import load_file, save
 
     from docqa.errors import DocqaError
-    from docqa.train.training import model_from_run
+    from docqa.train.model_folders import model_from_run
 
     try:
         folder, card = model_from_run(run)
@@ -117,7 +117,7 @@ def unpack(parts_folder: Path, run: Path, kit: Path) -> Path:
 
     from docqa.atomic import write_text_atomically
     from docqa.read.factory import TRAINED
-    from docqa.train import training
+    from docqa.train.model_folders import default_base_model, resolve_base, save_model
 
     numbers = sorted(int(p.suffix[1:]) for p in parts_folder.glob(f"{WEIGHTS}.*") if p.suffix[1:].isdigit())
     if not numbers:
@@ -132,14 +132,14 @@ def unpack(parts_folder: Path, run: Path, kit: Path) -> Path:
         sys.exit(f"the {len(pieces)} parts in {parts_folder} do not join into one weights file ({error}): "
                  "the last part is missing or cut; fetch the files again, or run `parts` there again")
     card = json.loads((parts_folder / "card.json").read_text(encoding="utf-8"))
-    architecture = kit / "architecture" if (kit / "architecture").is_dir() else training.default_base_model()
+    architecture = kit / "architecture" if (kit / "architecture").is_dir() else default_base_model()
     model = AutoModelForQuestionAnswering.from_config(AutoConfig.from_pretrained(str(architecture)))
     missing, unexpected = model.load_state_dict(weights, strict=False)
     if [name for name in missing if not name.endswith("position_ids")] or unexpected:
         sys.exit(f"the parts do not hold this model: missing {missing[:3]}, unexpected {unexpected[:3]}")
-    training.save_model(model.eval(), architecture, run / "model")
+    save_model(model.eval(), architecture, run / "model")
     # The base the device run continued from, recovered here too, so that the card's lineage resolves.
-    training.resolve_base(Path(TRAINED), Path(card["config"]["base_model"]).parent.parent, architecture)
+    resolve_base(Path(TRAINED), Path(card["config"]["base_model"]).parent.parent, architecture)
     kept = {key: value for key, value in card.items() if key not in ("run", "continued_from")}
     write_text_atomically(run / "card.json", json.dumps(kept, indent=2) + "\n")
     print(f"{run / 'model'} (float32) and {run / 'card.json'}; next: docqa export-reader {run} --int8 --out DIR")

@@ -9,7 +9,7 @@ evaluation file, so that `docqa eval` scores the reader with retrieval over all 
 
 `--swapped N` adds N unanswerable questions in the manner of SQuAD 2.0's: a held-out question with one of
 its names or numbers swapped for another of the same kind from its article that its paragraph never
-mentions (docqa.train.swapped_question), so that the corpus no longer answers it although it reads as
+mentions (docqa.train.unanswerable.swapped_question), so that the corpus no longer answers it although it reads as
 if it did. With `--limit N --swapped N` (and no `--absent`), half the questions are unanswerable, as in
 SQuAD 2.0.
 
@@ -28,34 +28,35 @@ import random
 import re
 from pathlib import Path
 
-from docqa.train import training as train
+from docqa.train.data import Example, load_nq, load_squad, split_by_group
+from docqa.train.unanswerable import paragraphs_by_article, swapped_question
 
 
 def safe_name(title: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", title).strip("_")[:80] or "article"
 
 
-def swapped(examples: list[train.Example], count: int, seed: int = 0) -> list[train.Example]:
-    """Up to `count` unanswerable questions made by `train.swapped_question` from answerable `examples`."""
+def swapped(examples: list[Example], count: int, seed: int = 0) -> list[Example]:
+    """Up to `count` unanswerable questions made by `swapped_question` from answerable `examples`."""
     rng = random.Random(seed)
-    articles = train.paragraphs_by_article(examples)
-    made: list[train.Example] = []
+    articles = paragraphs_by_article(examples)
+    made: list[Example] = []
     for example in rng.sample(examples, len(examples)):
         if len(made) == count:
             break
-        negative = train.swapped_question(example, "\n".join(articles[example.group]), rng)
+        negative = swapped_question(example, "\n".join(articles[example.group]), rng)
         if negative is not None:
             made.append(negative)
     return made
 
 
-def absent_groups(examples: list[train.Example], count: int, seed: int = 0) -> set[str]:
+def absent_groups(examples: list[Example], count: int, seed: int = 0) -> set[str]:
     """`count` of the examples' articles (groups), drawn at random, to leave out of the corpus."""
     groups = sorted({example.group for example in examples})
     return set(random.Random(seed).sample(groups, min(count, len(groups))))
 
 
-def write(examples: list[train.Example], out: Path, limit: int | None, unanswerable: int = 0,
+def write(examples: list[Example], out: Path, limit: int | None, unanswerable: int = 0,
           absent: int = 0) -> tuple[int, int]:
     """Write corpus/<article>.txt (its paragraphs, blank-line separated) and qa.jsonl: up to `limit`
     answerable questions and `unanswerable` swapped ones, both of the articles in the corpus, then every
@@ -100,11 +101,11 @@ def main() -> None:
                         help="leave this many articles out of the corpus; their questions become unanswerable")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
-    held: list[train.Example] = []
+    held: list[Example] = []
     if args.squad:
-        held += train.split_by_group(train.load_squad(args.squad), args.articles)[1]
+        held += split_by_group(load_squad(args.squad), args.articles)[1]
     if args.nq:
-        held += train.split_by_group(train.load_nq(args.nq), args.titles)[1]
+        held += split_by_group(load_nq(args.nq), args.titles)[1]
     articles, questions = write(held, args.out, args.limit, args.swapped, args.absent)
     print(f"{articles} documents in {args.out / 'corpus'}, {questions} questions in {args.out / 'qa.jsonl'}")
 

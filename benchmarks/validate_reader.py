@@ -7,7 +7,7 @@ articles `docqa train-reader` never trains on, and how many generated unanswerab
 Each reader (a folder with model.onnx, or a Hugging Face folder; default: the shipped one) reads each
 question with its own paragraph as the only passage. Answerable: exact match and F1 of the best span
 (the SQuAD v1.1 protocol), and the share it would decline at the threshold. Unanswerable: the held-out
-questions made unanswerable in each of docqa.train.negatives' kinds, and the share declined, in all and
+questions made unanswerable in each of docqa.train.unanswerable's kinds, and the share declined, in all and
 by kind. Readers are run one after the other on the same examples, with the time per question.
 """
 
@@ -21,15 +21,17 @@ from pathlib import Path
 from docqa.evaluation.metrics import exact_match, f1_score
 from docqa.read.factory import TRAINED_FOLDER
 from docqa.read.trained import NeuralReader
-from docqa.train import training as train
+from docqa.train.data import Example, load_nq, load_squad, split_by_group
+from docqa.train.unanswerable import negatives
+from docqa.train.validation import mean
 from docqa.types import Hit, Passage
 
 
-def hit_of(example: train.Example) -> list[Hit]:
+def hit_of(example: Example) -> list[Hit]:
     return [Hit(Passage("p", example.group, 0, len(example.context), example.context), 1.0, 1.0, 1.0)]
 
 
-def score(reader: NeuralReader, examples: list[train.Example], threshold: float) -> dict:
+def score(reader: NeuralReader, examples: list[Example], threshold: float) -> dict:
     exact, f1, declined_ok, declined_bad, seconds = [], [], [], [], []
     by_kind: dict[str, list[bool]] = {}
     for example in examples:
@@ -46,7 +48,7 @@ def score(reader: NeuralReader, examples: list[train.Example], threshold: float)
             declined_ok.append(not confident)
             by_kind.setdefault(example.source, []).append(not confident)
     def share(values: list) -> float | None:
-        return round(train.mean(values), 4) if values else None
+        return round(mean(values), 4) if values else None
 
     return {"exact": share(exact), "f1": share(f1), "answerable": len(exact),
             "answerable_declined": share(declined_bad), "unanswerable": len(declined_ok),
@@ -65,11 +67,10 @@ def main() -> None:
     parser.add_argument("--threshold", type=float, default=None, help="default: each reader's own")
     parser.add_argument("--limit", type=int, default=None, help="at most this many answerable questions per set")
     args = parser.parse_args()
-    sets = {"squad": train.split_by_group(train.load_squad(args.squad), args.articles)[1]}
+    sets = {"squad": split_by_group(load_squad(args.squad), args.articles)[1]}
     if args.nq:
-        sets["nq"] = train.split_by_group(train.load_nq(args.nq), args.titles)[1]
-    negatives = train.negatives(sets["squad"], fraction=0.5, seed=7)
-    sets["squad negatives"] = negatives
+        sets["nq"] = split_by_group(load_nq(args.nq), args.titles)[1]
+    sets["squad negatives"] = negatives(sets["squad"], fraction=0.5, seed=7)
     if args.limit:
         sets = {name: examples[: args.limit] for name, examples in sets.items()}
     for folder in args.reader or [str(TRAINED_FOLDER)]:

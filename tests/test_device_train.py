@@ -12,7 +12,7 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from docqa.train import training as train
+from docqa.train.model_folders import model_from_run
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -58,7 +58,7 @@ def test_parts_unpack_into_the_same_weights_in_float16(device_train, finished_ru
     for name, tensor in original.items():
         assert back[name].dtype == torch.float32
         assert torch.equal(back[name], tensor.to(torch.float16).float()), name
-    folder, card = train.model_from_run(here)
+    folder, card = model_from_run(here)
     assert folder == here / "model" and card["device"] == "cuda" and card["train_seconds"] == 61
 
 

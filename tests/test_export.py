@@ -13,6 +13,8 @@ from test_neural import DOCUMENT, hits_of, passages_of, save_tiny_model
 from docqa.errors import ReaderNotFound
 from docqa.read.trained import NeuralReader
 from docqa.train import export
+from docqa.train.card import CARD_MD, model_card, windows_seen
+from docqa.train.model_folders import base_from_reader, onnx_weights
 
 QUESTION = "How many proposals concerned roads in 1971?"
 CARD = {
@@ -76,9 +78,9 @@ def test_a_model_file_that_disagrees_with_its_check_is_refused(exported, tmp_pat
 
 def test_the_model_card_states_data_settings_and_validation(exported):
     out, data = exported
-    card = (out / export.CARD_MD).read_text(encoding="utf-8")
+    card = (out / CARD_MD).read_text(encoding="utf-8")
     assert "| squad.json.gz | 90 | 10 |" in card
-    assert "| generated negatives | 18 | |" in card
+    assert "| generated negatives | 18 |  |" in card  # tables.markdown_table: an empty cell is "|  |"
     assert "windows seen: 64 of 128 (0.50 epoch), batch 32, peak learning rate 0.0001" in card
     assert "- exact match 0.3, F1 0.4 on 10 answerable questions" in card
     assert "| 32 | 0.1 | 0.2 | 0.0 | 0.5 |" in card
@@ -88,12 +90,12 @@ def test_the_model_card_states_data_settings_and_validation(exported):
 
 def test_the_model_card_names_the_run_it_continued():
     earlier = {"run": "reader-1", "windows": 64000, "peak_lr": 0.0001, "train_seconds": 6660, "validation": {"f1": 0.7107}}
-    card = export.model_card({"format": "onnx-int8", "training": {"continued_from": [earlier]}})
+    card = model_card({"format": "onnx-int8", "training": {"continued_from": [earlier]}})
     assert ("This run continued the training of the run `reader-1` (64000 windows at peak learning rate 0.0001, "
             "111 minutes; validation F1 0.7107), each from the weights the one before ended with") in card
     assert card.index("continued the training") < card.index("## Training data")
     nearer = {"run": "reader-2", "windows": 48000, "peak_lr": 5e-05, "train_seconds": 6652, "validation": {"f1": 0.7336}}
-    card = export.model_card({"format": "onnx-int8", "training": {"continued_from": [nearer, earlier]}})
+    card = model_card({"format": "onnx-int8", "training": {"continued_from": [nearer, earlier]}})
     assert ("This run continued the training of the run `reader-2` (48000 windows at peak learning rate 5e-05, "
             "111 minutes; validation F1 0.7336), which continued the run `reader-1` (64000 windows at peak "
             "learning rate 0.0001, 111 minutes; validation F1 0.7107), each from the weights") in card
@@ -101,11 +103,11 @@ def test_the_model_card_names_the_run_it_continued():
 
 
 def test_the_model_card_counts_the_kinds_of_generated_negatives():
-    card = export.model_card({"format": "onnx-int8", "training": {"negative_kinds": {"other": 5, "retrieved": 2}}})
+    card = model_card({"format": "onnx-int8", "training": {"negative_kinds": {"other": 5, "retrieved": 2}}})
     assert ("- Generated unanswerable questions (this run's kinds): a question with another paragraph of its "
             "article (5); with the paragraph of another article that its words match best (BM25) and that "
             "lacks the answer (2).") in card
-    older = export.model_card({"format": "onnx-int8", "training": {}})  # a card from before runs counted them
+    older = model_card({"format": "onnx-int8", "training": {}})  # a card from before runs counted them
     assert ("kinds): a question with another paragraph of its article; with its own paragraph less the "
             "sentences that state the answer; with a name or number swapped") in older
 
@@ -115,7 +117,7 @@ def test_the_weights_of_an_exported_graph_are_the_torch_model_s(tiny, exported):
 
     out, data = exported
     state = AutoModelForQuestionAnswering.from_pretrained(tiny).state_dict()
-    weights = export.onnx_weights(out / "model.onnx")
+    weights = onnx_weights(out / "model.onnx")
     assert sorted(weights) == sorted(name for name in state if not name.endswith("position_ids"))
     # int8: every weight within half a quantization step of its own (scale <= max |w| / 127)
     tolerance = 0.0 if data["format"] == "onnx-fp32" else 0.5 / 127
@@ -127,35 +129,35 @@ def test_the_weights_of_an_exported_graph_are_the_torch_model_s(tiny, exported):
 
 def test_training_continues_from_an_exported_reader_s_recovered_weights(tiny, exported, tmp_path):
     out, data = exported
-    folder = export.base_from_reader(out, tmp_path / "model", architecture=Path(tiny))
+    folder = base_from_reader(out, tmp_path / "model", architecture=Path(tiny))
     hits = hits_of(passages_of(DOCUMENT))
     recovered, original = NeuralReader(str(folder)).read(QUESTION, hits), NeuralReader(tiny).read(QUESTION, hits)
     assert (recovered.text, recovered.start, recovered.end) == (original.text, original.start, original.end)
     (tmp_path / "empty").mkdir()
     (tmp_path / "empty" / "model.onnx").write_bytes(b"\x00 half a graph")
     with pytest.raises(ReaderNotFound, match="not an ONNX graph"):
-        export.onnx_weights(tmp_path / "empty" / "model.onnx")
+        onnx_weights(tmp_path / "empty" / "model.onnx")
     with pytest.raises(ReaderNotFound, match="does not hold a MiniLM reader"):
-        export.base_from_reader(out, tmp_path / "other")  # the tiny graph is not the packaged MiniLM's shape
+        base_from_reader(out, tmp_path / "other")  # the tiny graph is not the packaged MiniLM's shape
 
 
 def test_the_model_card_says_where_the_run_trained():
-    on_gpu = export.model_card({"format": "onnx-int8", "training": {"device": "cuda", "train_seconds": 300}})
+    on_gpu = model_card({"format": "onnx-int8", "training": {"device": "cuda", "train_seconds": 300}})
     assert "fine-tuned by `docqa train-reader` on a CUDA GPU, and runs as an ONNX graph" in on_gpu
     assert "- training time: 5 minutes on a CUDA GPU" in on_gpu
-    on_cpu = export.model_card({"format": "onnx-int8", "training": {"device": "cpu", "cpu_cores": 2, "train_seconds": 4629}})
+    on_cpu = model_card({"format": "onnx-int8", "training": {"device": "cpu", "cpu_cores": 2, "train_seconds": 4629}})
     assert "- training time: 77 minutes on a 2-core CPU" in on_cpu
-    before_cores = export.model_card({"format": "onnx-int8", "training": {"device": "cpu", "train_seconds": 4629}})
+    before_cores = model_card({"format": "onnx-int8", "training": {"device": "cpu", "train_seconds": 4629}})
     assert "- training time: 77 minutes on a CPU" in before_cores
-    unknown = export.model_card({"format": "onnx-int8", "training": {"train_seconds": 120}})  # a checkpoint's card
+    unknown = model_card({"format": "onnx-int8", "training": {"train_seconds": 120}})  # a checkpoint's card
     assert "fine-tuned by `docqa train-reader`, and runs" in unknown and "- training time: 2 minutes\n" in unknown
 
 
 def test_the_model_card_of_a_stopped_run_says_how_far_it_got():
     finished = {"config": {"examples": 32000, "batch_size": 32}, "windows": 137405}
-    assert export.windows_seen(finished) == "32000 of 137405 (0.23 epoch)"
+    assert windows_seen(finished) == "32000 of 137405 (0.23 epoch)"
     stopped = {"config": {"examples": 200000, "batch_size": 32}, "steps_done": 4000}  # a checkpoint's card
-    assert export.windows_seen(stopped) == "128000 (of a number of windows not recorded), stopped before the 200000 planned"
-    card = export.model_card({"format": "onnx-int8", "training": stopped})
+    assert windows_seen(stopped) == "128000 (of a number of windows not recorded), stopped before the 200000 planned"
+    card = model_card({"format": "onnx-int8", "training": stopped})
     assert "- windows seen: 128000 (of a number of windows not recorded), stopped before the 200000 planned, batch 32" in card
-    assert "| generated negatives | not recorded | |" in card
+    assert "| generated negatives | not recorded |  |" in card

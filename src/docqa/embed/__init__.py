@@ -2,6 +2,8 @@
 
     embedder.py    the Embedder: questions and passages to unit vectors, through the ONNX export or torch
     onnx_cache.py  the one-time ONNX export of the model, checked against torch, in the user's cache
+    onnx_export.py a torch module -> an ONNX graph written whole, and its largest difference from torch
+                   (the scheme of both exports: this one and the reader's, docqa.train.export)
 
 Heavy dependencies: onnxruntime, tokenizers; torch and sentence-transformers only to export or for bf16.
 """

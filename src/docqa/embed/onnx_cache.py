@@ -15,11 +15,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import tempfile
-import warnings
 from pathlib import Path
 
 import numpy as np
+
+from docqa.atomic import replacing
+from docqa.embed.onnx_export import export_graph, largest_difference
 
 log = logging.getLogger("docqa")
 
@@ -181,27 +182,11 @@ def _states_module(model: object, layer: int) -> object:
 
 
 def _export(model: object, tokenizer: object, layer: int, path: Path) -> None:
-    """Write the export to a temporary file beside `path`, then move it into place: another process
-    never sees half a file, and two processes exporting at once both end with a whole one."""
-    import torch
-
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write the export of `_states_module` to `path` (docqa.embed.onnx_export), traced on CHECK_TEXTS."""
     log.info("Exporting the embedding model to ONNX, once: %s", path)
     encoded = tokenizer(CHECK_TEXTS, padding=True, return_tensors="pt")  # type: ignore[operator]
-    dynamic = {name: {0: "batch", 1: "tokens"} for name in ("input_ids", "attention_mask", "last", "layer")}
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.stem, suffix=".part")
-    os.close(handle)
-    try:
-        with warnings.catch_warnings(), torch.inference_mode():
-            warnings.simplefilter("ignore")
-            torch.onnx.export(
-                _states_module(model, layer), (encoded["input_ids"], encoded["attention_mask"]), temporary,
-                input_names=["input_ids", "attention_mask"], output_names=["last", "layer"],
-                dynamic_axes=dynamic, opset_version=17, dynamo=False,
-            )
-        os.replace(temporary, path)
-    finally:
-        Path(temporary).unlink(missing_ok=True)
+    inputs = {"input_ids": encoded["input_ids"], "attention_mask": encoded["attention_mask"]}
+    export_graph(_states_module(model, layer), inputs, ("last", "layer"), path)
 
 
 def _torch_states(model: object, tokenizer: object, layer: int) -> dict[str, np.ndarray]:
@@ -219,23 +204,18 @@ def _torch_states(model: object, tokenizer: object, layer: int) -> dict[str, np.
 def _disagreement(encoder: OnnxEncoder, reference: dict[str, np.ndarray]) -> float:
     """Largest absolute difference between the ONNX states and the reference states on its inputs,
     padding excluded."""
-    last, states = encoder(reference["input_ids"], reference["attention_mask"])
+    states = encoder(reference["input_ids"], reference["attention_mask"])
     mask = reference["attention_mask"][..., None].astype(bool)
-    return float(max(np.abs(np.where(mask, last - reference["last"], 0)).max(),
-                     np.abs(np.where(mask, states - reference["layer"], 0)).max()))
+    return largest_difference(states, (reference["last"], reference["layer"]), mask)
 
 
 def _write_reference(path: Path, reference: dict[str, np.ndarray]) -> None:
-    """Store the reference states beside the export (temporary file, then one rename)."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.stem, suffix=".part.npz")
-    os.close(handle)
+    """Store the reference states beside the export, whole or not at all."""
     try:
-        np.savez(temporary, **reference)
-        os.replace(temporary, path)
+        with replacing(path, suffix=".npz") as temporary:  # savez adds .npz to a name without it
+            np.savez(temporary, **reference)
     except OSError as error:
         log.warning("Cannot store %s (%s); the next start checks the export against torch again.", path, error)
-    finally:
-        Path(temporary).unlink(missing_ok=True)
 
 
 def _first_line(error: BaseException) -> str:
