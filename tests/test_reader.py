@@ -1,5 +1,7 @@
-"""The span reader: pure scoring pieces on literal inputs, and exact answers on the default document."""
+"""The span reader: pure scoring pieces on literal inputs, and exact answers on the default document.
+The named score rules have their own tests (tests/test_score_rules.py)."""
 
+import math
 import shutil
 from pathlib import Path
 
@@ -9,46 +11,58 @@ import pytest
 
 from docqa.embed.embedder import WordVectors
 from docqa.engine import Engine
-from docqa.read.question import AnswerType, QuestionInfo
-from docqa.read.rules.reader import (
+from docqa.index.lexical import stem
+from docqa.read.rules.answer_type import AnswerType, QuestionInfo
+from docqa.read.rules.candidates import (
     DATE_TEXT,
     RANGE_PATTERN,
-    TECHNICAL,
     Candidate,
-    Choice,
-    Scored,
-    Term,
-    before_share,
+    answer_tokens,
     candidates_by_type,
-    confidence,
-    content_tokens,
-    copula_fit,
-    date_specificity,
-    distances,
-    focus_fit,
     generate_candidates,
-    initials_share,
     is_enumerator,
-    lists_focus,
-    match_matrix,
-    missing,
     nominal,
-    prefer_specific_date,
-    question_terms,
-    sentence_coverage,
-    sentences_of,
-    slot_fit,
-    soft_match,
-    span_facts,
-    stem,
-    token_table,
-    token_vectors,
-    tree_distance,
-    trim,
+    trim_tokens,
     whole_words,
+)
+from docqa.read.rules.choices import RankedSpan, confidence, prefer_specific_date
+from docqa.read.rules.roles import (
+    copula_fit,
+    focus_fit,
+    initials_share,
+    lists_focus,
+    slot_fit,
+)
+from docqa.read.rules.scoring import Scored, evidence, score_candidates, sentence_match
+from docqa.read.rules.sentence_table import (
+    TECHNICAL,
+    content_tokens,
+    distances,
+    token_table,
+    tree_distance,
+)
+from docqa.read.rules.sentences import (
+    before_share,
+    missing,
+    rank_sentence,
+    retrieved_sentences,
+    sentence_coverage,
+    sentences_before,
+    sentences_of,
+    shortlist,
+)
+from docqa.read.rules.span_facts import span_facts
+from docqa.read.rules.terms import (
+    Term,
+    match_matrix,
+    question_terms,
+    soft_match,
+    token_vectors,
     word_match,
 )
+from docqa.read.rules.type_fits import date_specificity
 from docqa.settings import Settings
+from docqa.types import Hit, Passage
 
 DOCUMENT = Path(__file__).resolve().parent.parent / "corpus" / "nato-relations-with-serbia.txt"
 
@@ -448,12 +462,12 @@ def test_span_facts(nlp):
     assert bracketed.bracketed and not bracketed.coordination
 
 
-def test_trim_drops_edge_punctuation_and_keeps_brackets_balanced(nlp):
+def test_trim_tokens_drops_edge_punctuation_and_keeps_brackets_balanced(nlp):
     doc = nlp("It was executed by the NATO Maintenance and Supply Agency (NAMSA).")
     # "the NATO Maintenance and Supply Agency (NAMSA" would end inside the bracket: the ")" is taken in.
-    first, last = trim(doc, 4, 11)
+    first, last = trim_tokens(doc, 4, 11)
     assert doc[first : last + 1].text == "the NATO Maintenance and Supply Agency (NAMSA)"
-    first, last = trim(doc, 4, 13)
+    first, last = trim_tokens(doc, 4, 13)
     assert doc[first : last + 1].text == "the NATO Maintenance and Supply Agency (NAMSA)"
 
 
@@ -464,10 +478,73 @@ def test_candidates_include_the_coordination(nlp):
     assert {"Canada and Austria", "Canada", "June 2007", "The project"} <= texts
 
 
+def test_answer_tokens_trim_and_refuse_what_names_nothing(nlp):
+    doc = nlp("They met in order to talk, and in Belgrade.")
+    assert answer_tokens(doc, 3, 3) is None  # the "order" of "in order to"
+    assert answer_tokens(doc, 6, 7) is None  # a comma and "and"
+    assert answer_tokens(doc, 5, 7) == (5, 5)  # "talk"
+    assert answer_tokens(doc, 7, 10) == (8, 9)  # "in Belgrade", without the "and" and the full stop
+    doc = nlp("7. The 8K space, and the rest of")
+    assert answer_tokens(doc, 0, 0) is None  # a list's number
+    assert answer_tokens(doc, 2, 3) == (2, 4)  # "The 8K": the unit glued to the number
+    assert answer_tokens(doc, 4, 10) == (3, 9)  # "8K space, and the rest", without the dangling "of"
+
+
+def _sentence_hits() -> list[Hit]:
+    first = "The office opened in 2006. It liaises with the army."
+    second = "It liaises with the army. Why was it opened? To support the transit."
+    return [Hit(Passage("a", "doc.txt", 100, 100 + len(first), first), 1.0, 0.9, 0.5),
+            Hit(Passage("b", "doc.txt", 127, 127 + len(second), second), 0.5, 0.2, 0.5)]
+
+
+def test_retrieved_sentences_are_each_place_once_and_know_the_one_before():
+    sentences = retrieved_sentences(_sentence_hits())
+    assert [(s.hit.passage.id, s.start, s.text) for s in sentences] == [
+        ("a", 0, "The office opened in 2006."), ("a", 27, "It liaises with the army."),
+        ("b", 26, "Why was it opened?"), ("b", 45, "To support the transit.")]  # b's first is a's second
+    assert retrieved_sentences(_sentence_hits(), limit=2) == sentences[:2]
+    assert sentences_before(sentences) == [
+        None, "The office opened in 2006.", "It liaises with the army.", "Why was it opened?"]
+    # 0.55 x coverage + 0.45 x the passage's dense similarity: 0.405, 0.955, 0.09, 0.365
+    assert shortlist(sentences, [0.0, 1.0, 0.0, 0.5], 2) == [1, 0]
+
+
+def test_rank_sentence_counts_the_sentence_before_at_half_and_finds_the_missing_name():
+    terms = [Term(stem("office"), "office", 1.0, False), Term(stem("army"), "army", 1.0, False),
+             Term(stem("serbia"), "serbia", 1.0, False, None, True)]
+    matrix = np.array([[1.0, 0.0], [0.0, 0.0], [0.0, 0.0]])
+    ranked = rank_sentence(terms, 3, matrix, "It liaises with the army.", similarity=0.6)
+    assert ranked.coverage == 0.5  # office 1, army 0.5 (the sentence before), Serbia 0
+    assert ranked.score == pytest.approx(0.55 * 0.5 + 0.45 * 0.6)
+    assert (ranked.position, ranked.missing_word, ranked.missing_name) == (3, 0.0, 1 / 3)
+
+
+def test_evidence_reads_the_parse_for_the_rules(nlp):
+    doc = nlp("The project was led by Canada and Austria.")
+    info = QuestionInfo("Which countries led the project?", "which", AnswerType.AGENT, "country", 1)
+    terms = [Term(stem("countries"), "countries", 1.0, True), Term(stem("led"), "led", 1.0, False),
+             Term(stem("project"), "project", 1.0, False)]
+    match = sentence_match(doc, info, terms, match_matrix(terms, doc, None))
+    assert (match.positions, match.echoed, match.focus_at) == ([1, 3], {1, 3}, frozenset())
+    both = Candidate(5, 7, "GPE", 1.0)
+    found = evidence(doc, match, both)
+    assert found is not None
+    assert (found.focus_named, found.kind_in_sentence, found.listed, found.tokens) == (True, False, False, 3)
+    assert found.instance_fit == 0.9  # a GPE, as countries are
+    # Canada is 2 edges from "led" and 3 from "project", each matched in full
+    assert found.anchor == pytest.approx((math.exp(-1 / 3) + math.exp(-2 / 3)) / 2)
+    assert (found.novelty, found.role) == (1.0, 0.0)
+    assert evidence(doc, match, Candidate(1, 1, "NP", 0.6)) is None  # "project" only repeats the question
+    [scored] = score_candidates(doc, info, terms, match_matrix(terms, doc, None), [both])
+    # fit 1.0 x 0.9 (an instance of "countries"), a whole coordination
+    assert scored.fit == 0.9
+    assert scored.score == pytest.approx(0.4 * 0.9 + 0.25 * found.anchor + 0.2 * 1.0 + 0.05)
+
+
 def _choice(text: str, score: float, fit: float = 1.0, coverage: float = 1.0, similarity: float = 1.0,
-            missing_word: float = 0.0, missing_name: float = 0.0) -> Choice:
+            missing_word: float = 0.0, missing_name: float = 0.0) -> RankedSpan:
     scored = Scored(Candidate(0, 0, "DATE", fit), score, fit, 0.5, 1.0)
-    return Choice(score, text, 0, len(text), None, 0, coverage, similarity, scored,  # type: ignore[arg-type]
+    return RankedSpan(score, text, 0, len(text), None, 0, coverage, similarity, scored,  # type: ignore[arg-type]
                   missing_word, missing_name)
 
 
