@@ -23,9 +23,9 @@ import pytest
 from gradio.utils import get_upload_folder
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
-from docqa import ui
 from docqa.engine import Engine, Reply
 from docqa.settings import Settings
+from docqa.web import chat, server, turns
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -75,11 +75,11 @@ def strict(engine, tmp_path_factory) -> Engine:
 
 
 def serve(engine: Engine) -> Iterator[str]:
-    app = ui.build_app(engine, engine.settings)
+    served = server.launch(chat.build_app(engine, engine.settings), "127.0.0.1", free_port(), None)
     try:
-        yield ui.launch(app, "127.0.0.1", free_port(), None, prevent_thread_lock=True)
+        yield served.url
     finally:
-        app.close()
+        served.close()
 
 
 @pytest.fixture(scope="module")
@@ -184,7 +184,7 @@ def test_ask_with_enter_then_a_follow_up(engine, url, page, tmp_path):
 def test_an_unanswerable_question_is_declined(strict_url, page, tmp_path):
     page.goto(strict_url)
     reply = send(page, POPULATION)
-    assert reply.locator("b").first.inner_text() == ui.DECLINED
+    assert reply.locator("b").first.inner_text() == turns.DECLINED
     assert reply.locator("p", has_text="Closest passage:").inner_text().startswith(f"Closest passage: {DOCUMENT} · ")
     assert reply.locator("mark").count() == 0
     screenshot = tmp_path / "declined.png"
@@ -206,7 +206,7 @@ def test_html_typed_or_in_a_document_is_shown_and_never_run(strict_url, page):
     page.wait_for_function("window.pwned === 'control'", timeout=5000)
 
 
-def test_examples_fill_the_box_and_an_upload_is_indexed_by_the_rebuild(uploads, uploads_url, page, tmp_path):
+def test_examples_fill_the_box(uploads, uploads_url, page):
     page.goto(uploads_url)
     box = page.get_by_placeholder("Ask a question about your documents")
     for question in (EXAMPLE, PFP):  # shown as text, in the file's order; the unanswerable one is left out
@@ -215,14 +215,77 @@ def test_examples_fill_the_box_and_an_upload_is_indexed_by_the_rebuild(uploads, 
     page.get_by_text(EXAMPLE, exact=True).click()
     expect(box).to_have_value(EXAMPLE)
 
-    (tmp_path / "zoo notes.txt").write_text(ZOO, encoding="utf-8")
-    page.get_by_text("Add documents and rebuild the index").click()
-    page.locator('input[type="file"]').set_input_files(str(tmp_path / "zoo notes.txt"))
+
+def pick(page: Page, label: str, option: str) -> None:
+    """Choose `option` in the multiselect dropdown labelled `label`."""
+    page.get_by_label(label).click()
+    page.get_by_role("option", name=option).click()
+    page.keyboard.press("Escape")
+
+
+LION = "What is the name of the white lion?"
+WITHIN = "Ask within (all documents when none is chosen)"
+
+
+def test_documents_are_added_replaced_picked_and_removed_and_the_conversation_kept(uploads, uploads_url, page, tmp_path):
+    """As a person would: upload a file, upload it again (refused), upload a new version under its name
+    (replaced once confirmed), ask within it alone, remove it (once confirmed: its answers gone), reload
+    (the conversation is still there), export the conversation (its Markdown checked)."""
+    page.goto(uploads_url)
+    page.get_by_text("Documents", exact=True).click()
+    upload = page.locator('input[type="file"]')
+    zoo = tmp_path / "zoo notes.txt"
+    zoo.write_text(ZOO, encoding="utf-8")
+    upload.set_input_files(str(zoo))
     expect(page.get_by_text("Added zoo notes.txt (as zoo_notes.txt).")).to_be_visible(timeout=REPLY_SECONDS * 1000)
-    assert (uploads.settings.corpus / "zoo_notes.txt").read_text(encoding="utf-8") == ZOO
+    expect(page.get_by_text("2 documents · 16 passages indexed")).to_be_visible(timeout=REPLY_SECONDS * 1000)
     # Stored in the corpus, the upload leaves no copy in Gradio's temporary folder.
     assert list(Path(get_upload_folder()).rglob("zoo notes.txt")) == []
-    page.get_by_role("button", name="Rebuild index").click()
-    expect(page.get_by_text("Index updated: 16 passages from 2 documents (1 added, 0 changed, 0 removed, "
-                            "1 unchanged)")).to_be_visible(timeout=REPLY_SECONDS * 1000)
-    expect(page.get_by_text("2 documents · 16 passages indexed")).to_be_visible()
+    upload.set_input_files(str(zoo))
+    expect(page.get_by_text("Refused: 'zoo notes.txt' is already in the corpus as zoo_notes.txt.")).to_be_visible(
+        timeout=REPLY_SECONDS * 1000)
+    newer = tmp_path / "zoo_notes.txt"
+    newer.write_text(ZOO.replace("Zoran", "Leo"), encoding="utf-8")
+    upload.set_input_files(str(newer))
+    expect(page.get_by_text("zoo_notes.txt is already in the corpus, with other content. Replace it?")).to_be_visible(
+        timeout=REPLY_SECONDS * 1000)
+    assert (uploads.settings.corpus / "zoo_notes.txt").read_text(encoding="utf-8") == ZOO  # not yet
+    page.get_by_role("button", name="Replace", exact=True).click()
+    expect(page.get_by_text("Replaced zoo_notes.txt with the new version.")).to_be_visible(timeout=REPLY_SECONDS * 1000)
+    assert (uploads.settings.corpus / "zoo_notes.txt").read_text(encoding="utf-8") == ZOO.replace("Zoran", "Leo")
+
+    pick(page, WITHIN, "zoo_notes.txt")
+    lion = send(page, LION)
+    expect(lion.locator("b").first).to_have_text("Leo")
+    assert set(re.findall(r"\S+\.txt", lion.inner_text())) == {"zoo_notes.txt"}  # every passage from that document
+    pfp = send(page, PFP)  # still within zoo_notes.txt: the Partnership for Peace is not there
+    expect(pfp.locator("b").first).to_have_text(turns.DECLINED)
+
+    pick(page, "Documents to remove", "zoo_notes.txt")
+    dialogs = []
+    page.once("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.accept()))
+    page.get_by_role("button", name="Remove", exact=True).click()
+    expect(page.get_by_text("Removed zoo_notes.txt.")).to_be_visible(timeout=REPLY_SECONDS * 1000)
+    assert dialogs == ["Remove zoo_notes.txt from the corpus? The files are deleted."]
+    assert not (uploads.settings.corpus / "zoo_notes.txt").exists()
+    gone = send(page, LION)  # the picker no longer holds the removed document: asked of all that remain
+    expect(gone.locator("b").first).to_have_text(turns.DECLINED)
+
+    page.reload()
+    expect(page.locator('[data-testid="bot"]')).to_have_count(3, timeout=REPLY_SECONDS * 1000)
+    expect(page.locator('[data-testid="user"]').first).to_have_text(LION)
+    page.get_by_role("button", name="Export conversation").click()
+    link = page.locator("a[download]").first
+    expect(link).to_be_visible(timeout=REPLY_SECONDS * 1000)
+    with page.expect_download() as download:
+        link.click()
+    exported = Path(download.value.path()).read_text(encoding="utf-8")
+    assert exported.startswith(f"# docqa conversation\n\n## 1. {LION}\n\nAsked within: zoo_notes.txt\n\n"
+                               "**Answer:** Leo\nConfidence: 1.00\n\n> The Belgrade zoo keeps a white lion named Leo")
+    assert f"## 2. {PFP}" in exported and f"## 3. {LION}" in exported
+    assert exported.count(f"**{turns.DECLINED}**") == 2
+    page.get_by_role("button", name="New conversation").click()
+    expect(page.locator('[data-testid="bot"]')).to_have_count(0)
+    page.reload()
+    page.wait_for_timeout(2000)
+    expect(page.locator('[data-testid="bot"]')).to_have_count(0)

@@ -25,7 +25,7 @@ def test_the_bench_chart_is_a_png(tmp_path):
 
 
 def test_matplotlib_loads_only_to_draw():
-    code = ("import sys, docqa.evaluation.run, docqa.evaluation.chart, docqa.bench.chart, docqa.evaluation.items, docqa.ui, docqa.bench.run; "
+    code = ("import sys, docqa.evaluation.run, docqa.evaluation.chart, docqa.bench.chart, docqa.evaluation.items, docqa.web.server, docqa.bench.run; "
             "print('matplotlib' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,7 +101,7 @@ def test_ask_json_prints_exactly_one_object_of_the_schema(first_ask: tuple[Path,
     assert asked.code == 0, asked.err
     assert asked.out.endswith("\n") and asked.out.count("\n") == 1
     reply = json.loads(asked.out)
-    assert set(reply) == {"question", "answer", "confidence", "unstated", "source", "quote", "notice", "passages"}
+    assert set(reply) == {"question", "answer", "confidence", "unstated", "source", "quote", "notice", "documents", "passages"}
     assert reply["unstated"] == [] and reply["notice"] is None
     assert (reply["question"], reply["answer"], reply["confidence"]) == (QUESTION, ANSWER, 0.9)
     text = load_corpus(root / "corpus").documents[0].text
@@ -134,7 +135,7 @@ def test_ask_json_without_answer_has_nulls(workspace: Path, capsys, monkeypatch)
     answering(monkeypatch)
     assert cli.main(["ask", QUESTION, "--json", "--threshold", "0.95", *folders(workspace)]) == 0
     reply = json.loads(capsys.readouterr().out)
-    assert set(reply) == {"question", "answer", "confidence", "unstated", "source", "quote", "notice", "passages"}
+    assert set(reply) == {"question", "answer", "confidence", "unstated", "source", "quote", "notice", "documents", "passages"}
     assert (reply["answer"], reply["source"], reply["quote"], reply["confidence"]) == (None, None, None, 0.9)
     assert len(reply["passages"]) == 5
     assert "was led by Canada and Austria" in reply["passages"][0]["text"]
@@ -384,3 +385,47 @@ def test_precision_reaches_the_embedder_of_a_build(tmp_path: Path, monkeypatch, 
     argv = ["index"] if command == "index" else ["ask", QUESTION]
     assert run([*argv, *folders(root), "--precision", "fp32"]).code == 0
     assert made == [Precision.FP32]
+
+
+# ---- docqa documents -------------------------------------------------------------------------------
+def test_documents_list_add_and_remove(tmp_path: Path, monkeypatch) -> None:
+    answering(monkeypatch)
+    (tmp_path / "docs").mkdir()
+    root = copy_corpus(tmp_path / "docs")
+    assert run(["index", *folders(root)]).code == 0
+    listed = run(["documents", "list", *folders(root)])
+    assert (listed.code, listed.out.splitlines()[0]) == (0, "1 document, 15 passages")
+    assert re.fullmatch(r"  nato-relations-with-serbia\.txt  text  15 passages  8\.1 kB  added \d{4}-\d\d-\d\d \d\d:\d\d  indexed",
+                        listed.out.splitlines()[1])
+    (tmp_path / "zoo.txt").write_text("The Belgrade zoo keeps a white lion named Zoran.\n", encoding="utf-8")
+    (tmp_path / "copy.txt").write_bytes(DEFAULT_DOCUMENT.read_bytes())
+    added = run(["documents", "add", str(tmp_path / "zoo.txt"), str(tmp_path / "copy.txt"), *folders(root)])
+    assert added.code == 1  # one file was refused
+    assert added.out.splitlines()[:3] == [
+        "Added zoo.txt.",
+        "Not added: 'copy.txt' is already in the corpus as nato-relations-with-serbia.txt.",
+        "Index updated: 16 passages from 2 documents.",
+    ]
+    (tmp_path / "zoo.txt").write_text("The Belgrade zoo keeps two white lions.\n", encoding="utf-8")
+    again = run(["documents", "add", str(tmp_path / "zoo.txt"), *folders(root)])
+    assert (again.code, again.out.splitlines()) == (
+        1, ["Not added: zoo.txt is already in the corpus, with other content. Pass --replace to replace it."])
+    replaced = run(["documents", "add", str(tmp_path / "zoo.txt"), "--replace", *folders(root)])
+    assert (replaced.code, replaced.out.splitlines()[:2]) == (0, ["Replaced zoo.txt.", "Index updated: 16 passages from 2 documents."])
+    within = run(["ask", QUESTION, "--json", "--document", "zoo.txt", *folders(root)])
+    reply = json.loads(within.out)
+    assert (reply["documents"], {p["document"] for p in reply["passages"]}) == (["zoo.txt"], {"zoo.txt"})
+    as_json = json.loads(run(["documents", "list", "--json", *folders(root)]).out)
+    assert [(d["name"], d["passages"], d["state"]) for d in as_json] == [
+        ("nato-relations-with-serbia.txt", 15, "indexed"), ("zoo.txt", 1, "indexed")]
+    removed = run(["documents", "remove", "zoo.txt", "../docs/corpus/zoo.txt", *folders(root)])
+    assert removed.code == 1
+    assert removed.out.splitlines()[:2] == [
+        "Removed zoo.txt.",
+        "Not removed: '../docs/corpus/zoo.txt' is not a file of the corpus: docqa reads and serves only files inside "
+        "the corpus folder. Name a file by its path inside the corpus, as the sources show it.",
+    ]
+    assert sorted(p.name for p in (root / "corpus").iterdir()) == [NAME]
+    unknown = run(["ask", QUESTION, "--document", "zoo.txt", *folders(root)])
+    assert (unknown.code, unknown.err) == (2, "docqa: No document 'zoo.txt' in the index. Name documents as the documents "
+                                              "list shows them (`docqa documents list`): nato-relations-with-serbia.txt.\n")

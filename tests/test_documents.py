@@ -14,7 +14,7 @@ import docx
 import pypdf
 import pytest
 
-from docqa.errors import OutsideCorpus, UploadRejected
+from docqa.errors import OutsideCorpus
 from docqa.ingest.clean import CleanText, Section, clean_pages, clean_text
 from docqa.ingest.corpus import (
     Document,
@@ -38,13 +38,6 @@ from docqa.ingest.formats import (
     strip_running_lines,
 )
 from docqa.ingest.split import split_passages
-from docqa.ingest.uploads import (
-    MAX_UPLOAD_BYTES,
-    Upload,
-    store_upload,
-    store_uploads,
-    upload_name,
-)
 from docqa.settings import ReadLimits, SplitSettings
 from docqa.text import display_name
 
@@ -395,96 +388,6 @@ def test_scan_corpus_hashes_bytes_without_parsing(tmp_path: Path) -> None:
 def test_document_section_and_page_lookups() -> None:
     document = Document("a.pdf", "Title\n\nBody.", (Section("Title", 0),), "0" * 64, pages=(0, 7))
     assert (document.section_at(8), document.page_at(3), document.page_at(8)) == ("Title", 1, 2)
-
-
-# ---- uploads -----------------------------------------------------------------------------------
-@pytest.mark.parametrize(
-    ("original", "expected"),
-    [
-        ("../../etc/notes.txt", "notes.txt"),
-        ("..\\..\\Windows\\report.TXT", "report.txt"),
-        ("my report (final).pdf", "my_report_final.pdf"),
-        ("Sérbia – NATO relations.md", "Sérbia_NATO_relations.md"),
-        ("\u202egnp.txt", "gnp.txt"),
-        (".hidden.txt", "hidden.txt"),
-        ("<script>alert(1)</script>.html", "script.html"),
-        ("a<b>c &amp; d.md", "a_b_c_amp_d.md"),
-        ("...htm", "document.htm"),
-        ("a" * 150 + ".docx", "a" * 100 + ".docx"),
-    ],
-)
-def test_upload_names_are_sanitised(original: str, expected: str) -> None:
-    assert upload_name(original, 10, []) == expected
-
-
-def test_an_existing_name_gets_a_counter() -> None:
-    assert upload_name("report.txt", 10, ["report.txt", "Report-2.TXT", "other.txt"]) == "report-3.txt"
-
-
-@pytest.mark.parametrize(
-    ("original", "size", "reason"),
-    [
-        ("../../etc/passwd", 10, r"'passwd' is not an accepted type; upload \.txt, \.md, \.pdf, \.html, \.htm, \.docx"),
-        ("setup.exe", 10, "'setup.exe' is not an accepted type"),
-        ("big.pdf", MAX_UPLOAD_BYTES + 1, "'big.pdf' is 20.0 MB; the limit is 20 MB per file"),
-        ("empty.txt", 0, "'empty.txt' is empty"),
-    ],
-)
-def test_bad_uploads_are_refused_with_the_reason(original: str, size: int, reason: str) -> None:
-    with pytest.raises(UploadRejected, match=reason):
-        upload_name(original, size, [])
-
-
-def test_store_upload_never_overwrites(tmp_path: Path) -> None:
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "notes.txt").write_text("old", encoding="utf-8")
-    upload = tmp_path / "upload" / "notes.txt"
-    upload.parent.mkdir()
-    upload.write_text("new", encoding="utf-8")
-    assert store_upload(upload, corpus) == "notes-2.txt"
-    assert (corpus / "notes.txt").read_text(encoding="utf-8") == "old"
-    assert (corpus / "notes-2.txt").read_text(encoding="utf-8") == "new"
-    assert store_upload(upload, corpus, original="../../evil.txt") == "evil.txt"
-    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()) == [
-        "corpus/evil.txt", "corpus/notes-2.txt", "corpus/notes.txt", "upload/notes.txt",
-    ]
-
-
-def test_an_upload_that_fails_midway_leaves_nothing_in_the_corpus(tmp_path: Path, monkeypatch) -> None:
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    upload = tmp_path / "big.txt"
-    upload.write_text("x" * 10_000, encoding="utf-8")
-
-    def disk_full(source, target, length=0):
-        target.write(source.read(4096))
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr("docqa.ingest.uploads.shutil.copyfileobj", disk_full)
-    with pytest.raises(UploadRejected, match=r"'big.txt' could not be stored in .* \(No space left on device\); "
-                                             r"nothing was added\. Free some space"):
-        store_upload(upload, corpus)
-    assert list(corpus.iterdir()) == []
-
-
-def test_store_uploads_keeps_going_past_a_refusal_and_the_corpus_reads_what_it_stored(tmp_path: Path) -> None:
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (tmp_path / "my notes.txt").write_text("Notes on the summit.", encoding="utf-8")
-    (tmp_path / "fake.pdf").write_text("not a pdf", encoding="utf-8")
-    (tmp_path / "run.sh").write_text("echo", encoding="utf-8")
-    (tmp_path / "Report.PDF").write_bytes(make_pdf([["Report on the summit."]]))
-    uploads = store_uploads([tmp_path / n for n in ("my notes.txt", "fake.pdf", "run.sh", "Report.PDF")], corpus)
-    assert uploads == [
-        Upload("my notes.txt", "my_notes.txt", None),
-        Upload("fake.pdf", None, "'fake.pdf' was refused: it does not look like a .pdf file."),
-        Upload("run.sh", None, "'run.sh' is not an accepted type; upload .txt, .md, .pdf, .html, .htm, .docx files."),
-        Upload("Report.PDF", "Report.pdf", None),
-    ]
-    assert [(d.path, d.text) for d in load_corpus(corpus).documents] == [
-        ("Report.pdf", "Report on the summit."), ("my_notes.txt", "Notes on the summit."),
-    ]
 
 
 def test_form_feeds_end_the_pages_of_a_text_file() -> None:

@@ -17,10 +17,10 @@ from standins import Read, WordReader
 from docqa import engine as engine_module
 from docqa.embed.embedder import Embedder
 from docqa.engine import Engine, Freshness
-from docqa.errors import BadQuestion
+from docqa.errors import BadQuestion, UnknownDocument
 from docqa.index.store import BuildLock
 from docqa.ingest.corpus import load_corpus
-from docqa.ingest.uploads import Upload
+from docqa.ingest.uploads import Removal, Upload
 from docqa.settings import DEFAULT_MODEL, Settings
 from docqa.text import check_question
 from docqa.types import Answer
@@ -230,23 +230,68 @@ def test_uploads_are_stored_in_the_corpus_and_searchable_after_a_rebuild(project
     uploads.mkdir()
     (uploads / "zoo notes.txt").write_text("The Belgrade zoo also keeps two zebras from Kenya.\n", encoding="utf-8")
     (uploads / "rivers.txt").write_text("The Tisa joins the Danube north of Belgrade.\n", encoding="utf-8")
+    (uploads / "copy.txt").write_text(RIVERS + "\n", encoding="utf-8")
     (uploads / "map.exe").write_bytes(b"MZ")
-    stored = engine.add_documents([uploads / "zoo notes.txt", uploads / "rivers.txt", uploads / "map.exe"])
-    assert stored == [
+    (uploads / "broken.pdf").write_bytes(b"%PDF-1.4 garbage")
+    names = ["zoo notes.txt", "rivers.txt", "copy.txt", "map.exe", "broken.pdf"]
+    stored = engine.add_documents([uploads / name for name in names])
+    assert stored[:4] == [
         Upload("zoo notes.txt", "zoo_notes.txt", None),
-        Upload("rivers.txt", "rivers-2.txt", None),
-        Upload("map.exe", None, "'map.exe' is not an accepted type; upload .txt, .md, .pdf, .html, .htm, .docx files."),
+        Upload("rivers.txt", None, "rivers.txt is already in the corpus, with other content.", conflict=True),
+        Upload("copy.txt", None, "'copy.txt' is already in the corpus as rivers.txt."),
+        Upload("map.exe", None, "'map.exe' is not an accepted type; add .txt, .md, .pdf, .html, .htm, .docx files."),
     ]
-    assert sorted(p.name for p in (root / "corpus").iterdir()) == [
-        "belgrade.md", "rivers-2.txt", "rivers.txt", "zoo_notes.txt"]
+    assert stored[4].refused.startswith("'broken.pdf' was refused: not a readable PDF (")
+    assert sorted(p.name for p in (root / "corpus").iterdir()) == ["belgrade.md", "rivers.txt", "zoo_notes.txt"]
     assert (root / "corpus" / "rivers.txt").read_text(encoding="utf-8") == RIVERS + "\n"
-    assert engine.status().stale == "new: rivers-2.txt, zoo_notes.txt"
+    assert engine.status().stale == "new: zoo_notes.txt"
     assert engine.ask("Which animals came from Kenya?").answer is None
     report = engine.rebuild()
-    assert (report.added, engine.status().documents, engine.status().stale) == (
-        ("rivers-2.txt", "zoo_notes.txt"), 4, None)
+    assert (report.added, engine.status().documents, engine.status().stale) == (("zoo_notes.txt",), 3, None)
     answer = engine.ask("Which animals came from Kenya?").answer
     assert (answer.text, answer.document, answer.start, answer.end) == ("zebras", "zoo_notes.txt", 32, 38)
+    assert engine.add_documents([uploads / "rivers.txt"], replace=True) == [
+        Upload("rivers.txt", "rivers.txt", None, replaced=True)]
+    assert engine.rebuild().changed == ("rivers.txt",)
+
+
+def test_the_documents_list_says_what_each_document_is(project, embedder, tmp_path):
+    root = copy_of(project, tmp_path)
+    engine = Engine(settings_of(root), embedder=embedder, reader=WordReader("Zoran"))
+    listed = [(d.name, d.kind, d.size, d.passages, d.pages, d.state, d.reason) for d in engine.documents()]
+    assert listed == [("belgrade.md", "Markdown", 357, 2, None, "indexed", None),
+                      ("rivers.txt", "text", 111, 1, None, "indexed", None)]
+    (root / "corpus" / "rivers.txt").write_text("Changed.\n", encoding="utf-8")
+    (root / "corpus" / "tesla.txt").write_text(TESLA, encoding="utf-8")
+    (root / "corpus" / ".draft.md").write_text("# Draft", encoding="utf-8")
+    (root / "corpus" / "belgrade.md").unlink()
+    listed = [(d.name, d.state, d.reason) for d in engine.documents()]
+    assert listed == [("belgrade.md", "removed", None), ("rivers.txt", "changed", None), ("tesla.txt", "new", None),
+                      (".draft.md", "skipped", "its name starts with a dot (hidden): not read; rename it to index it")]
+    assert engine.documents()[0].to_dict() == {"name": "belgrade.md", "kind": "Markdown", "size": None, "modified": None,
+                                               "passages": 2, "pages": None, "state": "removed", "reason": None}
+
+
+def test_a_question_is_asked_within_the_chosen_documents_only(project, embedder):
+    engine = Engine(settings_of(project), embedder=embedder, reader=WordReader("Belgrade"))
+    everywhere = engine.ask("Where do the Danube and the Sava meet?")
+    within = engine.ask("Where do the Danube and the Sava meet?", documents=["belgrade.md"])
+    assert {h.passage.document for h in everywhere.hits} == {"belgrade.md", "rivers.txt"}
+    assert {h.passage.document for h in within.hits} == {"belgrade.md"}
+    assert (within.documents, within.to_dict()["documents"]) == (("belgrade.md",), ["belgrade.md"])
+    with pytest.raises(UnknownDocument, match=r"^No document 'zoo.txt' in the index\. Name documents as the documents "
+                                              r"list shows them \(`docqa documents list`\): belgrade\.md, rivers\.txt\.$"):
+        engine.ask("Where?", documents=["zoo.txt"])
+
+
+def test_documents_are_removed_from_the_corpus_and_the_index(project, embedder, tmp_path):
+    root = copy_of(project, tmp_path)
+    engine = Engine(settings_of(root), embedder=embedder, reader=WordReader("Zoran"))
+    assert engine.ask(LION).answer.text == "Zoran"
+    assert engine.remove_documents(["belgrade.md"]) == [Removal("belgrade.md", True)]
+    assert engine.rebuild().removed == ("belgrade.md",)
+    assert engine.ask(LION).answer is None
+    assert [d.name for d in engine.documents()] == ["rivers.txt"]
 
 
 def test_a_question_pasted_from_a_pdf_has_its_ligatures_written_out() -> None:

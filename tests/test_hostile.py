@@ -1,4 +1,4 @@
-"""Hostile and broken input, end to end through the engine, the chat (`ui.chat`, what /chat returns)
+"""Hostile and broken input, end to end through the engine, the chat (`web.chat.chat`, what /chat returns)
 and the command line: odd questions, HTML in questions and documents, unreadable files, an empty
 corpus, a damaged index, an index of another model, and pickles planted in the index folder.
 
@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from test_documents import docx_bomb
 
-from docqa import cli, ui
+from docqa import cli
 from docqa.embed.embedder import resolve_model
 from docqa.engine import Engine
 from docqa.errors import (
@@ -44,6 +44,8 @@ from docqa.index.store import (
 )
 from docqa.settings import DEFAULT_MODEL, Settings
 from docqa.text import check_question
+from docqa.web import chat, server, turns
+from docqa.web import format as html_format
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCUMENT = "nato-relations-with-serbia.txt"
@@ -109,7 +111,7 @@ def test_the_pristine_engine_answers(engine):
 def test_an_empty_question_is_refused(engine, question):
     with pytest.raises(BadQuestion, match=f"^{re.escape(EMPTY)}$"):
         engine.ask(question)
-    assert ui.chat(engine, question) == f"<p>{EMPTY}</p>"
+    assert chat.chat(engine, question) == f"<p>{EMPTY}</p>"
 
 
 def test_a_question_of_100000_characters_is_refused_with_the_limit(engine, quick_cli, capsys):
@@ -117,10 +119,10 @@ def test_a_question_of_100000_characters_is_refused_with_the_limit(engine, quick
     assert len(question) == 100_000
     with pytest.raises(BadQuestion, match=f"^{re.escape(TOO_LONG)}$"):
         engine.ask(question)
-    assert ui.chat(engine, question) == f"<p>{TOO_LONG}</p>"
+    assert chat.chat(engine, question) == f"<p>{TOO_LONG}</p>"
     # An earlier question of the conversation is held to the same limit (an API caller sends them).
-    assert ui.chat(engine, "What did it allow?", [question]) == f"<p>{TOO_LONG}</p>"
-    assert ui.format_user(question) == question[:500] + "… (100,000 characters)"
+    assert chat.chat(engine, "What did it allow?", [question]) == f"<p>{TOO_LONG}</p>"
+    assert html_format.format_user(question) == question[:500] + "… (100,000 characters)"
     code = cli.main(["ask", question, "--corpus", str(engine.settings.corpus), "--index", str(engine.settings.index)])
     assert (code, capsys.readouterr()) == (2, ("", f"docqa: {TOO_LONG}\n"))
 
@@ -136,7 +138,7 @@ def test_a_question_of_100000_characters_is_refused_with_the_limit(engine, quick
 )
 def test_control_and_format_characters_are_dropped_before_asking(engine, dirty):
     assert check_question(dirty) == PFP
-    assert ui.chat(engine, dirty) == ui.chat(engine, PFP)
+    assert chat.chat(engine, dirty) == chat.chat(engine, PFP)
 
 
 @pytest.mark.parametrize(
@@ -152,19 +154,19 @@ def test_control_and_format_characters_are_dropped_before_asking(engine, dirty):
     ],
 )
 def test_emoji_and_right_to_left_text_are_answered_or_declined(engine, question, answer):
-    turn = ui.ask(engine, question)
+    turn = chat.ask(engine, question)
     if isinstance(answer, tuple):
         assert turn.ok and turn.answer in answer
         answer = turn.answer
     assert (turn.ok, turn.answer) == (True, answer)
-    assert turn.html.startswith(f"<p><b>{answer}</b></p>" if answer else f"<p><b>{ui.DECLINED}</b></p>")
+    assert turn.html.startswith(f"<p><b>{answer}</b></p>" if answer else f"<p><b>{turns.DECLINED}</b></p>")
     assert "Traceback" not in turn.html
 
 
 def test_html_in_a_question_is_shown_as_text(engine):
     transit = "When did Serbia sign the transit agreement?"
     question = 'What did it <script>alert(1)</script> <img src=x onerror="alert(2)"> allow?'
-    reply = ui.chat(engine, question, [transit])
+    reply = chat.chat(engine, question, [transit])
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &lt;img src=x onerror=&quot;alert(2)&quot;&gt;" in reply
     assert "<script" not in reply and "<img" not in reply
 
@@ -200,7 +202,7 @@ def hostile(engine, tmp_path_factory) -> Engine:
     ],
 )
 def test_html_inside_documents_is_shown_as_text(hostile, question, shown):
-    reply = ui.chat(hostile, question)
+    reply = chat.chat(hostile, question)
     assert shown in reply
     assert "<script" not in reply and "<img" not in reply and "alert('head')" not in reply
     assert "alert(4)" not in reply  # a page's own scripts are not part of its text at all
@@ -270,7 +272,7 @@ def test_an_empty_corpus_asks_for_documents(engine, tmp_path, capsys, caplog, mo
         sharing(engine, Settings(corpus=corpus, index=tmp_path / "index"))
     # `docqa serve` says so before it listens, rather than serving a chat that cannot answer.
     monkeypatch.delenv("DOCQA_AUTH", raising=False)
-    monkeypatch.setattr(ui, "Engine", lambda settings, warm=False, **options: sharing(engine, settings))
+    monkeypatch.setattr(server, "Engine", lambda settings, warm=False, **options: sharing(engine, settings))
     port = free_port()
     assert cli.main(["serve", "--corpus", str(corpus), "--index", str(tmp_path / "index"), "--port", str(port)]) == 2
     assert capsys.readouterr().err == f"docqa: {empty_corpus_message(corpus)}\n"
@@ -284,11 +286,11 @@ def test_a_failed_rebuild_keeps_the_previous_index(engine, tmp_path, caplog):
     pointer = (settings.index / CURRENT).read_text(encoding="utf-8")
     moved = tmp_path / DOCUMENT
     (settings.corpus / DOCUMENT).rename(moved)
-    assert ui.rebuild(served) == f"<p>{empty_corpus_message(settings.corpus)}</p>"
-    assert ui.chat(served, PFP).startswith(f"<p><b>{PFP_ANSWER}</b></p>")
+    assert chat.rebuild(served) == f"<p>{empty_corpus_message(settings.corpus)}</p>"
+    assert chat.chat(served, PFP).startswith(f"<p><b>{PFP_ANSWER}</b></p>")
     assert (settings.index / CURRENT).read_text(encoding="utf-8") == pointer
     assert len(load_index(settings.index).passages) == 15
-    assert ui.format_status(served.status()).endswith(f"stale (removed: {DOCUMENT}) — press Rebuild index</p>")
+    assert html_format.format_status(served.status()).endswith(f"stale (removed: {DOCUMENT}) — press Rebuild index</p>")
     moved.rename(settings.corpus / DOCUMENT)
 
 
@@ -352,7 +354,7 @@ def test_a_damaged_index_says_how_to_repair_it_and_the_engine_rebuilds_it(engine
     with caplog.at_level(logging.WARNING, logger="docqa"):
         rebuilt = sharing(engine, settings)
     assert [m for m in caplog.messages if re.fullmatch(message[1:-1] + " Building it now.", m)] != []
-    reply = ui.chat(rebuilt, PFP)
+    reply = chat.chat(rebuilt, PFP)
     assert reply.startswith(f"<p><b>{PFP_ANSWER}</b></p>") and "Traceback" not in reply
     assert len(load_index(settings.index).passages) == 15
     assert rebuilt.status().stale is None
@@ -386,7 +388,7 @@ def test_a_server_keeps_its_index_when_the_new_one_is_damaged(engine, tmp_path, 
     served = sharing(engine, settings)
     (settings.index / CURRENT).write_text("build-20000101T000000000000Z\n", encoding="utf-8")
     with caplog.at_level(logging.WARNING, logger="docqa"):
-        reply = ui.chat(served, PFP)
+        reply = chat.chat(served, PFP)
     assert reply.startswith(f"<p><b>{PFP_ANSWER}</b></p>")
     assert re.fullmatch(
         r"Keeping the current index: The index in .*/index/ cannot be read "

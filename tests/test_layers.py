@@ -23,7 +23,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("docqa.evaluation",),
     ("docqa.train",),
     ("docqa.bench",),
-    ("docqa.cli", "docqa.ui"),
+    ("docqa.cli", "docqa.web"),
 )
 
 

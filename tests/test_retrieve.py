@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,6 +11,7 @@ import numpy as np
 import pytest
 
 from docqa.embed.embedder import Embedder
+from docqa.evaluation.metrics import first_hit
 from docqa.index.build import build_index
 from docqa.index.search import RRF_K, Mode, Retriever, fuse, rrf
 from docqa.index.store import Index, load_index
@@ -239,3 +241,56 @@ def test_a_forced_hnsw_index_gives_the_hits_of_exact_search(loaded: Loaded) -> N
             # within the last of the 6 places it is rounded to (0.241061 against 0.24106 on an AVX2 CPU).
             assert [(h.passage, h.score, h.lexical) for h in hits] == [(h.passage, h.score, h.lexical) for h in exact]
             assert [h.dense for h in hits] == pytest.approx([h.dense for h in exact], abs=2e-6)
+
+
+# ---- asking within chosen documents ---------------------------------------------------------------
+EXTRA = Path(__file__).resolve().parents[1] / "evaluation" / "extra"
+
+
+@pytest.fixture(scope="module")
+def mixed_and_alone(tmp_path_factory) -> tuple[Index, Index, Embedder]:
+    """The licence/FAQ corpus of evaluation/extra indexed alone, and mixed with the default document."""
+    root = tmp_path_factory.mktemp("within")
+    embedder = Embedder()
+    shutil.copytree(EXTRA / "corpus", root / "alone" / "corpus")
+    shutil.copytree(EXTRA / "corpus", root / "mixed" / "corpus")
+    shutil.copy(Path(__file__).resolve().parents[1] / "corpus" / "nato-relations-with-serbia.txt", root / "mixed" / "corpus")
+    indexes = []
+    for name in ("mixed", "alone"):
+        settings = Settings(corpus=root / name / "corpus", index=root / name / "index")
+        build_index(settings, embedder)
+        indexes.append(load_index(settings.index))
+    return indexes[0], indexes[1], embedder
+
+
+def test_recall_within_the_chosen_documents_equals_recall_on_a_corpus_of_only_them(mixed_and_alone):
+    # The limit applies inside both searches, not to what is left of the top 5 of everything.
+    mixed, alone, embedder = mixed_and_alone
+    chosen = sorted(p.name for p in (EXTRA / "corpus").iterdir())
+    within = mixed.within(chosen)
+    items = [json.loads(line) for line in (EXTRA / "qa.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+    answerable = [item for item in items if item["answers"]]
+    recall = {"within": 0, "alone": 0}
+    for item in answerable:
+        vector = embedder.encode([item["question"]])[0]
+        limited = Retriever(mixed).search(item["question"], vector, 5, within=within)
+        only = Retriever(alone).search(item["question"], vector, 5)
+        assert {h.passage.document for h in limited} <= set(chosen)
+        # Dense search alone is exact within the chosen passages: the same passages in the same order.
+        assert ([h.passage.text for h in Retriever(mixed).search(item["question"], vector, 5, Mode.DENSE, within)]
+                == [h.passage.text for h in Retriever(alone).search(item["question"], vector, 5, Mode.DENSE)])
+        recall["within"] += first_hit([h.passage.text for h in limited], item["answers"]) is not None
+        recall["alone"] += first_hit([h.passage.text for h in only], item["answers"]) is not None
+    assert (len(answerable), recall) == (50, {"within": 48, "alone": 48})
+
+
+def test_within_holds_the_chosen_documents_passages_and_nothing_else(mixed_and_alone):
+    mixed, _, _ = mixed_and_alone
+    outlines = mixed.outlines
+    assert [(name, o.ranges, o.pages) for name, o in outlines.items()] == [
+        ("apache-license-2.0.txt", ((0, 18),), None), ("ijg-jpeg-readme.txt", ((18, 40),), None),
+        ("nato-relations-with-serbia.txt", ((40, 55),), None), ("zlib-faq.txt", ((55, 81),), None)]
+    within = mixed.within(["zlib-faq.txt", "apache-license-2.0.txt"])
+    assert (within.ranges, within.count) == (((0, 18), (55, 81)), 44)
+    assert within.contains(np.array([0, 17, 18, 54, 55, 80, 81])).tolist() == [True, True, False, False, True, True, False]
+    assert within.positions(10, 60).tolist() == [*range(10, 18), *range(55, 60)]

@@ -20,7 +20,9 @@ import pytest
 from gradio_client import Client
 from standins import WordReader
 
-from docqa import ui
+from docqa.web import chat, server
+from docqa.web import turns as web_turns
+from docqa.web import format as html_format
 from docqa.cli import build_parser, main
 from docqa.engine import Engine, Reply, Status
 from docqa.errors import AuthRequired, BadFeedback, BadSettings
@@ -90,13 +92,13 @@ def hostile(tmp_path_factory, engine) -> Engine:
 
 # ---- replies from the engine --------------------------------------------------------------------
 def test_chat_answers_with_quote_source_and_marked_words(engine):
-    reply = ui.chat(engine, PFP)
+    reply = chat.chat(engine, PFP)
     answer = engine.ask(PFP).answer
     assert (answer.text, answer.document, answer.start, answer.end) == ("December 2006", DOCUMENT, 109, 122)
     a, b = answer.quote_offsets
     assert reply.startswith(
         "<p><b>December 2006</b></p><p>Confidence 0.90</p>"
-        f"<blockquote>{ui.mark_quote(answer.quote, a, b)}</blockquote>"
+        f"<blockquote>{html_format.mark_quote(answer.quote, a, b)}</blockquote>"
         f"<p>Source: {DOCUMENT} · NATO’s relations with Serbia · characters 109–122</p>"
         "<details><summary>Other retrieved passages (4)</summary><ol><li><p>"
     )
@@ -106,21 +108,21 @@ def test_chat_answers_with_quote_source_and_marked_words(engine):
 
 def test_chat_answers_through_the_default_reader(engine, settings):
     real = Engine(settings, embedder=engine.embedder)
-    reply = ui.chat(real, PFP)
+    reply = chat.chat(real, PFP)
     assert reply.startswith("<p><b>December 2006</b></p><p>Confidence ")
     assert "<mark>December 2006</mark>" in reply and f"<p>Source: {DOCUMENT} · " in reply
     assert tags(reply) <= OUR_TAGS
 
 
 def test_followup_uses_the_earlier_questions(engine):
-    turn = ui.ask(engine, "What did it allow?", ["When did Serbia sign the transit agreement?"])
+    turn = chat.ask(engine, "What did it allow?", ["When did Serbia sign the transit agreement?"])
     assert turn.history == ("When did Serbia sign the transit agreement?",)
     assert "<p><i>Read as a follow-up: What did it allow? (Serbia sign the transit agreement)</i></p>" in turn.html
 
 
 def test_declined_reply_shows_the_closest_passages(engine, settings):
     strict = Engine(settings.with_(threshold=1.0), embedder=engine.embedder, reader=engine.reader)
-    turn = ui.ask(strict, PFP)
+    turn = chat.ask(strict, PFP)
     assert turn.ok and turn.answer is None
     assert turn.html.startswith("<p><b>The documents do not answer this question.</b></p>"
                                 "<p>Best guess confidence 0.90, below the 1.00 needed to answer.</p>")
@@ -130,7 +132,7 @@ def test_declined_reply_shows_the_closest_passages(engine, settings):
 
 
 def test_html_in_documents_and_questions_is_escaped(hostile):
-    reply = ui.chat(hostile, "When was the <b>summit</b> <script>alert(2)</script> held?")
+    reply = chat.chat(hostile, "When was the <b>summit</b> <script>alert(2)</script> held?")
     assert reply == (
         "<p><b>March 2004</b></p><p>Confidence 0.90</p>"
         "<blockquote>The Belgrade summit on &lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; security was held "
@@ -138,28 +140,28 @@ def test_html_in_documents_and_questions_is_escaped(hostile):
         "the summit, which discussed border security &amp; the transit of troops through the region of the "
         "summit.</blockquote><p>Source: summit.txt · characters 72–82</p>"
     )
-    assert ui.format_user("<script>alert(2)</script> & <b>x</b>") == (
+    assert html_format.format_user("<script>alert(2)</script> & <b>x</b>") == (
         "&lt;script&gt;alert(2)&lt;/script&gt; &amp; &lt;b&gt;x&lt;/b&gt;"
     )
 
 
 def test_bad_question_becomes_a_friendly_reply(engine):
-    turn = ui.ask(engine, "   ")
+    turn = chat.ask(engine, "   ")
     assert not turn.ok
     assert turn.html == "<p>The question is empty. Type a question about your documents.</p>"
-    assert ui.chat(engine, "x" * 2000) == (
+    assert chat.chat(engine, "x" * 2000) == (
         "<p>The question is 2,000 characters long; the limit is 1,000. Ask a shorter question.</p>"
     )
 
 
 def test_unexpected_error_becomes_a_generic_reply_and_a_log_line(engine, monkeypatch, caplog):
-    def broken(question, history=()):
+    def broken(question, history=(), documents=()):
         raise RuntimeError("index exploded")
 
     monkeypatch.setattr(engine, "ask", broken)
     with caplog.at_level(logging.INFO, logger="docqa"):
-        reply = ui.chat(engine, PFP)
-    assert reply == f"<p>{ui.GENERIC_ERROR}</p>"
+        reply = chat.chat(engine, PFP)
+    assert reply == f"<p>{chat.GENERIC_ERROR}</p>"
     [record] = [r for r in caplog.records if r.getMessage().startswith("question at ")]
     assert record.levelno == logging.ERROR and ": failed in " in record.getMessage()
     assert record.exc_info[0] is RuntimeError
@@ -167,7 +169,7 @@ def test_unexpected_error_becomes_a_generic_reply_and_a_log_line(engine, monkeyp
 
 def test_one_log_line_per_question(engine, caplog):
     with caplog.at_level(logging.INFO, logger="docqa"):
-        ui.chat(engine, PFP)
+        chat.chat(engine, PFP)
     [line] = [r.getMessage() for r in caplog.records if r.getMessage().startswith("question at ")]
     assert re.fullmatch(
         rf"question at \d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00: answered in \d+ ms, top source {DOCUMENT}", line
@@ -181,11 +183,11 @@ def test_an_index_built_by_another_process_is_picked_up(hostile):
     )
     try:
         build_index(hostile.settings, hostile.embedder)  # what `docqa index` does in another process
-        assert "zoo.txt" in ui.chat(hostile, "What is the name of the white lion at the Belgrade zoo?")
+        assert "zoo.txt" in chat.chat(hostile, "What is the name of the white lion at the Belgrade zoo?")
         assert hostile.status().documents == 2
     finally:
         (corpus / "zoo.txt").unlink()
-        ui.rebuild(hostile)
+        chat.rebuild(hostile)
     assert hostile.status().documents == 1
 
 
@@ -199,7 +201,7 @@ def test_format_reply_exact():
     first, second = _hit(quote, 100, "Key & milestones", 0.9), _hit("Other <i>text</i>.", 200, None, 0.4)
     answer = Answer("2006 <Serbia>", "a<b>.txt", 103, 116, 0.8, quote, 100, 132, "Key & milestones", 3)
     reply = Reply("When?", "When?", answer, answer, 0.8, 0.3, (first, second), 0.01)
-    assert ui.format_reply(reply) == (
+    assert html_format.format_reply(reply) == (
         "<p><b>2006 &lt;Serbia&gt;</b></p>"
         "<p>Confidence 0.80</p>"
         "<blockquote>In <mark>2006 &lt;Serbia&gt;</mark> joined.<br>It did.</blockquote>"
@@ -215,7 +217,7 @@ def test_format_declined_exact():
     first, second = _hit("Closest.", 0, "S", 1.0), _hit("Next.", 50, None, 0.5)
     candidate = Answer("x", "a<b>.txt", 0, 1, 0.1, "Closest.", 0, 8)
     reply = Reply("What did it do?", "What did it do? (NATO)", None, candidate, 0.1, 0.3, (first, second), 0.01)
-    assert ui.format_reply(reply) == (
+    assert html_format.format_reply(reply) == (
         "<p><b>The documents do not answer this question.</b></p>"
         "<p><i>Read as a follow-up: What did it do? (NATO)</i></p>"
         "<p>Best guess confidence 0.10, below the 0.30 needed to answer.</p>"
@@ -228,7 +230,7 @@ def test_format_declined_exact():
     # The candidate's passage, retrieved second, is the one shown: the message speaks of it.
     unstated = Reply("What did AT&T do in 2009?", "What did AT&T do in 2009?", None, candidate, 0.0, 0.3,
                      (second, first), 0.01, ("AT&T", "2009"))
-    assert ui.format_reply(unstated) == (
+    assert html_format.format_reply(unstated) == (
         "<p><b>The documents do not answer this question.</b></p>"
         "<p>The passage of the best guess does not mention &quot;AT&amp;T&quot; or &quot;2009&quot;.</p>"
         "<p>Passage of the best guess: a&lt;b&gt;.txt · S · characters 0–8</p>"
@@ -238,7 +240,7 @@ def test_format_declined_exact():
         "</ol></details>"
     )
     empty = Reply("Why?", "Why?", None, None, 0.0, 0.3, (), 0.0)
-    assert ui.format_reply(empty) == (
+    assert html_format.format_reply(empty) == (
         "<p><b>The documents do not answer this question.</b></p>"
         "<p>No passage of the documents matched the question.</p>"
     )
@@ -246,19 +248,19 @@ def test_format_declined_exact():
 
 def test_format_status_and_user():
     current = Status(1, 15, "2026-11-27T00:08:20+00:00", "all-MiniLM-L6-v2", None)
-    assert ui.format_status(current) == (
+    assert html_format.format_status(current) == (
         "<p>1 document · 15 passages indexed · built 2026-11-27T00:08:20+00:00 · "
         "model all-MiniLM-L6-v2 · current</p>"
     )
     stale = Status(2, 30, "t", "m", "<new.txt> was added")
-    assert ui.format_status(stale).endswith(" · stale (&lt;new.txt&gt; was added) — press Rebuild index</p>")
-    assert ui.format_user("") == "<i>(empty question)</i>"
-    assert ui.format_user("y" * 600) == "y" * 500 + "… (600 characters)"
+    assert html_format.format_status(stale).endswith(" · stale (&lt;new.txt&gt; was added) — press Rebuild index</p>")
+    assert html_format.format_user("") == "<i>(empty question)</i>"
+    assert html_format.format_user("y" * 600) == "y" * 500 + "… (600 characters)"
 
 
 def test_format_build_exact():
     report = BuildReport(("new.txt",), (), ("old.txt",), ("a.txt",), 40, 12, 1.26, 1.0, False, ("<x>.txt: empty",))
-    assert ui.format_build(report) == (
+    assert html_format.format_build(report) == (
         "<p>Index updated: 40 passages from 2 documents (1 added, 0 changed, 1 removed, 1 unchanged) in 1.3 s.</p>\n"
         "<p>Skipped &lt;x&gt;.txt: empty</p>"
     )
@@ -268,14 +270,14 @@ def test_format_build_exact():
 def test_feedback_lines_are_written_exactly(tmp_path, settings):
     assert settings.feedback_path == settings.index.resolve().parent / "evaluation" / "feedback.jsonl"
     path = tmp_path / "evaluation" / "feedback.jsonl"
-    right = ui.Turn(PFP, (), "<p>…</p>", "December 2006", ok=True)
-    followup = ui.Turn("What did it allow?", ("When did Serbia sign the transit agreement?",), "", "country", True)
-    declined = ui.Turn(POPULATION, (), "", None, ok=True)
-    ui.record_feedback(path, right, ui.confirmed_answers(right))
+    right = web_turns.Turn(PFP, (), "<p>…</p>", "December 2006", ok=True)
+    followup = web_turns.Turn("What did it allow?", ("When did Serbia sign the transit agreement?",), "", "country", True)
+    declined = web_turns.Turn(POPULATION, (), "", None, ok=True)
+    web_turns.record_feedback(path, right, web_turns.confirmed_answers(right))
     typed = "  Allied forces to pass through Serbian territory "
-    ui.record_feedback(path, followup, ui.corrected_answers(typed, False))
-    ui.record_feedback(path, followup, ui.corrected_answers("ignored when not answerable", True))
-    ui.record_feedback(path, declined, ui.confirmed_answers(declined))
+    web_turns.record_feedback(path, followup, web_turns.corrected_answers(typed, False))
+    web_turns.record_feedback(path, followup, web_turns.corrected_answers("ignored when not answerable", True))
+    web_turns.record_feedback(path, declined, web_turns.confirmed_answers(declined))
     assert (tmp_path / "evaluation" / "feedback.jsonl").read_text(encoding="utf-8") == (
         '{"id": "feedback-e3f3539a0b5d", "question": "When did Serbia join the Partnership for Peace?", '
         '"answers": ["December 2006"], "history": []}\n'
@@ -288,21 +290,21 @@ def test_feedback_lines_are_written_exactly(tmp_path, settings):
         '"answers": [], "history": []}\n'
     )
     with pytest.raises(BadFeedback, match="empty once punctuation and articles are removed"):
-        ui.record_feedback(path, right, ["The."])
+        web_turns.record_feedback(path, right, ["The."])
     assert len(path.read_text(encoding="utf-8").splitlines()) == 4
 
 
 def test_correction_needs_an_answer_or_the_tick():
     with pytest.raises(BadFeedback, match="Type the right answer, or tick"):
-        ui.corrected_answers("   ", False)
+        web_turns.corrected_answers("   ", False)
 
 
 def test_marks_map_to_turns():
-    turns = [ui.Turn("a", (), "", "x", True), ui.Turn("b", ("a",), "", None, True)]
-    assert ui.turn_of(turns, 1) is turns[0]
-    assert ui.turn_of(turns, 3) is turns[1]
-    assert ui.turn_of(turns, 2) is None  # a question, not a reply
-    assert ui.turn_of(turns, 5) is None
+    turns = [web_turns.Turn("a", (), "", "x", True), web_turns.Turn("b", ("a",), "", None, True)]
+    assert web_turns.turn_of(turns, 1) is turns[0]
+    assert web_turns.turn_of(turns, 3) is turns[1]
+    assert web_turns.turn_of(turns, 2) is None  # a question, not a reply
+    assert web_turns.turn_of(turns, 5) is None
 
 
 # ---- uploads and examples ------------------------------------------------------------------------
@@ -311,28 +313,31 @@ def test_upload_note_says_what_was_added_renamed_and_refused():
         Upload("notes.txt", "notes.txt", None),
         Upload("my <notes>.txt", "my_notes.txt", None),
         Upload("run.sh", None, "'run.sh' is not an accepted type; upload .txt files."),
+        Upload("zoo.txt", "zoo.txt", None, replaced=True),
+        Upload("rivers.txt", None, "rivers.txt is already in the corpus, with other content.", conflict=True),
     ]
-    assert ui.format_uploads(uploads) == (
+    assert html_format.format_uploads(uploads) == (
         "<p>Added notes.txt.</p>\n"
         "<p>Added my &lt;notes&gt;.txt (as my_notes.txt).</p>\n"
         "<p>Refused: &#x27;run.sh&#x27; is not an accepted type; upload .txt files.</p>\n"
-        "<p>Press <b>Rebuild index</b> to make the new documents searchable.</p>"
+        "<p>Replaced zoo.txt with the new version.</p>\n"
+        "<p>rivers.txt is already in the corpus, with other content. Replace it?</p>"
     )
-    assert ui.format_uploads(uploads[2:]) == (
+    assert html_format.format_uploads(uploads[2:3]) == (
         "<p>Refused: &#x27;run.sh&#x27; is not an accepted type; upload .txt files.</p>"
     )
-    assert ui.format_uploads([]) == ""
+    assert html_format.format_uploads([]) == ""
 
 
 def test_examples_are_the_first_answerable_standalone_questions_of_the_evaluation_file(settings, tmp_path):
-    assert ui.example_questions(settings.eval_file) == EXAMPLES
-    assert ui.example_questions(settings.eval_file, count=1) == [PFP]
-    assert ui.example_questions(tmp_path / "missing.jsonl") == []
-    assert ui.example_questions(tmp_path) == []  # a folder, not a file
+    assert chat.example_questions(settings.eval_file) == EXAMPLES
+    assert chat.example_questions(settings.eval_file, count=1) == [PFP]
+    assert chat.example_questions(tmp_path / "missing.jsonl") == []
+    assert chat.example_questions(tmp_path) == []  # a folder, not a file
     (tmp_path / "latin1.jsonl").write_bytes('{"question": "Où?", "answers": ["là"]}\n'.encode("latin-1"))
-    assert ui.example_questions(tmp_path / "latin1.jsonl") == []
+    assert chat.example_questions(tmp_path / "latin1.jsonl") == []
     (tmp_path / "declines.jsonl").write_text(json.dumps(EVALUATION[1]) + "\n", encoding="utf-8")
-    assert ui.example_questions(tmp_path / "declines.jsonl") == []
+    assert chat.example_questions(tmp_path / "declines.jsonl") == []
 
 
 def examples_shown(app) -> list[list[str]] | None:
@@ -342,39 +347,39 @@ def examples_shown(app) -> list[list[str]] | None:
 
 
 def test_the_page_offers_the_evaluation_files_examples_or_none(engine, settings, tmp_path):
-    assert examples_shown(ui.build_app(engine, settings)) == [[q] for q in EXAMPLES]
+    assert examples_shown(chat.build_app(engine, settings)) == [[q] for q in EXAMPLES]
     elsewhere = settings.with_(index=tmp_path / "index")  # no evaluation/ beside it
-    assert examples_shown(ui.build_app(engine, elsewhere)) is None
+    assert examples_shown(chat.build_app(engine, elsewhere)) is None
 
 
 # ---- safe serving ----------------------------------------------------------------------------------
 def test_loopback_hosts_need_no_credentials():
     for host in ("127.0.0.1", "localhost", "::1", "127.0.0.2"):
-        assert ui.resolve_auth(host, False, None, None) is None
+        assert server.resolve_auth(host, False, None, None) is None
 
 
 def test_other_hosts_require_credentials():
     with pytest.raises(AuthRequired, match=r"Refusing to serve on 0\.0\.0\.0 without credentials.*DOCQA_AUTH"):
-        ui.resolve_auth("0.0.0.0", False, None, None)
-    assert ui.resolve_auth("0.0.0.0", True, None, None) is None
-    assert ui.resolve_auth("0.0.0.0", False, None, "alice:pa:ss") == [("alice", "pa:ss")]
+        server.resolve_auth("0.0.0.0", False, None, None)
+    assert server.resolve_auth("0.0.0.0", True, None, None) is None
+    assert server.resolve_auth("0.0.0.0", False, None, "alice:pa:ss") == [("alice", "pa:ss")]
 
 
 def test_auth_file_and_malformed_credentials(tmp_path):
     path = tmp_path / "auth"
     path.write_text("# users\nalice:one\n\nbob:two\n", encoding="utf-8")
-    assert ui.resolve_auth("10.0.0.5", False, path, "ignored:x") == [("alice", "one"), ("bob", "two")]
+    assert server.resolve_auth("10.0.0.5", False, path, "ignored:x") == [("alice", "one"), ("bob", "two")]
     with pytest.raises(BadSettings, match="DOCQA_AUTH must hold user:password"):
-        ui.resolve_auth("10.0.0.5", False, None, "alice")
+        server.resolve_auth("10.0.0.5", False, None, "alice")
     with pytest.raises(BadSettings, match="Cannot read the auth file"):
-        ui.resolve_auth("10.0.0.5", False, tmp_path / "missing", None)
+        server.resolve_auth("10.0.0.5", False, tmp_path / "missing", None)
 
 
 def test_serve_refuses_a_public_host_without_credentials(tmp_path, monkeypatch, capsys):
     monkeypatch.delenv("DOCQA_AUTH", raising=False)
     # The corpus does not exist: the refusal must come before any engine is built.
     with pytest.raises(AuthRequired):
-        ui.serve(Settings(corpus=tmp_path / "none", index=tmp_path / "index"), host="0.0.0.0", port=7860)
+        server.serve(Settings(corpus=tmp_path / "none", index=tmp_path / "index"), host="0.0.0.0", port=7860)
     assert main(["serve", "--host", "0.0.0.0", "--corpus", str(tmp_path / "none")]) == 2
     assert "docqa: Refusing to serve on 0.0.0.0 without credentials" in capsys.readouterr().err
     args = build_parser().parse_args(["serve", "--no-auth", "--auth-file", "users.txt"])
@@ -389,19 +394,20 @@ def _free_port() -> int:
 
 
 def test_served_app_answers_through_gradio_client(engine, settings):
-    app = ui.build_app(engine, settings)
-    url = ui.launch(app, "127.0.0.1", _free_port(), None, prevent_thread_lock=True)
+    app = chat.build_app(engine, settings)
+    served = server.launch(app, "127.0.0.1", _free_port(), None)
+    url = served.url
     try:
         client = Client(url, verbose=False)
         reply = client.predict(PFP, api_name="/chat")
-        assert reply == ui.chat(engine, PFP)
+        assert reply == chat.chat(engine, PFP)
         assert reply.startswith("<p><b>December 2006</b></p><p>Confidence 0.90</p>")
         followup = client.predict("What did it allow?", ["When did Serbia sign the transit agreement?"],
                                   api_name="/chat")
         assert "Read as a follow-up: What did it allow? (Serbia sign the transit agreement)" in followup
         assert list(client.view_api(print_info=False, return_format="dict")["named_endpoints"]) == ["/chat"]
     finally:
-        app.close()
+        served.close()
 
 
 def listening_addresses(port: int) -> list[str]:
@@ -421,15 +427,15 @@ def test_serve_listens_on_loopback_requires_the_credentials_and_keeps_them_out_o
 ):
     password, wrong = "Tr0ub4dor&3-staple", "correct-horse-battery"
     monkeypatch.setenv("DOCQA_AUTH", f"alice:{password}")
-    monkeypatch.setattr(ui, "Engine", lambda _, warm=False, **options: engine)
+    monkeypatch.setattr(server, "Engine", lambda _, warm=False, **options: engine)
     served = []
 
-    def launch_in_background(app, host, port, auth):
-        served.append(app)
-        return launch(app, host, port, auth, prevent_thread_lock=True)
+    def launch_in_background(app, host, port, auth, api=None, block=False):
+        served.append(launch(app, host, port, auth, api))
+        return served[-1]
 
-    launch = ui.launch
-    monkeypatch.setattr(ui, "launch", launch_in_background)
+    launch = server.launch
+    monkeypatch.setattr(server, "launch", launch_in_background)
     port = _free_port()
     url = f"http://127.0.0.1:{port}/"
     with caplog.at_level(logging.DEBUG):
@@ -437,15 +443,17 @@ def test_serve_listens_on_loopback_requires_the_credentials_and_keeps_them_out_o
             assert main(["serve", "--port", str(port), "--corpus", str(settings.corpus),
                          "--index", str(settings.index)]) == 0
             assert listening_addresses(port) == ["127.0.0.1"]
-            assert (served[0].share, served[0].share_url) == (False, None)
             assert httpx.get(url + "gradio_api/info").status_code == 401
+            assert httpx.get(url + "api/status").status_code == 401
+            assert httpx.get(url + "api/status", auth=("alice", wrong)).status_code == 401
+            assert httpx.get(url + "api/status", auth=("alice", password)).json()["documents"] == 1
             with pytest.raises(ValueError, match="Could not login"):
                 Client(url, auth=("alice", wrong), verbose=False)
             reply = Client(url, auth=("alice", password), verbose=False).predict(PFP, api_name="/chat")
             assert reply.startswith("<p><b>December 2006</b></p>")
         finally:
-            for app in served:
-                app.close()
+            for running in served:
+                running.close()
     out, err = capfd.readouterr()
     logged = "\n".join([caplog.text, out, err])
     assert password not in logged and wrong not in logged and "alice" not in logged
@@ -456,8 +464,9 @@ def test_serve_listens_on_loopback_requires_the_credentials_and_keeps_them_out_o
 def test_served_app_serves_no_file(engine, settings):
     # Gradio serves files only from its upload cache and allowed paths; docqa allows none, so neither
     # the system's files nor the project's (settings, corpus, index) can be fetched.
-    app = ui.build_app(engine, settings)
-    url = ui.launch(app, "127.0.0.1", _free_port(), None, prevent_thread_lock=True)
+    app = chat.build_app(engine, settings)
+    served = server.launch(app, "127.0.0.1", _free_port(), None)
+    url = served.url
     paths = ["/etc/passwd", "../../../../../../etc/passwd", "/proc/self/environ", "pyproject.toml",
              str(CORPUS.parent / "pyproject.toml"), str(settings.corpus / DOCUMENT),
              str(next(settings.index.glob("build-*/manifest.json")))]
@@ -467,7 +476,7 @@ def test_served_app_serves_no_file(engine, settings):
             assert (response.status_code, response.json()) == (403, {"detail": f"File not allowed: {path}."})
             assert httpx.get(url + "file=" + urllib.parse.quote(path, safe="")).status_code == 404
     finally:
-        app.close()
+        served.close()
 
 
 # ---- an index behind the corpus, odd names, uploads leave nothing behind ------------------------------
@@ -475,7 +484,7 @@ def test_a_reply_from_an_index_behind_the_corpus_says_so_last():
     first = _hit("Closest.", 0, None, 1.0, document="two\nlines.txt")
     notice = "The index is behind the corpus (new: <b>.txt); a rebuild is under way, and answers come from the index as it was."
     reply = Reply("Why?", "Why?", None, None, 0.0, 0.3, (first,), 0.0, (), notice)
-    assert ui.format_reply(reply) == (
+    assert html_format.format_reply(reply) == (
         "<p><b>The documents do not answer this question.</b></p>"
         "<p>Closest passage: two\\x0alines.txt · characters 0–8</p>"
         "<blockquote>Closest.</blockquote>"
@@ -486,9 +495,9 @@ def test_a_reply_from_an_index_behind_the_corpus_says_so_last():
 
 def test_status_says_a_rebuild_is_under_way_and_the_build_its_warnings():
     rebuilding = Status(2, 30, "t", "m", "new: a.txt", "this chat")
-    assert ui.format_status(rebuilding).endswith(" · stale (new: a.txt) — a rebuild is under way (this chat)</p>")
+    assert html_format.format_status(rebuilding).endswith(" · stale (new: a.txt) — a rebuild is under way (this chat)</p>")
     report = BuildReport(("a.txt",), (), (), (), 4, 4, 1.0, 1.0, True, (), warnings=("a.txt: 1 byte <x>",))
-    assert ui.format_build(report) == (
+    assert html_format.format_build(report) == (
         "<p>Index built: 4 passages from 1 document (1 added, 0 changed, 0 removed, 0 unchanged) in 1.0 s.</p>\n"
         "<p>Warning: a.txt: 1 byte &lt;x&gt;</p>"
     )
@@ -502,6 +511,6 @@ def test_uploaded_files_and_their_folders_are_removed(tmp_path):
     (kept.parent / "other.txt").write_text("another upload", encoding="utf-8")
     elsewhere = tmp_path.parent / f"{tmp_path.name}-corpus.txt"
     elsewhere.write_text("not an upload", encoding="utf-8")
-    ui.remove_uploaded([kept, alone, tmp_path / "gone.txt", elsewhere], tmp_path)
+    chat.remove_uploaded([kept, alone, tmp_path / "gone.txt", elsewhere], tmp_path)
     assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == ["one", "one/other.txt"]
     assert elsewhere.read_text(encoding="utf-8") == "not an upload"

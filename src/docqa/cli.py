@@ -12,6 +12,7 @@ from pathlib import Path
 
 from docqa import __version__
 from docqa.errors import DocqaError
+from docqa.text import display_name
 from docqa.settings import (
     BF16_MIN_TEXTS,
     DEFAULT_MODEL,
@@ -60,8 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"docqa {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress and details to stderr")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add in (_index_command, _ask_command, _serve_command, _eval_command, _train_reader_command,
-                _export_reader_command, _bench_command):
+    for add in (_index_command, _ask_command, _documents_command, _serve_command, _eval_command,
+                _train_reader_command, _export_reader_command, _bench_command):
         add(commands)
     return parser
 
@@ -90,6 +91,26 @@ def _ask_command(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--history", nargs="*", default=[], metavar="EARLIER",
                         help="earlier questions of the conversation, oldest first, for follow-ups")
     parser.add_argument("--json", action="store_true", help="print one JSON object (see README for its shape)")
+    parser.add_argument("--document", action="append", default=[], metavar="NAME", dest="documents",
+                        help="answer from this document only, named as `docqa documents list` shows it "
+                             "(repeatable: from any of them); default all")
+
+
+def _documents_command(commands: argparse._SubParsersAction) -> None:
+    """`docqa documents list|add|remove`."""
+    parser = commands.add_parser("documents", help="list, add or remove the corpus's documents (the index follows)")
+    verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
+    listing = verbs.add_parser("list", help="every document: kind, pages, passages, size, when added, state")
+    _common(listing)
+    listing.add_argument("--json", action="store_true", help="print one JSON list")
+    add = verbs.add_parser("add", help="copy files into the corpus and index them")
+    _common(add)
+    add.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    add.add_argument("--replace", action="store_true",
+                     help="replace a document of the same name (without it such a file is refused)")
+    remove = verbs.add_parser("remove", help="delete documents from the corpus and the index")
+    _common(remove)
+    remove.add_argument("names", nargs="+", metavar="NAME", help="a document's name as `docqa documents list` shows it")
 
 
 def _serve_command(commands: argparse._SubParsersAction) -> None:
@@ -271,10 +292,67 @@ def format_build(report) -> str:
     return "\n".join(lines)
 
 
+def cmd_documents(args: argparse.Namespace) -> int:
+    from docqa.engine import Engine, Freshness  # loads torch and FAISS: only for commands that need them
+
+    engine = Engine(_settings(args), freshness=Freshness.KEEP)
+    if args.verb == "list":
+        documents = engine.documents()
+        print(json.dumps([d.to_dict() for d in documents], ensure_ascii=False) if args.json else format_documents(documents))
+        return 0
+    if args.verb == "add":
+        done = engine.add_documents(args.files, replace=args.replace)
+        lines = [format_upload(upload) for upload in done]
+        changed = any(upload.name is not None for upload in done)
+    else:
+        removed = engine.remove_documents(args.names)
+        lines = [f"Removed {display_name(r.name)}." if r.removed else f"Not removed: {r.refused}" for r in removed]
+        changed = any(r.removed for r in removed)
+    print("\n".join(lines), flush=True)
+    if changed:
+        print(format_build(engine.rebuild(progress=_progress)))
+    refused = len(lines) - sum(line.startswith(("Added", "Replaced", "Removed")) for line in lines)
+    return 1 if refused else 0
+
+
+def format_upload(upload) -> str:
+    if upload.refused is not None:
+        return f"Not added: {upload.refused}" + (" Pass --replace to replace it." if upload.conflict else "")
+    verb = "Replaced" if upload.replaced else "Added"
+    renamed = f" (as {upload.name})" if upload.name != Path(upload.original).name else ""
+    return f"{verb} {display_name(upload.original)}{renamed}."
+
+
+def format_documents(documents) -> str:
+    """The documents as an aligned table, with a line of totals."""
+    indexed = [d for d in documents if d.state != "skipped"]
+    rows = [(display_name(d.name), d.kind, _counted(d.pages, "page") if d.pages else "", _counted(d.passages, "passage"),
+             _size(d.size), f"added {d.modified[:16].replace('T', ' ')}" if d.modified else "",
+             d.state if d.reason is None else f"{d.state}: {d.reason}") for d in documents]
+    shown = [n for n in range(6) if any(row[n] for row in rows)]  # a column empty for every document goes
+    widths = {n: max(len(row[n]) for row in rows) for n in shown}
+    lines = [f"{len(indexed)} document{'s' if len(indexed) != 1 else ''}, "
+             f"{sum(d.passages for d in documents)} passages"]
+    lines += ["  " + "  ".join(row[n].ljust(widths[n]) for n in shown) + "  " + row[6] for row in rows]
+    return "\n".join(lines)
+
+
+def _counted(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
+def _size(size: int | None) -> str:
+    if size is None:
+        return ""
+    if size < 1000:
+        return f"{size} B"
+    return f"{size / 1000:,.1f} kB" if size < 1_000_000 else f"{size / 1_000_000:,.1f} MB"
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
     settings = _settings(args)
     engine = _engine(settings, answer_while_building=True)
-    reply = engine.ask(args.question, history=args.history)
+    reply = engine.ask(args.question, history=args.history, documents=args.documents)
     if args.json:
         print(json.dumps(reply.to_dict(), ensure_ascii=False))
         return 0
@@ -286,7 +364,6 @@ def format_reply(reply) -> str:
     from docqa.engine import (
         quoted_list,  # loaded already: the reply came from the engine
     )
-    from docqa.text import display_name
 
     lines = []
     if reply.answer is None:
@@ -315,7 +392,7 @@ def format_reply(reply) -> str:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from docqa.ui import serve
+    from docqa.web.server import serve
 
     return serve(_settings(args), host=args.host, port=args.port, no_auth=args.no_auth, auth_file=args.auth_file)
 
@@ -354,7 +431,9 @@ def _count(done: int, total: int) -> None:
 
 
 def cmd_train_reader(args: argparse.Namespace) -> int:
-    from docqa.train import training as train  # loads torch: only for this command
+    from docqa.train.data import TrainingData  # loads torch: only for this command
+    from docqa.train.loop import TrainConfig, fast_bf16, train_reader, training_device
+    from docqa.train.model_folders import resolve_base
 
     passages: tuple[str, ...] = ()
     if args.docqa:
@@ -362,40 +441,41 @@ def cmd_train_reader(args: argparse.Namespace) -> int:
 
         settings = Settings.from_env(index=args.index)
         passages = tuple(p.text for p in load_index(settings.index).passages)
-    data = train.TrainingData(
+    data = TrainingData(
         squad=tuple(args.squad), nq=tuple(args.nq), docqa=tuple(args.docqa), passages=passages,
         held_out_articles=args.held_out_articles, nq_weight=args.nq_weight,
     )
     import torch
 
-    device = train.training_device(args.device, torch.cuda.is_available())
+    device = training_device(args.device, torch.cuda.is_available())
     cuda_bf16 = device == "cuda" and torch.cuda.is_bf16_supported(including_emulation=False)
-    bf16 = args.bf16 or (not args.no_bf16 and train.fast_bf16(device, cuda_bf16))
+    bf16 = args.bf16 or (not args.no_bf16 and fast_bf16(device, cuda_bf16))
     if not (args.no_bf16 or bf16):
         print(f"training in float32: this {'GPU' if device == 'cuda' else 'CPU'} has no bf16 instructions, "
               "and emulated bf16 is about ten times slower", flush=True)
-    config = train.TrainConfig(
-        base_model=str(train.resolve_base(args.base_model, args.out)),
+    config = TrainConfig(
+        base_model=str(resolve_base(args.base_model, args.out)),
         examples=args.examples, batch_size=args.batch_size,
         peak_lr=args.lr, negative_fraction=args.negatives, seed=args.seed, bf16=bf16,
     )
-    card = train.train_reader(data, config, args.out, validate_every=args.validate_every,
-                              checkpoint_minutes=args.checkpoint_minutes, threads=args.threads,
-                              log=lambda line: print(line, flush=True), stop_after=args.stop_after, device=device)
+    card = train_reader(data, config, args.out, validate_every=args.validate_every,
+                        checkpoint_minutes=args.checkpoint_minutes, threads=args.threads,
+                        log=lambda line: print(line, flush=True), stop_after=args.stop_after, device=device)
     if card:
         print(f"trained reader written to {args.out / 'model'}; model card {args.out / 'MODEL_CARD.md'}")
     return 0
 
 
 def cmd_export_reader(args: argparse.Namespace) -> int:
-    from docqa.train import export
-    from docqa.train import training as train
+    from docqa.train.card import CARD_MD
+    from docqa.train.export import export_reader
+    from docqa.train.model_folders import model_from_run
 
-    folder, card = train.model_from_run(args.run)
-    data = export.export_reader(folder, args.out, args.int8, card, args.threshold)
+    folder, card = model_from_run(args.run)
+    data = export_reader(folder, args.out, args.int8, card, args.threshold)
     check = data["check"]
     print(f"exported {data['format']} to {args.out / 'model.onnx'} (largest difference from torch "
-          f"{check['torch_difference']:.2g}); model card {args.out / export.CARD_MD}")
+          f"{check['torch_difference']:.2g}); model card {args.out / CARD_MD}")
     return 0
 
 
@@ -413,7 +493,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"index": cmd_index, "ask": cmd_ask, "serve": cmd_serve, "eval": cmd_eval,
+COMMANDS = {"index": cmd_index, "ask": cmd_ask, "documents": cmd_documents, "serve": cmd_serve, "eval": cmd_eval,
             "train-reader": cmd_train_reader, "export-reader": cmd_export_reader, "bench": cmd_bench}
 
 

@@ -27,6 +27,8 @@ local variables. benchmarks/load.py checks that 50 users at once get the single-
 from __future__ import annotations
 
 import logging
+import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -42,18 +44,21 @@ from docqa.errors import (
     IndexLocked,
     IndexNotFound,
     StaleIndex,
+    UnknownDocument,
 )
 from docqa.index.build import build_index, corpus_signature
 from docqa.index.manifest import BuildReport, stale_reason
 from docqa.index.search import Mode, Retriever
 from docqa.index.store import CURRENT, Index, build_holder, load_index
-from docqa.ingest.corpus import scan_corpus
-from docqa.ingest.uploads import Upload, store_uploads
+from docqa.ingest.corpus import document_info, kind_of, scan_corpus
+from docqa.ingest.formats import UnreadableFile
+from docqa.ingest.sandbox import Sandbox
+from docqa.ingest.uploads import Removal, Upload, remove_documents, store_uploads
 from docqa.read.factory import make_reader
 from docqa.read.question import key_terms, unmentioned
 from docqa.settings import Settings
 from docqa.text import check_question
-from docqa.types import Answer, Hit, Reader
+from docqa.types import Answer, DocumentInfo, Hit, Reader
 
 log = logging.getLogger("docqa")
 
@@ -69,6 +74,7 @@ class Freshness(str, Enum):
     WAIT = "wait"  # build first, waiting for a build that another process runs (docqa eval: exact figures)
     ANSWER = "answer"  # build first unless another build runs; then answer from the index there is (docqa ask)
     BACKGROUND = "background"  # answer from the index there is while this engine builds the new one (docqa serve)
+    KEEP = "keep"  # use the index there is, out of date or not; build only when there is none (docqa documents)
 
 
 @dataclass(frozen=True)
@@ -88,6 +94,7 @@ class Reply:
     seconds: float
     unstated: tuple[str, ...] = ()
     notice: str | None = None  # the index is behind the corpus, or being rebuilt: the reply may be out of date
+    documents: tuple[str, ...] = ()  # the documents the question was limited to; () for all of them
 
     def shown_hits(self) -> tuple[Hit, ...]:
         """The hits in the order a declined reply shows them: rank order, except that a decline for
@@ -113,6 +120,7 @@ class Reply:
             ),
             "quote": answer.quote if answer else None,
             "notice": self.notice,
+            "documents": list(self.documents),
             "passages": [
                 {
                     "document": hit.passage.document,
@@ -255,6 +263,8 @@ class Engine:
         error = StaleIndex(str(self.settings.index), reason)
         if not auto_build:
             raise error
+        if freshness is Freshness.KEEP:
+            return True, snapshot
         if freshness is Freshness.BACKGROUND:
             log.warning("%s Answering from it while it is rebuilt.", error)
             return True, snapshot
@@ -305,10 +315,55 @@ class Engine:
         self._start_warming()
         return report
 
-    def add_documents(self, sources: Sequence[Path]) -> list[Upload]:
-        """Copy the files `sources` into the corpus under safe names (never over an existing file),
-        each stored or refused with the reason; `rebuild` then makes them searchable."""
-        return store_uploads(sources, self.settings.corpus)
+    def add_documents(self, sources: Sequence[Path], replace: bool = False,
+                      names: Sequence[str] | None = None) -> list[Upload]:
+        """Copy the files `sources` (called `names`, else by their own names) into the corpus under safe
+        names, each stored or refused with the reason (ingest/uploads.py): a content already there is
+        refused, a name already there is replaced only with `replace`. `rebuild` then makes them
+        searchable."""
+        hashes = scan_corpus(self.settings.corpus, self.settings.limits).hashes
+        contents = {sha: path for path, sha in reversed(list(hashes.items()))}  # the first file of a content
+        with tempfile.TemporaryDirectory(prefix="docqa-check-") as folder, Sandbox(Path(folder), self.settings.limits) as sandbox:
+            def unreadable(source: Path, name: str) -> str | None:
+                """Why the file cannot become a document: read as the build would, in the sandbox."""
+                trial = Path(folder) / name
+                shutil.copyfile(source, trial)
+                try:
+                    sandbox.read(name)
+                except UnreadableFile as error:
+                    return str(error)
+                finally:
+                    trial.unlink(missing_ok=True)
+                return None
+
+            return store_uploads(sources, self.settings.corpus, replace, contents, names, unreadable)
+
+    def remove_documents(self, names: Sequence[str]) -> list[Removal]:
+        """Delete these documents' files from the corpus (each removed or refused with the reason);
+        `rebuild` then drops them from the index."""
+        return remove_documents(names, self.settings.corpus)
+
+    def documents(self) -> tuple[DocumentInfo, ...]:
+        """Every document of the corpus and of the index, as the documents panel and `docqa documents
+        list` show them: the index's documents in its order, then the corpus's files it does not hold."""
+        index = self._snapshot.index
+        scan = scan_corpus(self.settings.corpus, self.settings.limits)
+        indexed, unread = index.manifest.documents, index.manifest.skipped
+        outlines = index.outlines
+        shown = [*indexed, *(p for p in scan.hashes if p not in indexed)]
+        infos = []
+        for path in shown:
+            outline = outlines.get(path)
+            if path not in scan.hashes:
+                state = "removed"
+            elif path in indexed:
+                state = "indexed" if indexed[path] == scan.hashes[path] else "changed"
+            else:
+                state = "skipped" if unread.get(path) == scan.hashes[path] else "new"
+            infos.append(document_info(self.settings.corpus / path, path, state,
+                                       outline.passages if outline else 0, outline.pages if outline else None))
+        infos += [DocumentInfo(s.path, kind_of(s.path), None, None, 0, None, "skipped", s.reason) for s in scan.skipped]
+        return tuple(infos)
 
     def reload_if_changed(self) -> bool:
         """Switch to a newer index written by another process (`docqa index`); True if it switched."""
@@ -325,26 +380,36 @@ class Engine:
         return True
 
     # ---- questions --------------------------------------------------------------------------
-    def retrieve(self, question: str, top_k: int | None = None, mode: Mode = Mode.HYBRID) -> list[Hit]:
+    def retrieve(self, question: str, top_k: int | None = None, mode: Mode = Mode.HYBRID,
+                 documents: Sequence[str] = ()) -> list[Hit]:
+        """The top_k passages for `question`; of `documents` only when given (paths as the documents
+        list names them; raises UnknownDocument for one the index does not hold)."""
         snapshot = self._snapshot
         k = self.settings.top_k if top_k is None else top_k
+        within = None
+        if documents:
+            unknown = [d for d in documents if d not in snapshot.index.outlines]
+            if unknown:
+                raise UnknownDocument(unknown, list(snapshot.index.outlines))
+            within = snapshot.index.within(documents)
         vector = self.embedder.encode([question])[0]
-        return snapshot.retriever.search(question, vector, k, mode)
+        return snapshot.retriever.search(question, vector, k, mode, within)
 
     def ask(self, question: str, history: Sequence[str] = (), top_k: int | None = None,
-            referents: bool = True) -> Reply:
+            referents: bool = True, documents: Sequence[str] = ()) -> Reply:
         """`referents`: a follow-up's context also holds the answer to the question before it (a
-        question that "it" may stand for: "What has been a vehicle for reform?" -> "When was it set up?")."""
+        question that "it" may stand for: "What has been a vehicle for reform?" -> "When was it set up?").
+        `documents`: answer from these documents only (all when empty)."""
         started = time.perf_counter()
         question = check_question(question)
         earlier = [check_question(q) for q in history if q and q.strip()]
         query = resolve_followup(question, earlier)
         if query.context and referents and may_mean_answer(question, earlier[-1]):
-            referent = self._referent(earlier, top_k)
+            referent = self._referent(earlier, top_k, documents)
             if referent:
                 query = Query(query.text, f"{query.context} {referent}")
         resolved = query.search_text
-        hits = self.retrieve(resolved, top_k)
+        hits = self.retrieve(resolved, top_k, documents=documents)
         # A question without a single letter or digit ("🤝🤝🤝") asks nothing a span could answer.
         asks = any(ch.isalnum() for ch in query.text)
         candidate = self.reader.read(query.text, hits, context=query.context) if hits and asks else None
@@ -352,12 +417,12 @@ class Engine:
         confidence = candidate.confidence if candidate and not unstated else 0.0
         answer = candidate if candidate is not None and not unstated and confidence >= self.threshold else None
         return Reply(question, resolved, answer, candidate, confidence, self.threshold, tuple(hits),
-                     time.perf_counter() - started, unstated, self.notice())
+                     time.perf_counter() - started, unstated, self.notice(), tuple(documents))
 
-    def _referent(self, earlier: list[str], top_k: int | None) -> str | None:
+    def _referent(self, earlier: list[str], top_k: int | None, documents: Sequence[str]) -> str | None:
         """The answer to the previous question when a pronoun could stand for it: a name or a thing,
         not a date or a number (those are what "when"/"how many" asked for, not what "it" is)."""
-        reply = self.ask(earlier[-1], earlier[:-1], top_k, referents=False)
+        reply = self.ask(earlier[-1], earlier[:-1], top_k, referents=False, documents=documents)
         if reply.answer is None or any(ch.isdigit() for ch in reply.answer.text):
             return None
         return reply.answer.text

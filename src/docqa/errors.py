@@ -37,6 +37,16 @@ class SandboxUnavailable(DocqaError):
         )
 
 
+class UnknownDocument(DocqaError):
+    def __init__(self, names: Sequence[str], known: Sequence[str]):
+        shown = ", ".join(repr(n) for n in names)
+        listed = ", ".join(known[:10]) + (f" and {len(known) - 10} more" if len(known) > 10 else "")
+        super().__init__(
+            f"No document {shown} in the index. Name documents as the documents list shows them "
+            f"(`docqa documents list`): {listed or 'the index holds none'}."
+        )
+
+
 class IndexNotFound(DocqaError):
     def __init__(self, index: str):
         super().__init__(f"No index in {index}/. Run `docqa index`.")
@@ -100,6 +110,11 @@ class BadSettings(DocqaError):
 
 class UploadRejected(DocqaError):
     """An uploaded file was not stored in the corpus; the message says why."""
+
+
+class ServeFailed(DocqaError):
+    def __init__(self, address: str):
+        super().__init__(f"Could not serve on {address}: the port may be in use. Pass --port with another one.")
 
 
 class AuthRequired(DocqaError):

@@ -83,3 +83,27 @@ class Reader(Protocol):
     def warm(self, passages: Iterable[str]) -> int: ...
 
     def read(self, question: str, hits: list[Hit], context: str = "") -> Answer | None: ...
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """One document as the documents panel and `docqa documents list` show it. `state`: "indexed"
+    (current), "new" (in the corpus, not yet indexed), "changed" (its file changed since the index was
+    built), "removed" (indexed, its file gone), "skipped" (not read: `reason` says why). `kind`: "PDF",
+    "Word", "HTML", "Markdown" or "text"; `size` in bytes and `modified` (ISO 8601, UTC: when it was added
+    or last replaced) of its file, None once it is gone; `pages` of a paged document (the last one a
+    passage starts on), else None."""
+
+    name: str
+    kind: str
+    size: int | None
+    modified: str | None
+    passages: int
+    pages: int | None
+    state: str
+    reason: str | None = None
+
+    def to_dict(self) -> dict:
+        """The JSON shape of `docqa documents list --json` and of the API's documents."""
+        return {"name": self.name, "kind": self.kind, "size": self.size, "modified": self.modified,
+                "passages": self.passages, "pages": self.pages, "state": self.state, "reason": self.reason}

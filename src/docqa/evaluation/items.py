@@ -25,7 +25,8 @@ from docqa.text import check_question
 @dataclass(frozen=True)
 class EvalItem:
     """One question of an evaluation file. No `answers` means the documents do not answer it.
-    `extra` keeps the line's other fields (such as `style` and `type`) untouched; `line` is 1-based."""
+    `documents`: the question is asked within these documents only (all when empty). `extra` keeps the
+    line's other fields (such as `style` and `type`) untouched; `line` is 1-based."""
 
     id: str
     question: str
@@ -33,6 +34,7 @@ class EvalItem:
     history: tuple[str, ...] = ()
     extra: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
     line: int = 0
+    documents: tuple[str, ...] = ()
 
     @property
     def answerable(self) -> bool:
@@ -59,7 +61,7 @@ class _Malformed(ValueError):
     """Why one line is not an evaluation item; the loader turns it into a Problem."""
 
 
-_KNOWN = {"id", "question", "answers", "history"}
+_KNOWN = {"id", "question", "answers", "history", "documents"}
 
 
 def _question(value: object, name: str) -> str:
@@ -97,8 +99,11 @@ def parse_item(text: str, line: int) -> EvalItem:
     if not isinstance(history, list):
         raise _Malformed("`history` must be a list of the earlier questions, oldest first")
     earlier = tuple(_question(q, "history") for q in history if not (isinstance(q, str) and not q.strip()))
+    documents = data.get("documents", [])
+    if not isinstance(documents, list) or not all(isinstance(d, str) and d.strip() for d in documents):
+        raise _Malformed("`documents` must be a list of document names (as `docqa documents list` shows them)")
     extra = MappingProxyType({k: v for k, v in data.items() if k not in _KNOWN})
-    return EvalItem(str(raw_id).strip(), question, tuple(answers), earlier, extra, line)
+    return EvalItem(str(raw_id).strip(), question, tuple(answers), earlier, extra, line, tuple(documents))
 
 
 def load_eval_file(path: Path, strict: bool = False) -> tuple[list[EvalItem], list[Problem]]:

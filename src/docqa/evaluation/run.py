@@ -52,7 +52,7 @@ def run(
     and build the report; `progress(done, total)` after each question."""
     results = []
     for done, item in enumerate(items, start=1):
-        reply = engine.ask(item.question, history=list(item.history))
+        reply = engine.ask(item.question, history=list(item.history), documents=item.documents)
         candidate = reply.candidate.text if reply.candidate else None
         results.append(score_item(item, Prediction.from_reply(item, reply.to_dict(), candidate, reply.confidence, reply.seconds)))
         if progress is not None:

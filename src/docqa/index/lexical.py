@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import cached_property, lru_cache
 from pathlib import Path
 
@@ -141,9 +141,12 @@ class LexicalIndex:
             raise DamagedLexicalIndex(f"arrays of {starts.dtype}, {passages.dtype}, {scores.dtype}")
         return cls(words, starts, passages, scores, size)
 
-    def search(self, question: str, k: int) -> list[tuple[int, float]]:
+    def search(self, question: str, k: int, allowed: Callable[[np.ndarray], np.ndarray] | None = None
+               ) -> list[tuple[int, float]]:
         """(passage position, BM25 score) of the k best passages holding a word of the question, best
-        first; equal scores in passage order. Raises DamagedLexicalIndex on a passage number past the end."""
+        first; equal scores in passage order. `allowed` (positions -> boolean mask) keeps only the passages
+        a question is limited to, before the k best are taken. The scores keep the idf of all passages.
+        Raises DamagedLexicalIndex on a passage number past the end."""
         columns = [self.column[t] for t in lexical_tokens([question], QUESTION_WORDS)[0] if t in self.column]
         if not columns or k < 1:
             return []
@@ -158,6 +161,9 @@ class LexicalIndex:
         for a, b in spans:
             np.add.at(totals, slot[done : done + b - a], self.scores[a:b])
             done += b - a
+        if allowed is not None:
+            inside = allowed(positions)
+            positions, totals = positions[inside], totals[inside]
         keep = np.arange(len(totals))
         if len(totals) > k:
             kth = np.partition(totals, len(totals) - k)[len(totals) - k]

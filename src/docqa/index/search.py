@@ -10,7 +10,7 @@ import numpy as np
 from docqa.errors import CorruptIndex
 from docqa.index.lexical import FOLDER as LEXICAL
 from docqa.index.lexical import DamagedLexicalIndex, LexicalIndex
-from docqa.index.store import Index
+from docqa.index.store import Index, Within
 from docqa.types import Hit
 
 # Cormack, Clarke & Büttcher (SIGIR 2009), "Reciprocal rank fusion outperforms Condorcet and
@@ -76,18 +76,21 @@ class Retriever:
         """Stemmed word -> idf over the index's passages (the rule-based reader weighs words by it)."""
         return self.bm25.idf
 
-    def lexical(self, question: str, k: int) -> list[tuple[int, float]]:
+    def lexical(self, question: str, k: int, within: Within | None = None) -> list[tuple[int, float]]:
         try:
-            return self.bm25.search(question, k)
+            return self.bm25.search(question, k, within.contains if within is not None else None)
         except DamagedLexicalIndex as error:
             raise CorruptIndex(str(self.index.folder.parent), f"{self.index.folder.name}/{LEXICAL}/ is damaged: "
                                                               f"{error}") from error
 
-    def search(self, question: str, vector: np.ndarray, top_k: int, mode: Mode = Mode.HYBRID) -> list[Hit]:
-        """The top_k passages for the question; `vector` is the question's unit-length embedding."""
+    def search(self, question: str, vector: np.ndarray, top_k: int, mode: Mode = Mode.HYBRID,
+               within: Within | None = None) -> list[Hit]:
+        """The top_k passages for the question; `vector` is the question's unit-length embedding. With
+        `within`, both rankings hold only those passages: the limit applies inside each search, so the
+        top_k are the best of the chosen documents, not what is left of the best of all."""
         depth = max(CANDIDATES, top_k)
-        dense = self.index.search(vector, depth) if mode != Mode.LEXICAL else []
-        lexical = self.lexical(question, depth) if mode != Mode.DENSE else []
+        dense = self.index.search(vector, depth, within) if mode != Mode.LEXICAL else []
+        lexical = self.lexical(question, depth, within) if mode != Mode.DENSE else []
         dense_score = dict(dense)
         lexical_score = dict(lexical)
         fused = fuse(dense, lexical, top_k)

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import bisect
 import fcntl
+import functools
 import json
 import logging
 import os
@@ -38,7 +39,7 @@ import socket
 import weakref
 from abc import abstractmethod
 from collections.abc import Callable, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import overload
@@ -60,7 +61,7 @@ from docqa.index.vectors import (
     search_vectors,
     vector_index_spec,
 )
-from docqa.settings import SplitSettings, VectorSearch
+from docqa.settings import EXACT_SEARCH_LIMIT, SplitSettings, VectorSearch
 from docqa.types import Passage
 
 log = logging.getLogger("docqa")
@@ -171,6 +172,59 @@ def merge_hits(found: Sequence[tuple[np.ndarray, np.ndarray]], starts: Sequence[
     return sorted(hits, key=lambda hit: -hit[1])[:k]
 
 
+@dataclass(frozen=True)
+class Within:
+    """Passage positions in index order as sorted, disjoint half-open ranges [start, end): the passages
+    of the documents a question is limited to."""
+
+    ranges: tuple[tuple[int, int], ...]
+
+    @property
+    def count(self) -> int:
+        return sum(end - start for start, end in self.ranges)
+
+    def contains(self, positions: np.ndarray) -> np.ndarray:
+        """A boolean mask: which of `positions` lie in a range."""
+        starts = np.array([start for start, _ in self.ranges] or [0], dtype=np.int64)
+        ends = np.array([end for _, end in self.ranges] or [0], dtype=np.int64)
+        at = np.searchsorted(starts, positions, side="right") - 1
+        return (at >= 0) & (positions < ends[np.clip(at, 0, None)])
+
+    def positions(self, start: int, end: int) -> np.ndarray:
+        """The positions of the ranges that lie within [start, end), in order (int64)."""
+        parts = [np.arange(max(a, start), min(b, end), dtype=np.int64) for a, b in self.ranges if a < end and b > start]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class Outline:
+    """Where one document's passages lie in index order (ranges [start, end): a build stores a
+    document's passages together, so one range, more only where they are not) and its last page
+    that a passage starts on (None for a text without pages)."""
+
+    ranges: tuple[tuple[int, int], ...]
+    pages: int | None
+
+    @property
+    def passages(self) -> int:
+        return sum(end - start for start, end in self.ranges)
+
+
+def outlines(passages: Sequence[Passage]) -> dict[str, Outline]:
+    """Each document's Outline, in the order its first passage comes."""
+    ranges: dict[str, list[list[int]]] = {}
+    pages: dict[str, int | None] = {}
+    for position, passage in enumerate(passages):
+        found = ranges.setdefault(passage.document, [])
+        if found and found[-1][1] == position:
+            found[-1][1] = position + 1
+        else:
+            found.append([position, position + 1])
+        if passage.page is not None:
+            pages[passage.document] = max(pages.get(passage.document) or 0, passage.page)
+    return {d: Outline(tuple((a, b) for a, b in r), pages.get(d)) for d, r in ranges.items()}
+
+
 class Index:
     """A loaded index: its shards (one for an unsharded build), their passages as one sequence in index
     order (read on demand), and the BM25 over all of them (None for a folder written before BM25 was
@@ -187,16 +241,36 @@ class Index:
         self.spec = spec
         self.lexical = lexical
 
-    def search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
-        """(passage position, cosine) for the k nearest passages over every shard, best first."""
-        k = min(k, len(self.passages))
+    @functools.cached_property
+    def outlines(self) -> dict[str, Outline]:
+        """Each document's Outline (`outlines`): the passages are read through once, on first use."""
+        return outlines(self.passages)
+
+    def within(self, documents: Sequence[str]) -> Within:
+        """The passages of `documents` (paths as the index names them; every one must be in it)."""
+        return Within(tuple(sorted(r for document in documents for r in self.outlines[document].ranges)))
+
+    def search(self, query: np.ndarray, k: int, within: Within | None = None) -> list[tuple[int, float]]:
+        """(passage position, cosine) for the k nearest passages over every shard, best first; only
+        passages `within` when given. A limited search is exact: FAISS's own selection for a flat index;
+        for an HNSW graph (which a selection can leave with too few neighbours to walk), the selected
+        vectors compared one by one, up to EXACT_SEARCH_LIMIT of them."""
+        k = min(k, len(self.passages) if within is None else within.count)
         if k == 0:
             return []
+        if within is not None and self.spec.kind is VectorSearch.HNSW and within.count <= EXACT_SEARCH_LIMIT:
+            positions = within.positions(0, len(self.passages))
+            scores = self.vectors_of(positions.tolist()) @ np.asarray(query, dtype=np.float32).reshape(-1)
+            best = np.lexsort((positions, -scores))[:k]
+            return [(int(positions[i]), float(scores[i])) for i in best]
         found = []
-        for shard in self.shards:
-            if len(shard.passages):
-                scores, ids = search_vectors(shard.vectors, self.spec, query, min(k, len(shard.passages)))
-                found.append((scores[0], ids[0]))
+        for n, shard in enumerate(self.shards):
+            start = self.starts[n]
+            ids = within.positions(start, start + len(shard.passages)) - start if within is not None else None
+            size = len(shard.passages) if ids is None else len(ids)
+            if size:
+                scores, hits = search_vectors(shard.vectors, self.spec, query, min(k, size), ids)
+                found.append((scores[0], hits[0]))
             else:
                 found.append((np.zeros(0, np.float32), np.zeros(0, np.int64)))
         return merge_hits(found, self.starts, k)

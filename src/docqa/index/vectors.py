@@ -84,13 +84,16 @@ def make_vector_index(vectors: np.ndarray, spec: VectorIndexSpec) -> faiss.Index
     return index
 
 
-def search_vectors(index: faiss.Index, spec: VectorIndexSpec, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """(scores, positions), each (len(queries), k), best first; position -1 where fewer were found."""
+def search_vectors(index: faiss.Index, spec: VectorIndexSpec, queries: np.ndarray, k: int,
+                   among: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(scores, positions), each (len(queries), k), best first; position -1 where fewer were found.
+    `among`: only these positions (int64) are searched."""
     queries = np.ascontiguousarray(queries, dtype=np.float32).reshape(-1, index.d)
+    selection = {} if among is None else {"sel": faiss.IDSelectorBatch(np.ascontiguousarray(among, dtype=np.int64))}
     if spec.kind is VectorSearch.HNSW:
         # FAISS keeps max(efSearch, k) candidates anyway, but its recall is erratic below k (faiss#1244).
-        return index.search(queries, k, params=faiss.SearchParametersHNSW(efSearch=max(spec.ef_search, k)))
-    return index.search(queries, k)
+        return index.search(queries, k, params=faiss.SearchParametersHNSW(efSearch=max(spec.ef_search, k), **selection))
+    return index.search(queries, k, params=faiss.SearchParameters(**selection)) if selection else index.search(queries, k)
 
 
 def _flat(vectors: faiss.Index) -> faiss.Index:

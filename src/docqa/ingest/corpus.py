@@ -31,6 +31,7 @@ import os
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 from docqa.errors import CorpusNotFound, OutsideCorpus
@@ -41,6 +42,7 @@ from docqa.ingest.clean import (
 from docqa.ingest.formats import READERS, UnreadableFile, _check_length
 from docqa.settings import ReadLimits
 from docqa.text import display_name
+from docqa.types import DocumentInfo
 
 log = logging.getLogger("docqa")
 # pypdf warns about every repaired cross-reference; the document either reads or is skipped with a reason.
@@ -297,3 +299,24 @@ def load_corpus(corpus: Path, limits: ReadLimits = ReadLimits()) -> Corpus:
 # ---- uploads into the corpus ---------------------------------------------------------------------
 
 
+
+
+KINDS = {".pdf": "PDF", ".docx": "Word", ".html": "HTML", ".htm": "HTML", ".md": "Markdown", ".txt": "text"}
+
+
+def kind_of(path: str) -> str:
+    """What kind of document a corpus path names, by its suffix."""
+    return KINDS.get(Path(path).suffix.lower(), "other")
+
+
+def document_info(path: Path, name: str, state: str, passages: int, pages: int | None) -> DocumentInfo:
+    """The DocumentInfo of the corpus file at `path` (called `name`); its size and time are None when
+    it is gone."""
+    try:
+        info = os.stat(path, follow_symlinks=False)
+    except OSError:
+        size, modified = None, None
+    else:
+        size = info.st_size
+        modified = datetime.fromtimestamp(info.st_mtime, timezone.utc).isoformat(timespec="seconds")
+    return DocumentInfo(name, kind_of(name), size, modified, passages, pages, state)

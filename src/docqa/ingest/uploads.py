@@ -1,5 +1,11 @@
-"""Files uploaded from the chat -> the corpus folder: under a safe name, never over an existing file,
-never half-written, refused with the reason when they cannot become a corpus document."""
+"""Files added to the corpus (uploaded in the chat, given to `docqa documents add`) and documents removed
+from it: under a safe name, never half-written, never outside the corpus folder.
+
+A file whose content the corpus already holds is refused ("already in the corpus as NAME"); a file
+under the name of a document already there replaces it only when the caller says so (the chat asks
+first, the command line wants --replace), else it is refused as a conflict. A replacement is atomic:
+a question asked meanwhile reads the old file or the new one.
+"""
 
 from __future__ import annotations
 
@@ -8,67 +14,69 @@ import re
 import shutil
 import tempfile
 import unicodedata
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from docqa.errors import UploadRejected
-from docqa.ingest.formats import ACCEPTED_SUFFIXES
+from docqa.errors import OutsideCorpus, UploadRejected
+from docqa.ingest.corpus import corpus_path, file_hash
+from docqa.ingest.formats import ACCEPTED_SUFFIXES, UnreadableFile
+from docqa.settings import ReadLimits
+from docqa.text import display_name
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-
-
 MAX_NAME_CHARS = 100
-
-
 # Binary formats announce themselves in their first bytes; a mismatch is refused before it lands.
 _MAGIC = {".pdf": b"%PDF-", ".docx": b"PK\x03\x04"}
-
-
 _UNSAFE_RUN = re.compile(r"[^\w.-]+")
+# Why a file (at a path, to be stored under a name) cannot become a document, or None.
+Check = Callable[[Path, str], str | None]
 
 
 @dataclass(frozen=True)
 class Upload:
-    """What became of one uploaded file called `original`: stored in the corpus as `name`, or
-    refused, with `refused` saying why (exactly one of the two is None)."""
+    """What became of one file called `original`: stored in the corpus as `name` (`replaced`: over the
+    document of that name), or refused, with `refused` saying why (exactly one of name and refused is
+    None). `conflict`: refused only because a document of that name, with other content, is there:
+    adding it again with replace=True replaces that document."""
 
     original: str
     name: str | None
     refused: str | None
+    replaced: bool = False
+    conflict: bool = False
 
 
-def unique_name(name: str, existing: Collection[str]) -> str:
-    """`name`, or 'stem-2.suffix', 'stem-3.suffix', ... : the first not in `existing` (ignoring case)."""
-    taken = {n.casefold() for n in existing}
-    stem, _, suffix = name.rpartition(".")
-    candidate, n = name, 2
-    while candidate.casefold() in taken:
-        candidate, n = f"{stem}-{n}.{suffix}", n + 1
-    return candidate
+@dataclass(frozen=True)
+class Removal:
+    """What became of one document asked to be removed: `removed`, or refused with the reason."""
+
+    name: str
+    removed: bool
+    refused: str | None = None
 
 
-def upload_name(original: str, size: int, existing: Collection[str]) -> str:
-    """The safe corpus file name for an upload called `original` of `size` bytes.
+def upload_name(original: str, size: int) -> str:
+    """The safe corpus file name for a file called `original` of `size` bytes.
 
     Only the base name is kept (either slash separates folders); letters, digits, '-', '_' and
-    '.' survive, other runs become '_'; the suffix must be a readable format and is lower-cased.
-    A name already in `existing` (compared case-insensitively) gets '-2', '-3', ... before the
-    suffix. Raises UploadRejected with the reason.
+    '.' survive, other runs (spaces, newlines, control characters) become '_'; the suffix must be a
+    readable format and is lower-cased. Raises UploadRejected with the reason.
     """
     base = re.split(r"[\\/]", unicodedata.normalize("NFKC", original))[-1]
+    shown = display_name(base)
     stem, dot, suffix = base.rpartition(".")
     suffix = f".{suffix.lower()}" if dot else ""
     if suffix not in ACCEPTED_SUFFIXES:
-        raise UploadRejected(f"{base!r} is not an accepted type; upload {', '.join(ACCEPTED_SUFFIXES)} files.")
+        raise UploadRejected(f"{shown!r} is not an accepted type; add {', '.join(ACCEPTED_SUFFIXES)} files.")
     if size > MAX_UPLOAD_BYTES:
         raise UploadRejected(
-            f"{base!r} is {size / 2**20:.1f} MB; the limit is {MAX_UPLOAD_BYTES // 2**20} MB per file."
+            f"{shown!r} is {size / 2**20:.1f} MB; the limit is {MAX_UPLOAD_BYTES // 2**20} MB per file."
         )
     if size == 0:
-        raise UploadRejected(f"{base!r} is empty.")
+        raise UploadRejected(f"{shown!r} is empty.")
     safe = _UNSAFE_RUN.sub("_", stem).strip("._-")[:MAX_NAME_CHARS].rstrip("._-") or "document"
-    return unique_name(safe + suffix, existing)
+    return safe + suffix
 
 
 def content_mismatch(suffix: str, head: bytes) -> str | None:
@@ -79,62 +87,123 @@ def content_mismatch(suffix: str, head: bytes) -> str | None:
     return None
 
 
-def store_upload(source: Path, corpus: Path, original: str | None = None) -> str:
-    """Copy the uploaded file `source` into `corpus` under a safe name and return that name.
+def _same_name(name: str, root: Path) -> str | None:
+    """The name of the file at the corpus's top that `name` would take the place of (the same name,
+    ignoring case: on many disks they are one file), or None."""
+    wanted = name.casefold()
+    return next((entry for entry in sorted(os.listdir(root)) if entry.casefold() == wanted), None)
 
-    Never overwrites and never leaves half a file: the bytes go to a hidden `.part` file (a suffix no
-    reader takes, so a rebuild never reads it), flushed to disk, then linked under the first free
-    name (a link fails when the name exists, and a name taken meanwhile gets a counter). Raises
-    UploadRejected with the reason when the file cannot be stored; nothing is left behind then.
+
+def store_upload(source: Path, corpus: Path, original: str | None = None, replace: bool = False,
+                 contents: Mapping[str, str] | None = None, unreadable: Check | None = None) -> Upload:
+    """Copy `source` into the top of `corpus` under a safe name (see the module's docstring).
+
+    `contents`: sha256 -> corpus path of what the corpus holds (documents.scan_corpus's hashes, turned
+    round): a file with one of those contents is refused. `unreadable(source, name)`: why the file
+    cannot become a document (a damaged PDF, a zip bomb), or None; such a file is refused before it
+    lands. The bytes go to a hidden `.part` file (a suffix
+    no reader takes), flushed to disk, then linked under the name (which fails when the name exists,
+    so nothing is ever overwritten by accident) or, to replace, renamed over it. Raises UploadRejected
+    when the file cannot be stored; nothing is left behind then.
     """
     original = source.name if original is None else original
     root = corpus.resolve()
-    base = upload_name(original, source.stat().st_size, ())
-    taken = set(os.listdir(root))
-    with source.open("rb") as data:
-        reason = content_mismatch(Path(base).suffix, data.read(8))
-        if reason:
-            raise UploadRejected(f"{original!r} was refused: {reason}.")
-        data.seek(0)
+    shown = display_name(original)
+    try:
+        name = upload_name(original, source.stat().st_size)
+        with source.open("rb") as data:
+            reason = content_mismatch(Path(name).suffix, data.read(8))
+        digest = file_hash(source, ReadLimits())
+    except (OSError, UnreadableFile) as error:
+        raise UploadRejected(f"{shown!r} cannot be read ({getattr(error, 'strerror', None) or error}).") from None
+    if reason:
+        raise UploadRejected(f"{shown!r} was refused: {reason}.")
+    twin = (contents or {}).get(digest)
+    if twin is not None:
+        raise UploadRejected(f"{shown!r} is already in the corpus as {display_name(twin)}.")
+    damaged = unreadable(source, name) if unreadable is not None else None
+    if damaged:
+        raise UploadRejected(f"{shown!r} was refused: {damaged}; nothing was added.")
+    taken = _same_name(name, root)
+    if taken is not None and not replace:
+        return Upload(original, None, f"{display_name(taken)} is already in the corpus, with other content.",
+                      conflict=True)
+    if taken is not None:
+        name = taken
+    try:
+        handle, part = tempfile.mkstemp(prefix=".upload-", suffix=".part", dir=root)
+    except OSError as error:
+        raise _not_stored(shown, root, error) from None
+    try:
+        with os.fdopen(handle, "wb") as out, source.open("rb") as data:
+            shutil.copyfileobj(data, out)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(part, 0o644)
+        target = root / name
+        if target.parent != root:
+            raise UploadRejected(f"{shown!r} would land outside the corpus folder.")
+        if taken is not None:
+            os.replace(part, target)  # atomic: a reader sees the old file or the new one
+            return Upload(original, name, None, replaced=True)
         try:
-            handle, part = tempfile.mkstemp(prefix=".upload-", suffix=".part", dir=root)
-        except OSError as error:
-            raise _not_stored(original, root, error) from None
-        try:
-            with os.fdopen(handle, "wb") as out:
-                shutil.copyfileobj(data, out)
-                out.flush()
-                os.fsync(out.fileno())
-            os.chmod(part, 0o644)
-            while True:
-                name = unique_name(base, taken)
-                target = root / name
-                if target.parent != root:
-                    raise UploadRejected(f"{original!r} would land outside the corpus folder.")
-                try:
-                    os.link(part, target)
-                    return name
-                except FileExistsError:
-                    taken.add(name)
-        except OSError as error:
-            raise _not_stored(original, root, error) from None
-        finally:
-            Path(part).unlink(missing_ok=True)
+            os.link(part, target)
+        except FileExistsError:  # the name was taken meanwhile
+            return Upload(original, None, f"{display_name(name)} is already in the corpus, with other content.",
+                          conflict=True)
+        return Upload(original, name, None)
+    except OSError as error:
+        raise _not_stored(shown, root, error) from None
+    finally:
+        Path(part).unlink(missing_ok=True)
 
 
 def _not_stored(original: str, root: Path, error: OSError) -> UploadRejected:
     return UploadRejected(
         f"{original!r} could not be stored in {root} ({error.strerror or error}); nothing was added. "
-        "Free some space or fix the folder's permissions, then upload it again."
+        "Free some space or fix the folder's permissions, then add it again."
     )
 
 
-def store_uploads(sources: Sequence[Path], corpus: Path) -> list[Upload]:
-    """Store every uploaded file in `corpus`, in order; one refused file does not stop the others."""
+def store_uploads(sources: Sequence[Path], corpus: Path, replace: bool = False,
+                  contents: Mapping[str, str] | None = None, names: Sequence[str] | None = None,
+                  unreadable: Check | None = None) -> list[Upload]:
+    """Store every file in `corpus`, in order; one refused file does not stop the others. `names`:
+    the names the files were given (an upload's own name; the path's name when None). Two files of the
+    same content in one call: the second is refused as already in the corpus."""
+    held = dict(contents or {})
     uploads = []
-    for source in sources:
+    for n, source in enumerate(sources):
+        original = names[n] if names is not None else source.name
         try:
-            uploads.append(Upload(source.name, store_upload(source, corpus), None))
+            upload = store_upload(source, corpus, original, replace, held, unreadable)
         except UploadRejected as error:
-            uploads.append(Upload(source.name, None, str(error)))
+            upload = Upload(original, None, str(error))
+        if upload.name is not None:
+            held[file_hash(corpus / upload.name, ReadLimits())] = upload.name
+        uploads.append(upload)
     return uploads
+
+
+def remove_documents(names: Sequence[str], corpus: Path) -> list[Removal]:
+    """Delete the corpus files `names` (paths inside the corpus, as the documents list shows them), in
+    order; a name outside the corpus or of no document is refused with the reason, and nothing else is
+    touched."""
+    removals = []
+    for name in names:
+        try:
+            path = corpus_path(corpus, name)
+        except OutsideCorpus as error:
+            removals.append(Removal(name, False, str(error)))
+            continue
+        if path.is_symlink() or not path.is_file() or path.suffix.lower() not in ACCEPTED_SUFFIXES:
+            removals.append(Removal(name, False, f"{display_name(name)!r} is no document of the corpus; "
+                                                 "`docqa documents list` shows their names."))
+            continue
+        try:
+            path.unlink()
+        except OSError as error:
+            removals.append(Removal(name, False, f"{display_name(name)!r} could not be removed ({error.strerror})."))
+            continue
+        removals.append(Removal(name, True))
+    return removals

@@ -1,0 +1,182 @@
+"""Replies, status, builds and documents -> HTML for the chat. Pure functions.
+
+Every piece of text that comes from a document, a file name or a user is HTML-escaped here before it
+reaches the page; the only real markup is our own (<p>, <b>, <i>, <mark>, <blockquote>, <details>,
+<table>). The Chatbot renders the reply as HTML (no Markdown, no LaTeX) and Gradio's sanitiser runs on
+top of that as a second line of defence, not the first."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+from docqa.engine import Reply, Status, quoted_list
+from docqa.errors import DocqaError
+from docqa.index.manifest import BuildReport
+from docqa.ingest.uploads import Removal, Upload
+from docqa.text import display_name
+from docqa.types import DocumentInfo, Hit
+from docqa.web.turns import DECLINED, source_line
+
+_SHOWN_QUESTION_CHARS = 500
+
+
+def _text(value: str) -> str:
+    """Document or user text as inert HTML; line breaks kept visible."""
+    return html.escape(value, quote=True).replace("\n", "<br>")
+
+
+def mark_quote(quote: str, start: int, end: int) -> str:
+    """The quote as HTML with quote[start:end] inside <mark>; every character escaped."""
+    return f"{_text(quote[:start])}<mark>{_text(quote[start:end])}</mark>{_text(quote[end:])}"
+
+
+def format_source(document: str, section: str | None, page: int | None, start: int, end: int) -> str:
+    """'doc · section · p. 3 · characters 10–20' (turns.source_line), escaped."""
+    return _text(source_line(document, section, page, start, end))
+
+
+def format_passages(hits: Sequence[Hit], summary: str) -> str:
+    """The passages in a collapsible <details>, rank order, each with its source and score."""
+    if not hits:
+        return ""
+    items = "".join(
+        f"<li><p>{format_source(h.passage.document, h.passage.section, h.passage.page, h.passage.start, h.passage.end)}"
+        f" · score {h.score:.2f}</p><blockquote>{_text(h.passage.text)}</blockquote></li>"
+        for h in hits
+    )
+    return f"<details><summary>{summary} ({len(hits)})</summary><ol>{items}</ol></details>"
+
+
+def _resolved_note(reply: Reply) -> list[str]:
+    if reply.resolved == reply.question:
+        return []
+    return [f"<p><i>Read as a follow-up: {_text(reply.resolved)}</i></p>"]
+
+
+def format_reply(reply: Reply) -> str:
+    """The chat reply for an engine Reply, as HTML: answer in bold, confidence, the quote with the
+    answer marked, the source with offsets, then the other passages; or the declined reply with the
+    closest passages. A notice that the index is behind the corpus comes last."""
+    notice = f"<p><i>{_text(reply.notice)}</i></p>" if reply.notice else ""
+    return _format_answer(reply) + notice
+
+
+def _format_answer(reply: Reply) -> str:
+    answer = reply.answer
+    if answer is None:
+        lines = [f"<p><b>{DECLINED}</b></p>", *_resolved_note(reply)]
+        if reply.unstated:
+            lines.append(f"<p>The passage of the best guess does not mention {_text(quoted_list(reply.unstated))}.</p>")
+        elif reply.candidate is not None:
+            lines.append(f"<p>Best guess confidence {reply.confidence:.2f}, below the {reply.threshold:.2f} "
+                         "needed to answer.</p>")
+        if not reply.hits:
+            lines.append("<p>No passage of the documents matched the question.</p>")
+            return "".join(lines)
+        shown = reply.shown_hits()
+        best, rest = shown[0], shown[1:]
+        p = best.passage
+        label = "Passage of the best guess" if reply.unstated else "Closest passage"
+        lines.append(f"<p>{label}: {format_source(p.document, p.section, p.page, p.start, p.end)}</p>")
+        lines.append(f"<blockquote>{_text(p.text)}</blockquote>")
+        lines.append(format_passages(rest, "Other close passages"))
+        return "".join(lines)
+    a, b = answer.quote_offsets
+    quoted = (answer.document, answer.quote_start, answer.quote_end)
+    others = [h for h in reply.hits if (h.passage.document, h.passage.start, h.passage.end) != quoted]
+    lines = [
+        f"<p><b>{_text(answer.text)}</b></p>",
+        *_resolved_note(reply),
+        f"<p>Confidence {reply.confidence:.2f}</p>",
+        f"<blockquote>{mark_quote(answer.quote, a, b)}</blockquote>",
+        f"<p>Source: {format_source(answer.document, answer.section, answer.page, answer.start, answer.end)}</p>",
+        format_passages(others, "Other retrieved passages"),
+    ]
+    return "".join(lines)
+
+
+def format_error(error: DocqaError) -> str:
+    return f"<p>{_text(str(error))}</p>"
+
+
+def format_user(question: str) -> str:
+    """The user's own message as shown in the chat: escaped, very long ones shortened."""
+    if not question.strip():
+        return "<i>(empty question)</i>"
+    if len(question) > _SHOWN_QUESTION_CHARS:
+        question = question[:_SHOWN_QUESTION_CHARS] + f"… ({len(question):,} characters)"
+    return _text(question)
+
+
+def format_status(status: Status) -> str:
+    """'1 document · 15 passages indexed · built … · current' (or stale with the reason, and whether a
+    rebuild is under way)."""
+    documents = f"{status.documents} document{'s' if status.documents != 1 else ''}"
+    if status.stale is None:
+        state = "current"
+    elif status.rebuilding is not None:
+        state = f"stale ({_text(status.stale)}) — a rebuild is under way ({_text(status.rebuilding)})"
+    else:
+        state = f"stale ({_text(status.stale)}) — press Rebuild index"
+    return (f"<p>{documents} · {status.passages} passages indexed · built {_text(status.built_at)} · "
+            f"model {_text(status.model)} · {state}</p>")
+
+
+def format_build(report: BuildReport) -> str:
+    lines = [
+        f"<p>Index {'built' if report.full else 'updated'}: {report.passages} passages from {report.documents} "
+        f"({len(report.added)} added, {len(report.changed)} changed, {len(report.removed)} removed, "
+        f"{len(report.unchanged)} unchanged) in {report.seconds:.1f} s.</p>"
+    ]
+    lines += [f"<p>Skipped {_text(reason)}</p>" for reason in report.skipped]
+    lines += [f"<p>Warning: {_text(warning)}</p>" for warning in report.warnings]
+    return "\n".join(lines)
+
+
+# ---- uploads and examples --------------------------------------------------------------------------
+def format_uploads(uploads: Sequence[Upload]) -> str:
+    """Say, as HTML, which files were added (and under what name), which replaced a document, and which
+    were refused and why (a name already there asks whether to replace it)."""
+    lines = []
+    for upload in uploads:
+        if upload.conflict:
+            lines.append(f"<p>{_text(upload.refused or '')} Replace it?</p>")
+        elif upload.refused is not None:
+            lines.append(f"<p>Refused: {_text(upload.refused)}</p>")
+        elif upload.replaced:
+            lines.append(f"<p>Replaced {_text(display_name(upload.name or ''))} with the new version.</p>")
+        elif upload.name != upload.original:
+            lines.append(f"<p>Added {_text(display_name(upload.original))} (as {_text(upload.name or '')}).</p>")
+        else:
+            lines.append(f"<p>Added {_text(display_name(upload.original))}.</p>")
+    return "\n".join(lines)
+
+
+def format_removals(removals: Sequence[Removal]) -> str:
+    return "\n".join(f"<p>Removed {_text(display_name(r.name))}.</p>" if r.removed else f"<p>Not removed: {_text(r.refused or '')}</p>"
+                     for r in removals)
+
+
+def _size(size: int | None) -> str:
+    if size is None:
+        return ""
+    if size < 1000:
+        return f"{size} B"
+    return f"{size / 1000:,.1f} kB" if size < 1_000_000 else f"{size / 1_000_000:,.1f} MB"
+
+
+def format_documents(documents: Sequence[DocumentInfo]) -> str:
+    """The documents panel: a table of every document (name, kind, pages, passages, size, when added,
+    state), escaped."""
+    if not documents:
+        return "<p>No documents yet: add some below.</p>"
+    rows = "".join(
+        f"<tr><td>{_text(display_name(d.name))}</td><td>{_text(d.kind)}</td><td>{d.pages or ''}</td>"
+        f"<td>{d.passages}</td><td>{_size(d.size)}</td>"
+        f"<td>{_text(d.modified[:16].replace('T', ' ')) if d.modified else ''}</td>"
+        f"<td>{_text(d.state if d.reason is None else f'{d.state}: {d.reason}')}</td></tr>"
+        for d in documents
+    )
+    return ("<table class='docqa-documents'><thead><tr><th>document</th><th>kind</th><th>pages</th>"
+            f"<th>passages</th><th>size</th><th>added (UTC)</th><th>state</th></tr></thead><tbody>{rows}</tbody></table>")

@@ -1,0 +1,146 @@
+"""A conversation as turns: what the chat shows of each question, what the browser keeps of it across
+reloads (plain JSON), what feedback records and what the Markdown export writes. Pure functions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from docqa.engine import Reply
+from docqa.errors import BadFeedback
+from docqa.evaluation.items import append_feedback, feedback_item
+from docqa.text import display_name
+
+DECLINED = "The documents do not answer this question."
+# What the browser keeps: the last turns of a conversation (each holds its reply's HTML).
+MAX_KEPT_TURNS = 200
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One question of a conversation as the chat shows it, keeps, exports and records feedback of.
+
+    `answer` is the answer text given, None when docqa declined; `ok` is False when the question
+    could not be asked at all (an error reply), which feedback then ignores. `quote` and `source`: the
+    passage quoted and where it is (document, section, page, characters), of the answer or, for a
+    decline, of the closest passage; `documents`: what the question was limited to (() for all).
+    """
+
+    question: str
+    history: tuple[str, ...]
+    html: str
+    answer: str | None
+    ok: bool
+    confidence: float | None = None
+    quote: str | None = None
+    source: str | None = None
+    documents: tuple[str, ...] = ()
+
+    def to_json(self) -> dict:
+        return {"question": self.question, "history": list(self.history), "html": self.html,
+                "answer": self.answer, "ok": self.ok, "confidence": self.confidence, "quote": self.quote,
+                "source": self.source, "documents": list(self.documents)}
+
+    @classmethod
+    def from_json(cls, data: object) -> "Turn | None":
+        """The turn a browser kept, or None when `data` is not one (an old or damaged entry)."""
+        if not isinstance(data, dict) or not isinstance(data.get("question"), str) or not isinstance(data.get("html"), str):
+            return None
+        texts = lambda key: tuple(v for v in data.get(key) or () if isinstance(v, str))  # noqa: E731
+        text = lambda key: data[key] if isinstance(data.get(key), str) else None  # noqa: E731
+        confidence = data.get("confidence")
+        return cls(data["question"], texts("history"), data["html"], text("answer"), data.get("ok") is True,
+                   float(confidence) if isinstance(confidence, (int, float)) else None, text("quote"),
+                   text("source"), texts("documents"))
+
+
+def source_line(document: str, section: str | None, page: int | None, start: int, end: int) -> str:
+    """'doc · section · p. 3 · characters 10–20' as plain text (the page escapes it for HTML)."""
+    parts = [display_name(document), *([section] if section else []), *([f"p. {page}"] if page is not None else [])]
+    return " · ".join([*parts, f"characters {start}–{end}"])
+
+
+def turn_of_reply(question: str, history: Sequence[str], html: str, reply: Reply) -> Turn:
+    """The turn of an answered or declined question."""
+    answer = reply.answer
+    if answer is not None:
+        return Turn(question, tuple(history), html, answer.text, True, reply.confidence, answer.quote,
+                    source_line(answer.document, answer.section, answer.page, answer.start, answer.end), reply.documents)
+    shown = reply.shown_hits()
+    closest = shown[0].passage if shown else None
+    return Turn(question, tuple(history), html, None, True, reply.confidence,
+                closest.text if closest else None,
+                source_line(closest.document, closest.section, closest.page, closest.start, closest.end)
+                if closest else None, reply.documents)
+
+
+def kept(turns: Sequence[Turn]) -> list[dict]:
+    """What the browser stores of a conversation: its last MAX_KEPT_TURNS turns as JSON."""
+    return [turn.to_json() for turn in turns[-MAX_KEPT_TURNS:]]
+
+
+def restored(data: object) -> list[Turn]:
+    """The turns a browser kept; what is not a turn is left out."""
+    if not isinstance(data, list):
+        return []
+    return [turn for turn in (Turn.from_json(entry) for entry in data) if turn is not None]
+
+
+def _quoted(text: str) -> list[str]:
+    return [f"> {line}" if line else ">" for line in text.splitlines()]
+
+
+def export_markdown(turns: Sequence[Turn], title: str = "docqa conversation") -> str:
+    """The conversation as Markdown: every question, then its answer (or that the documents do not
+    answer it), its confidence, the quoted passage and its source."""
+    lines = [f"# {title}", ""]
+    for number, turn in enumerate(turns, start=1):
+        lines += [f"## {number}. {turn.question}", ""]
+        if turn.documents:
+            lines += [f"Asked within: {', '.join(display_name(d) for d in turn.documents)}", ""]
+        if not turn.ok:
+            lines += ["The question could not be asked.", ""]
+            continue
+        if turn.answer is not None:
+            lines.append(f"**Answer:** {turn.answer}")
+        else:
+            lines.append(f"**{DECLINED}**")
+        if turn.confidence is not None:
+            lines.append(f"Confidence: {turn.confidence:.2f}")
+        lines.append("")
+        if turn.quote:
+            lines += _quoted(turn.quote) + [""]
+        if turn.source:
+            lines += [f"Source: {turn.source}" if turn.answer is not None else f"Closest passage: {turn.source}", ""]
+    return "\n".join(lines)
+
+
+# ---- feedback ------------------------------------------------------------------------------------
+def confirmed_answers(turn: Turn) -> list[str]:
+    """The gold answers when a user marks `turn` right: the answer given, or none for a decline."""
+    return [turn.answer] if turn.answer is not None else []
+
+
+def corrected_answers(text: str, unanswerable: bool) -> list[str]:
+    """The gold answers of a correction: the typed answer, or none when not answerable."""
+    if unanswerable:
+        return []
+    if not text.strip():
+        raise BadFeedback("Type the right answer, or tick “not answerable from the documents”.")
+    return [text.strip()]
+
+
+def turn_of(turns: Sequence[Turn], message_index: int) -> Turn | None:
+    """The turn whose reply is chat message `message_index`; every turn adds a question and a reply."""
+    position, is_reply = divmod(message_index, 2)
+    return turns[position] if is_reply and position < len(turns) else None
+
+
+def record_feedback(path: Path, turn: Turn, answers: Sequence[str]) -> dict:
+    """Append a user's mark of `turn` to the evaluation file `path` and return the item written;
+    raises BadFeedback when it cannot be an evaluation item. Only the question, the earlier
+    questions and the answers are stored, nothing about the user."""
+    item = feedback_item(turn.question, turn.history, answers)
+    append_feedback(path, item)
+    return item

@@ -1,0 +1,110 @@
+"""The JSON API beside the chat, through a real HTTP client against a running `docqa serve`: its schema,
+asking (within chosen documents), the documents (list, add, replace, remove), status and rebuild, and
+errors as JSON with what to do, never a traceback."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCUMENT = "nato-relations-with-serbia.txt"
+PFP = "When did Serbia join the Partnership for Peace?"
+ZOO = "The Belgrade zoo keeps a white lion named Zoran, who arrived from Pretoria in 2011.\n"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory) -> Iterator[tuple[str, Path]]:
+    """`docqa serve` over a copy of corpus/ on a free port: (the API's URL, the corpus folder)."""
+    root = tmp_path_factory.mktemp("api")
+    shutil.copytree(ROOT / "corpus", root / "corpus")
+    port = free_port()
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
+    env.pop("DOCQA_AUTH", None)
+    log = root / "serve.log"
+    with log.open("w") as out:
+        server = subprocess.Popen([sys.executable, "-m", "docqa.cli", "serve", "--port", str(port), "--corpus",
+                                   str(root / "corpus"), "--index", str(root / "index")],
+                                  stdout=out, stderr=subprocess.STDOUT, env=env)
+    try:
+        started = time.monotonic()
+        while "docqa: chat at" not in log.read_text():
+            assert server.poll() is None and time.monotonic() - started < 180, log.read_text()
+            time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}/api", root / "corpus"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_the_schema_names_every_route(api):
+    url, _ = api
+    schema = httpx.get(f"{url}/openapi.json").json()
+    assert {path: sorted(methods) for path, methods in schema["paths"].items()} == {
+        "/ask": ["post"], "/documents": ["get", "post"], "/documents/{name}": ["delete"],
+        "/status": ["get"], "/rebuild": ["post"]}
+
+
+def test_ask_returns_the_json_of_docqa_ask(api):
+    url, _ = api
+    reply = httpx.post(f"{url}/ask", json={"question": PFP}, timeout=60).json()
+    assert (reply["answer"], reply["source"]["document"], reply["source"]["start"], reply["notice"], reply["documents"]) == (
+        "December 2006", DOCUMENT, 109, None, [])
+    follow = httpx.post(f"{url}/ask", json={"question": "What did it allow?",
+                                            "history": ["When did Serbia sign the transit agreement?"]}, timeout=60).json()
+    assert follow["answer"] == "Allied forces serving as part of KFOR to pass through Serbian territory"
+
+
+def test_errors_are_json_that_say_what_to_do(api):
+    url, _ = api
+    empty = httpx.post(f"{url}/ask", json={"question": "  "}, timeout=60)
+    assert (empty.status_code, empty.json()) == (400, {"error": "The question is empty. Type a question about your documents."})
+    unknown = httpx.post(f"{url}/ask", json={"question": PFP, "documents": ["nope.txt"]}, timeout=60)
+    assert unknown.status_code == 404 and unknown.json()["error"].startswith("No document 'nope.txt' in the index.")
+    assert httpx.post(f"{url}/ask", json={"text": PFP}).status_code == 422  # not the request's shape
+
+
+def test_documents_are_added_replaced_asked_within_and_removed(api):
+    url, corpus = api
+    listed = httpx.get(f"{url}/documents").json()
+    assert [(d["name"], d["kind"], d["passages"], d["state"]) for d in listed] == [(DOCUMENT, "text", 15, "indexed")]
+    added = httpx.post(f"{url}/documents", files=[("files", ("zoo notes.txt", ZOO.encode(), "text/plain")),
+                                                  ("files", ("../../evil.txt", b"Evil text.", "text/plain")),
+                                                  ("files", ("again.txt", (corpus / DOCUMENT).read_bytes(), "text/plain"))],
+                       timeout=120).json()
+    assert [(f["file"], f["name"], f["refused"]) for f in added["files"]] == [
+        ("zoo notes.txt", "zoo_notes.txt", None), ("../../evil.txt", "evil.txt", None),
+        ("again.txt", None, f"'again.txt' is already in the corpus as {DOCUMENT}.")]
+    assert added["build"]["added"] == ["evil.txt", "zoo_notes.txt"]
+    assert sorted(p.name for p in corpus.iterdir()) == ["evil.txt", DOCUMENT, "zoo_notes.txt"]
+    lion = {"question": "What is the name of the white lion?", "documents": ["zoo_notes.txt"]}
+    assert httpx.post(f"{url}/ask", json=lion, timeout=60).json()["answer"] == "Zoran"
+    conflict = httpx.post(f"{url}/documents", files=[("files", ("zoo_notes.txt", b"The lion is called Leo.", "text/plain"))],
+                          timeout=60).json()
+    assert (conflict["files"][0]["conflict"], conflict["build"]) == (True, None)
+    replaced = httpx.post(f"{url}/documents", data={"replace": "true"},
+                          files=[("files", ("zoo_notes.txt", b"The lion is called Leo.", "text/plain"))], timeout=120).json()
+    assert (replaced["files"][0]["replaced"], replaced["build"]["changed"]) == (True, ["zoo_notes.txt"])
+    removed = httpx.delete(f"{url}/documents/zoo_notes.txt", timeout=120).json()
+    assert (removed["removed"], removed["build"]["removed"]) == ("zoo_notes.txt", ["zoo_notes.txt"])
+    outside = httpx.delete(f"{url}/documents/..%2F..%2Fetc%2Fpasswd", timeout=60)
+    assert outside.status_code == 404 and "is not a file of the corpus" in outside.json()["error"]
+    assert httpx.delete(f"{url}/documents/evil.txt", timeout=120).status_code == 200
+    status = httpx.get(f"{url}/status").json()
+    assert (status["documents"], status["passages"], status["stale"], status["rebuilding"]) == (1, 15, None, None)
+    assert httpx.post(f"{url}/rebuild", timeout=120).json()["documents"] == 1
