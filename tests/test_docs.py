@@ -121,11 +121,25 @@ def run_parser(argv: list[str]) -> tuple[int, str]:
 
 
 @cache
-def accepted(command: str | None) -> frozenset[str] | None:
+def help_of(command: tuple[str, ...]) -> str | None:
+    """What `docqa COMMAND... --help` prints, or None when it fails: there is no such command."""
+    code, printed = run_parser([*command, "--help"])
+    return printed if code == 0 else None
+
+
+@cache
+def verbs(command: tuple[str, ...]) -> frozenset[str]:
+    """The sub-commands `docqa COMMAND --help` lists (`docqa documents` has list, add, remove)."""
+    return frozenset(re.findall(r"(?m)^ {4}(\w[\w-]*) ", help_of(command) or ""))
+
+
+@cache
+def accepted(command: str | tuple[str, ...] | None) -> frozenset[str] | None:
     """The option strings that `docqa COMMAND --help` lists (`docqa --help` for None), or None when that
     help fails: there is no such command."""
-    code, printed = run_parser([command, "--help"] if command else ["--help"])
-    if code != 0:
+    path = () if command is None else (command,) if isinstance(command, str) else command
+    printed = help_of(path)
+    if printed is None:
         return None
     options = set()
     for line in printed.splitlines():
@@ -139,19 +153,23 @@ def problems(text: str, complete: bool) -> list[str]:
     """What is wrong with the command line `text` ("docqa ..."): an unknown command or option; and, when
     the line is `complete`, anything docqa's parser refuses."""
     words = shlex.split(text)[1:]
-    command = next((word for word in words if not word.startswith("-")), None)
+    named = [word for word in words if not word.startswith("-")]
+    command = named[0] if named else None
     found = []
     if command is not None and accepted(command) is None:
         return [f"docqa has no command {command!r}: `docqa {command} --help` fails"]
+    path = (command,) if command is not None else ()
+    if len(named) > 1 and named[1] in verbs(path):  # docqa documents list
+        path = (command, named[1])
     before = True  # options before the command are docqa's own (-v, --version)
     for word in words:
         if word == command:
             before = False
         option = word.strip("[]").split("=", 1)[0]
         if re.fullmatch(r"--?[A-Za-z][\w-]*", option):
-            owner = None if before else command
+            owner = None if before else path
             if option not in accepted(owner):
-                found.append(f"`{' '.join(['docqa', owner] if owner else ['docqa'])} --help` lists no {option}")
+                found.append(f"`{' '.join(['docqa', *(owner or ())])} --help` lists no {option}")
     if complete and not ELISION.search(text):
         code, printed = run_parser(words)
         if code != 0:
@@ -186,6 +204,9 @@ def test_the_checker_refuses_an_unknown_option_or_command():
     assert len(refused) == 1 and refused[0].startswith("docqa's parser refuses it: ")
     assert "--vector-index: invalid choice: 'exact'" in refused[0]
     assert problems("docqa --help", complete=True) == []
+    # A command's own verbs: an option of `documents add` is no option of `documents list`.
+    assert problems("docqa documents add notes.txt --replace", complete=True) == []
+    assert problems("docqa documents list --replace", complete=False) == ["`docqa documents list --help` lists no --replace"]
     assert problems("docqa bench [--sizes 1000,10000] [--out DIR]", complete=True) == []
 
 
