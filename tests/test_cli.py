@@ -320,7 +320,7 @@ def test_bad_top_k_is_a_clean_error(workspace: Path, capsys) -> None:
 def test_train_export_and_ask_with_the_result(workspace: Path, tmp_path: Path) -> None:
     """The three reader commands end to end on the user's own evaluation file, from a tiny base model
     (test_neural's): train-reader stops and resumes, export-reader writes an ONNX reader, ask reads with it."""
-    from test_neural import save_tiny_model
+    from read.test_trained import save_tiny_model
 
     base = save_tiny_model(tmp_path / "base")
     qa = tmp_path / "qa.jsonl"

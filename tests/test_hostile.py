@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from test_documents import docx_bomb
+from ingest.test_formats import docx_bomb
 
 from docqa import cli
 from docqa.embed.embedder import resolve_model

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_documents import make_pdf
+from ingest.test_formats import make_pdf
 
 from docqa.errors import UploadRejected
 from docqa.ingest.corpus import load_corpus, scan_corpus

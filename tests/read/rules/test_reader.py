@@ -64,7 +64,7 @@ from docqa.read.rules.type_fits import date_specificity
 from docqa.settings import Settings
 from docqa.types import Hit, Passage
 
-DOCUMENT = Path(__file__).resolve().parent.parent / "corpus" / "nato-relations-with-serbia.txt"
+DOCUMENT = Path(__file__).resolve().parents[3] / "corpus" / "nato-relations-with-serbia.txt"
 
 
 @pytest.fixture(scope="module")

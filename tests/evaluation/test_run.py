@@ -22,7 +22,7 @@ from docqa.evaluation.compare import flat_figures
 from docqa.evaluation.metrics import exact_match, f1_score, first_hit
 from docqa.settings import Settings
 
-CORPUS = Path(__file__).resolve().parent.parent / "corpus" / "nato-relations-with-serbia.txt"
+CORPUS = Path(__file__).resolve().parents[2] / "corpus" / "nato-relations-with-serbia.txt"
 
 
 ITEMS = [

@@ -104,7 +104,7 @@ def consistent(figures: dict) -> bool:
 def test_docqa_bench_end_to_end(tmp_path: Path, capsys) -> None:
     out = tmp_path / "out"
     code = cli.main(["bench", "--sizes", "200", "--search-vectors", "20000", "--questions", "8", "--out", str(out),
-                     "--corpus", str(Path(__file__).resolve().parent.parent / "corpus")])
+                     "--corpus", str(Path(__file__).resolve().parents[2] / "corpus")])
     assert code == 0
     assert sorted(p.name for p in out.iterdir()) == ["bench.png", "report.json", "report.md"]
     assert (out / "bench.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_build import BAKERS, FACTS, Recording, make_corpus
+from index.test_build import BAKERS, FACTS, Recording, make_corpus
 
 from docqa.embed.embedder import Embedder
 from docqa.index.build import build_index

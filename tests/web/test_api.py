@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DOCUMENT = "nato-relations-with-serbia.txt"
 PFP = "When did Serbia join the Partnership for Peace?"
 ZOO = "The Belgrade zoo keeps a white lion named Zoran, who arrived from Pretoria in 2011.\n"

@@ -31,7 +31,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 REPLY_SECONDS = 30
-CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 DOCUMENT = "nato-relations-with-serbia.txt"
 PFP = "When did Serbia join the Partnership for Peace?"
 TRANSIT = "When did Serbia sign the transit agreement?"

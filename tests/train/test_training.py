@@ -287,7 +287,7 @@ def test_progress_line_shows_step_loss_and_eta():
 # ---- a few real steps --------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def tiny_base(tmp_path_factory) -> Path:
-    from test_neural import save_tiny_model
+    from read.test_trained import save_tiny_model
 
     return Path(save_tiny_model(tmp_path_factory.mktemp("tiny-base")))
 

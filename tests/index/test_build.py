@@ -41,7 +41,7 @@ FACTS = {
 VOLCANO = "Mount Erebus in Antarctica is a volcano that holds a persistent lava lake in its summit crater."
 VOLCANO_QUESTION = "Which Antarctic volcano has a lava lake?"
 BAKERS = " Bakers feed the starter with flour and water every day."
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class Recording:

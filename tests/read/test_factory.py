@@ -15,7 +15,7 @@ from docqa.read.factory import TRAINED, TRAINED_FOLDER, make_reader
 from docqa.read.trained import NeuralReader
 from docqa.settings import Settings
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_trained_reader_ships_with_its_card_and_passes_its_load_check():

@@ -18,7 +18,7 @@ from docqa.index.store import Index, load_index
 from docqa.settings import Settings, VectorSearch
 from docqa.types import Hit
 
-DEFAULT_DOCUMENT = Path(__file__).resolve().parent.parent / "corpus" / "nato-relations-with-serbia.txt"
+DEFAULT_DOCUMENT = Path(__file__).resolve().parents[2] / "corpus" / "nato-relations-with-serbia.txt"
 
 
 def test_rrf_by_hand() -> None:
@@ -244,7 +244,7 @@ def test_a_forced_hnsw_index_gives_the_hits_of_exact_search(loaded: Loaded) -> N
 
 
 # ---- asking within chosen documents ---------------------------------------------------------------
-EXTRA = Path(__file__).resolve().parents[1] / "evaluation" / "extra"
+EXTRA = Path(__file__).resolve().parents[2] / "evaluation" / "extra"
 
 
 @pytest.fixture(scope="module")
@@ -254,7 +254,7 @@ def mixed_and_alone(tmp_path_factory) -> tuple[Index, Index, Embedder]:
     embedder = Embedder()
     shutil.copytree(EXTRA / "corpus", root / "alone" / "corpus")
     shutil.copytree(EXTRA / "corpus", root / "mixed" / "corpus")
-    shutil.copy(Path(__file__).resolve().parents[1] / "corpus" / "nato-relations-with-serbia.txt", root / "mixed" / "corpus")
+    shutil.copy(Path(__file__).resolve().parents[2] / "corpus" / "nato-relations-with-serbia.txt", root / "mixed" / "corpus")
     indexes = []
     for name in ("mixed", "alone"):
         settings = Settings(corpus=root / name / "corpus", index=root / name / "index")

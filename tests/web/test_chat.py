@@ -32,7 +32,7 @@ from docqa.ingest.uploads import Upload
 from docqa.settings import Settings
 from docqa.types import Answer, Hit, Passage
 
-CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 DOCUMENT = "nato-relations-with-serbia.txt"
 PFP = "When did Serbia join the Partnership for Peace?"
 POPULATION = "What is the population of Serbia?"

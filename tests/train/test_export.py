@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_neural import DOCUMENT, hits_of, passages_of, save_tiny_model
+from read.test_trained import DOCUMENT, hits_of, passages_of, save_tiny_model
 
 from docqa.errors import ReaderNotFound
 from docqa.read.trained import NeuralReader

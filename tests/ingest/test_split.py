@@ -21,7 +21,7 @@ from docqa.ingest.split import (
 from docqa.settings import SplitSettings
 from docqa.types import Passage
 
-DEFAULT_DOCUMENT = Path(__file__).resolve().parent.parent / "corpus" / "nato-relations-with-serbia.txt"
+DEFAULT_DOCUMENT = Path(__file__).resolve().parents[2] / "corpus" / "nato-relations-with-serbia.txt"
 NAME = "nato-relations-with-serbia.txt"
 SETTINGS = SplitSettings()
 

@@ -15,7 +15,7 @@ from docqa.ingest.formats import UnreadableFile
 from docqa.ingest.sandbox import Sandbox, document_from_json, document_json
 from docqa.settings import ReadLimits
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DOCUMENT = "nato-relations-with-serbia.txt"
 
 

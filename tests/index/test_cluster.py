@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_build import BAKERS, FACTS, make_corpus
-from test_shards import by_passage
+from index.test_build import BAKERS, FACTS, make_corpus
+from index.test_shards import by_passage
 
 import docqa.index.cluster
 from docqa.embed.embedder import Embedder
@@ -19,7 +19,7 @@ from docqa.index.build import build_index
 
 ray = pytest.importorskip("ray")
 
-DEFAULT_DOCUMENT = Path(__file__).resolve().parent.parent / "corpus" / "nato-relations-with-serbia.txt"
+DEFAULT_DOCUMENT = Path(__file__).resolve().parents[2] / "corpus" / "nato-relations-with-serbia.txt"
 QUESTIONS = ["When did Serbia join the Partnership for Peace?", "When was the lighthouse at Point Reyes built?",
              "What do bakers feed the starter with?"]
 

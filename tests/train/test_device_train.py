@@ -14,7 +14,7 @@ from safetensors.torch import load_file
 
 from docqa.train.model_folders import model_from_run
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +29,7 @@ def device_train():
 def finished_run(tmp_path) -> Path:
     """A run folder as `docqa train-reader` leaves it, with the tiny model as its weights; the shipped
     reader's recovered base stands beside it (its card only: nothing needs recovering again)."""
-    from test_neural import save_tiny_model
+    from read.test_trained import save_tiny_model
 
     run = tmp_path / "runs" / "gpu-1"
     save_tiny_model(run / "model")

@@ -16,7 +16,7 @@ from docqa.ingest.clean import (
 )
 from docqa.ingest.split import READING
 
-DEFAULT_DOCUMENT = Path(__file__).resolve().parent.parent / "corpus" / "nato-relations-with-serbia.txt"
+DEFAULT_DOCUMENT = Path(__file__).resolve().parents[2] / "corpus" / "nato-relations-with-serbia.txt"
 
 
 def test_hard_line_wraps_are_joined_into_one_paragraph() -> None:
