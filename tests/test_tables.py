@@ -8,6 +8,7 @@ import pytest
 
 from docqa.caching import LRU
 from docqa.tables import cell, markdown_table
+from docqa.text import size_text
 
 
 def test_cells_are_escaped_so_that_the_table_holds():
@@ -45,3 +46,9 @@ def test_threads_sharing_an_lru_keep_its_size():
     for thread in threads:
         thread.join()
     assert len(cache) == 50
+
+
+@pytest.mark.parametrize(("size", "shown"), [(None, ""), (0, "0 B"), (999, "999 B"), (8120, "8.1 kB"),
+                                             (12_345_678, "12.3 MB")])
+def test_sizes_read_as_a_person_reads_them(size, shown):
+    assert size_text(size) == shown

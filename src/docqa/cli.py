@@ -12,7 +12,7 @@ from pathlib import Path
 
 from docqa import __version__
 from docqa.errors import DocqaError
-from docqa.text import display_name
+from docqa.text import display_name, size_text
 from docqa.settings import (
     BF16_MIN_TEXTS,
     DEFAULT_MODEL,
@@ -327,7 +327,7 @@ def format_documents(documents) -> str:
     """The documents as an aligned table, with a line of totals."""
     indexed = [d for d in documents if d.state != "skipped"]
     rows = [(display_name(d.name), d.kind, _counted(d.pages, "page") if d.pages else "", _counted(d.passages, "passage"),
-             _size(d.size), f"added {d.modified[:16].replace('T', ' ')}" if d.modified else "",
+             size_text(d.size), f"added {d.modified[:16].replace('T', ' ')}" if d.modified else "",
              d.state if d.reason is None else f"{d.state}: {d.reason}") for d in documents]
     shown = [n for n in range(6) if any(row[n] for row in rows)]  # a column empty for every document goes
     widths = {n: max(len(row[n]) for row in rows) for n in shown}
@@ -339,14 +339,6 @@ def format_documents(documents) -> str:
 
 def _counted(n: int, noun: str) -> str:
     return f"{n:,} {noun}" + ("" if n == 1 else "s")
-
-
-def _size(size: int | None) -> str:
-    if size is None:
-        return ""
-    if size < 1000:
-        return f"{size} B"
-    return f"{size / 1000:,.1f} kB" if size < 1_000_000 else f"{size / 1_000_000:,.1f} MB"
 
 
 def cmd_ask(args: argparse.Namespace) -> int:

@@ -46,3 +46,12 @@ def display_name(name: str) -> str:
         ch if unicodedata.category(ch)[0] != "C" else (f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
         for ch in name
     )
+
+
+def size_text(size: int | None) -> str:
+    """A file's size as a person reads it: '46 B', '8.1 kB', '12.3 MB' ('' when unknown)."""
+    if size is None:
+        return ""
+    if size < 1000:
+        return f"{size} B"
+    return f"{size / 1000:,.1f} kB" if size < 1_000_000 else f"{size / 1_000_000:,.1f} MB"

@@ -14,7 +14,7 @@ from docqa.engine import Reply, Status, quoted_list
 from docqa.errors import DocqaError
 from docqa.index.manifest import BuildReport
 from docqa.ingest.uploads import Removal, Upload
-from docqa.text import display_name
+from docqa.text import display_name, size_text
 from docqa.types import DocumentInfo, Hit
 from docqa.web.turns import DECLINED, source_line
 
@@ -158,14 +158,6 @@ def format_removals(removals: Sequence[Removal]) -> str:
                      for r in removals)
 
 
-def _size(size: int | None) -> str:
-    if size is None:
-        return ""
-    if size < 1000:
-        return f"{size} B"
-    return f"{size / 1000:,.1f} kB" if size < 1_000_000 else f"{size / 1_000_000:,.1f} MB"
-
-
 def format_documents(documents: Sequence[DocumentInfo]) -> str:
     """The documents panel: a table of every document (name, kind, pages, passages, size, when added,
     state), escaped."""
@@ -173,7 +165,7 @@ def format_documents(documents: Sequence[DocumentInfo]) -> str:
         return "<p>No documents yet: add some below.</p>"
     rows = "".join(
         f"<tr><td>{_text(display_name(d.name))}</td><td>{_text(d.kind)}</td><td>{d.pages or ''}</td>"
-        f"<td>{d.passages}</td><td>{_size(d.size)}</td>"
+        f"<td>{d.passages}</td><td>{size_text(d.size)}</td>"
         f"<td>{_text(d.modified[:16].replace('T', ' ')) if d.modified else ''}</td>"
         f"<td>{_text(d.state if d.reason is None else f'{d.state}: {d.reason}')}</td></tr>"
         for d in documents
