@@ -101,7 +101,7 @@ def test_ask_json_prints_exactly_one_object_of_the_schema(first_ask: tuple[Path,
     assert asked.code == 0, asked.err
     assert asked.out.endswith("\n") and asked.out.count("\n") == 1
     reply = json.loads(asked.out)
-    assert set(reply) == {"question", "answer", "confidence", "unstated", "source", "quote", "notice", "documents", "passages"}
+    assert set(reply) == {"question", "answer", "confidence", "unstated", "source", "quote", "notice", "documents", "passages", "verdict"}
     assert reply["unstated"] == [] and reply["notice"] is None
     assert (reply["question"], reply["answer"], reply["confidence"]) == (QUESTION, ANSWER, 0.9)
     text = load_corpus(root / "corpus").documents[0].text
@@ -135,7 +135,7 @@ def test_ask_json_without_answer_has_nulls(workspace: Path, capsys, monkeypatch)
     answering(monkeypatch)
     assert cli.main(["ask", QUESTION, "--json", "--threshold", "0.95", *folders(workspace)]) == 0
     reply = json.loads(capsys.readouterr().out)
-    assert set(reply) == {"question", "answer", "confidence", "unstated", "source", "quote", "notice", "documents", "passages"}
+    assert set(reply) == {"question", "answer", "confidence", "unstated", "source", "quote", "notice", "documents", "passages", "verdict"}
     assert (reply["answer"], reply["source"], reply["quote"], reply["confidence"]) == (None, None, None, 0.9)
     assert len(reply["passages"]) == 5
     assert "was led by Canada and Austria" in reply["passages"][0]["text"]
@@ -429,3 +429,16 @@ def test_documents_list_add_and_remove(tmp_path: Path, monkeypatch) -> None:
     unknown = run(["ask", QUESTION, "--document", "zoo.txt", *folders(root)])
     assert (unknown.code, unknown.err) == (2, "docqa: No document 'zoo.txt' in the index. Name documents as the documents "
                                               "list shows them (`docqa documents list`): nato-relations-with-serbia.txt.\n")
+
+
+def test_format_reply_leads_with_the_verdict_its_sentence_states() -> None:
+    from docqa.engine import Reply
+    from docqa.types import Answer
+
+    quote = "1. Terms. Sublicensing is not allowed; section 10 makes it unnecessary."
+    answer = Answer(quote[10:], "gpl.txt", 110, 110 + len(quote) - 10, 0.995, quote, 100, 100 + len(quote), verdict="no")
+    lines = cli.format_reply(Reply("Is sublicensing permitted?", "Is sublicensing permitted?", answer, answer, 0.995,
+                                   0.99, (), 0.01)).splitlines()
+    assert lines[:3] == ["No, in the words of the quoted sentence.",
+                         "Answer: Sublicensing is not allowed; section 10 makes it unnecessary.", "Confidence: 0.99"]
+    assert lines[4] == "Quote: 1. Terms. **Sublicensing is not allowed; section 10 makes it unnecessary.**"

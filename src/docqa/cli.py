@@ -371,6 +371,8 @@ def format_reply(reply) -> str:
             lines.append(f"  {best.text}")
     else:
         answer = reply.answer
+        if answer.verdict is not None:
+            lines.append(f"{answer.verdict.capitalize()}, in the words of the quoted sentence.")
         lines.append(f"Answer: {answer.text}")
         lines.append(f"Confidence: {answer.confidence:.2f}")
         where = display_name(answer.document) + (f", {answer.section}" if answer.section else "")

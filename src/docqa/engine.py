@@ -55,6 +55,7 @@ from docqa.ingest.formats import UnreadableFile
 from docqa.ingest.sandbox import Sandbox
 from docqa.ingest.uploads import Removal, Upload, remove_documents, store_uploads
 from docqa.read.factory import make_reader
+from docqa.read.form import asked_definition
 from docqa.read.question import key_terms, unmentioned
 from docqa.settings import Settings
 from docqa.text import check_question
@@ -119,6 +120,7 @@ class Reply:
                 if answer else None
             ),
             "quote": answer.quote if answer else None,
+            "verdict": answer.verdict if answer else None,
             "notice": self.notice,
             "documents": list(self.documents),
             "passages": [
@@ -393,7 +395,8 @@ class Engine:
                 raise UnknownDocument(unknown, list(snapshot.index.outlines))
             within = snapshot.index.within(documents)
         vector = self.embedder.encode([question])[0]
-        return snapshot.retriever.search(question, vector, k, mode, within)
+        # A question asking what a term means gets the passages that define it first.
+        return snapshot.retriever.search(question, vector, k, mode, within, definition=asked_definition(question))
 
     def ask(self, question: str, history: Sequence[str] = (), top_k: int | None = None,
             referents: bool = True, documents: Sequence[str] = ()) -> Reply:

@@ -46,7 +46,8 @@ class Answer:
     """An extractive answer: `text == document_text[start:end]`; the quote is the passage it came from.
 
     `quote_start`/`quote_end` are document offsets of the quoted passage, so the answer sits at
-    `start - quote_start` inside `quote`.
+    `start - quote_start` inside `quote`. `verdict`: "yes" or "no" where the answer is the sentence
+    that answers a yes/no question and states it in words ("is not allowed", "may"), else None.
     """
 
     text: str
@@ -59,6 +60,7 @@ class Answer:
     quote_end: int
     section: str | None = None
     page: int | None = None
+    verdict: str | None = None
 
     @property
     def quote_offsets(self) -> tuple[int, int]:

@@ -3,10 +3,12 @@ chat's feedback lines, which are evaluation items."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from docqa.errors import BadEvalFile, BadFeedback
-from docqa.evaluation.items import append_feedback, feedback_item, load_eval_file
+from docqa.evaluation.items import AnswerKind, append_feedback, feedback_item, load_eval_file
 
 
 def test_malformed_lines_are_reported_with_their_line_and_reason(tmp_path):
@@ -73,3 +75,36 @@ def test_feedback_lines_are_evaluation_items(tmp_path):
         feedback_item(" ", [], ["x"])
     with pytest.raises(BadFeedback, match="This mark cannot be recorded .`answers` is missing"):
         append_feedback(path, {"question": "Who?"})
+
+
+def test_sentence_items_have_their_kind_and_key_words(tmp_path):
+    lines = [
+        '{"id": "s1", "question": "Can I?", "answers": ["You may not do it."], "answer_kind": "sentence", '
+        '"keys": ["may not"], "form": "yes-no"}',
+        '{"id": "s2", "question": "Can I?", "answers": ["You may."], "answer_kind": "clause"}',
+        '{"id": "s3", "question": "Can I?", "answers": ["You may."], "answer_kind": "sentence", "keys": "may"}',
+        '{"id": "s4", "question": "Can I?", "answers": ["You may."], "keys": ["may"]}',
+        '{"id": "s5", "question": "Can I?", "answers": ["You may."], "answer_kind": "sentence", "keys": ["must"]}',
+        '{"id": "s6", "question": "When?", "answers": ["2006"]}',
+    ]
+    path = tmp_path / "qa.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    items, problems = load_eval_file(path)
+    assert [(i.id, i.kind, i.keys, i.label("form")) for i in items] == [
+        ("s1", AnswerKind.SENTENCE, ("may not",), "yes-no"), ("s6", AnswerKind.SPAN, (), None)]
+    assert "answer_kind" not in items[0].extra and "keys" not in items[0].extra
+    assert {p.line: p.reason for p in problems} == {
+        2: "`answer_kind` must be \"span\" or \"sentence\", not 'clause'",
+        3: "`keys` must be a list of words or phrases",
+        4: '`keys` are the key words of a sentence answer: add "answer_kind": "sentence"',
+        5: "key 'must' is in none of the answers",
+    }
+    with pytest.raises(BadEvalFile, match=r"line 2: `answer_kind` must be \"span\" or \"sentence\""):
+        load_eval_file(path, strict=True)
+
+
+def test_the_sentence_set_of_the_repository_loads_whole():
+    items, problems = load_eval_file(Path(__file__).resolve().parents[2] / "evaluation" / "sentences" / "qa.jsonl")
+    assert problems == [] and len(items) == 92
+    assert {i.label("split") for i in items} == {"dev", "untuned"}
+    assert all(i.kind is AnswerKind.SENTENCE for i in items)

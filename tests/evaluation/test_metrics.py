@@ -7,11 +7,13 @@ import pytest
 
 from docqa.evaluation.metrics import (
     contains_answer,
+    contains_words,
     exact_match,
     f1_score,
     first_hit,
     normalize_answer,
     percentile,
+    sentence_match,
 )
 
 
@@ -87,3 +89,33 @@ def test_percentile_interpolates_like_numpy():
     # position (5 - 1) * 0.95 = 3.8: 4 + 0.8 * (10 - 4) = 8.8
     assert percentile([1.0, 2.0, 3.0, 4.0, 10.0], 95) == pytest.approx(8.8)
     assert percentile([7.0], 95) == 7.0
+
+
+SENTENCE = "You are not required to accept this License in order to run a copy of the Program."
+
+
+@pytest.mark.parametrize(("prediction", "keys", "expected"), [
+    (SENTENCE, ["not required to accept"], 1.0),
+    ("not required to accept this License", ["not required to accept"], 1.0),  # a clause holding the keys
+    ("not required", ["not required to accept"], 0.0),  # a fragment without the keys
+    # the sentence (14 words once articles go) and a short neighbour: 14 of 20 words are the sentence's
+    (SENTENCE + " Ancillary propagation does not require acceptance.", ["not required to accept"], 1.0),
+    # a whole passage around it: 14 of 34 words
+    ("Some other words here. " * 5 + SENTENCE, ["not required to accept"], 0.0),
+    ("You are required to accept this License.", ["not required to accept"], 0.0),
+    # without keys: token F1 against the sentence, 0.5 or more
+    ("You are not required to accept this License", [], 1.0),  # P 1, R 8/14: F1 0.727
+    ("You are not required", [], 0.0),  # P 1, R 4/14: F1 0.444
+    (None, ["not required to accept"], 0.0),
+])
+def test_sentence_match(prediction, keys, expected):
+    assert sentence_match(prediction, [SENTENCE], keys) == expected
+
+
+def test_sentence_match_of_an_unanswerable_item_is_a_decline():
+    assert (sentence_match(None, []), sentence_match("Anything.", [])) == (1.0, 0.0)
+
+
+def test_contains_words_as_whole_normalised_words():
+    assert contains_words("You don't have to pay us.", "don't have to pay")
+    assert not contains_words("You may charge a fee.", "char")

@@ -7,8 +7,9 @@ import pytest
 from evalcases import five as five_items
 from evalcases import result
 
-from docqa.evaluation.items import EvalItem
+from docqa.evaluation.items import AnswerKind, EvalItem
 from docqa.evaluation.scoring import (
+    GROUP_FIELDS,
     Miss,
     Prediction,
     SweepPoint,
@@ -17,6 +18,7 @@ from docqa.evaluation.scoring import (
     figures,
     group_figures,
     reliability,
+    score_item,
     sweep,
 )
 
@@ -108,3 +110,37 @@ def test_figures_json_names_each_recall_as_before():
     data = figures(five_items()).to_json()
     assert [k for k in data if k.startswith("recall")] == ["recall_at_1", "recall_at_3", "recall_at_5"]
     assert list(data)[:3] == ["items", "answerable", "unanswerable"] and "recall" not in data
+
+
+SENTENCE = "You may not remove or alter the substance of any license notices."
+
+
+def sentence_result(answer, candidate, confidence, form):
+    item = EvalItem(f"s-{form}-{answer}", "Can I strip the notices?", (SENTENCE,), extra={"form": form},
+                    kind=AnswerKind.SENTENCE, keys=("may not remove",))
+    reply = {"question": item.question, "answer": answer, "confidence": confidence, "source": None, "quote": None,
+             "passages": [{"text": "Intro. " + SENTENCE}]}
+    return score_item(item, Prediction.from_reply(item, reply, candidate, confidence, 1.0))
+
+
+def test_a_sentence_item_is_right_when_its_answer_holds_the_keys_within_the_sentence():
+    whole = sentence_result(SENTENCE, SENTENCE, 0.995, "yes-no")
+    clause = sentence_result("You may not remove or alter the substance", "x", 0.995, "yes-no")
+    fragment = sentence_result("may not", "may not", 0.995, "yes-no")
+    declined = sentence_result(None, SENTENCE, 0.5, "how")
+    # 11 words once "the" goes; the clause holds 7 of them (F1 14/18), the fragment 2 (F1 4/13)
+    assert [(r.exact, round(r.f1, 3), r.miss) for r in (whole, clause, fragment, declined)] == [
+        (1.0, 1.0, None), (1.0, 0.778, None), (0.0, 0.308, Miss.READER), (0.0, 0.0, Miss.ABSTENTION)]
+    assert (whole.first_hit, declined.candidate_exact) == (1, 1.0)
+    # the sweep re-decides each item with its own rule: at 0.4 the declined one's sentence is right
+    (point,) = sweep([whole, declined], [0.4])
+    assert point.exact == 1.0
+
+
+def test_figures_per_question_form():
+    results = [sentence_result(SENTENCE, SENTENCE, 0.995, "yes-no"), sentence_result("may not", "may not", 0.995,
+                                                                                     "yes-no"),
+               sentence_result(SENTENCE, SENTENCE, 0.995, "how")]
+    groups = group_figures(results, "form")
+    assert {form: (f.items, f.exact) for form, f in groups.items()} == {"how": (1, 1.0), "yes-no": (2, 0.5)}
+    assert "form" in GROUP_FIELDS

@@ -294,3 +294,57 @@ def test_within_holds_the_chosen_documents_passages_and_nothing_else(mixed_and_a
     assert (within.ranges, within.count) == (((0, 18), (55, 81)), 44)
     assert within.contains(np.array([0, 17, 18, 54, 55, 80, 81])).tolist() == [True, True, False, False, True, True, False]
     assert within.positions(10, 60).tolist() == [*range(10, 18), *range(55, 60)]
+
+
+# ---- a question asking what a term means: the passages that define it first (issue 33) -------------------
+LICENCE = """# Grants
+
+Each Contributor grants You the right to make a Larger Work. A Larger Work may combine Covered Software with
+other files, and You may distribute a Larger Work under terms of Your choice. Each Larger Work must keep the
+notices of the Covered Software it holds.
+
+# Larger Works
+
+If You distribute a Larger Work, You must also comply with this License for the Covered Software inside the
+Larger Work. A Larger Work is not itself Covered Software.
+
+# Definitions
+
+"Contributor" means each individual or legal entity that creates Covered Software.
+
+"Larger Work" means a work that combines Covered Software with other material, in a separate file or files.
+"""
+
+
+class Defined:
+    """A stand-in for read.form.Definition: the term, and a text defines it where it quotes it before "means"."""
+
+    def __init__(self, term: str):
+        self.term = term
+
+    def __call__(self, text: str) -> bool:
+        return f'"{self.term}" means' in text
+
+
+@pytest.fixture(scope="module")
+def licence(tmp_path_factory: pytest.TempPathFactory) -> Loaded:
+    root = tmp_path_factory.mktemp("licence")
+    (root / "corpus").mkdir()
+    (root / "corpus" / "licence.md").write_text(LICENCE, encoding="utf-8")
+    settings = Settings(corpus=root / "corpus", index=root / "index")
+    embedder = Embedder()
+    build_index(settings, embedder)
+    index = load_index(settings.index)
+    return Loaded(index, Retriever(index), embedder, {}, settings)
+
+
+def test_the_passage_that_defines_the_term_comes_first(licence: Loaded) -> None:
+    question = "What is meant by a Larger Work?"
+    vector = licence.embedder.encode([question])[0]
+    plain = licence.retriever.search(question, vector, 3)
+    defined = licence.retriever.search(question, vector, 3, definition=Defined("Larger Work"))
+    assert [h.passage.section for h in plain][0] != "Definitions"  # the passages that use it outrank it
+    assert [h.passage.section for h in defined][0] == "Definitions"
+    assert {h.passage.id for h in defined} == {h.passage.id for h in plain}
+    # a term nothing defines leaves the ranking as it is
+    assert licence.retriever.search(question, vector, 3, definition=Defined("Smaller Work")) == plain

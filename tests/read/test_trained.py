@@ -561,3 +561,61 @@ def test_the_reader_takes_no_span_that_only_repeats_the_question(reader, monkeyp
     monkeypatch.setattr(neural, "restates", lambda question, text: False)
     unfiltered = reader.read(question, hits_of(passages))
     assert unfiltered.text == "493 proposals, of which 87 concerned roads, bridges"  # the question's own words
+
+
+# ---- answers a span is too short for (issue 33): the shipped reader on literal passages ------------------
+GPL_9 = ("9. Acceptance Not Required for Having Copies.\n\nYou are not required to accept this License in order to "
+         "receive or run a copy of the Program. Ancillary propagation of a covered work occurring solely as a "
+         "consequence of using peer-to-peer transmission to receive a copy likewise does not require acceptance. "
+         "However, nothing other than this License grants you permission to propagate or modify any covered work.")
+MPL_1 = ('1. Definitions\n\n1.1. "Contributor" means each individual or legal entity that creates, contributes to the '
+         'creation of, or owns Covered Software.\n\n1.2. "Contributor Version" means the combination of the '
+         "Contributions of others (if any) used by a Contributor and that particular Contributor's Contribution.")
+APACHE_4 = ("4. Redistribution. You may reproduce and distribute copies of the Work in any medium, provided that You "
+            "meet the following conditions:\n\n(a) You must give any other recipients of the Work a copy of this "
+            "License; and\n\n(b) You must cause any modified files to carry prominent notices stating that You "
+            "changed the files.")
+
+
+@pytest.fixture(scope="module")
+def shipped() -> NeuralReader:
+    from docqa.read.factory import TRAINED_FOLDER
+
+    return NeuralReader(str(TRAINED_FOLDER), label="trained")
+
+
+def literal_hits(*texts: str, start: int = 100) -> list[Hit]:
+    """One hit per text, each a passage of its own document starting at `start`."""
+    return [Hit(Passage(f"p{k}", f"doc{k}.txt", start, start + len(text), text), 1.0, 0.5, 0.5)
+            for k, text in enumerate(texts)]
+
+
+def test_a_yes_no_question_gets_the_sentence_and_the_verdict_it_states(shipped: NeuralReader) -> None:
+    answer = shipped.read("Do I need to accept the licence to run a copy of the program?", literal_hits(GPL_9))
+    assert answer.text == "You are not required to accept this License in order to receive or run a copy of the Program."
+    assert (answer.start, answer.end, answer.verdict) == (147, 240, "no")
+    assert GPL_9[answer.start - answer.quote_start:answer.end - answer.quote_start] == answer.text
+    assert answer.quote == GPL_9 and answer.confidence > 0.99
+
+
+def test_no_verdict_where_the_sentence_does_not_state_one_for_the_question(shipped: NeuralReader) -> None:
+    # "not required" answers whether it is required; whether it is permitted it leaves to the reader
+    answer = shipped.read("Can I run a copy of the Program without accepting this License?", literal_hits(GPL_9))
+    assert (answer.text[:30], answer.verdict) == ("You are not required to accept", None)
+
+
+def test_a_definition_is_the_terms_own_entry(shipped: NeuralReader) -> None:
+    answer = shipped.read("Who counts as a Contributor?", literal_hits(MPL_1))
+    assert answer.text == ('1.1. "Contributor" means each individual or legal entity that creates, contributes to the '
+                           'creation of, or owns Covered Software.')
+    assert (answer.start, answer.end, answer.verdict) == (116, 244, None)
+
+
+def test_a_list_is_the_whole_enumeration_past_the_30_token_cap(shipped: NeuralReader) -> None:
+    answer = shipped.read("What are the conditions for redistributing copies of the Work?", literal_hits(APACHE_4))
+    assert answer.text == APACHE_4 and (answer.start, answer.end) == (100, 100 + len(APACHE_4))
+
+
+def test_a_factoid_is_still_a_span(shipped: NeuralReader) -> None:
+    answer = shipped.read("What must recipients of the Work be given?", literal_hits(APACHE_4))
+    assert (answer.text, answer.start, answer.end, answer.verdict) == ("a copy of this License", 287, 309, None)

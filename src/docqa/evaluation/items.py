@@ -2,8 +2,11 @@
 corpus's dev set evaluation/qa.jsonl), and the chat's feedback, appended in the same format.
 
 One item per line: `question`, `answers` ([] when the documents do not answer), optional `id`,
-`history` (the earlier questions of a conversation, oldest first) and any other field (`split`, `style`,
-`type`), kept for grouping figures. A malformed line is skipped with its reason, or stops a --strict run.
+`history` (the earlier questions of a conversation, oldest first), `answer_kind` ("span", the default,
+or "sentence": the answers are the sentences that answer it, and an answer is right when it is or holds
+one, see metrics.sentence_match), `keys` (a sentence item's key words, which a right answer must hold)
+and any other field (`split`, `style`, `type`, `form`), kept for grouping figures. A malformed line is
+skipped with its reason, or stops a --strict run.
 """
 
 from __future__ import annotations
@@ -13,19 +16,29 @@ import json
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 from types import MappingProxyType
 
 from docqa.errors import BadEvalFile, BadFeedback, BadQuestion
-from docqa.evaluation.metrics import normalize_answer
+from docqa.evaluation.metrics import contains_words, normalize_answer
 from docqa.text import check_question
 
 
 # ---- the evaluation file -------------------------------------------------------------------------
+class AnswerKind(str, Enum):
+    """What an item's answers are: spans, scored by exact match; or the sentences that answer it (a
+    yes/no, how, why question), an answer being right when it is, or holds, one of them."""
+
+    SPAN = "span"
+    SENTENCE = "sentence"
+
+
 @dataclass(frozen=True)
 class EvalItem:
     """One question of an evaluation file. No `answers` means the documents do not answer it.
-    `documents`: the question is asked within these documents only (all when empty). `extra` keeps the
+    `documents`: the question is asked within these documents only (all when empty). `kind`: what its
+    answers are; `keys`: the words a right answer to a sentence item must hold. `extra` keeps the
     line's other fields (such as `style` and `type`) untouched; `line` is 1-based."""
 
     id: str
@@ -35,6 +48,8 @@ class EvalItem:
     extra: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
     line: int = 0
     documents: tuple[str, ...] = ()
+    kind: AnswerKind = AnswerKind.SPAN
+    keys: tuple[str, ...] = ()
 
     @property
     def answerable(self) -> bool:
@@ -61,7 +76,7 @@ class _Malformed(ValueError):
     """Why one line is not an evaluation item; the loader turns it into a Problem."""
 
 
-_KNOWN = {"id", "question", "answers", "history", "documents"}
+_KNOWN = {"id", "question", "answers", "history", "documents", "answer_kind", "keys"}
 
 
 def _question(value: object, name: str) -> str:
@@ -102,8 +117,29 @@ def parse_item(text: str, line: int) -> EvalItem:
     documents = data.get("documents", [])
     if not isinstance(documents, list) or not all(isinstance(d, str) and d.strip() for d in documents):
         raise _Malformed("`documents` must be a list of document names (as `docqa documents list` shows them)")
+    kind, keys = _kind(data, answers)
     extra = MappingProxyType({k: v for k, v in data.items() if k not in _KNOWN})
-    return EvalItem(str(raw_id).strip(), question, tuple(answers), earlier, extra, line, tuple(documents))
+    return EvalItem(str(raw_id).strip(), question, tuple(answers), earlier, extra, line, tuple(documents), kind, keys)
+
+
+def _kind(data: dict, answers: list[str]) -> tuple[AnswerKind, tuple[str, ...]]:
+    """The item's answer kind and key words; raises _Malformed for an unknown kind, keys that are not
+    a list of strings, keys of a span item, or a key that none of the answers holds."""
+    raw = data.get("answer_kind", AnswerKind.SPAN.value)
+    try:
+        kind = AnswerKind(raw)
+    except ValueError:
+        choices = " or ".join(f'"{k.value}"' for k in AnswerKind)
+        raise _Malformed(f"`answer_kind` must be {choices}, not {raw!r}") from None
+    keys = data.get("keys", [])
+    if not isinstance(keys, list) or not all(isinstance(k, str) and normalize_answer(k) for k in keys):
+        raise _Malformed("`keys` must be a list of words or phrases")
+    if keys and kind is not AnswerKind.SENTENCE:
+        raise _Malformed('`keys` are the key words of a sentence answer: add "answer_kind": "sentence"')
+    for key in keys:
+        if not any(contains_words(answer, key) for answer in answers):
+            raise _Malformed(f"key {key!r} is in none of the answers")
+    return kind, tuple(keys)
 
 
 def load_eval_file(path: Path, strict: bool = False) -> tuple[list[EvalItem], list[Problem]]:

@@ -43,6 +43,40 @@ def _token_f1(prediction: str, gold: str) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
+def contains_words(text: str, words: str) -> bool:
+    """Whether `text` holds `words` as whole words, both normalised as answers are."""
+    return f" {normalize_answer(words)} " in f" {normalize_answer(text)} "
+
+
+# An answer to a sentence item is right when at least half of its words are the sentence's (so that a
+# clause of it or the sentence with a short neighbour counts, a whole passage around it does not) and
+# it holds the item's key words; without keys, when its token F1 with the sentence reaches a half.
+SENTENCE_SHARE = 0.5
+
+
+def sentence_match(prediction: str | None, answers: Sequence[str], keys: Sequence[str] = ()) -> float:
+    """1.0 when the prediction answers with one of the gold sentences: it holds every key (whole words,
+    normalised) and SENTENCE_SHARE of its words are that sentence's (token precision), or, without
+    keys, its token F1 with the sentence is SENTENCE_SHARE or more; else 0.0. Unanswerable items as
+    exact_match."""
+    golds = gold_answers(answers)
+    if not golds or prediction is None:
+        return float(not golds and prediction is None)
+    if not all(contains_words(prediction, key) for key in keys):
+        return 0.0
+    predicted = normalize_answer(prediction).split()
+    for gold in golds:
+        expected = normalize_answer(gold).split()
+        same = sum((Counter(predicted) & Counter(expected)).values())
+        if not predicted or not same:
+            continue
+        precision, recall = same / len(predicted), same / len(expected)
+        score = precision if keys else 2 * precision * recall / (precision + recall)
+        if score >= SENTENCE_SHARE:
+            return 1.0
+    return 0.0
+
+
 def exact_match(prediction: str | None, answers: Sequence[str]) -> float:
     """1.0 when the normalised prediction equals a normalised gold answer, else 0.0. With no gold
     answers (unanswerable) 1.0 iff the prediction is None."""

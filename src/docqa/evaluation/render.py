@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from docqa.evaluation.compare import Comparison
-from docqa.evaluation.items import EvalItem
+from docqa.evaluation.items import AnswerKind, EvalItem
 from docqa.evaluation.report import Report
 from docqa.evaluation.scoring import RECALL_AT, Figures, Miss
 from docqa.tables import markdown_table
@@ -48,7 +48,7 @@ def format_summary(report: Report, folder: Path) -> str:
         f"{'answerable':<22}{o.answerable:>6}{_num(o.exact_answerable):>8}{_num(o.f1_answerable):>8}",
         f"{'unanswerable':<22}{o.unanswerable:>6}{_num(o.exact_unanswerable):>8}{_num(o.f1_unanswerable):>8}",
     ]
-    for name in ("split", "style"):
+    for name in ("split", "style", "form"):
         for label, f in report.groups.get(name, {}).items():
             lines.append(f"{name + '=' + label:<22}{f.items:>6}{_num(f.exact):>8}{_num(f.f1):>8}")
     now = report.at_threshold()
@@ -92,7 +92,11 @@ def render_markdown(report: Report) -> str:
         "",
         f"Run at {report.created_at}: {o.items} questions, {o.answerable} answerable and {o.unanswerable} "
         "that the documents do not answer. Exact match (EM) and F1 use the official SQuAD v2.0 answer "
-        "normalisation, best over the gold answers; an unanswerable question scores 1 when docqa declines.",
+        "normalisation, best over the gold answers; an unanswerable question scores 1 when docqa declines."
+        + (" A question whose expected answer is a sentence (`answer_kind` sentence) counts as exactly right when "
+           "its answer holds the question's key words and at least half of its words are the expected sentence's "
+           "(without key words: token F1 with the sentence of 0.5 or more)."
+           if any(r.item.kind is AnswerKind.SENTENCE for r in report.results) else ""),
         "",
         "## Answers",
         "",

@@ -12,13 +12,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from enum import Enum
 
-from docqa.evaluation.items import EvalItem
-from docqa.evaluation.metrics import exact_match, f1_score, first_hit, percentile
+from docqa.evaluation.items import AnswerKind, EvalItem
+from docqa.evaluation.metrics import (
+    exact_match,
+    f1_score,
+    first_hit,
+    percentile,
+    sentence_match,
+)
 
 RECALL_AT = (1, 3, 5)
 # Optional item fields that split every figure: `split` keeps questions set aside from tuning (dev,
-# untuned) apart; our targets are set separately for paraphrases.
-GROUP_FIELDS = ("split", "style", "type")
+# untuned) apart; our targets are set separately for paraphrases; `form` is the question's form (yes-no,
+# how, why, what-happens, definition, list, factoid: read/form.py's names).
+GROUP_FIELDS = ("split", "style", "type", "form")
 UNLABELLED = "(none)"
 # The no-answer threshold is swept in steps of 0.01 over [0, 1]; the threshold in use is added.
 SWEEP = tuple(i / 100 for i in range(101))
@@ -121,11 +128,20 @@ def classify_miss(item: EvalItem, answer: str | None, hit: int | None, exact: fl
     return Miss.ABSTENTION if answer is None else Miss.READER
 
 
+def right(item: EvalItem, answer: str | None) -> float:
+    """1.0 when `answer` is right for the item: its exact match for a span item, sentence_match (with
+    the item's keys) for a sentence item."""
+    if item.kind is AnswerKind.SENTENCE:
+        return sentence_match(answer, item.answers, item.keys)
+    return exact_match(answer, item.answers)
+
+
 def score_item(item: EvalItem, prediction: Prediction) -> ItemResult:
-    exact = exact_match(prediction.answer, item.answers)
+    """The item's score: `exact` is `right` (exact match, or a sentence item's match), F1 the token F1."""
+    exact = right(item, prediction.answer)
     hit = first_hit(prediction.passages, item.answers) if item.answerable else None
     candidate = prediction.candidate
-    candidate_exact = None if candidate is None else exact_match(candidate, item.answers)
+    candidate_exact = None if candidate is None else right(item, candidate)
     return ItemResult(item, prediction, exact, f1_score(prediction.answer, item.answers), hit,
                       classify_miss(item, prediction.answer, hit, exact, candidate_exact), candidate_exact)
 
@@ -235,7 +251,7 @@ def sweep(results: Sequence[ItemResult], thresholds: Sequence[float]) -> tuple[S
         unanswerable = [a for item, a in given if not item.answerable]
         points.append(SweepPoint(
             threshold=t,
-            exact=sum(exact_match(a, item.answers) for item, a in given) / len(given),
+            exact=sum(right(item, a) for item, a in given) / len(given),
             f1=sum(f1_score(a, item.answers) for item, a in given) / len(given),
             f1_answerable=_mean([f1_score(a, item.answers) for item, a in answerable]),
             declined_correctly=_mean([float(a is None) for a in unanswerable]),

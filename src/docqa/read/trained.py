@@ -29,6 +29,7 @@ from docqa.read.decode import (
     MAX_LENGTH,
     MAX_QUESTION_TOKENS,
     STRIDE,
+    Choice,
     Window,
     WindowResult,
     choose,
@@ -39,14 +40,29 @@ from docqa.read.decode import (
     window_result,
     windows,
 )
+from docqa.read.form import Form, asked_definition, question_form
 from docqa.read.question import (
     acronym_asked,
+    key_terms,
     restates,
     states_number,
+    unmentioned,
     wants_number,
     whole_name,
 )
-from docqa.types import Answer
+from docqa.read.sentences import (
+    Evidence,
+    SentenceChoice,
+    Unit,
+    choose_sentence,
+    content_stems,
+    enumeration,
+    question_lines,
+    unit_evidence,
+    units,
+)
+from docqa.read.verdict import verdict
+from docqa.types import Answer, Passage
 
 if TYPE_CHECKING:  # the hits' type only: reading needs no index (training runs where faiss is not installed)
     from docqa.types import Hit
@@ -298,15 +314,30 @@ class NeuralReader:
             ends[rows, :width] = end
         return starts, ends
 
+    def keeps_span(self, form: Form, choice: Choice | None, candidates: Sequence[Sequence[Unit]]) -> bool:
+        """Whether a question of another form than a factoid is still answered with the surest span: the
+        question is not a yes/no one (no span answers those), the reader is sure of the span (its own
+        default threshold: then the span is the clause that answers, "to keep zlib as a very small and
+        simple package" for a why), and it lies in a sentence that may answer (`within_unit`)."""
+        return (form is not Form.YES_NO and choice is not None and choice.confidence >= self.default_threshold
+                and within_unit(choice, candidates[choice.passage]))
+
     def read(self, question: str, hits: list[Hit], context: str = "") -> Answer | None:
         """The surest span over all windows of all hits' passages (`decode.choose`); confidence as in
         `span_confidence`. The passages are read in rank order, and once a span is `sure` (when not
         None) the rest are not read, unless the question asks what an acronym stands for. Every
         passage is tokenized first (a small part of the cost); only the model's runs stop early.
 
+        A question of another form than a factoid (read/form.py) is answered with the sentence the
+        reader's evidence and the question's words point to (`pick_sentence`), the whole enumeration
+        for a list, unless the surest span still answers it (`keeps_span`). A yes/no answer carries
+        the verdict its sentence states in words (read/verdict.py), or none.
+
         A follow-up's context is appended to the question, as QA models read one question string."""
         fits = answer_form(question)
         acronym = acronym_asked(question)
+        form = question_form(question)
+        asked = question
         if context:
             question = f"{question} ({context})"
         passages = [hit.passage for hit in hits if hit.passage.text.strip()]
@@ -315,19 +346,30 @@ class NeuralReader:
         texts = [p.text for p in passages]
         encoded = self.encode(question, texts)
         results: list[WindowResult] = []
+        # A factoid's answer is a span: only the other forms weigh sentences.
+        candidates = None if form is Form.FACTOID else answer_units(passages)
+        evidence: list[Evidence] = []
         choice = None
         for rows in passage_runs(encoded.windows):
             inputs = {key: value[rows.start:rows.stop] for key, value in encoded.inputs.items()}
             start_logits, end_logits = self.logits(inputs)
+            batch = encoded.windows[rows.start:rows.stop]
             results += [
                 window_result(window, start_logits[k], end_logits[k], texts[window.passage], self.max_answer_tokens, fits)
-                for k, window in enumerate(encoded.windows[rows.start:rows.stop])
+                for k, window in enumerate(batch)
             ]
+            if candidates is not None:
+                evidence += [item for k, window in enumerate(batch)
+                             for item in unit_evidence(window, start_logits[k], end_logits[k], candidates[window.passage])]
             choice = choose(results)
             # What an acronym stands for is read from the passage that spells it out (`whole_name`),
             # which need not be the first to give a sure part of it ("Supply Agency" for NAMSA).
             if self.sure is not None and not acronym and choice is not None and choice.confidence >= self.sure:
                 break
+        if candidates is not None and not self.keeps_span(form, choice, candidates):
+            sentence = pick_sentence(asked, form, passages, texts, evidence)
+            if sentence is not None:
+                return sentence_answer(passages[sentence.passage], sentence, form, asked)
         if choice is None:
             return None
         p = passages[choice.passage]
@@ -344,3 +386,60 @@ class NeuralReader:
             section=p.section,
             page=p.page,
         )
+
+
+def answer_units(passages: Sequence[Passage]) -> list[list[Unit]]:
+    """Each passage's candidate units (sentences.units), less those that lie in a question of an FAQ
+    that another passage holds whole: a passage that ends inside a question line does not show its
+    "?" ('24. The license says ... "plainly marked".' ends one passage, "So what ...?" opens the next)."""
+    asked = [(p.document, p.start + a, p.start + b) for p in passages for a, b in question_lines(p.text)]
+    return [[unit for unit in units(p.text)
+             if not any(document == p.document and a < p.start + unit.end and p.start + unit.start < b
+                        for document, a, b in asked)]
+            for p in passages]
+
+
+def within_unit(choice: Choice, candidates: Sequence[Unit]) -> bool:
+    """Whether the chosen span lies inside one of its passage's candidate units: not in an FAQ's own
+    question, a heading or a fragment, which answer nothing."""
+    return any(unit.start <= choice.span.char_start and choice.span.char_end <= unit.end for unit in candidates)
+
+
+def passage_context(passage: Passage) -> str:
+    """What stands around a passage's words for the question's names and topic: its document's name (its
+    file name's stem, "_" and "-" as spaces) and its section heading, as engine.unstated_terms reads them."""
+    return "\n".join((Path(passage.document).stem.replace("_", " ").replace("-", " "), passage.section or ""))
+
+
+def pick_sentence(question: str, form: Form, passages: Sequence[Passage], texts: Sequence[str],
+                  evidence: Sequence[Evidence]) -> SentenceChoice | None:
+    """The sentence that answers a question of `form` (not a factoid) from the reader's evidence
+    (`sentences.choose_sentence`): for a definition the one defining the term where one does, else the
+    best of the passages that state the question's names, a sentence that says the answer in words (a
+    verdict for a yes/no question, the definition) counting more."""
+    contexts = [passage_context(p) for p in passages]
+    terms = key_terms(question)
+    stated = [not unmentioned(terms, f"{p.text}\n{context}") for p, context in zip(passages, contexts)]
+    definition = asked_definition(question) if form is Form.DEFINITION else None
+    says = {Form.DEFINITION: definition, Form.YES_NO: lambda text: verdict(question, text) is not None}.get(form)
+    return choose_sentence(evidence, texts, contexts, content_stems(question), stated, definition, says)
+
+
+def sentence_answer(passage: Passage, sentence: SentenceChoice, form: Form, question: str) -> Answer:
+    """The Answer that quotes a chosen sentence of `passage`: for a list its whole enumeration
+    (sentences.enumeration), for a yes/no question with the verdict its words state."""
+    unit = enumeration(passage.text, sentence.unit) if form is Form.LIST else sentence.unit
+    text = passage.text[unit.start:unit.end]
+    return Answer(
+        text=text,
+        document=passage.document,
+        start=passage.start + unit.start,
+        end=passage.start + unit.end,
+        confidence=sentence.confidence,
+        quote=passage.text,
+        quote_start=passage.start,
+        quote_end=passage.end,
+        section=passage.section,
+        page=passage.page,
+        verdict=verdict(question, text) if form is Form.YES_NO else None,
+    )

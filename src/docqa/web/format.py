@@ -86,6 +86,8 @@ def _format_answer(reply: Reply) -> str:
     quoted = (answer.document, answer.quote_start, answer.quote_end)
     others = [h for h in reply.hits if (h.passage.document, h.passage.start, h.passage.end) != quoted]
     lines = [
+        *([f"<p><b>{answer.verdict.capitalize()}</b>, in the words of the quoted sentence:</p>"]
+          if answer.verdict is not None else []),
         f"<p><b>{_text(answer.text)}</b></p>",
         *_resolved_note(reply),
         f"<p>Confidence {reply.confidence:.2f}</p>",
