@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: install run index test chromium eval clean
+.PHONY: install run index test chromium ocr eval clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,13 +24,19 @@ chromium:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) \
 		|| echo "Could not install chromium: the browser test will be skipped."
 
+# Scanned PDFs are read by Debian's Tesseract (its English model comes with the package); without it
+# docqa skips them, saying so.
+ocr:
+	@command -v tesseract >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq tesseract-ocr >/dev/null) \
+		|| echo "Could not install tesseract-ocr: scanned PDFs will be skipped, and their tests too."
+
 index: $(STAMP)
 	$(VENV)/bin/docqa index
 
-run: $(STAMP)
+run: $(STAMP) ocr
 	$(VENV)/bin/docqa serve
 
-test: $(STAMP) chromium
+test: $(STAMP) chromium ocr
 	$(PY) -m pytest
 
 eval: $(STAMP)

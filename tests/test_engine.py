@@ -73,7 +73,7 @@ def test_the_answer_is_the_readers_span_with_document_offsets(project, embedder)
     assert reader.reads == [Read(LION, tuple(hit.passage.text for hit in reply.hits), "")]
     shown = reply.to_dict()
     assert (shown["answer"], shown["confidence"], shown["quote"]) == ("Zoran", 0.9, ZOO)
-    assert shown["source"] == {"document": "belgrade.md", "start": 206, "end": 211, "page": None}
+    assert shown["source"] == {"document": "belgrade.md", "start": 206, "end": 211, "page": None, "ocr": False}
 
 
 @pytest.mark.parametrize(("threshold", "answered"), [(0.9, True), (0.91, False)])
@@ -84,7 +84,7 @@ def test_a_candidate_below_the_threshold_is_declined(project, embedder, threshol
         ZORAN if answered else None, ZORAN, 0.9, threshold)
     shown = reply.to_dict()
     assert (shown["answer"], shown["source"], shown["quote"], shown["confidence"]) == (
-        ("Zoran", {"document": "belgrade.md", "start": 206, "end": 211, "page": None}, ZOO, 0.9) if answered
+        ("Zoran", {"document": "belgrade.md", "start": 206, "end": 211, "page": None, "ocr": False}, ZOO, 0.9) if answered
         else (None, None, None, 0.9))
 
 
@@ -362,3 +362,12 @@ def test_serve_answers_from_the_old_index_while_it_builds_the_new_one(edited, em
     reply = engine.ask("Whose ashes does the museum hold?")
     assert (reply.answer.text, reply.notice, engine.status().stale, engine.status().rebuilding) == (
         "Tesla", None, None, None)
+
+
+def test_the_json_reply_holds_the_verdict_of_a_yes_no_answer_and_none_otherwise() -> None:
+    from docqa.engine import Reply
+
+    said = Answer("You may not.", "rules.txt", 0, 12, 0.995, "You may not.", 0, 12, verdict="no")
+    assert Reply("May I?", "May I?", said, said, 0.995, 0.99, (), 0.01).to_dict()["verdict"] == "no"
+    assert Reply("May I?", "May I?", None, said, 0.5, 0.99, (), 0.01).to_dict()["verdict"] is None
+    assert Reply("Who?", "Who?", ZORAN, ZORAN, 0.9, 0.5, (), 0.01).to_dict()["verdict"] is None

@@ -9,12 +9,14 @@ user, and the documents in the corpus are never touched.
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import logging
 import pickle
 import re
 import shutil
 import socket
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -44,7 +46,7 @@ from docqa.index.store import (
 )
 from docqa.settings import DEFAULT_MODEL, Settings
 from docqa.text import check_question
-from docqa.web import chat, server, turns
+from docqa.web import chat, turns
 from docqa.web import format as html_format
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -264,34 +266,46 @@ def empty_corpus_message(corpus: Path) -> str:
             "(or pass --corpus DIR), then run `docqa index`.")
 
 
-def test_an_empty_corpus_asks_for_documents(engine, tmp_path, capsys, caplog, monkeypatch):
+def test_an_empty_corpus_asks_for_documents(engine, tmp_path, caplog):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "blob.txt").write_bytes(b"\x00\x00")
+    # `docqa index` says so; the chat and `docqa documents` start on an empty index, so that the first
+    # document can be added from them, and every question gets the same message.
+    assert cli.main(["index", "--corpus", str(corpus), "--index", str(tmp_path / "index")]) == 2
+    served = sharing(engine, Settings(corpus=corpus, index=tmp_path / "index"))
+    assert (served.status().documents, served.status().passages) == (0, 0)
     with pytest.raises(EmptyCorpus, match=f"^{re.escape(empty_corpus_message(corpus))}$"):
-        sharing(engine, Settings(corpus=corpus, index=tmp_path / "index"))
-    # `docqa serve` says so before it listens, rather than serving a chat that cannot answer.
-    monkeypatch.delenv("DOCQA_AUTH", raising=False)
-    monkeypatch.setattr(server, "Engine", lambda settings, warm=False, **options: sharing(engine, settings))
-    port = free_port()
-    assert cli.main(["serve", "--corpus", str(corpus), "--index", str(tmp_path / "index"), "--port", str(port)]) == 2
-    assert capsys.readouterr().err == f"docqa: {empty_corpus_message(corpus)}\n"
+        served.ask(PFP)
+    assert chat.chat(served, PFP) == f"<p>{html.escape(empty_corpus_message(corpus))}</p>"
     assert "Skipped blob.txt: it looks binary (contains NUL bytes)" in caplog.messages
     assert [p.name for p in corpus.iterdir()] == ["blob.txt"]
+    shutil.copyfile(ROOT / "corpus" / DOCUMENT, corpus / DOCUMENT)
+    served.rebuild()
+    assert served.ask(PFP).answer.text == PFP_ANSWER
 
 
-def test_a_failed_rebuild_keeps_the_previous_index(engine, tmp_path, caplog):
+def test_a_failed_rebuild_keeps_the_previous_index(engine, tmp_path, monkeypatch):
     settings = workspace(engine, tmp_path)
     served = sharing(engine, settings)
     pointer = (settings.index / CURRENT).read_text(encoding="utf-8")
-    moved = tmp_path / DOCUMENT
-    (settings.corpus / DOCUMENT).rename(moved)
-    assert chat.rebuild(served) == f"<p>{empty_corpus_message(settings.corpus)}</p>"
+    (settings.corpus / "zoo.txt").write_text("The zoo keeps a white lion.\n", encoding="utf-8")
+    monkeypatch.setattr(sys, "executable", "/bin/true")  # the reading sandbox cannot start
+    assert chat.rebuild(served).startswith("<p>The process that reads corpus files did not start (/bin/true -m "
+                                           "docqa.ingest.sandbox); the index was not changed.")
     assert chat.chat(served, PFP).startswith(f"<p><b>{PFP_ANSWER}</b></p>")
     assert (settings.index / CURRENT).read_text(encoding="utf-8") == pointer
     assert len(load_index(settings.index).passages) == 15
-    assert html_format.format_status(served.status()).endswith(f"stale (removed: {DOCUMENT}) — press Rebuild index</p>")
-    moved.rename(settings.corpus / DOCUMENT)
+    assert html_format.format_status(served.status()).endswith("stale (new: zoo.txt) — press Rebuild index</p>")
+
+
+def test_removing_the_last_document_empties_the_index(engine, tmp_path):
+    settings = workspace(engine, tmp_path)
+    served = sharing(engine, settings)
+    assert served.remove_documents([DOCUMENT])[0].removed
+    assert served.rebuild().removed == (DOCUMENT,)
+    with pytest.raises(EmptyCorpus):
+        served.ask(PFP)
 
 
 # ---- a damaged index ---------------------------------------------------------------------------

@@ -12,12 +12,13 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 
 # Lowest first. A module belongs to the first layer whose name is its name or a prefix of it.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("docqa", "docqa.types", "docqa.text", "docqa.errors", "docqa.settings", "docqa.atomic", "docqa.offline",
+    ("docqa", "docqa.names", "docqa.types", "docqa.text", "docqa.errors", "docqa.settings", "docqa.atomic", "docqa.offline",
      "docqa.caching", "docqa.tables"),
     ("docqa.ingest",),
     ("docqa.embed",),
     ("docqa.index",),
     ("docqa.read",),
+    ("docqa.pageview",),
     ("docqa.conversation",),
     ("docqa.engine",),
     ("docqa.evaluation",),

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from docqa import __version__
 from docqa.errors import DocqaError
-from docqa.text import display_name, size_text
+from docqa.names import display_name
 from docqa.settings import (
     BF16_MIN_TEXTS,
     DEFAULT_MODEL,
@@ -21,6 +21,7 @@ from docqa.settings import (
     Settings,
     VectorSearch,
 )
+from docqa.text import size_text
 
 log = logging.getLogger("docqa")
 
@@ -91,6 +92,8 @@ def _ask_command(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--history", nargs="*", default=[], metavar="EARLIER",
                         help="earlier questions of the conversation, oldest first, for follow-ups")
     parser.add_argument("--json", action="store_true", help="print one JSON object (see README for its shape)")
+    parser.add_argument("--page-image", type=Path, default=None, metavar="FILE",
+                        help="for an answer from a PDF, write its page drawn with the answer marked to FILE (PNG)")
     parser.add_argument("--document", action="append", default=[], metavar="NAME", dest="documents",
                         help="answer from this document only, named as `docqa documents list` shows it "
                              "(repeatable: from any of them); default all")
@@ -293,7 +296,10 @@ def format_build(report) -> str:
 
 
 def cmd_documents(args: argparse.Namespace) -> int:
-    from docqa.engine import Engine, Freshness  # loads torch and FAISS: only for commands that need them
+    from docqa.engine import (  # loads torch and FAISS: only for commands that need them
+        Engine,
+        Freshness,
+    )
 
     engine = Engine(_settings(args), freshness=Freshness.KEEP)
     if args.verb == "list":
@@ -301,17 +307,16 @@ def cmd_documents(args: argparse.Namespace) -> int:
         print(json.dumps([d.to_dict() for d in documents], ensure_ascii=False) if args.json else format_documents(documents))
         return 0
     if args.verb == "add":
-        done = engine.add_documents(args.files, replace=args.replace)
+        done = engine.add_documents(args.files, replace=args.replace, upload=False)
         lines = [format_upload(upload) for upload in done]
-        changed = any(upload.name is not None for upload in done)
+        changed, refused = sum(u.name is not None for u in done), sum(u.name is None for u in done)
     else:
         removed = engine.remove_documents(args.names)
         lines = [f"Removed {display_name(r.name)}." if r.removed else f"Not removed: {r.refused}" for r in removed]
-        changed = any(r.removed for r in removed)
+        changed, refused = sum(r.removed for r in removed), sum(not r.removed for r in removed)
     print("\n".join(lines), flush=True)
     if changed:
         print(format_build(engine.rebuild(progress=_progress)))
-    refused = len(lines) - sum(line.startswith(("Added", "Replaced", "Removed")) for line in lines)
     return 1 if refused else 0
 
 
@@ -331,8 +336,7 @@ def format_documents(documents) -> str:
              d.state if d.reason is None else f"{d.state}: {d.reason}") for d in documents]
     shown = [n for n in range(6) if any(row[n] for row in rows)]  # a column empty for every document goes
     widths = {n: max(len(row[n]) for row in rows) for n in shown}
-    lines = [f"{len(indexed)} document{'s' if len(indexed) != 1 else ''}, "
-             f"{sum(d.passages for d in documents)} passages"]
+    lines = [f"{_counted(len(indexed), 'document')}, {_counted(sum(d.passages for d in documents), 'passage')}"]
     lines += ["  " + "  ".join(row[n].ljust(widths[n]) for n in shown) + "  " + row[6] for row in rows]
     return "\n".join(lines)
 
@@ -345,11 +349,28 @@ def cmd_ask(args: argparse.Namespace) -> int:
     settings = _settings(args)
     engine = _engine(settings, answer_while_building=True)
     reply = engine.ask(args.question, history=args.history, documents=args.documents)
+    view = _page_image(engine, reply, args.page_image) if args.page_image is not None else None
     if args.json:
-        print(json.dumps(reply.to_dict(), ensure_ascii=False))
+        print(json.dumps({**reply.to_dict(), "view": view}, ensure_ascii=False))
         return 0
     print(format_reply(reply))
+    if view is not None:
+        print(f"Page image: {view['image']} (p. {view['page']}; the original: {view['file']})")
     return 0
+
+
+def _page_image(engine, reply, target: Path) -> dict | None:
+    """Write the answer's page, drawn with the answer marked, to `target`; how --json names it (None
+    for an answer from another format, or no answer)."""
+    view = engine.page_view(reply.answer) if reply.answer is not None else None
+    if view is None:
+        return None
+    from docqa.atomic import replacing
+
+    with replacing(target) as temporary:
+        temporary.write_bytes(view.image)
+    original = (engine.settings.corpus / reply.answer.document).resolve()
+    return {"page": view.page, "image": str(target), "file": f"{original}#page={view.page}"}
 
 
 def format_reply(reply) -> str:
@@ -380,6 +401,8 @@ def format_reply(reply) -> str:
         lines.append(f"Source: {where} [characters {answer.start}-{answer.end}]")
         a, b = answer.quote_offsets
         lines.append(f"Quote: {answer.quote[:a]}**{answer.quote[a:b]}**{answer.quote[b:]}")
+    if reply.read_by_ocr:
+        lines.append("Note: read by OCR from a scanned page; check its words against the page.")
     if reply.notice:
         lines.append(f"Note: {reply.notice}")
     return "\n".join(lines)
@@ -514,6 +537,11 @@ def main(argv: list[str] | None = None) -> int:
         # Point stdout at /dev/null so that the interpreter's final flush does not fail again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
+    except OSError as error:  # a file or folder the command was given cannot be read or written
+        where = f" ({error.filename})" if error.filename else ""
+        print(f"docqa: {error.strerror or error}{where}. Check the path and its permissions, then try again.",
+              file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

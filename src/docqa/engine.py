@@ -1,17 +1,18 @@
 """The engine: owns the embedder, the loaded index, the retriever and the reader, and exposes the
-verbs users need (ask, rebuild, status, add_documents). The CLI and the web UI are thin shells over it.
+verbs users need (ask, rebuild, status, documents, add_documents, remove_documents, page_view,
+context). The CLI, the web chat and the JSON API are thin shells over it.
 
-Thread safety: `ask`, `retrieve` and `status` may be called from many threads at once (the web chat
-answers up to ui.CONCURRENCY questions together). What those threads share:
+Thread safety: `ask`, `retrieve`, `status` and `page_view` may be called from many threads at once (the
+web chat answers up to web.chat.CONCURRENCY questions together). What those threads share:
   - the snapshot: the loaded Index (FAISS index, passage store, manifest, BM25 arrays) and the
     Retriever. Nothing writes to them once built; FAISS and BM25 searches only read, and the passage
     store reads its file with positioned reads (os.pread), which keep no shared file position.
     `rebuild` and `reload_if_changed` build a complete new snapshot and swap it in with one
     assignment (under `_swap`), so a question in flight finishes on the snapshot it started with.
-  - the Embedder: its ONNX export (runtime.py), or the torch model when no export can be had;
+  - the Embedder: its ONNX export (embed/onnx_cache.py), or the torch model when no export can be had;
     `encode` runs either under a lock, and its cache of recent single texts is read and written
     under the same lock.
-  - the reader (made by name in readers.py): NeuralReader, the default, sets its tokenizer's
+  - the reader (made by name in read/factory.py): NeuralReader, the default, sets its tokenizer's
     truncation and tokenizes under a lock; its onnxruntime session runs concurrently (InferenceSession.run
     is thread-safe). SpanReader ("rules") runs its spaCy pipeline under a lock and keeps its parse and
     vector caches in LRU caches with their own locks. Cached Docs are read; their `user_data` gains
@@ -19,7 +20,9 @@ answers up to ui.CONCURRENCY questions together). What those threads share:
   - module-level caches (functools.lru_cache of stems and word matches), thread-safe in CPython.
     PyStemmer objects must not be called concurrently, and are not: a call holds the GIL throughout
     (8 threads stemming 200,000 words gave exactly the single-thread stems).
-Not shared: the sentence splitter (split.py makes a pysbd Segmenter per use, since one keeps the
+  - the pages drawn for answers and the corpus files' hashes: kept in an LRU and a dict, each entry
+    written whole, so two threads at worst draw or hash the same file twice.
+Not shared: the sentence splitter (ingest/split.py makes a pysbd Segmenter per use, since one keeps the
 text it is splitting on itself) and per-question state (query, hits, candidates), which lives in
 local variables. benchmarks/load.py checks that 50 users at once get the single-user replies.
 """
@@ -27,6 +30,7 @@ local variables. benchmarks/load.py checks that 50 users at once get the single-
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import tempfile
 import threading
@@ -36,11 +40,17 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
+import pypdfium2
+
+from docqa.caching import LRU
 from docqa.conversation import Query, may_mean_answer, resolve_followup
 from docqa.embed.embedder import Embedder
 from docqa.errors import (
+    BadQuestion,
     CorruptIndex,
     DocqaError,
+    DocumentGone,
+    EmptyCorpus,
     IndexLocked,
     IndexNotFound,
     StaleIndex,
@@ -50,16 +60,17 @@ from docqa.index.build import build_index, corpus_signature
 from docqa.index.manifest import BuildReport, stale_reason
 from docqa.index.search import Mode, Retriever
 from docqa.index.store import CURRENT, Index, build_holder, load_index
-from docqa.ingest.corpus import document_info, kind_of, scan_corpus
-from docqa.ingest.formats import UnreadableFile
+from docqa.ingest.corpus import corpus_path, document_info, kind_of, scan_corpus
+from docqa.ingest.formats import ACCEPTED_SUFFIXES, UnreadableFile
 from docqa.ingest.sandbox import Sandbox
 from docqa.ingest.uploads import Removal, Upload, remove_documents, store_uploads
+from docqa.pageview import PageView, Stretch, draw_page, surrounding
 from docqa.read.factory import make_reader
 from docqa.read.form import asked_definition
 from docqa.read.question import key_terms, unmentioned
 from docqa.settings import Settings
 from docqa.text import check_question
-from docqa.types import Answer, DocumentInfo, Hit, Reader
+from docqa.types import Answer, DocumentInfo, Hit, Passage, Reader
 
 log = logging.getLogger("docqa")
 
@@ -67,6 +78,8 @@ log = logging.getLogger("docqa")
 # behind them (and reads their bytes only when those changed): a question pays for the look at most
 # this often (a stat of each file).
 BEHIND_CHECK_SECONDS = 2.0
+# Pages drawn for answers and kept: a chat shows a page, then an API client or a reload asks for it again.
+VIEWS_KEPT = 32
 
 
 class Freshness(str, Enum):
@@ -97,6 +110,21 @@ class Reply:
     notice: str | None = None  # the index is behind the corpus, or being rebuilt: the reply may be out of date
     documents: tuple[str, ...] = ()  # the documents the question was limited to; () for all of them
 
+    @property
+    def answer_passage(self) -> Passage | None:
+        """The retrieved passage the answer was copied from (None when docqa declined)."""
+        answer = self.answer
+        if answer is None:
+            return None
+        return next((h.passage for h in self.hits if (h.passage.document, h.passage.start) ==
+                     (answer.document, answer.quote_start)), None)
+
+    @property
+    def read_by_ocr(self) -> bool:
+        """Whether the answer's words were read by OCR from a scanned page (and may be misread)."""
+        passage = self.answer_passage
+        return passage is not None and passage.ocr
+
     def shown_hits(self) -> tuple[Hit, ...]:
         """The hits in the order a declined reply shows them: rank order, except that a decline for
         unstated terms shows the passage of the candidate first, the one its message speaks of."""
@@ -116,7 +144,8 @@ class Reply:
             "confidence": round(self.confidence, 4),
             "unstated": list(self.unstated),
             "source": (
-                {"document": answer.document, "start": answer.start, "end": answer.end, "page": answer.page}
+                {"document": answer.document, "start": answer.start, "end": answer.end, "page": answer.page,
+                 "ocr": self.read_by_ocr}
                 if answer else None
             ),
             "quote": answer.quote if answer else None,
@@ -152,7 +181,7 @@ class Status:
 class _Snapshot:
     index: Index
     retriever: Retriever
-    pointer: str  # content of CURRENT when loaded
+    pointer: str  # the build folder loaded (what CURRENT named then): build-<UTC time>, later ones sort after
 
 
 def unstated_terms(question: str, candidate: Answer) -> tuple[str, ...]:
@@ -187,7 +216,7 @@ class Engine:
         warm: bool = False,
         freshness: Freshness = Freshness.WAIT,
     ):
-        """`reader`: any object of the answer.Reader protocol; by default the one `settings.reader` names,
+        """`reader`: any object of the types.Reader protocol; by default the one `settings.reader` names,
         made by factory.make_reader. Its threshold is `settings.effective_threshold` for its label.
         `warm`: prepare the reader for the index's passages in a background thread (the web chat and
         `docqa eval` do; a single `docqa ask` does not need it). A missing or damaged index is built
@@ -199,7 +228,10 @@ class Engine:
         self._warm = False  # no preparing until the reader exists (a first build may run below)
         self._warming: threading.Thread | None = None
         self._builds = 0  # rebuilds this engine runs now (guarded by _swap)
+        self._views: LRU[PageView] = LRU(VIEWS_KEPT)
         self._behind = _Behind()
+        self._hashes: dict[str, tuple[int, int, str]] = {}  # the corpus files' hashes by size and time
+        self._snapshot: _Snapshot | None = None  # set by _open, or by the first build it runs
         stale, self._snapshot = self._open(auto_build, freshness)
         self.reader = reader if reader is not None else make_reader(
             settings.reader, self.embedder, idf=lambda: self._snapshot.retriever.idf)
@@ -242,10 +274,10 @@ class Engine:
 
     def _load(self) -> _Snapshot:
         index = load_index(self.settings.index)
-        return _Snapshot(index, Retriever(index), self._pointer())
+        return _Snapshot(index, Retriever(index), index.folder.name)
 
     def _stale(self, index: Index) -> str | None:
-        hashes = scan_corpus(self.settings.corpus, self.settings.limits).hashes  # bytes only: no file is parsed
+        hashes = scan_corpus(self.settings.corpus, self.settings.limits, self._hashes).hashes  # bytes only: no file is parsed
         return stale_reason(index.manifest, self.settings.model, self.settings.split, hashes)
 
     def _open(self, auto_build: bool, freshness: Freshness) -> tuple[bool, _Snapshot]:
@@ -307,10 +339,12 @@ class Engine:
             self._builds += 1
         try:
             options = {} if lock_wait_seconds is None else {"lock_wait_seconds": lock_wait_seconds}
-            report = build_index(self.settings, self.embedder, full=full, progress=progress, **options)
+            report = build_index(self.settings, self.embedder, full=full, progress=progress, allow_empty=True, **options)
             index = load_index(self.settings.index)
             with self._swap:
-                self._snapshot = _Snapshot(index, Retriever(index), self._pointer())
+                # Two rebuilds at once (the chat's, the API's): the later build stays, whichever ends last.
+                if self._snapshot is None or index.folder.name >= self._snapshot.pointer:
+                    self._snapshot = _Snapshot(index, Retriever(index), index.folder.name)
         finally:
             with self._swap:
                 self._builds -= 1
@@ -318,38 +352,97 @@ class Engine:
         return report
 
     def add_documents(self, sources: Sequence[Path], replace: bool = False,
-                      names: Sequence[str] | None = None) -> list[Upload]:
+                      names: Sequence[str] | None = None, upload: bool = True) -> list[Upload]:
         """Copy the files `sources` (called `names`, else by their own names) into the corpus under safe
         names, each stored or refused with the reason (ingest/uploads.py): a content already there is
         refused, a name already there is replaced only with `replace`. `rebuild` then makes them
-        searchable."""
-        hashes = scan_corpus(self.settings.corpus, self.settings.limits).hashes
+        searchable. `upload`: the files come from the chat or the API, and keep to `limits.upload_mb`;
+        else (`docqa documents add`) to `limits.file_mb`, what a build reads."""
+        limits = self.settings.limits
+        max_bytes = (limits.upload_mb if upload else limits.file_mb) * 2**20
+        hashes = scan_corpus(self.settings.corpus, self.settings.limits, self._hashes).hashes
         contents = {sha: path for path, sha in reversed(list(hashes.items()))}  # the first file of a content
         with tempfile.TemporaryDirectory(prefix="docqa-check-") as folder, Sandbox(Path(folder), self.settings.limits) as sandbox:
             def unreadable(source: Path, name: str) -> str | None:
-                """Why the file cannot become a document: read as the build would, in the sandbox."""
+                """Why the file cannot become a document: read as the build would, in the sandbox (a
+                scanned PDF only up to its first page with text: the build reads it all)."""
                 trial = Path(folder) / name
                 shutil.copyfile(source, trial)
                 try:
-                    sandbox.read(name)
+                    sandbox.read(name, trial=True)
                 except UnreadableFile as error:
                     return str(error)
                 finally:
                     trial.unlink(missing_ok=True)
                 return None
 
-            return store_uploads(sources, self.settings.corpus, replace, contents, names, unreadable)
+            return store_uploads(sources, self.settings.corpus, replace, contents, names, unreadable, max_bytes)
 
     def remove_documents(self, names: Sequence[str]) -> list[Removal]:
         """Delete these documents' files from the corpus (each removed or refused with the reason);
         `rebuild` then drops them from the index."""
         return remove_documents(names, self.settings.corpus)
 
+    def page_view(self, answer: Answer) -> PageView | None:
+        """The page of an answer from a PDF drawn with the answer marked (pageview.draw_page), or None
+        for an answer from another format; kept for a while (a chat shows it, an API client fetches it).
+        Raises OutsideCorpus for a document outside the corpus, DocumentGone when its file is gone."""
+        if answer.page is None or Path(answer.document).suffix.lower() != ".pdf":
+            return None
+        path = corpus_path(self.settings.corpus, answer.document)
+        try:
+            info = os.stat(path, follow_symlinks=False)
+        except OSError as error:
+            raise DocumentGone(answer.document, error.strerror or "") from error
+        key = (answer.document, info.st_size, info.st_mtime_ns, answer.page, answer.start, answer.end)
+        view = self._views.get(key)
+        if view is None:
+            try:
+                view = draw_page(path, answer.document, answer.page, answer.quote,
+                                 answer.start - answer.quote_start, answer.text)
+            except (OSError, ValueError, pypdfium2.PdfiumError) as error:
+                raise DocumentGone(answer.document, str(error)) from error
+            self._views.put(key, view)
+        return view
+
+    def indexed_names(self) -> tuple[str, ...]:
+        """The documents the index answers from (paths as the documents list names them), in its order."""
+        return tuple(self._snapshot.index.manifest.documents)
+
+    def answer_at(self, document: str, start: int, end: int) -> Answer:
+        """The span [start, end) of an indexed document as an Answer with its passage (what the API's
+        page route draws); raises UnknownDocument, or BadQuestion for offsets no passage holds."""
+        index = self._snapshot.index
+        outline = index.outlines.get(document)
+        if outline is None:
+            raise UnknownDocument([document], list(index.outlines))
+        for first, last in outline.ranges:
+            for position in range(first, last):
+                p = index.passages[position]
+                if p.start <= start and end <= p.end and start < end:
+                    return Answer(p.text[start - p.start:end - p.start], document, start, end, 1.0, p.text, p.start,
+                                  p.end, p.section, p.page)
+        raise BadQuestion(f"No passage of {document} holds the characters {start}-{end}.")
+
+    def context(self, answer: Answer, around: int = 1) -> list[Stretch]:
+        """The answer's passage in the text around it: the passages `around` before and after it in its
+        document, merged into runs (pageview.surrounding); what the chat shows of a text that has no pages."""
+        index = self._snapshot.index
+        outline = index.outlines.get(answer.document)
+        if outline is None:
+            return [Stretch(answer.quote_start, answer.quote_end, answer.quote)]
+        positions = [n for first, last in outline.ranges for n in range(first, last)]
+        at = next((k for k, n in enumerate(positions) if index.passages[n].start == answer.quote_start), None)
+        if at is None:
+            return [Stretch(answer.quote_start, answer.quote_end, answer.quote)]
+        chosen = [index.passages[n] for n in positions[max(0, at - around):at + around + 1]]
+        return surrounding([Stretch(p.start, p.end, p.text) for p in chosen])
+
     def documents(self) -> tuple[DocumentInfo, ...]:
         """Every document of the corpus and of the index, as the documents panel and `docqa documents
         list` show them: the index's documents in its order, then the corpus's files it does not hold."""
         index = self._snapshot.index
-        scan = scan_corpus(self.settings.corpus, self.settings.limits)
+        scan = scan_corpus(self.settings.corpus, self.settings.limits, self._hashes)
         indexed, unread = index.manifest.documents, index.manifest.skipped
         outlines = index.outlines
         shown = [*indexed, *(p for p in scan.hashes if p not in indexed)]
@@ -376,8 +469,8 @@ class Engine:
             if pointer == self._snapshot.pointer:
                 return False
             index = load_index(self.settings.index)
-            self._snapshot = _Snapshot(index, Retriever(index), self._pointer())
-        log.info("Switched to the new index %s", pointer)
+            self._snapshot = _Snapshot(index, Retriever(index), index.folder.name)
+        log.info("Switched to the new index %s", index.folder.name)
         self._start_warming()
         return True
 
@@ -406,6 +499,8 @@ class Engine:
         started = time.perf_counter()
         question = check_question(question)
         earlier = [check_question(q) for q in history if q and q.strip()]
+        if not self._snapshot.index.manifest.passages:
+            raise EmptyCorpus(str(self.settings.corpus), ACCEPTED_SUFFIXES)
         query = resolve_followup(question, earlier)
         if query.context and referents and may_mean_answer(question, earlier[-1]):
             referent = self._referent(earlier, top_k, documents)

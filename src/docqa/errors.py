@@ -2,6 +2,8 @@
 
 from collections.abc import Sequence
 
+from docqa.names import display_name
+
 
 class DocqaError(Exception):
     """Base of every error docqa reports to a user instead of a traceback."""
@@ -39,12 +41,18 @@ class SandboxUnavailable(DocqaError):
 
 class UnknownDocument(DocqaError):
     def __init__(self, names: Sequence[str], known: Sequence[str]):
-        shown = ", ".join(repr(n) for n in names)
-        listed = ", ".join(known[:10]) + (f" and {len(known) - 10} more" if len(known) > 10 else "")
+        shown = ", ".join(repr(display_name(n)) for n in names)
+        listed = ", ".join(display_name(k) for k in known[:10]) + (f" and {len(known) - 10} more" if len(known) > 10 else "")
         super().__init__(
             f"No document {shown} in the index. Name documents as the documents list shows them "
             f"(`docqa documents list`): {listed or 'the index holds none'}."
         )
+
+
+class DocumentGone(DocqaError):
+    def __init__(self, document: str, reason: str):
+        super().__init__(f"The file of {document!r} cannot be opened ({reason}): it was moved or changed since the "
+                         "index was built. Rebuild the index (`docqa index`, or Rebuild index in the chat).")
 
 
 class IndexNotFound(DocqaError):

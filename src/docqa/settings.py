@@ -46,7 +46,8 @@ class ReadLimits:
     Measured against the hostile corpus of benchmarks/hostile_corpus.py (a 1 GB .docx zip bomb, a 50 MB
     text without a space, a link to /etc/passwd): every default keeps `docqa index` under 1.5 GB."""
 
-    file_mb: int = 64  # bytes of one file on disk (the chat's uploads stop at 20 MB)
+    file_mb: int = 64  # bytes of one file on disk
+    upload_mb: int = 20  # one file added through the chat or the API (`docqa documents add` takes file_mb)
     unzipped_mb: int = 64  # what a .docx's parts decompress to, as its zip directory declares them
     zip_ratio: int = 100  # how many times a part may expand (a zip bomb expands thousands of times)
     zip_parts: int = 10_000  # parts in one .docx
@@ -76,7 +77,7 @@ class ReadLimits:
 
     def named(self, name: str) -> str:
         """How a message names a limit: its value and the variable that changes it."""
-        unit = {"file_mb": " MB", "unzipped_mb": " MB", "memory_mb": " MB", "seconds": " s"}.get(name, "")
+        unit = {"file_mb": " MB", "upload_mb": " MB", "unzipped_mb": " MB", "memory_mb": " MB", "seconds": " s"}.get(name, "")
         value = getattr(self, name)
         shown = f"{value:,g}" if isinstance(value, float) else f"{value:,}"
         return f"{shown}{unit} ({LIMIT_VARIABLES[name]})"
@@ -85,6 +86,7 @@ class ReadLimits:
 # One variable per limit, named in every message that a limit was hit.
 LIMIT_VARIABLES = {
     "file_mb": "DOCQA_MAX_FILE_MB",
+    "upload_mb": "DOCQA_MAX_UPLOAD_MB",
     "unzipped_mb": "DOCQA_MAX_UNZIPPED_MB",
     "zip_ratio": "DOCQA_MAX_ZIP_RATIO",
     "zip_parts": "DOCQA_MAX_ZIP_PARTS",

@@ -4,8 +4,6 @@ anything answers it, and a file name shown safely. Standard library only."""
 
 from __future__ import annotations
 
-import unicodedata
-
 from docqa.errors import BadQuestion
 from docqa.settings import MAX_QUESTION_CHARS
 
@@ -17,6 +15,13 @@ LIGATURES = str.maketrans({"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb
 # A soft hyphen marks where a word may break. Invisible in the middle of a line, it is dropped; at the end
 # of one it is the break itself, and the word's halves are joined without it ("compu\xad" + "tation").
 SOFT_HYPHEN = "\u00ad"
+
+
+# Scripts written without spaces between words (Chinese, Japanese, Thai, Lao, Myanmar, Khmer), and the
+# ideographic punctuation between them: a long run of them is text, not a blob, and each character counts
+# as a word where passages are measured. A character class body, for regular expressions.
+UNSPACED = ("\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3100-\u312f"
+            "\u31a0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff01-\uff9f")
 
 
 def plain_letters(text: str) -> str:
@@ -37,15 +42,6 @@ def check_question(question: str) -> str:
             "Ask a shorter question."
         )
     return text
-
-
-def display_name(name: str) -> str:
-    """A file name as a message or a page shows it: control and format characters (a newline, a
-    right-to-left override) written as escapes, so that a name cannot break a line or disguise itself."""
-    return "".join(
-        ch if unicodedata.category(ch)[0] != "C" else (f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
-        for ch in name
-    )
 
 
 def size_text(size: int | None) -> str:

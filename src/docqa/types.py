@@ -24,6 +24,7 @@ class Passage:
     text: str
     section: str | None = None
     page: int | None = None
+    ocr: bool = False  # its page was read by OCR from the page's image: its words may be misread
 
     @property
     def search_text(self) -> str:

@@ -38,8 +38,8 @@ from docqa.ingest.formats import (
     strip_running_lines,
 )
 from docqa.ingest.split import split_passages
+from docqa.names import display_name
 from docqa.settings import ReadLimits, SplitSettings
-from docqa.text import display_name
 
 SMALL = SplitSettings(min_words=1, max_words=12, overlap_sentences=0)
 
@@ -174,7 +174,8 @@ def test_pdf_with_a_user_password_is_unreadable() -> None:
         (b"%PDF-1.4\ngarbage", r"^not a readable PDF \(PdfStreamError: Stream has ended unexpectedly\)$"),
         (b"", r"^not a readable PDF \(EmptyFileError: Cannot read an empty file\)$"),
         (make_pdf(REPORT_PAGES)[:300], r"^not a readable PDF \(\w+: .+\)$"),
-        (make_pdf([[], []]), r"^no text in its 2 page\(s\): a scanned PDF needs OCR first \(docqa does not do OCR\)$"),
+        # Blank pages: read by OCR where Tesseract is installed (and still blank), else it is asked for.
+        (make_pdf([[], []]), r"^no text in its 2 page\(s\)(, even read by OCR|: a scanned PDF, which needs Tesseract .*)$"),
     ],
 )
 def test_damaged_or_textless_pdf(data: bytes, reason: str) -> None:
@@ -206,6 +207,16 @@ def test_strip_running_lines() -> None:
     assert strip_running_lines(pages) == ["Body 1.", "Body 2.", "Body 3.", "End."]
     # Twice is a coincidence, not a running header.
     assert strip_running_lines(pages[:2]) == pages[:2]
+
+
+def test_a_form_line_whose_numbers_go_up_and_down_is_not_a_running_line() -> None:
+    """A scanned form: the same words around other numbers on each page are its content; a chapter
+    number that stays and a page number that grows are a header."""
+    costs = [24, 737, 95, 410]
+    pages = [f"Chapter {1 + n // 2}: Bridges {n + 1}\nRecord {n + 1}.\nIts repair cost {cost} thousand euros."
+             for n, cost in enumerate(costs)]
+    assert strip_running_lines(pages) == [f"Record {n + 1}.\nIts repair cost {cost} thousand euros."
+                                          for n, cost in enumerate(costs)]
 
 
 # ---- cleaning with pages ------------------------------------------------------------------------

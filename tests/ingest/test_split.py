@@ -272,3 +272,14 @@ def test_a_paragraph_of_megabytes_is_split_fast_and_bounded() -> None:
     assert time.perf_counter() - started < 60
     assert max(words(p.text) for p in passages) == SETTINGS.max_words
     assert sum(words(p.text) for p in passages) == 400_000
+
+
+def test_a_text_written_without_spaces_is_kept_and_cut_a_character_at_a_time():
+    # Chinese has no spaces between words: its long runs are text, not a blob to drop.
+    sentence = "北约与塞尔维亚的关系自科索沃危机以来稳步改善。"  # 23 characters
+    clean = clean_text(sentence * 30)
+    assert (clean.text, clean.notes) == (sentence * 30, ())
+    passages = split_passages("zh.txt", clean, SETTINGS)
+    assert all(clean.text[p.start:p.end] == p.text for p in passages)
+    assert max(len(p.text) for p in passages) == SETTINGS.max_words - 5  # whole sentences of 23 characters
+    assert clean_text("x" * 300 + " 北约" + "y" * 250).text == "北约"  # blobs around it still go

@@ -12,7 +12,6 @@ from ingest.test_formats import make_pdf
 from docqa.errors import UploadRejected
 from docqa.ingest.corpus import load_corpus, scan_corpus
 from docqa.ingest.uploads import (
-    MAX_UPLOAD_BYTES,
     Removal,
     Upload,
     remove_documents,
@@ -40,7 +39,7 @@ from docqa.ingest.uploads import (
     ],
 )
 def test_upload_names_are_sanitised(original: str, expected: str) -> None:
-    assert upload_name(original, 10) == expected
+    assert upload_name(original, 10, 20 * 2**20) == expected
 
 
 @pytest.mark.parametrize(
@@ -48,14 +47,14 @@ def test_upload_names_are_sanitised(original: str, expected: str) -> None:
     [
         ("../../etc/passwd", 10, r"^'passwd' is not an accepted type; add \.txt, \.md, \.pdf, \.html, \.htm, \.docx files\.$"),
         ("setup.exe", 10, "^'setup.exe' is not an accepted type"),
-        ("big.pdf", MAX_UPLOAD_BYTES + 1, r"^'big.pdf' is 20.0 MB; the limit is 20 MB per file\.$"),
+        ("big.pdf", 20 * 2**20 + 1, r"^'big.pdf' is 20.0 MB; the limit is 20 MB per file\.$"),
         ("empty.txt", 0, r"^'empty.txt' is empty\.$"),
         ("bad\nname.exe", 10, r"^'bad\\\\x0aname.exe' is not an accepted type"),
     ],
 )
 def test_bad_files_are_refused_with_the_reason(original: str, size: int, reason: str) -> None:
     with pytest.raises(UploadRejected, match=reason):
-        upload_name(original, size)
+        upload_name(original, size, 20 * 2**20)
 
 
 @pytest.fixture
@@ -155,7 +154,11 @@ def test_removal_deletes_documents_of_the_corpus_and_nothing_else(tmp_path: Path
     (corpus / "link.txt").symlink_to(tmp_path / "outside.txt")
     (corpus / "sub").mkdir()
     (corpus / "sub" / "deep.md").write_text("# Deep", encoding="utf-8")
-    removed = remove_documents(["sub/deep.md", "../outside.txt", "/etc/hostname", "link.txt", "missing.txt", "sub"], corpus)
+    (corpus / ".hidden.txt").write_text("Not listed.", encoding="utf-8")
+    (corpus / ".git").mkdir()
+    (corpus / ".git" / "notes.md").write_text("Not listed either.", encoding="utf-8")
+    removed = remove_documents(["sub/deep.md", "../outside.txt", "/etc/hostname", "link.txt", "missing.txt", "sub",
+                                ".hidden.txt", ".git/notes.md"], corpus)
     outside = ("is not a file of the corpus: docqa reads and serves only files inside the corpus folder. Name a "
                "file by its path inside the corpus, as the sources show it.")
     assert removed == [
@@ -165,6 +168,9 @@ def test_removal_deletes_documents_of_the_corpus_and_nothing_else(tmp_path: Path
         Removal("link.txt", False, f"'link.txt' {outside}"),
         Removal("missing.txt", False, "'missing.txt' is no document of the corpus; `docqa documents list` shows their names."),
         Removal("sub", False, "'sub' is no document of the corpus; `docqa documents list` shows their names."),
+        Removal(".hidden.txt", False, "'.hidden.txt' is no document of the corpus; `docqa documents list` shows their names."),
+        Removal(".git/notes.md", False, "'.git/notes.md' is no document of the corpus; `docqa documents list` shows their names."),
     ]
     assert (tmp_path / "outside.txt").read_text(encoding="utf-8") == "Not the corpus's."
-    assert sorted(p.relative_to(corpus).as_posix() for p in corpus.rglob("*")) == ["link.txt", "notes.txt", "sub"]
+    assert sorted(p.relative_to(corpus).as_posix() for p in corpus.rglob("*")) == [
+        ".git", ".git/notes.md", ".hidden.txt", "link.txt", "notes.txt", "sub"]

@@ -4,6 +4,7 @@ errors as JSON with what to do, never a traceback."""
 
 from __future__ import annotations
 
+import base64
 import os
 import shutil
 import socket
@@ -57,7 +58,7 @@ def test_the_schema_names_every_route(api):
     schema = httpx.get(f"{url}/openapi.json").json()
     assert {path: sorted(methods) for path, methods in schema["paths"].items()} == {
         "/ask": ["post"], "/documents": ["get", "post"], "/documents/{name}": ["delete"],
-        "/status": ["get"], "/rebuild": ["post"]}
+        "/status": ["get"], "/rebuild": ["post"], "/pages/{name}": ["get"], "/files/{name}": ["get"]}
 
 
 def test_ask_returns_the_json_of_docqa_ask(api):
@@ -76,7 +77,9 @@ def test_errors_are_json_that_say_what_to_do(api):
     assert (empty.status_code, empty.json()) == (400, {"error": "The question is empty. Type a question about your documents."})
     unknown = httpx.post(f"{url}/ask", json={"question": PFP, "documents": ["nope.txt"]}, timeout=60)
     assert unknown.status_code == 404 and unknown.json()["error"].startswith("No document 'nope.txt' in the index.")
-    assert httpx.post(f"{url}/ask", json={"text": PFP}).status_code == 422  # not the request's shape
+    malformed = httpx.post(f"{url}/ask", json={"text": PFP})  # not the request's shape
+    assert (malformed.status_code, malformed.json()) == (422, {"error": "The request is not of this route's shape "
+                                                                       "(body.question: Field required); see /api/openapi.json."})
 
 
 def test_documents_are_added_replaced_asked_within_and_removed(api):
@@ -108,3 +111,30 @@ def test_documents_are_added_replaced_asked_within_and_removed(api):
     status = httpx.get(f"{url}/status").json()
     assert (status["documents"], status["passages"], status["stale"], status["rebuilding"]) == (1, 15, None, None)
     assert httpx.post(f"{url}/rebuild", timeout=120).json()["documents"] == 1
+
+
+def test_credentials_are_read_as_utf8_and_compared_whole():
+    from docqa.web.api import signed_in_as
+
+    def basic(user: str, password: str) -> str:
+        return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+    pairs = [("alice", "pässwörd"), ("bob", "secret")]
+    assert signed_in_as(basic("alice", "pässwörd"), pairs) and signed_in_as(basic("bob", "secret"), pairs)
+    for header in (basic("alice", "secret"), basic("alice", "pässwörd!"), "Basic !!", "Bearer x", None,
+                   "Basic " + base64.b64encode(b"alice").decode()):
+        assert not signed_in_as(header, pairs)
+
+
+def test_a_page_of_another_site_may_not_change_the_documents():
+    from starlette.requests import Request
+
+    from docqa.web.api import same_origin
+
+    def request(headers: dict[str, str]) -> Request:
+        return Request({"type": "http", "headers": [(k.encode(), v.encode()) for k, v in headers.items()]})
+
+    assert same_origin(request({"host": "127.0.0.1:7860"}))  # curl, a script: no page at all
+    assert same_origin(request({"host": "127.0.0.1:7860", "origin": "http://127.0.0.1:7860"}))
+    assert not same_origin(request({"host": "127.0.0.1:7860", "origin": "http://evil.example"}))
+    assert not same_origin(request({"host": "127.0.0.1:7860", "origin": "http://127.0.0.1:8000"}))

@@ -12,18 +12,25 @@ installs it with apt); without it these tests are skipped.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import shutil
 import socket
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from gradio.utils import get_upload_folder
+from ingest.test_formats import make_pdf
+from ingest.test_ocr import PAGES as OCR_PAGES
+from ingest.test_ocr import scanned
+from PIL import Image
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
 from docqa.engine import Engine, Reply
+from docqa.ingest.ocr import tesseract
 from docqa.settings import Settings
 from docqa.web import chat, server, turns
 
@@ -289,3 +296,71 @@ def test_documents_are_added_replaced_picked_and_removed_and_the_conversation_ke
     page.reload()
     page.wait_for_timeout(2000)
     expect(page.locator('[data-testid="bot"]')).to_have_count(0)
+
+
+# ---- an answer on its page -------------------------------------------------------------------------
+REPORT = [["Annual report", "", "The council approved the Sava bridge in March 2016.", "Work began a year later."],
+          ["Budget", "", "The bridge cost ninety million euros."]]
+
+
+@pytest.fixture(scope="module")
+def pdfs(engine, tmp_path_factory) -> Engine:
+    """A corpus of a text PDF and a scanned one (read when Tesseract is installed)."""
+    root = tmp_path_factory.mktemp("pdfs")
+    (root / "corpus").mkdir()
+    (root / "corpus" / "report.pdf").write_bytes(make_pdf(REPORT))
+    (root / "corpus" / "scan.pdf").write_bytes(scanned(OCR_PAGES))
+    return Engine(Settings(corpus=root / "corpus", index=root / "index"), embedder=engine.embedder, reader=engine.reader)
+
+
+@pytest.fixture(scope="module")
+def pdfs_url(pdfs) -> Iterator[str]:
+    yield from serve(pdfs)
+
+
+def yellow_box(image: Image.Image) -> tuple[int, int, int, int] | None:
+    """The bounding box (left, top, right, bottom) of the marked (yellow) pixels of a drawn page."""
+    rgb = image.convert("RGB")
+    mask = Image.eval(rgb.split()[2], lambda b: 255 if b < 160 else 0)  # blue gone: yellow over white
+    red = Image.eval(rgb.split()[0], lambda r: 255 if r > 200 else 0)
+    return Image.composite(mask, Image.new("L", rgb.size, 0), red).getbbox()
+
+
+def test_an_answer_from_a_pdf_is_shown_on_its_page_and_opens_the_original_there(pdfs, pdfs_url, page):
+    page.goto(pdfs_url)
+    reply = send(page, "When did the council approve the Sava bridge?")
+    expect(reply.locator("b").first).to_have_text("March 2016")
+    caption = page.locator(".prose.docqa-where")
+    expect(caption).to_contain_text("p. 1 of report.pdf")
+    shown = page.locator(".docqa-page img")
+    expect(shown).to_be_visible(timeout=REPLY_SECONDS * 1000)
+    drawn = Image.open(io.BytesIO(page.request.get(shown.get_attribute("src")).body()))
+    # The marked pixels are where PDFium puts the answer's characters (Engine.page_view's boxes).
+    view = pdfs.page_view(pdfs.ask("When did the council approve the Sava bridge?").answer)
+    assert len(view.boxes) == 1 and drawn.size == (view.width, view.height)
+    box = view.boxes[0]
+    left, top, right, bottom = yellow_box(drawn)
+    assert (left, top, right, bottom) == pytest.approx((box.left, box.top, box.right, box.bottom), abs=3)
+    link = caption.get_by_role("link", name="open the PDF at this page")
+    href = link.get_attribute("href")
+    assert href.endswith("#page=1")
+    original = page.request.get(urllib.parse.urljoin(pdfs_url, href.split("#")[0]))
+    assert (original.status, original.body()) == (200, (pdfs.settings.corpus / "report.pdf").read_bytes())
+
+
+@pytest.mark.skipif(tesseract() is None, reason="no Tesseract: run `make ocr` to read scanned PDFs")
+def test_a_scanned_pdf_answers_with_its_page(pdfs_url, page):
+    page.goto(pdfs_url)
+    reply = send(page, "How much was the budget of the river authority in 2020?")
+    expect(reply.locator("b").first).to_have_text("four million euros")
+    expect(reply).to_contain_text("Read by OCR from a scanned page")
+    expect(page.locator(".prose.docqa-where")).to_contain_text("p. 2 of scan.pdf · read by OCR")
+    expect(page.locator(".docqa-page img")).to_be_visible(timeout=REPLY_SECONDS * 1000)
+
+
+def test_an_answer_from_a_text_is_shown_in_the_text_around_it(engine, url, page):
+    page.goto(url)
+    send(page, PFP)
+    where = page.locator(".prose.docqa-where")
+    expect(where).to_contain_text("In its document: nato-relations-with-serbia.txt")
+    expect(where.locator("mark")).to_have_text("December 2006")

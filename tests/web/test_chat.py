@@ -430,8 +430,8 @@ def test_serve_listens_on_loopback_requires_the_credentials_and_keeps_them_out_o
     monkeypatch.setattr(server, "Engine", lambda _, warm=False, **options: engine)
     served = []
 
-    def launch_in_background(app, host, port, auth, api=None, block=False):
-        served.append(launch(app, host, port, auth, api))
+    def launch_in_background(app, host, port, auth, api=None, block=False, **options):
+        served.append(launch(app, host, port, auth, api, **options))
         return served[-1]
 
     launch = server.launch
@@ -447,6 +447,12 @@ def test_serve_listens_on_loopback_requires_the_credentials_and_keeps_them_out_o
             assert httpx.get(url + "api/status").status_code == 401
             assert httpx.get(url + "api/status", auth=("alice", wrong)).status_code == 401
             assert httpx.get(url + "api/status", auth=("alice", password)).json()["documents"] == 1
+            # Another site's page may not change the documents, signed in or not; a name that is not a
+            # loopback one is not answered at all (a page that rebinds its own name to 127.0.0.1).
+            assert httpx.post(url + "api/rebuild", auth=("alice", password),
+                              headers={"Origin": "http://evil.example"}).status_code == 403
+            assert httpx.get(url + "api/status", auth=("alice", password),
+                             headers={"Host": f"evil.example:{port}"}).status_code == 421
             with pytest.raises(ValueError, match="Could not login"):
                 Client(url, auth=("alice", wrong), verbose=False)
             reply = Client(url, auth=("alice", password), verbose=False).predict(PFP, api_name="/chat")
@@ -514,3 +520,15 @@ def test_uploaded_files_and_their_folders_are_removed(tmp_path):
     chat.remove_uploaded([kept, alone, tmp_path / "gone.txt", elsewhere], tmp_path)
     assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == ["one", "one/other.txt"]
     assert elsewhere.read_text(encoding="utf-8") == "not an upload"
+
+
+def test_format_reply_leads_with_the_verdict_its_sentence_states():
+    quote = "You may not <remove> notices."
+    answer = Answer(quote, "a.txt", 0, len(quote), 0.995, quote, 0, len(quote), verdict="no")
+    reply = Reply("Can I?", "Can I?", answer, answer, 0.995, 0.99, (_hit(quote, 0, None, 1.0, "a.txt"),), 0.01)
+    assert html_format.format_reply(reply).startswith(
+        "<p><b>No</b>, in the words of the quoted sentence:</p>"
+        "<p><b>You may not &lt;remove&gt; notices.</b></p>"
+        "<p>Confidence 0.99</p>"
+        "<blockquote><mark>You may not &lt;remove&gt; notices.</mark></blockquote>"
+    )

@@ -50,6 +50,11 @@ def run(
 ) -> Report:
     """Ask every item's question (as a follow-up to its history) in file order, score the replies
     and build the report; `progress(done, total)` after each question."""
+    known = set(engine.indexed_names())
+    unknown = {item.id: sorted(set(item.documents) - known) for item in items if set(item.documents) - known}
+    problems = [*problems, *(Problem(item.line, f"`documents` names {', '.join(map(repr, unknown[item.id]))}, which "
+                                                 "the index does not hold; skipped") for item in items if item.id in unknown)]
+    items = [item for item in items if item.id not in unknown]
     results = []
     for done, item in enumerate(items, start=1):
         reply = engine.ask(item.question, history=list(item.history), documents=item.documents)

@@ -59,8 +59,8 @@ from docqa.index.store import (
 from docqa.index.vectors import vector_index_spec
 from docqa.ingest.corpus import Skipped, corpus_files, scan_corpus
 from docqa.ingest.formats import ACCEPTED_SUFFIXES
+from docqa.names import display_name
 from docqa.settings import Settings, VectorSearch
-from docqa.text import display_name
 
 log = logging.getLogger("docqa")
 
@@ -113,6 +113,7 @@ def _shard_plan(hashes: dict[str, str], reusable: Index | None, reread: bool, co
 def build_index(
     settings: Settings, encoder: Encoder | None, full: bool = False, progress: Callable[[str], None] | None = None,
     lock_wait_seconds: float = BUILD_LOCK_WAIT_SECONDS, workers: ShardWorkers | None = None,
+    allow_empty: bool = False,
 ) -> BuildReport:
     """Bring the index in `settings.index` up to date with `settings.corpus`.
 
@@ -120,7 +121,9 @@ def build_index(
     embedded (by `workers`, else in this process with `encoder`); removed ones are dropped. The new index
     replaces the old one atomically; when nothing changed (documents, and the vector index
     `settings.vector_search` asks for), nothing is written. Another build of the same index is waited
-    for up to `lock_wait_seconds`, then IndexLocked names it. Raises EmptyCorpus when no document is readable.
+    for up to `lock_wait_seconds`, then IndexLocked names it. Raises EmptyCorpus when no document is
+    readable, unless `allow_empty`: then the index holds no passage (a chat that starts with no document,
+    or whose last document was removed).
     """
     started = time.perf_counter()
     tell = progress if progress is not None else log.info
@@ -157,7 +160,7 @@ def build_index(
         partial = start_build(settings.index)
         try:
             results = _build_shards(settings, partial, shards, reusable, plan.reread, workers, tell)
-            documents = _write(settings, partial, shards, results, reusable, scan.hashes, started)
+            documents = _write(settings, partial, shards, results, reusable, scan.hashes, started, allow_empty)
         except BaseException:
             shutil.rmtree(partial, ignore_errors=True)
             raise
@@ -182,13 +185,13 @@ def _build_shards(settings: Settings, partial: Path, shards: _ShardPlan, reusabl
 
 
 def _write(settings: Settings, partial: Path, shards: _ShardPlan, results: dict[str, ShardResult],
-           reusable: Index | None, hashes: dict[str, str], started: float) -> dict[str, str]:
+           reusable: Index | None, hashes: dict[str, str], started: float, allow_empty: bool) -> dict[str, str]:
     """Index the vectors as the build's size asks, write BM25 and the manifest, and switch CURRENT to
     the new build; the documents it holds (path -> sha256, corpus order). Raises EmptyCorpus."""
     records = [results[n].record if n in results else shards.before[n] for n in shards.names]
     found = {p: h for r in records for p, h in r.documents.items()}
     documents = {p: found[p] for p in hashes if p in found}  # corpus order
-    if not documents:
+    if not documents and not allow_empty:
         raise EmptyCorpus(str(settings.corpus), ACCEPTED_SUFFIXES)
     unreadable = {p: h for r in records for p, h in r.skipped.items()}
     passages = sum(r.passages for r in records)

@@ -30,8 +30,8 @@ from docqa.ingest.corpus import Document, Notice, Skipped
 from docqa.ingest.formats import UnreadableFile
 from docqa.ingest.sandbox import Sandbox
 from docqa.ingest.split import split_passages
+from docqa.names import display_name
 from docqa.settings import Settings
-from docqa.text import display_name
 from docqa.types import Passage
 
 log = logging.getLogger("docqa")
@@ -130,11 +130,13 @@ class Contents:
     vectors: np.ndarray
 
 
-def read_documents(paths: list[str], settings: Settings) -> tuple[list[Document], list[Skipped]]:
+def read_documents(paths: list[str], settings: Settings, progress: Callable[[str], None] | None = None,
+                   ) -> tuple[list[Document], list[Skipped]]:
     """The documents at these corpus paths, read and cleaned in a sandbox within `settings.limits`;
-    unreadable ones skipped with a warning. What reading changed in a document is logged too."""
+    unreadable ones skipped with a warning. What reading changed in a document is logged too;
+    `progress` hears how a long file goes (each page of a scanned PDF)."""
     documents, skipped = [], []
-    with Sandbox(settings.corpus, settings.limits) as sandbox:
+    with Sandbox(settings.corpus, settings.limits, progress) as sandbox:
         for path in paths:
             try:
                 documents.append(sandbox.read(path))
@@ -181,7 +183,7 @@ def build_shard(job: ShardJob, settings: Settings, encoder: Encoder,
     if job.previous is not None:
         stored = load_shard(job.previous.parent, job.previous, None)
         previous = Contents(list(stored.passages), all_vectors(stored.vectors))
-    read, unreadable = read_documents([p for p in job.documents if p not in kept], settings)
+    read, unreadable = read_documents([p for p in job.documents if p not in kept], settings, progress)
     fresh = [passage for document in read for passage in passages_of(document, settings)]
     fresh_vectors, embedded, embed_seconds = embed_passages(fresh, previous, encoder, progress)
     kept_rows = [n for n, p in enumerate(previous.passages) if p.document in kept] if previous is not None else []

@@ -313,13 +313,16 @@ def read_manifest(index_dir: Path) -> Manifest:
 
 
 def passage_from_json(data: dict) -> Passage:
-    return Passage(**{name: data[name] for name in Passage.__dataclass_fields__})
+    """The passage of a line of passages.jsonl; a field added since the line was written takes its default."""
+    return Passage(**{name: data[name] for name in Passage.__dataclass_fields__ if name in data})
 
 
 def passage_line(passage: Passage) -> bytes:
     """The passage as one line of passages.jsonl."""
     # Field by field: dataclasses.asdict deep-copies every value, a third of an incremental build.
     row = {name: getattr(passage, name) for name in Passage.__dataclass_fields__}
+    if not passage.ocr:
+        del row["ocr"]  # lines stay as they were for the text that was not read by OCR
     return (json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8")
 
 

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from docqa.text import SOFT_HYPHEN, plain_letters
+from docqa.text import SOFT_HYPHEN, UNSPACED, plain_letters
 
 _SPACES = re.compile(r"[ \t\f\v\u00a0]+")
 _SENTENCE_END = (".", "!", "?", ":", ";", ")", "\"", "”", "’", "'")
@@ -54,8 +54,10 @@ MAX_HEADING_CHARS = 70
 # A run of characters without whitespace longer than this is no word: base64, a hex dump, a minified
 # script, a text whose spaces were lost. English words stay under 50 and web addresses rarely pass 200.
 # Such a run is dropped before cleaning: embedded whole it made a 50 MB one-line file one passage (8 GB).
+# Scripts written without spaces (text.UNSPACED: Chinese, Japanese, Thai ...) are text however long a
+# run of them is, and break such a run: split.py measures them a character at a time.
 MAX_WORD_CHARS = 200
-_OVERLONG = re.compile(r"\S{%d,}" % (MAX_WORD_CHARS + 1))
+_OVERLONG = re.compile(r"[^\s%s]{%d,}" % (UNSPACED, MAX_WORD_CHARS + 1))
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,7 @@ class CleanText:
     sections: tuple[Section, ...]
     pages: tuple[int, ...] = ()
     notes: tuple[str, ...] = ()  # what cleaning dropped, for the build's warnings
+    ocr_pages: tuple[int, ...] = ()  # the pages (1-based) whose text OCR read from their image
 
     def section_at(self, offset: int) -> str | None:
         """Title of the section that contains `offset`, or None before the first heading."""

@@ -1,23 +1,14 @@
 """Files in the corpus folder -> Documents with cleaned text, sections, pages and a content hash.
 
-Each format has a small reader (bytes -> CleanText); every reader's output comes from the cleaning
-functions of ingest/clean.py, so offsets always index the cleaned text. A file that cannot be read is
-skipped with a warning naming it and the reason; the rest of the corpus still loads.
-
-    .txt          plain text; headings guessed from short lines
-    .md           Markdown; `#` and underlined headings become sections
-    .pdf          text of each page (pypdf); passages know their page
-    .html, .htm   visible text only; h1-h6 become sections
-    .docx         paragraphs and tables (python-docx); Heading and Title styles become sections
+Each file is read by its format's reader (ingest/formats.py), so offsets always index the cleaned
+text. A file that cannot be read is skipped with a warning naming it and the reason; the rest of the
+corpus still loads.
 
 Nothing outside the corpus folder is read: a link (to a file or a folder) whose target lies outside
 it is skipped with a message naming the link, a link inside it is not followed (its target is read
 under its own name, once), and every file is opened without following a link. What one file may cost
 to read is bounded by `ReadLimits` (settings.py): its size on disk, what a .docx decompresses to, a
 PDF's pages, its text; sandbox.py adds the time and memory limits of the process that reads it.
-
-Uploads (the chat's, through `Engine.add_documents`) are stored here too: under a safe name, never
-over an existing file, refused with the reason when they cannot become a corpus document.
 """
 
 from __future__ import annotations
@@ -29,7 +20,7 @@ import io
 import logging
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -39,9 +30,9 @@ from docqa.ingest.clean import (
     CleanText,
     Section,
 )
-from docqa.ingest.formats import READERS, UnreadableFile, _check_length
+from docqa.ingest.formats import READERS, UnreadableFile, check_length, read_pdf
+from docqa.names import display_name
 from docqa.settings import ReadLimits
-from docqa.text import display_name
 from docqa.types import DocumentInfo
 
 log = logging.getLogger("docqa")
@@ -62,10 +53,11 @@ class Document:
     sha256: str
     pages: tuple[int, ...] = ()
     notes: tuple[str, ...] = ()  # what reading had to change (bytes replaced, runs dropped): the build warns
+    ocr_pages: tuple[int, ...] = ()  # pages (1-based) whose text OCR read
 
     @property
     def clean(self) -> CleanText:
-        return CleanText(self.text, self.sections, self.pages)
+        return CleanText(self.text, self.sections, self.pages, ocr_pages=self.ocr_pages)
 
     def section_at(self, offset: int) -> str | None:
         return self.clean.section_at(offset)
@@ -109,18 +101,6 @@ class CorpusScan:
 
     hashes: dict[str, str]  # path relative to the corpus -> sha256 of the file's bytes, in corpus order
     skipped: tuple[Skipped, ...]  # files that could not even be opened
-
-
-# ---- plain text and Markdown -------------------------------------------------------------------
-
-
-# ---- PDF ---------------------------------------------------------------------------------------
-
-
-# ---- HTML --------------------------------------------------------------------------------------
-
-
-# ---- Word --------------------------------------------------------------------------------------
 
 
 # ---- the corpus folder -------------------------------------------------------------------------
@@ -233,17 +213,21 @@ def read_file_bytes(path: Path, limits: ReadLimits) -> bytes:
         return file.read(limits.file_mb * 2**20 + 1)
 
 
-def load_document(path: Path, corpus: Path, data: bytes | None = None, limits: ReadLimits = ReadLimits()) -> Document:
-    """Read and clean one file within `limits`; raises UnreadableFile with the reason."""
+def load_document(path: Path, corpus: Path, data: bytes | None = None, limits: ReadLimits = ReadLimits(),
+                  progress: Callable[[str], None] | None = None, trial: bool = False) -> Document:
+    """Read and clean one file within `limits`; raises UnreadableFile with the reason. `progress` hears
+    of each page a scanned PDF has read by OCR. A `trial` only tells whether the file is readable: a
+    scanned PDF's OCR stops at its first page with text (read_pdf)."""
     if data is None:
         data = read_file_bytes(path, limits)
     if len(data) > limits.file_mb * 2**20:  # grown since it was measured
         raise UnreadableFile(f"it is over the limit of {limits.named('file_mb')}")
-    clean = READERS[path.suffix.lower()](data, limits)
+    suffix = path.suffix.lower()
+    clean = read_pdf(data, limits, progress, trial) if suffix == ".pdf" else READERS[suffix](data, limits)
     if not clean.text.strip():
         dropped = f"; {clean.notes[-1]}" if clean.notes else ""
         raise UnreadableFile(f"it is empty (no text){dropped}")
-    _check_length(len(clean.text), limits)
+    check_length(len(clean.text), limits)
     return Document(
         path=path.relative_to(corpus).as_posix(),
         text=clean.text,
@@ -251,6 +235,7 @@ def load_document(path: Path, corpus: Path, data: bytes | None = None, limits: R
         sha256=content_hash(data),
         pages=clean.pages,
         notes=clean.notes,
+        ocr_pages=clean.ocr_pages,
     )
 
 
@@ -270,15 +255,28 @@ def file_hash(path: Path, limits: ReadLimits) -> str:
     return digest.hexdigest()
 
 
-def scan_corpus(corpus: Path, limits: ReadLimits = ReadLimits()) -> CorpusScan:
+def scan_corpus(corpus: Path, limits: ReadLimits = ReadLimits(),
+                known: dict[str, tuple[int, int, str]] | None = None) -> CorpusScan:
     """Hash every corpus file's bytes without parsing it; entries not read (`list_corpus`) and files
-    that cannot be opened or are over the size limit are skipped with the reason."""
+    that cannot be opened or are over the size limit are skipped with the reason. `known` (path ->
+    (size, mtime_ns, sha256)) spares the reading of a file whose size and time did not change, and
+    learns the others: an engine asks this at every status, so a corpus is read once, not each time."""
     listing = list_corpus(corpus)
     hashes: dict[str, str] = {}
     skipped = list(listing.skipped)
     for path in listing.files:
+        relative = path.relative_to(corpus).as_posix()
         try:
-            hashes[path.relative_to(corpus).as_posix()] = file_hash(path, limits)
+            info = os.stat(path, follow_symlinks=False)
+            seen = known.get(relative) if known is not None else None
+            if seen is not None and seen[:2] == (info.st_size, info.st_mtime_ns):
+                hashes[relative] = seen[2]
+                continue
+            hashes[relative] = file_hash(path, limits)
+            if known is not None:
+                known[relative] = (info.st_size, info.st_mtime_ns, hashes[relative])
+        except OSError as error:
+            skipped.append(_skip(path, corpus, UnreadableFile(f"cannot be read: {error.strerror}")))
         except UnreadableFile as error:
             skipped.append(_skip(path, corpus, error))
     return CorpusScan(hashes, tuple(skipped))
@@ -294,11 +292,6 @@ def load_corpus(corpus: Path, limits: ReadLimits = ReadLimits()) -> Corpus:
         except UnreadableFile as error:
             skipped.append(_skip(path, corpus, error))
     return Corpus(tuple(documents), tuple(skipped))
-
-
-# ---- uploads into the corpus ---------------------------------------------------------------------
-
-
 
 
 KINDS = {".pdf": "PDF", ".docx": "Word", ".html": "HTML", ".htm": "HTML", ".md": "Markdown", ".txt": "text"}

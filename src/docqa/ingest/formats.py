@@ -16,13 +16,13 @@ import io
 import re
 import statistics
 import zipfile
-from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import bs4
 import docx
 import pypdf
+import pypdfium2
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
@@ -33,6 +33,7 @@ from docqa.ingest.clean import (
     clean_pages,
     clean_text,
 )
+from docqa.ingest.ocr import OcrFailed, page_image, read_image, tesseract
 from docqa.settings import ReadLimits
 
 
@@ -40,7 +41,7 @@ class UnreadableFile(Exception):
     """Raised by a format reader; the message is the reason shown in the warning."""
 
 
-def _check_length(characters: int, limits: ReadLimits) -> None:
+def check_length(characters: int, limits: ReadLimits) -> None:
     """Refuse a text longer than the limit, before it is cleaned."""
     if characters > limits.text_chars:
         raise UnreadableFile(f"its text is {characters:,} characters long, over the limit of "
@@ -51,7 +52,7 @@ def _decode(data: bytes, limits: ReadLimits) -> tuple[str, tuple[str, ...]]:
     """The text of a UTF-8 file, and a note when bytes that are not UTF-8 were replaced by U+FFFD."""
     if b"\x00" in data:
         raise UnreadableFile("it looks binary (contains NUL bytes)")
-    _check_length(len(data) - 3 if data.startswith(b"\xef\xbb\xbf") else len(data), limits)  # at most one character a byte
+    check_length(len(data) - 3 if data.startswith(b"\xef\xbb\xbf") else len(data), limits)  # at most one character a byte
     try:
         return data.decode("utf-8-sig"), ()
     except UnicodeDecodeError as error:
@@ -139,19 +140,27 @@ def strip_page_number(text: str, number: int, label: str | None = None) -> str:
 
 def strip_running_lines(pages: list[str]) -> list[str]:
     """Drop running headers and footers: a page's first (last) non-blank line that, with its digits
-    ignored, is also the first (last) line of at least RUNNING_LINE_PAGES pages."""
+    ignored, is also the first (last) line of at least RUNNING_LINE_PAGES pages, and whose numbers
+    never go down from page to page (a page or chapter number, a year). A form's lines, the same
+    words around other numbers on each page ("Its repair was estimated at 24 thousand euros."), stay."""
     split = [page.split("\n") for page in pages]
     ends = [(_filled(lines)[:1], _filled(lines)[-1:]) for lines in split]
 
     def key(lines: list[str], i: int) -> str:
         return _DIGITS.sub("#", lines[i].strip().lower())
 
-    firsts = Counter(key(lines, i) for lines, (first, _) in zip(split, ends) for i in first)
-    lasts = Counter(key(lines, i) for lines, (_, last) in zip(split, ends) for i in last)
+    def running(side: int) -> set[str]:
+        numbers: dict[str, list[list[int]]] = {}
+        for lines, chosen in zip(split, ends):
+            for i in chosen[side]:
+                numbers.setdefault(key(lines, i), []).append([int(n) for n in _DIGITS.findall(lines[i])])
+        return {k for k, seen in numbers.items() if len(seen) >= RUNNING_LINE_PAGES
+                and all(list(column) == sorted(column) for column in zip(*seen))}
+
+    firsts, lasts = running(0), running(1)
     result = []
     for lines, (first, last) in zip(split, ends):
-        drop = {i for i in first if firsts[key(lines, i)] >= RUNNING_LINE_PAGES}
-        drop |= {i for i in last if lasts[key(lines, i)] >= RUNNING_LINE_PAGES}
+        drop = {i for i in first if key(lines, i) in firsts} | {i for i in last if key(lines, i) in lasts}
         result.append("\n".join(line for i, line in enumerate(lines) if i not in drop))
     return result
 
@@ -238,8 +247,12 @@ def _narrow_space(font: object, seen: set[int]) -> int:
     return 1
 
 
-def read_pdf(data: bytes, limits: ReadLimits = ReadLimits()) -> CleanText:
-    """Text of every page, cleaned as one text; `pages` gives where each page starts."""
+def read_pdf(data: bytes, limits: ReadLimits = ReadLimits(), progress: Callable[[str], None] | None = None,
+             trial: bool = False) -> CleanText:
+    """Text of every page, cleaned as one text; `pages` gives where each page starts. A page without a
+    text layer (a scanned one) is read by OCR (ingest/ocr.py) when Tesseract is installed; `ocr_pages`
+    names those pages, and `progress` hears of each before it is read. A `trial` (is this file readable?)
+    stops OCR at the first page that gives text: a 300-page scan is read once, by the build."""
     try:
         pdf = pypdf.PdfReader(io.BytesIO(data))
         # An owner password only restricts printing or copying; the empty user password opens the file.
@@ -247,24 +260,63 @@ def read_pdf(data: bytes, limits: ReadLimits = ReadLimits()) -> CleanText:
             raise UnreadableFile("it is encrypted with a password; save a copy without the password")
         _check_pages(len(pdf.pages), limits)
         narrow_spaces(pdf)
-        labels = pdf.page_labels
+        labels = [pdf.page_labels[n] if n < len(pdf.page_labels) else None for n in range(len(pdf.pages))]
         texts, length = [], 0
         for number, page in enumerate(pdf.pages, start=1):
-            texts.append(strip_page_number(pdf_page_text(page), number, labels[number - 1] if number <= len(labels) else None))
+            texts.append(strip_page_number(pdf_page_text(page), number, labels[number - 1]))
             length += len(texts[-1])
-            _check_length(length, limits)
-        pages = strip_running_lines(texts)
+            check_length(length, limits)
     except UnreadableFile:
         raise
     # pypdf raises many kinds of errors on damaged files (PdfReadError, but also ValueError, KeyError,
     # struct and zlib errors...); whatever the kind, this file is skipped and the build goes on.
     except Exception as error:
         raise _damaged("PDF", error) from error
+    scanned = [n for n, text in enumerate(texts, start=1) if not text.strip()]
+    notes: tuple[str, ...] = ()
+    read_by_ocr: tuple[int, ...] = ()
+    if scanned and tesseract() is None:
+        if len(scanned) == len(texts):
+            raise UnreadableFile(f"no text in its {len(texts)} page(s): a scanned PDF, which needs Tesseract "
+                                 "to be read (`make ocr`, or apt-get install tesseract-ocr), then `docqa index`")
+        notes = (f"{len(scanned)} page(s) without a text layer not read: install Tesseract (`make ocr`) to read them",)
+    elif scanned:
+        read_by_ocr = _read_scanned(data, texts, scanned, labels, limits, progress, trial)
+        check_length(sum(len(text) for text in texts), limits)
+        notes = (f"{len(read_by_ocr)} of its pages read by OCR (Tesseract): check its answers against the page",) \
+            if read_by_ocr else ()
+    pages = strip_running_lines(texts)
     if not any(page.strip() for page in pages):
-        raise UnreadableFile(
-            f"no text in its {len(pages)} page(s): a scanned PDF needs OCR first (docqa does not do OCR)"
-        )
-    return clean_pages(pages)
+        raise UnreadableFile(f"no text in its {len(pages)} page(s), even read by OCR")
+    clean = clean_pages(pages)
+    return CleanText(clean.text, clean.sections, clean.pages, notes + clean.notes, read_by_ocr)
+
+
+def _read_scanned(data: bytes, texts: list[str], scanned: list[int], labels: list[str | None],
+                  limits: ReadLimits, progress: Callable[[str], None] | None, trial: bool = False) -> tuple[int, ...]:
+    """Read the `scanned` pages (1-based) by OCR into `texts`; the pages that gave text (in a `trial`,
+    only up to the first one)."""
+    try:
+        document = pypdfium2.PdfDocument(data)
+    except pypdfium2.PdfiumError as error:
+        raise _damaged("PDF", error) from error
+    read = []
+    try:
+        for done, number in enumerate(scanned, start=1):
+            if progress is not None:
+                progress(f"OCR of page {number} ({done} of {len(scanned)} without a text layer)")
+            try:
+                text = read_image(page_image(document, number), limits.seconds)
+            except OcrFailed as error:
+                raise UnreadableFile(f"page {number} could not be read by OCR: {error}") from None
+            texts[number - 1] = strip_page_number(text, number, labels[number - 1])
+            if texts[number - 1].strip():
+                read.append(number)
+                if trial:
+                    break
+    finally:
+        document.close()
+    return tuple(read)
 
 
 # Not part of what a reader sees as the page's text: code, metadata, site navigation and chrome.
@@ -343,7 +395,7 @@ def read_html(data: bytes, limits: ReadLimits = ReadLimits()) -> CleanText:
         blocks = html_blocks(data)
     except Exception as error:  # the parser is lenient; this guards against the odd malformed file
         raise _damaged("HTML page", error) from error
-    _check_length(sum(len(block.text) for block in blocks), limits)
+    check_length(sum(len(block.text) for block in blocks), limits)
     return clean_blocks(blocks)
 
 
@@ -406,7 +458,7 @@ def read_docx(data: bytes, limits: ReadLimits = ReadLimits()) -> CleanText:
     # A .docx is a zip of XML parts: a damaged one fails in zipfile, lxml or python-docx, each its own way.
     except Exception as error:
         raise _damaged("Word .docx file", error) from error
-    _check_length(sum(len(block.text) for block in blocks), limits)
+    check_length(sum(len(block.text) for block in blocks), limits)
     return clean_blocks(blocks)
 
 

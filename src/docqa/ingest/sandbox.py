@@ -8,7 +8,9 @@ and a file that takes longer than `ReadLimits.seconds` is abandoned together wit
 goes on with the other files either way.
 
 The child is `python -m docqa.ingest.sandbox LIMITS CORPUS`; requests and answers are JSON lines on its
-standard input and output (no pickle: the answer is data, never code).
+standard input and output (no pickle: the answer is data, never code). Before its answer the child may
+say how a long file is going ({"progress": "OCR of page 3 ..."}): the time limit holds between two
+such lines, so a scanned PDF of 300 pages gets `seconds` for each page, never more for one.
 """
 
 from __future__ import annotations
@@ -17,16 +19,20 @@ import json
 import os
 import resource
 import select
+import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
+from typing import NoReturn
 
 from docqa.errors import DocqaError, SandboxUnavailable
 from docqa.ingest.clean import Section
 from docqa.ingest.corpus import Document, corpus_path, load_document
 from docqa.ingest.formats import UnreadableFile
+from docqa.names import display_name
 from docqa.settings import ReadLimits
 
 # A child that does not start within this many seconds (python and the format readers' imports take
@@ -43,6 +49,7 @@ def document_from_json(data: dict) -> Document:
     return Document(
         path=data["path"], text=data["text"], sha256=data["sha256"], pages=tuple(data["pages"]),
         sections=tuple(Section(title, start) for title, start in data["sections"]), notes=tuple(data["notes"]),
+        ocr_pages=tuple(data["ocr_pages"]),
     )
 
 
@@ -50,11 +57,13 @@ class Sandbox:
     """Reads the files of `corpus` one after another in a child process within `limits`; one child
     serves every file until one fails it (a timeout, a crash, a MemoryError). Use it in a `with`."""
 
-    def __init__(self, corpus: Path, limits: ReadLimits):
+    def __init__(self, corpus: Path, limits: ReadLimits, progress: Callable[[str], None] | None = None):
+        """`progress` hears what the child says of a long file ("OCR of page 3 ..."), with its name."""
         self.corpus = corpus
         self.limits = limits
+        self.progress = progress
         self._child: subprocess.Popen[bytes] | None = None
-        self._buffer = b""
+        self._buffer = bytearray()
 
     def __enter__(self) -> "Sandbox":
         return self
@@ -81,37 +90,44 @@ class Sandbox:
             [sys.executable, "-m", "docqa.ingest.sandbox", limits, str(self.corpus)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True,
         )
-        self._child, self._buffer = child, b""
+        self._child, self._buffer = child, bytearray()
         # The first file's time starts once the child is ready, not while Python starts.
         if self._line(START_SECONDS) != READY:
             self._kill()
             raise SandboxUnavailable(f"{sys.executable} -m docqa.ingest.sandbox")
         return child
 
-    def read(self, relative: str) -> Document:
+    def read(self, relative: str, trial: bool = False) -> Document:
         """The document at `relative` (a path inside the corpus), read and cleaned in the child;
         raises UnreadableFile with the reason, including a time or memory limit hit, and
-        SandboxUnavailable when no child can be started (the build stops: no file is to blame)."""
+        SandboxUnavailable when no child can be started (the build stops: no file is to blame).
+        A `trial` only tells whether the file is readable (corpus.load_document)."""
         child = self._child if self._child is not None else self._start()
         try:
-            child.stdin.write(json.dumps({"path": relative}).encode("utf-8") + b"\n")  # type: ignore[union-attr]
+            child.stdin.write(json.dumps({"path": relative, "trial": trial}).encode("utf-8") + b"\n")  # type: ignore[union-attr]
             child.stdin.flush()  # type: ignore[union-attr]
         except OSError:
             return self._failed(UnreadableFile(self._ended()))
-        line = self._line(self.limits.seconds)
-        if line is None:
-            self._kill()
-            raise UnreadableFile(f"reading it took longer than the limit of {self.limits.named('seconds')}")
-        if not line:
-            return self._failed(UnreadableFile(self._ended()))
-        answer = json.loads(line)
+        while True:  # the time limit holds between two signs of progress (each page read by OCR is one)
+            line = self._line(self.limits.seconds)
+            if line is None:
+                self._kill()
+                raise UnreadableFile(f"reading it took longer than the limit of {self.limits.named('seconds')} "
+                                     "(for one file, or one page read by OCR)")
+            if not line:
+                return self._failed(UnreadableFile(self._ended()))
+            answer = json.loads(line)
+            if "progress" not in answer:
+                break
+            if self.progress is not None:
+                self.progress(f"{display_name(relative)}: {answer['progress']}")
         if "document" in answer:
             return document_from_json(answer["document"])
         if answer.get("fatal"):
             self.close()  # the child exits after a MemoryError: a new one reads the next file
         raise UnreadableFile(answer["skipped"])
 
-    def _failed(self, error: UnreadableFile) -> Document:
+    def _failed(self, error: UnreadableFile) -> NoReturn:
         self._kill()
         raise error
 
@@ -133,7 +149,9 @@ class Sandbox:
         """The child's next line of output; b"" when it ended, None when `seconds` passed first."""
         deadline = time.monotonic() + seconds
         out = self._child.stdout  # type: ignore[union-attr]
-        while b"\n" not in self._buffer:
+        searched = 0  # the buffer holds no newline before this: a long answer is scanned once
+        while (end := self._buffer.find(b"\n", searched)) < 0:
+            searched = len(self._buffer)
             left = deadline - time.monotonic()
             if left <= 0 or not select.select([out], [], [], left)[0]:
                 return None
@@ -141,13 +159,21 @@ class Sandbox:
             if not chunk:
                 return b""
             self._buffer += chunk
-        line, _, self._buffer = self._buffer.partition(b"\n")
+        line = bytes(self._buffer[:end])
+        del self._buffer[:end + 1]
         return line
 
 
-def _answer(corpus: Path, relative: str, limits: ReadLimits) -> dict:
+def _say(answer: dict) -> None:
+    sys.stdout.buffer.write(json.dumps(answer, ensure_ascii=False).encode("utf-8") + b"\n")
+    sys.stdout.buffer.flush()
+
+
+def _answer(corpus: Path, relative: str, limits: ReadLimits, trial: bool = False) -> dict:
     try:
-        return {"document": document_json(load_document(corpus_path(corpus, relative), corpus, limits=limits))}
+        document = load_document(corpus_path(corpus, relative), corpus, limits=limits,
+                                 progress=lambda message: _say({"progress": message}), trial=trial)
+        return {"document": document_json(document)}
     except (UnreadableFile, DocqaError) as error:
         return {"skipped": str(error)}
     except MemoryError:
@@ -161,6 +187,8 @@ def _answer(corpus: Path, relative: str, limits: ReadLimits) -> dict:
 
 def main(argv: list[str]) -> int:
     """The child: read the files named on standard input, one JSON line each, and answer each."""
+    # Ctrl-C in the terminal is the parent's to handle: it closes our input or kills us.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     limits = ReadLimits(**json.loads(argv[0]))
     corpus = Path(argv[1])
     cap = limits.memory_mb * 2**20
@@ -169,9 +197,9 @@ def main(argv: list[str]) -> int:
     sys.stdout.buffer.write(READY + b"\n")
     sys.stdout.buffer.flush()
     for line in sys.stdin.buffer:
-        answer = _answer(corpus, json.loads(line)["path"], limits)
-        sys.stdout.buffer.write(json.dumps(answer, ensure_ascii=False).encode("utf-8") + b"\n")
-        sys.stdout.buffer.flush()
+        request = json.loads(line)
+        answer = _answer(corpus, request["path"], limits, bool(request.get("trial")))
+        _say(answer)
         if answer.get("fatal"):
             return 3
     return 0

@@ -14,19 +14,22 @@ import pysbd
 
 from docqa.ingest.clean import MAX_WORD_CHARS, CleanText
 from docqa.settings import SplitSettings
+from docqa.text import UNSPACED
 from docqa.types import Passage
 
 # How this docqa turns a file's bytes into passages (ingest/corpus.py reads, ingest/clean.py cleans, this module
 # splits). Raise it with every change that gives an unchanged file other passages: an index built with
 # another value reads every file again, keeping the vectors of the passages whose text did not change.
-# 5: runs of over 200 characters without a space dropped, max_words a hard bound on a passage, pysbd
+# 6: a PDF's pages without a text layer read by OCR; 5: runs of over 200 characters without a space dropped, max_words a hard bound on a passage, pysbd
 # given at most 10,000 characters at once; 4: form feeds end the pages of a .txt file; 3: PDF words parted where a TeX font's space code holds
 # a visible space; 2: a word broken at a line end joins when a half is no word; 1: the headings and
 # glyphs of 2026-11-30's long-paper work; 0: indexes built before it.
-READING = 5
+READING = 6
 
-_WORD = re.compile(r"\S+")
-_OVERLONG = re.compile(r"\S{%d,}" % (MAX_WORD_CHARS + 1))
+# A word: a run of non-space characters, or one character of a script written without spaces (text.UNSPACED),
+# so that a Chinese paragraph is measured and cut a character at a time rather than as one word.
+_WORD = re.compile(r"[%s]|[^\s%s]+" % (UNSPACED, UNSPACED))
+_OVERLONG = re.compile(r"[^\s%s]{%d,}" % (UNSPACED, MAX_WORD_CHARS + 1))
 _PARAGRAPH = re.compile(r"[^\n]+(?:\n(?!\n)[^\n]+)*")
 _SENTENCE_END = re.compile(r"[.!?][\"')\]”’]*\s")
 _SPACE = re.compile(r"\s")
@@ -191,6 +194,7 @@ def split_passages(document: str, clean: CleanText, settings: SplitSettings) -> 
                     text=text[start:end],
                     section=section,
                     page=clean.page_at(start),
+                    ocr=clean.page_at(start) in clean.ocr_pages,
                 )
             )
     return passages

@@ -19,12 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from docqa.errors import OutsideCorpus, UploadRejected
-from docqa.ingest.corpus import corpus_path, file_hash
+from docqa.ingest.corpus import corpus_path, file_hash, list_corpus
 from docqa.ingest.formats import ACCEPTED_SUFFIXES, UnreadableFile
+from docqa.names import display_name
 from docqa.settings import ReadLimits
-from docqa.text import display_name
 
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_NAME_CHARS = 100
 # Binary formats announce themselves in their first bytes; a mismatch is refused before it lands.
 _MAGIC = {".pdf": b"%PDF-", ".docx": b"PK\x03\x04"}
@@ -56,8 +55,8 @@ class Removal:
     refused: str | None = None
 
 
-def upload_name(original: str, size: int) -> str:
-    """The safe corpus file name for a file called `original` of `size` bytes.
+def upload_name(original: str, size: int, max_bytes: int) -> str:
+    """The safe corpus file name for a file called `original` of `size` bytes (at most `max_bytes`).
 
     Only the base name is kept (either slash separates folders); letters, digits, '-', '_' and
     '.' survive, other runs (spaces, newlines, control characters) become '_'; the suffix must be a
@@ -69,10 +68,8 @@ def upload_name(original: str, size: int) -> str:
     suffix = f".{suffix.lower()}" if dot else ""
     if suffix not in ACCEPTED_SUFFIXES:
         raise UploadRejected(f"{shown!r} is not an accepted type; add {', '.join(ACCEPTED_SUFFIXES)} files.")
-    if size > MAX_UPLOAD_BYTES:
-        raise UploadRejected(
-            f"{shown!r} is {size / 2**20:.1f} MB; the limit is {MAX_UPLOAD_BYTES // 2**20} MB per file."
-        )
+    if size > max_bytes:
+        raise UploadRejected(f"{shown!r} is {size / 2**20:.1f} MB; the limit is {max_bytes / 2**20:g} MB per file.")
     if size == 0:
         raise UploadRejected(f"{shown!r} is empty.")
     safe = _UNSAFE_RUN.sub("_", stem).strip("._-")[:MAX_NAME_CHARS].rstrip("._-") or "document"
@@ -95,22 +92,21 @@ def _same_name(name: str, root: Path) -> str | None:
 
 
 def store_upload(source: Path, corpus: Path, original: str | None = None, replace: bool = False,
-                 contents: Mapping[str, str] | None = None, unreadable: Check | None = None) -> Upload:
+                 contents: Mapping[str, str] | None = None, unreadable: Check | None = None,
+                 max_bytes: int = ReadLimits().upload_mb * 2**20) -> Upload:
     """Copy `source` into the top of `corpus` under a safe name (see the module's docstring).
 
-    `contents`: sha256 -> corpus path of what the corpus holds (documents.scan_corpus's hashes, turned
+    `contents`: sha256 -> corpus path of what the corpus holds (corpus.scan_corpus's hashes, turned
     round): a file with one of those contents is refused. `unreadable(source, name)`: why the file
     cannot become a document (a damaged PDF, a zip bomb), or None; such a file is refused before it
-    lands. The bytes go to a hidden `.part` file (a suffix
-    no reader takes), flushed to disk, then linked under the name (which fails when the name exists,
-    so nothing is ever overwritten by accident) or, to replace, renamed over it. Raises UploadRejected
-    when the file cannot be stored; nothing is left behind then.
+    lands. Then `_write` stores it. Raises UploadRejected when the file cannot be stored; nothing is
+    left behind then.
     """
     original = source.name if original is None else original
     root = corpus.resolve()
     shown = display_name(original)
     try:
-        name = upload_name(original, source.stat().st_size)
+        name = upload_name(original, source.stat().st_size, max_bytes)
         with source.open("rb") as data:
             reason = content_mismatch(Path(name).suffix, data.read(8))
         digest = file_hash(source, ReadLimits())
@@ -128,8 +124,13 @@ def store_upload(source: Path, corpus: Path, original: str | None = None, replac
     if taken is not None and not replace:
         return Upload(original, None, f"{display_name(taken)} is already in the corpus, with other content.",
                       conflict=True)
-    if taken is not None:
-        name = taken
+    return _write(source, root, taken or name, original, replacing=taken is not None)
+
+
+def _write(source: Path, root: Path, name: str, original: str, replacing: bool) -> Upload:
+    """Copy `source` to root/name: the bytes to a hidden `.part` file, flushed, then linked under the name
+    (never over a file: a name taken meanwhile is a conflict) or, `replacing`, renamed over it."""
+    shown = display_name(original)
     try:
         handle, part = tempfile.mkstemp(prefix=".upload-", suffix=".part", dir=root)
     except OSError as error:
@@ -143,7 +144,7 @@ def store_upload(source: Path, corpus: Path, original: str | None = None, replac
         target = root / name
         if target.parent != root:
             raise UploadRejected(f"{shown!r} would land outside the corpus folder.")
-        if taken is not None:
+        if replacing:
             os.replace(part, target)  # atomic: a reader sees the old file or the new one
             return Upload(original, name, None, replaced=True)
         try:
@@ -167,7 +168,7 @@ def _not_stored(original: str, root: Path, error: OSError) -> UploadRejected:
 
 def store_uploads(sources: Sequence[Path], corpus: Path, replace: bool = False,
                   contents: Mapping[str, str] | None = None, names: Sequence[str] | None = None,
-                  unreadable: Check | None = None) -> list[Upload]:
+                  unreadable: Check | None = None, max_bytes: int = ReadLimits().upload_mb * 2**20) -> list[Upload]:
     """Store every file in `corpus`, in order; one refused file does not stop the others. `names`:
     the names the files were given (an upload's own name; the path's name when None). Two files of the
     same content in one call: the second is refused as already in the corpus."""
@@ -176,7 +177,7 @@ def store_uploads(sources: Sequence[Path], corpus: Path, replace: bool = False,
     for n, source in enumerate(sources):
         original = names[n] if names is not None else source.name
         try:
-            upload = store_upload(source, corpus, original, replace, held, unreadable)
+            upload = store_upload(source, corpus, original, replace, held, unreadable, max_bytes)
         except UploadRejected as error:
             upload = Upload(original, None, str(error))
         if upload.name is not None:
@@ -187,8 +188,9 @@ def store_uploads(sources: Sequence[Path], corpus: Path, replace: bool = False,
 
 def remove_documents(names: Sequence[str], corpus: Path) -> list[Removal]:
     """Delete the corpus files `names` (paths inside the corpus, as the documents list shows them), in
-    order; a name outside the corpus or of no document is refused with the reason, and nothing else is
-    touched."""
+    order. Only a file the corpus reads is removed (`list_corpus`): a name outside the corpus, a hidden
+    file, a link or a name of no document is refused with the reason, and nothing else is touched."""
+    listed = {path.relative_to(corpus).as_posix() for path in list_corpus(corpus).files}
     removals = []
     for name in names:
         try:
@@ -196,7 +198,7 @@ def remove_documents(names: Sequence[str], corpus: Path) -> list[Removal]:
         except OutsideCorpus as error:
             removals.append(Removal(name, False, str(error)))
             continue
-        if path.is_symlink() or not path.is_file() or path.suffix.lower() not in ACCEPTED_SUFFIXES:
+        if Path(name).as_posix() not in listed or path.is_symlink():
             removals.append(Removal(name, False, f"{display_name(name)!r} is no document of the corpus; "
                                                  "`docqa documents list` shows their names."))
             continue

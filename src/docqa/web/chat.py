@@ -8,28 +8,35 @@ web/format.py, which escapes every text of a document, a file name or a user.
 
 from __future__ import annotations
 
+import io
+import itertools
 import logging
 import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+import urllib.parse
+from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
 import gradio as gr
+from gradio.processing_utils import move_resource_to_block_cache
 from gradio.utils import get_upload_folder
+from PIL import Image
 
-from docqa.engine import Engine
+from docqa.engine import Engine, Reply
 from docqa.errors import BadEvalFile, BadFeedback, DocqaError
 from docqa.evaluation.items import load_eval_file
+from docqa.ingest.corpus import corpus_path
 from docqa.ingest.formats import ACCEPTED_SUFFIXES
-from docqa.ingest.uploads import MAX_UPLOAD_BYTES
 from docqa.settings import Settings
 from docqa.web.format import (
     format_build,
+    format_context,
     format_documents,
     format_error,
+    format_page_caption,
     format_removals,
     format_reply,
     format_status,
@@ -37,6 +44,7 @@ from docqa.web.format import (
     format_user,
 )
 from docqa.web.turns import (
+    MAX_KEPT_TURNS,
     Turn,
     confirmed_answers,
     corrected_answers,
@@ -60,6 +68,7 @@ CSS = """
 .docqa-chat blockquote { border-left: 3px solid var(--border-color-accent); margin: 0.4em 0; padding-left: 0.8em; }
 .docqa-chat details { margin-top: 0.4em; }
 .docqa-chat mark { padding: 0 0.15em; }
+.docqa-where .docqa-around { color: var(--body-text-color-subdued); }
 """
 
 
@@ -79,24 +88,51 @@ def refresh(engine: Engine) -> bool:
         return False
 
 
-def ask(engine: Engine, question: str, history: Sequence[str] = (), documents: Sequence[str] = ()) -> Turn:
+def asked(engine: Engine, question: str, history: Sequence[str] = (), documents: Sequence[str] = (),
+          ) -> tuple[Turn, Reply | None]:
     """Ask `question` after the earlier questions `history` (oldest first), within `documents` (all
-    when empty). Never raises: errors become a friendly reply, and one line per question goes to the
-    "docqa" log."""
+    when empty): the turn, and the engine's reply (None when the question could not be asked). Never
+    raises: errors become a friendly reply, and one line per question goes to the "docqa" log."""
     started = time.perf_counter()
     when = datetime.now(timezone.utc)
     try:
         reply = engine.ask(question, history=list(history), documents=documents)
     except DocqaError as error:
         log.info(log_line(when, (time.perf_counter() - started) * 1000, f"refused ({type(error).__name__})", None))
-        return Turn(question, tuple(history), format_error(error), None, ok=False, documents=tuple(documents))
+        return Turn(question, tuple(history), format_error(error), None, ok=False, documents=tuple(documents)), None
     except Exception:
         log.exception(log_line(when, (time.perf_counter() - started) * 1000, "failed", None))
-        return Turn(question, tuple(history), f"<p>{GENERIC_ERROR}</p>", None, ok=False, documents=tuple(documents))
+        return Turn(question, tuple(history), f"<p>{GENERIC_ERROR}</p>", None, ok=False, documents=tuple(documents)), None
     top = reply.hits[0].passage.document if reply.hits else None
     outcome = "answered" if reply.answer is not None else "declined"
     log.info(log_line(when, (time.perf_counter() - started) * 1000, outcome, top))
-    return turn_of_reply(question, history, format_reply(reply), reply)
+    return turn_of_reply(question, history, format_reply(reply), reply), reply
+
+
+def ask(engine: Engine, question: str, history: Sequence[str] = (), documents: Sequence[str] = ()) -> Turn:
+    """The turn of `asked`."""
+    return asked(engine, question, history, documents)[0]
+
+
+def where(engine: Engine, reply: Reply | None, opened: Callable[[Path], str | None]) -> tuple[Image.Image | None, str]:
+    """Where the answer stands, for the panel beside the chat: its page drawn with the answer marked and a
+    caption (an answer from a PDF; `opened` gives the link to the original file), or its passage in the
+    text around it (other formats); (None, "") when docqa declined. Never raises: a page that cannot be
+    drawn says why."""
+    if reply is None or reply.answer is None:
+        return None, ""
+    answer = reply.answer
+    try:
+        view = engine.page_view(answer)
+        if view is None:
+            return None, format_context(engine.context(answer), answer)
+        link = opened(corpus_path(engine.settings.corpus, answer.document))
+        return Image.open(io.BytesIO(view.image)), format_page_caption(view, f"{link}#page={view.page}" if link else None)
+    except DocqaError as error:
+        return None, format_error(error)
+    except Exception:
+        log.exception("Drawing the page of %s failed", answer.document)
+        return None, "<p>The page could not be drawn; the problem was logged.</p>"
 
 
 def chat(engine: Engine, question: str, history: Sequence[str] = (), documents: Sequence[str] = ()) -> str:
@@ -138,16 +174,24 @@ def _status_html(engine: Engine) -> str:
     return format_status(engine.status())
 
 
-def rebuild(engine: Engine) -> str:
-    """Bring the index up to date with the corpus and say, as HTML, what changed. Never raises: on a
-    failure the previous index stays in use."""
+def rebuild(engine: Engine, progress: Callable[[str], None] | None = None) -> str:
+    """Bring the index up to date with the corpus and say, as HTML, what changed; `progress` hears how
+    a long build goes (each page of a scan read by OCR). Never raises: on a failure the previous index
+    stays in use."""
     try:
-        return format_build(engine.rebuild())
+        return format_build(engine.rebuild(progress=progress))
     except DocqaError as error:
         return format_error(error)
     except Exception:
         log.exception("Rebuild failed")
         return "<p>The rebuild failed; the previous index is still in use. The problem was logged.</p>"
+
+
+def shown(progress: gr.Progress) -> Callable[[str], None]:
+    """A build's progress messages shown by Gradio over the documents panel, counted (the total is not
+    known ahead: only a scan's pages say how they go)."""
+    told = itertools.count(1)
+    return lambda message: progress((next(told), None), desc=message)
 
 
 def messages_of(turns: Sequence[Turn]) -> list[dict]:
@@ -156,8 +200,17 @@ def messages_of(turns: Sequence[Turn]) -> list[dict]:
         {"role": "user", "content": format_user(turn.question)}, {"role": "assistant", "content": turn.html})]
 
 
+# An export is a file for one download: Gradio copies it to serve it, so ours goes after a few minutes.
+EXPORT_MINUTES = 10
+
+
 def export_file(turns: Sequence[Turn], folder: Path) -> Path:
-    """The conversation as Markdown in a new file under `folder` (the download's temporary copy)."""
+    """The conversation as Markdown in a new file under `folder`, the exports of more than
+    EXPORT_MINUTES ago deleted from it."""
+    cutoff = time.time() - EXPORT_MINUTES * 60
+    for old in folder.glob("docqa-export-*"):
+        if old.is_dir() and not old.is_symlink() and old.stat().st_mtime < cutoff:
+            shutil.rmtree(old, ignore_errors=True)
     target = Path(tempfile.mkdtemp(prefix="docqa-export-", dir=folder)) / "docqa-conversation.md"
     target.write_text(export_markdown(turns), encoding="utf-8")
     return target
@@ -172,14 +225,27 @@ class Events:
         self.engine = engine
         self.feedback = feedback
         self._changing = threading.Lock()  # one change of the corpus at a time
+        self.files: gr.components.Component | None = None  # the block whose cache serves original files
+        self.exports = Path(tempfile.mkdtemp(prefix="docqa-exports-"))  # conversations written for a download
+
+    def opened(self, path: Path) -> str | None:
+        """The chat's link to a copy of the original file at `path` (a file of the corpus, checked),
+        served by Gradio from its cache, under the chat's credentials."""
+        if self.files is None:
+            return None
+        cached = move_resource_to_block_cache(str(path), self.files)
+        return f"gradio_api/file={urllib.parse.quote(cached)}" if cached else None
 
     def status(self) -> str:
         return _status_html(self.engine)
 
     def documents(self, chosen: list[str] | None = None):
         """The documents panel, the remove picker and the ask-within picker (keeping the `chosen`
-        documents that are still indexed), up to date."""
-        infos = self.engine.documents()
+        documents that are still indexed), up to date; the reason instead when the corpus cannot be read."""
+        try:
+            infos = self.engine.documents()
+        except DocqaError as error:  # the corpus folder went away: the page still opens, and says so
+            return format_error(error), gr.update(choices=[], value=[]), gr.update(choices=[], value=[])
         indexed = [d.name for d in infos if d.state in ("indexed", "changed")]
         present = [d.name for d in infos if d.state not in ("removed", "skipped")]
         return (format_documents(infos), gr.update(choices=present, value=[]),
@@ -190,14 +256,15 @@ class Events:
         turns = restored(kept_turns)
         return (messages_of(turns), self.status(), *self.documents())
 
-    def respond(self, question: str, messages: list, kept_turns: list | None, within: list[str] | None):
+    def respond(self, question: str, kept_turns: list | None, within: list[str] | None):
         turns = restored(kept_turns)
         switched = refresh(self.engine)
-        turn = ask(self.engine, question, [t.question for t in turns if t.ok], within or ())
+        turn, reply = asked(self.engine, question, [t.question for t in turns if t.ok], within or ())
         status = self.status() if switched else gr.skip()
-        messages = [*messages, {"role": "user", "content": format_user(question)},
-                    {"role": "assistant", "content": turn.html}]
-        return "", messages, kept([*turns, turn]), status
+        # The page shows what the browser keeps, so that a mark on a reply is a mark on its own turn.
+        turns = [*turns, turn][-MAX_KEPT_TURNS:]
+        image, caption = where(self.engine, reply, self.opened)
+        return "", messages_of(turns), kept(turns), status, gr.update(value=image, visible=image is not None), caption
 
     def new_conversation(self):
         return [], [], None, gr.update(visible=False)
@@ -206,7 +273,7 @@ class Events:
         turns = restored(kept_turns)
         if not turns:
             return gr.update(value=None, visible=False), "<p>Nothing to export yet: ask a question first.</p>"
-        return gr.update(value=str(export_file(turns, Path(get_upload_folder()))), visible=True), ""
+        return gr.update(value=str(export_file(turns, self.exports)), visible=True), ""
 
     def mark(self, kept_turns: list | None, data: gr.LikeData):
         if data.liked not in (True, False):  # a mark taken back: nothing to record
@@ -234,14 +301,15 @@ class Events:
             return format_error(error), gr.skip(), pending, text, unanswerable
         return "<p>Thanks, your correction was saved.</p>", gr.update(visible=False), None, "", False
 
-    def _changed(self, note: str, changed: bool, chosen: list[str] | None) -> tuple:
+    def _changed(self, note: str, changed: bool, chosen: list[str] | None, progress: gr.Progress) -> tuple:
         """After a change of the corpus: the note, the rebuild's report when something changed, and
         the status and documents that follow."""
         if changed:
-            note += "\n" + rebuild(self.engine)
+            note += "\n" + rebuild(self.engine, shown(progress))
         return (note, self.status(), *self.documents(chosen))
 
-    def upload(self, paths: list[str] | None, held: list[str] | None, chosen: list[str] | None):
+    def upload(self, paths: list[str] | None, held: list[str] | None, chosen: list[str] | None,
+               progress: gr.Progress = gr.Progress()):
         """Add the uploaded files; those whose name is taken wait (in `held`, a private copy) for the
         user to confirm their replacement."""
         uploaded = [Path(path) for path in paths or []]
@@ -250,36 +318,53 @@ class Events:
             with self._changing:
                 done = self.engine.add_documents(uploaded)
             waiting = [_hold(path) for path, upload in zip(uploaded, done) if upload.conflict]
+        except (DocqaError, OSError) as error:
+            return (None, [], gr.update(visible=False), *self._failed(error, chosen))
         finally:
             remove_uploaded(uploaded, Path(get_upload_folder()))
         changed = any(u.name is not None for u in done)
-        return (None, waiting, gr.update(visible=bool(waiting)), *self._changed(format_uploads(done), changed, chosen))
+        return (None, waiting, gr.update(visible=bool(waiting)),
+                *self._changed(format_uploads(done), changed, chosen, progress))
 
-    def replace(self, held: list[str] | None, chosen: list[str] | None):
+    def _failed(self, error: Exception, chosen: list[str] | None) -> tuple:
+        """A change of the corpus that could not be made: why, and the status and documents as they are."""
+        if isinstance(error, DocqaError):
+            note = format_error(error)
+        else:
+            log.error("Changing the documents failed", exc_info=error)
+            note = "<p>The documents could not be changed; nothing was lost, and the problem was logged.</p>"
+        return (note, self.status(), *self.documents(chosen))
+
+    def replace(self, held: list[str] | None, chosen: list[str] | None, progress: gr.Progress = gr.Progress()):
         """The user confirmed: the held files replace the documents of their names."""
         paths = [Path(path) for path in held or []]
         try:
             with self._changing:
-                done = self.engine.add_documents(paths, replace=True, names=[_held_name(p) for p in paths])
+                done = self.engine.add_documents(paths, replace=True, names=[p.name for p in paths])
+        except (DocqaError, OSError) as error:
+            return ([], gr.update(visible=False), *self._failed(error, chosen))
         finally:
             _discard(held)
         return ([], gr.update(visible=False),
-                *self._changed(format_uploads(done), any(u.name is not None for u in done), chosen))
+                *self._changed(format_uploads(done), any(u.name is not None for u in done), chosen, progress))
 
     def keep(self, held: list[str] | None):
         _discard(held)
         return [], gr.update(visible=False), "<p>Kept the documents as they were.</p>"
 
-    def remove(self, names: list[str] | None, chosen: list[str] | None):
+    def remove(self, names: list[str] | None, chosen: list[str] | None, progress: gr.Progress = gr.Progress()):
         """Remove the chosen documents (the page asked the user to confirm first; None when they did not)."""
         if not names:
             return (gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip())
-        with self._changing:
-            done = self.engine.remove_documents(names)
-        return self._changed(format_removals(done), any(r.removed for r in done), chosen)
+        try:
+            with self._changing:
+                done = self.engine.remove_documents(names)
+        except (DocqaError, OSError) as error:
+            return self._failed(error, chosen)
+        return self._changed(format_removals(done), any(r.removed for r in done), chosen, progress)
 
-    def rebuild(self, chosen: list[str] | None):
-        return (rebuild(self.engine), self.status(), *self.documents(chosen))
+    def rebuild(self, chosen: list[str] | None, progress: gr.Progress = gr.Progress()):
+        return (rebuild(self.engine, shown(progress)), self.status(), *self.documents(chosen))
 
     def api_chat(self, question: str, history: list[str] | None = None) -> str:
         """Answer a question from the documents, as a follow-up to the earlier questions `history`
@@ -287,17 +372,29 @@ class Events:
         return chat(self.engine, question, history if history is not None else ())
 
 
+# Held uploads older than this are from sessions long gone (a server stopped while one waited).
+HELD_HOURS = 24
+HELD_PREFIX = "docqa-held-"
+
+
+def _sweep_held(hours: float) -> None:
+    """Delete held uploads (`_hold`) older than `hours` from the temporary folder."""
+    cutoff = time.time() - hours * 3600
+    for folder in Path(tempfile.gettempdir()).glob(f"{HELD_PREFIX}*"):
+        try:
+            if folder.is_dir() and not folder.is_symlink() and folder.stat().st_mtime < cutoff:
+                shutil.rmtree(folder, ignore_errors=True)
+        except OSError:
+            continue
+
+
 def _hold(path: Path) -> str:
     """A private copy of an upload that waits for the user to confirm a replacement (Gradio's own
     copy is removed at once); its folder keeps the upload's name."""
-    folder = Path(tempfile.mkdtemp(prefix="docqa-held-"))
+    folder = Path(tempfile.mkdtemp(prefix=HELD_PREFIX))
     target = folder / path.name
     shutil.copyfile(path, target)
     return str(target)
-
-
-def _held_name(path: Path) -> str:
-    return path.name
 
 
 def _discard(held: list[str] | None) -> None:
@@ -314,26 +411,67 @@ CONFIRM_REMOVE = """(names, chosen) => {
 }"""
 
 
+def _documents_panel(events: Events, settings: Settings, within: gr.Dropdown, status: gr.HTML) -> tuple[gr.HTML, gr.Dropdown]:
+    """The documents panel, laid out and wired (inside build_app's Blocks): the table of documents, adding
+    files (a name already there asks to replace it), removing (the browser asks first), rebuilding.
+    Returns the table and the remove picker, which the page fills when it opens."""
+    private = {"api_visibility": "private"}
+    # One change of the corpus at a time, queued: a second upload waits for the first one's rebuild.
+    changes = {"concurrency_limit": 1, "concurrency_id": "corpus", **private}
+    # Uploads waiting for a confirmation are private copies: gone with the session if never confirmed.
+    held = gr.State([], delete_callback=_discard)
+    with gr.Accordion("Documents", open=False):
+        table = gr.HTML()
+        files = gr.File(file_count="multiple", file_types=list(ACCEPTED_SUFFIXES),
+                        label=f"Add {', '.join(ACCEPTED_SUFFIXES)} (at most {settings.limits.upload_mb} MB each)")
+        with gr.Group(visible=False) as confirm_replace, gr.Row():
+            replace = gr.Button("Replace", variant="stop")
+            keep = gr.Button("Keep the old one")
+        with gr.Row():
+            doomed = gr.Dropdown([], value=[], multiselect=True, label="Documents to remove", scale=4)
+            remove = gr.Button("Remove", variant="stop", scale=1)
+        rebuild_button = gr.Button("Rebuild index")
+        note = gr.HTML()
+    after = [note, status, table, doomed, within]
+    files.upload(events.upload, [files, held, within], [files, held, confirm_replace, *after], **changes)
+    replace.click(events.replace, [held, within], [held, confirm_replace, *after], **changes)
+    keep.click(events.keep, [held], [held, confirm_replace, note], **private)
+    remove.click(events.remove, [doomed, within], after, js=CONFIRM_REMOVE, **changes)
+    rebuild_button.click(events.rebuild, [within], after, **changes)
+    return table, doomed
+
+
 def build_app(engine: Engine, settings: Settings, secret: str | None = None) -> gr.Blocks:
     """The Blocks app over `engine`. Its one Gradio API endpoint, /chat, takes a question (and
     optionally the earlier questions) and returns the reply text; the page's own events are private.
-    `secret` encrypts the conversation the browser keeps (one per server, so a restart keeps it too)."""
+    `secret` encrypts the conversation the browser keeps (one per server, so a restart keeps it too).
+    One function over 60 lines: the page's layout is the nesting of its `with` blocks, read top to
+    bottom as the page shows it (the documents panel is apart, in `_documents_panel`)."""
     events = Events(engine, settings.feedback_path)
     examples = example_questions(settings.eval_file)
     intro = "Ask a question, or pick an example below." if examples else "Ask a question."
-    with gr.Blocks(title="docqa") as app:
+    _sweep_held(HELD_HOURS)
+    # Gradio's copies (uploads already stored, exports, pages drawn) are deleted an hour after they were made.
+    with gr.Blocks(title="docqa", delete_cache=(3600, 3600)) as app:
         gr.Markdown("# docqa\nAsk about the documents in the corpus. Every answer is copied from them, "
                     "quoted and cited; when they do not hold the answer, docqa says so.")
         status = gr.HTML(events.status())
-        chatbot = gr.Chatbot(
-            label="docqa", elem_classes="docqa-chat", height=560, buttons=["copy"],
-            render_markdown=False, latex_delimiters=[], sanitize_html=True,
-            feedback_options=("Like", "Dislike"),
-            placeholder=f"{intro} Mark each reply right or wrong with the thumbs under it.",
-        )
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3, min_width=420):
+                chatbot = gr.Chatbot(
+                    label="docqa", elem_classes="docqa-chat", height=560, buttons=["copy"],
+                    render_markdown=False, latex_delimiters=[], sanitize_html=True,
+                    feedback_options=("Like", "Dislike"),
+                    placeholder=f"{intro} Mark each reply right or wrong with the thumbs under it.",
+                )
+            # Beside the chat on a wide screen, below it on a narrow one, and it folds away.
+            with gr.Column(scale=2, min_width=320), gr.Accordion("Where the answer stands", open=True):
+                page_image = gr.Image(label="The answer on its page", type="pil", interactive=False, visible=False,
+                                      buttons=["fullscreen"], elem_classes="docqa-page")
+                page_caption = gr.HTML(elem_classes="docqa-where")
+        events.files = page_caption
         turns = gr.BrowserState([], storage_key="docqa-conversation", secret=secret)
         pending = gr.State(None)
-        held = gr.State([])
         with gr.Row():
             question = gr.Textbox(show_label=False, placeholder="Ask a question about your documents",
                                   scale=8, autofocus=True)
@@ -351,39 +489,19 @@ def build_app(engine: Engine, settings: Settings, secret: str | None = None) -> 
             right_answer = gr.Textbox(label="The right answer, as written in the documents")
             unanswerable = gr.Checkbox(label="Not answerable from the documents")
             save = gr.Button("Save correction")
-        with gr.Accordion("Documents", open=False):
-            table = gr.HTML()
-            files = gr.File(
-                file_count="multiple", file_types=list(ACCEPTED_SUFFIXES),
-                label=f"Add {', '.join(ACCEPTED_SUFFIXES)} (at most {MAX_UPLOAD_BYTES // 2**20} MB each)",
-            )
-            with gr.Group(visible=False) as confirm_replace:
-                with gr.Row():
-                    replace = gr.Button("Replace", variant="stop")
-                    keep = gr.Button("Keep the old one")
-            with gr.Row():
-                doomed = gr.Dropdown([], value=[], multiselect=True, label="Documents to remove", scale=4)
-                remove = gr.Button("Remove", variant="stop", scale=1)
-            rebuild_button = gr.Button("Rebuild index")
-            change_note = gr.HTML()
+        table, doomed = _documents_panel(events, settings, within, status)
 
         private = {"api_visibility": "private"}
         panel = [table, doomed, within]
         for trigger in (question.submit, send.click):
-            trigger(events.respond, [question, chatbot, turns, within], [question, chatbot, turns, status], **private)
+            trigger(events.respond, [question, turns, within],
+                    [question, chatbot, turns, status, page_image, page_caption], **private)
         chatbot.like(events.mark, [turns], [feedback_note, correction, pending], **private)
         chatbot.clear(events.new_conversation, None, [turns, chatbot, pending, correction], **private)
         new.click(events.new_conversation, None, [turns, chatbot, pending, correction], **private)
         export.click(events.export, [turns], [download, export_note], **private)
         save.click(events.correct, [turns, pending, right_answer, unanswerable],
                    [feedback_note, correction, pending, right_answer, unanswerable], **private)
-        changes = {"concurrency_limit": 1, "concurrency_id": "corpus", **private}
-        files.upload(events.upload, [files, held, within], [files, held, confirm_replace, change_note, status, *panel],
-                     **changes)
-        replace.click(events.replace, [held, within], [held, confirm_replace, change_note, status, *panel], **changes)
-        keep.click(events.keep, [held], [held, confirm_replace, change_note], **private)
-        remove.click(events.remove, [doomed, within], [change_note, status, *panel], js=CONFIRM_REMOVE, **changes)
-        rebuild_button.click(events.rebuild, [within], [change_note, status, *panel], **changes)
         app.load(events.load, [turns], [chatbot, status, *panel], **private)
         gr.api(events.api_chat, api_name="chat")
     app.queue(default_concurrency_limit=CONCURRENCY)

@@ -14,8 +14,10 @@ from docqa.engine import Reply, Status, quoted_list
 from docqa.errors import DocqaError
 from docqa.index.manifest import BuildReport
 from docqa.ingest.uploads import Removal, Upload
-from docqa.text import display_name, size_text
-from docqa.types import DocumentInfo, Hit
+from docqa.names import display_name
+from docqa.pageview import PageView, Stretch
+from docqa.text import size_text
+from docqa.types import Answer, DocumentInfo, Hit
 from docqa.web.turns import DECLINED, source_line
 
 _SHOWN_QUESTION_CHARS = 500
@@ -58,8 +60,9 @@ def format_reply(reply: Reply) -> str:
     """The chat reply for an engine Reply, as HTML: answer in bold, confidence, the quote with the
     answer marked, the source with offsets, then the other passages; or the declined reply with the
     closest passages. A notice that the index is behind the corpus comes last."""
+    ocr = "<p><i>Read by OCR from a scanned page: check its words against the page.</i></p>" if reply.read_by_ocr else ""
     notice = f"<p><i>{_text(reply.notice)}</i></p>" if reply.notice else ""
-    return _format_answer(reply) + notice
+    return _format_answer(reply) + ocr + notice
 
 
 def _format_answer(reply: Reply) -> str:
@@ -174,3 +177,39 @@ def format_documents(documents: Sequence[DocumentInfo]) -> str:
     )
     return ("<table class='docqa-documents'><thead><tr><th>document</th><th>kind</th><th>pages</th>"
             f"<th>passages</th><th>size</th><th>added (UTC)</th><th>state</th></tr></thead><tbody>{rows}</tbody></table>")
+
+
+def format_context(runs: Sequence[Stretch], answer: Answer) -> str:
+    """An answer from a text without pages in the text around it: the runs (pageview.surrounding) as
+    paragraphs, the passage it was read from in plain type, the rest greyed, the answer marked."""
+    parts = []
+    for run in runs:
+        cuts = sorted({run.start, run.end, *(x for x in (answer.quote_start, answer.quote_end, answer.start, answer.end)
+                                             if run.start < x < run.end)})
+        html_run = []
+        for a, b in zip(cuts, cuts[1:]):
+            piece = _text(run.text[a - run.start:b - run.start])
+            if answer.start <= a and b <= answer.end:
+                html_run.append(f"<mark>{piece}</mark>")
+            elif answer.quote_start <= a and b <= answer.quote_end:
+                html_run.append(piece)
+            else:
+                html_run.append(f"<span class='docqa-around'>{piece}</span>")
+        parts.append(f"<p>{''.join(html_run)}</p>")
+    source = format_source(answer.document, answer.section, answer.page, answer.start, answer.end)
+    return f"<p><b>In its document</b>: {source}</p>" + "<p>…</p>".join(parts)
+
+
+def format_page_caption(view: PageView, link: str | None) -> str:
+    """What the page image says of itself: which page of which document, whether the answer is marked
+    on it, and a link to the original file at that page."""
+    where = f"p. {view.page} of {_text(display_name(view.document))}"
+    if view.ocr:
+        note = " · read by OCR: the answer is not marked on the image; check its words against the page"
+    elif not view.boxes:
+        note = " · the answer's words were not found on this page to mark them"
+    else:
+        note = ""
+    opened = f" · <a href='{html.escape(link, quote=True)}' target='_blank' rel='noopener'>open the PDF at this page</a>" \
+        if link else ""
+    return f"<p>{where}{note}{opened}</p>"

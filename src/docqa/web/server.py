@@ -12,18 +12,20 @@ import secrets
 import sys
 import threading
 import time
+import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
 import gradio as gr
 import uvicorn
 from fastapi import FastAPI
+from starlette.responses import PlainTextResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from docqa.embed.onnx_cache import cache_dir
 from docqa.engine import Engine, Freshness
 from docqa.errors import AuthRequired, BadSettings, ServeFailed
-from docqa.ingest.uploads import MAX_UPLOAD_BYTES
-from docqa.settings import Settings
+from docqa.settings import ReadLimits, Settings
 from docqa.web.api import build_api
 from docqa.web.chat import CSS, build_app
 
@@ -95,6 +97,27 @@ class Served:
         self.thread.join(timeout=15)
 
 
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+class LoopbackHosts:
+    """On a loopback address, answer only requests made to a loopback name: a page elsewhere that points
+    its own host name at 127.0.0.1 (DNS rebinding) must not reach the chat, the API or the documents."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            host = dict(scope["headers"]).get(b"host", b"").decode("latin-1")
+            name = urllib.parse.urlsplit(f"//{host}").hostname or ""
+            if name not in LOOPBACK_NAMES:
+                response = PlainTextResponse("docqa answers on 127.0.0.1, ::1 or localhost only.", status_code=421)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
 def chat_secret(folder: Path) -> str | None:
     """The key the browser's copy of a conversation is encrypted with, kept in `folder` (docqa's cache)
     so that a conversation outlives a restart of the server; None (a key for this run only) when the
@@ -114,16 +137,18 @@ def chat_secret(folder: Path) -> str | None:
 
 
 def launch(app: gr.Blocks, host: str, port: int, auth: list[tuple[str, str]] | None,
-           api: FastAPI | None = None, block: bool = False) -> Served:
+           api: FastAPI | None = None, block: bool = False, max_file_mb: int = ReadLimits().upload_mb) -> Served:
     """Serve `app` at / (and `api` at /api/) on host:port; returns once it listens (or, with `block`,
     when it is stopped)."""
     root = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    if is_loopback(host):
+        root.add_middleware(LoopbackHosts)
     if api is not None:
         root.mount("/api", api)
     root = gr.mount_gradio_app(
         root, app, path="/", auth=auth,
         auth_message="docqa: sign in with the credentials set by DOCQA_AUTH or --auth-file." if auth else None,
-        max_file_size=MAX_UPLOAD_BYTES, show_error=False, ssr_mode=False, css=CSS, footer_links=[],
+        max_file_size=max_file_mb * 2**20, show_error=False, ssr_mode=False, css=CSS, footer_links=[],
     )
     server = uvicorn.Server(uvicorn.Config(root, host=host, port=port, log_level="warning", access_log=False))
     thread = threading.Thread(target=server.run, name="docqa-server", daemon=True)
@@ -136,8 +161,8 @@ def launch(app: gr.Blocks, host: str, port: int, auth: list[tuple[str, str]] | N
     shown = f"[{host}]" if ":" in host else host
     served = Served(f"http://{shown}:{port}/", server, thread)
     if block:
-        print(f"docqa: chat at {served.url} (listening on {host}:{port}; API at {served.url}api/docs; "
-              "Ctrl-C to stop)", flush=True)
+        print(f"docqa: chat at {served.url} (listening on {host}:{port}; API at {served.url}api/, its schema at "
+              f"{served.url}api/openapi.json; Ctrl-C to stop)", flush=True)
         try:
             thread.join()
         except KeyboardInterrupt:
@@ -158,5 +183,5 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, no_auth
     # A stale index answers at once while the new one is built beside it; a missing one is built first.
     engine = Engine(settings, warm=True, freshness=Freshness.BACKGROUND)
     app = build_app(engine, settings, chat_secret(cache_dir()))
-    launch(app, host, port, auth, build_api(engine, auth), block=True)
+    launch(app, host, port, auth, build_api(engine, auth), block=True, max_file_mb=settings.limits.upload_mb)
     return 0

@@ -10,7 +10,7 @@ from pathlib import Path
 from docqa.engine import Reply
 from docqa.errors import BadFeedback
 from docqa.evaluation.items import append_feedback, feedback_item
-from docqa.text import display_name
+from docqa.names import display_name
 
 DECLINED = "The documents do not answer this question."
 # What the browser keeps: the last turns of a conversation (each holds its reply's HTML).

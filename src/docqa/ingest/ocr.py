@@ -1,0 +1,70 @@
+"""Scanned pages -> text: a PDF page without a text layer is drawn as an image (pypdfium2) and read by
+Tesseract (Debian's tesseract-ocr, run as a command: its English model comes with the package, nothing
+is downloaded). Runs inside the reading sandbox, so the file's time and memory limits hold for it too.
+
+`make ocr` (part of `make run` and `make test`) installs Tesseract; without it a scanned PDF is skipped
+with a message that says so.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import os
+import shutil
+import subprocess
+
+import pypdfium2
+
+# Tesseract reads printed text best at about 300 dpi; 200 dpi read the test pages (12 pt Helvetica,
+# benchmarks/page_view.py) word for word at half the time.
+OCR_DPI = 200
+# One page a time: Tesseract's own threads only fight the build's other work on 2 cores.
+_ENVIRONMENT = {"OMP_THREAD_LIMIT": "1"}
+LANGUAGE = "eng"
+
+
+class OcrFailed(Exception):
+    """Tesseract could not read a page; the message says why."""
+
+
+@functools.cache
+def tesseract() -> str | None:
+    """The path of the tesseract command with its English model, or None when it is not installed."""
+    found = shutil.which("tesseract")
+    if found is None:
+        return None
+    try:
+        listed = subprocess.run([found, "--list-langs"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return found if LANGUAGE in listed.stdout.split() else None
+
+
+def page_image(document: pypdfium2.PdfDocument, number: int, dpi: int = OCR_DPI) -> bytes:
+    """Page `number` (1-based) of `document` drawn in grey at `dpi`, as PNG bytes."""
+    page = document[number - 1]
+    try:
+        image = page.render(scale=dpi / 72, grayscale=True).to_pil()
+    finally:
+        page.close()
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def read_image(png: bytes, seconds: float) -> str:
+    """The text Tesseract reads in a PNG image (lines as it finds them); raises OcrFailed."""
+    command = tesseract()
+    if command is None:
+        raise OcrFailed("Tesseract is not installed (`make ocr`: apt-get install tesseract-ocr)")
+    try:
+        done = subprocess.run([command, "stdin", "stdout", "-l", LANGUAGE, "--psm", "3"], input=png,
+                              capture_output=True, timeout=seconds, env={**os.environ, **_ENVIRONMENT})
+    except subprocess.TimeoutExpired:
+        raise OcrFailed(f"Tesseract took longer than {seconds:g} s on one page") from None
+    except OSError as error:
+        raise OcrFailed(f"Tesseract could not run ({error.strerror})") from None
+    if done.returncode != 0:
+        raise OcrFailed(f"Tesseract failed ({done.stderr.decode(errors='replace').strip()[:200]})")
+    return done.stdout.decode("utf-8", errors="replace").replace("\f", "")
