@@ -364,3 +364,17 @@ def test_an_answer_from_a_text_is_shown_in_the_text_around_it(engine, url, page)
     where = page.locator(".prose.docqa-where")
     expect(where).to_contain_text("In its document: nato-relations-with-serbia.txt")
     expect(where.locator("mark")).to_have_text("December 2006")
+
+
+@pytest.mark.skipif(tesseract() is None, reason="no Tesseract: run `make ocr` to read scanned PDFs")
+def test_a_long_scan_added_in_the_chat_shows_its_pages_read(pdfs, pdfs_url, page, tmp_path):
+    """Each page read by OCR is said over the documents panel while the rebuild runs."""
+    page.goto(pdfs_url)
+    page.get_by_text("Documents", exact=True).click()
+    long_scan = tmp_path / "long scan.pdf"
+    long_scan.write_bytes(scanned(OCR_PAGES * 5))
+    page.locator('input[type="file"]').set_input_files(str(long_scan))
+    expect(page.get_by_text(re.compile(r"long_scan\.pdf: OCR of page \d+ \(\d+ of 10 without a text layer\)")).first
+           ).to_be_visible(timeout=REPLY_SECONDS * 1000)
+    expect(page.get_by_text("Added long scan.pdf (as long_scan.pdf).")).to_be_visible(timeout=REPLY_SECONDS * 1000)
+    assert pdfs.status().documents == 3

@@ -532,3 +532,12 @@ def test_format_reply_leads_with_the_verdict_its_sentence_states():
         "<p>Confidence 0.99</p>"
         "<blockquote><mark>You may not &lt;remove&gt; notices.</mark></blockquote>"
     )
+
+
+def test_a_builds_progress_moves_a_bar_where_its_message_counts():
+    calls = []
+    tell = chat.shown(lambda progress, **shown: calls.append((progress, shown)))
+    tell("scan.pdf: OCR of page 3 (2 of 300 without a text layer)")
+    tell("Embedding 86 passages")
+    assert calls == [((2, 300), {"desc": "scan.pdf: OCR of page 3 (2 of 300 without a text layer)", "unit": "pages"}),
+                     ((1, None), {"desc": "Embedding 86 passages"})]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import itertools
 import logging
+import re
 import shutil
 import tempfile
 import threading
@@ -187,11 +188,23 @@ def rebuild(engine: Engine, progress: Callable[[str], None] | None = None) -> st
         return "<p>The rebuild failed; the previous index is still in use. The problem was logged.</p>"
 
 
-def shown(progress: gr.Progress) -> Callable[[str], None]:
-    """A build's progress messages shown by Gradio over the documents panel, counted (the total is not
-    known ahead: only a scan's pages say how they go)."""
+def shown(progress: Callable[..., None]) -> Callable[[str], None]:
+    """A build's progress messages for Gradio's progress display over the documents panel (`progress` a
+    gr.Progress). Gradio shows a message only beside a bar, so a message that counts ("OCR of page 3
+    (3 of 300 without a text layer)", formats._read_scanned) moves the bar; the others are counted."""
     told = itertools.count(1)
-    return lambda message: progress((next(told), None), desc=message)
+
+    def tell(message: str) -> None:
+        counted = _COUNTED.search(message)
+        if counted is not None:
+            progress((int(counted[1]), int(counted[2])), desc=message, unit="pages")
+        else:
+            progress((next(told), None), desc=message)
+
+    return tell
+
+
+_COUNTED = re.compile(r"\((\d+) of (\d+)\b")
 
 
 def messages_of(turns: Sequence[Turn]) -> list[dict]:
