@@ -5,6 +5,7 @@ errors as JSON with what to do, never a traceback."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import shutil
 import socket
@@ -29,28 +30,36 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def api(tmp_path_factory) -> Iterator[tuple[str, Path]]:
-    """`docqa serve` over a copy of corpus/ on a free port: (the API's URL, the corpus folder)."""
-    root = tmp_path_factory.mktemp("api")
-    shutil.copytree(ROOT / "corpus", root / "corpus")
+@contextlib.contextmanager
+def serving(root: Path, corpus: Path) -> Iterator[str]:
+    """`docqa serve` over `corpus` (its index and log in `root`) on a free port, until the block ends:
+    the chat's URL."""
     port = free_port()
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
     env.pop("DOCQA_AUTH", None)
     log = root / "serve.log"
     with log.open("w") as out:
         server = subprocess.Popen([sys.executable, "-m", "docqa.cli", "serve", "--port", str(port), "--corpus",
-                                   str(root / "corpus"), "--index", str(root / "index")],
+                                   str(corpus), "--index", str(root / "index")],
                                   stdout=out, stderr=subprocess.STDOUT, env=env)
     try:
         started = time.monotonic()
         while "docqa: chat at" not in log.read_text():
             assert server.poll() is None and time.monotonic() - started < 180, log.read_text()
             time.sleep(0.2)
-        yield f"http://127.0.0.1:{port}/api", root / "corpus"
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory) -> Iterator[tuple[str, Path]]:
+    """`docqa serve` over a copy of corpus/: (the API's URL, the corpus folder)."""
+    root = tmp_path_factory.mktemp("api")
+    shutil.copytree(ROOT / "corpus", root / "corpus")
+    with serving(root, root / "corpus") as url:
+        yield f"{url}/api", root / "corpus"
 
 
 def test_the_schema_names_every_route(api):

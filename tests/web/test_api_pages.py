@@ -4,10 +4,6 @@ original file at that page; a scanned PDF answered with its page; nothing outsid
 from __future__ import annotations
 
 import io
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +13,7 @@ from PIL import Image
 
 from ingest.test_formats import make_pdf
 from ingest.test_ocr import PAGES, needs_tesseract, scanned
-from web.test_api import free_port
+from web.test_api import serving
 
 REPORT = [["Annual report", "", "The council approved the Sava bridge in March 2016.", "Work began a year later."],
           ["Budget", "", "The bridge cost ninety million euros."]]
@@ -35,22 +31,8 @@ def api(tmp_path_factory) -> Iterator[tuple[str, Path]]:
     (corpus / "notes.txt").write_text("The ferry to the island leaves at nine.\n", encoding="utf-8")
     (root / "secret.txt").write_text("The password is swordfish.\n", encoding="utf-8")
     (corpus / "link.txt").symlink_to(root / "secret.txt")
-    port = free_port()
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
-    env.pop("DOCQA_AUTH", None)
-    log = root / "serve.log"
-    with log.open("w") as out:
-        server = subprocess.Popen([sys.executable, "-m", "docqa.cli", "serve", "--port", str(port), "--corpus",
-                                   str(corpus), "--index", str(root / "index")], stdout=out, stderr=subprocess.STDOUT, env=env)
-    try:
-        started = time.monotonic()
-        while "docqa: chat at" not in log.read_text():
-            assert server.poll() is None and time.monotonic() - started < 180, log.read_text()
-            time.sleep(0.2)
-        yield f"http://127.0.0.1:{port}", corpus
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    with serving(root, corpus) as url:
+        yield url, corpus
 
 
 def test_an_answer_from_a_pdf_names_its_page_image_and_its_file(api):
