@@ -284,6 +284,17 @@ def test_a_question_is_asked_within_the_chosen_documents_only(project, embedder)
         engine.ask("Where?", documents=["zoo.txt"])
 
 
+def test_a_question_that_names_a_document_is_asked_of_it(project, embedder):
+    # "rivers" is a word of rivers.txt's name, and of no other document's (index/named.py)
+    engine = Engine(settings_of(project), embedder=embedder, reader=WordReader("Belgrade"))
+    assert engine.retrieve("Where do the Danube and the Sava meet, says the rivers file?")[0].passage.document == "rivers.txt"
+    assert {h.passage.document for h in engine.ask("Where do the Danube and the Sava meet, says the rivers file?").hits} == {
+        "rivers.txt"}
+    assert {h.passage.document for h in engine.ask("Where do the Danube and the Sava meet?").hits} == {"belgrade.md", "rivers.txt"}
+    # a document chosen by the asker wins over one the question names
+    assert {h.passage.document for h in engine.ask("What do the rivers do?", documents=["belgrade.md"]).hits} == {"belgrade.md"}
+
+
 def test_documents_are_removed_from_the_corpus_and_the_index(project, embedder, tmp_path):
     root = copy_of(project, tmp_path)
     engine = Engine(settings_of(root), embedder=embedder, reader=WordReader("Zoran"))

@@ -58,6 +58,7 @@ from docqa.errors import (
 )
 from docqa.index.build import build_index, corpus_signature
 from docqa.index.manifest import BuildReport, stale_reason
+from docqa.index.named import named_documents, unnamed
 from docqa.index.search import Mode, Retriever
 from docqa.index.store import CURRENT, Index, build_holder, load_index
 from docqa.ingest.corpus import corpus_path, document_info, kind_of, scan_corpus
@@ -487,9 +488,17 @@ class Engine:
             if unknown:
                 raise UnknownDocument(unknown, list(snapshot.index.outlines))
             within = snapshot.index.within(documents)
+        words = None
+        named = () if documents else named_documents(question, snapshot.index.names)
+        if named:
+            # A question that names documents ("under the GPL") is asked of them, and their words
+            # search without the name, which only points at the passages that repeat it.
+            within = snapshot.index.within(named)
+            words = unnamed(question, snapshot.index.names, named)
         vector = self.embedder.encode([question])[0]
         # A question asking what a term means gets the passages that define it first.
-        return snapshot.retriever.search(question, vector, k, mode, within, definition=asked_definition(question))
+        return snapshot.retriever.search(question, vector, k, mode, within, definition=asked_definition(question),
+                                         unnamed=words)
 
     def ask(self, question: str, history: Sequence[str] = (), top_k: int | None = None,
             referents: bool = True, documents: Sequence[str] = ()) -> Reply:

@@ -105,16 +105,18 @@ class Retriever:
         return [i for i in ranked if definition(self.index.passages[i].text)]
 
     def search(self, question: str, vector: np.ndarray, top_k: int, mode: Mode = Mode.HYBRID,
-               within: Within | None = None, definition: Definition | None = None) -> list[Hit]:
+               within: Within | None = None, definition: Definition | None = None,
+               unnamed: str | None = None) -> list[Hit]:
         """The top_k passages for the question; `vector` is the question's unit-length embedding. With
         `within`, both rankings hold only those passages: the limit applies inside each search, so the
         top_k are the best of the chosen documents, not what is left of the best of all. `definition`:
         the term the question asks the meaning of; the DEFINING_FIRST passages that define it come
         first, as a numbered definition ('1.1. "Contributor" means ...') shares few words with "Who
-        counts as a contributor?", and many passages use the term without defining it."""
+        counts as a contributor?", and many passages use the term without defining it. `unnamed`: the
+        question without the names of the documents it is asked of (index/named.py), for BM25."""
         depth = max(CANDIDATES, top_k)
         dense = self.index.search(vector, depth, within) if mode != Mode.LEXICAL else []
-        lexical = self.lexical(question, depth, within) if mode != Mode.DENSE else []
+        lexical = self.lexical(question if unnamed is None else unnamed, depth, within) if mode != Mode.DENSE else []
         dense_score = dict(dense)
         lexical_score = dict(lexical)
         fused = fuse(dense, lexical, top_k)
