@@ -16,7 +16,7 @@ from standins import Read, WordReader
 
 from docqa import engine as engine_module
 from docqa.embed.embedder import Embedder
-from docqa.engine import Engine, Freshness
+from docqa.engine import Engine, Freshness, unstated_terms
 from docqa.errors import BadQuestion, UnknownDocument
 from docqa.index.store import BuildLock
 from docqa.ingest.corpus import load_corpus
@@ -293,6 +293,14 @@ def test_a_question_that_names_a_document_is_asked_of_it(project, embedder):
     assert {h.passage.document for h in engine.ask("Where do the Danube and the Sava meet?").hits} == {"belgrade.md", "rivers.txt"}
     # a document chosen by the asker wins over one the question names
     assert {h.passage.document for h in engine.ask("What do the rivers do?", documents=["belgrade.md"]).hits} == {"belgrade.md"}
+
+
+def test_a_name_the_documents_title_states_is_stated() -> None:
+    larger = Answer("a work that combines Covered Software with other material", "mpl-2.0.txt", 40, 99, 0.99,
+                    '1.7. "Larger Work" means a work that combines Covered Software with other material.', 30, 120, None, None)
+    question = "What is a Larger Work according to the Mozilla license?"
+    assert unstated_terms(question, larger) == ("Mozilla",)
+    assert unstated_terms(question, larger, "Mozilla Public License Version") == ()
 
 
 def test_documents_are_removed_from_the_corpus_and_the_index(project, embedder, tmp_path):

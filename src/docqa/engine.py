@@ -185,9 +185,10 @@ class _Snapshot:
     pointer: str  # the build folder loaded (what CURRENT named then): build-<UTC time>, later ones sort after
 
 
-def unstated_terms(question: str, candidate: Answer) -> tuple[str, ...]:
-    """The names and numbers of the question that the candidate's passage, its document's name and its
-    section heading do not state (question.unmentioned). A passage that answers "When did Alfonso XXII
+def unstated_terms(question: str, candidate: Answer, title: str = "") -> tuple[str, ...]:
+    """The names and numbers of the question that the candidate's passage, its document's name, its
+    `title` (index/named.py: "Mozilla Public License" for mpl-2.0.txt) and its section heading do not
+    state (question.unmentioned). A passage that answers "When did Alfonso XXII
     reach Valencia?" names Alfonso XXII; one about Alfonso XII answers another question.
 
     Measured with `docqa eval` (answers that this check turns into declines, 2026-11-30): 800 held-out
@@ -197,7 +198,7 @@ def unstated_terms(question: str, candidate: Answer) -> tuple[str, ...]:
     150 Natural Questions 0.367 -> 0.360 ("who is the winner of jhalak dikhlaja 2017", a passage
     about season 9)."""
     document = Path(candidate.document).stem.replace("_", " ").replace("-", " ")
-    context = "\n".join((candidate.quote, document, candidate.section or ""))
+    context = "\n".join((candidate.quote, document, title, candidate.section or ""))
     return unmentioned(key_terms(question), context)
 
 
@@ -520,7 +521,8 @@ class Engine:
         # A question without a single letter or digit ("🤝🤝🤝") asks nothing a span could answer.
         asks = any(ch.isalnum() for ch in query.text)
         candidate = self.reader.read(query.text, hits, context=query.context) if hits and asks else None
-        unstated = unstated_terms(query.text, candidate) if candidate else ()
+        names = self._snapshot.index.names.get(candidate.document) if candidate else None
+        unstated = unstated_terms(query.text, candidate, names.heading if names else "") if candidate else ()
         confidence = candidate.confidence if candidate and not unstated else 0.0
         answer = candidate if candidate is not None and not unstated and confidence >= self.threshold else None
         return Reply(question, resolved, answer, candidate, confidence, self.threshold, tuple(hits),

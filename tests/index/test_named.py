@@ -23,12 +23,15 @@ def test_a_documents_names_are_its_file_names_words_and_its_titles_written_with_
     # "license", "version", numbers, dates and the address name nothing; a title's words count where the
     # title writes them with a capital; the labels are the names that fewer than a quarter of passages state.
     assert LICENCES["gpl-3.0.txt"] == Names(frozenset({"gpl"}), frozenset({"gnu", "general", "public"}),
-                                            frozenset({"gpl", "gnu", "general", "public"}))
-    assert LICENCES["mpl-2.0.txt"] == Names(frozenset({"mpl"}), frozenset({"mozilla", "public"}), frozenset())
-    assert LICENCES["apache-license-2.0.txt"] == Names(frozenset({"apache"}), frozenset({"apache"}), frozenset())
-    assert LICENCES["zlib-faq.txt"] == Names(frozenset({"zlib"}), frozenset(), frozenset())
+                                            frozenset({"gpl", "gnu", "general", "public"}), "GNU GENERAL PUBLIC LICENSE Version")
+    assert LICENCES["mpl-2.0.txt"] == Names(frozenset({"mpl"}), frozenset({"mozilla", "public"}), frozenset(),
+                                            "Mozilla Public License Version")
+    assert LICENCES["apache-license-2.0.txt"] == Names(frozenset({"apache"}), frozenset({"apache"}), frozenset(),
+                                                       "Apache License Version")
+    assert LICENCES["zlib-faq.txt"] == Names(frozenset({"zlib"}), frozenset(), frozenset(), "Frequently Asked Questions about zlib")
     assert document_names("papers/lmer.pdf", "Fitting Linear Mixed-Effects Models Using lme4") == Names(
-        frozenset({"lmer"}), frozenset({"fitting", "linear", "mixed", "effects", "models", "lme4"}), frozenset())
+        frozenset({"lmer"}), frozenset({"fitting", "linear", "mixed", "effects", "models", "lme4"}), frozenset(),
+        "Fitting Linear Mixed-Effects Models Using lme4")
 
 
 def test_a_question_names_the_documents_it_names_with_the_most_distinctive_words() -> None:
@@ -62,5 +65,5 @@ def test_the_word_search_goes_without_the_labels_of_the_named_documents_only() -
 
 def test_a_first_line_that_is_a_sentence_is_no_title() -> None:
     assert document_names("rivers.txt", "The Danube and the Sava meet at Belgrade. Ferries leave in summer.") == Names(
-        frozenset({"rivers"}), frozenset(), frozenset())
+        frozenset({"rivers"}), frozenset(), frozenset(), "")
     assert document_names("notes.txt", " ".join(["Word"] * 17)).title == frozenset()

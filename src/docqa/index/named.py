@@ -55,6 +55,7 @@ class Names:
     file: frozenset[str]
     title: frozenset[str]
     labels: frozenset[str] = frozenset()  # those that few of its passages state (LABEL_SHARE)
+    heading: str = ""  # the title they come from, as it is written ("" where its first line is no title)
 
 
 def _words(text: str) -> list[str]:
@@ -77,7 +78,7 @@ def document_names(document: str, title: str, texts: Iterable[str] = ()) -> Name
         passages += 1
         for word in stating.keys() & {w.lower() for w in _WORD.findall(text)}:
             stating[word] += 1
-    return Names(file, titled, frozenset(w for w, n in stating.items() if n < LABEL_SHARE * passages))
+    return Names(file, titled, frozenset(w for w, n in stating.items() if n < LABEL_SHARE * passages), heading.strip())
 
 
 def _naming(word: str, first: bool) -> tuple[bool, bool]:
