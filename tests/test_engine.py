@@ -285,10 +285,10 @@ def test_a_question_is_asked_within_the_chosen_documents_only(project, embedder)
 
 
 def test_a_question_that_names_a_document_is_asked_of_it(project, embedder):
-    # "rivers" is a word of rivers.txt's name, and of no other document's (index/named.py)
+    # "Rivers" is rivers.txt's whole name, written with a capital (index/named.py)
     engine = Engine(settings_of(project), embedder=embedder, reader=WordReader("Belgrade"))
-    assert engine.retrieve("Where do the Danube and the Sava meet, says the rivers file?")[0].passage.document == "rivers.txt"
-    assert {h.passage.document for h in engine.ask("Where do the Danube and the Sava meet, says the rivers file?").hits} == {
+    assert engine.retrieve("Where do the Danube and the Sava meet, says the Rivers file?")[0].passage.document == "rivers.txt"
+    assert {h.passage.document for h in engine.ask("Where do the Danube and the Sava meet, says the Rivers file?").hits} == {
         "rivers.txt"}
     assert {h.passage.document for h in engine.ask("Where do the Danube and the Sava meet?").hits} == {"belgrade.md", "rivers.txt"}
     # a document chosen by the asker wins over one the question names

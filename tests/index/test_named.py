@@ -3,54 +3,69 @@ the question without the names that only label them."""
 
 from __future__ import annotations
 
-from docqa.index.named import Names, document_names, named_documents, unnamed
+from docqa.index.named import Names, corpus_names, document_names, named_documents, unnamed
 
 GPL_TERMS = ['"This License" refers to version 3.', "You may charge any price or no price for each copy."]
-LICENCES = {
-    "gpl-3.0.txt": document_names("gpl-3.0.txt", "GNU GENERAL PUBLIC LICENSE Version 3, 29 June 2007",
-                                  ["Developers that use the GNU GPL protect your rights.", *GPL_TERMS * 5]),
-    "mpl-2.0.txt": document_names("mpl-2.0.txt", "Mozilla Public License Version 2.0\n=====",
-                                  ["Mozilla Public License Version 2.0", "1.1. \"Contributor\" means each individual.",
-                                   "You may distribute a Larger Work.", "Subject to the terms of the MPL."]),
-    "apache-license-2.0.txt": document_names("apache-license-2.0.txt",
-                                             "Apache License Version 2.0, January 2004 http://www.apache.org/licenses/"),
-    "zlib-faq.txt": document_names("zlib-faq.txt", "Frequently Asked Questions about zlib",
-                                   ["zlib is a library.", "Can zlib open .Z files? No."]),
-}
+LICENCES = corpus_names({
+    "gpl-3.0.txt": ("GNU GENERAL PUBLIC LICENSE Version 3, 29 June 2007",
+                    ["Developers that use the GNU GPL protect your rights.", *GPL_TERMS * 5]),
+    "mpl-2.0.txt": ("Mozilla Public License Version 2.0\n=====",
+                    ["Mozilla Public License Version 2.0", '1.1. "Contributor" means each individual.',
+                     "You may distribute a Larger Work.", "Subject to the terms of the MPL."]),
+    "apache-license-2.0.txt": ("Apache License Version 2.0, January 2004 http://www.apache.org/licenses/",
+                               ["Apache License", "Grant of Copyright License.", "Grant of Patent License.",
+                                "Redistribution.", "Trademarks."]),
+    "zlib-faq.txt": ("Frequently Asked Questions about zlib", ["zlib is a library.", "Can zlib open .Z files? No."]),
+})
 
 
 def test_a_documents_names_are_its_file_names_words_and_its_titles_written_with_capitals() -> None:
     # "license", "version", numbers, dates and the address name nothing; a title's words count where the
-    # title writes them with a capital; the labels are the names that fewer than a quarter of passages state.
-    assert LICENCES["gpl-3.0.txt"] == Names(frozenset({"gpl"}), frozenset({"gnu", "general", "public"}),
-                                            frozenset({"gpl", "gnu", "general", "public"}), "GNU GENERAL PUBLIC LICENSE Version")
-    assert LICENCES["mpl-2.0.txt"] == Names(frozenset({"mpl"}), frozenset({"mozilla", "public"}), frozenset(),
-                                            "Mozilla Public License Version")
-    assert LICENCES["apache-license-2.0.txt"] == Names(frozenset({"apache"}), frozenset({"apache"}), frozenset(),
-                                                       "Apache License Version")
-    assert LICENCES["zlib-faq.txt"] == Names(frozenset({"zlib"}), frozenset(), frozenset(), "Frequently Asked Questions about zlib")
+    # title writes them with a capital; a first line that is a sentence is no title
+    assert document_names("gpl-3.0.txt", "GNU GENERAL PUBLIC LICENSE Version 3, 29 June 2007") == Names(
+        frozenset({"gpl"}), frozenset({"gnu", "general", "public"}), heading="GNU GENERAL PUBLIC LICENSE Version")
     assert document_names("papers/lmer.pdf", "Fitting Linear Mixed-Effects Models Using lme4") == Names(
-        frozenset({"lmer"}), frozenset({"fitting", "linear", "mixed", "effects", "models", "lme4"}), frozenset(),
-        "Fitting Linear Mixed-Effects Models Using lme4")
+        frozenset({"lmer"}), frozenset({"fitting", "linear", "mixed", "effects", "models", "lme4"}),
+        heading="Fitting Linear Mixed-Effects Models Using lme4")
+    assert document_names("rivers.txt", "The Danube and the Sava meet at Belgrade. Ferries leave in summer.") == Names(
+        frozenset({"rivers"}), frozenset())
+    assert document_names("notes.txt", " ".join(["Word"] * 17)).title == frozenset()
 
 
-def test_a_question_names_the_documents_it_names_with_the_most_distinctive_words() -> None:
+def test_the_corpus_decides_labels_naming_words_and_rare_ones() -> None:
+    # labels: stated by fewer than a quarter of the document's passages; naming: in at most half of the
+    # names, and stated mostly by the document's own passages; rare: no ordinary word
+    gpl, mpl, apache, zlib = (LICENCES[d] for d in ("gpl-3.0.txt", "mpl-2.0.txt", "apache-license-2.0.txt", "zlib-faq.txt"))
+    assert (gpl.labels, gpl.naming, gpl.rare) == (frozenset({"gpl", "gnu", "general", "public"}),
+                                                  frozenset({"gpl", "gnu", "general", "public"}), frozenset({"gpl"}))
+    assert (mpl.labels, mpl.naming, mpl.rare) == (frozenset(), frozenset({"mpl", "mozilla", "public"}),
+                                                  frozenset({"mpl", "mozilla"}))
+    assert (apache.labels, apache.naming, apache.rare) == (frozenset({"apache"}), frozenset({"apache"}), frozenset())
+    assert (zlib.labels, zlib.naming, zlib.rare) == (frozenset(), frozenset({"zlib"}), frozenset({"zlib"}))
+
+
+def test_a_question_names_the_documents_it_names_with_the_most_words() -> None:
     assert named_documents("Is sublicensing permitted under the GPL?", LICENCES) == ("gpl-3.0.txt",)
     assert named_documents("can zlib open .Z files", LICENCES) == ("zlib-faq.txt",)
-    # "Public" is in two titles of four: the MPL has "Mozilla" besides
     assert named_documents("What is a Larger Work in the Mozilla Public License?", LICENCES) == ("mpl-2.0.txt",)
     assert named_documents("Is the GPL like the MPL?", LICENCES) == ("gpl-3.0.txt", "mpl-2.0.txt")
+    # an ordinary word names a document as its whole name, written with a capital past the first word
+    assert named_documents("Can I change Apache-licensed code?", LICENCES) == ("apache-license-2.0.txt",)
+    assert named_documents("Is an apache a helicopter?", LICENCES) == ()
     # a title's word in lower case, or as the question's first word, names nothing
     assert named_documents("Are mozilla licences public?", LICENCES) == ()
     assert named_documents("Mozilla? What is it?", LICENCES) == ()
     assert named_documents("What does HTTP stand for?", LICENCES) == ()
 
 
-def test_a_word_in_the_names_of_more_than_half_of_the_documents_names_none() -> None:
-    two = {"a.txt": Names(frozenset({"bridge"}), frozenset()), "b.txt": Names(frozenset({"bridge", "river"}), frozenset())}
-    assert named_documents("When was the bridge built?", two) == ()
-    assert named_documents("How wide is the river?", two) == ("b.txt",)
-    assert named_documents("How wide is the river?", {"b.txt": two["b.txt"]}) == ()  # a corpus of one
+def test_a_word_in_many_names_or_stated_by_other_documents_names_none() -> None:
+    two = corpus_names({"a.txt": ("", ["The bridge.", "The old bridge."]), "bridge-river.txt": ("", ["The river."])})
+    assert named_documents("When was the bridge built at the river?", two) == ("bridge-river.txt",)
+    assert named_documents("When was the bridge built?", two) == ()  # "bridge": in both names
+    world = corpus_names({"World_Cup.txt": ("", ["The cup."]), "a.txt": ("", ["The world.", "A world."]),
+                          "b.txt": ("", ["The world."])})
+    assert world["World_Cup.txt"].naming == frozenset({"cup"})  # three passages of others state "world"
+    assert named_documents("Which world cup?", corpus_names({"b.txt": ("", ["Cup."])})) == ()  # a corpus of one
 
 
 def test_the_word_search_goes_without_the_labels_of_the_named_documents_only() -> None:
@@ -61,9 +76,3 @@ def test_the_word_search_goes_without_the_labels_of_the_named_documents_only() -
     # a title's word is a name only where written with a capital past the first word
     assert unnamed("Gnu general terms: is the GNU General licence public?", LICENCES, ("gpl-3.0.txt",)) == (
         "Gnu general terms: is the     licence public?")
-
-
-def test_a_first_line_that_is_a_sentence_is_no_title() -> None:
-    assert document_names("rivers.txt", "The Danube and the Sava meet at Belgrade. Ferries leave in summer.") == Names(
-        frozenset({"rivers"}), frozenset(), frozenset(), "")
-    assert document_names("notes.txt", " ".join(["Word"] * 17)).title == frozenset()

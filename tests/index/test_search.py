@@ -13,7 +13,7 @@ import pytest
 from docqa.embed.embedder import Embedder
 from docqa.evaluation.metrics import first_hit
 from docqa.index.build import build_index
-from docqa.index.search import RRF_K, Mode, Retriever, fuse, rrf
+from docqa.index.search import RRF_K, Mode, Retriever, dense_weight, fuse, query_kind, rrf
 from docqa.index.store import Index, load_index
 from docqa.settings import Settings, VectorSearch
 from docqa.types import Hit
@@ -224,6 +224,24 @@ def test_fusion_keeps_the_first_passage_of_bm25() -> None:
     assert fuse(dense, lexical, 1).order == [1]  # a single hit stays the fused first
     assert fuse(dense, [], 2).order == [1, 2]
     assert fuse([], lexical, 2).order == [9, 1]
+
+
+@pytest.mark.parametrize("question, kind, weight", [
+    ("who won jhalak dikhla jaa 2017", "keywords", 100.0),
+    ("zlib license  ", "keywords", 100.0),
+    ("who won jhalak dikhla jaa 2017?", "question", 0.3),
+    ("Who won Jhalak Dikhla Jaa 2017", "question", 0.3),
+    ("When did Serbia join PfP?", "question", 0.3),
+])
+def test_keyword_queries_weigh_the_dense_ranking_as_fitted(question: str, kind: str, weight: float) -> None:
+    assert (query_kind(question), dense_weight(question)) == (kind, weight)
+
+
+def test_a_heavy_dense_weight_leaves_bm25_the_ties_and_its_first_passage() -> None:
+    dense = [(5, 0.9), (4, 0.8), (3, 0.7), (2, 0.6), (1, 0.5)]
+    lexical = [(9, 6.4), (1, 1.9), (2, 1.8), (3, 1.7), (4, 1.6)]
+    assert fuse(dense, lexical, 5, 0.3).order == [1, 2, 3, 4, 9]
+    assert fuse(dense, lexical, 5, 100.0).order == [5, 4, 3, 2, 9]
 
 
 def test_a_forced_hnsw_index_gives_the_hits_of_exact_search(loaded: Loaded) -> None:

@@ -53,7 +53,7 @@ from docqa.errors import CorruptIndex, IndexLocked, IndexNotFound, StaleIndex
 from docqa.index.lexical import FOLDER as LEXICAL
 from docqa.index.lexical import DamagedLexicalIndex, LexicalIndex
 from docqa.index.manifest import Manifest, new_manifest, stale_reason
-from docqa.index.named import Names, document_names
+from docqa.index.named import Names, corpus_names
 from docqa.index.vectors import (
     VectorIndexSpec,
     _flat,
@@ -252,12 +252,12 @@ class Index:
         """Each document's name words (named.document_names): its file name's and its title's, the title
         being its first passage's section heading, else that passage's first line. The passages are read
         through once, on first use."""
-        names = {}
+        documents = {}
         for document, outline in self.outlines.items():
             first = self.passages[outline.ranges[0][0]]
-            texts = (self.passages[i].search_text for start, end in outline.ranges for i in range(start, end))
-            names[document] = document_names(document, first.section or first.text, texts)
-        return names
+            texts = [self.passages[i].search_text for start, end in outline.ranges for i in range(start, end)]
+            documents[document] = (first.section or first.text, texts)
+        return corpus_names(documents)
 
     def within(self, documents: Sequence[str]) -> Within:
         """The passages of `documents` (paths as the index names them; every one must be in it)."""

@@ -194,6 +194,12 @@ _ENDINGS = frozenset("ing ings ed er ers est ness ment ments ate ates ated ward 
 WORDS_FILE = Path(__file__).with_name("words.txt")
 
 
+def is_word(word: str) -> bool:
+    """Whether `word` (any case) is a whole English word of WORDS_FILE: an ordinary word, where "gpl",
+    "zlib" and "lme4" are names."""
+    return word.lower() in _dictionary()
+
+
 @functools.lru_cache(maxsize=1)
 def _dictionary() -> frozenset[str]:
     """The words of WORDS_FILE."""
