@@ -442,3 +442,7 @@ def test_format_reply_leads_with_the_verdict_its_sentence_states() -> None:
     assert lines[:3] == ["No, in the words of the quoted sentence.",
                          "Answer: Sublicensing is not allowed; section 10 makes it unnecessary.", "Confidence: 0.99"]
     assert lines[4] == "Quote: 1. Terms. **Sublicensing is not allowed; section 10 makes it unnecessary.**"
+    declined = cli.format_reply(Reply("Is it allowed under the GPL?", "Is it allowed under the GPL?", None, answer,
+                                      0.5, 0.99, (), 0.01, named=("gpl.txt",))).splitlines()
+    assert declined == ["The documents do not answer this (best confidence 0.50).",
+                        'Asked of "gpl.txt", which the question names; without the name it asks every document.']

@@ -290,9 +290,13 @@ def test_a_question_that_names_a_document_is_asked_of_it(project, embedder):
     assert engine.retrieve("Where do the Danube and the Sava meet, says the Rivers file?")[0].passage.document == "rivers.txt"
     assert {h.passage.document for h in engine.ask("Where do the Danube and the Sava meet, says the Rivers file?").hits} == {
         "rivers.txt"}
+    named = engine.ask("Where do the Danube and the Sava meet, says the Rivers file?")
+    assert (named.named, named.to_dict()["named"]) == (("rivers.txt",), ["rivers.txt"])
     assert {h.passage.document for h in engine.ask("Where do the Danube and the Sava meet?").hits} == {"belgrade.md", "rivers.txt"}
+    assert engine.ask("Where do the Danube and the Sava meet?").named == ()
     # a document chosen by the asker wins over one the question names
-    assert {h.passage.document for h in engine.ask("What do the rivers do?", documents=["belgrade.md"]).hits} == {"belgrade.md"}
+    chosen = engine.ask("What do the Rivers do?", documents=["belgrade.md"])
+    assert ({h.passage.document for h in chosen.hits}, chosen.named) == ({"belgrade.md"}, ())
 
 
 def test_a_name_the_documents_title_states_is_stated() -> None:

@@ -385,6 +385,9 @@ def format_reply(reply) -> str:
                          f"{quoted_list(reply.unstated)}.")
         else:
             lines.append(f"The documents do not answer this (best confidence {reply.confidence:.2f}).")
+        if reply.named:
+            lines.append(f"Asked of {quoted_list([display_name(d) for d in reply.named])}, which the question names; "
+                         "without the name it asks every document.")
         if reply.hits:
             best = reply.shown_hits()[0].passage
             lines.append(f"{'Passage of the best guess' if reply.unstated else 'Closest passage'}, "

@@ -110,6 +110,7 @@ class Reply:
     unstated: tuple[str, ...] = ()
     notice: str | None = None  # the index is behind the corpus, or being rebuilt: the reply may be out of date
     documents: tuple[str, ...] = ()  # the documents the question was limited to; () for all of them
+    named: tuple[str, ...] = ()  # the documents the question names, which it was asked of (index/named.py)
 
     @property
     def answer_passage(self) -> Passage | None:
@@ -153,6 +154,7 @@ class Reply:
             "verdict": answer.verdict if answer else None,
             "notice": self.notice,
             "documents": list(self.documents),
+            "named": list(self.named),
             "passages": [
                 {
                     "document": hit.passage.document,
@@ -490,7 +492,7 @@ class Engine:
                 raise UnknownDocument(unknown, list(snapshot.index.outlines))
             within = snapshot.index.within(documents)
         words = None
-        named = () if documents else named_documents(question, snapshot.index.names)
+        named = self.named(question, documents)
         if named:
             # A question that names documents ("under the GPL") is asked of them, and their words
             # search without the name, which only points at the passages that repeat it.
@@ -500,6 +502,11 @@ class Engine:
         # A question asking what a term means gets the passages that define it first.
         return snapshot.retriever.search(question, vector, k, mode, within, definition=asked_definition(question),
                                          unnamed=words)
+
+    def named(self, question: str, documents: Sequence[str] = ()) -> tuple[str, ...]:
+        """The documents `question` names (index/named.py), which it is asked of; none where the asker
+        chose `documents`."""
+        return () if documents else named_documents(question, self._snapshot.index.names)
 
     def ask(self, question: str, history: Sequence[str] = (), top_k: int | None = None,
             referents: bool = True, documents: Sequence[str] = ()) -> Reply:
@@ -526,7 +533,8 @@ class Engine:
         confidence = candidate.confidence if candidate and not unstated else 0.0
         answer = candidate if candidate is not None and not unstated and confidence >= self.threshold else None
         return Reply(question, resolved, answer, candidate, confidence, self.threshold, tuple(hits),
-                     time.perf_counter() - started, unstated, self.notice(), tuple(documents))
+                     time.perf_counter() - started, unstated, self.notice(), tuple(documents),
+                     self.named(resolved, documents))
 
     def _referent(self, earlier: list[str], top_k: int | None, documents: Sequence[str]) -> str | None:
         """The answer to the previous question when a pronoun could stand for it: a name or a thing,

@@ -244,6 +244,13 @@ def test_format_declined_exact():
         "<p><b>The documents do not answer this question.</b></p>"
         "<p>No passage of the documents matched the question.</p>"
     )
+    named = Reply("Why the <GPL>?", "Why the <GPL>?", None, None, 0.0, 0.3, (), 0.0, named=("gpl<3>.txt",))
+    assert html_format.format_reply(named) == (
+        "<p><b>The documents do not answer this question.</b></p>"
+        "<p>Asked of &quot;gpl&lt;3&gt;.txt&quot;, which the question names; without the name it asks every "
+        "document.</p>"
+        "<p>No passage of the documents matched the question.</p>"
+    )
 
 
 def test_format_status_and_user():

@@ -74,6 +74,9 @@ def _format_answer(reply: Reply) -> str:
         elif reply.candidate is not None:
             lines.append(f"<p>Best guess confidence {reply.confidence:.2f}, below the {reply.threshold:.2f} "
                          "needed to answer.</p>")
+        if reply.named:
+            lines.append(f"<p>Asked of {_text(quoted_list([display_name(d) for d in reply.named]))}, which the question names; without the "
+                         "name it asks every document.</p>")
         if not reply.hits:
             lines.append("<p>No passage of the documents matched the question.</p>")
             return "".join(lines)
