@@ -506,7 +506,8 @@ class Engine:
     def named(self, question: str, documents: Sequence[str] = ()) -> tuple[str, ...]:
         """The documents `question` names (index/named.py), which it is asked of; none where the asker
         chose `documents`."""
-        return () if documents else named_documents(question, self._snapshot.index.names)
+        index = self._snapshot.index
+        return () if documents else named_documents(question, index.names, index.naming)
 
     def ask(self, question: str, history: Sequence[str] = (), top_k: int | None = None,
             referents: bool = True, documents: Sequence[str] = ()) -> Reply:

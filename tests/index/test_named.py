@@ -3,7 +3,7 @@ the question without the names that only label them."""
 
 from __future__ import annotations
 
-from docqa.index.named import Names, corpus_names, document_names, named_documents, unnamed
+from docqa.index.named import Names, corpus_names, document_names, named_documents, naming_index, unnamed
 
 GPL_TERMS = ['"This License" refers to version 3.', "You may charge any price or no price for each copy."]
 LICENCES = corpus_names({
@@ -76,3 +76,11 @@ def test_the_word_search_goes_without_the_labels_of_the_named_documents_only() -
     # a title's word is a name only where written with a capital past the first word
     assert unnamed("Gnu general terms: is the GNU General licence public?", LICENCES, ("gpl-3.0.txt",)) == (
         "Gnu general terms: is the     licence public?")
+
+
+def test_the_naming_index_gives_the_same_documents() -> None:
+    by_word = naming_index(LICENCES)
+    assert by_word["public"] == ("gpl-3.0.txt", "mpl-2.0.txt") and by_word["zlib"] == ("zlib-faq.txt",)
+    for question in ("Is the GPL like the MPL?", "What is a Larger Work in the Mozilla Public License?",
+                     "Can I change Apache-licensed code?", "What does HTTP stand for?", "can zlib open .Z files"):
+        assert named_documents(question, LICENCES, by_word) == named_documents(question, LICENCES)

@@ -138,14 +138,28 @@ def naming_words(question: str) -> tuple[frozenset[str], frozenset[str]]:
     return every, proper
 
 
-def named_documents(question: str, names: Mapping[str, Names]) -> tuple[str, ...]:
+def naming_index(names: Mapping[str, Names]) -> dict[str, tuple[str, ...]]:
+    """Each naming word -> the documents it may name, in `names`' order (for `named_documents`)."""
+    index: dict[str, list[str]] = {}
+    for document, found in names.items():
+        for word in found.naming:
+            index.setdefault(word, []).append(document)
+    return {word: tuple(documents) for word, documents in index.items()}
+
+
+def named_documents(question: str, names: Mapping[str, Names],
+                    by_word: Mapping[str, tuple[str, ...]] | None = None) -> tuple[str, ...]:
     """The documents the question names, in `names`' order: by a rare naming word ("GPL", "zlib"), or by
     all the words of its file name or of its title ("ballpoint pen" for Ballpoint_pen.txt, "Mozilla
     Public License"), one of them a naming word, and a single one written with a capital past the
     question's first word ("Apache" for apache-license-2.0.txt); of those, the ones it names with the
     most words. None when it names none: an ordinary word alone in lower case ("god", "windows",
-    "zinc") names no document."""
+    "zinc") names no document. `by_word` (naming_index(names)) looks only at the documents the
+    question's words may name, where there are many."""
     every, proper = naming_words(question)
+    if by_word is not None:  # only the documents that one of the question's words may name
+        candidates = {document for word in every for document in by_word.get(word, ())}
+        names = {document: found for document, found in names.items() if document in candidates}
 
     def words(found: Names) -> int:
         count = len((found.rare & found.file & every) | (found.rare & found.title & proper))

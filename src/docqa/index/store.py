@@ -53,7 +53,7 @@ from docqa.errors import CorruptIndex, IndexLocked, IndexNotFound, StaleIndex
 from docqa.index.lexical import FOLDER as LEXICAL
 from docqa.index.lexical import DamagedLexicalIndex, LexicalIndex
 from docqa.index.manifest import Manifest, new_manifest, stale_reason
-from docqa.index.named import Names, corpus_names
+from docqa.index.named import Names, corpus_names, naming_index
 from docqa.index.vectors import (
     VectorIndexSpec,
     _flat,
@@ -258,6 +258,11 @@ class Index:
             texts = [self.passages[i].search_text for start, end in outline.ranges for i in range(start, end)]
             documents[document] = (first.section or first.text, texts)
         return corpus_names(documents)
+
+    @functools.cached_property
+    def naming(self) -> dict[str, tuple[str, ...]]:
+        """Each word that may name documents -> those documents (named.naming_index)."""
+        return naming_index(self.names)
 
     def within(self, documents: Sequence[str]) -> Within:
         """The passages of `documents` (paths as the index names them; every one must be in it)."""
