@@ -206,8 +206,10 @@ def test_the_reader_is_made_by_the_name_in_the_settings(project, embedder, monke
 
 def test_warm_hands_the_index_passages_to_the_reader(project, embedder):
     reader = WordReader("Zoran")
-    Engine(settings_of(project), embedder=embedder, reader=reader, warm=True).wait_until_warm()
+    engine = Engine(settings_of(project), embedder=embedder, reader=reader, warm=True)
+    engine.wait_until_warm()
     assert reader.warmed == [BRIDGES, ZOO, RIVERS]
+    assert "naming" in vars(engine._snapshot.index)  # the documents' names, worked out before the first question
     cold = WordReader("Zoran")
     Engine(settings_of(project), embedder=embedder, reader=cold).wait_until_warm()
     assert cold.warmed == []
