@@ -19,25 +19,23 @@ Write the output outside the repository: the data's licence travels with it.
 from __future__ import annotations
 
 import argparse
-import json
 import random
-import statistics
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from heldout_corpus import write  # noqa: E402
+from heldout_corpus import write
 
-from docqa.embed.embedder import Embedder  # noqa: E402
-from docqa.evaluation.items import load_eval_file  # noqa: E402
-from docqa.evaluation.metrics import contains_answer  # noqa: E402
-from docqa.index.build import build_index  # noqa: E402
-from docqa.index.search import CANDIDATES, Retriever, fuse, query_kind  # noqa: E402
-from docqa.index.store import load_index  # noqa: E402
-from docqa.settings import Settings  # noqa: E402
-from docqa.train.data import load_nq, load_squad, split_by_group  # noqa: E402
+from docqa.embed.embedder import Embedder
+from docqa.evaluation.items import load_eval_file
+from docqa.evaluation.metrics import contains_answer
+from docqa.index.build import build_index
+from docqa.index.search import CANDIDATES, Retriever, fuse, query_kind
+from docqa.index.store import load_index
+from docqa.settings import Settings
+from docqa.train.data import load_nq, load_squad, split_by_group
 
 GRID = (0.0, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0, 100.0)
 

@@ -23,11 +23,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from heldout_corpus import safe_name  # noqa: E402
+from heldout_corpus import safe_name
 
-from docqa.read.form import Form, question_form  # noqa: E402
-from docqa.read.sentences import sentences  # noqa: E402
-from docqa.train.data import load_squad, split_by_group  # noqa: E402
+from docqa.read.form import Form, question_form
+from docqa.read.sentences import sentences
+from docqa.train.data import load_squad, split_by_group
 
 
 def main() -> None:

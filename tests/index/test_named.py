@@ -3,7 +3,14 @@ the question without the names that only label them."""
 
 from __future__ import annotations
 
-from docqa.index.named import Names, corpus_names, document_names, named_documents, naming_index, unnamed
+from docqa.index.named import (
+    Names,
+    corpus_names,
+    document_names,
+    named_documents,
+    naming_index,
+    unnamed,
+)
 
 GPL_TERMS = ['"This License" refers to version 3.', "You may charge any price or no price for each copy."]
 LICENCES = corpus_names({

@@ -114,27 +114,25 @@ def corpus_names(documents: Mapping[str, tuple[str, Sequence[str]]]) -> dict[str
     for document, found in names.items():
         passages, stating = len(documents[document][1]), own[document]
         words = found.file | found.title
-        out[document] = replace(
-            found,
-            labels=frozenset(w for w in words if stating.get(w, 0) < LABEL_SHARE * passages),
-            naming=frozenset(w for w in words if spread[w] <= len(names) / 2
-                             and (stating.get(w, 0) >= NAMING_SHARE * everywhere.get(w, 0)
-                                  or everywhere.get(w, 0) - stating.get(w, 0) <= ELSEWHERE)))
-        out[document] = replace(out[document], rare=frozenset(w for w in out[document].naming if not is_word(w)))
+        naming = frozenset(w for w in words if spread[w] <= len(names) / 2
+                           and (stating.get(w, 0) >= NAMING_SHARE * everywhere.get(w, 0)
+                                or everywhere.get(w, 0) - stating.get(w, 0) <= ELSEWHERE))
+        out[document] = replace(found, labels=frozenset(w for w in words if stating.get(w, 0) < LABEL_SHARE * passages),
+                                naming=naming, rare=frozenset(w for w in naming if not is_word(w)))
     return out
 
 
-def _naming(word: str, first: bool) -> tuple[bool, bool]:
-    """Whether a question's word may match a file name's word (always) and a title's (written with a
-    capital past the question's first word, or with a digit)."""
-    return True, (not first and word[:1].isupper()) or _DIGIT.search(word) is not None
+def _proper(word: str, first: bool) -> bool:
+    """Whether a question's word may match a title's word: written with a capital past the question's
+    first word, or with a digit (a file name's word matches however it is written)."""
+    return (not first and word[:1].isupper()) or _DIGIT.search(word) is not None
 
 
 def naming_words(question: str) -> tuple[frozenset[str], frozenset[str]]:
     """The question's words as a file name may match them (all, lower-cased), and as a title may."""
     words = _WORD.findall(question)
     every = frozenset(w.lower() for w in words)
-    proper = frozenset(w.lower() for n, w in enumerate(words) if _naming(w, n == 0)[1])
+    proper = frozenset(w.lower() for n, w in enumerate(words) if _proper(w, n == 0))
     return every, proper
 
 
@@ -182,7 +180,7 @@ def unnamed(question: str, names: Mapping[str, Names], documents: tuple[str, ...
 
     def keep(match: re.Match) -> str:
         word = match.group().lower()
-        in_title = _naming(match.group(), next(position) == 0)[1]
+        in_title = _proper(match.group(), next(position) == 0)
         return " " if word in file or (in_title and word in title) else match.group()
 
     return _WORD.sub(keep, question)
