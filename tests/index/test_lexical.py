@@ -20,6 +20,8 @@ from docqa.index.lexical import (
     LexicalIndex,
     idf,
     lexical_tokens,
+    query_stems,
+    spellings,
 )
 
 TEXTS = [
@@ -117,3 +119,19 @@ def test_damaged_files(tmp_path: Path) -> None:
     index = LexicalIndex(["serbia"], np.array([0, 1], np.int64), np.array([9], np.int32), np.ones(1, np.float32), 5)
     with pytest.raises(DamagedLexicalIndex, match="passage 9 of 5"):
         index.search("Serbia", 3)
+
+
+def test_british_and_american_spellings_find_each_other() -> None:
+    assert [spellings(w) for w in ("licence", "license", "colour", "organised", "analyse", "centre", "fee")] == [
+        ["license"], ["licence"], ["color"], ["organized"], ["analyze"], ["center"], []]
+    known = {"licens", "fee", "ask"}.__contains__
+    # "licence" is in no passage: its other spelling's stem is looked up; "fee" is, and stays as it is
+    assert query_stems("May I ask for a licence fee?", known) == ["ask", "licens", "fee"]
+    # a variant no passage holds changes nothing
+    assert query_stems("What colour is it?", known) == ["colour"]
+
+
+def test_a_question_in_british_spelling_finds_the_american_text(tmp_path) -> None:
+    index = LexicalIndex.build(["You may not impose a license fee.", "The colour of the sky."])
+    assert [i for i, _ in index.search("Can I charge a licence fee?", 2)] == [0]
+    assert [i for i, _ in index.search("What color is the sky?", 2)] == [1]

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
 from collections.abc import Callable, Iterable, Sequence
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -61,6 +62,38 @@ def lexical_tokens(texts: list[str], stopwords: Iterable[str] = STOPWORDS_EN) ->
     """Lower-cased, stop words removed, Snowball-stemmed word tokens, as BM25 sees them."""
     return bm25s.tokenize(texts, stopwords=list(stopwords), stemmer=_stemmer(), show_progress=False,
                           return_ids=False)
+
+
+# British and American spellings of a word ("licence" and "license", "colour" and "color", "organise"
+# and "organize", "analyse" and "analyze", "centre" and "center"): a question written in one finds a text
+# written in the other. A variant is looked up only for a word of the question that no passage holds,
+# and counts only where some passage holds it.
+_SPELLINGS = tuple((re.compile(a), b) for a, b in (
+    (r"ence(s?)$", r"ense\1"), (r"ense(s?)$", r"ence\1"), (r"our(s?)$", r"or\1"), (r"or(s?)$", r"our\1"),
+    (r"is(e|es|ed|ing|ation|ations)$", r"iz\1"), (r"iz(e|es|ed|ing|ation|ations)$", r"is\1"),
+    (r"ys(e|es|ed|ing)$", r"yz\1"), (r"yz(e|es|ed|ing)$", r"ys\1"), (r"tre(s?)$", r"ter\1"), (r"ter(s?)$", r"tre\1"),
+))
+
+
+def spellings(word: str) -> list[str]:
+    """The other spellings of a lower-cased word (British or American), most likely first; [] for none."""
+    return [pattern.sub(other, word) for pattern, other in _SPELLINGS if pattern.search(word)]
+
+
+def query_stems(question: str, known: Callable[[str], bool]) -> list[str]:
+    """The stems BM25 looks up for a question: its words' (lexical_tokens, without QUESTION_WORDS), and for
+    a word whose stem `known` rejects, the first of its other spellings' stems that it accepts."""
+    stems = lexical_tokens([question], QUESTION_WORDS)[0]
+    words = bm25s.tokenize([question], stopwords=list(QUESTION_WORDS), stemmer=None, show_progress=False,
+                           return_ids=False)[0]
+    if len(words) != len(stems):
+        return stems
+    out = []
+    for word, stemmed in zip(words, stems):
+        if not known(stemmed):
+            stemmed = next((stem(v) for v in spellings(word) if known(stem(v))), stemmed)
+        out.append(stemmed)
+    return out
 
 
 IDF_FLOOR = 0.1
@@ -147,7 +180,7 @@ class LexicalIndex:
         first; equal scores in passage order. `allowed` (positions -> boolean mask) keeps only the passages
         a question is limited to, before the k best are taken. The scores keep the idf of all passages.
         Raises DamagedLexicalIndex on a passage number past the end."""
-        columns = [self.column[t] for t in lexical_tokens([question], QUESTION_WORDS)[0] if t in self.column]
+        columns = [self.column[t] for t in query_stems(question, self.column.__contains__) if t in self.column]
         if not columns or k < 1:
             return []
         spans = [(int(self.starts[c]), int(self.starts[c + 1])) for c in columns]
