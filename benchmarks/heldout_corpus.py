@@ -56,24 +56,28 @@ def absent_groups(examples: list[Example], count: int, seed: int = 0) -> set[str
     return set(random.Random(seed).sample(groups, min(count, len(groups))))
 
 
-def write(examples: list[Example], out: Path, limit: int | None, unanswerable: int = 0,
-          absent: int = 0) -> tuple[int, int]:
-    """Write corpus/<article>.txt (its paragraphs, blank-line separated) and qa.jsonl: up to `limit`
-    answerable questions and `unanswerable` swapped ones, both of the articles in the corpus, then every
-    question of the `absent` articles left out of it, unanswerable; returns (articles, questions)."""
-    corpus = out / "corpus"
+def write_corpus(examples: list[Example], corpus: Path) -> int:
+    """corpus/<article>.txt for each article of `examples`: its title, then its paragraphs, blank-line
+    separated, each once; returns how many articles."""
     corpus.mkdir(parents=True, exist_ok=True)
-    left_out = absent_groups(examples, absent)
     paragraphs: dict[str, list[str]] = {}
     for example in examples:
-        if example.group in left_out:
-            continue
         texts = paragraphs.setdefault(example.group, [])
         if example.context not in texts:
             texts.append(example.context)
     for group, texts in paragraphs.items():
         (corpus / f"{safe_name(group)}.txt").write_text(f"{group.replace('_', ' ')}\n\n" + "\n\n".join(texts) + "\n",
                                                         encoding="utf-8")
+    return len(paragraphs)
+
+
+def write(examples: list[Example], out: Path, limit: int | None, unanswerable: int = 0,
+          absent: int = 0) -> tuple[int, int]:
+    """Write corpus/<article>.txt (its paragraphs, blank-line separated) and qa.jsonl: up to `limit`
+    answerable questions and `unanswerable` swapped ones, both of the articles in the corpus, then every
+    question of the `absent` articles left out of it, unanswerable; returns (articles, questions)."""
+    left_out = absent_groups(examples, absent)
+    articles = write_corpus([e for e in examples if e.group not in left_out], out / "corpus")
     in_corpus = [e for e in examples if e.answerable and e.group not in left_out]
     answerable = in_corpus
     if limit is not None and limit < len(answerable):
@@ -86,7 +90,7 @@ def write(examples: list[Example], out: Path, limit: int | None, unanswerable: i
             answers = [example.answer_text] if example.answerable and example.group not in left_out else []
             handle.write(json.dumps({"id": example.id, "question": example.question, "answers": answers,
                                      "source": example.source}, ensure_ascii=False) + "\n")
-    return len(paragraphs), len(chosen)
+    return articles, len(chosen)
 
 
 def main() -> None:

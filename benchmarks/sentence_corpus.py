@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from heldout_corpus import safe_name
+from heldout_corpus import write_corpus
 
 from docqa.read.form import Form, question_form
 from docqa.read.sentences import sentences
@@ -43,14 +43,7 @@ def main() -> None:
     drawn = random.Random(7).sample(groups, args.articles + args.absent)
     kept, absent = set(drawn[:args.articles]), set(drawn[args.articles:])
     corpus = args.out / "corpus"
-    corpus.mkdir(parents=True, exist_ok=True)
-    paragraphs: dict[str, list[str]] = {}
-    for e in training:
-        if e.group in kept and e.context not in paragraphs.setdefault(e.group, []):
-            paragraphs[e.group].append(e.context)
-    for group, texts in paragraphs.items():
-        (corpus / f"{safe_name(group)}.txt").write_text(f"{group.replace('_', ' ')}\n\n" + "\n\n".join(texts) + "\n",
-                                                        encoding="utf-8")
+    articles = write_corpus([e for e in training if e.group in kept], corpus)
     items = []
     for e in training:
         if e.group not in kept | absent or not e.answerable:
@@ -71,7 +64,7 @@ def main() -> None:
     with (args.out / "qa.jsonl").open("w", encoding="utf-8") as handle:
         for item in items:
             handle.write(json.dumps(item, ensure_ascii=False) + "\n")
-    print(f"{len(paragraphs)} articles in {corpus}; {sum(bool(i['answers']) for i in items)} answerable and "
+    print(f"{articles} articles in {corpus}; {sum(bool(i['answers']) for i in items)} answerable and "
           f"{sum(not i['answers'] for i in items)} unanswerable sentence questions in {args.out / 'qa.jsonl'}")
 
 

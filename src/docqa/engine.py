@@ -65,6 +65,7 @@ from docqa.ingest.corpus import corpus_path, document_info, kind_of, scan_corpus
 from docqa.ingest.formats import ACCEPTED_SUFFIXES, UnreadableFile
 from docqa.ingest.sandbox import Sandbox
 from docqa.ingest.uploads import Removal, Upload, remove_documents, store_uploads
+from docqa.names import name_words
 from docqa.pageview import PageView, Stretch, draw_page, surrounding
 from docqa.read.factory import make_reader
 from docqa.read.form import asked_definition
@@ -199,8 +200,7 @@ def unstated_terms(question: str, candidate: Answer, title: str = "") -> tuple[s
     answers lost); evaluation/qa.jsonl 0.773 -> 0.794, extra 0.387 -> 0.403, heldout unchanged;
     150 Natural Questions 0.367 -> 0.360 ("who is the winner of jhalak dikhlaja 2017", a passage
     about season 9)."""
-    document = Path(candidate.document).stem.replace("_", " ").replace("-", " ")
-    context = "\n".join((candidate.quote, document, title, candidate.section or ""))
+    context = "\n".join((candidate.quote, name_words(candidate.document), title, candidate.section or ""))
     return unmentioned(key_terms(question), context)
 
 
@@ -430,8 +430,7 @@ class Engine:
             for position in range(first, last):
                 p = index.passages[position]
                 if p.start <= start and end <= p.end and start < end:
-                    return Answer(p.text[start - p.start:end - p.start], document, start, end, 1.0, p.text, p.start,
-                                  p.end, p.section, p.page)
+                    return Answer.within(p, start - p.start, end - p.start, 1.0)
         raise BadQuestion(f"No passage of {document} holds the characters {start}-{end}.")
 
     def context(self, answer: Answer, around: int = 1) -> list[Stretch]:
@@ -486,9 +485,10 @@ class Engine:
 
     # ---- questions --------------------------------------------------------------------------
     def retrieve(self, question: str, top_k: int | None = None, mode: Mode = Mode.HYBRID,
-                 documents: Sequence[str] = ()) -> list[Hit]:
+                 documents: Sequence[str] = (), named: tuple[str, ...] | None = None) -> list[Hit]:
         """The top_k passages for `question`; of `documents` only when given (paths as the documents
-        list names them; raises UnknownDocument for one the index does not hold)."""
+        list names them; raises UnknownDocument for one the index does not hold), else of the documents
+        it names (`named`, worked out here when None)."""
         snapshot = self._snapshot
         k = self.settings.top_k if top_k is None else top_k
         within = None
@@ -498,7 +498,7 @@ class Engine:
                 raise UnknownDocument(unknown, list(snapshot.index.outlines))
             within = snapshot.index.within(documents)
         words = None
-        named = self.named(question, documents)
+        named = self.named(question, documents) if named is None else named
         if named:
             # A question that names documents ("under the GPL") is asked of them, and their words
             # search without the name, which only points at the passages that repeat it.
@@ -531,7 +531,8 @@ class Engine:
             if referent:
                 query = Query(query.text, f"{query.context} {referent}")
         resolved = query.search_text
-        hits = self.retrieve(resolved, top_k, documents=documents)
+        named = self.named(resolved, documents)
+        hits = self.retrieve(resolved, top_k, documents=documents, named=named)
         # A question without a single letter or digit ("🤝🤝🤝") asks nothing a span could answer.
         asks = any(ch.isalnum() for ch in query.text)
         candidate = self.reader.read(query.text, hits, context=query.context) if hits and asks else None
@@ -540,8 +541,7 @@ class Engine:
         confidence = candidate.confidence if candidate and not unstated else 0.0
         answer = candidate if candidate is not None and not unstated and confidence >= self.threshold else None
         return Reply(question, resolved, answer, candidate, confidence, self.threshold, tuple(hits),
-                     time.perf_counter() - started, unstated, self.notice(), tuple(documents),
-                     self.named(resolved, documents))
+                     time.perf_counter() - started, unstated, self.notice(), tuple(documents), named)
 
     def _referent(self, earlier: list[str], top_k: int | None, documents: Sequence[str]) -> str | None:
         """The answer to the previous question when a pronoun could stand for it: a name or a thing,

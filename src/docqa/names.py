@@ -4,6 +4,14 @@ at the very bottom, uses it too."""
 from __future__ import annotations
 
 import unicodedata
+from pathlib import PurePosixPath
+
+
+def name_words(name: str) -> str:
+    """A document's file name as the words it names it by: its stem, "_" and "-" as spaces
+    ("papers/zoo_2005-notes.pdf" -> "zoo 2005 notes"). The reader and the check on unstated names read
+    it beside a passage's words."""
+    return PurePosixPath(name).stem.replace("_", " ").replace("-", " ")
 
 
 def display_name(name: str) -> str:

@@ -63,6 +63,12 @@ class Answer:
     page: int | None = None
     verdict: str | None = None
 
+    @classmethod
+    def within(cls, passage: Passage, start: int, end: int, confidence: float, verdict: str | None = None) -> Answer:
+        """The answer `passage.text[start:end]` (offsets inside the passage), quoting the whole passage."""
+        return cls(passage.text[start:end], passage.document, passage.start + start, passage.start + end, confidence,
+                   passage.text, passage.start, passage.end, passage.section, passage.page, verdict)
+
     @property
     def quote_offsets(self) -> tuple[int, int]:
         """Where the answer sits inside `quote`."""

@@ -24,6 +24,7 @@ import numpy as np
 
 from docqa.embed.onnx_cache import cpu_session
 from docqa.errors import BadSettings, ReaderNotFound
+from docqa.names import name_words
 from docqa.read.decode import (
     MAX_ANSWER_TOKENS,
     MAX_LENGTH,
@@ -374,18 +375,7 @@ class NeuralReader:
             return None
         p = passages[choice.passage]
         a, b = whole_name(p.text, choice.span.char_start, choice.span.char_end, acronym)
-        return Answer(
-            text=p.text[a:b],
-            document=p.document,
-            start=p.start + a,
-            end=p.start + b,
-            confidence=choice.confidence,
-            quote=p.text,
-            quote_start=p.start,
-            quote_end=p.end,
-            section=p.section,
-            page=p.page,
-        )
+        return Answer.within(p, a, b, choice.confidence)
 
 
 def answer_units(passages: Sequence[Passage]) -> list[list[Unit]]:
@@ -408,7 +398,7 @@ def within_unit(choice: Choice, candidates: Sequence[Unit]) -> bool:
 def passage_context(passage: Passage) -> str:
     """What stands around a passage's words for the question's names and topic: its document's name (its
     file name's stem, "_" and "-" as spaces) and its section heading, as engine.unstated_terms reads them."""
-    return "\n".join((Path(passage.document).stem.replace("_", " ").replace("-", " "), passage.section or ""))
+    return "\n".join((name_words(passage.document), passage.section or ""))
 
 
 def pick_sentence(question: str, form: Form, passages: Sequence[Passage], texts: Sequence[str],
@@ -430,16 +420,5 @@ def sentence_answer(passage: Passage, sentence: SentenceChoice, form: Form, ques
     (sentences.enumeration), for a yes/no question with the verdict its words state."""
     unit = enumeration(passage.text, sentence.unit) if form is Form.LIST else sentence.unit
     text = passage.text[unit.start:unit.end]
-    return Answer(
-        text=text,
-        document=passage.document,
-        start=passage.start + unit.start,
-        end=passage.start + unit.end,
-        confidence=sentence.confidence,
-        quote=passage.text,
-        quote_start=passage.start,
-        quote_end=passage.end,
-        section=passage.section,
-        page=passage.page,
-        verdict=verdict(question, text) if form is Form.YES_NO else None,
-    )
+    return Answer.within(passage, unit.start, unit.end, sentence.confidence,
+                         verdict(question, text) if form is Form.YES_NO else None)

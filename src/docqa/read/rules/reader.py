@@ -164,13 +164,7 @@ class SpanReader:
         best, runner_up = found
         hit, start = best.hit, best.sentence_start
         passage = hit.passage
-        return Answer(
-            text=best.text, document=passage.document,
-            start=passage.start + start + best.start, end=passage.start + start + best.end,
-            confidence=round(confidence(best, runner_up), 4),
-            quote=passage.text, quote_start=passage.start, quote_end=passage.end,
-            section=passage.section, page=passage.page,
-        )
+        return Answer.within(passage, start + best.start, start + best.end, round(confidence(best, runner_up), 4))
 
     def best(self, question: str, hits: list[Hit], context: str = "") -> tuple[RankedSpan, float] | None:
         """The best span and the score of the best span with other words, if any span."""
