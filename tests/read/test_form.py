@@ -45,6 +45,8 @@ def test_what_happens(question: str) -> None:
     ("What are Invariant Sections?", "Invariant Sections"),
     ("What is \"Covered Software\"?", "Covered Software"),
     ("How is a Modified Version defined?", "Modified Version"),
+    # whoever means it, the term is what follows "mean by"
+    ("What does the GPL mean by a covered work?", "covered work"),
 ])
 def test_definition_and_its_term(question: str, term: str) -> None:
     assert question_form(question) is Form.DEFINITION
@@ -71,6 +73,10 @@ def test_not_a_definition(question: str) -> None:
     "How is JPEG pronounced?",
     "What do I need to do to meet that requirement?",
     "In what way is the document agreed?",
+    # what must be done, said or included: a requirement, stated in a sentence
+    "What must I state in the notice?",
+    "What do I need to attach to a copy I sell?",
+    "When the library changes, how do I update my program?",
 ])
 def test_how(question: str) -> None:
     assert question_form(question) is Form.HOW
@@ -114,18 +120,25 @@ def test_not_a_list(question: str) -> None:
     "Is zlib thread-safe?",
     "Are we allowed to fork it, or not?",
     "Doesn't the licence forbid that?",
+    # a condition before the question: the question after its comma has the form
+    "If I fork the project, can I keep its name?",
+    "Once the licence has ended, may I keep my copies?",
+    # "or" inside a longer phrase joins two things the question asks about; it offers no choice
+    "Can I offer support or training to the people I sell copies to?",
 ])
 def test_yes_or_no(question: str) -> None:
     assert question_form(question) is Form.YES_NO
 
 
-@pytest.mark.parametrize("question", ["Is the sky blue or green?", "Was growth slower or more rapid?"])
+@pytest.mark.parametrize("question", ["Is the sky blue or green?", "Was growth slower or more rapid?",
+                                      "Is the library written in C or in C++?"])
 def test_a_question_offering_a_choice_is_a_factoid(question: str) -> None:
     assert question_form(question) is Form.FACTOID
 
 
 @pytest.mark.parametrize("question", ["When did Serbia join the Partnership for Peace?", "Who wrote Hamlet?",
-                                      "What is the capital of France?", "Where is the liaison office?"])
+                                      "What is the capital of France?", "Where is the liaison office?",
+                                      "When the treaty was signed, who led NATO?", "What should I use instead?"])
 def test_factoids(question: str) -> None:
     assert question_form(question) is Form.FACTOID
 
@@ -147,6 +160,10 @@ def test_a_typographic_apostrophe_reads_as_a_straight_one() -> None:
     ('To "convey" a work means any kind of propagation', "convey", True),
     ('A "contributor" is a copyright holder who authorizes use', "Contributor", True),
     ('A copy that is not "Transparent" is called "Opaque".', "Opaque", True),
+    ('A program linked with it is called a "work that uses the Library".', "work that uses the Library", True),
+    # the term's first words defined, the rest stated beside them
+    ('A copy that is not "Transparent" is called "Opaque".', "opaque copy", True),
+    ('A file that is not "Transparent" is called "Opaque".', "opaque copy", False),
     ("JPEG is lossy, meaning that the output pixels are not identical", "lossy", True),
     ('"Licensor" shall mean the copyright owner', "Licensor", True),
     ('"Derivative Works" shall mean any work', "Derivative Work", True),

@@ -619,3 +619,22 @@ def test_a_list_is_the_whole_enumeration_past_the_30_token_cap(shipped: NeuralRe
 def test_a_factoid_is_still_a_span(shipped: NeuralReader) -> None:
     answer = shipped.read("What must recipients of the Work be given?", literal_hits(APACHE_4))
     assert (answer.text, answer.start, answer.end, answer.verdict) == ("a copy of this License", 287, 309, None)
+
+
+TERMINATION = ("5. Termination.\n\nIf you break any term of this agreement, your licence ends automatically and you "
+               "must destroy your copies. You may ask for it back in writing.")
+BLOCKS = ("Why the format has blocks\n\nThe file is split into blocks so that each can be compressed on its own "
+          "thread, which makes compression faster on machines with many cores.")
+
+
+def test_a_consequence_is_its_sentence_even_where_the_reader_is_sure_of_a_word(shipped: NeuralReader) -> None:
+    # the surest span is "automatically" (0.9997): a consequence is the sentence that states it
+    answer = shipped.read("What happens to my licence if I break a term of the agreement?", literal_hits(TERMINATION))
+    assert (answer.text, answer.start, answer.end) == (
+        "If you break any term of this agreement, your licence ends automatically and you must destroy your copies.",
+        117, 223)
+
+
+def test_a_reason_keeps_the_clause_the_reader_is_sure_of(shipped: NeuralReader) -> None:
+    answer = shipped.read("Why is the file split into blocks?", literal_hits(BLOCKS))
+    assert (answer.text, answer.start, answer.end) == ("so that each can be compressed on its own thread", 157, 205)

@@ -74,7 +74,9 @@ DEFINITION = re.compile(
     rf"|^\s*(?i:what) (?i:is|are) (?P<j>[\w'-]+(?: [\w'-]+){{0,3}}?) (?i:according to|under|as (?:used|defined) (?:in|by)) .+$")
 # How: a way of doing ("How do I ...?", "How can ...?", "How is it done?"), not a quantity ("how many").
 HOW = re.compile(rf"^\s*how (?!{_QUANTITY}\b)(?:{_AUX}|to)\b|\bin what way\b|\bwhat (?:steps|procedure)\b"
-                 r"|^\s*what (?:must|should|do|does) (?:i|we|you|one|they) (?:have to |need to )?do\b", re.IGNORECASE)
+                 r"|^\s*what (?:must|should|do|does) (?:i|we|you|one|they) (?:have to |need to )?do\b"
+                 r"|^\s*what (?:must (?:i|we|you|one|they)|(?:do|does) (?:i|we|you|one|they) (?:have|need) to) \w+",
+                 re.IGNORECASE)
 # A list: "List ...", "Name the ...", "What are the conditions ...?", "What kinds of ...?", or a plural
 # after which/what and before its verb ("Which formats are ...?", "Which processes does it ...?").
 LIST = re.compile(rf"^\s*(?:list|enumerate|name (?:the|all|every|each))\b"
@@ -84,7 +86,11 @@ LIST = re.compile(rf"^\s*(?:list|enumerate|name (?:the|all|every|each))\b"
                   re.IGNORECASE)
 # Yes or no: the question opens with an auxiliary or a modal ("Can I ...?", "Is it allowed ...?"), and
 # does not offer a choice ("Is it A or B?" asks for A or B).
-YES_NO = re.compile(rf"^\s*{_AUX}\b(?!.*\bor\b(?! not\b).*\?\s*$)", re.IGNORECASE)
+YES_NO = re.compile(rf"^\s*{_AUX}\b(?!.*\bor\b(?! not\b)(?:\s+[^\s?]+){{1,3}}\s*\?\s*$)", re.IGNORECASE)
+
+
+_LEADING = re.compile(r"^\s*(?:if|when|once|after|before|unless|while|since|suppose|assuming|given that|in case)\b[^,?]{1,150},\s*",
+                      re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -114,7 +120,7 @@ RULES: tuple[Rule, ...] = (
 
 def question_form(question: str) -> Form:
     """The form of the first rule of RULES that the question fits; FACTOID when none does."""
-    question = " ".join(question.replace("’", "'").split())
+    question = _LEADING.sub("", " ".join(question.replace("’", "'").split()))
     return next((rule.form for rule in RULES if rule.fits(question)), Form.FACTOID)
 
 
@@ -139,9 +145,10 @@ def defined_term(question: str) -> str | None:
     if found is None:
         return None
     raw = next(value for value in found.groupdict().values() if value is not None)
-    # "What does it mean to convey a work?": the term is the verb after "mean to".
+    # "What does it mean to convey a work?": the term is the verb after "mean to". "What does the LGPL
+    # mean by a library?": the term is what follows "mean by", whoever means it.
     after = re.search(r"\bmean (?:to|by) (.+)", question, re.IGNORECASE)
-    if raw.lower() in _NO_TERM and after is not None:
+    if after is not None and (raw.lower() in _NO_TERM or re.search(r"\bmean by ", question, re.IGNORECASE)):
         raw = after.group(1)
     term = _TERM_END.sub("", raw).strip(" ,;:")
     term = _ARTICLE.sub("", term).strip(_QUOTES + " ")
@@ -162,7 +169,7 @@ _DEFINITIONS = (
     re.compile(rf"[{_QUOTED}]([^{_QUOTED}\n]{{1,60}})[{_QUOTED}](?:\s*\([^)\n]{{0,40}}\))?"
                r"(?:\s+(?:(?:a|an|the|of|to)\s+)?[\w-]+){0,2}?\s+(?:means|shall mean|refers to|is defined as)\b"),
     re.compile(rf"[{_QUOTED}]([^{_QUOTED}\n]{{1,60}})[{_QUOTED}]\s+(?:is|are|includes?|has the meaning)\b"),
-    re.compile(rf"\b(?:is|are)\s+(?:called|termed|referred to as|known as)\s+[{_QUOTED}]([^{_QUOTED}\n]{{1,60}})[{_QUOTED}]"),
+    re.compile(rf"\b(?:is|are)\s+(?:called|termed|referred to as|known as)\s+(?:(?:a|an|the)\s+)?[{_QUOTED}]([^{_QUOTED}\n]{{1,60}})[{_QUOTED}]"),
     re.compile(r"^\s*(?:[\d.]+\s+)?([A-Z][\w -]{1,50}?)\s+(?:means|shall mean)\b", re.MULTILINE),
     re.compile(r"\b([\w-]+), meaning\b"),
 )
@@ -182,15 +189,21 @@ def fold(word_stem: str) -> str:
 
 def defines(text: str, term: str) -> bool:
     """Whether `text` defines `term` (see _DEFINITIONS): the defined words are the term's, compared by
-    their stems ("Secondary Licences" is defined by '"Secondary License" means')."""
+    their stems ("Secondary Licences" is defined by '"Secondary License" means'), or its first words
+    where the text states the rest ("opaque copy" by 'A copy that is not "Transparent" is called "Opaque"')."""
     wanted = _stems(term)
     if not wanted:
         return False
+    stated: frozenset[str] | None = None
     for pattern in _DEFINITIONS:
         for found in pattern.finditer(text):
             defined = _stems(found.group(1))
             if defined == wanted:
                 return True
+            if defined and defined == wanted[:len(defined)]:
+                stated = frozenset(_stems(text)) if stated is None else stated
+                if stated.issuperset(wanted[len(defined):]):
+                    return True
     return False
 
 

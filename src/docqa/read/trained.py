@@ -211,6 +211,11 @@ def check_against_reference(backend: Backend, card: dict, name: str) -> float | 
     return difference
 
 
+# The forms a sure span may still answer: a reason or a way can be a clause ("to keep zlib as a very small
+# and simple package", "make install"); a consequence, a definition, a list and a yes or no are sentences.
+SPAN_FORMS = frozenset({Form.WHY, Form.HOW})
+
+
 def answer_form(question: str) -> Callable[[str], bool]:
     """Which span texts the question can take: one that states a number where it asks for one
     (question.wants_number), and never one that only repeats its own words (question.restates)."""
@@ -320,7 +325,7 @@ class NeuralReader:
         question is not a yes/no one (no span answers those), the reader is sure of the span (its own
         default threshold: then the span is the clause that answers, "to keep zlib as a very small and
         simple package" for a why), and it lies in a sentence that may answer (`within_unit`)."""
-        return (form is not Form.YES_NO and choice is not None and choice.confidence >= self.default_threshold
+        return (form in SPAN_FORMS and choice is not None and choice.confidence >= self.default_threshold
                 and within_unit(choice, candidates[choice.passage]))
 
     def read(self, question: str, hits: list[Hit], context: str = "") -> Answer | None:
