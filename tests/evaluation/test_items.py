@@ -105,6 +105,6 @@ def test_sentence_items_have_their_kind_and_key_words(tmp_path):
 
 def test_the_sentence_set_of_the_repository_loads_whole():
     items, problems = load_eval_file(Path(__file__).resolve().parents[2] / "evaluation" / "sentences" / "qa.jsonl")
-    assert problems == [] and len(items) == 118
-    assert {i.label("split") for i in items} == {"dev", "untuned", "fresh"}
+    assert problems == [] and len(items) == 142
+    assert {i.label("split") for i in items} == {"dev", "untuned", "fresh", "blind"}
     assert all(i.kind is AnswerKind.SENTENCE for i in items)
