@@ -6,6 +6,7 @@ checked is the shell, not a model's answers; one test asks through the real defa
 
 from __future__ import annotations
 
+import gc
 import ipaddress
 import json
 import logging
@@ -527,6 +528,18 @@ def test_uploaded_files_and_their_folders_are_removed(tmp_path):
     chat.remove_uploaded([kept, alone, tmp_path / "gone.txt", elsewhere], tmp_path)
     assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == ["one", "one/other.txt"]
     assert elsewhere.read_text(encoding="utf-8") == "not an upload"
+
+
+def test_the_exports_folder_is_made_on_the_first_export_and_removed_with_the_handlers(tmp_path, monkeypatch):
+    monkeypatch.setattr(chat.tempfile, "tempdir", str(tmp_path))
+    events = chat.Events(engine=None, feedback=tmp_path / "feedback.jsonl")
+    assert list(tmp_path.iterdir()) == []  # a page that exports nothing leaves nothing behind
+    turn = web_turns.Turn("Who signed?", (), "<p>Ana</p>", "Ana", ok=True)
+    exported = chat.export_file([turn], events.exports)
+    assert exported.read_text(encoding="utf-8").startswith("# ") and exported.is_relative_to(tmp_path)
+    del events
+    gc.collect()
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_format_reply_leads_with_the_verdict_its_sentence_states():

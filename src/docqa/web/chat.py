@@ -17,6 +17,7 @@ import tempfile
 import threading
 import time
 import urllib.parse
+import weakref
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
@@ -239,7 +240,16 @@ class Events:
         self.feedback = feedback
         self._changing = threading.Lock()  # one change of the corpus at a time
         self.files: gr.components.Component | None = None  # the block whose cache serves original files
-        self.exports = Path(tempfile.mkdtemp(prefix="docqa-exports-"))  # conversations written for a download
+        self._exports: Path | None = None  # conversations written for a download, made on the first
+
+    @property
+    def exports(self) -> Path:
+        """The folder of this page's exported conversations: made on the first export, removed with the
+        page's handlers (at the latest when the server stops), so that no empty folder is left behind."""
+        if self._exports is None:
+            self._exports = Path(tempfile.mkdtemp(prefix="docqa-exports-"))
+            weakref.finalize(self, shutil.rmtree, self._exports, True)
+        return self._exports
 
     def opened(self, path: Path) -> str | None:
         """The chat's link to a copy of the original file at `path` (a file of the corpus, checked),
