@@ -67,6 +67,34 @@ def test_enumeration_widens_an_item_to_its_introduction_and_siblings() -> None:
     assert enumeration(FAQ, Unit(0, 14)) == Unit(0, 14)
 
 
+INLINE = ("Use it freely, subject to these conditions: (1) If you ship the source, keep this notice. "
+          "(2) If you ship binaries only, say so in the manual. These apply to all copies.")
+
+
+def test_items_written_on_one_line_are_units_and_widen_to_their_enumeration() -> None:
+    found = units(INLINE)
+    assert texts(INLINE, found) == ["Use it freely, subject to these conditions:",
+                                    "(1) If you ship the source, keep this notice.",
+                                    "(2) If you ship binaries only, say so in the manual.", "These apply to all copies."]
+    whole = Unit(0, 142)
+    assert INLINE[whole.start:whole.end].endswith("say so in the manual.")
+    assert [enumeration(INLINE, u) for u in found] == [whole, whole, whole, found[3]]
+
+
+def test_an_enumeration_chosen_whole_narrows_to_the_item_holding_half_its_evidence() -> None:
+    whole, first, second = Unit(0, 142), Unit(44, 89), Unit(90, 142)
+    # masses: the whole 3.0, the second item 2.5 (within log 2 of it), the first 0.0
+    evidence = [Evidence(0, whole, 3.0), Evidence(0, first, 0.0), Evidence(0, second, 2.5)]
+    topic = content_stems("What do I do if I ship binaries?")
+    kept = choose_sentence(evidence, [INLINE], [""], topic, match_weight=1.0, bonus=0.0, null=0.0)
+    narrowed = choose_sentence(evidence, [INLINE], [""], topic, match_weight=1.0, bonus=0.0, null=0.0, narrow=True)
+    assert (kept.unit, narrowed.unit) == (whole, second)
+    assert narrowed == SentenceChoice(0, second, 2.5, 1.0, span_confidence(3.5, 0.0))
+    # an item with less than half the evidence leaves the whole
+    weaker = [Evidence(0, whole, 3.0), Evidence(0, second, 2.0)]
+    assert choose_sentence(weaker, [INLINE], [""], topic, match_weight=1.0, bonus=0.0, null=0.0, narrow=True).unit == whole
+
+
 # One window: [CLS] q [passage tokens at (0,3) (4,6) (7,9)] [SEP]; CLS start 1.0 + end 0.5 = null 1.5.
 WINDOW = Window(0, (101, 1, 2, 3, 4, 102), (0, 0, 1, 1, 1, 1), (None, 0, 1, 1, 1, None),
                 ((0, 0), (0, 1), (0, 3), (4, 6), (7, 9), (0, 0)), 0)

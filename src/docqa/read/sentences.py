@@ -39,6 +39,11 @@ from docqa.read.decode import Window, sentence_ends, span_confidence
 MATCH_WEIGHT = 3.0
 FORM_BONUS = 3.0
 SENTENCE_NULL = -2.1
+# An enumeration chosen whole for a question that asks for no list gives way to the item inside it that
+# holds at least half of its evidence (its mass within log 2 of the whole's): "(2) If only executable
+# code is distributed, ..." answers what to do when shipping binaries, not the line that introduces
+# the conditions and all three of them.
+NARROW_MARGIN = math.log(2.0)
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,9 @@ _OTHER_ENDS = re.compile(r"[!?][\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])")
 # An item of an enumeration: "(a)", "a)", "(ii)", "(1)", "1)", "-", "*", "•" before its text. Numbered
 # sections ("1.2.", "5.") are not items: the definitions of a licence are entries, not one list.
 _ITEM = re.compile(r"\s*(?:\((?:[a-z]|[ivx]{1,4}|\d{1,2})\)|(?:[a-z]|\d{1,2})\)|[-*•])\s")
+# An item written on its sentence's line ("... documentation. (2) If only executable code ...", "these
+# conditions: (1) If any part ..."): a sentence ends before it.
+_INLINE_ITEM = re.compile(r"(?<=[.;:])\s+(?=\((?:[a-z]|[ivx]{1,4}|\d{1,2})\)\s)")
 # A unit this short ("Yes.", "No, sorry.", "6. Trademarks.") says nothing alone: it joins the next.
 _SHORT_WORDS = 4
 _WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
@@ -102,8 +110,10 @@ def _lines(text: str) -> list[tuple[int, int]]:
 
 def sentences(text: str) -> list[tuple[int, int]]:
     """[start, end) of each sentence of `text`: lines, each cut at a sentence's end (decode.sentence_ends:
-    a full stop after a word that is no abbreviation, then a capital; or "!" or "?"), spaces trimmed."""
-    ends = sorted(set(sentence_ends(text)) | {m.end() for m in _OTHER_ENDS.finditer(text)})
+    a full stop after a word that is no abbreviation, then a capital; or "!" or "?"; or before an item
+    of an enumeration written on the same line, "(2)"), spaces trimmed."""
+    ends = sorted(set(sentence_ends(text)) | {m.end() for m in _OTHER_ENDS.finditer(text)}
+                  | {m.start() for m in _INLINE_ITEM.finditer(text)})
     out = []
     for start, end in _lines(text):
         cuts = [start, *(e for e in ends if start < e < end), end]
@@ -175,11 +185,13 @@ def _introduced_end(text: str, lines: list[tuple[int, int]], number: int) -> int
 
 def enumeration(text: str, unit: Unit) -> Unit:
     """The whole enumeration a unit belongs to: an item widened to its introducing line and all its
-    sibling items; any other unit as it is."""
+    sibling items (or, for items written on one line, its introducing sentence and the items of its
+    line); any other unit as it is."""
     lines = _lines(text)
     here = next((k for k, (start, end) in enumerate(lines) if start <= unit.start < end), None)
-    if here is None or _ITEM.match(text, lines[here][0]) is None:
-        return unit
+    inline = unit if here is None else _inline_enumeration(text, unit, lines[here])
+    if inline != unit or here is None or _ITEM.match(text, lines[here][0]) is None:
+        return inline
     first = last = here
     while first > 0 and _ITEM.match(text, lines[first - 1][0]) is not None:
         first -= 1
@@ -191,6 +203,29 @@ def enumeration(text: str, unit: Unit) -> Unit:
         starts = [a for a, _ in sentences(text) if lines[first][0] <= a < lines[first][1]]
         return Unit(starts[-1] if starts else lines[first][0], lines[last][1])
     return Unit(lines[first][0], lines[last][1])
+
+
+def _inline_enumeration(text: str, unit: Unit, line: tuple[int, int]) -> Unit:
+    """The enumeration of items written on one line that `unit` (a sentence of that line) belongs to:
+    the run of its line's sentences that open with an item ("(1)", "(b)"), with the sentence before them
+    where it introduces them (ends with ":"); the unit as it is when it neither opens an item nor
+    introduces one."""
+    parts = [(a, b) for a, b in sentences(text) if line[0] <= a < line[1]]
+    opens = [text[a] == "(" and _ITEM.match(text, a) is not None for a, _ in parts]
+    here = next((k for k, (a, b) in enumerate(parts) if a <= unit.start < b), None)
+    if here is None:
+        return unit
+    introduces = [text[a:b].rstrip().endswith(":") for a, b in parts]
+    if not opens[here] and not (introduces[here] and here + 1 < len(parts) and opens[here + 1]):
+        return unit
+    first, last = here, here
+    while first > 0 and opens[first]:
+        first -= 1
+    if opens[first] or not introduces[first]:
+        first += 0 if opens[first] else 1
+    while last + 1 < len(parts) and opens[last + 1]:
+        last += 1
+    return Unit(parts[first][0], parts[last][1])
 
 
 # ---- the reader's evidence --------------------------------------------------------------------------
@@ -269,24 +304,39 @@ def choose_sentence(evidence: Sequence[Evidence], texts: Sequence[str], contexts
                     topic: frozenset[str], stated: Sequence[bool] | None = None,
                     required: Callable[[str], bool] | None = None, says: Callable[[str], bool] | None = None,
                     match_weight: float = MATCH_WEIGHT, bonus: float = FORM_BONUS,
-                    null: float = SENTENCE_NULL) -> SentenceChoice | None:
+                    null: float = SENTENCE_NULL, narrow: bool = False) -> SentenceChoice | None:
     """The unit of highest score: its mass, plus match_weight times the share of the question's content
     stems `topic` it states (`match`, with `contexts[passage]`: its section heading and document name),
     plus `bonus` where `says` finds the form's answer stated in its words (a verdict, a definition).
     Its confidence is span_confidence(score, null). Only units that `required` accepts (the definition
     of the term asked about) are candidates where any is, then only those of passages that state the
     question's names (`stated[passage]`) where any does: a sentence about another Alfonso answers
-    another question. None without evidence. Ties go to the earlier passage, then the earlier unit."""
+    another question. With `narrow`, a unit that holds others (an enumeration with its introducing line)
+    gives way to the best of them that holds half its evidence (NARROW_MARGIN). None without evidence.
+    Ties go to the earlier passage, then the earlier unit."""
     found = sorted(best_units(evidence).items(), key=lambda item: (item[0][0], item[0][1].start))
     if required is not None and any(required(texts[p][u.start:u.end]) for (p, u), _ in found):
         found = [((p, u), mass) for (p, u), mass in found if required(texts[p][u.start:u.end])]
     if stated is not None and any(stated[p] for (p, _), _ in found):
         found = [((p, u), mass) for (p, u), mass in found if stated[p]]
-    best: tuple[float, SentenceChoice] | None = None
-    for (passage, unit), mass in found:
+    def scored(passage: int, unit: Unit, mass: float) -> tuple[float, SentenceChoice]:
         text = texts[passage][unit.start:unit.end]
         share = match(topic, text, contexts[passage])
         score = mass + match_weight * share + (bonus if says is not None and says(text) else 0.0)
-        if best is None or score > best[0]:
-            best = (score, SentenceChoice(passage, unit, mass, share, span_confidence(score, null)))
-    return None if best is None else best[1]
+        return score, SentenceChoice(passage, unit, mass, share, span_confidence(score, null))
+
+    best: tuple[float, SentenceChoice] | None = None
+    for (passage, unit), mass in found:
+        candidate = scored(passage, unit, mass)
+        if best is None or candidate[0] > best[0]:
+            best = candidate
+    if best is None:
+        return None
+    chosen = best[1]
+    if narrow:
+        inside = [scored(p, u, mass) for (p, u), mass in found
+                  if p == chosen.passage and u != chosen.unit and chosen.unit.start <= u.start and u.end <= chosen.unit.end
+                  and mass >= chosen.mass - NARROW_MARGIN]
+        if inside:
+            chosen = max(inside, key=lambda item: item[0])[1]
+    return chosen

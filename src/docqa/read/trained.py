@@ -417,7 +417,8 @@ def pick_sentence(question: str, form: Form, passages: Sequence[Passage], texts:
     stated = [not unmentioned(terms, f"{p.text}\n{context}") for p, context in zip(passages, contexts)]
     definition = asked_definition(question) if form is Form.DEFINITION else None
     says = {Form.DEFINITION: definition, Form.YES_NO: lambda text: verdict(question, text) is not None}.get(form)
-    return choose_sentence(evidence, texts, contexts, content_stems(question), stated, definition, says)
+    return choose_sentence(evidence, texts, contexts, content_stems(question), stated, definition, says,
+                           narrow=form is not Form.LIST)
 
 
 def sentence_answer(passage: Passage, sentence: SentenceChoice, form: Form, question: str) -> Answer:
