@@ -8,6 +8,7 @@ that holds the gold span (read/sentences.sentences), the span its key. The quest
 articles, left out of the corpus, become unanswerable ones.
 
     .venv/bin/python benchmarks/sentence_corpus.py --squad ../shared/data/squad-v1.1-train.json.gz --out /tmp/squad-sentences
+    .venv/bin/python benchmarks/sentence_corpus.py --squad ../shared/data/squad-v1.1-train.json.gz --from-held-out --out /tmp/squad-held-sentences
     docqa eval /tmp/squad-sentences/qa.jsonl --corpus /tmp/squad-sentences/corpus --index /tmp/squad-sentences/index
 
 Write the output outside the repository: the data's licence travels with it.
@@ -36,12 +37,22 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=120)
     parser.add_argument("--absent", type=int, default=40)
     parser.add_argument("--held-out", type=int, default=20)
+    parser.add_argument("--from-held-out", action="store_true",
+                        help="the corpus is the --held-out articles that `docqa train-reader` validates on and never "
+                             "trains on (not --articles drawn from the training ones)")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
-    training, _ = split_by_group(load_squad(args.squad), args.held_out)
+    training, validation = split_by_group(load_squad(args.squad), args.held_out)
     groups = sorted({e.group for e in training})
-    drawn = random.Random(7).sample(groups, args.articles + args.absent)
-    kept, absent = set(drawn[:args.articles]), set(drawn[args.articles:])
+    if args.from_held_out:
+        # The reader never trained on the held-out articles: its evidence there is what a user's
+        # documents get. The absent articles stay training ones (off-topic either way).
+        kept = {e.group for e in validation}
+        absent = set(random.Random(7).sample(groups, args.absent))
+        training = [*training, *validation]
+    else:
+        drawn = random.Random(7).sample(groups, args.articles + args.absent)
+        kept, absent = set(drawn[:args.articles]), set(drawn[args.articles:])
     corpus = args.out / "corpus"
     articles = write_corpus([e for e in training if e.group in kept], corpus)
     items = []
