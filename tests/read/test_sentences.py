@@ -149,8 +149,20 @@ def test_the_choice_weighs_mass_and_match() -> None:
 
 def test_a_unit_that_says_the_answer_in_words_gets_the_bonus() -> None:
     says = lambda text: text.startswith("You may")  # noqa: E731
-    chosen = choose_sentence(EVIDENCE, TEXTS, ["", ""], TOPIC, says=says, match_weight=3.0, bonus=1.0, null=0.0)
+    chosen = choose_sentence(EVIDENCE, TEXTS, ["", ""], TOPIC, says=says, match_weight=3.0, bonus=1.0, null=0.0,
+                             rank_cost=0.0)
     assert (chosen.passage, chosen.unit, round(chosen.confidence, 6)) == (1, OTHER, round(span_confidence(4.5, 0.0), 6))
+
+
+def test_a_lower_passage_pays_its_rank_in_the_choice_but_not_in_the_confidence() -> None:
+    says = lambda text: text.startswith("You may")  # noqa: E731
+    # OTHER (passage 1) scores 4.5, FIRST 4.0: one rank down at 0.75 leaves OTHER 3.75, so FIRST is chosen
+    chosen = choose_sentence(EVIDENCE, TEXTS, ["", ""], TOPIC, says=says, match_weight=3.0, bonus=1.0, null=0.0,
+                             rank_cost=0.75)
+    assert (chosen.passage, chosen.unit, chosen.confidence) == (0, FIRST, span_confidence(4.0, 0.0))
+    cheaper = choose_sentence(EVIDENCE, TEXTS, ["", ""], TOPIC, says=says, match_weight=3.0, bonus=1.0, null=0.0,
+                              rank_cost=0.25)
+    assert (cheaper.passage, cheaper.confidence) == (1, span_confidence(4.5, 0.0))
 
 
 def test_required_units_and_passages_stating_the_names_come_first_where_any_exist() -> None:
