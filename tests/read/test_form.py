@@ -131,7 +131,9 @@ def test_yes_or_no(question: str) -> None:
 
 
 @pytest.mark.parametrize("question", ["Is the sky blue or green?", "Was growth slower or more rapid?",
-                                      "Is the library written in C or in C++?"])
+                                      "Is the library written in C or in C++?",
+                                      "Does slow or rapid growth make light wood?",
+                                      "Since knots weaken timber, would the heartwood or the sapwood be stronger?"])
 def test_a_question_offering_a_choice_is_a_factoid(question: str) -> None:
     assert question_form(question) is Form.FACTOID
 

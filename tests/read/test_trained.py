@@ -38,7 +38,9 @@ from docqa.read.decode import (
     uncited,
     window_limit,
 )
+from docqa.read.form import Form
 from docqa.read.question import states_number
+from docqa.read.sentences import Unit
 from docqa.read.trained import NeuralReader
 from docqa.types import Hit, Passage
 
@@ -638,3 +640,22 @@ def test_a_consequence_is_its_sentence_even_where_the_reader_is_sure_of_a_word(s
 def test_a_reason_keeps_the_clause_the_reader_is_sure_of(shipped: NeuralReader) -> None:
     answer = shipped.read("Why is the file split into blocks?", literal_hits(BLOCKS))
     assert (answer.text, answer.start, answer.end) == ("so that each can be compressed on its own thread", 157, 205)
+
+
+SENSORS = "Pressure sensors are cheap. They come in two kinds: piezo sensors and strain gauges."
+
+
+def test_a_list_keeps_the_items_the_reader_is_sure_of(shipped: NeuralReader) -> None:
+    answer = shipped.read("What are the two kinds of pressure sensors?", literal_hits(SENSORS))
+    assert (answer.text, answer.start, answer.end) == ("piezo sensors and strain gauges", 152, 183)
+
+
+def test_a_definition_keeps_a_sure_phrase_only_where_no_sentence_defines_the_term(shipped: NeuralReader) -> None:
+    sure = Choice(0, Span(1, 2, 10, 20, 9.0), 0.0, 0.999)
+    candidates = [[Unit(0, 40)]]
+    assert shipped.keeps_span(Form.DEFINITION, sure, candidates, defined=False) is True
+    assert shipped.keeps_span(Form.DEFINITION, sure, candidates, defined=True) is False
+    assert shipped.keeps_span(Form.WHAT_HAPPENS, sure, candidates) is False
+    assert shipped.keeps_span(Form.YES_NO, sure, candidates) is False
+    unsure = Choice(0, Span(1, 2, 10, 20, 1.0), 0.0, 0.9)
+    assert shipped.keeps_span(Form.WHY, sure, candidates) is True and shipped.keeps_span(Form.WHY, unsure, candidates) is False

@@ -85,8 +85,10 @@ LIST = re.compile(rf"^\s*(?:list|enumerate|name (?:the|all|every|each))\b"
                   rf"|^\s*(?:which|what) (?!{_AUX}\b|(?:kind|type|sort|form|name|number|amount) of\b)(?:[\w-]+ ){{0,2}}?[\w-]{{3,}}s(?<!ss)(?<!us)(?<!is) {_AUX}\b",
                   re.IGNORECASE)
 # Yes or no: the question opens with an auxiliary or a modal ("Can I ...?", "Is it allowed ...?"), and
-# does not offer a choice ("Is it A or B?" asks for A or B).
-YES_NO = re.compile(rf"^\s*{_AUX}\b(?!.*\bor\b(?! not\b)(?:\s+[^\s?]+){{1,3}}\s*\?\s*$)", re.IGNORECASE)
+# does not offer a choice: "Is it A or B?" (at most three words after its last "or") and "Does slow or
+# rapid growth ...?" (an "or" among the first words, in the subject) ask for A or B.
+YES_NO = re.compile(rf"^\s*{_AUX}\b(?!.*\bor\b(?! not\b)(?:\s+[^\s?]+){{1,3}}\s*\?\s*$)"
+                    r"(?!(?:\s+[^\s?]+){1,2}\s+or\b(?! not\b))", re.IGNORECASE)
 
 
 _LEADING = re.compile(r"^\s*(?:if|when|once|after|before|unless|while|since|suppose|assuming|given that|in case)\b[^,?]{1,150},\s*",
