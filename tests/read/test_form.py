@@ -166,6 +166,7 @@ def test_a_typographic_apostrophe_reads_as_a_straight_one() -> None:
     # the term's first words defined, the rest stated beside them
     ('A copy that is not "Transparent" is called "Opaque".', "opaque copy", True),
     ('A file that is not "Transparent" is called "Opaque".', "opaque copy", False),
+    ('A "Transparent" copy of the Document means a machine-readable copy', "transparent copy", True),
     ("JPEG is lossy, meaning that the output pixels are not identical", "lossy", True),
     ('"Licensor" shall mean the copyright owner', "Licensor", True),
     ('"Derivative Works" shall mean any work', "Derivative Work", True),

@@ -169,7 +169,7 @@ def defined_term(question: str) -> str | None:
 _QUOTED = "\"“”'‘’"
 _DEFINITIONS = (
     re.compile(rf"[{_QUOTED}]([^{_QUOTED}\n]{{1,60}})[{_QUOTED}](?:\s*\([^)\n]{{0,40}}\))?"
-               r"(?:\s+(?:(?:a|an|the|of|to)\s+)?[\w-]+){0,2}?\s+(?:means|shall mean|refers to|is defined as)\b"),
+               r"(?:\s+(?:(?:a|an|the|of|to)\s+)?[\w-]+){0,3}?\s+(?:means|shall mean|refers to|is defined as)\b"),
     re.compile(rf"[{_QUOTED}]([^{_QUOTED}\n]{{1,60}})[{_QUOTED}]\s+(?:is|are|includes?|has the meaning)\b"),
     re.compile(rf"\b(?:is|are)\s+(?:called|termed|referred to as|known as)\s+(?:(?:a|an|the)\s+)?[{_QUOTED}]([^{_QUOTED}\n]{{1,60}})[{_QUOTED}]"),
     re.compile(r"^\s*(?:[\d.]+\s+)?([A-Z][\w -]{1,50}?)\s+(?:means|shall mean)\b", re.MULTILINE),
