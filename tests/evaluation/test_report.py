@@ -21,8 +21,11 @@ def test_the_report_holds_each_figure_once():
 def test_report_json_gives_the_results_and_figures_as_computed():
     data = report().to_json()
     assert list(data) == ["file", "created_at", "settings", "problems", "overall", "groups", "best_threshold",
-                          "sweep", "reliability", "results", "comparison"]
+                          "sweep", "reliability", "reliability_by_kind", "results", "comparison"]
     assert data["overall"]["recall_at_3"] == pytest.approx(2 / 3)
+    # the five literal items all ask "Question?": one kind, a factoid, binned as the whole file
+    assert list(data["reliability_by_kind"]) == ["factoid"]
+    assert data["reliability_by_kind"]["factoid"] == data["reliability"]
     assert data["best_threshold"]["threshold"] == 0.75
     first = data["results"][0]
     assert first == {"id": "q1-December 2006", "line": 0, "question": "Question?", "history": [],

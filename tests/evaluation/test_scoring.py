@@ -3,6 +3,8 @@ reliability, all computed by hand on five literal items (tests/evalcases.py)."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from evalcases import five as five_items
 from evalcases import result
@@ -17,7 +19,9 @@ from docqa.evaluation.scoring import (
     classify_miss,
     figures,
     group_figures,
+    question_kind,
     reliability,
+    reliability_by_kind,
     score_item,
     sweep,
 )
@@ -104,6 +108,25 @@ def test_reliability_bins(five):
     assert reliability(sure, bins=5)[4].items == 1  # the last bin includes 1.0
 
 
+
+
+def test_question_kind_is_docqas_reading_of_the_question():
+    assert [question_kind(q) for q in ("who won jhalak dikhlaja 2017", "When did Serbia join?",
+                                       "Can I sell copies?", "What happens if I stop paying?")] == [
+        "keywords", "factoid", "yes-no", "what-happens"]
+
+
+def test_reliability_by_kind_bins_each_kind_apart(five):
+    def asked(scored, question):
+        return dataclasses.replace(scored, item=dataclasses.replace(scored.item, question=question))
+
+    # the five items asked as: two search-box queries, three yes/no questions
+    kinds = ["who joined in december", "kfor force", "Can I go?", "Can I stay?", "Can I leave?"]
+    by_kind = reliability_by_kind([asked(r, q) for r, q in zip(five, kinds)], bins=5)
+    assert list(by_kind) == ["keywords", "yes-no"]
+    assert [b.items for b in by_kind["keywords"]] == [0, 0, 1, 0, 1]
+    assert [b.accuracy for b in by_kind["keywords"]] == [None, None, 0.0, None, 1.0]
+    assert [b.items for b in by_kind["yes-no"]] == [1, 1, 0, 1, 0]
 
 
 def test_figures_json_names_each_recall_as_before():

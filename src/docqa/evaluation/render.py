@@ -179,8 +179,28 @@ def _threshold_section(report: Report) -> list[str]:
              for b in report.reliability],
         ),
         "",
+        *_kinds_table(report),
     ]
     return lines
+
+
+def _kinds_table(report: Report) -> list[str]:
+    """The reliability table per kind of question (scoring.question_kind): in each confidence bin, how
+    many candidates were exactly right of how many."""
+    if len(report.reliability_kinds) < 2:
+        return []
+    bins = next(iter(report.reliability_kinds.values()))
+    return [
+        "Per kind of question, as docqa reads it (a search-box query, or the question's form): exactly "
+        "right of the candidates in each confidence bin.",
+        "",
+        *markdown_table(
+            ["kind", *(f"{b.low:.1f}–{b.high:.1f}" for b in bins)],
+            [[kind, *(f"{round((b.accuracy or 0) * b.items)} / {b.items}" if b.items else "–" for b in table)]
+             for kind, table in report.reliability_kinds.items()],
+        ),
+        "",
+    ]
 
 
 def _misses_section(report: Report) -> list[str]:

@@ -5,7 +5,7 @@ threshold, reliability and the comparison with an earlier run, as one typed valu
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from docqa.evaluation.compare import (
     Comparison,
@@ -26,6 +26,7 @@ from docqa.evaluation.scoring import (
     figures,
     group_figures,
     reliability,
+    reliability_by_kind,
     sweep,
 )
 
@@ -53,6 +54,7 @@ class Report:
     best: SweepPoint
     reliability: tuple[ReliabilityBin, ...]
     comparison: Comparison | None
+    reliability_kinds: Mapping[str, tuple[ReliabilityBin, ...]] = field(default_factory=dict)  # by question_kind
 
     def at_threshold(self) -> SweepPoint:
         return next(p for p in self.sweep if p.threshold == self.settings.threshold)
@@ -67,6 +69,7 @@ class Report:
             "best_threshold": asdict(self.best),
             "sweep": [asdict(p) for p in self.sweep],
             "reliability": [asdict(b) for b in self.reliability],
+            "reliability_by_kind": {kind: [asdict(b) for b in bins] for kind, bins in self.reliability_kinds.items()},
             "results": _results_json(self.results),
             "comparison": None if self.comparison is None else self.comparison.to_json(),
         }
@@ -125,7 +128,7 @@ def build_report(
     points = sweep(results, sorted(set(SWEEP) | {settings.threshold}))
     comparison = None if previous is None else compare(scorecard(file, overall, groups, results), previous)
     return Report(file, created_at, settings, tuple(problems), tuple(results), overall, groups, points,
-                  best_threshold(points), reliability(results), comparison)
+                  best_threshold(points), reliability(results), comparison, reliability_by_kind(results))
 
 
 def calibration_record(report: Report) -> dict:

@@ -13,6 +13,8 @@ from dataclasses import dataclass, fields
 from enum import Enum
 
 from docqa.evaluation.items import AnswerKind, EvalItem
+from docqa.index.search import query_kind
+from docqa.read.form import question_form
 from docqa.evaluation.metrics import (
     exact_match,
     f1_score,
@@ -284,6 +286,22 @@ class ReliabilityBin:
     items: int
     confidence: float | None
     accuracy: float | None
+
+
+def question_kind(question: str) -> str:
+    """The kind of question as docqa reads it, whatever the file says: "keywords" for a search-box query
+    (index.search.query_kind), else its form (read.form.question_form: factoid, yes-no, how, ...)."""
+    return "keywords" if query_kind(question) == "keywords" else question_form(question).value
+
+
+def reliability_by_kind(results: Sequence[ItemResult],
+                        bins: int = RELIABILITY_BINS) -> dict[str, tuple[ReliabilityBin, ...]]:
+    """`reliability` per kind of question (`question_kind`), kinds in the order first met: whether a
+    confidence means the same on keyword queries, factoids and sentence forms."""
+    kinds: dict[str, list[ItemResult]] = {}
+    for r in results:
+        kinds.setdefault(question_kind(r.item.question), []).append(r)
+    return {kind: reliability(members, bins) for kind, members in kinds.items()}
 
 
 def reliability(results: Sequence[ItemResult], bins: int = RELIABILITY_BINS) -> tuple[ReliabilityBin, ...]:
