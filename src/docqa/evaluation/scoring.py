@@ -13,8 +13,6 @@ from dataclasses import dataclass, fields
 from enum import Enum
 
 from docqa.evaluation.items import AnswerKind, EvalItem
-from docqa.index.search import query_kind
-from docqa.read.form import question_form
 from docqa.evaluation.metrics import (
     exact_match,
     f1_score,
@@ -22,6 +20,8 @@ from docqa.evaluation.metrics import (
     percentile,
     sentence_match,
 )
+from docqa.index.search import query_kind
+from docqa.read.form import question_form
 
 RECALL_AT = (1, 3, 5)
 # Optional item fields that split every figure: `split` keeps questions set aside from tuning (dev,

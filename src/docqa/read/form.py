@@ -91,8 +91,10 @@ YES_NO = re.compile(rf"^\s*{_AUX}\b(?!.*\bor\b(?! not\b)(?:\s+[^\s?]+){{1,3}}\s*
                     r"(?!(?:\s+[^\s?]+){1,2}\s+or\b(?! not\b))", re.IGNORECASE)
 
 
-_LEADING = re.compile(r"^\s*(?:if|when|once|after|before|unless|while|since|suppose|assuming|given that|in case)\b[^,?]{1,150},\s*",
-                      re.IGNORECASE)
+# A condition before the question ("If I fork it, can I ...?", "Once the licence ends, may I ...?"): set
+# aside, so that the question after its comma has its own form.
+_LEADING = re.compile(r"^\s*(?:if|when|once|after|before|unless|while|since|suppose|assuming|given that|in case)\b"
+                      r"[^,?]{1,150},\s*", re.IGNORECASE)
 
 
 @dataclass(frozen=True)

@@ -227,8 +227,8 @@ def _inline_enumeration(text: str, unit: Unit, line: tuple[int, int]) -> Unit:
     first, last = here, here
     while first > 0 and opens[first]:
         first -= 1
-    if opens[first] or not introduces[first]:
-        first += 0 if opens[first] else 1
+    if not opens[first] and not introduces[first]:
+        first += 1  # the sentence before the items introduces nothing: the items start the enumeration
     while last + 1 < len(parts) and opens[last + 1]:
         last += 1
     return Unit(parts[first][0], parts[last][1])
@@ -328,6 +328,7 @@ def choose_sentence(evidence: Sequence[Evidence], texts: Sequence[str], contexts
         found = [((p, u), mass) for (p, u), mass in found if required(texts[p][u.start:u.end])]
     if stated is not None and any(stated[p] for (p, _), _ in found):
         found = [((p, u), mass) for (p, u), mass in found if stated[p]]
+
     def scored(passage: int, unit: Unit, mass: float) -> tuple[float, SentenceChoice]:
         text = texts[passage][unit.start:unit.end]
         share = match(topic, text, contexts[passage])
