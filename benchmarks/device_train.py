@@ -16,8 +16,9 @@ in float16, in parts:
        export PYTHONPATH=src:/tmp/site
        timeout 480 python3 benchmarks/device_train.py train --run runs/gpu-1 --examples 200000
        python3 benchmarks/device_train.py parts --run runs/gpu-1 --out $OUT
-   `train` is `docqa train-reader` on the GPU with a checkpoint every 2 minutes; `parts` writes the
-   finished model, or the latest checkpoint's when the time limit stopped the run, as float16 parts
+   `train` is `docqa train-reader` on the GPU with a checkpoint every 2 minutes, in the multi-passage
+   recipe (`--passages 3`: each question's paragraph and three retrieved beside it, normalised
+   together; `--passages 0` is the one-paragraph recipe); `parts` writes the finished model, or the latest checkpoint's when the time limit stopped the run, as float16 parts
    of 15 MiB with the run's card. The sizes are guesses until a GPU session measures them: here the
    data took 1.5 minutes to prepare (2 cores: the base recovered from the graph, SQuAD and NQ read,
    30,743 negatives made, 137,302 windows tokenized in 59 s), and a validation of 900 questions 1.5
@@ -70,7 +71,7 @@ def pack(data: Path, kit: Path) -> None:
 
 
 def train(run: Path, kit: Path, examples: int, lr: float, batch_size: int, negatives: float,
-          validate_every: int, device: str, stop_after: int | None) -> int:
+          validate_every: int, device: str, stop_after: int | None, passages: int = 3) -> int:
     from docqa import cli
     from docqa.read.factory import TRAINED
     from docqa.train.model_folders import resolve_base
@@ -79,7 +80,7 @@ def train(run: Path, kit: Path, examples: int, lr: float, batch_size: int, negat
     argv = ["train-reader", "--squad", str(kit / DATA_FILES[0]), "--nq", str(kit / DATA_FILES[1]),
             "--base-model", str(base), "--out", str(run), "--examples", str(examples), "--lr", str(lr),
             "--batch-size", str(batch_size), "--negatives", str(negatives), "--validate-every", str(validate_every),
-            "--checkpoint-minutes", "2", "--device", device]
+            "--checkpoint-minutes", "2", "--device", device, "--passages", str(passages)]
     return cli.main(argv + (["--stop-after", str(stop_after)] if stop_after is not None else []))
 
 
@@ -160,6 +161,8 @@ def main() -> None:
     t.add_argument("--negatives", type=float, default=0.35)
     t.add_argument("--validate-every", type=int, default=2000)
     t.add_argument("--device", default="cuda")
+    t.add_argument("--passages", type=int, default=3,
+                   help="multi-passage groups: each question's paragraph with K retrieved beside it (0: one paragraph)")
     t.add_argument("--stop-after", type=int, default=None)
     w = commands.add_parser("parts", help="there: the run's weights as float16 parts in OUT")
     w.add_argument("--run", type=Path, required=True)
@@ -172,7 +175,7 @@ def main() -> None:
         pack(args.data, args.kit)
     elif args.command == "train":
         sys.exit(train(args.run, args.kit, args.examples, args.lr, args.batch_size, args.negatives,
-                       args.validate_every, args.device, args.stop_after))
+                       args.validate_every, args.device, args.stop_after, args.passages))
     elif args.command == "parts":
         parts(args.run, args.out)
     else:

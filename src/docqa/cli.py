@@ -173,6 +173,10 @@ def _train_reader_command(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--lr", type=float, default=1e-4, help="peak learning rate (linear warm-up, then decay)")
     parser.add_argument("--negatives", type=float, default=0.2,
                         help="generated unanswerable questions, as a fraction of the training questions (default 0.2)")
+    parser.add_argument("--passages", type=int, default=0, metavar="K",
+                        help="multi-passage training: each question with its paragraph and the K paragraphs BM25 "
+                             "ranks first for it beside it (a quarter without its own), their windows in one batch "
+                             "and their spans normalised together (shared normalisation); default 0, one paragraph")
     parser.add_argument("--nq-weight", type=int, default=1, metavar="N",
                         help="count each Natural Questions training example N times (default 1)")
     parser.add_argument("--held-out-articles", type=int, default=20)
@@ -476,7 +480,7 @@ def cmd_train_reader(args: argparse.Namespace) -> int:
     config = TrainConfig(
         base_model=str(resolve_base(args.base_model, args.out)),
         examples=args.examples, batch_size=args.batch_size,
-        peak_lr=args.lr, negative_fraction=args.negatives, seed=args.seed, bf16=bf16,
+        peak_lr=args.lr, negative_fraction=args.negatives, seed=args.seed, bf16=bf16, passages=args.passages,
     )
     card = train_reader(data, config, args.out, validate_every=args.validate_every,
                         checkpoint_minutes=args.checkpoint_minutes, threads=args.threads,

@@ -112,6 +112,17 @@ def test_the_model_card_counts_the_kinds_of_generated_negatives():
             "sentences that state the answer; with a name or number swapped") in older
 
 
+def test_the_model_card_says_when_a_run_trained_on_question_groups():
+    grouped = {"config": {"passages": 3}, "groups": 5587, "grouped_windows": 23004}
+    card = model_card({"format": "onnx-int8", "training": grouped})
+    assert ("- Multi-passage training: 5587 questions, each with its paragraph (left out of a quarter of them) "
+            "and up to 3 paragraphs that BM25 ranks first for it and that lack its answer, 23004 windows trained "
+            "in one batch per question, their spans normalised together (shared normalisation, Clark & Gardner "
+            "2018) beside each window's own loss.") in card
+    one_paragraph = model_card({"format": "onnx-int8", "training": {"config": {"passages": 0}}})
+    assert "Multi-passage" not in one_paragraph
+
+
 def test_the_weights_of_an_exported_graph_are_the_torch_model_s(tiny, exported):
     from transformers import AutoModelForQuestionAnswering
 

@@ -110,10 +110,22 @@ def _training_data(training: dict) -> list[str]:
         "- SQuAD v1.1 train (Rajpurkar et al., EMNLP 2016; CC BY-SA 4.0), the last articles held out to validate.",
         "- Natural Questions examples from QED (Lamm et al., 2021; Wikipedia text, CC BY-SA 3.0).",
         f"- Generated unanswerable questions (this run's kinds): {kinds}.",
+        *_multi_passage(training),
         "",
         *markdown_table(["source", "training", "validation"], rows),
         "",
     ]
+
+
+def _multi_passage(training: dict) -> list[str]:
+    """A multi-passage run's line: its question groups and how they were trained; none for other runs."""
+    beside = training.get("config", {}).get("passages")
+    if not beside or "groups" not in training:
+        return []
+    return [f"- Multi-passage training: {training['groups']} questions, each with its paragraph (left out of a "
+            f"quarter of them) and up to {beside} paragraphs that BM25 ranks first for it and that lack its answer, "
+            f"{training.get('grouped_windows')} windows trained in one batch per question, their spans normalised "
+            "together (shared normalisation, Clark & Gardner 2018) beside each window's own loss."]
 
 
 def _settings(training: dict, threshold: object) -> list[str]:

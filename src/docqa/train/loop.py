@@ -1,7 +1,8 @@
 """Labelled windows -> a fine-tuned extractive reader: `train_reader` is `docqa train-reader`, from QA files
 to a model folder with its card. Here too: the run's settings (`TrainConfig`), the learning-rate schedule,
 the `Trainer` that checkpoints every few minutes and resumes a stopped run from its last checkpoint, and
-the choice of device and bf16 autocast.
+the choice of device and bf16 autocast. A multi-passage run (`TrainConfig.passages`) trains question
+groups (`train.groups`) with `shared_norm_loss` beside each window's own loss.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from docqa.embed.embedder import cpu_flags, native_bf16
 from docqa.errors import BadTrainingData
 from docqa.train.card import CARD_MD, model_card
 from docqa.train.data import TrainingData, gather
+from docqa.train.groups import passage_groups
 from docqa.train.model_folders import position_limit, save_model
 from docqa.train.unanswerable import negatives
 from docqa.train.validation import Validate, mean, validator
@@ -60,6 +62,13 @@ class TrainConfig:
     negative_fraction: float = 0.2
     seed: int = 13
     bf16: bool = True
+    passages: int = 0  # multi-passage groups: the question's paragraph and this many retrieved beside it
+
+    @classmethod
+    def completed(cls, saved: dict) -> dict:
+        """A checkpoint's config with the fields added since it was written at their defaults."""
+        defaults = asdict(cls(base_model=saved.get("base_model", ""), examples=saved.get("examples", 0)))
+        return {**defaults, **saved}
 
     @property
     def steps(self) -> int:
@@ -92,6 +101,32 @@ def _clock(seconds: float) -> str:
     h, rest = divmod(seconds, 3600)
     m, s = divmod(rest, 60)
     return f"{h}h{m:02d}m" if h else f"{m}m{s:02d}s"
+
+
+def shared_norm_loss(start_logits, end_logits, context, starts, ends, groups):
+    """The loss of shared normalisation (Clark & Gardner 2018, §3.3) over a batch of torch tensors:
+    for each question group that holds its answer, -log of the softmax mass of the answer's start
+    positions over the start logits of every context token of all the group's windows, and the same
+    for the end; their mean over groups and both ends (0 when no group holds its answer). `context`
+    (batch, length) marks context tokens; `starts`/`ends` (batch,) are the window labels, 0 where a
+    window does not hold the answer; `groups` (batch,) numbers the windows' groups, -1 for none.
+    A window's own loss still decides its null; this term makes a span's score compare across the
+    passages of one question."""
+    import torch
+
+    terms = []
+    for group in torch.unique(groups[groups >= 0]):
+        rows = groups == group
+        holding = rows & (starts > 0)
+        if not bool(holding.any()):
+            continue
+        for logits, gold in ((start_logits, starts), (end_logits, ends)):
+            everything = torch.logsumexp(logits[rows][context[rows]], dim=0)
+            answers = torch.logsumexp(logits[holding, gold[holding]], dim=0)
+            terms.append(everything - answers)
+    if not terms:
+        return start_logits.new_zeros(())
+    return torch.stack(terms).mean()
 
 
 class Trainer:
@@ -136,8 +171,9 @@ class Trainer:
         if not self.checkpoint_path.exists():
             return False
         state = self.torch.load(self.checkpoint_path, map_location="cpu", weights_only=True)
-        if state["config"] != asdict(self.config):
-            differ = {key for key, value in asdict(self.config).items() if state["config"].get(key) != value}
+        saved = TrainConfig.completed(state["config"])
+        if saved != asdict(self.config):
+            differ = {key for key, value in asdict(self.config).items() if saved.get(key) != value}
             if differ == {"bf16"}:  # begun on other hardware: bf16's default follows the machine
                 began, flag, other = ("with", "--bf16", "--no-bf16") if state["config"]["bf16"] else ("without", "--no-bf16", "--bf16")
                 raise BadTrainingData(f"{self.checkpoint_path} belongs to a run begun {began} bf16 autocast: "
@@ -180,9 +216,14 @@ class Trainer:
             group["lr"] = learning_rate(self.step, self.config.steps, self.config.peak_lr, self.config.warmup)
         self.model.train()
         inputs = {key: torch.from_numpy(value).to(self.device) for key, value in batch.items()}
+        groups = inputs.pop("groups", None)
         with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.config.bf16):
             output = self.model(**inputs)
         loss = output.loss.float()
+        if groups is not None:
+            context = (inputs["token_type_ids"] == 1) & (inputs["attention_mask"] == 1)
+            loss = loss + shared_norm_loss(output.start_logits.float(), output.end_logits.float(), context,
+                                           inputs["start_positions"], inputs["end_positions"], groups)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
@@ -205,7 +246,9 @@ class Trainer:
         """Train from the current step to config.steps (or `stop_after` steps in all), walking the
         windows epoch by epoch in `batch_order`; validate every `validate_every` steps and at the end."""
         lengths = [len(w.input_ids) for w in windows]
-        per_epoch = max(1, math.ceil(len(windows) / self.config.batch_size))
+        groups = [w.group for w in windows] if any(w.group >= 0 for w in windows) else None
+        per_epoch = max(1, math.ceil(len(windows) / self.config.batch_size) if groups is None
+                        else len(batch_order(lengths, self.config.batch_size, self.config.seed, groups=groups)))
         last_save = time.monotonic()
         started = time.monotonic() - self.elapsed
         target = self.config.steps if stop_after is None else min(self.config.steps, stop_after)
@@ -214,7 +257,7 @@ class Trainer:
         while self.step < target:
             if self.step // per_epoch != epoch:
                 epoch = self.step // per_epoch
-                epoch_order = batch_order(lengths, self.config.batch_size, self.config.seed + epoch)
+                epoch_order = batch_order(lengths, self.config.batch_size, self.config.seed + epoch, groups=groups)
             batch = pad([windows[k] for k in epoch_order[self.step % per_epoch % len(epoch_order)]], pad_id)
             self.train_step(batch)
             self.elapsed = time.monotonic() - started
@@ -258,15 +301,29 @@ def train_reader(
     runs (resumed when present), then model/ (weights and tokenizer), card.json and MODEL_CARD.md.
     Returns the card's data."""
     base = Path(config.base_model)
+    if config.passages < 0:
+        raise BadTrainingData(f"--passages must be 0 (one paragraph per question) or more, not {config.passages}.")
     train, validation, counts = gather(data, log)
-    made = negatives(train, config.negative_fraction, config.seed)
+    groups: list[tuple] = []
+    if config.passages:
+        started = time.monotonic()
+        groups = passage_groups(train, config.passages, math.ceil(config.examples / (config.passages + 1)), config.seed)
+        asked = [e for group in groups for e in group if e.answerable]
+        made = negatives(asked, config.negative_fraction, config.seed)
+        log(f"question groups: {len(groups)} ({len(groups) - len(asked)} without the question's paragraph), "
+            f"each with up to {config.passages} retrieved passages ({time.monotonic() - started:.0f} s)")
+        examples = [e for group in groups for e in group] + made
+        numbers = [n for n, group in enumerate(groups) for _ in group] + [-1] * len(made)
+    else:
+        made = negatives(train, config.negative_fraction, config.seed)
+        examples, numbers = train + made, None
     log(f"examples: {len(train)} answerable for training, {len(made)} generated negatives, "
         f"{len(validation)} for validation")
     limit = position_limit(base)
     length = min(config.max_length, limit)
     question_tokenizer, pair_tokenizer = load_tokenizers(base, length, min(config.stride, length // 2))
     started = time.monotonic()
-    windows = make_windows(pair_tokenizer, train + made, length, min(config.stride, length // 2))
+    windows = make_windows(pair_tokenizer, examples, length, min(config.stride, length // 2), groups=numbers)
     log(f"windows: {len(windows)} ({time.monotonic() - started:.0f} s to tokenize); training on "
         f"{config.steps * config.batch_size} of them ({config.steps} steps of {config.batch_size})")
     trainer = Trainer(config, out, threads=threads, device=device)
@@ -285,6 +342,7 @@ def train_reader(
         "data": counts,
         "negatives": len(made),
         "negative_kinds": dict(sorted(Counter(e.source for e in made).items())),
+        **({"groups": len(groups), "grouped_windows": sum(w.group >= 0 for w in windows)} if groups else {}),
         "windows": len(windows),
         "train_seconds": round(trainer.elapsed),
         "device": device,

@@ -214,12 +214,21 @@ class ParagraphSearch:
     def elsewhere(self, example: Example, k: int = 20) -> str | None:
         """The best-ranked paragraph (BM25, the question's words) outside the example's article that
         does not hold its answer (case-insensitively); None when none of the first `k` qualifies."""
+        found = self.ranked(example, k, other_articles=True)
+        return found[0] if found else None
+
+    def ranked(self, example: Example, k: int = 20, other_articles: bool = False) -> list[str]:
+        """The paragraphs among BM25's first `k` for the question's words, best first, less its own
+        paragraph and any that holds its answer (case-insensitively); only other articles' when asked."""
         answer = (example.answer_text or "").lower()
+        kept = []
         for position, _ in self.lexical.search(example.question, k):
             group, text = self.paragraphs[position]
-            if group != example.group and answer not in self.lowered[position]:
-                return text
-        return None
+            if text == example.context or (answer and answer in self.lowered[position]):
+                continue
+            if not (other_articles and group == example.group):
+                kept.append(text)
+        return kept
 
 
 def retrieved_question(example: Example, search: ParagraphSearch) -> Example | None:

@@ -3,7 +3,8 @@
 `label_windows` cuts (question, context) pairs into strided windows whose start/end labels point at
 the answer's tokens, or at [CLS] when the window does not hold it (the SQuAD 2.0 null target of
 Devlin et al. 2019, §4.3); `batch_order` groups windows of similar length so that a batch pads little.
-`load_tokenizers` reads the model folder's tokenizer that cuts them.
+`load_tokenizers` reads the model folder's tokenizer that cuts them. A multi-passage run's windows carry
+their question group (`Window.group`), and `batch_order` keeps each group whole inside one batch.
 """
 
 from __future__ import annotations
@@ -28,16 +29,18 @@ TRAIN_STRIDE = 128
 @dataclass(frozen=True)
 class Window:
     """One training input: token ids of [CLS] question [SEP] context-stretch [SEP], and the label
-    positions (both 0, the [CLS] token, when this stretch does not hold the answer)."""
+    positions (both 0, the [CLS] token, when this stretch does not hold the answer). `group` numbers the
+    question group a multi-passage window belongs to, whose windows are normalised together; -1: none."""
 
     input_ids: tuple[int, ...]
     token_type_ids: tuple[int, ...]
     start: int
     end: int
+    group: int = -1
 
 
 def label_windows(
-    encoding, example: Example, cls_index: int = 0
+    encoding, example: Example, cls_index: int = 0, group: int = -1
 ) -> list[Window]:
     """The windows of one example from a fast tokenizer's encodings of it (with overflow and offsets):
     start/end are the first and last window tokens covering the answer, or cls_index twice when the
@@ -55,15 +58,17 @@ def label_windows(
             if offsets[first][0] <= a and offsets[last][1] >= b:
                 start = next(k for k in context_tokens if offsets[k][1] > a)
                 end = next(k for k in reversed(context_tokens) if offsets[k][0] < b)
-        windows.append(Window(tuple(row.ids), tuple(row.type_ids), start, end))
+        windows.append(Window(tuple(row.ids), tuple(row.type_ids), start, end, group))
     return windows
 
 
 def make_windows(
-    tokenizer, examples: Sequence[Example], max_length: int = TRAIN_MAX_LENGTH, stride: int = TRAIN_STRIDE
+    tokenizer, examples: Sequence[Example], max_length: int = TRAIN_MAX_LENGTH, stride: int = TRAIN_STRIDE,
+    groups: Sequence[int] | None = None,
 ) -> list[Window]:
     """Every example's windows, in order, from a `tokenizers.Tokenizer` (the fast tokenizer's backend).
-    The question is cut to MAX_QUESTION_TOKENS; consecutive windows share `stride` context tokens."""
+    The question is cut to MAX_QUESTION_TOKENS; consecutive windows share `stride` context tokens.
+    `groups`, one per example, numbers the question group each example's windows belong to."""
     windows: list[Window] = []
     for first in range(0, len(examples), 1000):
         chunk = examples[first : first + 1000]
@@ -71,15 +76,22 @@ def make_windows(
         questions = [clip_question(tokenizer, e.question, MAX_QUESTION_TOKENS) for e in chunk]
         tokenizer.enable_truncation(max_length, stride=stride, strategy="only_second")
         encodings = tokenizer.encode_batch(list(zip(questions, [e.context for e in chunk])))
-        for example, encoding in zip(chunk, encodings):
-            windows.extend(label_windows([encoding, *encoding.overflowing], example))
+        for k, (example, encoding) in enumerate(zip(chunk, encodings)):
+            group = -1 if groups is None else groups[first + k]
+            windows.extend(label_windows([encoding, *encoding.overflowing], example, group=group))
     tokenizer.no_truncation()
     return windows
 
 
-def batch_order(lengths: Sequence[int], batch_size: int, seed: int, pool: int = 50) -> list[list[int]]:
+def batch_order(lengths: Sequence[int], batch_size: int, seed: int, pool: int = 50,
+                groups: Sequence[int] | None = None) -> list[list[int]]:
     """Indices of windows in batches of `batch_size`: shuffled, then sorted by length inside pools of
-    `pool` batches so that a batch pads little, then the batches shuffled. Deterministic for a seed."""
+    `pool` batches so that a batch pads little, then the batches shuffled. Deterministic for a seed.
+    With `groups` (one per window, -1 for none), the windows of one group stay together: whole groups
+    are shuffled, sorted by their longest window and packed into batches of at most `batch_size`
+    windows (a larger group is a batch of its own)."""
+    if groups is not None and any(g >= 0 for g in groups):
+        return _group_batches(lengths, groups, batch_size, seed, pool)
     rng = random.Random(seed)
     order = list(range(len(lengths)))
     rng.shuffle(order)
@@ -92,14 +104,48 @@ def batch_order(lengths: Sequence[int], batch_size: int, seed: int, pool: int = 
     return batches
 
 
+def _group_batches(lengths: Sequence[int], groups: Sequence[int], batch_size: int, seed: int,
+                   pool: int) -> list[list[int]]:
+    rng = random.Random(seed)
+    units: dict[int, list[int]] = {}
+    for k, group in enumerate(groups):
+        units.setdefault(group if group >= 0 else -1 - k, []).append(k)  # an ungrouped window: a unit alone
+    order = list(units.values())
+    rng.shuffle(order)
+    batches: list[list[int]] = []
+    span = batch_size * pool
+    first = 0
+    while first < len(order):
+        chunk, size = [], 0
+        while first < len(order) and size < span:
+            chunk.append(order[first])
+            size += len(order[first])
+            first += 1
+        chunk.sort(key=lambda unit: max(lengths[k] for k in unit))
+        batch: list[int] = []
+        for unit in chunk:
+            if batch and len(batch) + len(unit) > batch_size:
+                batches.append(batch)
+                batch = []
+            batch.extend(unit)
+        if batch:
+            batches.append(batch)
+    rng.shuffle(batches)
+    return batches
+
+
 def pad(windows: Sequence[Window], pad_id: int) -> dict[str, np.ndarray]:
     """Dynamic padding to the longest window: int64 arrays input_ids, token_type_ids, attention_mask
-    of shape (batch, longest), and start/end positions of shape (batch,)."""
-    return {
+    of shape (batch, longest), and start/end positions of shape (batch,); `groups` (batch,) too when
+    a window belongs to a question group."""
+    batch = {
         **padded([w.input_ids for w in windows], [w.token_type_ids for w in windows], pad_id),
         "start_positions": np.array([w.start for w in windows], dtype=np.int64),
         "end_positions": np.array([w.end for w in windows], dtype=np.int64),
     }
+    if any(w.group >= 0 for w in windows):
+        batch["groups"] = np.array([w.group for w in windows], dtype=np.int64)
+    return batch
 
 
 def load_tokenizers(folder: Path, max_length: int, stride: int):
