@@ -175,8 +175,8 @@ def _train_reader_command(commands: argparse._SubParsersAction) -> None:
                         help="generated unanswerable questions, as a fraction of the training questions (default 0.2)")
     parser.add_argument("--passages", type=int, default=0, metavar="K",
                         help="multi-passage training: each question with its paragraph and the K paragraphs BM25 "
-                             "ranks first for it beside it (a quarter without its own), their windows in one batch "
-                             "and their spans normalised together (shared normalisation); default 0, one paragraph")
+                             "ranks first for it beside it, their windows in one batch and their spans normalised "
+                             "together (shared normalisation); default 0, one paragraph")
     parser.add_argument("--nq-weight", type=int, default=1, metavar="N",
                         help="count each Natural Questions training example N times (default 1)")
     parser.add_argument("--held-out-articles", type=int, default=20)

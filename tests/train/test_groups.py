@@ -10,8 +10,8 @@ import pytest
 import torch
 
 from docqa.train.groups import passage_groups
-from docqa.train.loop import TrainConfig, Trainer, shared_norm_loss
-from docqa.train.windows import Window, batch_order, load_tokenizers, make_windows, pad
+from docqa.train.loop import TrainConfig, Trainer, shared_norm_loss, window_loss
+from docqa.train.windows import NO_LABEL, batch_order, load_tokenizers, make_windows, pad
 from train.test_training import CONTEXT, example, tiny_base  # noqa: F401  (tiny_base is a fixture)
 
 LECTURE = "Röntgen gave no lecture on the Physics prize he won; the first prize money went to his university."
@@ -28,8 +28,7 @@ def nobel_examples():
 def test_a_group_is_the_questions_paragraph_and_the_best_ranked_ones_without_its_answer():
     groups = passage_groups(nobel_examples(), beside=2, count=10, seed=1)
     assert [[(e.context, e.answer_text, e.source) for e in group] for group in groups] == [
-        # a group without the question's own paragraph: only passages that do not answer it
-        [(CONTEXT, None, "beside"), (CHEMISTRY, None, "beside")],
+        [(PRIZE, "Royal Swedish Academy of Sciences", "squad"), (CONTEXT, None, "beside"), (CHEMISTRY, None, "beside")],
         [(CHEMISTRY, "Jacobus van 't Hoff", "squad"), (CONTEXT, None, "beside"), (LECTURE, None, "beside")],
         # PRIZE ranks below the two kept; "Wilhelm Röntgen" stands in no paragraph beside
         [(CONTEXT, "Wilhelm Röntgen", "squad"), (CHEMISTRY, None, "beside"), (LECTURE, None, "beside")],
@@ -69,9 +68,12 @@ def test_batches_keep_each_group_whole_and_cover_every_window_once():
 def test_windows_carry_their_group_into_the_batch(tiny_base):  # noqa: F811
     _, pair = load_tokenizers(tiny_base, 64, 16)
     group = passage_groups(nobel_examples(), beside=2, count=10, seed=1)[2]
-    windows = make_windows(pair, [*group, example("When?", "1901")], 64, 16, groups=[7, 7, 7, -1])
-    assert [(w.group, w.start > 0) for w in windows] == [(7, True), (7, False), (7, False), (-1, True)]
-    assert pad(windows, 0)["groups"].tolist() == [7, 7, 7, -1]
+    windows = make_windows(pair, [*group, example("When?", "1901"), example("Who?", None)], 64, 16,
+                           groups=[7, 7, 7, -1, -1])
+    # the passages beside the question's own have no label of their own; a negative's points at [CLS]
+    assert [(w.group, w.start > 0, w.start == NO_LABEL) for w in windows] == [
+        (7, True, False), (7, False, True), (7, False, True), (-1, True, False), (-1, False, False)]
+    assert pad(windows, 0)["groups"].tolist() == [7, 7, 7, -1, -1]
     assert "groups" not in pad(windows[3:], 0)
 
 
@@ -82,6 +84,10 @@ def test_shared_normalisation_scores_the_answer_against_every_passage_of_its_que
     # group 0: the answer in window 0 against 6 equal context tokens of windows 0 and 1
     assert float(shared_norm_loss(flat, flat, context, starts, ends, torch.tensor([0, 0, -1, -1]))) == (
         pytest.approx(math.log(6)))
+    # a window beside the question's own (no label) counts in the normaliser all the same
+    beside = torch.tensor([2, NO_LABEL, NO_LABEL, 1])
+    assert float(shared_norm_loss(flat, flat, context, beside, torch.tensor([3, NO_LABEL, NO_LABEL, 1]),
+                                  torch.tensor([0, 0, -1, -1]))) == pytest.approx(math.log(6))
     # a window without a group, or a group whose windows all lack the answer, adds nothing
     assert float(shared_norm_loss(flat, flat, context, starts, ends, torch.tensor([-1, 1, 1, -1]))) == 0.0
     # the answer in two windows of one group (overlapping stretches): their mass counts together
@@ -99,16 +105,25 @@ def test_shared_normalisation_scores_the_answer_against_every_passage_of_its_que
         pytest.approx(math.log(6)))
 
 
+def test_a_windows_own_loss_leaves_out_the_windows_without_a_label():
+    logits = torch.log(torch.tensor([[1.0, 1.0, 2.0], [1.0, 1.0, 1.0], [5.0, 1.0, 1.0]]))
+    starts, ends = torch.tensor([2, NO_LABEL, 0]), torch.tensor([2, NO_LABEL, 1])
+    # window 0: start and end 2 of 4 (ln 2 each); window 2: start 5 of 7, end 1 of 7; window 1 left out
+    expected = (2 * math.log(2) + math.log(7 / 5) + math.log(7)) / 4
+    assert float(window_loss(logits, logits, starts, ends)) == pytest.approx(expected)
+    assert float(window_loss(logits, logits, torch.tensor([NO_LABEL] * 3), torch.tensor([NO_LABEL] * 3))) == 0.0
+
+
 def test_a_few_steps_on_question_groups_lower_the_loss(tiny_base, tmp_path):  # noqa: F811
     _, pair = load_tokenizers(tiny_base, 64, 16)
     groups = passage_groups(nobel_examples(), beside=2, count=10, seed=1)
     items = [e for group in groups for e in group]
     windows = make_windows(pair, items, 64, 16, groups=[n for n, group in enumerate(groups) for _ in group])
-    config = TrainConfig(base_model=str(tiny_base), examples=8 * 25, batch_size=8, peak_lr=3e-3, warmup=0.1,
+    config = TrainConfig(base_model=str(tiny_base), examples=8 * 40, batch_size=8, peak_lr=3e-3, warmup=0.1,
                          bf16=False, passages=2)
     trainer = Trainer(config, tmp_path / "groups", threads=1)
     trainer.run(windows, 0, log=lambda line: None)
-    assert trainer.step == 25
+    assert trainer.step == 40
     assert sum(trainer.losses[-5:]) / 5 < 0.5 * sum(trainer.losses[:5]) / 5
 
 

@@ -122,10 +122,10 @@ def _multi_passage(training: dict) -> list[str]:
     beside = training.get("config", {}).get("passages")
     if not beside or "groups" not in training:
         return []
-    return [f"- Multi-passage training: {training['groups']} questions, each with its paragraph (left out of a "
-            f"quarter of them) and up to {beside} paragraphs that BM25 ranks first for it and that lack its answer, "
+    return [f"- Multi-passage training: {training['groups']} questions, each with its paragraph and up to {beside} "
+            "paragraphs that BM25 ranks first for it and that lack its answer, "
             f"{training.get('grouped_windows')} windows trained in one batch per question, their spans normalised "
-            "together (shared normalisation, Clark & Gardner 2018) beside each window's own loss."]
+            "together (shared normalisation, Clark & Gardner 2018) beside the own loss of the question's windows."]
 
 
 def _settings(training: dict, threshold: object) -> list[str]:

@@ -20,6 +20,11 @@ from docqa.errors import BadTrainingData
 from docqa.read.decode import trim
 
 
+# The source of an example that only stands beside a question's own paragraph in a multi-passage group
+# (train/groups.py): its windows have no label of their own (`windows.NO_LABEL`).
+BESIDE = "beside"
+
+
 @dataclass(frozen=True)
 class Example:
     """A question about `context`; `answer_text` sits at `answer_start` in it, or both are None when the

@@ -29,6 +29,7 @@ from docqa.train.unanswerable import negatives
 from docqa.train.validation import Validate, mean, validator
 from docqa.train.windows import (
     TRAIN_MAX_LENGTH,
+    NO_LABEL,
     TRAIN_STRIDE,
     Window,
     batch_order,
@@ -103,15 +104,29 @@ def _clock(seconds: float) -> str:
     return f"{h}h{m:02d}m" if h else f"{m}m{s:02d}s"
 
 
+def window_loss(start_logits, end_logits, starts, ends):
+    """Each window's own loss, as transformers' question-answering head computes it (cross-entropy of
+    the start and of the end label, averaged), over the windows that have a label (not NO_LABEL); 0
+    when none has."""
+    import torch
+
+    labelled = starts != NO_LABEL
+    if not bool(labelled.any()):
+        return start_logits.new_zeros(())
+    cross_entropy = torch.nn.functional.cross_entropy
+    return (cross_entropy(start_logits[labelled], starts[labelled])
+            + cross_entropy(end_logits[labelled], ends[labelled])) / 2
+
+
 def shared_norm_loss(start_logits, end_logits, context, starts, ends, groups):
     """The loss of shared normalisation (Clark & Gardner 2018, §3.3) over a batch of torch tensors:
     for each question group that holds its answer, -log of the softmax mass of the answer's start
     positions over the start logits of every context token of all the group's windows, and the same
     for the end; their mean over groups and both ends (0 when no group holds its answer). `context`
     (batch, length) marks context tokens; `starts`/`ends` (batch,) are the window labels, 0 where a
-    window does not hold the answer; `groups` (batch,) numbers the windows' groups, -1 for none.
-    A window's own loss still decides its null; this term makes a span's score compare across the
-    passages of one question."""
+    window does not hold the answer (NO_LABEL beside the question's own paragraph); `groups` (batch,)
+    numbers the windows' groups, -1 for none. A window's own loss still decides its null; this term
+    makes a span's score compare across the passages of one question."""
     import torch
 
     terms = []
@@ -217,13 +232,17 @@ class Trainer:
         self.model.train()
         inputs = {key: torch.from_numpy(value).to(self.device) for key, value in batch.items()}
         groups = inputs.pop("groups", None)
-        with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.config.bf16):
-            output = self.model(**inputs)
-        loss = output.loss.float()
-        if groups is not None:
+        if groups is None:
+            with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.config.bf16):
+                loss = self.model(**inputs).loss.float()
+        else:  # question groups: windows beside a question's own have no label, only the shared normaliser
+            starts, ends = inputs.pop("start_positions"), inputs.pop("end_positions")
+            with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.config.bf16):
+                output = self.model(**inputs)
+            start_logits, end_logits = output.start_logits.float(), output.end_logits.float()
             context = (inputs["token_type_ids"] == 1) & (inputs["attention_mask"] == 1)
-            loss = loss + shared_norm_loss(output.start_logits.float(), output.end_logits.float(), context,
-                                           inputs["start_positions"], inputs["end_positions"], groups)
+            loss = (window_loss(start_logits, end_logits, starts, ends)
+                    + shared_norm_loss(start_logits, end_logits, context, starts, ends, groups))
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
@@ -308,10 +327,9 @@ def train_reader(
     if config.passages:
         started = time.monotonic()
         groups = passage_groups(train, config.passages, math.ceil(config.examples / (config.passages + 1)), config.seed)
-        asked = [e for group in groups for e in group if e.answerable]
-        made = negatives(asked, config.negative_fraction, config.seed)
-        log(f"question groups: {len(groups)} ({len(groups) - len(asked)} without the question's paragraph), "
-            f"each with up to {config.passages} retrieved passages ({time.monotonic() - started:.0f} s)")
+        made = negatives([group[0] for group in groups], config.negative_fraction, config.seed)
+        log(f"question groups: {len(groups)}, each with up to {config.passages} retrieved passages beside its "
+            f"paragraph ({time.monotonic() - started:.0f} s)")
         examples = [e for group in groups for e in group] + made
         numbers = [n for n, group in enumerate(groups) for _ in group] + [-1] * len(made)
     else:

@@ -18,19 +18,23 @@ import numpy as np
 
 from docqa.errors import BadTrainingData
 from docqa.read.decode import MAX_QUESTION_TOKENS, clip_question, padded
-from docqa.train.data import Example
+from docqa.train.data import BESIDE, Example
 
 # Training windows: 256 tokens cover a median SQuAD paragraph and its question in one window; the stride
 # (tokens shared by consecutive windows of one context) is BERT run_squad.py's doc_stride.
 TRAIN_MAX_LENGTH = 256
 TRAIN_STRIDE = 128
+# The label of a window with no loss of its own: one that only stands beside a question's own paragraph
+# in a multi-passage group, where it enters the group's shared normaliser alone (loop.shared_norm_loss).
+NO_LABEL = -1
 
 
 @dataclass(frozen=True)
 class Window:
     """One training input: token ids of [CLS] question [SEP] context-stretch [SEP], and the label
-    positions (both 0, the [CLS] token, when this stretch does not hold the answer). `group` numbers the
-    question group a multi-passage window belongs to, whose windows are normalised together; -1: none."""
+    positions (both 0, the [CLS] token, when this stretch does not hold the answer; both NO_LABEL for a
+    passage beside a question's own). `group` numbers the question group a multi-passage window belongs
+    to, whose windows are normalised together; -1: none."""
 
     input_ids: tuple[int, ...]
     token_type_ids: tuple[int, ...]
@@ -44,12 +48,13 @@ def label_windows(
 ) -> list[Window]:
     """The windows of one example from a fast tokenizer's encodings of it (with overflow and offsets):
     start/end are the first and last window tokens covering the answer, or cls_index twice when the
-    window does not hold the whole answer or the example has none."""
+    window does not hold the whole answer or the example has none, NO_LABEL twice for an example that
+    stands beside a question's own paragraph (source BESIDE)."""
     windows = []
     for row in encoding:
         sequence_ids = row.sequence_ids
         offsets = row.offsets
-        start = end = cls_index
+        start = end = NO_LABEL if example.source == BESIDE else cls_index
         if example.answerable:
             a = example.answer_start
             b = a + len(example.answer_text)
