@@ -115,10 +115,10 @@ def test_the_model_card_counts_the_kinds_of_generated_negatives():
 def test_the_model_card_says_when_a_run_trained_on_question_groups():
     grouped = {"config": {"passages": 3}, "groups": 5587, "grouped_windows": 23004}
     card = model_card({"format": "onnx-int8", "training": grouped})
-    assert ("- Multi-passage training: 5587 questions, each with its paragraph (left out of a quarter of them) "
-            "and up to 3 paragraphs that BM25 ranks first for it and that lack its answer, 23004 windows trained "
-            "in one batch per question, their spans normalised together (shared normalisation, Clark & Gardner "
-            "2018) beside each window's own loss.") in card
+    assert ("- Multi-passage training: 5587 questions, each with its paragraph and up to 3 paragraphs that BM25 "
+            "ranks first for it and that lack its answer, 23004 windows trained in one batch per question, their "
+            "spans normalised together (shared normalisation, Clark & Gardner 2018) beside the own loss of the "
+            "question's windows.") in card
     one_paragraph = model_card({"format": "onnx-int8", "training": {"config": {"passages": 0}}})
     assert "Multi-passage" not in one_paragraph
 
