@@ -342,8 +342,9 @@ def train_reader(
     question_tokenizer, pair_tokenizer = load_tokenizers(base, length, min(config.stride, length // 2))
     started = time.monotonic()
     windows = make_windows(pair_tokenizer, examples, length, min(config.stride, length // 2), groups=numbers)
-    log(f"windows: {len(windows)} ({time.monotonic() - started:.0f} s to tokenize); training on "
-        f"{config.steps * config.batch_size} of them ({config.steps} steps of {config.batch_size})")
+    seen = (f"{config.steps * config.batch_size} of them ({config.steps} steps of {config.batch_size})" if not groups
+            else f"{config.steps} batches of them, of at most {config.batch_size} windows (whole question groups)")
+    log(f"windows: {len(windows)} ({time.monotonic() - started:.0f} s to tokenize); training on {seen}")
     trainer = Trainer(config, out, threads=threads, device=device)
     log(f"training on {device}")
     if trainer.resume():
