@@ -265,9 +265,8 @@ class Trainer:
         """Train from the current step to config.steps (or `stop_after` steps in all), walking the
         windows epoch by epoch in `batch_order`; validate every `validate_every` steps and at the end."""
         lengths = [len(w.input_ids) for w in windows]
-        groups = [w.group for w in windows] if any(w.group >= 0 for w in windows) else None
-        per_epoch = max(1, math.ceil(len(windows) / self.config.batch_size) if groups is None
-                        else len(batch_order(lengths, self.config.batch_size, self.config.seed, groups=groups)))
+        groups = [w.group for w in windows]
+        per_epoch = max(1, len(batch_order(lengths, self.config.batch_size, self.config.seed, groups=groups)))
         last_save = time.monotonic()
         started = time.monotonic() - self.elapsed
         target = self.config.steps if stop_after is None else min(self.config.steps, stop_after)

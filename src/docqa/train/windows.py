@@ -90,31 +90,16 @@ def make_windows(
 
 def batch_order(lengths: Sequence[int], batch_size: int, seed: int, pool: int = 50,
                 groups: Sequence[int] | None = None) -> list[list[int]]:
-    """Indices of windows in batches of `batch_size`: shuffled, then sorted by length inside pools of
-    `pool` batches so that a batch pads little, then the batches shuffled. Deterministic for a seed.
-    With `groups` (one per window, -1 for none), the windows of one group stay together: whole groups
-    are shuffled, sorted by their longest window and packed into batches of at most `batch_size`
-    windows (a larger group is a batch of its own)."""
-    if groups is not None and any(g >= 0 for g in groups):
-        return _group_batches(lengths, groups, batch_size, seed, pool)
-    rng = random.Random(seed)
-    order = list(range(len(lengths)))
-    rng.shuffle(order)
-    batches = []
-    span = batch_size * pool
-    for first in range(0, len(order), span):
-        chunk = sorted(order[first : first + span], key=lambda k: lengths[k])
-        batches.extend(chunk[k : k + batch_size] for k in range(0, len(chunk), batch_size))
-    rng.shuffle(batches)
-    return batches
-
-
-def _group_batches(lengths: Sequence[int], groups: Sequence[int], batch_size: int, seed: int,
-                   pool: int) -> list[list[int]]:
+    """Indices of windows in batches of at most `batch_size`: shuffled, then sorted by length inside
+    pools of `pool` batches so that a batch pads little, then the batches shuffled. Deterministic for a
+    seed. With `groups` (one per window, -1 for none), the windows of one group stay together: whole
+    groups are shuffled, sorted by their longest window and packed into batches (a group larger than
+    `batch_size` is a batch of its own); an ungrouped window is a group alone."""
     rng = random.Random(seed)
     units: dict[int, list[int]] = {}
-    for k, group in enumerate(groups):
-        units.setdefault(group if group >= 0 else -1 - k, []).append(k)  # an ungrouped window: a unit alone
+    for k in range(len(lengths)):
+        group = -1 if groups is None else groups[k]
+        units.setdefault(group if group >= 0 else -1 - k, []).append(k)
     order = list(units.values())
     rng.shuffle(order)
     batches: list[list[int]] = []
