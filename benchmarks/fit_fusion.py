@@ -32,9 +32,10 @@ from docqa.embed.embedder import Embedder
 from docqa.evaluation.items import load_eval_file
 from docqa.evaluation.metrics import contains_answer
 from docqa.index.build import build_index
-from docqa.index.search import CANDIDATES, Retriever, fuse, query_kind
+from docqa.index.search import CANDIDATES, Retriever, fuse
 from docqa.index.store import load_index
 from docqa.settings import Settings
+from docqa.text import query_kind
 from docqa.train.data import load_nq, load_squad, split_by_group
 
 GRID = (0.0, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0, 100.0)

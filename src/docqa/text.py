@@ -1,6 +1,7 @@
 """Text as a person reads and types it, shared by every stage: letters without ligatures or soft hyphens
 (documents are cleaned with them, questions are asked with them), the check of a question before
-anything answers it, and a file name shown safely. Standard library only."""
+anything answers it, whether it was typed as a search-box query, and a file name shown safely. Standard
+library only."""
 
 from __future__ import annotations
 
@@ -42,6 +43,13 @@ def check_question(question: str) -> str:
             "Ask a shorter question."
         )
     return text
+
+
+def query_kind(question: str) -> str:
+    """"keywords" for lower-case words without a "?" (as people type into a search box: "who won jhalak
+    dikhlaja 2017"), else "question"."""
+    text = question.strip()
+    return "keywords" if not text.endswith("?") and text == text.lower() else "question"
 
 
 def size_text(size: int | None) -> str:

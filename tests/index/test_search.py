@@ -13,9 +13,10 @@ import pytest
 from docqa.embed.embedder import Embedder
 from docqa.evaluation.metrics import first_hit
 from docqa.index.build import build_index
-from docqa.index.search import RRF_K, Mode, Retriever, dense_weight, fuse, query_kind, rrf
+from docqa.index.search import RRF_K, Mode, Retriever, dense_weight, fuse, rrf
 from docqa.index.store import Index, load_index
 from docqa.settings import Settings, VectorSearch
+from docqa.text import query_kind
 from docqa.types import Hit
 
 DEFAULT_DOCUMENT = Path(__file__).resolve().parents[2] / "corpus" / "nato-relations-with-serbia.txt"

@@ -30,6 +30,7 @@ from docqa.read.decode import (
     choose,
     dotted,
     null_score,
+    on_scale,
     passage_runs,
     sentence_ends,
     span_confidence,
@@ -41,7 +42,7 @@ from docqa.read.decode import (
 from docqa.read.form import Form
 from docqa.read.question import states_number
 from docqa.read.sentences import Unit
-from docqa.read.trained import NeuralReader
+from docqa.read.trained import QUERY_BAR, NeuralReader
 from docqa.types import Hit, Passage
 
 SEED = 1234
@@ -324,6 +325,15 @@ def test_best_span_matches_brute_force_on_random_logits():
 def test_null_score_sums_the_cls_logits():
     assert null_score([1.5, 0.0, 2.0], [0.25, 3.0, 0.0]) == 1.75
     assert null_score([1.5, 0.0, 2.0], [0.25, 3.0, 0.5], cls_index=2) == 2.5
+
+
+def test_on_scale_puts_a_bar_on_the_thresholds_place():
+    assert on_scale(0.0, 0.5, 0.995) == pytest.approx(0.995, abs=1e-12)
+    assert on_scale(math.log(9.0), 0.9, 0.995) == pytest.approx(0.995, abs=1e-12)
+    assert on_scale(2.0, 0.5, 0.5) == span_confidence(2.0, 0.0)
+    assert on_scale(-1.0, 0.5, 0.9) == pytest.approx(1.0 / (1.0 + math.exp(1.0 - math.log(9.0))), abs=1e-12)
+    with pytest.raises(ValueError, match="strictly between 0 and 1; got 1.0 and 0.995"):
+        on_scale(0.0, 1.0, 0.995)
 
 
 def test_span_confidence_is_the_two_way_softmax():
@@ -621,6 +631,24 @@ def test_a_list_is_the_whole_enumeration_past_the_30_token_cap(shipped: NeuralRe
 def test_a_factoid_is_still_a_span(shipped: NeuralReader) -> None:
     answer = shipped.read("What must recipients of the Work be given?", literal_hits(APACHE_4))
     assert (answer.text, answer.start, answer.end, answer.verdict) == ("a copy of this License", 287, 309, None)
+
+
+def test_a_keyword_query_takes_its_confidence_from_its_reading_as_a_question(shipped: NeuralReader, monkeypatch) -> None:
+    query = "what must recipients of the work be given"
+    answer = shipped.read(query, literal_hits(APACHE_4))
+    as_question = shipped.read(f"{query}?", literal_hits(APACHE_4))
+    margin = math.log(as_question.confidence / (1.0 - as_question.confidence))
+    assert (answer.text, answer.start, answer.end) == ("a copy of this License", 287, 309)
+    assert answer.confidence == pytest.approx(on_scale(margin, QUERY_BAR, 0.995), abs=1e-9)
+    monkeypatch.setattr(neural, "query_kind", lambda question: "question")
+    as_typed = shipped.read(query, literal_hits(APACHE_4))
+    # read as typed it would be declined at the card's 0.995; as a question its span beats the null
+    assert round(as_typed.confidence, 3) == 0.975 and answer.confidence > 0.995 and as_question.confidence > QUERY_BAR
+
+
+def test_a_keyword_query_the_passage_does_not_answer_stays_unsure(shipped: NeuralReader) -> None:
+    answer = shipped.read("year strain gauges were invented", literal_hits(SENSORS))
+    assert answer.text == "cheap" and round(answer.confidence, 3) == 0.885  # below the card's 0.995: declined
 
 
 TERMINATION = ("5. Termination.\n\nIf you break any term of this agreement, your licence ends automatically and you "

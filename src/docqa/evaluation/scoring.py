@@ -20,8 +20,8 @@ from docqa.evaluation.metrics import (
     percentile,
     sentence_match,
 )
-from docqa.index.search import query_kind
 from docqa.read.form import question_form
+from docqa.text import query_kind
 
 RECALL_AT = (1, 3, 5)
 # Optional item fields that split every figure: `split` keeps questions set aside from tuning (dev,
@@ -290,7 +290,7 @@ class ReliabilityBin:
 
 def question_kind(question: str) -> str:
     """The kind of question as docqa reads it, whatever the file says: "keywords" for a search-box query
-    (index.search.query_kind), else its form (read.form.question_form: factoid, yes-no, how, ...)."""
+    (text.query_kind), else its form (read.form.question_form: factoid, yes-no, how, ...)."""
     return "keywords" if query_kind(question) == "keywords" else question_form(question).value
 
 

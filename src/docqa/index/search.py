@@ -13,6 +13,7 @@ from docqa.errors import CorruptIndex
 from docqa.index.lexical import FOLDER as LEXICAL
 from docqa.index.lexical import DamagedLexicalIndex, LexicalIndex
 from docqa.index.store import Index, Within
+from docqa.text import query_kind
 from docqa.types import Hit
 
 # Cormack, Clarke & Büttcher (SIGIR 2009), "Reciprocal rank fusion outperforms Condorcet and
@@ -45,13 +46,6 @@ class Definition(Protocol):
     term: str
 
     def __call__(self, text: str) -> bool: ...
-
-
-def query_kind(question: str) -> str:
-    """"keywords" for lower-case words without a "?" (as people type into a search box: "who won jhalak
-    dikhlaja 2017"), else "question"."""
-    text = question.strip()
-    return "keywords" if not text.endswith("?") and text == text.lower() else "question"
 
 
 def dense_weight(question: str) -> float:

@@ -354,6 +354,16 @@ def span_confidence(span_score: float, null: float) -> float:
     return 0.5 * (1.0 + math.tanh((span_score - null) / 2.0))
 
 
+def on_scale(margin: float, bar: float, threshold: float) -> float:
+    """The confidence of a span whose score beats its null by `margin`, moved so that the margin where
+    `span_confidence` equals `bar` lands on `threshold`: span_confidence(margin + logit(threshold) -
+    logit(bar)). Both must lie strictly between 0 and 1. A bar fitted for one reading of a question is so
+    put on the scale of the reader's threshold, and one threshold still decides."""
+    if not (0.0 < bar < 1.0 and 0.0 < threshold < 1.0):
+        raise ValueError(f"on_scale needs a bar and a threshold strictly between 0 and 1; got {bar} and {threshold}")
+    return span_confidence(margin + math.log(threshold / (1.0 - threshold)) - math.log(bar / (1.0 - bar)), 0.0)
+
+
 def window_result(window: Window, start_logits: np.ndarray, end_logits: np.ndarray, text: str,
                   max_answer_tokens: int = MAX_ANSWER_TOKENS, fits: Callable[[str], bool] | None = None) -> WindowResult:
     """The decoding of one window from its row of (possibly right-padded) logits; `fits` as in `best_span`."""
