@@ -177,6 +177,9 @@ def _train_reader_command(commands: argparse._SubParsersAction) -> None:
                         help="multi-passage training: each question with its paragraph and the K paragraphs BM25 "
                              "ranks first for it beside it, their windows in one batch and their spans normalised "
                              "together (shared normalisation); default 0, one paragraph")
+    parser.add_argument("--as-queries", type=float, default=0.0, metavar="FRACTION",
+                        help="write this share of the training questions as search-box queries (lower case, no "
+                             "\"?\"), answerable and unanswerable alike; default 0")
     parser.add_argument("--nq-weight", type=int, default=1, metavar="N",
                         help="count each Natural Questions training example N times (default 1)")
     parser.add_argument("--held-out-articles", type=int, default=20)
@@ -481,6 +484,7 @@ def cmd_train_reader(args: argparse.Namespace) -> int:
         base_model=str(resolve_base(args.base_model, args.out)),
         examples=args.examples, batch_size=args.batch_size,
         peak_lr=args.lr, negative_fraction=args.negatives, seed=args.seed, bf16=bf16, passages=args.passages,
+        as_queries=args.as_queries,
     )
     card = train_reader(data, config, args.out, validate_every=args.validate_every,
                         checkpoint_minutes=args.checkpoint_minutes, threads=args.threads,

@@ -52,6 +52,12 @@ def query_kind(question: str) -> str:
     return "keywords" if not text.endswith("?") and text == text.lower() else "question"
 
 
+def as_query(question: str) -> str:
+    """`question` as typed into a search box: lower case, without its closing "?" ("Who wrote Hamlet?" ->
+    "who wrote hamlet"); `query_kind` reads the result as "keywords"."""
+    return question.strip().rstrip("?").strip().lower()
+
+
 def size_text(size: int | None) -> str:
     """A file's size as a person reads it: '46 B', '8.1 kB', '12.3 MB' ('' when unknown)."""
     if size is None:

@@ -123,6 +123,14 @@ def test_the_model_card_says_when_a_run_trained_on_question_groups():
     assert "Multi-passage" not in one_paragraph
 
 
+def test_the_model_card_says_when_a_run_wrote_questions_as_queries():
+    typed = {"config": {"as_queries": 0.3}, "typed_queries": 3863}
+    card = model_card({"format": "onnx-int8", "training": typed})
+    assert ('- Questions written as search-box queries (lower case, no "?"): 3863 examples, about 30% of them, '
+            "answerable and unanswerable alike.") in card
+    assert "search-box" not in model_card({"format": "onnx-int8", "training": {"config": {"as_queries": 0.0}}})
+
+
 def test_the_weights_of_an_exported_graph_are_the_torch_model_s(tiny, exported):
     from transformers import AutoModelForQuestionAnswering
 

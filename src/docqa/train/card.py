@@ -111,6 +111,7 @@ def _training_data(training: dict) -> list[str]:
         "- Natural Questions examples from QED (Lamm et al., 2021; Wikipedia text, CC BY-SA 3.0).",
         f"- Generated unanswerable questions (this run's kinds): {kinds}.",
         *_multi_passage(training),
+        *_typed_queries(training),
         "",
         *markdown_table(["source", "training", "validation"], rows),
         "",
@@ -126,6 +127,15 @@ def _multi_passage(training: dict) -> list[str]:
             "paragraphs that BM25 ranks first for it and that lack its answer, "
             f"{training.get('grouped_windows')} windows trained in one batch per question, their spans normalised "
             "together (shared normalisation, Clark & Gardner 2018) beside the own loss of the question's windows."]
+
+
+def _typed_queries(training: dict) -> list[str]:
+    """The line of a run that wrote some questions as queries (`--as-queries`); none for other runs."""
+    share = training.get("config", {}).get("as_queries")
+    if not share or "typed_queries" not in training:
+        return []
+    return [f"- Questions written as search-box queries (lower case, no \"?\"): {training['typed_queries']} examples, "
+            f"about {share:.0%} of them, answerable and unanswerable alike."]
 
 
 def _settings(training: dict, threshold: object) -> list[str]:

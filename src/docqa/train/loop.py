@@ -24,6 +24,7 @@ from docqa.errors import BadTrainingData
 from docqa.train.card import CARD_MD, model_card
 from docqa.train.data import TrainingData, gather
 from docqa.train.groups import passage_groups
+from docqa.train.queries import typed_as_queries
 from docqa.train.model_folders import position_limit, save_model
 from docqa.train.unanswerable import negatives
 from docqa.train.validation import Validate, mean, validator
@@ -64,6 +65,7 @@ class TrainConfig:
     seed: int = 13
     bf16: bool = True
     passages: int = 0  # multi-passage groups: the question's paragraph and this many retrieved beside it
+    as_queries: float = 0.0  # share of the examples whose question is written as a search-box query
 
     @classmethod
     def completed(cls, saved: dict) -> dict:
@@ -321,6 +323,8 @@ def train_reader(
     base = Path(config.base_model)
     if config.passages < 0:
         raise BadTrainingData(f"--passages must be 0 (one paragraph per question) or more, not {config.passages}.")
+    if not 0.0 <= config.as_queries <= 1.0:
+        raise BadTrainingData(f"--as-queries is a share of the questions, from 0 to 1, not {config.as_queries}.")
     train, validation, counts = gather(data, log)
     groups: list[tuple] = []
     if config.passages:
@@ -336,6 +340,12 @@ def train_reader(
         examples, numbers = train + made, None
     log(f"examples: {len(train)} answerable for training, {len(made)} generated negatives, "
         f"{len(validation)} for validation")
+    typed = 0
+    if config.as_queries:
+        written = typed_as_queries(examples, config.as_queries, config.seed, numbers)
+        typed = sum(a.question != b.question for a, b in zip(examples, written))
+        examples = written
+        log(f"questions written as search-box queries: {typed} of {len(examples)} examples")
     limit = position_limit(base)
     length = min(config.max_length, limit)
     question_tokenizer, pair_tokenizer = load_tokenizers(base, length, min(config.stride, length // 2))
@@ -361,6 +371,7 @@ def train_reader(
         "negatives": len(made),
         "negative_kinds": dict(sorted(Counter(e.source for e in made).items())),
         **({"groups": len(groups), "grouped_windows": sum(w.group >= 0 for w in windows)} if groups else {}),
+        **({"typed_queries": typed} if config.as_queries else {}),
         "windows": len(windows),
         "train_seconds": round(trainer.elapsed),
         "device": device,
