@@ -131,5 +131,5 @@ def test_a_checkpoint_written_before_multi_passage_training_still_resumes():
     saved = {"base_model": "base", "examples": 64, "batch_size": 32, "peak_lr": 1e-4, "warmup": 0.06,
              "weight_decay": 0.01, "max_length": 256, "stride": 128, "negative_fraction": 0.2, "seed": 13,
              "bf16": True}
-    assert TrainConfig.completed(saved) == {**saved, "passages": 0}
+    assert TrainConfig.completed(saved) == {**saved, "passages": 0, "as_queries": 0.0}
     assert TrainConfig.completed({**saved, "passages": 3})["passages"] == 3
