@@ -24,8 +24,8 @@ from docqa.errors import BadTrainingData
 from docqa.train.card import CARD_MD, model_card
 from docqa.train.data import TrainingData, gather
 from docqa.train.groups import passage_groups
-from docqa.train.queries import typed_as_queries
 from docqa.train.model_folders import position_limit, save_model
+from docqa.train.queries import typed_as_queries
 from docqa.train.unanswerable import negatives
 from docqa.train.validation import Validate, mean, validator
 from docqa.train.windows import (
