@@ -646,11 +646,6 @@ def test_a_keyword_query_takes_its_confidence_from_its_reading_as_a_question(shi
     assert round(as_typed.confidence, 3) == 0.975 and answer.confidence > 0.995 and as_question.confidence > QUERY_BAR
 
 
-def test_a_keyword_query_the_passage_does_not_answer_stays_unsure(shipped: NeuralReader) -> None:
-    answer = shipped.read("year strain gauges were invented", literal_hits(SENSORS))
-    assert answer.text == "cheap" and round(answer.confidence, 3) == 0.885  # below the card's 0.995: declined
-
-
 TERMINATION = ("5. Termination.\n\nIf you break any term of this agreement, your licence ends automatically and you "
                "must destroy your copies. You may ask for it back in writing.")
 BLOCKS = ("Why the format has blocks\n\nThe file is split into blocks so that each can be compressed on its own "
@@ -676,6 +671,11 @@ SENSORS = "Pressure sensors are cheap. They come in two kinds: piezo sensors and
 def test_a_list_keeps_the_items_the_reader_is_sure_of(shipped: NeuralReader) -> None:
     answer = shipped.read("What are the two kinds of pressure sensors?", literal_hits(SENSORS))
     assert (answer.text, answer.start, answer.end) == ("piezo sensors and strain gauges", 152, 183)
+
+
+def test_a_keyword_query_the_passage_does_not_answer_stays_unsure(shipped: NeuralReader) -> None:
+    answer = shipped.read("year strain gauges were invented", literal_hits(SENSORS))
+    assert answer.text == "cheap" and round(answer.confidence, 3) == 0.885  # below the card's 0.995: declined
 
 
 def test_a_definition_keeps_a_sure_phrase_only_where_no_sentence_defines_the_term(shipped: NeuralReader) -> None:

@@ -29,8 +29,8 @@ from docqa.train.queries import typed_as_queries
 from docqa.train.unanswerable import negatives
 from docqa.train.validation import Validate, mean, validator
 from docqa.train.windows import (
-    TRAIN_MAX_LENGTH,
     NO_LABEL,
+    TRAIN_MAX_LENGTH,
     TRAIN_STRIDE,
     Window,
     batch_order,
