@@ -86,13 +86,13 @@ def test_an_enumeration_chosen_whole_narrows_to_the_item_holding_half_its_eviden
     # masses: the whole 3.0, the second item 2.5 (within log 2 of it), the first 0.0
     evidence = [Evidence(0, whole, 3.0), Evidence(0, first, 0.0), Evidence(0, second, 2.5)]
     topic = content_stems("What do I do if I ship binaries?")
-    kept = choose_sentence(evidence, [INLINE], [""], topic, match_weight=1.0, bonus=0.0, null=0.0)
-    narrowed = choose_sentence(evidence, [INLINE], [""], topic, match_weight=1.0, bonus=0.0, null=0.0, narrow=True)
+    kept = choose_sentence(evidence, [INLINE], [""], topic, match_weight=1.0, bonus=0.0, bar=0.0)
+    narrowed = choose_sentence(evidence, [INLINE], [""], topic, match_weight=1.0, bonus=0.0, bar=0.0, narrow=True)
     assert (kept.unit, narrowed.unit) == (whole, second)
     assert narrowed == SentenceChoice(0, second, 2.5, 1.0, span_confidence(3.5, 0.0))
     # an item with less than half the evidence leaves the whole
     weaker = [Evidence(0, whole, 3.0), Evidence(0, second, 2.0)]
-    assert choose_sentence(weaker, [INLINE], [""], topic, match_weight=1.0, bonus=0.0, null=0.0, narrow=True).unit == whole
+    assert choose_sentence(weaker, [INLINE], [""], topic, match_weight=1.0, bonus=0.0, bar=0.0, narrow=True).unit == whole
 
 
 # One window: [CLS] q [passage tokens at (0,3) (4,6) (7,9)] [SEP]; CLS start 1.0 + end 0.5 = null 1.5.
@@ -142,14 +142,14 @@ TOPIC = frozenset({"sublicens"})
 
 def test_the_choice_weighs_mass_and_match() -> None:
     # FIRST: 1.0 + 3 * 1.0 = 4.0; SECOND: 2.0 + 0 = 2.0; OTHER: 0.5 + 3 = 3.5
-    chosen = choose_sentence(EVIDENCE, TEXTS, ["", ""], TOPIC, match_weight=3.0, bonus=0.0, null=-2.0)
+    chosen = choose_sentence(EVIDENCE, TEXTS, ["", ""], TOPIC, match_weight=3.0, bonus=0.0, bar=-2.0)
     assert chosen == SentenceChoice(0, FIRST, 1.0, 1.0, span_confidence(4.0, -2.0))
     assert round(chosen.confidence, 6) == 0.997527
 
 
 def test_a_unit_that_says_the_answer_in_words_gets_the_bonus() -> None:
     says = lambda text: text.startswith("You may")  # noqa: E731
-    chosen = choose_sentence(EVIDENCE, TEXTS, ["", ""], TOPIC, says=says, match_weight=3.0, bonus=1.0, null=0.0,
+    chosen = choose_sentence(EVIDENCE, TEXTS, ["", ""], TOPIC, says=says, match_weight=3.0, bonus=1.0, bar=0.0,
                              rank_cost=0.0)
     assert (chosen.passage, chosen.unit, round(chosen.confidence, 6)) == (1, OTHER, round(span_confidence(4.5, 0.0), 6))
 
@@ -157,10 +157,10 @@ def test_a_unit_that_says_the_answer_in_words_gets_the_bonus() -> None:
 def test_a_lower_passage_pays_its_rank_in_the_choice_but_not_in_the_confidence() -> None:
     says = lambda text: text.startswith("You may")  # noqa: E731
     # OTHER (passage 1) scores 4.5, FIRST 4.0: one rank down at 0.75 leaves OTHER 3.75, so FIRST is chosen
-    chosen = choose_sentence(EVIDENCE, TEXTS, ["", ""], TOPIC, says=says, match_weight=3.0, bonus=1.0, null=0.0,
+    chosen = choose_sentence(EVIDENCE, TEXTS, ["", ""], TOPIC, says=says, match_weight=3.0, bonus=1.0, bar=0.0,
                              rank_cost=0.75)
     assert (chosen.passage, chosen.unit, chosen.confidence) == (0, FIRST, span_confidence(4.0, 0.0))
-    cheaper = choose_sentence(EVIDENCE, TEXTS, ["", ""], TOPIC, says=says, match_weight=3.0, bonus=1.0, null=0.0,
+    cheaper = choose_sentence(EVIDENCE, TEXTS, ["", ""], TOPIC, says=says, match_weight=3.0, bonus=1.0, bar=0.0,
                               rank_cost=0.25)
     assert (cheaper.passage, cheaper.confidence) == (1, span_confidence(4.5, 0.0))
 

@@ -22,23 +22,24 @@ from functools import lru_cache
 import numpy as np
 
 from docqa.index.lexical import QUESTION_WORDS, stem
-from docqa.read.decode import Window, sentence_ends, span_confidence
+from docqa.read.decode import Window, on_scale, sentence_ends, span_confidence
 
 # A sentence is scored by the reader's evidence (its mass), plus MATCH_WEIGHT times the share of the
 # question's words it states, plus FORM_BONUS where its words state the form's answer (a yes/no
-# verdict, the definition asked for); that score stands against SENTENCE_NULL as a span's score stands
-# against its window's null score (decode.span_confidence), so that one no-answer threshold serves both.
+# verdict, the definition asked for); it answers where that score reaches SENTENCE_BAR, whatever the
+# reader's threshold: its confidence is the score's margin over the bar put on the scale of that
+# threshold (decode.on_scale), so that one no-answer threshold serves spans and sentences alike.
 # Measured 2026-12-07 on the five span sets read as sentence questions (324 questions, a sentence right
 # when it holds a gold span) and the dev split of evaluation/sentences (40): weights 0 to 8 moved the
 # right choices by 2 questions at most, 2 to 4 best; the bonus lifted right yes/no and definition
-# sentences of the dev split from scores 2.2-2.4 to 4.2-5.4. The score 2.5 answers at 0.99 (3.2 at the
-# shipped reader's 0.995): above the best sentence of every unanswerable dev question (1.4 at most) and
-# of the span sets' one unanswerable question that is no factoid (papers z-006, 2.2). Not the span reader's own rate: to decline its 82% of
-# the span sets' unanswerable questions (swapped names) a sentence would need 7.5, which declines most
-# right answers of the dev split.
+# sentences of the dev split from scores 2.2-2.4 to 4.2-5.4. The bar 2.5 (set with reader-7, whose
+# threshold was 0.99) is above the best sentence of every unanswerable dev question (1.4 at most) and
+# of the span sets' one unanswerable question that is no factoid (papers z-006, 2.2). Not the span
+# reader's own rate: to decline its 82% of the span sets' unanswerable questions (swapped names) a
+# sentence would need 7.5, which declines most right answers of the dev split.
 MATCH_WEIGHT = 3.0
 FORM_BONUS = 3.0
-SENTENCE_NULL = -2.1
+SENTENCE_BAR = 2.5
 # An enumeration chosen whole for a question that asks for no list gives way to the item inside it that
 # holds at least half of its evidence (its mass within log 2 of the whole's): "(2) If only executable
 # code is distributed, ..." answers what to do when shipping binaries, not the line that introduces
@@ -296,6 +297,15 @@ def match(question: frozenset[str], text: str, context: str = "") -> float:
 
 
 # ---- the choice -------------------------------------------------------------------------------------
+def sentence_confidence(score: float, bar: float, threshold: float) -> float:
+    """The confidence of a unit of `score`: span_confidence of its margin over `bar`, put on the scale of
+    the reader's `threshold` (decode.on_scale), so that the score `bar` lands on it; the margin's own
+    span_confidence where that threshold is 0 or 1."""
+    if not 0.0 < threshold < 1.0:
+        return span_confidence(score, bar)
+    return on_scale(score - bar, 0.5, threshold)
+
+
 def best_units(evidence: Sequence[Evidence]) -> dict[tuple[int, Unit], float]:
     """Each (passage, unit)'s highest mass over the windows that read it whole."""
     best: dict[tuple[int, Unit], float] = {}
@@ -310,12 +320,13 @@ def choose_sentence(evidence: Sequence[Evidence], texts: Sequence[str], contexts
                     topic: frozenset[str], stated: Sequence[bool] | None = None,
                     required: Callable[[str], bool] | None = None, says: Callable[[str], bool] | None = None,
                     match_weight: float = MATCH_WEIGHT, bonus: float = FORM_BONUS,
-                    null: float = SENTENCE_NULL, narrow: bool = False,
+                    bar: float = SENTENCE_BAR, threshold: float = 0.5, narrow: bool = False,
                     rank_cost: float = RANK_COST) -> SentenceChoice | None:
     """The unit of highest score: its mass, plus match_weight times the share of the question's content
     stems `topic` it states (`match`, with `contexts[passage]`: its section heading and document name),
     plus `bonus` where `says` finds the form's answer stated in its words (a verdict, a definition).
-    Its confidence is span_confidence(score, null). Only units that `required` accepts (the definition
+    Its confidence is `sentence_confidence(score, bar, threshold)`: at the reader's `threshold` exactly
+    where the score reaches `bar`. Only units that `required` accepts (the definition
     of the term asked about) are candidates where any is, then only those of passages that state the
     question's names (`stated[passage]`) where any does: a sentence about another Alfonso answers
     another question. Units are compared on their score less `rank_cost` times their passage's rank
@@ -333,7 +344,7 @@ def choose_sentence(evidence: Sequence[Evidence], texts: Sequence[str], contexts
         text = texts[passage][unit.start:unit.end]
         share = match(topic, text, contexts[passage])
         score = mass + match_weight * share + (bonus if says is not None and says(text) else 0.0)
-        return score, SentenceChoice(passage, unit, mass, share, span_confidence(score, null))
+        return score, SentenceChoice(passage, unit, mass, share, sentence_confidence(score, bar, threshold))
 
     best: tuple[float, SentenceChoice] | None = None
     for (passage, unit), mass in found:

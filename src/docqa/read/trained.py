@@ -396,7 +396,7 @@ class NeuralReader:
         defined = definition is not None and any(definition(text[u.start:u.end])
                                                  for text, found in zip(texts, candidates) for u in found)
         if candidates is not None and not self.keeps_span(form, choice, candidates, defined):
-            sentence = pick_sentence(asked, form, passages, texts, evidence, definition)
+            sentence = pick_sentence(asked, form, passages, texts, evidence, definition, self.default_threshold)
             if sentence is not None:
                 return sentence_answer(passages[sentence.passage], sentence, form, asked)
         if choice is None:
@@ -445,18 +445,20 @@ def passage_context(passage: Passage) -> str:
 
 
 def pick_sentence(question: str, form: Form, passages: Sequence[Passage], texts: Sequence[str],
-                  evidence: Sequence[Evidence], definition: Definition | None = None) -> SentenceChoice | None:
+                  evidence: Sequence[Evidence], definition: Definition | None = None,
+                  threshold: float = DEFAULT_THRESHOLD) -> SentenceChoice | None:
     """The sentence that answers a question of `form` (not a factoid) from the reader's evidence
     (`sentences.choose_sentence`): for a definition the one defining the term where one does, else the
     best of the passages that state the question's names, a sentence that says the answer in words (a
     verdict for a yes/no question, the definition) counting more. `definition`: the term a definition
-    question asks about (form.asked_definition), as `read` worked it out."""
+    question asks about (form.asked_definition), as `read` worked it out. `threshold`: the reader's own,
+    on whose scale the sentence's confidence is put (sentences.sentence_confidence)."""
     contexts = [passage_context(p) for p in passages]
     terms = key_terms(question)
     stated = [not unmentioned(terms, f"{p.text}\n{context}") for p, context in zip(passages, contexts)]
     says = {Form.DEFINITION: definition, Form.YES_NO: lambda text: verdict(question, text) is not None}.get(form)
     return choose_sentence(evidence, texts, contexts, content_stems(question), stated, definition, says,
-                           narrow=form is not Form.LIST)
+                           threshold=threshold, narrow=form is not Form.LIST)
 
 
 def sentence_answer(passage: Passage, sentence: SentenceChoice, form: Form, question: str) -> Answer:
