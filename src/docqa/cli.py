@@ -21,7 +21,7 @@ from docqa.settings import (
     Settings,
     VectorSearch,
 )
-from docqa.text import size_text
+from docqa.text import size_text, threshold_text
 
 log = logging.getLogger("docqa")
 
@@ -445,7 +445,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     print(format_summary(report, out))
     if args.calibrate:
         evaluate.write_calibration(settings.calibration_path, calibration_record(report))
-        print(f"calibrated: no-answer threshold {report.best.threshold:.2f} stored in {settings.calibration_path}; "
+        print(f"calibrated: no-answer threshold {threshold_text(report.best.threshold)} stored in {settings.calibration_path}; "
               "ask, serve and eval use it unless --threshold is given.")
     return 0
 

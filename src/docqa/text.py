@@ -1,9 +1,11 @@
 """Text as a person reads and types it, shared by every stage: letters without ligatures or soft hyphens
 (documents are cleaned with them, questions are asked with them), the check of a question before
-anything answers it, whether it was typed as a search-box query, and a file name shown safely. Standard
-library only."""
+anything answers it, whether it was typed as a search-box query, a file name shown safely, and a
+threshold and a confidence below it shown without rounding one onto the other. Standard library only."""
 
 from __future__ import annotations
+
+import math
 
 from docqa.errors import BadQuestion
 from docqa.settings import MAX_QUESTION_CHARS
@@ -65,3 +67,19 @@ def size_text(size: int | None) -> str:
     if size < 1000:
         return f"{size} B"
     return f"{size / 1000:,.1f} kB" if size < 1_000_000 else f"{size / 1_000_000:,.1f} MB"
+
+
+def _decimals(threshold: float) -> int:
+    return 2 if math.isclose(threshold, round(threshold, 2), abs_tol=1e-9) else 3
+
+
+def threshold_text(threshold: float) -> str:
+    """A no-answer threshold with two decimals, or three where two would round it: '0.50', '0.995'."""
+    return f"{threshold:.{_decimals(threshold)}f}"
+
+
+def below_text(confidence: float, threshold: float) -> str:
+    """A confidence with the decimals of `threshold`, rounded down, so that one below the threshold never
+    reads as reaching it: 0.9949 against 0.995 is '0.994', not '0.995'."""
+    digits = _decimals(threshold)
+    return f"{math.floor(confidence * 10 ** digits + 1e-9) / 10 ** digits:.{digits}f}"

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reportcase import report
+from dataclasses import replace
+
+from evalcases import five
+from reportcase import SETTINGS, report
 
 from docqa.evaluation.render import format_summary, render_markdown
+from docqa.evaluation.report import build_report
 
 
 def test_report_md_tables_hold_the_hand_computed_figures():
@@ -22,6 +26,14 @@ def test_report_md_tables_hold_the_hand_computed_figures():
     assert "| q0-Belgrade | paraphrase | Question? | *not answerable* | Belgrade | 0.60 | 0 | 0.00 | – | abstention |" in lines
     assert "- index: 12 passages from 1 document, built 2026-11-30T00:00:00Z with all-MiniLM-L6-v2, split {'min_words': 40}" in lines
     assert "### retrieval (1)" in lines and "### reader (1)" in lines and "### abstention (1)" in lines
+
+
+def test_a_threshold_of_three_decimals_is_shown_with_them_and_the_top_of_the_sweep_beside_it():
+    lines = render_markdown(build_report("/x/qa.jsonl", replace(SETTINGS, threshold=0.995), [], five(), None,
+                                         "2026-11-30T01:00:00Z")).splitlines()
+    assert "- no-answer threshold: 0.995" in lines
+    shown = [line.split(" |")[0][2:] for line in lines if line.startswith("| 0.9") or line.startswith("| 1.00")]
+    assert shown == ["0.90", "0.95", "0.98", "0.99", "0.995 (in use)", "0.999", "1.00"]
 
 
 def test_the_summary_prints_the_main_figures():

@@ -14,7 +14,11 @@ def test_the_report_holds_each_figure_once():
     r = report()
     assert (r.overall.exact, r.best.threshold, r.at_threshold().threshold) == (pytest.approx(0.4), 0.75, 0.3)
     assert list(r.groups) == ["style"] and list(r.groups["style"]) == ["(none)", "paraphrase", "verbatim"]
-    assert len(r.sweep) == 101 and [b.items for b in r.reliability] == [1, 1, 1, 1, 1]
+    # every hundredth, every thousandth above 0.99, and the threshold in use (0.3, a hundredth already)
+    assert len(r.sweep) == 110
+    assert [p.threshold for p in r.sweep][-11:] == [0.99, 0.991, 0.992, 0.993, 0.994, 0.995, 0.996, 0.997, 0.998,
+                                                   0.999, 1.0]
+    assert [b.items for b in r.reliability] == [1, 1, 1, 1, 1]
     assert r.comparison is None
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from docqa.evaluation.report import Report
+from docqa.text import threshold_text
 
 
 def draw_chart(report: Report, path: Path) -> None:
@@ -30,9 +31,9 @@ def draw_chart(report: Report, path: Path) -> None:
         top.plot(x, [p.declined_correctly for p in report.sweep], label="unanswerable declined",
                  color="tab:green", linestyle=":", linewidth=1.5, **steps)
     top.axvline(report.settings.threshold, color="black", linewidth=1,
-                label=f"threshold in use {report.settings.threshold:.2f}")
+                label=f"threshold in use {threshold_text(report.settings.threshold)}")
     top.plot([report.best.threshold], [report.best.f1], marker="o", color="tab:red", linestyle="none",
-             label=f"best F1 {report.best.f1:.3f} at {report.best.threshold:.2f}")
+             label=f"best F1 {report.best.f1:.3f} at {threshold_text(report.best.threshold)}")
     top.set_ylim(0, 1.02)
     top.set_ylabel("score")
     top.set_title(f"docqa on {Path(report.file).name}: {report.overall.items} questions")

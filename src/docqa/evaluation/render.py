@@ -12,6 +12,10 @@ from docqa.evaluation.items import AnswerKind, EvalItem
 from docqa.evaluation.report import Report
 from docqa.evaluation.scoring import RECALL_AT, Figures, Miss
 from docqa.tables import markdown_table
+from docqa.text import threshold_text
+
+# The threshold table shows every tenth and, where a trained reader's threshold lies, these.
+SHOWN_NEAR_ONE = (0.95, 0.98, 0.99, 0.995, 0.999)
 
 REPORT_MD = "report.md"
 CHART = "threshold.png"
@@ -60,8 +64,8 @@ def format_summary(report: Report, folder: Path) -> str:
         + f"  MRR {_num(o.mrr)}",
         f"latency per question: median {o.latency_median:.3f} s, p95 {o.latency_p95:.3f} s",
         f"misses: {o.miss_retrieval} retrieval, {o.miss_reader} reader, {o.miss_abstention} abstention",
-        f"no-answer threshold {now.threshold:.2f} (F1 {_num(now.f1)}); best on this file "
-        f"{report.best.threshold:.2f} (F1 {_num(report.best.f1)})",
+        f"no-answer threshold {threshold_text(now.threshold)} (F1 {_num(now.f1)}); best on this file "
+        f"{threshold_text(report.best.threshold)} (F1 {_num(report.best.f1)})",
     ]
     c = report.comparison
     if c is not None:
@@ -130,7 +134,7 @@ def render_markdown(report: Report) -> str:
         f"- embedding model: {s.model}",
         f"- reader: {s.reader}",
         f"- top-k: {s.top_k}",
-        f"- no-answer threshold: {s.threshold:.2f}"
+        f"- no-answer threshold: {threshold_text(s.threshold)}"
         + (f" (from {s.calibration})" if s.calibration else ""),
         f"- index: {s.index.get('passages')} passages from {_count(len(s.index.get('documents', {})), 'document')}, "
         f"built {s.index.get('built_at')} with {s.index.get('model')}, split {s.index.get('split')}",
@@ -149,7 +153,7 @@ def render_markdown(report: Report) -> str:
 
 def _threshold_section(report: Report) -> list[str]:
     now, best = report.at_threshold(), report.best
-    shown = sorted({round(i / 10, 1) for i in range(11)} | {now.threshold, best.threshold})
+    shown = sorted({round(i / 10, 1) for i in range(11)} | set(SHOWN_NEAR_ONE) | {now.threshold, best.threshold})
     by_threshold = {p.threshold: p for p in report.sweep}
     lines = [
         "## No-answer threshold",
@@ -157,14 +161,14 @@ def _threshold_section(report: Report) -> list[str]:
         f"![EM and F1 against the no-answer threshold]({CHART})",
         "",
         f"docqa answers when its best candidate's confidence reaches the threshold, else it declines. "
-        f"In use: {now.threshold:.2f} (F1 {_num(now.f1)}, EM {_num(now.exact)}). Best for F1 on this file: "
-        f"{best.threshold:.2f} (F1 {_num(best.f1)}, EM {_num(best.exact)}). A threshold chosen on a file "
+        f"In use: {threshold_text(now.threshold)} (F1 {_num(now.f1)}, EM {_num(now.exact)}). Best for F1 on this file: "
+        f"{threshold_text(best.threshold)} (F1 {_num(best.f1)}, EM {_num(best.exact)}). A threshold chosen on a file "
         "flatters the figures of that same file; `docqa eval --calibrate` stores it for `ask`, `serve` "
         "and later runs.",
         "",
         *markdown_table(
             ["threshold", "EM", "F1", "F1 answerable", "declined correctly", "answered"],
-            [[f"{t:.2f}" + (" (in use)" if t == now.threshold else "") + (" (best)" if t == best.threshold else ""),
+            [[threshold_text(t) + (" (in use)" if t == now.threshold else "") + (" (best)" if t == best.threshold else ""),
               _num(p.exact), _num(p.f1), _num(p.f1_answerable), _num(p.declined_correctly), _num(p.answered)]
              for t in shown if (p := by_threshold.get(t)) is not None],
         ),

@@ -16,7 +16,7 @@ from docqa.index.manifest import BuildReport
 from docqa.ingest.uploads import Removal, Upload
 from docqa.names import display_name
 from docqa.pageview import PageView, Stretch
-from docqa.text import size_text
+from docqa.text import below_text, size_text, threshold_text
 from docqa.types import Answer, DocumentInfo, Hit
 from docqa.web.turns import DECLINED, source_line
 
@@ -72,7 +72,8 @@ def _format_answer(reply: Reply) -> str:
         if reply.unstated:
             lines.append(f"<p>The passage of the best guess does not mention {_text(quoted_list(reply.unstated))}.</p>")
         elif reply.candidate is not None:
-            lines.append(f"<p>Best guess confidence {reply.confidence:.2f}, below the {reply.threshold:.2f} "
+            lines.append(f"<p>Best guess confidence {below_text(reply.confidence, reply.threshold)}, below the "
+                         f"{threshold_text(reply.threshold)} "
                          "needed to answer.</p>")
         if reply.named:
             lines.append(f"<p>Asked of {_text(quoted_list([display_name(d) for d in reply.named]))}, which the question names; without the "
