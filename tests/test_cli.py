@@ -101,7 +101,7 @@ def test_ask_json_prints_exactly_one_object_of_the_schema(first_ask: tuple[Path,
     assert asked.code == 0, asked.err
     assert asked.out.endswith("\n") and asked.out.count("\n") == 1
     reply = json.loads(asked.out)
-    assert set(reply) == {"question", "answer", "confidence", "unstated", "source", "quote", "notice", "documents", "named", "passages",
+    assert set(reply) == {"question", "answer", "confidence", "unstated", "source", "quote", "notice", "documents", "named", "off_topic", "passages",
                           "verdict", "view"}
     assert reply["unstated"] == [] and reply["notice"] is None
     assert (reply["question"], reply["answer"], reply["confidence"]) == (QUESTION, ANSWER, 0.9)
@@ -136,7 +136,7 @@ def test_ask_json_without_answer_has_nulls(workspace: Path, capsys, monkeypatch)
     answering(monkeypatch)
     assert cli.main(["ask", QUESTION, "--json", "--threshold", "0.95", *folders(workspace)]) == 0
     reply = json.loads(capsys.readouterr().out)
-    assert set(reply) == {"question", "answer", "confidence", "unstated", "source", "quote", "notice", "documents", "named", "passages",
+    assert set(reply) == {"question", "answer", "confidence", "unstated", "source", "quote", "notice", "documents", "named", "off_topic", "passages",
                           "verdict", "view"}
     assert (reply["answer"], reply["source"], reply["quote"], reply["confidence"]) == (None, None, None, 0.9)
     assert len(reply["passages"]) == 5
@@ -156,7 +156,8 @@ def test_ask_prints_the_answer_its_source_and_the_marked_quote(workspace: Path, 
     assert f" was led by **{ANSWER}**. " in out and out.count("**") == 2
     assert cli.main(["ask", QUESTION, "--threshold", "0.95", *folders(workspace)]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[:2] == ["The documents do not answer this (best confidence 0.90).", f"Closest passage, {NAME}:"]
+    assert lines[:2] == ["The documents do not answer this (best confidence 0.90, below the 0.95 needed to answer).",
+                         f"Closest passage, {NAME}:"]
     assert lines[2].startswith("  ") and "was led by Canada and Austria" in lines[2]
     # A name the answer's passage does not state declines whatever the confidence.
     assert cli.main(["ask", "Which countries led the landmine destruction project in Croatia?",
@@ -446,5 +447,15 @@ def test_format_reply_leads_with_the_verdict_its_sentence_states() -> None:
     assert lines[4] == "Quote: 1. Terms. **Sublicensing is not allowed; section 10 makes it unnecessary.**"
     declined = cli.format_reply(Reply("Is it allowed under the GPL?", "Is it allowed under the GPL?", None, answer,
                                       0.5, 0.99, (), 0.01, named=("gpl.txt",))).splitlines()
-    assert declined == ["The documents do not answer this (best confidence 0.50).",
+    assert declined == ["The documents do not answer this (best confidence 0.50, below the 0.99 needed to answer).",
                         'Asked of "gpl.txt", which the question names; without the name it asks every document.']
+
+
+def test_format_reply_says_why_a_query_no_passage_comes_near_was_declined() -> None:
+    from docqa.engine import Reply
+
+    declined = cli.format_reply(Reply("who won the 2014 world cup", "who won the 2014 world cup", None, None, 0.0,
+                                      0.995, (), 0.01, off_topic=0.1088)).splitlines()
+    assert declined == ["The documents do not answer this: no passage comes near these words (the closest one's "
+                        "similarity is 0.11, below the 0.475 a search-box query needs); the documents do not seem to "
+                        "be about this."]

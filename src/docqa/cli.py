@@ -21,7 +21,7 @@ from docqa.settings import (
     Settings,
     VectorSearch,
 )
-from docqa.text import size_text, threshold_text
+from docqa.text import below_text, size_text, threshold_text
 
 log = logging.getLogger("docqa")
 
@@ -381,8 +381,9 @@ def _page_image(engine, reply, target: Path) -> dict | None:
 
 
 def format_reply(reply) -> str:
-    from docqa.engine import (
-        quoted_list,  # loaded already: the reply came from the engine
+    from docqa.engine import (  # loaded already: the reply came from the engine
+        off_topic_text,
+        quoted_list,
     )
 
     lines = []
@@ -390,8 +391,12 @@ def format_reply(reply) -> str:
         if reply.unstated:
             lines.append(f"The documents do not answer this: the closest answer's passage does not mention "
                          f"{quoted_list(reply.unstated)}.")
+        elif reply.off_topic is not None:
+            lines.append(f"The documents do not answer this: {off_topic_text(reply.off_topic)}.")
         else:
-            lines.append(f"The documents do not answer this (best confidence {reply.confidence:.2f}).")
+            lines.append(f"The documents do not answer this (best confidence "
+                         f"{below_text(reply.confidence, reply.threshold)}, below the {threshold_text(reply.threshold)} "
+                         "needed to answer).")
         if reply.named:
             lines.append(f"Asked of {quoted_list([display_name(d) for d in reply.named])}, which the question names; "
                          "without the name it asks every document.")

@@ -59,7 +59,7 @@ from docqa.errors import (
 from docqa.index.build import build_index, corpus_signature
 from docqa.index.manifest import BuildReport, stale_reason
 from docqa.index.named import named_documents, unnamed
-from docqa.index.search import Mode, Retriever
+from docqa.index.search import OFF_TOPIC, Mode, Retriever, off_topic
 from docqa.index.store import CURRENT, Index, build_holder, load_index
 from docqa.ingest.corpus import corpus_path, document_info, kind_of, scan_corpus
 from docqa.ingest.formats import ACCEPTED_SUFFIXES, UnreadableFile
@@ -98,7 +98,9 @@ class Reply:
     """What `ask` returns. `candidate` is the reader's best span whatever its confidence; `answer` is
     that candidate when its confidence reaches the threshold, else None (docqa declines).
     `confidence` is the candidate's confidence, 0.0 when there was no candidate or when `unstated` is
-    not empty: the names and numbers of the question that the candidate's passage does not state."""
+    not empty: the names and numbers of the question that the candidate's passage does not state.
+    `off_topic`: for a keyword query that no passage comes near (index/search.py off_topic), the closest
+    passage's similarity; such a query is declined unread, without a candidate."""
 
     question: str
     resolved: str
@@ -112,6 +114,7 @@ class Reply:
     notice: str | None = None  # the index is behind the corpus, or being rebuilt: the reply may be out of date
     documents: tuple[str, ...] = ()  # the documents the question was limited to; () for all of them
     named: tuple[str, ...] = ()  # the documents the question names, which it was asked of (index/named.py)
+    off_topic: float | None = None
 
     @property
     def answer_passage(self) -> Passage | None:
@@ -156,6 +159,7 @@ class Reply:
             "notice": self.notice,
             "documents": list(self.documents),
             "named": list(self.named),
+            "off_topic": self.off_topic,
             "passages": [
                 {
                     "document": hit.passage.document,
@@ -208,6 +212,12 @@ def quoted_list(terms: Sequence[str]) -> str:
     """'"A"', '"A" or "B"', '"A", "B" or "C"': the unstated terms as a reply names them."""
     quoted = [f'"{term}"' for term in terms]
     return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
+
+
+def off_topic_text(similarity: float) -> str:
+    """Why a keyword query was declined unread (Reply.off_topic), as the CLI and the chat say it."""
+    return (f"no passage comes near these words (the closest one's similarity is {similarity:.2f}, below the "
+            f"{OFF_TOPIC} a search-box query needs); the documents do not seem to be about this")
 
 
 class Engine:
@@ -535,13 +545,14 @@ class Engine:
         hits = self.retrieve(resolved, top_k, documents=documents, named=named)
         # A question without a single letter or digit ("🤝🤝🤝") asks nothing a span could answer.
         asks = any(ch.isalnum() for ch in query.text)
-        candidate = self.reader.read(query.text, hits, context=query.context) if hits and asks else None
+        far = off_topic(query.text, hits)
+        candidate = self.reader.read(query.text, hits, context=query.context) if hits and asks and far is None else None
         names = self._snapshot.index.names.get(candidate.document) if candidate else None
         unstated = unstated_terms(query.text, candidate, names.heading if names else "") if candidate else ()
         confidence = candidate.confidence if candidate and not unstated else 0.0
         answer = candidate if candidate is not None and not unstated and confidence >= self.threshold else None
         return Reply(question, resolved, answer, candidate, confidence, self.threshold, tuple(hits),
-                     time.perf_counter() - started, unstated, self.notice(), tuple(documents), named)
+                     time.perf_counter() - started, unstated, self.notice(), tuple(documents), named, far)
 
     def _referent(self, earlier: list[str], top_k: int | None, documents: Sequence[str]) -> str | None:
         """The answer to the previous question when a pronoun could stand for it: a name or a thing,

@@ -13,11 +13,11 @@ import pytest
 from docqa.embed.embedder import Embedder
 from docqa.evaluation.metrics import first_hit
 from docqa.index.build import build_index
-from docqa.index.search import RRF_K, Mode, Retriever, dense_weight, fuse, rrf
+from docqa.index.search import OFF_TOPIC, RRF_K, Mode, Retriever, dense_weight, fuse, off_topic, rrf
 from docqa.index.store import Index, load_index
 from docqa.settings import Settings, VectorSearch
 from docqa.text import query_kind
-from docqa.types import Hit
+from docqa.types import Hit, Passage
 
 DEFAULT_DOCUMENT = Path(__file__).resolve().parents[2] / "corpus" / "nato-relations-with-serbia.txt"
 
@@ -243,6 +243,32 @@ def test_a_heavy_dense_weight_leaves_bm25_the_ties_and_its_first_passage() -> No
     lexical = [(9, 6.4), (1, 1.9), (2, 1.8), (3, 1.7), (4, 1.6)]
     assert fuse(dense, lexical, 5, 0.3).order == [1, 2, 3, 4, 9]
     assert fuse(dense, lexical, 5, 100.0).order == [5, 4, 3, 2, 9]
+
+
+def _hits(*dense: float) -> list[Hit]:
+    return [Hit(Passage(f"p{k}", "a.txt", 0, 1, "x"), 1.0, value, 0.0) for k, value in enumerate(dense)]
+
+
+@pytest.mark.parametrize("question, dense, far", [
+    ("who won the 2014 world cup", (0.31, 0.2), 0.31),  # a keyword query no passage comes near
+    ("who won the 2014 world cup", (0.2, OFF_TOPIC), None),  # the closest one need not come first
+    ("Who won the 2014 World Cup?", (0.31, 0.2), None),  # a question is not gated
+    ("who won the 2014 world cup", (), None),
+    ("who won the 2014 world cup", (0.0, 0.0), None),  # a keyword-only search has no similarities
+])
+def test_a_keyword_query_no_passage_comes_near_is_off_topic(question: str, dense: tuple[float, ...],
+                                                              far: float | None) -> None:
+    assert off_topic(question, _hits(*dense)) == far
+    assert off_topic(question, _hits(*dense), bar=0.1) is None
+
+
+def test_off_topic_tells_a_query_about_the_document_from_one_about_nothing_in_it(loaded: Loaded) -> None:
+    def closest(query: str) -> float | None:
+        vector = loaded.embedder.encode([query])[0]
+        return off_topic(query, loaded.retriever.search(query, vector, 5))
+
+    assert closest("when did serbia join the partnership for peace") is None
+    assert round(closest("who won the 2014 world cup final"), 2) == 0.11
 
 
 def test_a_forced_hnsw_index_gives_the_hits_of_exact_search(loaded: Loaded) -> None:

@@ -121,6 +121,15 @@ def test_followup_uses_the_earlier_questions(engine):
     assert "<p><i>Read as a follow-up: What did it allow? (Serbia sign the transit agreement)</i></p>" in turn.html
 
 
+def test_a_query_no_passage_comes_near_is_declined_unread_and_says_why(engine):
+    turn = chat.ask(engine, "who won the 2014 world cup final")
+    assert turn.ok and turn.answer is None
+    assert turn.html.startswith("<p><b>The documents do not answer this question.</b></p>"
+                                "<p>No passage comes near these words (the closest one&#x27;s similarity is 0.11, "
+                                "below the 0.475 a search-box query needs); the documents do not seem to be about "
+                                "this.</p>")
+
+
 def test_declined_reply_shows_the_closest_passages(engine, settings):
     strict = Engine(settings.with_(threshold=1.0), embedder=engine.embedder, reader=engine.reader)
     turn = chat.ask(strict, PFP)

@@ -80,17 +80,14 @@ BATCH_WINDOWS = 1
 # on the seven evaluation sets: EM unchanged on six, 0.703 -> 0.701 on the SQuAD corpus, 26% fewer
 # passages read (0.999: 40% fewer, each set moved by up to two questions either way).
 SURE = 0.9999
-# A keyword query (text.query_kind: lower-case words without a "?", as typed into a search box) is read a
-# second time as a question, its words and a "?", over its answer's passage alone, and that reading's
-# surest span gives the confidence: the answer stands where it outscores its null score (BERT's SQuAD
-# 2.0 rule, the bar 0.5, not tuned), put on the scale of the reader's threshold (decode.on_scale). The
-# reader learnt "no answer" mostly on questions with a "?" (SQuAD's and the negatives generated from
-# them): read as typed, a query the documents do not answer still gets a sure span. With multi-2 at its
-# threshold 0.995 (`docqa eval`, 2026-12-07): the 150 held-out NQ queries, answerable F1 0.532 -> 0.548
-# and declined 28% -> 16%; 100 of them with the other 50 titles left out of the corpus
-# (benchmarks/heldout_corpus.py --absent 50), off-topic declined 78% -> 84%, answerable declined 23% -> 16%;
-# NQ training titles (300 and 100 left out), answerable F1 0.489 -> 0.511, off-topic declined 79% -> 83%.
-QUERY_BAR = 0.5
+# A keyword query (text.query_kind: lower-case words without a "?", as typed into a search box) answers
+# where its surest span's confidence reaches QUERY_BAR, put on the scale of the reader's threshold
+# (decode.on_scale), so that one threshold still decides. The reader learnt "no answer" on questions
+# (SQuAD's, and the negatives generated from them, all end with a "?"): read as typed, a query keeps a
+# sure span whether or not the documents answer it, so its bar is its own, and a query no passage comes
+# near is declined before reading (index/search.py OFF_TOPIC). Both fitted together with
+# benchmarks/fit_query_gate.py on Natural Questions training titles (see OFF_TOPIC).
+QUERY_BAR = 0.7
 # A reader without a card answers when its span outscores its null score (BERT's SQuAD 2.0 rule).
 DEFAULT_THRESHOLD = 0.5
 ONNX_FILE = "model.onnx"
@@ -358,7 +355,7 @@ class NeuralReader:
         for a list, unless the surest span still answers it (`keeps_span`). A yes/no answer carries
         the verdict its sentence states in words (read/verdict.py), or none.
 
-        A keyword query's span answer takes its confidence from the query read as a question (`as_question`).
+        A keyword query's span answer is decided against its own bar (`query_confidence`).
         A follow-up's context is appended to the question, as QA models read one question string."""
         fits = answer_form(question)
         acronym = acronym_asked(question)
@@ -403,19 +400,12 @@ class NeuralReader:
             return None
         p = passages[choice.passage]
         a, b = whole_name(p.text, choice.span.char_start, choice.span.char_end, acronym)
-        confidence = self.as_question(question, p.text, fits) if query_kind(asked) == "keywords" else choice.confidence
-        return Answer.within(p, a, b, confidence)
+        return Answer.within(p, a, b, self.query_confidence(choice) if query_kind(asked) == "keywords" else choice.confidence)
 
-    def as_question(self, query: str, text: str, fits: Callable[[str], bool]) -> float:
-        """The confidence in `text` of a keyword `query` read as a question (its words and a "?"): its
-        surest span's (`choose`) on the scale of the reader's threshold, QUERY_BAR landing on it
-        (`decode.on_scale`); its plain confidence where that threshold is 0 or 1; 0.0 without a span."""
-        encoded = self.encode(f"{query.strip()}?", [text])
-        start_logits, end_logits = self.logits(encoded.inputs)
-        choice = choose([window_result(window, start_logits[k], end_logits[k], text, self.max_answer_tokens, fits)
-                         for k, window in enumerate(encoded.windows)])
-        if choice is None:
-            return 0.0
+    def query_confidence(self, choice: Choice) -> float:
+        """A keyword query's span confidence: its margin over its null score on the scale of the reader's
+        threshold, QUERY_BAR landing on it (`decode.on_scale`); its plain confidence where that threshold
+        is 0 or 1."""
         if not 0.0 < self.default_threshold < 1.0:
             return choice.confidence
         return on_scale(choice.span.score - choice.null, QUERY_BAR, self.default_threshold)

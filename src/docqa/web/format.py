@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
-from docqa.engine import Reply, Status, quoted_list
+from docqa.engine import Reply, Status, off_topic_text, quoted_list
 from docqa.errors import DocqaError
 from docqa.index.manifest import BuildReport
 from docqa.ingest.uploads import Removal, Upload
@@ -71,6 +71,9 @@ def _format_answer(reply: Reply) -> str:
         lines = [f"<p><b>{DECLINED}</b></p>", *_resolved_note(reply)]
         if reply.unstated:
             lines.append(f"<p>The passage of the best guess does not mention {_text(quoted_list(reply.unstated))}.</p>")
+        elif reply.off_topic is not None:
+            reason = off_topic_text(reply.off_topic)
+            lines.append(f"<p>{_text(reason[0].upper() + reason[1:])}.</p>")
         elif reply.candidate is not None:
             lines.append(f"<p>Best guess confidence {below_text(reply.confidence, reply.threshold)}, below the "
                          f"{threshold_text(reply.threshold)} "
