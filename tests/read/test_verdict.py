@@ -86,6 +86,14 @@ def test_the_verb_of_the_questions_action(question: str, expected: set[str]) -> 
     ("Is the valgrind warning about deflate a bug?", "No. That is intentional for performance reasons.", "no"),
     ("Is zlib thread-safe?", "Yes. However any library routines that zlib uses must also be thread-safe.", "yes"),
     ("Can zlib handle .zip archives?", "Not by itself, no. See the directory contrib/minizip.", "no"),
+    # a negated subject turns the modal: "neither ... nor ... may" and "no one may" deny, "nobody is required" waives
+    ("Can I use the name of the University to endorse my product?",
+     "3. Neither the name of the University nor the names of its contributors may be used to endorse or promote "
+     "products derived from this software without specific prior written permission.", "no"),
+    ("Can I sell copies?", "Nobody may sell copies.", "no"),
+    ("Do I have to pay for copies?", "Nobody is required to pay for copies.", "no"),
+    # a condition on a grant leaves it a grant
+    ("Can I distribute copies?", "You may distribute copies, provided that you keep this notice.", "yes"),
 ])
 def test_a_verdict_where_the_sentence_says_it(question: str, sentence: str, expected: str) -> None:
     assert verdict(question, sentence) == expected
@@ -117,6 +125,10 @@ def test_a_verdict_where_the_sentence_says_it(question: str, sentence: str, expe
     ("Can't I sell copies?", "You may sell copies."),
     # "No" as a determiner opens no verdict
     ("Can a contributor make additional grants?", "No Contributor makes additional grants as a result of Your choice."),
+    # a denial with an exception is no plain "no"
+    ("Can I use the Apache licensed code in a commercial product?",
+     "You may not use this file except in compliance with the License."),
+    ("Can I distribute copies?", "You may not distribute copies, unless you keep this notice."),
 ])
 def test_no_verdict_is_guessed(question: str, sentence: str) -> None:
     assert verdict(question, sentence) is None

@@ -89,6 +89,14 @@ _ANSWERS = {
 }
 # An FAQ's answer opens with its verdict: "Yes.", "No, sorry.", "Not by itself, no."
 _OPENS = re.compile(r"^\W*(yes|no)\b[.,!;:]|^\W*not [^.;]*?, (no)\b", re.I)
+# A clause whose subject is a negation ("Neither the name of the University nor ... may be used", "No one
+# may sell ...", "Nobody is required to ...") states the opposite of its modal: a "may" there denies.
+_NEGATIVE_SUBJECT = re.compile(r"^\W*(?:(?:\d{1,2}|[a-z]|[ivx]{1,4})[.)]\s+)?(?:neither|no one|nobody|none|nothing|no)\b"
+                               r"(?!,)", re.I)
+_OPPOSITE = {Says.GRANTS: Says.DENIES, Says.REQUIRES: Says.WAIVES}
+# A denial with an exception after it ("you may not use this file except in compliance with the License",
+# "..., unless you ...") is no plain "no": it gives none.
+_EXCEPTION = re.compile(r"\b(?:except|unless|other than|save as|so long as|as long as|only if)\b", re.I)
 # A statement speaks of the action in its own clause: "You may A, and you may not B" grants A, denies B.
 _CLAUSE_END = re.compile(r"[;.!?](?=\s|$)|,\s+(?:and|but|or)\s+(?=(?:you|we|they|he|she|it|one|no one|nobody)\b)"
                          r"|,\s+(?:unless|provided|except)\b|\bhowever\b", re.I)
@@ -157,6 +165,23 @@ def speaks_of(question: str, clause: str) -> bool:
     return bool(verbs(question) & said) or len(topic & said) >= max(1, math.ceil(len(topic) / 2))
 
 
+def said(clause: str, rest: str = "") -> list[Says]:
+    """What a clause states (`statements`), a negated subject turning a grant into a denial and a
+    requirement into a waiver; a denial that an exception follows, in the clause or in `rest` (the
+    sentence after it), states nothing."""
+    negated = _NEGATIVE_SUBJECT.search(clause) is not None
+    out = []
+    for says, _, end in statements(clause):
+        if negated:
+            if says not in _OPPOSITE:
+                continue  # "No one may not ...": a double negation says nothing plainly
+            says = _OPPOSITE[says]
+        if says is Says.DENIES and _EXCEPTION.search(clause[end:] + " " + rest):
+            continue
+        out.append(says)
+    return out
+
+
 def verdict(question: str, sentence: str) -> str | None:
     """"yes" or "no" where the sentence states it in words for this question (see the module's
     docstring); None where it does not, or where its statements disagree."""
@@ -166,6 +191,11 @@ def verdict(question: str, sentence: str) -> str | None:
     kind = asks(question)
     if kind is None:
         return None
-    found = {_ANSWERS[(kind, says)] for clause in clauses(sentence) if speaks_of(question, clause)
-             for says, _, _ in statements(clause) if (kind, says) in _ANSWERS}
+    found = set()
+    cursor = 0
+    for clause in clauses(sentence):
+        at = sentence.find(clause, cursor)
+        cursor = at + len(clause) if at >= 0 else cursor
+        if speaks_of(question, clause):
+            found |= {_ANSWERS[(kind, says)] for says in said(clause, sentence[cursor:]) if (kind, says) in _ANSWERS}
     return found.pop() if len(found) == 1 else None
