@@ -34,6 +34,8 @@ def test_a_threshold_of_three_decimals_is_shown_with_them_and_the_top_of_the_swe
     assert "- no-answer threshold: 0.995" in lines
     shown = [line.split(" |")[0][2:] for line in lines if line.startswith("| 0.9") or line.startswith("| 1.00")]
     assert shown == ["0.90", "0.95", "0.98", "0.99", "0.995 (in use)", "0.999", "1.00"]
+    # a declined candidate's confidence with the threshold's decimals, rounded down
+    assert "| q1-2008 | Question? | 2009 | *declined* (candidate: 2008) | 0.200 | 0.00 | – |" in lines
 
 
 def test_the_summary_prints_the_main_figures():

@@ -21,6 +21,7 @@ from docqa.evaluation import run as evaluate
 from docqa.evaluation.compare import flat_figures
 from docqa.evaluation.metrics import exact_match, f1_score, first_hit
 from docqa.settings import Settings
+from docqa.text import threshold_text
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus" / "nato-relations-with-serbia.txt"
 
@@ -144,7 +145,7 @@ def test_calibrate_stores_the_best_threshold_where_the_engine_reads_it(runs):
     assert stored["reader"] == "trained"
     settings = Settings(corpus=root / "corpus", index=root / "index")
     assert settings.effective_threshold("trained", 0.5) == best["threshold"]
-    assert f"calibrated: no-answer threshold {best['threshold']:.2f} stored in" in out
+    assert f"calibrated: no-answer threshold {threshold_text(best['threshold'])} stored in" in out
 
 
 def test_compare_reports_changes_and_flips(runs):

@@ -98,6 +98,16 @@ def test_best_threshold_takes_the_middle_of_a_tie():
     assert best_threshold(points).threshold == 0.2
 
 
+
+def test_a_tie_keeps_the_threshold_in_use():
+    # a file on which every threshold scores alike moves nothing; one that does better elsewhere does
+    flat = [SweepPoint(t / 10, 0.0, 0.8, None, None, 1.0) for t in range(11)]
+    assert best_threshold(flat, in_use=0.9).threshold == 0.9
+    assert best_threshold(flat).threshold == 0.5
+    points = [SweepPoint(t / 10, 0.0, f1, None, None, 1.0) for t, f1 in enumerate([0.1, 0.5, 0.5, 0.5, 0.2, 0.5])]
+    assert best_threshold(points, in_use=0.5).threshold == 0.5 and best_threshold(points, in_use=0.4).threshold == 0.2
+
+
 def test_reliability_bins(five):
     bins = reliability(five, bins=5)
     assert [b.items for b in bins] == [1, 1, 1, 1, 1]

@@ -12,7 +12,7 @@ from docqa.evaluation.items import AnswerKind, EvalItem
 from docqa.evaluation.report import Report
 from docqa.evaluation.scoring import RECALL_AT, Figures, Miss
 from docqa.tables import markdown_table
-from docqa.text import threshold_text
+from docqa.text import below_text, threshold_text
 
 # The threshold table shows every tenth and, where a trained reader's threshold lies, these.
 SHOWN_NEAR_ONE = (0.95, 0.98, 0.99, 0.995, 0.999)
@@ -225,7 +225,7 @@ def _misses_section(report: Report) -> list[str]:
                 [[r.item.id, _asked(r.item), _expected_cell(r.item.answers),
                   _answer_cell(r.prediction.answer) + (f" (candidate: {r.prediction.candidate})"
                                                        if r.declined and r.prediction.candidate else ""),
-                  _num(r.prediction.confidence, 2), _num(r.f1, 2), str(r.first_hit or "–")] for r in missed],
+                  _confidence_cell(r, report.settings.threshold), _num(r.f1, 2), str(r.first_hit or "–")] for r in missed],
             )
             lines.append("")
     return lines
@@ -260,6 +260,13 @@ def _comparison_section(c: Comparison) -> list[str]:
     return lines
 
 
+def _confidence_cell(result, threshold: float) -> str:
+    """A result's confidence; a declined one's with its threshold's decimals, rounded down (text.below_text),
+    so that it never reads as reaching the threshold."""
+    confidence = result.prediction.confidence
+    return below_text(confidence, threshold) if result.declined and confidence < threshold else _num(confidence, 2)
+
+
 def _questions_section(report: Report) -> list[str]:
     labels = list(report.groups)
     return [
@@ -268,7 +275,8 @@ def _questions_section(report: Report) -> list[str]:
         *markdown_table(
             ["id", *labels, "question", "expected", "given", "confidence", "EM", "F1", "first hit", "miss"],
             [[r.item.id, *(r.item.label(n) or "" for n in labels), _asked(r.item),
-              _expected_cell(r.item.answers), _answer_cell(r.prediction.answer), _num(r.prediction.confidence, 2),
+              _expected_cell(r.item.answers), _answer_cell(r.prediction.answer),
+              _confidence_cell(r, report.settings.threshold),
               _num(r.exact, 0), _num(r.f1, 2), str(r.first_hit or "–"), r.miss.value if r.miss else ""]
              for r in report.results],
         ),

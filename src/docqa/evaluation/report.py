@@ -128,7 +128,7 @@ def build_report(
     points = sweep(results, sorted(set(SWEEP) | {settings.threshold}))
     comparison = None if previous is None else compare(scorecard(file, overall, groups, results), previous)
     return Report(file, created_at, settings, tuple(problems), tuple(results), overall, groups, points,
-                  best_threshold(points), reliability(results), comparison, reliability_by_kind(results))
+                  best_threshold(points, settings.threshold), reliability(results), comparison, reliability_by_kind(results))
 
 
 def calibration_record(report: Report) -> dict:

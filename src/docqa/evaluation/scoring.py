@@ -263,13 +263,17 @@ def sweep(results: Sequence[ItemResult], thresholds: Sequence[float]) -> tuple[S
     return tuple(points)
 
 
-def best_threshold(points: Sequence[SweepPoint]) -> SweepPoint:
-    """The point of highest F1. When neighbouring thresholds tie, the middle of the first run of
-    tied points, so the choice sits away from the confidences where a decision flips."""
+def best_threshold(points: Sequence[SweepPoint], in_use: float | None = None) -> SweepPoint:
+    """The point of highest F1. The threshold `in_use` where it ties for the highest (a file that
+    cannot tell thresholds apart moves nothing); else, when neighbouring thresholds tie, the middle of
+    the first run of tied points, so the choice sits away from the confidences where a decision flips."""
     if not points:
         raise ValueError("best threshold of no points")
     ordered = sorted(points, key=lambda p: p.threshold)
     top = max(p.f1 for p in ordered)
+    kept = next((p for p in ordered if p.threshold == in_use and math.isclose(p.f1, top, abs_tol=1e-12)), None)
+    if kept is not None:
+        return kept
     first = next(i for i, p in enumerate(ordered) if math.isclose(p.f1, top, abs_tol=1e-12))
     last = first
     while last + 1 < len(ordered) and math.isclose(ordered[last + 1].f1, top, abs_tol=1e-12):
