@@ -78,6 +78,10 @@ def test_ask_returns_the_json_of_docqa_ask(api):
     follow = httpx.post(f"{url}/ask", json={"question": "What did it allow?",
                                             "history": ["When did Serbia sign the transit agreement?"]}, timeout=60).json()
     assert follow["answer"] == "Allied forces serving as part of KFOR to pass through Serbian territory"
+    # one log line per question, as the chat writes
+    _, corpus = api
+    lines = [line for line in (corpus.parent / "serve.log").read_text().splitlines() if "question at " in line]
+    assert len(lines) == 2 and all(": answered in " in line and line.endswith(f"top source {DOCUMENT}") for line in lines)
 
 
 def test_errors_are_json_that_say_what_to_do(api):

@@ -51,6 +51,7 @@ from docqa.engine import Engine
 from docqa.errors import BadQuestion, DocqaError, UnknownDocument
 from docqa.ingest.corpus import corpus_path
 from docqa.types import Answer
+from docqa.web.turns import ask_logged
 
 log = logging.getLogger("docqa")
 MAX_REQUEST_FILES = 20
@@ -158,7 +159,7 @@ def schema(request: Request) -> dict:
 
 @routes.post("/ask", dependencies=READING, summary="Answer a question from the documents")
 def ask(asked: AskRequest, request: Request) -> dict:
-    reply = state_of(request).engine.ask(asked.question, history=asked.history, documents=asked.documents)
+    reply = ask_logged(state_of(request).engine, asked.question, asked.history, asked.documents)
     return {**reply.to_dict(), "view": view_of(reply.answer)}
 
 

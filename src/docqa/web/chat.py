@@ -19,7 +19,6 @@ import time
 import urllib.parse
 import weakref
 from collections.abc import Callable, Sequence
-from datetime import datetime, timezone
 from pathlib import Path
 
 import gradio as gr
@@ -48,6 +47,7 @@ from docqa.web.format import (
 from docqa.web.turns import (
     MAX_KEPT_TURNS,
     Turn,
+    ask_logged,
     confirmed_answers,
     corrected_answers,
     export_markdown,
@@ -74,12 +74,6 @@ CSS = """
 """
 
 
-def log_line(when: datetime, milliseconds: float, outcome: str, top: str | None) -> str:
-    """The one log line per question: time, latency, outcome, top source. Nothing about the user."""
-    return (f"question at {when.isoformat(timespec='seconds')}: {outcome} in {milliseconds:.0f} ms, "
-            f"top source {top if top is not None else '-'}")
-
-
 # ---- asking --------------------------------------------------------------------------------------
 def refresh(engine: Engine) -> bool:
     """Switch to an index rebuilt by another process (`docqa index`); True when it switched."""
@@ -94,20 +88,13 @@ def asked(engine: Engine, question: str, history: Sequence[str] = (), documents:
           ) -> tuple[Turn, Reply | None]:
     """Ask `question` after the earlier questions `history` (oldest first), within `documents` (all
     when empty): the turn, and the engine's reply (None when the question could not be asked). Never
-    raises: errors become a friendly reply, and one line per question goes to the "docqa" log."""
-    started = time.perf_counter()
-    when = datetime.now(timezone.utc)
+    raises: errors become a friendly reply; one line per question goes to the "docqa" log (`ask_logged`)."""
     try:
-        reply = engine.ask(question, history=list(history), documents=documents)
+        reply = ask_logged(engine, question, history, documents)
     except DocqaError as error:
-        log.info(log_line(when, (time.perf_counter() - started) * 1000, f"refused ({type(error).__name__})", None))
         return Turn(question, tuple(history), format_error(error), None, ok=False, documents=tuple(documents)), None
     except Exception:
-        log.exception(log_line(when, (time.perf_counter() - started) * 1000, "failed", None))
         return Turn(question, tuple(history), f"<p>{GENERIC_ERROR}</p>", None, ok=False, documents=tuple(documents)), None
-    top = reply.hits[0].passage.document if reply.hits else None
-    outcome = "answered" if reply.answer is not None else "declined"
-    log.info(log_line(when, (time.perf_counter() - started) * 1000, outcome, top))
     return turn_of_reply(question, history, format_reply(reply), reply), reply
 
 

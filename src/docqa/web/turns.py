@@ -1,18 +1,23 @@
 """A conversation as turns: what the chat shows of each question, what the browser keeps of it across
-reloads (plain JSON), what feedback records and what the Markdown export writes. Pure functions."""
+reloads (plain JSON), what feedback records and what the Markdown export writes (pure functions); and
+the asking itself, with the one log line per question that the chat and the API both write."""
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
-from docqa.engine import Reply
-from docqa.errors import BadFeedback
+from docqa.engine import Engine, Reply
+from docqa.errors import BadFeedback, DocqaError
 from docqa.evaluation.items import append_feedback, feedback_item
 from docqa.names import display_name
 
 DECLINED = "The documents do not answer this question."
+log = logging.getLogger("docqa")
 # What the browser keeps: the last turns of a conversation (each holds its reply's HTML).
 MAX_KEPT_TURNS = 200
 
@@ -144,3 +149,28 @@ def record_feedback(path: Path, turn: Turn, answers: Sequence[str]) -> dict:
     item = feedback_item(turn.question, turn.history, answers)
     append_feedback(path, item)
     return item
+
+
+def log_line(when: datetime, milliseconds: float, outcome: str, top: str | None) -> str:
+    """The one log line per question: time, latency, outcome, top source. Nothing about the user."""
+    return (f"question at {when.isoformat(timespec='seconds')}: {outcome} in {milliseconds:.0f} ms, "
+            f"top source {top if top is not None else '-'}")
+
+
+def ask_logged(engine: Engine, question: str, history: Sequence[str] = (), documents: Sequence[str] = ()) -> Reply:
+    """`engine.ask`, and one line to the "docqa" log: answered or declined, refused (a DocqaError, raised
+    on) or failed (any other error, logged with its traceback and raised on)."""
+    started = time.perf_counter()
+    when = datetime.now(timezone.utc)
+    try:
+        reply = engine.ask(question, history=list(history), documents=documents)
+    except DocqaError as error:
+        log.info(log_line(when, (time.perf_counter() - started) * 1000, f"refused ({type(error).__name__})", None))
+        raise
+    except Exception:
+        log.exception(log_line(when, (time.perf_counter() - started) * 1000, "failed", None))
+        raise
+    top = reply.hits[0].passage.document if reply.hits else None
+    log.info(log_line(when, (time.perf_counter() - started) * 1000,
+                      "answered" if reply.answer is not None else "declined", top))
+    return reply
