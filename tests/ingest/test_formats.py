@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import logging
 import os
+import random
 import zipfile
 from pathlib import Path
 
@@ -493,6 +494,14 @@ def test_invalid_utf8_bytes_are_replaced_and_the_file_kept() -> None:
     assert clean.text == "Caf\ufffd in Belgrade, na\ufffdve."
     assert clean.notes == ("2 bytes that are not UTF-8 (the first at byte 3) shown as \ufffd; save the file as UTF-8 to keep them",)
     assert read_plain("Caf\u00e9 \ufffd.".encode("utf-8")).notes == ()
+
+
+
+def test_bytes_that_are_mostly_not_utf8_are_no_text() -> None:
+    noise = bytes(random.Random(0).randrange(1, 256) for _ in range(2000))  # no NUL byte among them
+    with pytest.raises(UnreadableFile, match=r"^it does not read as text: \d+% of its bytes are not UTF-8; "
+                                             r"if it is text, save it as UTF-8$"):
+        read_plain(noise)
 
 
 def test_a_run_without_spaces_is_dropped_with_a_note(tmp_path: Path) -> None:

@@ -48,6 +48,11 @@ def check_length(characters: int, limits: ReadLimits) -> None:
                              f"{limits.named('text_chars')}; split it into smaller files")
 
 
+# A file of which more than this share of bytes are not UTF-8 is not read as text: random or compressed
+# bytes are about half invalid, a Latin-1 text in a Western language a few percent.
+NOT_TEXT_SHARE = 0.2
+
+
 def _decode(data: bytes, limits: ReadLimits) -> tuple[str, tuple[str, ...]]:
     """The text of a UTF-8 file, and a note when bytes that are not UTF-8 were replaced by U+FFFD."""
     if b"\x00" in data:
@@ -58,6 +63,9 @@ def _decode(data: bytes, limits: ReadLimits) -> tuple[str, tuple[str, ...]]:
     except UnicodeDecodeError as error:
         text = data.decode("utf-8-sig", errors="replace")
         replaced = text.count("\ufffd") - data.count("\ufffd".encode("utf-8"))
+        if replaced > NOT_TEXT_SHARE * len(data):
+            raise UnreadableFile(f"it does not read as text: {replaced / len(data):.0%} of its bytes are not UTF-8; "
+                                 "if it is text, save it as UTF-8") from error
         return text, (f"{replaced:,} byte{'s that are' if replaced != 1 else ' that is'} not UTF-8 (the first at byte "
                       f"{error.start:,}) shown as \ufffd; save the file as UTF-8 to keep them",)
 
