@@ -272,6 +272,11 @@ def test_the_documents_list_says_what_each_document_is(project, embedder, tmp_pa
                       (".draft.md", "skipped", "its name starts with a dot (hidden): not read; rename it to index it")]
     assert engine.documents()[0].to_dict() == {"name": "belgrade.md", "kind": "Markdown", "size": None, "modified": None,
                                                "passages": 2, "pages": None, "state": "removed", "reason": None}
+    # a file the build could not read says why, as the build did
+    (root / "corpus" / "blob.txt").write_bytes(b"\x00\x01binary")
+    engine.rebuild()
+    assert [(d.name, d.state, d.reason) for d in engine.documents() if d.name == "blob.txt"] == [
+        ("blob.txt", "skipped", "it looks binary (contains NUL bytes)")]
 
 
 def test_a_question_is_asked_within_the_chosen_documents_only(project, embedder):

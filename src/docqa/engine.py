@@ -36,7 +36,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from pathlib import Path
 
@@ -474,8 +474,9 @@ class Engine:
                 state = "indexed" if indexed[path] == scan.hashes[path] else "changed"
             else:
                 state = "skipped" if unread.get(path) == scan.hashes[path] else "new"
-            infos.append(document_info(self.settings.corpus / path, path, state,
-                                       outline.passages if outline else 0, outline.pages if outline else None))
+            info = document_info(self.settings.corpus / path, path, state,
+                                 outline.passages if outline else 0, outline.pages if outline else None)
+            infos.append(replace(info, reason=index.manifest.reasons.get(path)) if state == "skipped" else info)
         infos += [DocumentInfo(s.path, kind_of(s.path), None, None, 0, None, "skipped", s.reason) for s in scan.skipped]
         return tuple(infos)
 

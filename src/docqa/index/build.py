@@ -160,7 +160,8 @@ def build_index(
         partial = start_build(settings.index)
         try:
             results = _build_shards(settings, partial, shards, reusable, plan.reread, workers, tell)
-            documents = _write(settings, partial, shards, results, reusable, scan.hashes, started, allow_empty)
+            documents = _write(settings, partial, shards, results, reusable, scan.hashes, started, allow_empty,
+                               {s.path: s.reason for s in still_unreadable})
         except BaseException:
             shutil.rmtree(partial, ignore_errors=True)
             raise
@@ -185,9 +186,12 @@ def _build_shards(settings: Settings, partial: Path, shards: _ShardPlan, reusabl
 
 
 def _write(settings: Settings, partial: Path, shards: _ShardPlan, results: dict[str, ShardResult],
-           reusable: Index | None, hashes: dict[str, str], started: float, allow_empty: bool) -> dict[str, str]:
+           reusable: Index | None, hashes: dict[str, str], started: float, allow_empty: bool,
+           reasons: dict[str, str]) -> dict[str, str]:
     """Index the vectors as the build's size asks, write BM25 and the manifest, and switch CURRENT to
-    the new build; the documents it holds (path -> sha256, corpus order). Raises EmptyCorpus."""
+    the new build; the documents it holds (path -> sha256, corpus order). `reasons`: why the files of
+    kept shards are still unreadable (those of the shards read now come with their results). Raises
+    EmptyCorpus."""
     records = [results[n].record if n in results else shards.before[n] for n in shards.names]
     found = {p: h for r in records for p, h in r.documents.items()}
     documents = {p: found[p] for p in hashes if p in found}  # corpus order
@@ -204,7 +208,8 @@ def _write(settings: Settings, partial: Path, shards: _ShardPlan, results: dict[
     dims = [r.dim for r in results.values()] + ([reusable.manifest.dim] if reusable is not None else [])
     manifest = new_manifest(settings.model, settings.split, dims[0], documents, passages,
                             time.perf_counter() - started, unreadable, spec,
-                            records if len(shards.names) > 1 else ())
+                            records if len(shards.names) > 1 else (),
+                            {**reasons, **{u.path: u.reason for r in results.values() for u in r.unreadable}})
     finish_build(settings.index, partial, manifest, texts)
     return documents
 

@@ -37,6 +37,9 @@ class Manifest:
     shards: list[dict] = field(default_factory=list)
     # split.READING of the docqa that read the documents; manifests written before it existed hold 0.
     reading: int = 0
+    # path -> why the build could not read the file (a skipped one's reason, as `documents list` shows it);
+    # manifests written before it existed hold none.
+    reasons: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # A manifest that parses as JSON but holds values of the wrong kind is as damaged as garbled
@@ -171,13 +174,16 @@ def stale_reason(manifest: Manifest, model: str, split: SplitSettings, hashes: d
 def new_manifest(
     model: str, split: SplitSettings, dim: int, documents: dict[str, str], passages: int, build_seconds: float,
     skipped: dict[str, str], spec: VectorIndexSpec, shards: Sequence[ShardRecord] = (),
+    reasons: dict[str, str] | None = None,
 ) -> Manifest:
-    """The manifest of a build made now with this docqa; `shards` empty for an unsharded build."""
+    """The manifest of a build made now with this docqa; `shards` empty for an unsharded build; `reasons`:
+    why each skipped file could not be read."""
     return Manifest(
         format=FORMAT, model=model, dim=dim, split=asdict(split), documents=documents, passages=passages,
         built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"), build_seconds=round(build_seconds, 3),
         versions=library_versions(), skipped=dict(skipped), vectors=spec.to_json(),
         shards=[record.to_json() for record in shards], reading=READING,
+        reasons={path: reason for path, reason in (reasons or {}).items() if path in skipped},
     )
 
 
