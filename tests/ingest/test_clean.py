@@ -140,6 +140,16 @@ def test_markdown_has_no_guessed_headings() -> None:
     assert clean.text == "Intro text.\n\nSecurity cooperation\n\nBody text."
 
 
+def test_markdown_inline_markup_is_dropped_and_list_items_keep_their_lines() -> None:
+    raw = ("The Falcon project has a budget of **2.4 million dollars**, see [the plan](plan.md \"Plan\").\n\n"
+           "- Launch date: 14 September 2026\n- Code name: *Kestrel*, run by `make fly`\n\n"
+           "```\nkeep **this** as_is\n```\n\nsnake_case names and 2*3*4 stay.")
+    assert clean_text(raw, markdown=True).text == (
+        "The Falcon project has a budget of 2.4 million dollars, see the plan.\n\n"
+        "- Launch date: 14 September 2026\n\n- Code name: Kestrel, run by make fly\n\n"
+        "keep **this** as_is\n\nsnake_case names and 2*3*4 stay.")
+
+
 def test_crlf_input_cleans_like_lf_input() -> None:
     crlf = HEADED.replace("\n", "\r\n")
     assert clean_text(crlf) == clean_text(HEADED)
@@ -282,5 +292,5 @@ def test_the_word_list_is_the_one_this_reading_was_made_with():
     # words.txt is part of how documents are read: a new list must come with a new split.READING, and
     # then this digest with it.
     assert (READING, hashlib.sha256(WORDS_FILE.read_bytes()).hexdigest()) == (
-        6, "6ad3f39a9824be3a920b5831ba13b83dae1b8731f590496d8b32349865bf06a3")
+        7, "6ad3f39a9824be3a920b5831ba13b83dae1b8731f590496d8b32349865bf06a3")
     assert len(WORDS_FILE.read_text(encoding="utf-8").split()) == 21_722

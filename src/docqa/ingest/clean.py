@@ -28,6 +28,24 @@ _MD_HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*#*\s*$")
 _MD_FENCE = re.compile(r"^(```|~~~)")
 _MD_SETEXT = re.compile(r"^(=+|-+)$")
 _MD_RULE = re.compile(r"^([-*_])( ?\1){2,}$")
+# Inline Markdown that is markup, not text: links and images keep their words, emphasis and code spans
+# their content ("**2.4 million**" -> "2.4 million", "[the FAQ](faq.html)" -> "the FAQ").
+_MD_INLINE = (
+    (re.compile(r"!?\[([^\]\n]*)\]\([^)\s]*(?:\s+\"[^\"]*\")?\)"), r"\1"),
+    (re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1"), r"\2"),
+    (re.compile(r"(?<![\w*])\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?![\w*])"), r"\1"),
+    (re.compile(r"(?<![\w_])_(?=[^\s_])(.+?)(?<=[^\s_])_(?![\w_])"), r"\1"),
+    (re.compile(r"`([^`\n]+)`"), r"\1"),
+)
+# A list item starts a line of its own: "- Launch date: ..." is not joined to the item before it.
+_MD_ITEM = re.compile(r"^(?:[-*+]|\d{1,3}[.)])\s+\S")
+
+
+def markdown_inline(line: str) -> str:
+    """A line of Markdown text without its inline markup (_MD_INLINE)."""
+    for pattern, kept in _MD_INLINE:
+        line = pattern.sub(kept, line)
+    return line
 # A section number before a heading's title: "1 Introduction", "2.3 Results", "4. Methods" (papers,
 # manuals, standards). One or two digits a part, so that a year alone on a line ("2001") stays text.
 _SECTION_NUMBER = re.compile(r"^\d{1,2}(?:\.\d{1,2})*\.?\s+")
@@ -397,6 +415,10 @@ def _paragraphs(pages: Sequence[str], markdown: bool) -> list[_Paragraph]:
             index = nxt
             continue
         if not (markdown and found.markdown(line, page)):
+            if markdown and not found.in_fence:
+                if _MD_ITEM.match(line):
+                    found.flush()
+                line = markdown_inline(line)
             prev = found.current[-1].text if found.current else None
             nxt_line = lines[index + 1] if index + 1 < len(lines) else None
             following = next((lines[j] for j in range(index + 1, len(lines)) if lines[j]), None)
