@@ -150,6 +150,25 @@ def test_markdown_inline_markup_is_dropped_and_list_items_keep_their_lines() -> 
         "keep **this** as_is\n\nsnake_case names and 2*3*4 stay.")
 
 
+def test_a_box_drawn_around_text_keeps_the_text_not_the_frame() -> None:
+    raw = ("5.3. Agreements survive termination.\n\n"
+           "************************************************************************\n"
+           "*                                                                      *\n"
+           "*  6. Disclaimer of Warranty                                           *\n"
+           "*  -------------------------                                           *\n"
+           "*                                                                      *\n"
+           "*  Covered Software is provided under this License on an \"as is\"       *\n"
+           "*  basis, without warranty of any kind.                                *\n"
+           "*                                                                      *\n"
+           "************************************************************************\n\n"
+           "* a bullet *\nA line with 2*3 = 6 *stays*.\n")
+    clean = clean_text(raw)
+    assert clean.text == ("5.3. Agreements survive termination.\n\n6. Disclaimer of Warranty\n\nCovered Software is "
+                          "provided under this License on an \"as is\" basis, without warranty of any kind.\n\n"
+                          "* a bullet * A line with 2*3 = 6 *stays*.")
+    assert [section.title for section in clean.sections] == ["6. Disclaimer of Warranty"]
+
+
 def test_crlf_input_cleans_like_lf_input() -> None:
     crlf = HEADED.replace("\n", "\r\n")
     assert clean_text(crlf) == clean_text(HEADED)

@@ -307,12 +307,43 @@ def clean_blocks(blocks: Iterable[Block]) -> CleanText:
     return _assemble(paragraphs, pages=0, notes=notes)
 
 
+# A box drawn around text, as licences set off their disclaimers: a border of one character repeated
+# ("*****") and lines framed by it ("*  6. Disclaimer of Warranty  *"). Its text is kept, the frame is not.
+_BORDER = re.compile(r"^([*#=+|-])\1{9,}$")
+_FRAMED = re.compile(r"^([*#|])(?: (.*?))? ?\1$")
+_BOX_MIN_LINES = 3
+
+
+def _unboxed(lines: list[str]) -> list[str]:
+    """`lines` with each box's frame taken off: its borders blank, its framed lines their text (an
+    underline of dashes inside one blank too). A box is a run of at least three lines, each a border or
+    framed, by one character."""
+    out = list(lines)
+    n = 0
+    while n < len(lines):
+        framed = _FRAMED.match(lines[n]) or _BORDER.match(lines[n])
+        if framed is None:
+            n += 1
+            continue
+        char, end = framed.group(1), n
+        while end < len(lines) and ((m := _FRAMED.match(lines[end]) or _BORDER.match(lines[end])) is not None
+                                    and m.group(1) == char):
+            end += 1
+        if end - n >= _BOX_MIN_LINES:
+            for k in range(n, end):
+                inner = _FRAMED.match(lines[k])
+                text = (inner.group(2) or "") if inner is not None and not _BORDER.match(lines[k]) else ""
+                out[k] = "" if re.fullmatch(r"[-=]{3,}", text) else text
+        n = max(end, n + 1)
+    return out
+
+
 def _lines(raw: str) -> list[str]:
     """The page's lines, spaces collapsed, ligatures written out, private-use glyphs dropped. A word
     broken at a soft hyphen is joined; a soft hyphen that ends the page's last line stays there, for the
     word goes on on the next page (`_paragraphs` joins it), and every other one is dropped."""
     text = _PRIVATE_USE.sub("", raw.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", ""))
-    lines = [_SPACES.sub(" ", line).strip() for line in _SOFT_BREAK.sub("", text).split("\n")]
+    lines = _unboxed([_SPACES.sub(" ", line).strip() for line in _SOFT_BREAK.sub("", text).split("\n")])
     last = max((n for n, line in enumerate(lines) if line.replace(SOFT_HYPHEN, "")), default=-1)
     return [plain_letters(line) + (SOFT_HYPHEN if n == last and line.endswith(SOFT_HYPHEN) else "")
             for n, line in enumerate(lines)]
