@@ -202,6 +202,11 @@ def test_missing_corpus_folder(tmp_path: Path, capsys) -> None:
     assert captured.err == (
         f"docqa: Corpus folder {tmp_path / 'corpus'}/ does not exist. Create it or pass --corpus DIR.\n"
     )
+    assert not (tmp_path / "index").exists()  # nothing to build from: no index folder made either
+    (tmp_path / "corpus").write_text("a file\n", encoding="utf-8")
+    assert cli.main(["ask", QUESTION, *folders(tmp_path)]) == 2
+    assert capsys.readouterr().err == (f"docqa: The corpus {tmp_path / 'corpus'} is a file, not a folder. Pass the "
+                                       "folder that holds your documents as --corpus DIR.\n")
 
 
 def test_corpus_folder_from_the_environment(tmp_path: Path, capsys, monkeypatch) -> None:

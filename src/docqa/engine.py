@@ -47,6 +47,7 @@ from docqa.conversation import Query, may_mean_answer, resolve_followup
 from docqa.embed.embedder import Embedder
 from docqa.errors import (
     BadQuestion,
+    CorpusNotFound,
     CorruptIndex,
     DocqaError,
     DocumentGone,
@@ -308,6 +309,8 @@ class Engine:
         except (IndexNotFound, CorruptIndex) as error:
             if not auto_build:
                 raise
+            if not self.settings.corpus.is_dir():  # nothing to build from: say so before making any folder
+                raise CorpusNotFound(str(self.settings.corpus), self.settings.corpus.is_file()) from error
             log.warning("%s Building it now.", error)
             self.rebuild()
             return False, self._snapshot

@@ -19,8 +19,12 @@ class EmptyCorpus(DocqaError):
 
 
 class CorpusNotFound(DocqaError):
-    def __init__(self, corpus: str):
-        super().__init__(f"Corpus folder {corpus}/ does not exist. Create it or pass --corpus DIR.")
+    def __init__(self, corpus: str, is_file: bool = False):
+        if is_file:
+            super().__init__(f"The corpus {corpus} is a file, not a folder. Pass the folder that holds your "
+                             "documents as --corpus DIR.")
+        else:
+            super().__init__(f"Corpus folder {corpus}/ does not exist. Create it or pass --corpus DIR.")
 
 
 class OutsideCorpus(DocqaError):

@@ -125,7 +125,7 @@ def list_corpus(corpus: Path) -> Listing:
     outside the corpus, broken links, devices and pipes. A link inside the corpus is not followed: its
     target is read under its own name. Raises CorpusNotFound when `corpus` is no folder."""
     if not corpus.is_dir():
-        raise CorpusNotFound(str(corpus))
+        raise CorpusNotFound(str(corpus), corpus.is_file())
     root = os.path.realpath(corpus)
     files: list[Path] = []
     skipped: list[Skipped] = []
