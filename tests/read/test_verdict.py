@@ -94,6 +94,11 @@ def test_the_verb_of_the_questions_action(question: str, expected: set[str]) -> 
     ("Do I have to pay for copies?", "Nobody is required to pay for copies.", "no"),
     # a condition on a grant leaves it a grant
     ("Can I distribute copies?", "You may distribute copies, provided that you keep this notice.", "yes"),
+    # "except that" carves out another act: the denial of this one stands
+    ("Am I allowed to strip the copyright notices out of MPL source files?",
+     "You may not remove or alter the substance of any license notices (including copyright notices) contained "
+     "within the Source Code Form, except that You may alter any license notices to the extent required to remedy "
+     "known factual inaccuracies.", "no"),
 ])
 def test_a_verdict_where_the_sentence_says_it(question: str, sentence: str, expected: str) -> None:
     assert verdict(question, sentence) == expected

@@ -95,8 +95,9 @@ _NEGATIVE_SUBJECT = re.compile(r"^\W*(?:(?:\d{1,2}|[a-z]|[ivx]{1,4})[.)]\s+)?(?:
                                r"(?!,)", re.I)
 _OPPOSITE = {Says.GRANTS: Says.DENIES, Says.REQUIRES: Says.WAIVES}
 # A denial with an exception after it ("you may not use this file except in compliance with the License",
-# "..., unless you ...") is no plain "no": it gives none.
-_EXCEPTION = re.compile(r"\b(?:except|unless|other than|save as|so long as|as long as|only if)\b", re.I)
+# "..., unless you ...") is no plain "no": it gives none. "except that" opens a carve-out for another act
+# ("You may not remove the notices, except that You may alter them to remedy inaccuracies"): the denial stands.
+_EXCEPTION = re.compile(r"\b(?:except(?!\s+that\b)|unless|other than|save as|so long as|as long as|only if)\b", re.I)
 # A statement speaks of the action in its own clause: "You may A, and you may not B" grants A, denies B.
 _CLAUSE_END = re.compile(r"[;.!?](?=\s|$)|,\s+(?:and|but|or)\s+(?=(?:you|we|they|he|she|it|one|no one|nobody)\b)"
                          r"|,\s+(?:unless|provided|except)\b|\bhowever\b", re.I)
