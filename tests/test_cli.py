@@ -464,3 +464,13 @@ def test_format_reply_says_why_a_query_no_passage_comes_near_was_declined() -> N
     assert declined == ["The documents do not answer this: no passage comes near these words (the closest one's "
                         "similarity is 0.11, below the 0.475 a search-box query needs); the documents do not seem to "
                         "be about this."]
+
+
+def test_a_page_image_asked_of_an_answer_from_no_pdf_says_why_none_was_written(workspace: Path, tmp_path: Path,
+                                                                               capsys) -> None:
+    target = tmp_path / "page.png"
+    assert cli.main(["ask", QUESTION, "--page-image", str(target), *folders(workspace)]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        f"No page image written to {target}: the answer is not from a PDF, and only a PDF's answers are drawn on "
+        "their page.")
+    assert not target.exists()

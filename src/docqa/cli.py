@@ -363,6 +363,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
     print(format_reply(reply))
     if view is not None:
         print(f"Page image: {view['image']} (p. {view['page']}; the original: {view['file']})")
+    elif args.page_image is not None:
+        why = "docqa declined" if reply.answer is None else "the answer is not from a PDF"
+        print(f"No page image written to {args.page_image}: {why}, and only a PDF's answers are drawn on their page.")
     return 0
 
 
