@@ -8,7 +8,7 @@ import pytest
 
 from docqa.caching import LRU
 from docqa.tables import cell, markdown_table
-from docqa.text import below_text, size_text, threshold_text
+from docqa.text import confidence_text, size_text, threshold_text
 
 
 def test_cells_are_escaped_so_that_the_table_holds():
@@ -55,13 +55,14 @@ def test_sizes_read_as_a_person_reads_them(size, shown):
 
 
 @pytest.mark.parametrize(("threshold", "shown"), [(0.5, "0.50"), (0.3, "0.30"), (1.0, "1.00"), (0.99, "0.99"),
-                                                  (0.995, "0.995"), (0.9995, "1.000")])
+                                                  (0.995, "0.995"), (0.9995, "0.9995"), (0.99999, "1.0000")])
 def test_a_threshold_keeps_the_decimal_that_two_would_round_away(threshold, shown):
     assert threshold_text(threshold) == shown
 
 
-@pytest.mark.parametrize(("confidence", "threshold", "shown"), [(0.9949, 0.995, "0.994"), (0.9, 1.0, "0.90"),
+@pytest.mark.parametrize(("confidence", "threshold", "shown"), [(0.9949, 0.995, "0.994"), (0.9951, 0.995, "0.995"),
+                                                                (0.995, 0.995, "0.995"), (0.9, 1.0, "0.90"),
                                                                 (0.1, 0.3, "0.10"), (0.996, 0.99, "0.99"),
                                                                 (0.29999, 0.3, "0.29")])
-def test_a_confidence_below_its_threshold_never_reads_as_reaching_it(confidence, threshold, shown):
-    assert below_text(confidence, threshold) == shown
+def test_a_confidence_reads_as_reaching_its_threshold_exactly_when_it_does(confidence, threshold, shown):
+    assert confidence_text(confidence, threshold) == shown

@@ -21,7 +21,7 @@ from docqa.settings import (
     Settings,
     VectorSearch,
 )
-from docqa.text import below_text, size_text, threshold_text
+from docqa.text import confidence_text, size_text, threshold_text
 
 log = logging.getLogger("docqa")
 
@@ -398,7 +398,7 @@ def format_reply(reply) -> str:
             lines.append(f"The documents do not answer this: {off_topic_text(reply.off_topic)}.")
         else:
             lines.append(f"The documents do not answer this (best confidence "
-                         f"{below_text(reply.confidence, reply.threshold)}, below the {threshold_text(reply.threshold)} "
+                         f"{confidence_text(reply.confidence, reply.threshold)}, below the {threshold_text(reply.threshold)} "
                          "needed to answer).")
         if reply.named:
             lines.append(f"Asked of {quoted_list([display_name(d) for d in reply.named])}, which the question names; "
@@ -413,7 +413,7 @@ def format_reply(reply) -> str:
         if answer.verdict is not None:
             lines.append(f"{answer.verdict.capitalize()}, in the words of the quoted sentence.")
         lines.append(f"Answer: {answer.text}")
-        lines.append(f"Confidence: {answer.confidence:.2f}")
+        lines.append(f"Confidence: {confidence_text(answer.confidence, reply.threshold)}")
         where = display_name(answer.document) + (f", {answer.section}" if answer.section else "")
         where += f", p. {answer.page}" if answer.page else ""
         lines.append(f"Source: {where} [characters {answer.start}-{answer.end}]")

@@ -60,7 +60,7 @@ from docqa.errors import (
 from docqa.index.build import build_index, corpus_signature
 from docqa.index.manifest import BuildReport, stale_reason
 from docqa.index.named import named_documents, unnamed
-from docqa.index.search import OFF_TOPIC, Mode, Retriever, off_topic
+from docqa.index.search import OFF_TOPIC, Mode, Retriever, off_topic, off_topic_bar
 from docqa.index.store import CURRENT, Index, build_holder, load_index
 from docqa.ingest.corpus import corpus_path, document_info, kind_of, scan_corpus
 from docqa.ingest.formats import ACCEPTED_SUFFIXES, UnreadableFile
@@ -549,7 +549,8 @@ class Engine:
         hits = self.retrieve(resolved, top_k, documents=documents, named=named)
         # A question without a single letter or digit ("🤝🤝🤝") asks nothing a span could answer.
         asks = any(ch.isalnum() for ch in query.text)
-        far = off_topic(query.text, hits)
+        bar = off_topic_bar(self.settings.model)
+        far = off_topic(query.text, hits, bar) if bar is not None else None
         candidate = self.reader.read(query.text, hits, context=query.context) if hits and asks and far is None else None
         names = self._snapshot.index.names.get(candidate.document) if candidate else None
         unstated = unstated_terms(query.text, candidate, names.heading if names else "") if candidate else ()

@@ -70,16 +70,16 @@ def size_text(size: int | None) -> str:
 
 
 def _decimals(threshold: float) -> int:
-    return 2 if math.isclose(threshold, round(threshold, 2), abs_tol=1e-9) else 3
+    return next((d for d in (2, 3) if math.isclose(threshold, round(threshold, d), abs_tol=1e-9)), 4)
 
 
 def threshold_text(threshold: float) -> str:
-    """A no-answer threshold with two decimals, or three where two would round it: '0.50', '0.995'."""
+    """A no-answer threshold with two decimals, or as many as it needs up to four: '0.50', '0.995', '0.9995'."""
     return f"{threshold:.{_decimals(threshold)}f}"
 
 
-def below_text(confidence: float, threshold: float) -> str:
-    """A confidence with the decimals of `threshold`, rounded down, so that one below the threshold never
-    reads as reaching it: 0.9949 against 0.995 is '0.994', not '0.995'."""
+def confidence_text(confidence: float, threshold: float) -> str:
+    """A confidence with the decimals of `threshold`, rounded down, so that it reads as reaching the
+    threshold exactly when it does: 0.9949 against 0.995 is '0.994', not '0.995'; 0.9951 is '0.995'."""
     digits = _decimals(threshold)
     return f"{math.floor(confidence * 10 ** digits + 1e-9) / 10 ** digits:.{digits}f}"

@@ -13,7 +13,17 @@ import pytest
 from docqa.embed.embedder import Embedder
 from docqa.evaluation.metrics import first_hit
 from docqa.index.build import build_index
-from docqa.index.search import OFF_TOPIC, RRF_K, Mode, Retriever, dense_weight, fuse, off_topic, rrf
+from docqa.index.search import (
+    OFF_TOPIC,
+    RRF_K,
+    Mode,
+    Retriever,
+    dense_weight,
+    fuse,
+    off_topic,
+    off_topic_bar,
+    rrf,
+)
 from docqa.index.store import Index, load_index
 from docqa.settings import Settings, VectorSearch
 from docqa.text import query_kind
@@ -260,6 +270,11 @@ def test_a_keyword_query_no_passage_comes_near_is_off_topic(question: str, dense
                                                               far: float | None) -> None:
     assert off_topic(question, _hits(*dense)) == far
     assert off_topic(question, _hits(*dense), bar=0.1) is None
+
+
+def test_only_the_model_the_gate_was_fitted_with_is_gated() -> None:
+    assert off_topic_bar("all-MiniLM-L6-v2") == off_topic_bar("sentence-transformers/all-MiniLM-L6-v2") == OFF_TOPIC
+    assert off_topic_bar("/models/all-mpnet-base-v2") is None
 
 
 def test_off_topic_tells_a_query_about_the_document_from_one_about_nothing_in_it(loaded: Loaded) -> None:

@@ -143,11 +143,12 @@ def test_markdown_has_no_guessed_headings() -> None:
 def test_markdown_inline_markup_is_dropped_and_list_items_keep_their_lines() -> None:
     raw = ("The Falcon project has a budget of **2.4 million dollars**, see [the plan](plan.md \"Plan\").\n\n"
            "- Launch date: 14 September 2026\n- Code name: *Kestrel*, run by `make fly`\n\n"
-           "```\nkeep **this** as_is\n```\n\nsnake_case names and 2*3*4 stay.")
+           "```\nkeep **this** as_is\n```\n\nsnake_case names and 2*3*4 stay, `__init__` too, "
+           "[Foo](https://en.wikipedia.org/wiki/Foo_(bar)) read.")
     assert clean_text(raw, markdown=True).text == (
         "The Falcon project has a budget of 2.4 million dollars, see the plan.\n\n"
         "- Launch date: 14 September 2026\n\n- Code name: Kestrel, run by make fly\n\n"
-        "keep **this** as_is\n\nsnake_case names and 2*3*4 stay.")
+        "keep **this** as_is\n\nsnake_case names and 2*3*4 stay, __init__ too, Foo read.")
 
 
 def test_a_box_drawn_around_text_keeps_the_text_not_the_frame() -> None:

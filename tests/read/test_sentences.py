@@ -19,6 +19,7 @@ from docqa.read.sentences import (
     enumeration,
     match,
     question_lines,
+    sentence_confidence,
     sentences,
     unit_evidence,
     units,
@@ -176,3 +177,13 @@ def test_required_units_and_passages_stating_the_names_come_first_where_any_exis
 
 def test_no_evidence_no_choice() -> None:
     assert choose_sentence([], [], [], TOPIC) is None
+
+
+def test_a_sentence_answers_where_its_score_reaches_the_bar_whatever_the_threshold() -> None:
+    # the bar lands on the reader's threshold; each point of score above it is a point of log-odds
+    assert sentence_confidence(2.5, 2.5, 0.995) == pytest.approx(0.995, abs=1e-12)
+    assert sentence_confidence(2.5, 2.5, 0.99) == pytest.approx(0.99, abs=1e-12)
+    assert sentence_confidence(3.5, 2.5, 0.5) == pytest.approx(1 / (1 + math.exp(-1.0)), abs=1e-12)
+    assert sentence_confidence(2.4, 2.5, 0.995) < 0.995 < sentence_confidence(2.6, 2.5, 0.995)
+    # a threshold of 0 or 1 has no scale: the score's margin over the bar, plainly
+    assert sentence_confidence(2.5, 2.5, 1.0) == 0.5 and sentence_confidence(2.5, 2.5, 0.0) == 0.5

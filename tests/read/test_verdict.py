@@ -94,6 +94,14 @@ def test_the_verb_of_the_questions_action(question: str, expected: set[str]) -> 
     ("Do I have to pay for copies?", "Nobody is required to pay for copies.", "no"),
     # a condition on a grant leaves it a grant
     ("Can I distribute copies?", "You may distribute copies, provided that you keep this notice.", "yes"),
+    # "no later than", "no matter", "no more than" open no negated subject
+    ("Do I have to provide the source?", "No later than thirty days after distribution, you must provide the source.",
+     "yes"),
+    ("Do I have to include the notice?", "No matter how you distribute it, you must include the notice.", "yes"),
+    ("Can I make copies?", "No more than three copies may be made.", "yes"),
+    # an exception in a later clause of its own leaves an earlier denial standing
+    ("Can I sublicense the software?", "You may not sublicense the software; you may copy it unless told otherwise.",
+     "no"),
     # "except that" carves out another act: the denial of this one stands
     ("Am I allowed to strip the copyright notices out of MPL source files?",
      "You may not remove or alter the substance of any license notices (including copyright notices) contained "

@@ -12,7 +12,7 @@ from docqa.evaluation.items import AnswerKind, EvalItem
 from docqa.evaluation.report import Report
 from docqa.evaluation.scoring import RECALL_AT, Figures, Miss
 from docqa.tables import markdown_table
-from docqa.text import below_text, threshold_text
+from docqa.text import confidence_text, threshold_text
 
 # The threshold table shows every tenth and, where a trained reader's threshold lies, these.
 SHOWN_NEAR_ONE = (0.95, 0.98, 0.99, 0.995, 0.999)
@@ -261,10 +261,9 @@ def _comparison_section(c: Comparison) -> list[str]:
 
 
 def _confidence_cell(result, threshold: float) -> str:
-    """A result's confidence; a declined one's with its threshold's decimals, rounded down (text.below_text),
-    so that it never reads as reaching the threshold."""
-    confidence = result.prediction.confidence
-    return below_text(confidence, threshold) if result.declined and confidence < threshold else _num(confidence, 2)
+    """A result's confidence with its threshold's decimals, rounded down (text.confidence_text), so that it
+    reads as reaching the threshold exactly when it does."""
+    return confidence_text(result.prediction.confidence, threshold)
 
 
 def _questions_section(report: Report) -> list[str]:

@@ -47,6 +47,9 @@ KEYWORDS_DENSE_WEIGHT = 100.0
 # Questions (with a capital or a "?") are not gated: follow-ups ("When was it set up?") and acronyms
 # ("What does SHAPE stand for?") come as far as 0.05-0.15 from the passages that answer them.
 OFF_TOPIC = 0.475
+# The embedding models that bar was fitted for: a cosine of another model means something else, and no
+# query is gated there.
+OFF_TOPIC_MODELS = frozenset({"all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"})
 # How many passages that define the term a question asks about come first (two: a term may be defined
 # in two documents, "Contributor" in the MPL and in the Apache License).
 DEFINING_FIRST = 2
@@ -64,6 +67,12 @@ class Definition(Protocol):
 def dense_weight(question: str) -> float:
     """What the dense ranking counts in the fusion for this question, against BM25's 1."""
     return KEYWORDS_DENSE_WEIGHT if query_kind(question) == "keywords" else DENSE_WEIGHT
+
+
+def off_topic_bar(model: str) -> float | None:
+    """The similarity a keyword query's closest passage must reach with this embedding model: OFF_TOPIC
+    for the one it was fitted with, None (no gate) for any other."""
+    return OFF_TOPIC if model in OFF_TOPIC_MODELS else None
 
 
 def off_topic(question: str, hits: Sequence[Hit], bar: float = OFF_TOPIC) -> float | None:

@@ -30,22 +30,16 @@ _MD_SETEXT = re.compile(r"^(=+|-+)$")
 _MD_RULE = re.compile(r"^([-*_])( ?\1){2,}$")
 # Inline Markdown that is markup, not text: links and images keep their words, emphasis and code spans
 # their content ("**2.4 million**" -> "2.4 million", "[the FAQ](faq.html)" -> "the FAQ").
+# A code span keeps what it holds as it is ("`__init__`" stays "__init__").
 _MD_INLINE = (
-    (re.compile(r"!?\[([^\]\n]*)\]\([^)\s]*(?:\s+\"[^\"]*\")?\)"), r"\1"),
+    (re.compile(r"!?\[([^\]\n]*)\]\((?:[^()\s]|\([^()\s]*\))*(?:\s+\"[^\"]*\")?\)"), r"\1"),
     (re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1"), r"\2"),
     (re.compile(r"(?<![\w*])\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?![\w*])"), r"\1"),
     (re.compile(r"(?<![\w_])_(?=[^\s_])(.+?)(?<=[^\s_])_(?![\w_])"), r"\1"),
-    (re.compile(r"`([^`\n]+)`"), r"\1"),
 )
+_MD_CODE = re.compile(r"`([^`\n]+)`")
 # A list item starts a line of its own: "- Launch date: ..." is not joined to the item before it.
 _MD_ITEM = re.compile(r"^(?:[-*+]|\d{1,3}[.)])\s+\S")
-
-
-def markdown_inline(line: str) -> str:
-    """A line of Markdown text without its inline markup (_MD_INLINE)."""
-    for pattern, kept in _MD_INLINE:
-        line = pattern.sub(kept, line)
-    return line
 # A section number before a heading's title: "1 Introduction", "2.3 Results", "4. Methods" (papers,
 # manuals, standards). One or two digits a part, so that a year alone on a line ("2001") stays text.
 _SECTION_NUMBER = re.compile(r"^\d{1,2}(?:\.\d{1,2})*\.?\s+")
@@ -305,6 +299,23 @@ def clean_blocks(blocks: Iterable[Block]) -> CleanText:
         if text:
             paragraphs.append(_Paragraph(text, block.heading, ((0, 1),)))
     return _assemble(paragraphs, pages=0, notes=notes)
+
+
+def markdown_inline(line: str) -> str:
+    """A line of Markdown text without its inline markup (_MD_INLINE): code spans first, whose text is
+    kept as it is, then links, images and emphasis in the text around them."""
+    out = []
+    last = 0
+    for code in _MD_CODE.finditer(line):
+        out += [_md_text(line[last:code.start()]), code.group(1)]
+        last = code.end()
+    return "".join([*out, _md_text(line[last:])])
+
+
+def _md_text(text: str) -> str:
+    for pattern, kept in _MD_INLINE:
+        text = pattern.sub(kept, text)
+    return text
 
 
 # A box drawn around text, as licences set off their disclaimers: a border of one character repeated

@@ -48,9 +48,11 @@ def check_length(characters: int, limits: ReadLimits) -> None:
                              f"{limits.named('text_chars')}; split it into smaller files")
 
 
-# A file of which more than this share of bytes are not UTF-8 is not read as text: random or compressed
-# bytes are about half invalid, a Latin-1 text in a Western language a few percent.
+# A file of which more than this share of bytes are not UTF-8, and at least NOT_TEXT_BYTES of them, is not
+# read as text: random or compressed bytes are about half invalid, a Latin-1 text in a Western language a
+# few percent (a short one more: "Café" is a quarter).
 NOT_TEXT_SHARE = 0.2
+NOT_TEXT_BYTES = 64
 
 
 def _decode(data: bytes, limits: ReadLimits) -> tuple[str, tuple[str, ...]]:
@@ -63,7 +65,7 @@ def _decode(data: bytes, limits: ReadLimits) -> tuple[str, tuple[str, ...]]:
     except UnicodeDecodeError as error:
         text = data.decode("utf-8-sig", errors="replace")
         replaced = text.count("\ufffd") - data.count("\ufffd".encode("utf-8"))
-        if replaced > NOT_TEXT_SHARE * len(data):
+        if replaced >= NOT_TEXT_BYTES and replaced > NOT_TEXT_SHARE * len(data):
             raise UnreadableFile(f"it does not read as text: {replaced / len(data):.0%} of its bytes are not UTF-8; "
                                  "if it is text, save it as UTF-8") from error
         return text, (f"{replaced:,} byte{'s that are' if replaced != 1 else ' that is'} not UTF-8 (the first at byte "

@@ -91,13 +91,17 @@ _ANSWERS = {
 _OPENS = re.compile(r"^\W*(yes|no)\b[.,!;:]|^\W*not [^.;]*?, (no)\b", re.I)
 # A clause whose subject is a negation ("Neither the name of the University nor ... may be used", "No one
 # may sell ...", "Nobody is required to ...") states the opposite of its modal: a "may" there denies.
-_NEGATIVE_SUBJECT = re.compile(r"^\W*(?:(?:\d{1,2}|[a-z]|[ivx]{1,4})[.)]\s+)?(?:neither|no one|nobody|none|nothing|no)\b"
-                               r"(?!,)", re.I)
+# "No later than ...", "No matter how ...", "No more than three copies" open no such subject.
+_NEGATIVE_SUBJECT = re.compile(r"^\W*(?:(?:\d{1,2}|[a-z]|[ivx]{1,4})[.)]\s+)?(?:neither|no one|nobody|none|nothing"
+                               r"|no(?!\s+(?:later|sooner|longer|more|less|fewer|matter|doubt)\b))\b(?!,)", re.I)
 _OPPOSITE = {Says.GRANTS: Says.DENIES, Says.REQUIRES: Says.WAIVES}
 # A denial with an exception after it ("you may not use this file except in compliance with the License",
 # "..., unless you ...") is no plain "no": it gives none. "except that" opens a carve-out for another act
 # ("You may not remove the notices, except that You may alter them to remedy inaccuracies"): the denial stands.
 _EXCEPTION = re.compile(r"\b(?:except(?!\s+that\b)|unless|other than|save as|so long as|as long as|only if)\b", re.I)
+# An exception that opens the text right after a clause belongs to it (", unless you ...").
+_EXCEPTION_NEXT = re.compile(r"^\W*(?:except(?!\s+that\b)|unless|other than|save as|so long as|as long as|only if)\b",
+                             re.I)
 # A statement speaks of the action in its own clause: "You may A, and you may not B" grants A, denies B.
 _CLAUSE_END = re.compile(r"[;.!?](?=\s|$)|,\s+(?:and|but|or)\s+(?=(?:you|we|they|he|she|it|one|no one|nobody)\b)"
                          r"|,\s+(?:unless|provided|except)\b|\bhowever\b", re.I)
@@ -167,17 +171,18 @@ def speaks_of(question: str, clause: str) -> bool:
 
 
 def said(clause: str, rest: str = "") -> list[Says]:
-    """What a clause states (`statements`), a negated subject turning a grant into a denial and a
-    requirement into a waiver; a denial that an exception follows, in the clause or in `rest` (the
-    sentence after it), states nothing."""
-    negated = _NEGATIVE_SUBJECT.search(clause) is not None
+    """What a clause states (`statements`), a negated subject (no comma between it and the statement)
+    turning a grant into a denial and a requirement into a waiver; a denial that an exception follows,
+    in the clause or opening `rest` (the sentence after it), states nothing."""
+    subject = _NEGATIVE_SUBJECT.search(clause)
+    excepted = _EXCEPTION_NEXT.search(rest) is not None
     out = []
-    for says, _, end in statements(clause):
-        if negated:
+    for says, start, end in statements(clause):
+        if subject is not None and "," not in clause[subject.end():start]:
             if says not in _OPPOSITE:
                 continue  # "No one may not ...": a double negation says nothing plainly
             says = _OPPOSITE[says]
-        if says is Says.DENIES and _EXCEPTION.search(clause[end:] + " " + rest):
+        if says is Says.DENIES and (excepted or _EXCEPTION.search(clause[end:])):
             continue
         out.append(says)
     return out

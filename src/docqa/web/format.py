@@ -16,7 +16,7 @@ from docqa.index.manifest import BuildReport
 from docqa.ingest.uploads import Removal, Upload
 from docqa.names import display_name
 from docqa.pageview import PageView, Stretch
-from docqa.text import below_text, size_text, threshold_text
+from docqa.text import confidence_text, size_text, threshold_text
 from docqa.types import Answer, DocumentInfo, Hit
 from docqa.web.turns import DECLINED, source_line
 
@@ -75,7 +75,7 @@ def _format_answer(reply: Reply) -> str:
             reason = off_topic_text(reply.off_topic)
             lines.append(f"<p>{_text(reason[0].upper() + reason[1:])}.</p>")
         elif reply.candidate is not None:
-            lines.append(f"<p>Best guess confidence {below_text(reply.confidence, reply.threshold)}, below the "
+            lines.append(f"<p>Best guess confidence {confidence_text(reply.confidence, reply.threshold)}, below the "
                          f"{threshold_text(reply.threshold)} "
                          "needed to answer.</p>")
         if reply.named:
@@ -100,7 +100,7 @@ def _format_answer(reply: Reply) -> str:
           if answer.verdict is not None else []),
         f"<p><b>{_text(answer.text)}</b></p>",
         *_resolved_note(reply),
-        f"<p>Confidence {reply.confidence:.2f}</p>",
+        f"<p>Confidence {confidence_text(reply.confidence, reply.threshold)}</p>",
         f"<blockquote>{mark_quote(answer.quote, a, b)}</blockquote>",
         f"<p>Source: {format_source(answer.document, answer.section, answer.page, answer.start, answer.end)}</p>",
         format_passages(others, "Other retrieved passages"),
