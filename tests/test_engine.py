@@ -88,6 +88,17 @@ def test_a_candidate_below_the_threshold_is_declined(project, embedder, threshol
         else (None, None, None, 0.9))
 
 
+def test_a_keyword_query_no_passage_comes_near_is_declined_unread_unless_everything_is_answered(project, embedder):
+    query = "who won the 2014 world cup final"
+    reader = WordReader("Zoran")
+    reply = Engine(settings_of(project), embedder=embedder, reader=reader).ask(query)
+    assert (reply.answer, reply.candidate, reply.confidence, reader.reads) == (None, None, 0.0, [])
+    assert reply.off_topic is not None and reply.off_topic < 0.475 and reply.to_dict()["off_topic"] == reply.off_topic
+    everything = Engine(settings_of(project, threshold=0.0), embedder=embedder, reader=WordReader("Zoran")).ask(query)
+    assert everything.off_topic is None and everything.candidate == ZORAN  # read (then declined for "2014")
+    assert Engine(settings_of(project), embedder=embedder, reader=reader).ask(LION).off_topic is None
+
+
 def test_no_candidate_is_a_decline_with_confidence_zero(project, embedder):
     reply = Engine(settings_of(project), embedder=embedder, reader=WordReader("Zagreb")).ask(LION)
     assert (reply.answer, reply.candidate, reply.confidence) == (None, None, 0.0)
