@@ -225,7 +225,8 @@ def _misses_section(report: Report) -> list[str]:
                 [[r.item.id, _asked(r.item), _expected_cell(r.item.answers),
                   _answer_cell(r.prediction.answer) + (f" (candidate: {r.prediction.candidate})"
                                                        if r.declined and r.prediction.candidate else ""),
-                  _confidence_cell(r, report.settings.threshold), _num(r.f1, 2), str(r.first_hit or "–")] for r in missed],
+                  confidence_text(r.prediction.confidence, report.settings.threshold), _num(r.f1, 2),
+                  str(r.first_hit or "–")] for r in missed],
             )
             lines.append("")
     return lines
@@ -260,12 +261,6 @@ def _comparison_section(c: Comparison) -> list[str]:
     return lines
 
 
-def _confidence_cell(result, threshold: float) -> str:
-    """A result's confidence with its threshold's decimals, rounded down (text.confidence_text), so that it
-    reads as reaching the threshold exactly when it does."""
-    return confidence_text(result.prediction.confidence, threshold)
-
-
 def _questions_section(report: Report) -> list[str]:
     labels = list(report.groups)
     return [
@@ -275,7 +270,7 @@ def _questions_section(report: Report) -> list[str]:
             ["id", *labels, "question", "expected", "given", "confidence", "EM", "F1", "first hit", "miss"],
             [[r.item.id, *(r.item.label(n) or "" for n in labels), _asked(r.item),
               _expected_cell(r.item.answers), _answer_cell(r.prediction.answer),
-              _confidence_cell(r, report.settings.threshold),
+              confidence_text(r.prediction.confidence, report.settings.threshold),
               _num(r.exact, 0), _num(r.f1, 2), str(r.first_hit or "–"), r.miss.value if r.miss else ""]
              for r in report.results],
         ),

@@ -325,6 +325,11 @@ _FRAMED = re.compile(r"^([*#|])(?: (.*?))? ?\1$")
 _BOX_MIN_LINES = 3
 
 
+def _frame(line: str) -> re.Match[str] | None:
+    """The match of a box's border or framed line (its group 1 the frame's character), else None."""
+    return _BORDER.match(line) or _FRAMED.match(line)
+
+
 def _unboxed(lines: list[str]) -> list[str]:
     """`lines` with each box's frame taken off: its borders blank, its framed lines their text (an
     underline of dashes inside one blank too). A box is a run of at least three lines, each a border or
@@ -332,18 +337,17 @@ def _unboxed(lines: list[str]) -> list[str]:
     out = list(lines)
     n = 0
     while n < len(lines):
-        framed = _FRAMED.match(lines[n]) or _BORDER.match(lines[n])
+        framed = _frame(lines[n])
         if framed is None:
             n += 1
             continue
-        char, end = framed.group(1), n
-        while end < len(lines) and ((m := _FRAMED.match(lines[end]) or _BORDER.match(lines[end])) is not None
-                                    and m.group(1) == char):
+        end = n
+        while end < len(lines) and (m := _frame(lines[end])) is not None and m.group(1) == framed.group(1):
             end += 1
         if end - n >= _BOX_MIN_LINES:
             for k in range(n, end):
-                inner = _FRAMED.match(lines[k])
-                text = (inner.group(2) or "") if inner is not None and not _BORDER.match(lines[k]) else ""
+                inner = _frame(lines[k])
+                text = (inner.group(2) or "") if inner.re is _FRAMED else ""  # a border holds no text
                 out[k] = "" if re.fullmatch(r"[-=]{3,}", text) else text
         n = max(end, n + 1)
     return out

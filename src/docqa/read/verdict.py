@@ -98,10 +98,10 @@ _OPPOSITE = {Says.GRANTS: Says.DENIES, Says.REQUIRES: Says.WAIVES}
 # A denial with an exception after it ("you may not use this file except in compliance with the License",
 # "..., unless you ...") is no plain "no": it gives none. "except that" opens a carve-out for another act
 # ("You may not remove the notices, except that You may alter them to remedy inaccuracies"): the denial stands.
-_EXCEPTION = re.compile(r"\b(?:except(?!\s+that\b)|unless|other than|save as|so long as|as long as|only if)\b", re.I)
+_EXCEPTION_WORDS = r"(?:except(?!\s+that\b)|unless|other than|save as|so long as|as long as|only if)\b"
+_EXCEPTION = re.compile(r"\b" + _EXCEPTION_WORDS, re.I)
 # An exception that opens the text right after a clause belongs to it (", unless you ...").
-_EXCEPTION_NEXT = re.compile(r"^\W*(?:except(?!\s+that\b)|unless|other than|save as|so long as|as long as|only if)\b",
-                             re.I)
+_EXCEPTION_NEXT = re.compile(r"^\W*" + _EXCEPTION_WORDS, re.I)
 # A statement speaks of the action in its own clause: "You may A, and you may not B" grants A, denies B.
 _CLAUSE_END = re.compile(r"[;.!?](?=\s|$)|,\s+(?:and|but|or)\s+(?=(?:you|we|they|he|she|it|one|no one|nobody)\b)"
                          r"|,\s+(?:unless|provided|except)\b|\bhowever\b", re.I)

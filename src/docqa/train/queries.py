@@ -4,7 +4,8 @@
 SQuAD's questions, and the unanswerable ones generated from them, are over nine tenths of the training
 examples and all end with a "?"; NQ's queries, answerable all, have none. The reader so learnt "no
 answer" on questions, and kept a sure span for a typed query that the documents do not answer (read
-again as a question, the same query was declined far more often: read/trained.QUERY_BAR). Written as
+again as a question, the same query was declined far more often; docqa now decides such queries by how
+near the documents come, index/search.OFF_TOPIC, and their own bar, read/trained.QUERY_BAR). Written as
 queries, a share of SQuAD's answerable and unanswerable questions teach both on the typed form.
 """
 
