@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import logging
 import os
 import shutil
 import socket
@@ -155,3 +156,28 @@ def test_a_page_of_another_site_may_not_change_the_documents():
     assert same_origin(request({"host": "127.0.0.1:7860", "origin": "http://127.0.0.1:7860"}))
     assert not same_origin(request({"host": "127.0.0.1:7860", "origin": "http://evil.example"}))
     assert not same_origin(request({"host": "127.0.0.1:7860", "origin": "http://127.0.0.1:8000"}))
+
+
+def test_a_failed_question_is_logged_once_with_its_traceback(tmp_path, caplog):
+    """/api/ask answers 500 with no detail; the log holds the question's line and one traceback, not two."""
+    from standins import WordReader
+    from starlette.testclient import TestClient
+
+    from docqa.engine import Engine
+    from docqa.settings import Settings
+    from docqa.web.api import FAILED, build_api
+
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "zoo.txt").write_text(ZOO, encoding="utf-8")
+    engine = Engine(Settings(corpus=tmp_path / "corpus", index=tmp_path / "index"), reader=WordReader("Zoran"))
+
+    def broken(question, history=(), documents=()):
+        raise RuntimeError("index exploded")
+
+    engine.ask = broken  # type: ignore[method-assign]
+    with caplog.at_level(logging.INFO, logger="docqa"), TestClient(build_api(engine, None)) as client:
+        response = client.post("/ask", json={"question": "Who arrived from Pretoria?"})
+    assert (response.status_code, response.json()) == (500, FAILED)
+    tracebacks = [r for r in caplog.records if r.exc_info is not None]
+    assert len(tracebacks) == 1 and ": failed in " in tracebacks[0].getMessage()
+    assert tracebacks[0].exc_info[0] is RuntimeError

@@ -55,6 +55,8 @@ from docqa.web.turns import ask_logged
 
 log = logging.getLogger("docqa")
 MAX_REQUEST_FILES = 20
+# The body of a 500: what went wrong is in the log, never in the reply.
+FAILED = {"error": "Something went wrong; the problem was logged."}
 
 
 class AskRequest(BaseModel):
@@ -158,8 +160,13 @@ def schema(request: Request) -> dict:
 
 
 @routes.post("/ask", dependencies=READING, summary="Answer a question from the documents")
-def ask(asked: AskRequest, request: Request) -> dict:
-    reply = ask_logged(state_of(request).engine, asked.question, asked.history, asked.documents)
+def ask(asked: AskRequest, request: Request) -> dict:  # or a JSONResponse, which FastAPI sends as it is
+    try:
+        reply = ask_logged(state_of(request).engine, asked.question, asked.history, asked.documents)
+    except DocqaError:
+        raise
+    except Exception:  # ask_logged logged it with its traceback; `failed` would log it a second time
+        return JSONResponse(FAILED, status_code=500)
     return {**reply.to_dict(), "view": view_of(reply.answer)}
 
 
@@ -271,7 +278,7 @@ async def malformed(request: Request, error: RequestValidationError) -> JSONResp
 
 async def failed(request: Request, error: Exception) -> JSONResponse:
     log.error("API request %s failed", request.url.path, exc_info=error)
-    return JSONResponse({"error": "Something went wrong; the problem was logged."}, status_code=500)
+    return JSONResponse(FAILED, status_code=500)
 
 
 def build_api(engine: Engine, credentials: Sequence[tuple[str, str]] | None) -> FastAPI:
