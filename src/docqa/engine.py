@@ -312,7 +312,7 @@ class Engine:
             if not self.settings.corpus.is_dir():  # nothing to build from: say so before making any folder
                 raise CorpusNotFound(str(self.settings.corpus), self.settings.corpus.is_file()) from error
             log.warning("%s Building it now.", error)
-            self.rebuild()
+            self._rebuild_logged()
             return False, self._snapshot
         reason = self._stale(snapshot.index)
         if reason is None:
@@ -329,17 +329,27 @@ class Engine:
         if holder is None:
             log.warning("%s Building it now.", error)
             try:
-                self.rebuild(lock_wait_seconds=0.0 if freshness is Freshness.ANSWER else None)
+                self._rebuild_logged(lock_wait_seconds=0.0 if freshness is Freshness.ANSWER else None)
                 return False, self._snapshot
             except IndexLocked as locked:
                 holder = str(locked)
         log.warning("%s A rebuild is under way (%s): answering from the index as it is.", error, holder)
         return True, snapshot
 
+    def _rebuild_logged(self, lock_wait_seconds: float | None = None) -> BuildReport:
+        """`rebuild` where no one prints the report (an index missing or behind when asked, the background
+        rebuild of `docqa serve`): the files it skipped and what reading changed go to the log as warnings."""
+        report = self.rebuild(lock_wait_seconds=lock_wait_seconds)
+        for reason in report.skipped:
+            log.warning("Skipped %s", reason)
+        for warning in report.warnings:
+            log.warning("%s", warning)
+        return report
+
     def _rebuild_quietly(self) -> None:
         """The background rebuild of `docqa serve`: a failure is logged, and the old index keeps answering."""
         try:
-            report = self.rebuild()
+            report = self._rebuild_logged()
         except DocqaError as error:
             log.warning("The rebuild failed; the previous index is still in use: %s", error)
         except Exception:

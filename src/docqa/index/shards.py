@@ -133,19 +133,20 @@ class Contents:
 def read_documents(paths: list[str], settings: Settings, progress: Callable[[str], None] | None = None,
                    ) -> tuple[list[Document], list[Skipped]]:
     """The documents at these corpus paths, read and cleaned in a sandbox within `settings.limits`;
-    unreadable ones skipped with a warning. What reading changed in a document is logged too;
-    `progress` hears how a long file goes (each page of a scanned PDF)."""
+    unreadable ones skipped. Why, and what reading changed in a document, go to the log at INFO: the
+    build's report says both to the user (`docqa index`, the chat) or the engine logs them as warnings
+    (a build no one prints). `progress` hears how a long file goes (each page of a scanned PDF)."""
     documents, skipped = [], []
     with Sandbox(settings.corpus, settings.limits, progress) as sandbox:
         for path in paths:
             try:
                 documents.append(sandbox.read(path))
             except UnreadableFile as error:
-                log.warning("Skipped %s: %s", display_name(path), error)
+                log.info("Skipped %s: %s", display_name(path), error)
                 skipped.append(Skipped(path, str(error)))
                 continue
             for note in documents[-1].notes:
-                log.warning("%s: %s", display_name(path), note)
+                log.info("%s: %s", display_name(path), note)
     return documents, skipped
 
 
