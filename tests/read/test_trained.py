@@ -643,7 +643,7 @@ def test_a_keyword_query_is_judged_against_its_own_bar(shipped: NeuralReader, mo
         "a copy of this License", 287, 309)
     assert answer.confidence == pytest.approx(on_scale(margin, QUERY_BAR, 0.995), abs=1e-9)
     # the same span would be declined at the card's 0.995 as a question; as a query its margin clears QUERY_BAR
-    assert round(as_question.confidence, 3) == 0.975 and round(answer.confidence, 4) == 0.9997
+    assert round(as_question.confidence, 3) == 0.978 and round(answer.confidence, 4) == 0.9997
 
 
 TERMINATION = ("5. Termination.\n\nIf you break any term of this agreement, your licence ends automatically and you "
@@ -675,7 +675,7 @@ def test_a_list_keeps_the_items_the_reader_is_sure_of(shipped: NeuralReader) -> 
 
 def test_a_keyword_query_the_passage_does_not_answer_stays_unsure(shipped: NeuralReader) -> None:
     answer = shipped.read("year strain gauges were invented", literal_hits(SENSORS))
-    assert answer.text == "cheap" and round(answer.confidence, 3) == 0.944  # below the card's 0.995: declined
+    assert answer.text == "cheap" and round(answer.confidence, 3) == 0.892  # below the card's 0.995: declined
 
 
 def test_a_definition_keeps_a_sure_phrase_only_where_no_sentence_defines_the_term(shipped: NeuralReader) -> None:

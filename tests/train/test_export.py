@@ -91,6 +91,8 @@ def test_the_model_card_states_data_settings_and_validation(exported):
 def test_the_model_card_names_the_run_it_continued():
     earlier = {"run": "reader-1", "windows": 64000, "peak_lr": 0.0001, "train_seconds": 6660, "validation": {"f1": 0.7107}}
     card = model_card({"format": "onnx-int8", "training": {"continued_from": [earlier]}})
+    assert "(onnx-int8) with onnxruntime; its int8 weights are multiplied in float arithmetic" in card
+    assert "multiplied in float" not in model_card({"format": "onnx-fp32", "training": {}})
     assert ("This run continued the training of the run `reader-1` (64000 windows at peak learning rate 0.0001, "
             "111 minutes; validation F1 0.7107), each from the weights the one before ended with") in card
     assert card.index("continued the training") < card.index("## Training data")

@@ -148,9 +148,9 @@ def _without_onnx(error: Exception, folder: Path) -> None:
     return None
 
 
-def cpu_session(path: Path, threads: int | None = None) -> object:
-    """An onnxruntime session on the CPU with every graph optimisation, `threads` intra-op threads
-    (default: one per core, the share of the machine torch takes).
+def cpu_session(graph: Path | bytes, threads: int | None = None) -> object:
+    """An onnxruntime session on the CPU for the graph in a file or serialized, with every graph
+    optimisation, `threads` intra-op threads (default: one per core, the share of the machine torch takes).
 
     Its threads sleep as soon as a run ends instead of spinning for the next one: a question runs
     the embedder's session and then the reader's, and on two cores the first one's spinning threads
@@ -161,7 +161,8 @@ def cpu_session(path: Path, threads: int | None = None) -> object:
     options.intra_op_num_threads = threads if threads is not None else (os.cpu_count() or 1)
     options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    source = graph if isinstance(graph, bytes) else str(graph)
+    return onnxruntime.InferenceSession(source, options, providers=["CPUExecutionProvider"])
 
 
 def _states_module(model: object, layer: int) -> object:

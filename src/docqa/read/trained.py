@@ -43,6 +43,7 @@ from docqa.read.decode import (
     windows,
 )
 from docqa.read.form import Definition, Form, asked_definition, question_form
+from docqa.read.float_graph import float_graph
 from docqa.read.question import (
     acronym_asked,
     key_terms,
@@ -120,10 +121,18 @@ def _load_reason(name: str, error: Exception) -> str:
 
 
 class OnnxBackend:
-    """An exported reader run by onnxruntime (no torch). `threads` caps its intra-op threads."""
+    """An exported reader run by onnxruntime (no torch), an int8 graph with float arithmetic
+    (read/float_graph.py: the same logits on every CPU). `threads` caps its intra-op threads."""
 
     def __init__(self, path: Path, position_limit: int | None, threads: int | None = None):
-        self.session = cpu_session(path, threads)
+        source = float_graph(path)
+        try:
+            self.session = cpu_session(source, threads)
+        except Exception:  # onnxruntime's own errors: a damaged copy in the cache folder is made again
+            if not isinstance(source, Path) or source == path:
+                raise
+            source.unlink(missing_ok=True)
+            self.session = cpu_session(float_graph(path), threads)
         self.input_names = tuple(i.name for i in self.session.get_inputs())
         self.position_limit = position_limit
 

