@@ -311,7 +311,7 @@ class Engine:
                 raise
             if not self.settings.corpus.is_dir():  # nothing to build from: say so before making any folder
                 raise CorpusNotFound(str(self.settings.corpus), self.settings.corpus.is_file()) from error
-            log.warning("%s Building it now.", error)
+            log.warning("%s: building it now.", error.problem)
             self._rebuild_logged()
             return False, self._snapshot
         reason = self._stale(snapshot.index)
@@ -323,17 +323,17 @@ class Engine:
         if freshness is Freshness.KEEP:
             return True, snapshot
         if freshness is Freshness.BACKGROUND:
-            log.warning("%s Answering from it while it is rebuilt.", error)
+            log.warning("%s: answering from it while it is rebuilt.", error.problem)
             return True, snapshot
         holder = build_holder(self.settings.index) if freshness is Freshness.ANSWER else None
         if holder is None:
-            log.warning("%s Building it now.", error)
+            log.warning("%s: building it now.", error.problem)
             try:
                 self._rebuild_logged(lock_wait_seconds=0.0 if freshness is Freshness.ANSWER else None)
                 return False, self._snapshot
             except IndexLocked as locked:
                 holder = str(locked)
-        log.warning("%s A rebuild is under way (%s): answering from the index as it is.", error, holder)
+        log.warning("%s; a rebuild is under way (%s): answering from the index as it is.", error.problem, holder)
         return True, snapshot
 
     def _rebuild_logged(self, lock_wait_seconds: float | None = None) -> BuildReport:

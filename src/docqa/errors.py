@@ -59,22 +59,29 @@ class DocumentGone(DocqaError):
                          "index was built. Rebuild the index (`docqa index`, or Rebuild index in the chat).")
 
 
-class IndexNotFound(DocqaError):
+class UnusableIndex(DocqaError):
+    """An index that cannot answer as it is. `problem` says what is wrong without the advice, for the
+    engine that builds the index itself instead ("No index in index/ yet: building it now.")."""
+
+    def __init__(self, problem: str, advice: str):
+        super().__init__(f"{problem}. {advice}")
+        self.problem = problem
+
+
+class IndexNotFound(UnusableIndex):
     def __init__(self, index: str):
-        super().__init__(f"No index in {index}/. Run `docqa index`.")
+        super().__init__(f"No index in {index}/", "Run `docqa index`.")
 
 
-class StaleIndex(DocqaError):
+class StaleIndex(UnusableIndex):
     def __init__(self, index: str, reason: str):
-        super().__init__(f"The index in {index}/ is out of date ({reason}). Run `docqa index`.")
+        super().__init__(f"The index in {index}/ is out of date ({reason})", "Run `docqa index`.")
 
 
-class CorruptIndex(DocqaError):
+class CorruptIndex(UnusableIndex):
     def __init__(self, index: str, reason: str):
-        super().__init__(
-            f"The index in {index}/ cannot be read ({reason}). Run `docqa index --full` to rebuild it; "
-            "your documents in the corpus are untouched."
-        )
+        super().__init__(f"The index in {index}/ cannot be read ({reason})",
+                         "Run `docqa index --full` to rebuild it; your documents in the corpus are untouched.")
 
 
 class IndexLocked(DocqaError):
