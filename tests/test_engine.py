@@ -99,6 +99,20 @@ def test_a_keyword_query_no_passage_comes_near_is_declined_unread_unless_everyth
     assert Engine(settings_of(project), embedder=embedder, reader=reader).ask(LION).off_topic is None
 
 
+def test_a_keyword_query_that_names_a_document_is_read_however_far_its_words(tmp_path, embedder):
+    # "kalemegdan football scores" comes no nearer than 0.13 to the zoo's passage, but it names
+    # kalemegdan.txt: it is about the documents, so it is read there and the reader decides.
+    (tmp_path / "corpus").mkdir()
+    for name, text in (("kalemegdan.txt", ZOO), ("bridges.txt", BRIDGES), ("rivers.txt", RIVERS)):
+        (tmp_path / "corpus" / name).write_text(text + "\n", encoding="utf-8")
+    engine = Engine(settings_of(tmp_path), embedder=embedder, reader=WordReader("Zoran"))
+    named = engine.ask("kalemegdan football scores")
+    assert (named.named, named.off_topic, named.candidate.text) == (("kalemegdan.txt",), None, "Zoran")
+    assert max(hit.dense for hit in named.hits) < 0.475
+    unnamed = engine.ask("who won the 2014 world cup final")
+    assert (unnamed.named, unnamed.candidate) == ((), None) and unnamed.off_topic < 0.475
+
+
 def test_no_candidate_is_a_decline_with_confidence_zero(project, embedder):
     reply = Engine(settings_of(project), embedder=embedder, reader=WordReader("Zagreb")).ask(LION)
     assert (reply.answer, reply.candidate, reply.confidence) == (None, None, 0.0)

@@ -559,9 +559,10 @@ class Engine:
         hits = self.retrieve(resolved, top_k, documents=documents, named=named)
         # A question without a single letter or digit ("🤝🤝🤝") asks nothing a span could answer.
         asks = any(ch.isalnum() for ch in query.text)
-        # A keyword query no passage comes near is declined unread; a threshold of 0 answers everything.
+        # A keyword query no passage comes near is declined unread; a threshold of 0 answers everything,
+        # and a query that names a document ("mpl version") is about the documents whatever its words.
         bar = off_topic_bar(self.settings.model)
-        far = off_topic(query.text, hits, bar) if bar is not None and self.threshold > 0.0 else None
+        far = off_topic(query.text, hits, bar) if bar is not None and self.threshold > 0.0 and not named else None
         candidate = self.reader.read(query.text, hits, context=query.context) if hits and asks and far is None else None
         names = self._snapshot.index.names.get(candidate.document) if candidate else None
         unstated = unstated_terms(query.text, candidate, names.heading if names else "") if candidate else ()
