@@ -22,6 +22,7 @@ from docqa.ingest.corpus import (
     Skipped,
     content_hash,
     corpus_path,
+    kind_of,
     list_corpus,
     load_corpus,
     load_document,
@@ -376,6 +377,23 @@ def test_load_corpus_reads_every_format_and_skips_unreadable_files(tmp_path: Pat
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     # What the listing leaves out is said by the build's summary; what fails to read is logged as well.
     assert warnings == [f"Skipped {s.path}: {s.reason}" for s in corpus.skipped[1:]]
+
+
+def test_texts_named_without_a_suffix_are_read_as_plain_text(tmp_path: Path) -> None:
+    # LICENSE, README, COPYING, Debian's "Apache-2.0" and "GPL-3": how such texts are named
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in ("LICENSE", "Apache-2.0", "GPL-3"):
+        (corpus / name).write_text(f"The {name} text grants rights.\n", encoding="utf-8")
+    (corpus / "tool").write_bytes(b"\x7fELF\x00\x01")  # a program, not a text: skipped as binary
+    (corpus / "data.csv").write_text("a,b\n", encoding="utf-8")  # another format: not read
+    loaded = load_corpus(corpus)
+    assert [(d.path, d.text) for d in loaded.documents] == [
+        ("Apache-2.0", "The Apache-2.0 text grants rights."), ("GPL-3", "The GPL-3 text grants rights."),
+        ("LICENSE", "The LICENSE text grants rights.")]
+    assert loaded.skipped == (Skipped("tool", "it looks binary (contains NUL bytes)"),)
+    assert [kind_of(name) for name in ("LICENSE", "Apache-2.0", "notes.md", "data.csv")] == [
+        "text", "text", "Markdown", "other"]
 
 
 def test_non_paged_documents_have_passages_without_page(tmp_path: Path) -> None:

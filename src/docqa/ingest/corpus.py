@@ -30,7 +30,7 @@ from docqa.ingest.clean import (
     CleanText,
     Section,
 )
-from docqa.ingest.formats import READERS, UnreadableFile, check_length, read_pdf
+from docqa.ingest.formats import UnreadableFile, check_length, read_pdf, read_plain, reader_for
 from docqa.names import display_name
 from docqa.settings import ReadLimits
 from docqa.types import DocumentInfo
@@ -140,7 +140,7 @@ def list_corpus(corpus: Path) -> Listing:
                 skipped.append(Skipped(where + "/", OUTSIDE))
         subfolders[:] = sorted(n for n in subfolders if not n.startswith("."))  # links are not walked into
         for name in names:
-            if Path(name).suffix.lower() not in READERS:
+            if reader_for(name) is None:
                 continue
             path = os.path.join(folder, name)
             where = (relative / name).as_posix()
@@ -222,8 +222,10 @@ def load_document(path: Path, corpus: Path, data: bytes | None = None, limits: R
         data = read_file_bytes(path, limits)
     if len(data) > limits.file_mb * 2**20:  # grown since it was measured
         raise UnreadableFile(f"it is over the limit of {limits.named('file_mb')}")
-    suffix = path.suffix.lower()
-    clean = read_pdf(data, limits, progress, trial) if suffix == ".pdf" else READERS[suffix](data, limits)
+    reader = reader_for(path.name)
+    if reader is None:  # list_corpus lists no such file
+        raise UnreadableFile(f"its suffix {path.suffix} is no format docqa reads")
+    clean = read_pdf(data, limits, progress, trial) if reader is read_pdf else reader(data, limits)
     if not clean.text.strip():
         dropped = f"; {clean.notes[-1]}" if clean.notes else ""
         raise UnreadableFile(f"it is empty (no text){dropped}")
@@ -298,8 +300,10 @@ KINDS = {".pdf": "PDF", ".docx": "Word", ".html": "HTML", ".htm": "HTML", ".md":
 
 
 def kind_of(path: str) -> str:
-    """What kind of document a corpus path names, by its suffix."""
-    return KINDS.get(Path(path).suffix.lower(), "other")
+    """What kind of document a corpus path names, by its suffix ("text" for one read as plain text
+    without a suffix of its own: "LICENSE")."""
+    kind = KINDS.get(Path(path).suffix.lower())
+    return kind if kind is not None else "text" if reader_for(path) is read_plain else "other"
 
 
 def document_info(path: Path, name: str, state: str, passages: int, pages: int | None) -> DocumentInfo:

@@ -18,6 +18,7 @@ import statistics
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import bs4
 import docx
@@ -487,3 +488,13 @@ READERS: dict[str, Reader] = {
 
 # What an upload may be: exactly the formats above, in their order.
 ACCEPTED_SUFFIXES = tuple(READERS)
+
+
+def reader_for(name: str) -> Reader | None:
+    """The reader of a corpus file by its name: by its suffix (READERS), or plain text for a name with
+    no suffix or a version number for one ("LICENSE", "README", "COPYING", "Apache-2.0", "GPL-3": how
+    such texts are named; one that is not text is skipped as binary). None for another suffix."""
+    suffix = Path(name).suffix.lower()
+    if suffix in READERS:
+        return READERS[suffix]
+    return read_plain if suffix == "" or suffix[1:].isdigit() else None

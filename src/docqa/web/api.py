@@ -50,6 +50,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from docqa.engine import Engine
 from docqa.errors import BadQuestion, DocqaError, UnknownDocument
 from docqa.ingest.corpus import corpus_path
+from docqa.ingest.formats import read_plain, reader_for
 from docqa.types import Answer
 from docqa.web.turns import ask_logged
 
@@ -187,8 +188,8 @@ def original(name: str, request: Request) -> FileResponse:
     names = [d.name for d in engine.documents() if d.state not in ("removed", "skipped")]
     if name not in names or not path.is_file() or path.is_symlink():
         raise UnknownDocument([name], names)
-    return FileResponse(path, media_type=MEDIA.get(path.suffix.lower(), "application/octet-stream"),
-                        content_disposition_type="inline")
+    plain = MEDIA[".txt"] if reader_for(path.name) is read_plain else "application/octet-stream"  # "LICENSE"
+    return FileResponse(path, media_type=MEDIA.get(path.suffix.lower(), plain), content_disposition_type="inline")
 
 
 @routes.get("/documents", dependencies=READING, summary="Every document of the corpus and the index")
