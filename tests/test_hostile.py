@@ -224,8 +224,9 @@ SKIPPED = [
     r"broken.pdf: not a readable PDF \(\w+: .+\)",
     "empty.md: it is empty (no text)",
 ]
-# A byte that is not UTF-8 costs that byte, not the file.
-LATIN1_WARNING = "latin1.txt: 1 byte that is not UTF-8 (the first at byte 3) shown as \ufffd; save the file as UTF-8 to keep them"
+# A text in a Western code page is read as one (formats._decode), with a warning.
+LATIN1_WARNING = ("latin1.txt: not UTF-8 (the first other byte at byte 3): read as Windows-1252; save the file as UTF-8 "
+                  "if its accents look wrong")
 
 
 def test_unreadable_files_are_skipped_by_name_and_the_rest_is_indexed(engine, tmp_path, caplog):

@@ -509,8 +509,15 @@ def test_a_file_swapped_for_a_link_after_the_listing_is_not_read(tmp_path: Path)
 
 def test_invalid_utf8_bytes_are_replaced_and_the_file_kept() -> None:
     clean = read_plain("Caf\xe9 in Belgrade, na\xefve.\n".encode("latin-1"))
-    assert clean.text == "Caf\ufffd in Belgrade, na\ufffdve."
-    assert clean.notes == ("2 bytes that are not UTF-8 (the first at byte 3) shown as \ufffd; save the file as UTF-8 to keep them",)
+    assert clean.text == "Café in Belgrade, naïve."  # no character beyond ASCII is UTF-8: a Western code page
+    assert clean.notes == ("not UTF-8 (the first other byte at byte 3): read as Windows-1252; save the file as UTF-8 "
+                           "if its accents look wrong",)
+    assert read_plain(b"It\x92s \x93quoted\x94.").text == "It\u2019s \u201cquoted\u201d."  # Word's curly quotes
+    # a UTF-8 text with a stray byte stays UTF-8, the byte replaced
+    mixed = read_plain("Café in Belgrade, ".encode("utf-8") + "naïve.".encode("latin-1"))
+    assert mixed.text == "Café in Belgrade, na\ufffdve."
+    assert mixed.notes == ("1 byte that is not UTF-8 (the first at byte 21) shown as \ufffd; save the file as UTF-8 to keep them",)
+    assert read_plain(b"Caf\xe9 \x81.").text == "Caf\ufffd \ufffd."  # 0x81: no Windows-1252 character
     assert read_plain("Caf\u00e9 \ufffd.".encode("utf-8")).notes == ()
 
 
@@ -522,7 +529,7 @@ def test_bytes_that_are_mostly_not_utf8_are_no_text() -> None:
                                              r"if it is text, save it as UTF-8$"):
         read_plain(noise)
     # a short Latin-1 text is mostly text, however large the share of its accented letters
-    assert read_plain("Caf\xe9\n".encode("latin-1")).text == "Caf\ufffd"
+    assert read_plain("Caf\xe9\n".encode("latin-1")).text == "Café"
 
 
 def test_a_run_without_spaces_is_dropped_with_a_note(tmp_path: Path) -> None:

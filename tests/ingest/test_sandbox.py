@@ -35,8 +35,9 @@ def test_the_sandbox_reads_what_load_document_reads(corpus: Path) -> None:
     with Sandbox(corpus, ReadLimits()) as sandbox:
         for name in (DOCUMENT, "latin1.txt"):
             assert sandbox.read(name) == load_document(corpus / name, corpus)
-        assert sandbox.read("latin1.txt").notes == (
-            "1 byte that is not UTF-8 (the first at byte 3) shown as \ufffd; save the file as UTF-8 to keep them",)
+        latin1 = sandbox.read("latin1.txt")
+        assert (latin1.text, latin1.notes) == ("Caf\xe9 in Belgrade.", (
+            "not UTF-8 (the first other byte at byte 3): read as Windows-1252; save the file as UTF-8 if its accents look wrong",))
 
 
 def test_a_document_goes_through_json_unchanged(corpus: Path) -> None:

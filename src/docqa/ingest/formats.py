@@ -57,7 +57,9 @@ NOT_TEXT_BYTES = 64
 
 
 def _decode(data: bytes, limits: ReadLimits) -> tuple[str, tuple[str, ...]]:
-    """The text of a UTF-8 file, and a note when bytes that are not UTF-8 were replaced by U+FFFD."""
+    """The text of a UTF-8 file, and a note when it was read otherwise: as Windows-1252 when none of its
+    characters beyond ASCII is UTF-8 (a Western text saved by an older editor: "Caf\xe9", Word's curly
+    quotes), else with the bytes that are not UTF-8 replaced by U+FFFD."""
     if b"\x00" in data:
         raise UnreadableFile("it looks binary (contains NUL bytes)")
     check_length(len(data) - 3 if data.startswith(b"\xef\xbb\xbf") else len(data), limits)  # at most one character a byte
@@ -69,6 +71,12 @@ def _decode(data: bytes, limits: ReadLimits) -> tuple[str, tuple[str, ...]]:
         if replaced >= NOT_TEXT_BYTES and replaced > NOT_TEXT_SHARE * len(data):
             raise UnreadableFile(f"it does not read as text: {replaced / len(data):.0%} of its bytes are not UTF-8; "
                                  "if it is text, save it as UTF-8") from error
+        if not data.startswith(b"\xef\xbb\xbf") and all(ch < "\x80" or ch == "\ufffd" for ch in text):
+            try:
+                return data.decode("cp1252"), (f"not UTF-8 (the first other byte at byte {error.start:,}): read as "
+                                               "Windows-1252; save the file as UTF-8 if its accents look wrong",)
+            except UnicodeDecodeError:  # one of the five bytes Windows-1252 leaves undefined
+                pass
         return text, (f"{replaced:,} byte{'s that are' if replaced != 1 else ' that is'} not UTF-8 (the first at byte "
                       f"{error.start:,}) shown as \ufffd; save the file as UTF-8 to keep them",)
 
