@@ -437,6 +437,10 @@ def test_documents_list_add_and_remove(tmp_path: Path, monkeypatch) -> None:
     unknown = run(["ask", QUESTION, "--document", "zoo.txt", *folders(root)])
     assert (unknown.code, unknown.err) == (2, "docqa: No document 'zoo.txt' in the index. Name documents as the documents "
                                               "list shows them (`docqa documents list`): nato-relations-with-serbia.txt.\n")
+    # a document named by its path on disk, as a shell completes it, is that document
+    by_path = run(["documents", "remove", str(root / "corpus" / NAME), *folders(root)])
+    assert (by_path.code, by_path.out.splitlines()[0]) == (0, f"Removed {NAME}.")
+    assert list((root / "corpus").iterdir()) == []
 
 
 def test_format_reply_leads_with_the_verdict_its_sentence_states() -> None:

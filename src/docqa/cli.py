@@ -113,7 +113,8 @@ def _documents_command(commands: argparse._SubParsersAction) -> None:
                      help="replace a document of the same name (without it such a file is refused)")
     remove = verbs.add_parser("remove", help="delete documents from the corpus and the index")
     _common(remove)
-    remove.add_argument("names", nargs="+", metavar="NAME", help="a document's name as `docqa documents list` shows it")
+    remove.add_argument("names", nargs="+", metavar="NAME",
+                        help="a document's name as `docqa documents list` shows it, or its path (corpus/notes.md)")
 
 
 def _serve_command(commands: argparse._SubParsersAction) -> None:
@@ -307,6 +308,7 @@ def cmd_documents(args: argparse.Namespace) -> int:
         Engine,
         Freshness,
     )
+    from docqa.ingest.corpus import corpus_name
 
     engine = Engine(_settings(args), freshness=Freshness.KEEP)
     if args.verb == "list":
@@ -318,7 +320,7 @@ def cmd_documents(args: argparse.Namespace) -> int:
         lines = [format_upload(upload) for upload in done]
         changed, refused = sum(u.name is not None for u in done), sum(u.name is None for u in done)
     else:
-        removed = engine.remove_documents(args.names)
+        removed = engine.remove_documents([corpus_name(name, engine.settings.corpus) for name in args.names])
         lines = [f"Removed {display_name(r.name)}." if r.removed else f"Not removed: {r.refused}" for r in removed]
         changed, refused = sum(r.removed for r in removed), sum(not r.removed for r in removed)
     print("\n".join(lines), flush=True)

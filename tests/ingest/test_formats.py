@@ -21,6 +21,7 @@ from docqa.ingest.corpus import (
     Document,
     Skipped,
     content_hash,
+    corpus_name,
     corpus_path,
     kind_of,
     list_corpus,
@@ -497,6 +498,17 @@ def test_a_path_inside_the_corpus_is_that_file(tmp_path: Path) -> None:
     corpus = linked_corpus(tmp_path)
     assert corpus_path(corpus, "sub/a.txt") == corpus / "sub" / "a.txt"
     assert corpus_path(corpus, "again.txt") == corpus / "again.txt"  # a link inside resolves inside
+
+
+def test_a_document_given_by_its_path_on_disk_is_named_as_the_corpus_names_it(tmp_path: Path, monkeypatch) -> None:
+    corpus = tmp_path / "corpus"
+    (corpus / "sub").mkdir(parents=True)
+    (corpus / "sub" / "a.txt").write_text("A.", encoding="utf-8")
+    (tmp_path / "b.txt").write_text("B.", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert [corpus_name(name, corpus) for name in (
+        "corpus/sub/a.txt", str(corpus / "sub" / "a.txt"), "sub/a.txt", "b.txt", "corpus/gone.txt", "corpus/sub", "")] == [
+        "sub/a.txt", "sub/a.txt", "sub/a.txt", "b.txt", "corpus/gone.txt", "corpus/sub", ""]
 
 
 def test_a_file_swapped_for_a_link_after_the_listing_is_not_read(tmp_path: Path) -> None:

@@ -186,6 +186,20 @@ def corpus_path(corpus: Path, relative: str) -> Path:
     return corpus / relative
 
 
+def corpus_name(name: str, corpus: Path) -> str:
+    """A document given as a path on disk ("corpus/notes.md" from the project, "/home/me/corpus/notes.md")
+    by its name inside `corpus` ("notes.md"), where such a file lies inside it; any other `name` as it is
+    (names inside the corpus, as the documents list shows them, are checked by `corpus_path`)."""
+    if not name or "\x00" in name:
+        return name
+    absolute = os.path.abspath(name)
+    root = os.path.realpath(corpus)
+    path = os.path.join(os.path.realpath(os.path.dirname(absolute)), os.path.basename(absolute))  # a link by its own name
+    if os.path.lexists(path) and not os.path.isdir(path) and _inside(path, root):
+        return Path(os.path.relpath(path, root)).as_posix()
+    return name
+
+
 @contextlib.contextmanager
 def _open_regular(path: Path, limits: ReadLimits) -> Iterator[io.BufferedReader]:
     """The regular file at `path`, opened without following a link (a file swapped for a link since
