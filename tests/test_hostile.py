@@ -332,10 +332,19 @@ def patch_manifest(**fields) -> Callable[[Path], None]:
     return patch
 
 
+def overwrite_middle(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    middle = len(data) // 2
+    data[middle:middle + 4096] = b"\xff" * 4096
+    path.write_bytes(bytes(data))
+
+
 DAMAGES = {
     # name: (file in the active build, or None for the index folder; damage; expected reason)
     "vectors truncated": (VECTORS, truncate, r"build-\w+/vectors\.faiss is unreadable"),
     "vectors emptied": (VECTORS, lambda p: p.write_bytes(b""), r"build-\w+/vectors\.faiss is unreadable"),
+    # bytes damaged in place, the file's size unchanged: FAISS reads it, the vectors are not unit vectors
+    "vectors overwritten": (VECTORS, overwrite_middle, r"build-\w+/vectors\.faiss is damaged: vector \d+ is not of unit length"),
     "passages garbled": (PASSAGES, garble_line, r"build-\w+/passages\.jsonl is damaged: .+"),
     "passages binary": (PASSAGES, lambda p: p.write_bytes(bytes(range(256)) * 4),
                         r"build-\w+/passages\.jsonl is damaged: .+"),

@@ -29,7 +29,8 @@ from docqa.index.store import (
     read_manifest,
     write_index,
 )
-from docqa.index.vectors import FLAT, VectorIndexSpec, hnsw_ef_search, vector_index_spec
+from docqa.index import vectors as vector_module
+from docqa.index.vectors import FLAT, VectorIndexSpec, first_bad_vector, hnsw_ef_search, vector_index_spec
 from docqa.ingest.split import passage_id
 from docqa.settings import EXACT_SEARCH_LIMIT, SplitSettings, VectorSearch
 from docqa.types import Passage
@@ -440,3 +441,18 @@ def test_a_malformed_shard_entry_is_a_damaged_manifest(tmp_path: Path) -> None:
                     encoding="utf-8")
     with pytest.raises(CorruptIndex, match=r"manifest\.json is damaged: a shard entry holds"):
         load_index(tmp_path / "index")
+
+
+def test_the_first_vector_not_of_unit_length_is_found_in_any_chunk(monkeypatch) -> None:
+    monkeypatch.setattr(vector_module, "CHECK_CHUNK", 4)  # the check reads 4 vectors at a time
+    unit = np.eye(10, 8, dtype=np.float32)[:, :8] + np.eye(10, 8, k=-2, dtype=np.float32)
+    unit /= np.linalg.norm(unit, axis=1, keepdims=True)
+    index = faiss.IndexFlatIP(8)
+    index.add(unit)
+    assert first_bad_vector(index) is None
+    for position, value in ((6, np.nan), (9, 3.0), (0, 0.0)):
+        damaged = unit.copy()
+        damaged[position] *= value
+        bad = faiss.IndexFlatIP(8)
+        bad.add(damaged)
+        assert first_bad_vector(bad) == position

@@ -58,6 +58,7 @@ from docqa.index.vectors import (
     VectorIndexSpec,
     _flat,
     all_vectors,
+    first_bad_vector,
     make_vector_index,
     search_vectors,
     vector_index_spec,
@@ -414,6 +415,9 @@ def load_shard(index_dir: Path, folder: Path, spec: VectorIndexSpec | None) -> S
     if spec is not None and type(vectors) is not expected:
         raise CorruptIndex(str(index_dir), f"{label}/{VECTORS} holds {type(vectors).__name__}, "
                                            f"the manifest says {spec.kind.value}")
+    bad = first_bad_vector(vectors)
+    if bad is not None:
+        raise CorruptIndex(str(index_dir), f"{label}/{VECTORS} is damaged: vector {bad:,} is not of unit length")
     return Shard(_passage_store(index_dir, folder), vectors)
 
 

@@ -105,3 +105,23 @@ def all_vectors(vectors: faiss.Index) -> np.ndarray:
     """float32 array (ntotal, dim): every vector a flat or HNSW index holds, in order."""
     flat = _flat(vectors)
     return flat.reconstruct_n(0, flat.ntotal).astype(np.float32).reshape(-1, flat.d)
+
+
+# How far from length 1 a stored vector may be (the embedder writes unit vectors; bf16 ones are within
+# 1e-3), and how many are checked at once, so that the check holds one chunk in memory, not a copy of all.
+UNIT_TOLERANCE = 0.01
+CHECK_CHUNK = 65_536
+
+
+def first_bad_vector(vectors: faiss.Index) -> int | None:
+    """The position of the first vector that is not of unit length (NaN, or bytes damaged in place:
+    a file of the right size with other bytes), or None when every one is."""
+    flat = _flat(vectors)
+    for start in range(0, flat.ntotal, CHECK_CHUNK):
+        chunk = flat.reconstruct_n(start, min(CHECK_CHUNK, flat.ntotal - start)).reshape(-1, flat.d)
+        with np.errstate(all="ignore"):
+            norms = np.linalg.norm(chunk.astype(np.float64), axis=1)
+        bad = np.flatnonzero(~(np.abs(norms - 1.0) <= UNIT_TOLERANCE))  # NaN compares false
+        if bad.size:
+            return start + int(bad[0])
+    return None
