@@ -36,6 +36,8 @@ def float_graph(path: Path, cache: Path | None = None) -> Path | bytes:
     else its `float_matmuls` rewrite, from the cache folder (DOCQA_CACHE, ~/.cache/docqa) where an
     earlier start left it, or made now and left there (in memory only when the folder cannot be written)."""
     data = path.read_bytes()
+    if b"MatMulInteger" not in data:  # an op's type is stored as its name: an fp32 graph is not parsed at all
+        return path
     digest = hashlib.sha256(f"{VERSION}|".encode() + data).hexdigest()[:16]
     cached = (cache or cache_dir()) / f"reader-float-{digest}.onnx"
     if cached.is_file():
