@@ -117,8 +117,13 @@ def test_documents_are_added_replaced_asked_within_and_removed(api):
     lion = {"question": "What is the name of the white lion?", "documents": ["zoo_notes.txt"]}
     assert httpx.post(f"{url}/ask", json=lion, timeout=60).json()["answer"] == "Zoran"
     conflict = httpx.post(f"{url}/documents", files=[("files", ("zoo_notes.txt", b"The lion is called Leo.", "text/plain"))],
-                          timeout=60).json()
-    assert (conflict["files"][0]["conflict"], conflict["build"]) == (True, None)
+                          timeout=60)
+    assert (conflict.status_code, conflict.json()["files"][0]["conflict"], conflict.json()["build"]) == (409, True, None)
+    assert conflict.json()["error"] == ("No file was added: zoo_notes.txt is already in the corpus, with other content. "
+                                        "Send replace=true to replace it.")
+    empty = httpx.post(f"{url}/documents", files=[("files", ("empty.txt", b"", "text/plain"))], timeout=60)
+    assert (empty.status_code, empty.json()["build"]) == (400, None)
+    assert empty.json()["error"].startswith("No file was added: ")
     replaced = httpx.post(f"{url}/documents", data={"replace": "true"},
                           files=[("files", ("zoo_notes.txt", b"The lion is called Leo.", "text/plain"))], timeout=120).json()
     assert (replaced["files"][0]["replaced"], replaced["build"]["changed"]) == (True, ["zoo_notes.txt"])

@@ -214,7 +214,13 @@ async def add(request: Request) -> dict:
     if not files:
         raise HTTPException(422, "Send one or more files in the multipart field `files`.")
     replace = str(form.get("replace", "false")).lower() in ("1", "true", "yes", "on")
-    return await run_in_threadpool(_add, state_of(request), files, replace)
+    added = await run_in_threadpool(_add, state_of(request), files, replace)
+    if all(f["name"] is None for f in added["files"]):  # nothing stored: the status says so, beside what became of each
+        conflicts = all(f["conflict"] for f in added["files"])
+        reasons = "; ".join(f["refused"] + (" Send replace=true to replace it." if f["conflict"] else "")
+                            for f in added["files"])
+        return JSONResponse({"error": f"No file was added: {reasons}", **added}, status_code=409 if conflicts else 400)  # type: ignore[return-value]
+    return added
 
 
 def _add(state: ApiState, files: list, replace: bool) -> dict:
