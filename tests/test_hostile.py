@@ -403,12 +403,16 @@ def test_docqa_ask_rebuilds_a_damaged_index(engine, quick_cli, tmp_path, capsys,
     assert [m for m in caplog.messages if re.fullmatch(warning, m)] != []
 
 
-def test_a_missing_index_is_built(engine, tmp_path):
+def test_a_missing_index_is_built(engine, tmp_path, caplog):
     settings = workspace(engine, tmp_path)
     shutil.rmtree(settings.index)
     with pytest.raises(IndexNotFound, match=r"^No index in .*/index/\. Run `docqa index`\.$"):
         sharing(engine, settings, auto_build=False)
-    assert sharing(engine, settings).ask(PFP).answer.text == PFP_ANSWER
+    with caplog.at_level(logging.INFO, logger="docqa"):
+        built = sharing(engine, settings)
+    # one line says what happens; no "Run `docqa index`", no "No reusable previous index" after it
+    assert [m for m in caplog.messages if "index" in m.lower()] == [f"No index in {settings.index}/: building it now."]
+    assert built.ask(PFP).answer.text == PFP_ANSWER
 
 
 def test_a_server_keeps_its_index_when_the_new_one_is_damaged(engine, tmp_path, caplog):

@@ -281,7 +281,8 @@ class Engine:
         except Exception:  # a cold cache is slower, never wrong: the questions are still answered
             log.exception("Preparing the reader failed; answers will be slower at first")
             return
-        log.info("Reader prepared for %d sentences in %.1f s", count, time.perf_counter() - started)
+        if count:  # the trained reader prepares none: nothing to say
+            log.info("Reader prepared for %d sentences in %.1f s", count, time.perf_counter() - started)
 
     def wait_until_warm(self, timeout: float | None = None) -> None:
         """Block until the background preparation (if any) has finished."""

@@ -70,8 +70,10 @@ BUILD_LOCK_WAIT_SECONDS = 600.0
 def _previous(settings: Settings) -> Index | None:
     try:
         return load_index(settings.index)
-    except (IndexNotFound, CorruptIndex) as error:  # a missing or damaged index is rebuilt from scratch
-        log.info("No reusable previous index: %s", error)
+    except IndexNotFound:  # a first build: nothing to reuse, nothing to say
+        return None
+    except CorruptIndex as error:  # a damaged index is rebuilt from scratch
+        log.info("No reusable previous index: %s", error.problem)
         return None
 
 
