@@ -468,8 +468,9 @@ def test_serve_listens_on_loopback_requires_the_credentials_and_keeps_them_out_o
             # loopback one is not answered at all (a page that rebinds its own name to 127.0.0.1).
             assert httpx.post(url + "api/rebuild", auth=("alice", password),
                               headers={"Origin": "http://evil.example"}).status_code == 403
-            assert httpx.get(url + "api/status", auth=("alice", password),
-                             headers={"Host": f"evil.example:{port}"}).status_code == 421
+            rebound = httpx.get(url + "api/status", auth=("alice", password), headers={"Host": f"evil.example:{port}"})
+            assert (rebound.status_code, rebound.json()) == (421, {"error": "docqa answers on 127.0.0.1, ::1 or localhost only."})
+            assert httpx.get(url, headers={"Host": f"evil.example:{port}"}).text == "docqa answers on 127.0.0.1, ::1 or localhost only."
             with pytest.raises(ValueError, match="Could not login"):
                 Client(url, auth=("alice", wrong), verbose=False)
             reply = Client(url, auth=("alice", password), verbose=False).predict(PFP, api_name="/chat")

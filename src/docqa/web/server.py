@@ -19,7 +19,7 @@ from pathlib import Path
 import gradio as gr
 import uvicorn
 from fastapi import FastAPI
-from starlette.responses import PlainTextResponse
+from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from docqa.embed.onnx_cache import cache_dir
@@ -112,7 +112,9 @@ class LoopbackHosts:
             host = dict(scope["headers"]).get(b"host", b"").decode("latin-1")
             name = urllib.parse.urlsplit(f"//{host}").hostname or ""
             if name not in LOOPBACK_NAMES:
-                response = PlainTextResponse("docqa answers on 127.0.0.1, ::1 or localhost only.", status_code=421)
+                refusal = "docqa answers on 127.0.0.1, ::1 or localhost only."
+                api = scope.get("path", "").startswith("/api/")  # the API's errors are JSON, as everywhere else in it
+                response = JSONResponse({"error": refusal}, 421) if api else PlainTextResponse(refusal, status_code=421)
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)
