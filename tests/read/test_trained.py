@@ -678,6 +678,15 @@ def test_a_keyword_query_the_passage_does_not_answer_stays_unsure(shipped: Neura
     assert answer.text == "cheap" and round(answer.confidence, 3) == 0.892  # below the card's 0.995: declined
 
 
+def test_a_keyword_query_reads_its_first_passages_only(shipped: NeuralReader) -> None:
+    # the answer stands in the fourth passage: a question reads it, a search-box query stops at QUERY_PASSAGES
+    hits = literal_hits(SENSORS, TERMINATION, BLOCKS, APACHE_4)
+    question = shipped.read("What must recipients of the Work be given?", hits)
+    assert (question.text, question.document) == ("a copy of this License", "doc3.txt")
+    query = shipped.read("what must recipients of the work be given", hits)
+    assert neural.QUERY_PASSAGES == 3 and query.document != "doc3.txt"
+
+
 def test_a_definition_keeps_a_sure_phrase_only_where_no_sentence_defines_the_term(shipped: NeuralReader) -> None:
     sure = Choice(0, Span(1, 2, 10, 20, 9.0), 0.0, 0.999)
     candidates = [[Unit(0, 40)]]

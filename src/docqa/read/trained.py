@@ -89,6 +89,11 @@ SURE = 0.9999
 # near is declined before reading (index/search.py OFF_TOPIC). Both fitted together with
 # benchmarks/fit_query_gate.py on Natural Questions training titles (see OFF_TOPIC).
 QUERY_BAR = 0.7
+# A keyword query reads its first QUERY_PASSAGES passages only: its sure spans are less telling (see
+# QUERY_BAR), and a lower-ranked passage's sure span took the answer from the right one. Chosen on NQ
+# training titles (benchmarks/reader_choices.py: EM 0.467 reading 5, 0.488 reading 3), checked on held-out
+# NQ queries through `docqa eval` (F1 0.589 -> 0.606; docs/measurements.md). Questions read every passage.
+QUERY_PASSAGES = 3
 # A reader without a card answers when its span outscores its null score (BERT's SQuAD 2.0 rule).
 DEFAULT_THRESHOLD = 0.5
 ONNX_FILE = "model.onnx"
@@ -375,6 +380,8 @@ class NeuralReader:
         if context:
             question = f"{question} ({context})"
         passages = [hit.passage for hit in hits if hit.passage.text.strip()]
+        if query_kind(asked) == "keywords":
+            passages = passages[:QUERY_PASSAGES]
         if not passages:
             return None
         texts = [p.text for p in passages]
