@@ -316,8 +316,7 @@ KINDS = {".pdf": "PDF", ".docx": "Word", ".html": "HTML", ".htm": "HTML", ".md":
 def kind_of(path: str) -> str:
     """What kind of document a corpus path names, by its suffix ("text" for one read as plain text
     without a suffix of its own: "LICENSE")."""
-    kind = KINDS.get(Path(path).suffix.lower())
-    return kind if kind is not None else "text" if reader_for(path) is read_plain else "other"
+    return KINDS.get(Path(path).suffix.lower()) or ("text" if reader_for(path) is read_plain else "other")
 
 
 def document_info(path: Path, name: str, state: str, passages: int, pages: int | None) -> DocumentInfo:

@@ -62,7 +62,8 @@ def _decode(data: bytes, limits: ReadLimits) -> tuple[str, tuple[str, ...]]:
     quotes), else with the bytes that are not UTF-8 replaced by U+FFFD."""
     if b"\x00" in data:
         raise UnreadableFile("it looks binary (contains NUL bytes)")
-    check_length(len(data) - 3 if data.startswith(b"\xef\xbb\xbf") else len(data), limits)  # at most one character a byte
+    bom = data.startswith(b"\xef\xbb\xbf")  # a UTF-8 byte order mark: the file says it is UTF-8
+    check_length(len(data) - 3 if bom else len(data), limits)  # at most one character a byte
     try:
         return data.decode("utf-8-sig"), ()
     except UnicodeDecodeError as error:
@@ -71,7 +72,7 @@ def _decode(data: bytes, limits: ReadLimits) -> tuple[str, tuple[str, ...]]:
         if replaced >= NOT_TEXT_BYTES and replaced > NOT_TEXT_SHARE * len(data):
             raise UnreadableFile(f"it does not read as text: {replaced / len(data):.0%} of its bytes are not UTF-8; "
                                  "if it is text, save it as UTF-8") from error
-        if not data.startswith(b"\xef\xbb\xbf") and all(ch < "\x80" or ch == "\ufffd" for ch in text):
+        if not bom and text.replace("\ufffd", "").isascii():
             try:
                 return data.decode("cp1252"), (f"not UTF-8 (the first other byte at byte {error.start:,}): read as "
                                                "Windows-1252; save the file as UTF-8 if its accents look wrong",)

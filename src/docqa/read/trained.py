@@ -379,8 +379,9 @@ class NeuralReader:
         asked = question
         if context:
             question = f"{question} ({context})"
+        keywords = query_kind(asked) == "keywords"
         passages = [hit.passage for hit in hits if hit.passage.text.strip()]
-        if query_kind(asked) == "keywords":
+        if keywords:
             passages = passages[:QUERY_PASSAGES]
         if not passages:
             return None
@@ -418,7 +419,7 @@ class NeuralReader:
             return None
         p = passages[choice.passage]
         a, b = whole_name(p.text, choice.span.char_start, choice.span.char_end, acronym)
-        return Answer.within(p, a, b, self.query_confidence(choice) if query_kind(asked) == "keywords" else choice.confidence)
+        return Answer.within(p, a, b, self.query_confidence(choice) if keywords else choice.confidence)
 
     def query_confidence(self, choice: Choice) -> float:
         """A keyword query's span confidence: its margin over its null score on the scale of the reader's
