@@ -361,6 +361,10 @@ def write_corpus(folder: Path) -> None:
     (folder / "image.png").write_bytes(b"\x89PNG")
 
 
+HIDDEN_REASON = "its name starts with a dot (hidden): not read; rename it to index it"
+NOT_READ = "docqa does not read {} files; save a copy as .txt, .md, .pdf, .html, .htm, .docx or plain text to index it"
+
+
 def test_load_corpus_reads_every_format_and_skips_unreadable_files(tmp_path: Path, caplog) -> None:
     write_corpus(tmp_path / "corpus")
     with caplog.at_level(logging.WARNING, logger="docqa"):
@@ -368,7 +372,8 @@ def test_load_corpus_reads_every_format_and_skips_unreadable_files(tmp_path: Pat
     assert [d.path for d in corpus.documents] == ["notes.docx", "page.html", "readme.md", "report.pdf"]
     assert [d.pages for d in corpus.documents] == [(), (), (), (0, 102)]
     assert corpus.skipped == (
-        Skipped(".hidden.txt", "its name starts with a dot (hidden): not read; rename it to index it"),
+        Skipped(".hidden.txt", HIDDEN_REASON),
+        Skipped("image.png", NOT_READ.format(".png")),
         Skipped("bad.docx", "not a readable Word .docx file (BadZipFile: File is not a zip file)"),
         Skipped("binary.txt", "it looks binary (contains NUL bytes)"),
         Skipped("broken.pdf", "not a readable PDF (PdfStreamError: Stream has ended unexpectedly)"),
@@ -377,7 +382,7 @@ def test_load_corpus_reads_every_format_and_skips_unreadable_files(tmp_path: Pat
     )
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     # What the listing leaves out is said by the build's summary; what fails to read is logged as well.
-    assert warnings == [f"Skipped {s.path}: {s.reason}" for s in corpus.skipped[1:]]
+    assert warnings == [f"Skipped {s.path}: {s.reason}" for s in corpus.skipped[2:]]
 
 
 def test_texts_named_without_a_suffix_are_read_as_plain_text(tmp_path: Path) -> None:
@@ -387,12 +392,13 @@ def test_texts_named_without_a_suffix_are_read_as_plain_text(tmp_path: Path) -> 
     for name in ("LICENSE", "Apache-2.0", "GPL-3"):
         (corpus / name).write_text(f"The {name} text grants rights.\n", encoding="utf-8")
     (corpus / "tool").write_bytes(b"\x7fELF\x00\x01")  # a program, not a text: skipped as binary
-    (corpus / "data.csv").write_text("a,b\n", encoding="utf-8")  # another format: not read
+    (corpus / "data.csv").write_text("a,b\n", encoding="utf-8")  # another format: skipped, saying so
     loaded = load_corpus(corpus)
     assert [(d.path, d.text) for d in loaded.documents] == [
         ("Apache-2.0", "The Apache-2.0 text grants rights."), ("GPL-3", "The GPL-3 text grants rights."),
         ("LICENSE", "The LICENSE text grants rights.")]
-    assert loaded.skipped == (Skipped("tool", "it looks binary (contains NUL bytes)"),)
+    assert loaded.skipped == (Skipped("data.csv", NOT_READ.format(".csv")),
+                              Skipped("tool", "it looks binary (contains NUL bytes)"))
     assert [kind_of(name) for name in ("LICENSE", "Apache-2.0", "notes.md", "data.csv")] == [
         "text", "text", "Markdown", "other"]
 
@@ -413,7 +419,7 @@ def test_scan_corpus_hashes_bytes_without_parsing(tmp_path: Path) -> None:
         "readme.md", "report.pdf",
     ]
     assert scan.hashes["report.pdf"] == content_hash(make_pdf(REPORT_PAGES))
-    assert scan.skipped == (Skipped(".hidden.txt", "its name starts with a dot (hidden): not read; rename it to index it"),)
+    assert scan.skipped == (Skipped(".hidden.txt", HIDDEN_REASON), Skipped("image.png", NOT_READ.format(".png")))
 
 
 def test_document_section_and_page_lookups() -> None:
@@ -437,7 +443,6 @@ def test_form_feeds_end_the_pages_of_a_text_file() -> None:
 # ---- what reading may cost, and nothing read from outside the corpus ------------------------------
 
 OUTSIDE_REASON = "a link to a place outside the corpus folder: not read; copy the file into the corpus instead"
-HIDDEN_REASON = "its name starts with a dot (hidden): not read; rename it to index it"
 
 
 def linked_corpus(tmp_path: Path) -> Path:
@@ -478,6 +483,17 @@ def test_links_out_of_the_corpus_are_skipped_and_links_inside_read_once(tmp_path
     loaded = load_corpus(corpus)
     assert [(d.path, d.text) for d in loaded.documents] == [("sub/a.txt", "Serbia joined in 2006.")]
     assert list(scan_corpus(corpus).hashes) == ["sub/a.txt"]
+
+
+def test_a_file_of_another_format_is_skipped_saying_what_to_do_and_a_dot_file_is_not_mentioned(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in ("notes.txt", "table.csv", "scan.PNG", ".DS_Store", ".gitignore", ".old.csv"):
+        (corpus / name).write_text("Serbia joined in 2006.", encoding="utf-8")
+    listing = list_corpus(corpus)
+    assert listing.files == (corpus / "notes.txt",)
+    assert listing.skipped == (Skipped("scan.PNG", NOT_READ.format(".png")), Skipped("table.csv", NOT_READ.format(".csv")))
+    assert list(scan_corpus(corpus).hashes) == ["notes.txt"]
 
 
 def test_a_corpus_folder_that_is_itself_a_link_is_read(tmp_path: Path) -> None:

@@ -77,8 +77,22 @@ def _previous(settings: Settings) -> Index | None:
         return None
 
 
+# A reason shared by more files than this (a folder of photos) is said once, naming the first of them.
+NAMED_PER_REASON = 3
+
+
 def _reasons(skipped: list[Skipped]) -> tuple[str, ...]:
-    return tuple(f"{display_name(s.path)}: {s.reason}" for s in skipped)
+    """"path: reason" for each skipped file, in order; the files of a reason more than NAMED_PER_REASON + 1
+    share (every .png of a folder) in one line, where the first of them stood."""
+    paths: dict[str, list[str]] = {}
+    for s in skipped:
+        paths.setdefault(s.reason, []).append(display_name(s.path))
+    lines = []
+    for reason, names in paths.items():
+        if len(names) > NAMED_PER_REASON + 1:
+            names = [f"{', '.join(names[:NAMED_PER_REASON])} and {len(names) - NAMED_PER_REASON} more"]
+        lines += [f"{name}: {reason}" for name in names]
+    return tuple(lines)
 
 
 def shard_count(requested: int | None, previous: Manifest | None, default: int) -> int:

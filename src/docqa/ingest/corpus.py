@@ -30,7 +30,15 @@ from docqa.ingest.clean import (
     CleanText,
     Section,
 )
-from docqa.ingest.formats import UnreadableFile, check_length, read_pdf, read_plain, reader_for
+from docqa.ingest.formats import (
+    READERS,
+    UnreadableFile,
+    check_length,
+    format_not_read,
+    read_pdf,
+    read_plain,
+    reader_for,
+)
 from docqa.names import display_name
 from docqa.settings import ReadLimits
 from docqa.types import DocumentInfo
@@ -121,9 +129,9 @@ SPECIAL = "not a regular file: not read"
 
 def list_corpus(corpus: Path) -> Listing:
     """Files under `corpus` in a readable format, recursively, in a stable order, and the entries not
-    read with the reason: hidden files (of a readable format) and folders, links whose target lies
-    outside the corpus, broken links, devices and pipes. A link inside the corpus is not followed: its
-    target is read under its own name. Raises CorpusNotFound when `corpus` is no folder."""
+    read with the reason: files of another format, hidden files of a readable format (not dot files such
+    as .DS_Store) and hidden folders, links whose target lies outside the corpus, broken links, devices
+    and pipes. A link inside the corpus is not followed: its target is read under its own name. Raises CorpusNotFound when `corpus` is no folder."""
     if not corpus.is_dir():
         raise CorpusNotFound(str(corpus), corpus.is_file())
     root = os.path.realpath(corpus)
@@ -140,10 +148,13 @@ def list_corpus(corpus: Path) -> Listing:
                 skipped.append(Skipped(where + "/", OUTSIDE))
         subfolders[:] = sorted(n for n in subfolders if not n.startswith("."))  # links are not walked into
         for name in names:
-            if reader_for(name) is None:
-                continue
             path = os.path.join(folder, name)
             where = (relative / name).as_posix()
+            if name.startswith(".") and Path(name).suffix.lower() not in READERS:
+                continue  # a dot file (".DS_Store", ".gitignore") is no document: not even mentioned
+            if reader_for(name) is None:
+                skipped.append(Skipped(where, format_not_read(name)))
+                continue
             reason = _not_read(path, name, root)
             if reason is None:
                 files.append(corpus / relative / name)

@@ -507,3 +507,9 @@ def reader_for(name: str) -> Reader | None:
     if suffix in READERS:
         return READERS[suffix]
     return read_plain if suffix == "" or suffix[1:].isdigit() else None
+
+
+def format_not_read(name: str) -> str:
+    """Why a corpus file is skipped when reader_for knows no reader for its name."""
+    return (f"docqa does not read {Path(name).suffix.lower()} files; save a copy as {', '.join(ACCEPTED_SUFFIXES)} "
+            "or plain text to index it")
