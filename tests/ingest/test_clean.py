@@ -41,6 +41,13 @@ def test_word_hyphenated_across_a_page_break_keeps_its_hyphen() -> None:
     assert clean_text(raw).text == "Currently, a Norwegian-led Trust Fund project is being implemented."
 
 
+def test_a_word_broken_at_a_unicode_hyphen_as_man_pages_break_them_is_joined() -> None:
+    raw = ("sort by WORD instead of name: none (-U), size (-S), as speci\u2010\n       fied by the FOR\u2010\n"
+           "       MAT1 argument;\nrisk\u2010\nhazard, a \u2010 dash\u2010free line.")
+    assert clean_text(raw).text == ("sort by WORD instead of name: none (-U), size (-S), as specified by the FORMAT1 "
+                                    "argument; risk-hazard, a \u2010 dash\u2010free line.")
+
+
 def test_dash_after_a_space_is_not_a_hyphenated_word() -> None:
     assert clean_text("Two views -\nboth fine.").text == "Two views - both fine."
 
@@ -312,5 +319,5 @@ def test_the_word_list_is_the_one_this_reading_was_made_with():
     # words.txt is part of how documents are read: a new list must come with a new split.READING, and
     # then this digest with it.
     assert (READING, hashlib.sha256(WORDS_FILE.read_bytes()).hexdigest()) == (
-        8, "6ad3f39a9824be3a920b5831ba13b83dae1b8731f590496d8b32349865bf06a3")
+        9, "6ad3f39a9824be3a920b5831ba13b83dae1b8731f590496d8b32349865bf06a3")
     assert len(WORDS_FILE.read_text(encoding="utf-8").split()) == 21_722

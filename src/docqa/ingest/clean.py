@@ -47,6 +47,9 @@ _SECTION_NUMBER = re.compile(r"^\d{1,2}(?:\.\d{1,2})*\.?\s+")
 # TeX gives the pieces of tall brackets in formulas so ("\uf8f7 X⊤X/σ2"). They are dropped.
 _PRIVATE_USE = re.compile("[\ue000-\uf8ff]+")
 _SOFT_BREAK = re.compile("\u00ad[ \t]*\n(?![ \t]*\n)[ \t]*")
+# Unicode's hyphen (U+2010) and non-breaking hyphen at a line's end are a hyphen like "-": `man` breaks
+# words with U+2010 ("speci\u2010" + "fied"), which is then joined as "speci-" + "fied" is.
+_UNICODE_HYPHEN_END = re.compile("[\u2010\u2011](?=[ \t]*\n)")
 # Words of letters, for the vocabulary a document spells whole (`_whole_words`), and the word a line ends
 # in before its hyphen or starts with.
 _LETTERS = re.compile(r"[^\W\d_]+")
@@ -354,10 +357,12 @@ def _unboxed(lines: list[str]) -> list[str]:
 
 
 def _lines(raw: str) -> list[str]:
-    """The page's lines, spaces collapsed, ligatures written out, private-use glyphs dropped. A word
-    broken at a soft hyphen is joined; a soft hyphen that ends the page's last line stays there, for the
-    word goes on on the next page (`_paragraphs` joins it), and every other one is dropped."""
+    """The page's lines, spaces collapsed, ligatures written out, private-use glyphs dropped, a Unicode
+    hyphen at a line's end written as "-". A word broken at a soft hyphen is joined; a soft hyphen that
+    ends the page's last line stays there, for the word goes on on the next page (`_paragraphs` joins
+    it), and every other one is dropped."""
     text = _PRIVATE_USE.sub("", raw.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", ""))
+    text = _UNICODE_HYPHEN_END.sub("-", text)
     lines = _unboxed([_SPACES.sub(" ", line).strip() for line in _SOFT_BREAK.sub("", text).split("\n")])
     last = max((n for n, line in enumerate(lines) if line.replace(SOFT_HYPHEN, "")), default=-1)
     return [plain_letters(line) + (SOFT_HYPHEN if n == last and line.endswith(SOFT_HYPHEN) else "")

@@ -20,6 +20,7 @@ from docqa.types import Passage
 # How this docqa turns a file's bytes into passages (ingest/corpus.py reads, ingest/clean.py cleans, this module
 # splits). Raise it with every change that gives an unchanged file other passages: an index built with
 # another value reads every file again, keeping the vectors of the passages whose text did not change.
+# 9: a word broken at a Unicode hyphen (U+2010, as `man` breaks them) at a line's end joined like one at "-";
 # 8: a text with no UTF-8 beyond ASCII read as Windows-1252 instead of with U+FFFD for its accents;
 # 7: Markdown's inline markup (emphasis, links, code spans) dropped and its list items on lines of their own,
 # and the frame of a box of text ("*  6. Disclaimer of Warranty  *") taken off;
@@ -27,7 +28,7 @@ from docqa.types import Passage
 # given at most 10,000 characters at once; 4: form feeds end the pages of a .txt file; 3: PDF words parted where a TeX font's space code holds
 # a visible space; 2: a word broken at a line end joins when a half is no word; 1: the headings and
 # glyphs of 2026-11-30's long-paper work; 0: indexes built before it.
-READING = 8
+READING = 9
 
 # A word: a run of non-space characters, or one character of a script written without spaces (text.UNSPACED),
 # so that a Chinese paragraph is measured and cut a character at a time rather than as one word.
