@@ -25,6 +25,12 @@ class Passage:
     section: str | None = None
     page: int | None = None
     ocr: bool = False  # its page was read by OCR from the page's image: its words may be misread
+    page_breaks: tuple[int, ...] = ()  # where each later page it runs onto starts (document offsets)
+
+    def page_at(self, offset: int) -> int | None:
+        """The page of the document offset `offset` inside the passage (an answer's page, which is the
+        passage's own or one it runs onto)."""
+        return None if self.page is None else self.page + sum(1 for b in self.page_breaks if b <= offset)
 
     @property
     def search_text(self) -> str:
@@ -67,7 +73,8 @@ class Answer:
     def within(cls, passage: Passage, start: int, end: int, confidence: float, verdict: str | None = None) -> Answer:
         """The answer `passage.text[start:end]` (offsets inside the passage), quoting the whole passage."""
         return cls(passage.text[start:end], passage.document, passage.start + start, passage.start + end, confidence,
-                   passage.text, passage.start, passage.end, passage.section, passage.page, verdict)
+                   passage.text, passage.start, passage.end, passage.section, passage.page_at(passage.start + start),
+                   verdict)
 
     @property
     def quote_offsets(self) -> tuple[int, int]:

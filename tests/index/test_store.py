@@ -26,6 +26,8 @@ from docqa.index.store import (
     load_current,
     load_index,
     merge_hits,
+    passage_from_json,
+    passage_line,
     read_manifest,
     write_index,
 )
@@ -93,6 +95,15 @@ def test_write_then_load_round_trip(tmp_path: Path) -> None:
     lines = (folder / PASSAGES).read_bytes().splitlines(keepends=True)
     assert np.load(folder / OFFSETS).tolist() == np.cumsum([0] + [len(line) for line in lines]).tolist()
     assert json.loads((active(tmp_path / "index") / MANIFEST).read_text(encoding="utf-8"))["passages"] == 5
+
+
+def test_a_passage_line_leaves_out_empty_fields_and_reads_back_its_page_breaks_as_a_tuple() -> None:
+    plain = Passage("a", "a.pdf", 0, 5, "Hello", None, 1)
+    broken = replace(plain, page_breaks=(3,), ocr=True)
+    assert json.loads(passage_line(plain)) == {"id": "a", "document": "a.pdf", "start": 0, "end": 5, "text": "Hello",
+                                               "section": None, "page": 1}
+    assert json.loads(passage_line(broken))["page_breaks"] == [3]
+    assert [passage_from_json(json.loads(passage_line(p))) for p in (plain, broken)] == [plain, broken]
 
 
 def test_empty_index_round_trip(tmp_path: Path) -> None:

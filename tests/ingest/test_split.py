@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from docqa.ingest.clean import CleanText, clean_text
+from docqa.ingest.clean import CleanText, clean_pages, clean_text
 from docqa.ingest.split import (
     Sentence,
     passage_id,
@@ -19,7 +19,7 @@ from docqa.ingest.split import (
     split_sentences,
 )
 from docqa.settings import SplitSettings
-from docqa.types import Passage
+from docqa.types import Answer, Passage
 
 DEFAULT_DOCUMENT = Path(__file__).resolve().parents[2] / "corpus" / "nato-relations-with-serbia.txt"
 NAME = "nato-relations-with-serbia.txt"
@@ -283,3 +283,14 @@ def test_a_text_written_without_spaces_is_kept_and_cut_a_character_at_a_time():
     assert all(clean.text[p.start:p.end] == p.text for p in passages)
     assert max(len(p.text) for p in passages) == SETTINGS.max_words - 5  # whole sentences of 23 characters
     assert clean_text("x" * 300 + " 北约" + "y" * 250).text == "北约"  # blobs around it still go
+
+
+def test_a_passage_that_runs_onto_the_next_page_gives_an_answer_there_that_page() -> None:
+    clean = clean_pages(["The alias of audio/midi is given on the next", "page: audio/x-midi. Nothing else.",
+                         "A third page."])
+    (passage,) = split_passages("spec.pdf", clean, SETTINGS)
+    assert (passage.page, passage.page_breaks, clean.pages) == (1, (45, 80), (0, 45, 80))
+    at = passage.text.index("audio/x-midi")
+    assert [passage.page_at(offset) for offset in (0, 44, 45, at, 79, 80)] == [1, 1, 2, 2, 2, 3]
+    assert Answer.within(passage, at, at + len("audio/x-midi"), 0.9).page == 2
+    assert Answer.within(passage, 4, 9, 0.9).page == 1

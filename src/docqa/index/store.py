@@ -39,7 +39,7 @@ import socket
 import weakref
 from abc import abstractmethod
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import overload
@@ -333,15 +333,17 @@ def read_manifest(index_dir: Path) -> Manifest:
 
 def passage_from_json(data: dict) -> Passage:
     """The passage of a line of passages.jsonl; a field added since the line was written takes its default."""
-    return Passage(**{name: data[name] for name in Passage.__dataclass_fields__ if name in data})
+    passage = Passage(**{name: data[name] for name in Passage.__dataclass_fields__ if name in data})
+    return replace(passage, page_breaks=tuple(passage.page_breaks)) if passage.page_breaks else passage
 
 
 def passage_line(passage: Passage) -> bytes:
     """The passage as one line of passages.jsonl."""
     # Field by field: dataclasses.asdict deep-copies every value, a third of an incremental build.
     row = {name: getattr(passage, name) for name in Passage.__dataclass_fields__}
-    if not passage.ocr:
-        del row["ocr"]  # lines stay as they were for the text that was not read by OCR
+    for name in ("ocr", "page_breaks"):
+        if not row[name]:
+            del row[name]  # lines stay as they were for text not read by OCR and passages on one page
     return (json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8")
 
 

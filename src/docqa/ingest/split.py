@@ -20,7 +20,8 @@ from docqa.types import Passage
 # How this docqa turns a file's bytes into passages (ingest/corpus.py reads, ingest/clean.py cleans, this module
 # splits). Raise it with every change that gives an unchanged file other passages: an index built with
 # another value reads every file again, keeping the vectors of the passages whose text did not change.
-# 9: a word broken at a Unicode hyphen (U+2010, as `man` breaks them) at a line's end joined like one at "-";
+# 9: passages know where the pages they run onto start (an answer's page); a word broken at a Unicode
+# hyphen (U+2010, as `man` breaks them) at a line's end joined like one at "-"; an HTML page named .txt read as HTML;
 # 8: a text with no UTF-8 beyond ASCII read as Windows-1252 instead of with U+FFFD for its accents;
 # 7: Markdown's inline markup (emphasis, links, code spans) dropped and its list items on lines of their own,
 # and the frame of a box of text ("*  6. Disclaimer of Warranty  *") taken off;
@@ -170,7 +171,8 @@ def _between_runs(text: str, sentences: list[Sentence]) -> list[list[Sentence]]:
 
 def split_passages(document: str, clean: CleanText, settings: SplitSettings) -> list[Passage]:
     """Passages of whole sentences, never across a section heading. A passage's `page` is the
-    1-based page where it starts (None for a text without pages)."""
+    1-based page where it starts (None for a text without pages), `page_breaks` where the pages it runs
+    onto start."""
     text = clean.text
     bounds = [s.start for s in clean.sections] + [len(text)]
     if not clean.sections or clean.sections[0].start > 0:
@@ -199,6 +201,7 @@ def split_passages(document: str, clean: CleanText, settings: SplitSettings) -> 
                     section=section,
                     page=clean.page_at(start),
                     ocr=clean.page_at(start) in clean.ocr_pages,
+                    page_breaks=tuple(p for p in clean.pages if start < p < end),
                 )
             )
     return passages
