@@ -31,6 +31,7 @@ from docqa.ingest.corpus import (
 )
 from docqa.ingest.formats import (
     UnreadableFile,
+    announced_format,
     is_page_number,
     read_docx,
     read_html,
@@ -494,6 +495,30 @@ def test_a_file_of_another_format_is_skipped_saying_what_to_do_and_a_dot_file_is
     assert listing.files == (corpus / "notes.txt",)
     assert listing.skipped == (Skipped("scan.PNG", NOT_READ.format(".png")), Skipped("table.csv", NOT_READ.format(".csv")))
     assert list(scan_corpus(corpus).hashes) == ["notes.txt"]
+
+
+def test_a_file_whose_bytes_are_another_format_is_refused_saying_what_it_is_and_html_named_as_text_read_as_html(
+        tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "minutes.pdf").write_bytes(make_docx())
+    (corpus / "cut.docx").write_bytes(make_docx()[:200])
+    (corpus / "logo.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    (corpus / "saved.txt").write_bytes(b"\xef\xbb\xbf <!DOCTYPE html><title>T</title><h1>Rules</h1>"
+                                       b"<p>Clean the <b>oven</b> on Fridays.</p>")
+    (corpus / "notes.txt").write_text("An <html> tag starts a page.", encoding="utf-8")
+    loaded = load_corpus(corpus)
+    assert [(d.path, d.text, d.notes) for d in loaded.documents] == [
+        ("notes.txt", "An <html> tag starts a page.", ()),
+        ("saved.txt", "Rules\n\nClean the oven on Fridays.",
+         ("its content is an HTML page: read as one; rename it to saved.html",))]
+    assert loaded.skipped == (
+        Skipped("cut.docx", "not a readable Word .docx file (BadZipFile: File is not a zip file)"),
+        Skipped("logo.txt", "its content is a PNG image, not what its name says: docqa does not read that format"),
+        Skipped("minutes.pdf", "its content is a Word .docx file, not what its name says: rename it to minutes.docx"))
+    starts = (b"%PDF-1.7", b"GIF89a", b"<HTML lang=en>", b"PK\x03\x04", b"Plain.")
+    assert [announced_format(data) for data in starts] == [
+        ("a PDF", ".pdf"), ("a GIF image", None), ("an HTML page", ".html"), None, None]
 
 
 def test_a_corpus_folder_that_is_itself_a_link_is_read(tmp_path: Path) -> None:

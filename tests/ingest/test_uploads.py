@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from ingest.test_formats import make_pdf
+from ingest.test_formats import make_docx, make_pdf
 
 from docqa.errors import UploadRejected
 from docqa.ingest.corpus import load_corpus, scan_corpus
@@ -136,10 +136,14 @@ def test_store_uploads_keeps_going_past_a_refusal_and_the_corpus_reads_what_it_s
     (tmp_path / "fake.pdf").write_text("not a pdf", encoding="utf-8")
     (tmp_path / "run.sh").write_text("echo", encoding="utf-8")
     (tmp_path / "Report.PDF").write_bytes(make_pdf([["Report on the summit."]]))
-    uploads = store_uploads([tmp_path / n for n in ("my notes.txt", "fake.pdf", "run.sh", "Report.PDF", "gone.txt")], corpus)
+    (tmp_path / "minutes.pdf").write_bytes(make_docx())
+    names = ("my notes.txt", "fake.pdf", "minutes.pdf", "run.sh", "Report.PDF", "gone.txt")
+    uploads = store_uploads([tmp_path / n for n in names], corpus)
     assert uploads == [
         Upload("my notes.txt", "my_notes.txt", None),
         Upload("fake.pdf", None, "'fake.pdf' was refused: it does not look like a .pdf file."),
+        Upload("minutes.pdf", None,
+               "'minutes.pdf' was refused: it is a Word .docx file, not a .pdf file: rename it to .docx."),
         Upload("run.sh", None, "'run.sh' is not an accepted type; add .txt, .md, .pdf, .html, .htm, .docx files."),
         Upload("Report.PDF", "Report.pdf", None),
         Upload("gone.txt", None, "'gone.txt' cannot be read (No such file or directory)."),

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import hashlib
 import io
 import logging
@@ -35,6 +36,7 @@ from docqa.ingest.formats import (
     UnreadableFile,
     check_length,
     format_not_read,
+    read_named,
     read_pdf,
     read_plain,
     reader_for,
@@ -247,10 +249,8 @@ def load_document(path: Path, corpus: Path, data: bytes | None = None, limits: R
         data = read_file_bytes(path, limits)
     if len(data) > limits.file_mb * 2**20:  # grown since it was measured
         raise UnreadableFile(f"it is over the limit of {limits.named('file_mb')}")
-    reader = reader_for(path.name)
-    if reader is None:  # list_corpus lists no such file
-        raise UnreadableFile(f"its suffix {path.suffix} is no format docqa reads")
-    clean = read_pdf(data, limits, progress, trial) if reader is read_pdf else reader(data, limits)
+    pdf = functools.partial(read_pdf, progress=progress, trial=trial) if reader_for(path.name) is read_pdf else None
+    clean = read_named(path.name, data, limits, pdf)
     if not clean.text.strip():
         dropped = f"; {clean.notes[-1]}" if clean.notes else ""
         raise UnreadableFile(f"it is empty (no text){dropped}")

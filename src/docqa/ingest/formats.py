@@ -509,6 +509,66 @@ def reader_for(name: str) -> Reader | None:
     return read_plain if suffix == "" or suffix[1:].isdigit() else None
 
 
+# What a file's first bytes say it is, whatever its name: the signature, what to call the format, and the
+# suffix docqa reads it by (None for a format it does not read). A zip is told apart by its parts
+# (`_ZIP_PARTS`); an HTML page by its first tag.
+_SIGNATURES = (
+    (b"%PDF-", "a PDF", ".pdf"),
+    (b"\x89PNG\r\n\x1a\n", "a PNG image", None),
+    (b"\xff\xd8\xff", "a JPEG image", None),
+    (b"GIF8", "a GIF image", None),
+    (b"\x1f\x8b", "a gzip archive", None),
+    (b"{\\rtf", "an RTF document", None),
+    (b"\xd0\xcf\x11\xe0", "an old Office document (.doc, .xls or .ppt)", None),
+)
+_ZIP_PARTS = (
+    ("word/", "a Word .docx file", ".docx"),
+    ("xl/", "an Excel .xlsx file", None),
+    ("ppt/", "a PowerPoint .pptx file", None),
+    ("mimetype", "an OpenDocument or EPUB file", None),
+)
+_HTML_START = re.compile(rb"\s*<(?:!doctype\s+html|html)[\s>]", re.IGNORECASE)
+
+
+def announced_format(data: bytes) -> tuple[str, str | None] | None:
+    """What the file's bytes say it is, whatever its name (see _SIGNATURES): what to call the format and
+    the suffix docqa reads it by, or None for bytes that say nothing (text)."""
+    data = data.removeprefix(b"\xef\xbb\xbf")
+    found = next(((name, suffix) for magic, name, suffix in _SIGNATURES if data.startswith(magic)), None)
+    if found is None and data.startswith(b"PK\x03\x04"):
+        try:
+            parts = zipfile.ZipFile(io.BytesIO(data)).namelist()
+        except (zipfile.BadZipFile, ValueError):
+            return None  # a damaged zip says nothing more (a .docx cut short is a damaged .docx)
+        found = next(((name, suffix) for prefix, name, suffix in _ZIP_PARTS
+                      if any(part.startswith(prefix) for part in parts)), ("a zip archive", None))
+    if found is None and _HTML_START.match(data[:200]):
+        found = ("an HTML page", ".html")
+    return found
+
+
+def read_named(name: str, data: bytes, limits: ReadLimits = ReadLimits(), read: Reader | None = None) -> CleanText:
+    """The file's text, read by the reader of its name (reader_for's, or `read` standing for it), with
+    what its bytes say it is taken into account: an HTML page named as text (a page saved as .txt) is
+    read as HTML, saying so; a file its reader cannot read is refused saying what it is when its bytes
+    say it is another format (a Word file named .pdf), with the name to give it."""
+    own = reader_for(name)
+    if own is None:
+        raise UnreadableFile(format_not_read(name))
+    announced = announced_format(data)
+    if announced is not None and announced[1] == ".html" and own is read_plain:
+        return _noted(read_html(data, limits), (f"its content is {announced[0]}: read as one; rename it to "
+                                                f"{Path(name).stem}.html",))
+    try:
+        return (read or own)(data, limits)
+    except UnreadableFile as error:
+        if announced is None or (announced[1] is not None and READERS[announced[1]] is own):
+            raise
+        what = announced[0]
+        advice = f"rename it to {Path(name).stem}{announced[1]}" if announced[1] else "docqa does not read that format"
+        raise UnreadableFile(f"its content is {what}, not what its name says: {advice}") from error
+
+
 def format_not_read(name: str) -> str:
     """Why a corpus file is skipped when reader_for knows no reader for its name."""
     return (f"docqa does not read {Path(name).suffix.lower()} files; save a copy as {', '.join(ACCEPTED_SUFFIXES)} "

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from docqa.errors import OutsideCorpus, UploadRejected
 from docqa.ingest.corpus import corpus_path, file_hash, list_corpus
-from docqa.ingest.formats import ACCEPTED_SUFFIXES, UnreadableFile
+from docqa.ingest.formats import ACCEPTED_SUFFIXES, UnreadableFile, announced_format
 from docqa.names import display_name
 from docqa.settings import ReadLimits
 
@@ -76,12 +76,16 @@ def upload_name(original: str, size: int, max_bytes: int) -> str:
     return safe + suffix
 
 
-def content_mismatch(suffix: str, head: bytes) -> str | None:
-    """Why a file's first bytes contradict its suffix (a .pdf that is no PDF), or None."""
+def content_mismatch(suffix: str, data: bytes) -> str | None:
+    """Why a file's bytes contradict its suffix (a .pdf that is no PDF), saying what they are where they
+    say it (formats.announced_format), or None."""
     magic = _MAGIC.get(suffix)
-    if magic is not None and not head.startswith(magic):
+    if magic is None or data.startswith(magic):
+        return None
+    announced = announced_format(data)
+    if announced is None:
         return f"it does not look like a {suffix} file"
-    return None
+    return f"it is {announced[0]}, not a {suffix} file" + (f": rename it to {announced[1]}" if announced[1] else "")
 
 
 def _same_name(name: str, root: Path) -> str | None:
@@ -107,8 +111,8 @@ def store_upload(source: Path, corpus: Path, original: str | None = None, replac
     shown = display_name(original)
     try:
         name = upload_name(original, source.stat().st_size, max_bytes)
-        with source.open("rb") as data:
-            reason = content_mismatch(Path(name).suffix, data.read(8))
+        with source.open("rb") as data:  # at most max_bytes: upload_name refused a larger file
+            reason = content_mismatch(Path(name).suffix, data.read(max_bytes + 1))
         digest = file_hash(source, ReadLimits())
     except (OSError, UnreadableFile) as error:
         raise UploadRejected(f"{shown!r} cannot be read ({getattr(error, 'strerror', None) or error}).") from None
