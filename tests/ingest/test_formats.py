@@ -275,6 +275,14 @@ def test_html_visible_text_only_with_headings_as_sections() -> None:
     )
 
 
+def test_html_headings_lose_their_permalinks_and_a_link_of_text_stays() -> None:
+    page = ('<h2>2.2. Unversioned python commands<a class="headerlink" href="#unversioned" title="Permalink">\u00b6</a>'
+            '</h2><h3 id="x"><a href="#x" class="hash-link">\u200b</a>Module Path<a href="#x">#</a></h3>'
+            '<p>See <a href="#x" class="anchor">the module path</a> and <a href="https://example.org">#</a>.</p>')
+    assert read_html(page.encode()).text == ("2.2. Unversioned python commands\n\nModule Path\n\n"
+                                             "See the module path and #.")
+
+
 def test_html_deeply_nested_and_declared_encoding() -> None:
     nested = b"<div>" * 5000 + b"Deep text." + b"</div>" * 5000
     assert read_html(nested).text == "Deep text."

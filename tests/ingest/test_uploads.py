@@ -47,7 +47,7 @@ def test_upload_names_are_sanitised(original: str, expected: str) -> None:
     [
         ("../../etc/passwd", 10, r"^'passwd' is not an accepted type; add \.txt, \.md, \.pdf, \.html, \.htm, \.docx files\.$"),
         ("setup.exe", 10, "^'setup.exe' is not an accepted type"),
-        ("big.pdf", 20 * 2**20 + 1, r"^'big.pdf' is 20.0 MB; the limit is 20 MB per file\.$"),
+        ("big.pdf", 20 * 2**20 + 1, r"^'big.pdf' is larger than 20 MB, the limit per file; split it into smaller files\.$"),
         ("empty.txt", 0, r"^'empty.txt' is empty\.$"),
         ("bad\nname.exe", 10, r"^'bad\\\\x0aname.exe' is not an accepted type"),
     ],

@@ -369,14 +369,26 @@ class _EndBlock:
     heading: bool
 
 
+# A heading's permalink, which documentation generators (Sphinx, MkDocs, Docusaurus) put in every
+# heading ("2.2. Unversioned python commands¶"): a link whose whole text is one of these marks, of one of
+# these classes or to an anchor of the page itself.
+_PERMALINK_CLASSES = frozenset({"headerlink", "hash-link", "anchor", "anchorjs-link", "header-anchor"})
+_PERMALINK_MARKS = frozenset({"¶", "#", "§", "🔗", ""})
+
+
 def _hidden(tag: bs4.Tag) -> bool:
-    return tag.has_attr("hidden") or bool(_HIDDEN_STYLE.search(str(tag.get("style") or "")))
+    """Whether the element is not read: hidden, or a heading's permalink."""
+    if tag.has_attr("hidden") or _HIDDEN_STYLE.search(str(tag.get("style") or "")):
+        return True
+    return tag.name == "a" and tag.get_text().strip(" \t\n\u200b") in _PERMALINK_MARKS and (
+        not _PERMALINK_CLASSES.isdisjoint(tag.get_attribute_list("class")) or str(tag.get("href") or "").startswith("#"))
 
 
 def html_blocks(html: bytes | str) -> list[Block]:
     """Visible text of an HTML page as paragraphs and headings, in reading order.
 
-    Dropped: HTML_DROPPED elements, elements with `hidden` or an inline `display: none`, comments.
+    Dropped: HTML_DROPPED elements, elements with `hidden` or an inline `display: none`, headings'
+    permalinks (`_hidden`), comments.
     Block elements end a paragraph; table cells of one row are joined with " | ".
     """
     soup = bs4.BeautifulSoup(html, "html.parser")

@@ -69,7 +69,9 @@ def upload_name(original: str, size: int, max_bytes: int) -> str:
     if suffix not in ACCEPTED_SUFFIXES:
         raise UploadRejected(f"{shown!r} is not an accepted type; add {', '.join(ACCEPTED_SUFFIXES)} files.")
     if size > max_bytes:
-        raise UploadRejected(f"{shown!r} is {size / 2**20:.1f} MB; the limit is {max_bytes / 2**20:g} MB per file.")
+        # Not its size: a server reads one byte past the limit and no further.
+        raise UploadRejected(f"{shown!r} is larger than {max_bytes / 2**20:g} MB, the limit per file; split it into "
+                             "smaller files.")
     if size == 0:
         raise UploadRejected(f"{shown!r} is empty.")
     safe = _UNSAFE_RUN.sub("_", stem).strip("._-")[:MAX_NAME_CHARS].rstrip("._-") or "document"
