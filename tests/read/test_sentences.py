@@ -57,6 +57,15 @@ def test_a_colon_introduces_the_next_line_even_when_it_is_no_item() -> None:
     assert texts(text, units(text)) == ["After the above, then:\n\nmake install", "make install"]
 
 
+def test_a_bulleted_item_is_a_unit_without_its_bullet_and_still_widens_to_its_list() -> None:
+    text = "Changes in this release:\n\n* By default, use of fsmonitor on a network filesystem is disabled.\n\n- Faster diffs."
+    found = units(text)
+    assert texts(text, found) == [
+        "Changes in this release:\n\n* By default, use of fsmonitor on a network filesystem is disabled.\n\n- Faster diffs.",
+        "By default, use of fsmonitor on a network filesystem is disabled.", "Faster diffs."]
+    assert texts(text, [enumeration(text, found[1])]) == [text]
+
+
 def test_question_lines() -> None:
     assert question_lines(FAQ) == [(64, 73)]
     assert question_lines('24. The license says it must be "plainly marked". So what must I do?\n\nChange it.') == [(0, 68)]

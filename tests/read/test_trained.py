@@ -28,6 +28,7 @@ from docqa.read.decode import (
     balance,
     best_span,
     choose,
+    dashed,
     dotted,
     null_score,
     on_scale,
@@ -191,6 +192,16 @@ def test_dotted_widens_a_span_over_a_name_or_number_it_cuts_at_a_dot():
     assert widened("1") == "1.1.3"
     assert widened("U") == "U.S"  # the full stop after it ends the sentence's word, not the name
     assert widened("law") == "law"  # a full stop with no letter after it joins nothing
+
+
+def test_dashed_widens_a_span_over_the_hyphens_that_begin_an_option_or_a_negative_number():
+    text = "Use --include-whitespace, or -S (\"-v\"); at -40 degrees a well-known 10-20 range - never ---x."
+    def widened(part: str) -> str:
+        start = text.index(part)
+        return text[slice(*dashed(text, start, start + len(part)))]
+    assert [widened(p) for p in ("include-whitespace", "S", "v", "40 degrees", "known", "20", "never", "x")] == [
+        "--include-whitespace", "-S", "-v", "-40 degrees", "known", "20", "never", "x"]
+    assert dashed("-S", 1, 2) == (0, 2)
 
 
 def test_uncited_drops_an_author_year_citation_closing_a_span():

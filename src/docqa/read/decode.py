@@ -172,6 +172,25 @@ def dotted(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+# What may stand before the hyphens that begin a word: its start, a space, an opening bracket or quote.
+_BEFORE_DASHES = " \t\n([{\"'“‘"
+
+
+def dashed(text: str, start: int, end: int) -> tuple[int, int]:
+    """[start, end) widened over the one or two hyphens that begin its first word, where the span leaves
+    them out: a command's option ("include-whitespace" of "--include-whitespace", "S" of "-S") or a
+    negative number ("40" of "-40"). A hyphen after a letter ("known" of "well-known") or a dash set
+    apart ("a - b") is not taken."""
+    if start == end or not text[start].isalnum():
+        return start, end
+    at = start
+    while at > 0 and start - at < 2 and text[at - 1] == "-":
+        at -= 1
+    if at < start and (at == 0 or text[at - 1] in _BEFORE_DASHES):
+        return at, end
+    return start, end
+
+
 def uncited(text: str, start: int, end: int) -> tuple[int, int]:
     """[start, end) less a citation at its end (see _CITATION), when words come before it:
     "merBoot (Sánchez-Espigares and Ocaña 2009)" -> "merBoot", "BERT [5]" -> "BERT". Papers cite after
@@ -297,7 +316,8 @@ def best_span(
     `span_edges`); None when the window has no such span.
 
     A chosen span is then trimmed of spaces, closes a bracket it leaves open (`balance`), takes the
-    whole of a dotted name it cuts (`dotted`) and drops a citation closing it (`uncited`).
+    whole of a dotted name it cuts (`dotted`) and the hyphens that begin it (`dashed`), and drops a
+    citation closing it (`uncited`).
 
     Every pair is scored (exact, unlike the top-20 start/end shortlist of the SQuAD scripts; a window
     of 384 tokens is 147k pairs, about a millisecond). Ties go to the earliest start, then the
@@ -334,7 +354,9 @@ def best_span(
         ranked = sorted(shortlist.tolist(), key=lambda flat: (-scores[flat], flat))  # ties: earliest start, end
     for flat in ranked:
         i, j = divmod(flat, n)
-        char_start, char_end = uncited(text, *dotted(text, *balance(text, *trim(text, offsets[i][0], offsets[j][1]))))
+        char_start, char_end = offsets[i][0], offsets[j][1]
+        for step in (trim, balance, dotted, dashed, uncited):
+            char_start, char_end = step(text, char_start, char_end)
         if fits is None or fits(text[char_start:char_end]):
             return Span(i, j, char_start, char_end, float(scores[flat]))
     return None

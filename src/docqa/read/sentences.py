@@ -92,6 +92,8 @@ _ITEM = re.compile(r"\s*(?:\((?:[a-z]|[ivx]{1,4}|\d{1,2})\)|(?:[a-z]|\d{1,2})\)|
 # An item written on its sentence's line ("... documentation. (2) If only executable code ...", "these
 # conditions: (1) If any part ..."): a sentence ends before it.
 _INLINE_ITEM = re.compile(r"(?<=[.;:])\s+(?=\((?:[a-z]|[ivx]{1,4}|\d{1,2})\)\s)")
+# The mark of a bulleted item, which a sentence answer leaves out ("* By default, ..." answers "By default, ...").
+_BULLET = re.compile(r"[-*•]\s+")
 # A unit this short ("Yes.", "No, sorry.", "6. Trademarks.") says nothing alone: it joins the next.
 _SHORT_WORDS = 4
 _WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
@@ -145,7 +147,8 @@ def words(text: str) -> int:
 
 def units(text: str) -> list[Unit]:
     """The candidate answers of a passage, in order: its sentences, a short one joined to the next of its
-    line, an introducing line joined to the enumeration or line it introduces. A line that ends with "?"
+    line, an introducing line joined to the enumeration or line it introduces; an item's bullet left
+    out. A line that ends with "?"
     (a question) and a fragment without two words (a passage's cut "1.9.") are none."""
     lines = _lines(text)
     line_of = {}
@@ -169,6 +172,8 @@ def units(text: str) -> list[Unit]:
             continue
         if end == line_end:
             end = _introduced_end(text, lines, line_number)
+        if bullet := _BULLET.match(text, start, end):
+            start = bullet.end()
         if len(_LETTERED.findall(text[start:end])) >= 2:
             out.append(Unit(start, end))
     return out
