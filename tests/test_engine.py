@@ -331,6 +331,20 @@ def test_a_question_that_names_a_document_is_asked_of_it(project, embedder):
     assert ({h.passage.document for h in chosen.hits}, chosen.named) == ({"belgrade.md"}, ())
 
 
+def test_what_the_named_document_does_not_answer_is_asked_of_all(project, embedder):
+    # "Belgrade" names belgrade.md, whose passages do not say where the ferries leave; rivers.txt does.
+    question = "Where do ferries to the Great War Island leave from in Belgrade?"
+    reader = WordReader("Zemun")
+    engine = Engine(settings_of(project), embedder=embedder, reader=reader)
+    wider = engine.ask(question)
+    assert ([RIVERS in read.passages for read in reader.reads], wider.named, wider.answer.text,
+            wider.answer.document) == ([False, True], (), "Zemun", "rivers.txt")
+    assert engine.named(question) == ("belgrade.md",)
+    declined = Engine(settings_of(project), embedder=embedder, reader=WordReader("Nowhere")).ask(question)
+    assert (declined.named, declined.answer, {h.passage.document for h in declined.hits}) == (
+        ("belgrade.md",), None, {"belgrade.md"})
+
+
 def test_a_name_the_documents_title_states_is_stated() -> None:
     larger = Answer("a work that combines Covered Software with other material", "mpl-2.0.txt", 40, 99, 0.99,
                     '1.7. "Larger Work" means a work that combines Covered Software with other material.', 30, 120, None, None)

@@ -555,8 +555,20 @@ class Engine:
             referent = self._referent(earlier, top_k, documents)
             if referent:
                 query = Query(query.text, f"{query.context} {referent}")
+        named = self.named(query.search_text, documents)
+        reply = self._answer(question, query, named, top_k, documents, started)
+        if named and reply.answer is None:
+            # What the documents it names do not answer, the others may: "When was ls first released?"
+            # names ls.txt, and a note of the user's answers it.
+            wider = self._answer(question, query, (), top_k, documents, started)
+            reply = wider if wider.answer is not None else reply
+        return reply
+
+    def _answer(self, question: str, query: Query, named: tuple[str, ...], top_k: int | None,
+                documents: Sequence[str], started: float) -> Reply:
+        """The reply to `query` read from the passages of the documents it names (`named`), or of all
+        (of `documents` when given) where it names none."""
         resolved = query.search_text
-        named = self.named(resolved, documents)
         hits = self.retrieve(resolved, top_k, documents=documents, named=named)
         # A question without a single letter or digit ("🤝🤝🤝") asks nothing a span could answer.
         asks = any(ch.isalnum() for ch in query.text)
