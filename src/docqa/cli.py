@@ -387,6 +387,7 @@ def _page_image(engine, reply, target: Path) -> dict | None:
 
 def format_reply(reply) -> str:
     from docqa.engine import (  # loaded already: the reply came from the engine
+        NOT_ENGLISH,
         off_topic_text,
         quoted_list,
     )
@@ -402,6 +403,8 @@ def format_reply(reply) -> str:
             lines.append(f"The documents do not answer this (best confidence "
                          f"{confidence_text(reply.confidence, reply.threshold)}, below the {threshold_text(reply.threshold)} "
                          "needed to answer).")
+        if not reply.english:
+            lines.append(NOT_ENGLISH)
         if reply.named:
             lines.append(f"Asked of {quoted_list([display_name(d) for d in reply.named])}, which the question names; "
                          "without the name it asks every document.")

@@ -70,7 +70,7 @@ from docqa.names import name_words
 from docqa.pageview import PageView, Stretch, draw_page, surrounding
 from docqa.read.factory import make_reader
 from docqa.read.form import asked_definition
-from docqa.read.question import key_terms, unmentioned
+from docqa.read.question import in_english, key_terms, unmentioned
 from docqa.settings import Settings
 from docqa.text import check_question
 from docqa.types import Answer, DocumentInfo, Hit, Passage, Reader
@@ -116,6 +116,7 @@ class Reply:
     documents: tuple[str, ...] = ()  # the documents the question was limited to; () for all of them
     named: tuple[str, ...] = ()  # the documents the question names, which it was asked of (index/named.py)
     off_topic: float | None = None
+    english: bool = True  # the question reads as English (read/question.py in_english); a decline says so if not
 
     @property
     def answer_passage(self) -> Passage | None:
@@ -161,6 +162,7 @@ class Reply:
             "documents": list(self.documents),
             "named": list(self.named),
             "off_topic": self.off_topic,
+            "english": self.english,
             "passages": [
                 {
                     "document": hit.passage.document,
@@ -213,6 +215,11 @@ def quoted_list(terms: Sequence[str]) -> str:
     """'"A"', '"A" or "B"', '"A", "B" or "C"': the unstated terms as a reply names them."""
     quoted = [f'"{term}"' for term in terms]
     return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
+
+
+# What a declined reply adds when the question does not read as English.
+NOT_ENGLISH = ("The question does not seem to be in English: docqa's reader and search understand English "
+               "only. Ask it in English.")
 
 
 def off_topic_text(similarity: float) -> str:
@@ -582,7 +589,8 @@ class Engine:
         confidence = candidate.confidence if candidate and not unstated else 0.0
         answer = candidate if candidate is not None and not unstated and confidence >= self.threshold else None
         return Reply(question, resolved, answer, candidate, confidence, self.threshold, tuple(hits),
-                     time.perf_counter() - started, unstated, self.notice(), tuple(documents), named, far)
+                     time.perf_counter() - started, unstated, self.notice(), tuple(documents), named, far,
+                     in_english(query.text))
 
     def _referent(self, earlier: list[str], top_k: int | None, documents: Sequence[str]) -> str | None:
         """The answer to the previous question when a pronoun could stand for it: a name or a thing,

@@ -10,6 +10,7 @@ from docqa.read.question import (
     restates,
     spelled_out_names,
     states_number,
+    in_english,
     unmentioned,
     wants_number,
     whole_name,
@@ -220,3 +221,19 @@ def test_names_before_acronyms_are_found_in_one_pass_over_hostile_text():
     assert spelled_out_names("the Zyyyya" + "x" * 71 + " Centre (AC)") == []
     found = spelled_out_names("the Office of Oversight (OO) and the Supreme Headquarters Allied Powers Europe (SHAPE).")
     assert [(n.acronym, n.start, n.end, n.bracket_end) for n in found] == [("OO", 4, 23, 28), ("SHAPE", 37, 78, 86)]
+
+
+@pytest.mark.parametrize("question, english", [
+    ("When did Serbia join the Partnership for Peace?", True),
+    ("kalemegdan football scores", True),  # a search-box query of a name and English words
+    ("lme4 glmer", True),  # two names: too few words to tell
+    ("Name a biotrophic organism.", True),
+    ("¿Quién escribió ls?", False),
+    ("Wo steht die Kaffeemaschine?", False),
+    ("Qui a écrit ls?", False),
+    ("北京在哪里", False),
+    ("Кто написал ls?", False),
+    ("Was ist die Hauptstadt von Serbien?", True),  # "was" and "die": German that reads as English
+])
+def test_in_english_tells_a_question_in_another_language(question, english):
+    assert in_english(question) is english

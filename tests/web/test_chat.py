@@ -130,6 +130,13 @@ def test_a_query_no_passage_comes_near_is_declined_unread_and_says_why(engine):
                                 "this.</p>")
 
 
+def test_a_question_in_another_language_is_told_to_ask_in_english(engine):
+    turn = chat.ask(engine, "Wann trat Serbien der Partnerschaft für den Frieden bei?")
+    assert turn.ok and turn.answer is None
+    assert ("<p>The question does not seem to be in English: docqa's reader and search understand English only. "
+            "Ask it in English.</p>") in turn.html
+
+
 def test_declined_reply_shows_the_closest_passages(engine, settings):
     strict = Engine(settings.with_(threshold=1.0), embedder=engine.embedder, reader=engine.reader)
     turn = chat.ask(strict, PFP)

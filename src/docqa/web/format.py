@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
-from docqa.engine import Reply, Status, off_topic_text, quoted_list
+from docqa.engine import NOT_ENGLISH, Reply, Status, off_topic_text, quoted_list
 from docqa.errors import DocqaError
 from docqa.index.manifest import BuildReport
 from docqa.ingest.uploads import Removal, Upload
@@ -78,6 +78,8 @@ def _format_answer(reply: Reply) -> str:
             lines.append(f"<p>Best guess confidence {confidence_text(reply.confidence, reply.threshold)}, below the "
                          f"{threshold_text(reply.threshold)} "
                          "needed to answer.</p>")
+        if not reply.english:
+            lines.append(f"<p>{NOT_ENGLISH}</p>")
         if reply.named:
             lines.append(f"<p>Asked of {_text(quoted_list([display_name(d) for d in reply.named]))}, which the question names; without the "
                          "name it asks every document.</p>")
