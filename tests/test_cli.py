@@ -475,6 +475,6 @@ def test_a_page_image_asked_of_an_answer_from_no_pdf_says_why_none_was_written(w
     target = tmp_path / "page.png"
     assert cli.main(["ask", QUESTION, "--page-image", str(target), *folders(workspace)]) == 0
     assert capsys.readouterr().out.splitlines()[-1] == (
-        f"No page image written to {target}: the answer is not from a PDF, and only a PDF's answers are drawn on "
-        "their page.")
+        f"No page image written to {target}: the answer is not from a PDF or an image, and only the answers of a "
+        "PDF or an image are drawn on their page.")
     assert not target.exists()

@@ -366,8 +366,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if view is not None:
         print(f"Page image: {view['image']} (p. {view['page']}; the original: {view['file']})")
     elif args.page_image is not None:
-        why = "docqa declined" if reply.answer is None else "the answer is not from a PDF"
-        print(f"No page image written to {args.page_image}: {why}, and only a PDF's answers are drawn on their page.")
+        why = "docqa declined" if reply.answer is None else "the answer is not from a PDF or an image"
+        print(f"No page image written to {args.page_image}: {why}, and only the answers of a PDF or an image are drawn on their page.")
     return 0
 
 
@@ -382,7 +382,7 @@ def _page_image(engine, reply, target: Path) -> dict | None:
     with replacing(target) as temporary:
         temporary.write_bytes(view.image)
     original = (engine.settings.corpus / reply.answer.document).resolve()
-    return {"page": view.page, "image": str(target), "file": f"{original}#page={view.page}"}
+    return {"page": view.page, "image": str(target), "file": f"{original}{view.fragment}"}
 
 
 def format_reply(reply) -> str:

@@ -67,7 +67,7 @@ from docqa.ingest.formats import ACCEPTED_SUFFIXES, UnreadableFile
 from docqa.ingest.sandbox import Sandbox
 from docqa.ingest.uploads import Removal, Upload, remove_documents, store_uploads
 from docqa.names import name_words
-from docqa.pageview import PageView, Stretch, draw_page, surrounding
+from docqa.pageview import PageView, Stretch, draw_page, draw_picture, drawable, surrounding
 from docqa.read.factory import make_reader
 from docqa.read.form import asked_definition
 from docqa.read.question import in_english, key_terms, unmentioned
@@ -425,10 +425,11 @@ class Engine:
         return remove_documents(names, self.settings.corpus)
 
     def page_view(self, answer: Answer) -> PageView | None:
-        """The page of an answer from a PDF drawn with the answer marked (pageview.draw_page), or None
-        for an answer from another format; kept for a while (a chat shows it, an API client fetches it).
-        Raises OutsideCorpus for a document outside the corpus, DocumentGone when its file is gone."""
-        if answer.page is None or Path(answer.document).suffix.lower() != ".pdf":
+        """The page of an answer from a PDF drawn with the answer marked (pageview.draw_page), or from an
+        image file as it is (pageview.draw_picture), or None for an answer from another format; kept for a
+        while (a chat shows it, an API client fetches it). Raises OutsideCorpus for a document outside
+        the corpus, DocumentGone when its file is gone."""
+        if answer.page is None or not drawable(answer.document):
             return None
         path = corpus_path(self.settings.corpus, answer.document)
         try:
@@ -439,8 +440,9 @@ class Engine:
         view = self._views.get(key)
         if view is None:
             try:
-                view = draw_page(path, answer.document, answer.page, answer.quote,
-                                 answer.start - answer.quote_start, answer.text)
+                view = draw_page(path, answer.document, answer.page, answer.quote, answer.start - answer.quote_start,
+                                 answer.text) if path.suffix.lower() == ".pdf" else draw_picture(path, answer.document,
+                                                                                                 answer.page)
             except (OSError, ValueError, pypdfium2.PdfiumError) as error:
                 raise DocumentGone(answer.document, str(error)) from error
             self._views.put(key, view)
@@ -584,13 +586,17 @@ class Engine:
         bar = off_topic_bar(self.settings.model)
         far = off_topic(query.text, hits, bar) if bar is not None and self.threshold > 0.0 and not named else None
         candidate = self.reader.read(query.text, hits, context=query.context) if hits and asks and far is None else None
-        names = self._snapshot.index.names.get(candidate.document) if candidate else None
-        unstated = unstated_terms(query.text, candidate, names.heading if names else "") if candidate else ()
+        unstated = self._unstated(query.text, candidate) if candidate else ()
         confidence = candidate.confidence if candidate and not unstated else 0.0
         answer = candidate if candidate is not None and not unstated and confidence >= self.threshold else None
         return Reply(question, resolved, answer, candidate, confidence, self.threshold, tuple(hits),
                      time.perf_counter() - started, unstated, self.notice(), tuple(documents), named, far,
                      in_english(query.text))
+
+    def _unstated(self, question: str, candidate: Answer) -> tuple[str, ...]:
+        """unstated_terms with the candidate's document's title (index/named.py)."""
+        names = self._snapshot.index.names.get(candidate.document)
+        return unstated_terms(question, candidate, names.heading if names else "")
 
     def _referent(self, earlier: list[str], top_k: int | None, documents: Sequence[str]) -> str | None:
         """The answer to the previous question when a pronoun could stand for it: a name or a thing,

@@ -1,5 +1,6 @@
-"""An answer -> where it stands: its page of a PDF drawn as an image with the answer's words marked, or,
-for the other formats, its passage in the text around it with the answer marked.
+"""An answer -> where it stands: its page of a PDF drawn as an image with the answer's words marked, its
+page of an image file (a scan) as it is, or, for the other formats, its passage in the text around it
+with the answer marked.
 
 The answer's character offsets index the document's cleaned text, not the PDF's own: on the page, the
 answer is found by its letters and digits alone (so that a word joined across a line break, a ligature
@@ -17,6 +18,8 @@ from pathlib import Path
 
 import pypdfium2
 from PIL import Image, ImageDraw
+
+from docqa.ingest.formats import IMAGE_SUFFIXES
 
 # The page as the chat shows it: 108 dpi keeps a page of A4 at about 900 x 1260 pixels, readable beside
 # the conversation and drawn in about 60 ms (benchmarks/page_view.py).
@@ -48,6 +51,15 @@ class PageView:
     height: int
     boxes: tuple[Box, ...]
     ocr: bool
+
+    @property
+    def fragment(self) -> str:
+        return page_fragment(self.document, self.page)
+
+
+def page_fragment(document: str, page: int) -> str:
+    """What opens the original file at a page, after its address: "#page=N" for a PDF, nothing for an image."""
+    return f"#page={page}" if document.lower().endswith(".pdf") else ""
 
 
 def letters(text: str) -> tuple[str, list[int]]:
@@ -138,6 +150,27 @@ def _draw(document: pypdfium2.PdfDocument, name: str, page: int, quote: str, ans
     finally:
         drawn.close()
     return PageView(name, page, _marked(image, boxes), image.width, image.height, tuple(boxes), ocr=count == 0)
+
+
+def drawable(document: str) -> bool:
+    """Whether an answer of `document` is shown on its page: a PDF's drawn, an image file's as it is."""
+    suffix = Path(document).suffix.lower()
+    return suffix == ".pdf" or suffix in IMAGE_SUFFIXES
+
+
+def draw_picture(path: Path, name: str, page: int, width: int = round(8.27 * VIEW_DPI)) -> PageView:
+    """Page `page` of the image file at `path` (called `name`; a TIFF's frame, else the image itself) as
+    the chat shows it: no wider than an A4 page drawn at VIEW_DPI. Its text was read by OCR, which gives
+    no character boxes: nothing is marked. Raises ValueError when the file has no such page, OSError
+    when it cannot be opened."""
+    with Image.open(path) as image:
+        if not 1 <= page <= getattr(image, "n_frames", 1):
+            raise ValueError(f"{name} has no page {page}")
+        image.seek(page - 1)
+        drawn = image.convert("RGBA")
+    if drawn.width > width:
+        drawn = drawn.resize((width, max(1, round(drawn.height * width / drawn.width))))
+    return PageView(name, page, _marked(drawn, ()), drawn.width, drawn.height, (), ocr=True)
 
 
 def _marked(image: Image.Image, boxes: Sequence[Box]) -> bytes:

@@ -367,11 +367,11 @@ def write_corpus(folder: Path) -> None:
     (folder / "binary.txt").write_bytes(b"\x00\x01\x02")
     (folder / "empty.html").write_bytes(b"<script>only()</script>")
     (folder / ".hidden.txt").write_text("Ignored.", encoding="utf-8")
-    (folder / "image.png").write_bytes(b"\x89PNG")
+    (folder / "sheet.xlsx").write_bytes(b"PK\x03\x04")
 
 
 HIDDEN_REASON = "its name starts with a dot (hidden): not read; rename it to index it"
-NOT_READ = "docqa does not read {} files; save a copy as .txt, .md, .pdf, .html, .htm, .docx or plain text to index it"
+NOT_READ = "docqa does not read {} files; save a copy as .txt, .md, .pdf, .html or .docx to index it"
 
 
 def test_load_corpus_reads_every_format_and_skips_unreadable_files(tmp_path: Path, caplog) -> None:
@@ -382,7 +382,7 @@ def test_load_corpus_reads_every_format_and_skips_unreadable_files(tmp_path: Pat
     assert [d.pages for d in corpus.documents] == [(), (), (), (0, 102)]
     assert corpus.skipped == (
         Skipped(".hidden.txt", HIDDEN_REASON),
-        Skipped("image.png", NOT_READ.format(".png")),
+        Skipped("sheet.xlsx", NOT_READ.format(".xlsx")),
         Skipped("bad.docx", "not a readable Word .docx file (BadZipFile: File is not a zip file)"),
         Skipped("binary.txt", "it looks binary (contains NUL bytes)"),
         Skipped("broken.pdf", "not a readable PDF (PdfStreamError: Stream has ended unexpectedly)"),
@@ -428,7 +428,7 @@ def test_scan_corpus_hashes_bytes_without_parsing(tmp_path: Path) -> None:
         "readme.md", "report.pdf",
     ]
     assert scan.hashes["report.pdf"] == content_hash(make_pdf(REPORT_PAGES))
-    assert scan.skipped == (Skipped(".hidden.txt", HIDDEN_REASON), Skipped("image.png", NOT_READ.format(".png")))
+    assert scan.skipped == (Skipped(".hidden.txt", HIDDEN_REASON), Skipped("sheet.xlsx", NOT_READ.format(".xlsx")))
 
 
 def test_document_section_and_page_lookups() -> None:
@@ -497,11 +497,12 @@ def test_links_out_of_the_corpus_are_skipped_and_links_inside_read_once(tmp_path
 def test_a_file_of_another_format_is_skipped_saying_what_to_do_and_a_dot_file_is_not_mentioned(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    for name in ("notes.txt", "table.csv", "scan.PNG", ".DS_Store", ".gitignore", ".old.csv"):
+    for name in ("notes.txt", "table.csv", "slides.PPTX", ".DS_Store", ".gitignore", ".old.csv"):
         (corpus / name).write_text("Serbia joined in 2006.", encoding="utf-8")
     listing = list_corpus(corpus)
     assert listing.files == (corpus / "notes.txt",)
-    assert listing.skipped == (Skipped("scan.PNG", NOT_READ.format(".png")), Skipped("table.csv", NOT_READ.format(".csv")))
+    assert listing.skipped == (Skipped("slides.PPTX", NOT_READ.format(".pptx")),
+                               Skipped("table.csv", NOT_READ.format(".csv")))
     assert list(scan_corpus(corpus).hashes) == ["notes.txt"]
 
 
@@ -522,11 +523,11 @@ def test_a_file_whose_bytes_are_another_format_is_refused_saying_what_it_is_and_
          ("its content is an HTML page: read as one; rename it to saved.html",))]
     assert loaded.skipped == (
         Skipped("cut.docx", "not a readable Word .docx file (BadZipFile: File is not a zip file)"),
-        Skipped("logo.txt", "its content is a PNG image, not what its name says: docqa does not read that format"),
+        Skipped("logo.txt", "its content is a PNG image, not what its name says: rename it to logo.png"),
         Skipped("minutes.pdf", "its content is a Word .docx file, not what its name says: rename it to minutes.docx"))
-    starts = (b"%PDF-1.7", b"GIF89a", b"<HTML lang=en>", b"PK\x03\x04", b"Plain.")
+    starts = (b"%PDF-1.7", b"GIF89a", b"<HTML lang=en>", b"PK\x03\x04", b"Plain.", b"{\\rtf1")
     assert [announced_format(data) for data in starts] == [
-        ("a PDF", ".pdf"), ("a GIF image", None), ("an HTML page", ".html"), None, None]
+        ("a PDF", ".pdf"), ("a GIF image", ".gif"), ("an HTML page", ".html"), None, None, ("an RTF document", None)]
 
 
 def test_a_corpus_folder_that_is_itself_a_link_is_read(tmp_path: Path) -> None:

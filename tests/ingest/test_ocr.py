@@ -18,7 +18,7 @@ from docqa.ingest.corpus import load_document
 from docqa.ingest.formats import UnreadableFile
 from docqa.ingest.sandbox import Sandbox
 from docqa.ingest.split import split_passages
-from docqa.pageview import draw_page
+from docqa.pageview import draw_page, draw_picture
 from docqa.settings import ReadLimits, SplitSettings
 from ingest.test_formats import make_pdf
 
@@ -130,3 +130,57 @@ def test_a_text_layer_that_disagrees_with_its_image_is_what_is_read(tmp_path: Pa
     quote = clean.text
     view = draw_page(tmp_path / "disagree.pdf", "disagree.pdf", 1, quote, quote.index("June 2021"), "June 2021", dpi=72)
     assert (view.ocr, len(view.boxes)) == (False, 1)
+
+
+def page_images(pages: list[list[str]], dpi: int = 200) -> list[Image.Image]:
+    """The pages of the text PDF of `pages`, drawn in grey at `dpi`: what a scanner saves."""
+    drawn = pypdfium2.PdfDocument(make_pdf(pages))
+    return [drawn[n].render(scale=dpi / 72, grayscale=True).to_pil() for n in range(len(drawn))]
+
+
+def saved(images: list[Image.Image], kind: str) -> bytes:
+    out = io.BytesIO()
+    images[0].save(out, format=kind, save_all=len(images) > 1, append_images=images[1:])
+    return out.getvalue()
+
+
+@needs_tesseract
+def test_a_page_saved_as_an_image_is_read_by_ocr_and_a_tiffs_frames_are_pages(tmp_path: Path):
+    (tmp_path / "scan.tif").write_bytes(saved(page_images(PAGES), "TIFF"))
+    (tmp_path / "first.jpg").write_bytes(saved(page_images(PAGES)[:1], "JPEG"))
+    tiff = load_document(tmp_path / "scan.tif", tmp_path)
+    assert (tiff.text, tiff.pages, tiff.ocr_pages) == (TEXT, (0, 120), (1, 2))
+    assert tiff.notes == ("read by OCR (Tesseract) from its image: check its answers against the image",)
+    jpeg = load_document(tmp_path / "first.jpg", tmp_path)
+    assert (jpeg.text, jpeg.pages, jpeg.ocr_pages) == (TEXT[:118], (0,), (1,))
+    passages = split_passages(tiff.path, tiff.clean, SplitSettings(min_words=1, max_words=12))
+    assert [(p.page, p.ocr) for p in passages] == [(1, True), (1, True), (2, True)]
+
+
+@needs_tesseract
+def test_an_image_without_text_is_skipped_and_a_damaged_one_says_so():
+    noise = Image.effect_noise((600, 400), 80)
+    with pytest.raises(UnreadableFile, match=r"^OCR found no text in it \(a photo or a drawing\?\)$"):
+        formats.read_picture(saved([noise], "PNG"))
+    with pytest.raises(UnreadableFile, match=r"^not a readable image \(UnidentifiedImageError: "):
+        formats.read_picture(b"\x89PNG\r\n\x1a\n broken")
+    with pytest.raises(UnreadableFile, match=r"^its image is 10,000 x 7,000 pixels, over the 60,000,000 a page"):
+        formats.read_picture(saved([Image.new("L", (10_000, 7_000), 255)], "PNG"))
+
+
+def test_without_tesseract_an_image_is_skipped_saying_so(monkeypatch):
+    monkeypatch.setattr(formats, "tesseract", lambda: None)
+    with pytest.raises(UnreadableFile, match=r"^an image, whose text needs Tesseract to be read \(`make ocr`"):
+        formats.read_picture(saved(page_images(PAGES[:1], dpi=50), "PNG"))
+
+
+@needs_tesseract
+def test_an_answer_from_an_image_is_shown_on_its_page_unmarked(tmp_path: Path):
+    (tmp_path / "scan.tif").write_bytes(saved(page_images(PAGES, dpi=100), "TIFF"))
+    view = draw_picture(tmp_path / "scan.tif", "scan.tif", 2)
+    assert (view.page, view.width, view.height, view.boxes, view.ocr, view.fragment) == (2, 850, 1100, (), True, "")
+    assert Image.open(io.BytesIO(view.image)).size == (850, 1100)
+    (tmp_path / "large.png").write_bytes(saved(page_images(PAGES[:1], dpi=200), "PNG"))  # 1700 x 2200
+    assert draw_picture(tmp_path / "large.png", "large.png", 1).width == 893  # an A4 page's width at 108 dpi
+    with pytest.raises(ValueError, match="^scan.tif has no page 3$"):
+        draw_picture(tmp_path / "scan.tif", "scan.tif", 3)

@@ -45,7 +45,8 @@ def test_upload_names_are_sanitised(original: str, expected: str) -> None:
 @pytest.mark.parametrize(
     ("original", "size", "reason"),
     [
-        ("../../etc/passwd", 10, r"^'passwd' is not an accepted type; add \.txt, \.md, \.pdf, \.html, \.htm, \.docx files\.$"),
+        ("../../etc/passwd", 10, r"^'passwd' is not an accepted type; add \.txt, \.md, \.pdf, \.html, \.htm, \.docx, \.png, "
+                                 r"\.jpg, \.jpeg, \.tif, \.tiff, \.gif, \.bmp, \.webp files\.$"),
         ("setup.exe", 10, "^'setup.exe' is not an accepted type"),
         ("big.pdf", 20 * 2**20 + 1, r"^'big.pdf' is larger than 20 MB, the limit per file; split it into smaller files\.$"),
         ("empty.txt", 0, r"^'empty.txt' is empty\.$"),
@@ -144,7 +145,7 @@ def test_store_uploads_keeps_going_past_a_refusal_and_the_corpus_reads_what_it_s
         Upload("fake.pdf", None, "'fake.pdf' was refused: it does not look like a .pdf file."),
         Upload("minutes.pdf", None,
                "'minutes.pdf' was refused: it is a Word .docx file, not a .pdf file: rename it to .docx."),
-        Upload("run.sh", None, "'run.sh' is not an accepted type; add .txt, .md, .pdf, .html, .htm, .docx files."),
+        Upload("run.sh", None, "'run.sh' is not an accepted type; add .txt, .md, .pdf, .html, .htm, .docx, .png, .jpg, .jpeg, .tif, .tiff, .gif, .bmp, .webp files."),
         Upload("Report.PDF", "Report.pdf", None),
         Upload("gone.txt", None, "'gone.txt' cannot be read (No such file or directory)."),
     ]

@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from ingest.test_formats import make_pdf
-from ingest.test_ocr import PAGES, needs_tesseract, scanned
+from ingest.test_ocr import PAGES, needs_tesseract, page_images, saved, scanned
 from web.test_api import serving
 
 REPORT = [["Annual report", "", "The council approved the Sava bridge in March 2016.", "Work began a year later."],
@@ -21,14 +21,16 @@ REPORT = [["Annual report", "", "The council approved the Sava bridge in March 2
 
 @pytest.fixture(scope="module")
 def api(tmp_path_factory) -> Iterator[tuple[str, Path]]:
-    """`docqa serve` over a text PDF, a scanned PDF (read when Tesseract is installed), a text, a link out
-    of the corpus and a file beside it: (the API's URL, the corpus folder)."""
+    """`docqa serve` over a text PDF, a scanned PDF and a page saved as an image (read when Tesseract is
+    installed), a text, a link out of the corpus and a file beside it: (the API's URL, the corpus folder)."""
     root = tmp_path_factory.mktemp("pages")
     corpus = root / "corpus"
     corpus.mkdir()
     (corpus / "report.pdf").write_bytes(make_pdf(REPORT))
     (corpus / "scan.pdf").write_bytes(scanned(PAGES))
     (corpus / "notes.txt").write_text("The ferry to the island leaves at nine.\n", encoding="utf-8")
+    (corpus / "parking.png").write_bytes(saved(page_images([["Parking", "", "Visitors park on level two of the garage."]],
+                                                           dpi=150), "PNG"))
     (root / "secret.txt").write_text("The password is swordfish.\n", encoding="utf-8")
     (corpus / "link.txt").symlink_to(root / "secret.txt")
     with serving(root, corpus) as url:
@@ -50,13 +52,28 @@ def test_an_answer_from_a_pdf_names_its_page_image_and_its_file(api):
     assert original.headers["content-type"] == "application/pdf"
 
 
+@needs_tesseract
+def test_an_answer_from_an_image_names_the_image_as_its_page_and_its_file(api):
+    url, corpus = api
+    reply = httpx.post(f"{url}/api/ask", json={"question": "Where do visitors park?"}, timeout=60).json()
+    assert (reply["answer"], reply["source"]["page"], reply["source"]["ocr"]) == ("on level two of the garage", 1, True)
+    start, end = reply["source"]["start"], reply["source"]["end"]
+    assert reply["view"] == {"page": 1, "image": f"/api/pages/parking.png?start={start}&end={end}",
+                             "file": "/api/files/parking.png"}
+    page = httpx.get(url + reply["view"]["image"], timeout=60)
+    assert (page.status_code, page.headers["x-page"], Image.open(io.BytesIO(page.content)).size) == (200, "1", (893, 1156))
+    original = httpx.get(url + reply["view"]["file"], timeout=60)
+    assert (original.status_code, original.headers["content-type"], original.content) == (
+        200, "image/png", (corpus / "parking.png").read_bytes())
+
+
 def test_an_answer_from_a_text_has_no_page(api):
     url, _ = api
     reply = httpx.post(f"{url}/api/ask", json={"question": "When does the ferry to the island leave?"}, timeout=60).json()
     assert (reply["answer"], reply["view"]) == ("nine", None)
     refused = httpx.get(f"{url}/api/pages/notes.txt", params={"start": 0, "end": 5})
-    assert (refused.status_code, refused.json()) == (400, {"error": "notes.txt has no pages to draw: only a PDF's "
-                                                                   "answers are shown on their page."})
+    assert (refused.status_code, refused.json()) == (400, {"error": "notes.txt has no pages to draw: only the answers "
+                                                                   "of a PDF or an image are shown on their page."})
 
 
 @needs_tesseract

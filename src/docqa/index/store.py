@@ -201,8 +201,8 @@ class Within:
 @dataclass(frozen=True)
 class Outline:
     """Where one document's passages lie in index order (ranges [start, end): a build stores a
-    document's passages together, so one range, more only where they are not) and its last page
-    that a passage starts on (None for a text without pages)."""
+    document's passages together, so one range, more only where they are not) and the last page that
+    a passage reaches (None for a text without pages)."""
 
     ranges: tuple[tuple[int, int], ...]
     pages: int | None
@@ -223,7 +223,8 @@ def outlines(passages: Sequence[Passage]) -> dict[str, Outline]:
         else:
             found.append([position, position + 1])
         if passage.page is not None:
-            pages[passage.document] = max(pages.get(passage.document) or 0, passage.page)
+            last = passage.page + len(passage.page_breaks)
+            pages[passage.document] = max(pages.get(passage.document) or 0, last)
     return {d: Outline(tuple((a, b) for a, b in r), pages.get(d)) for d, r in ranges.items()}
 
 

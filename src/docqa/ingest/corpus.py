@@ -32,6 +32,7 @@ from docqa.ingest.clean import (
     Section,
 )
 from docqa.ingest.formats import (
+    IMAGE_SUFFIXES,
     READERS,
     UnreadableFile,
     check_length,
@@ -321,7 +322,8 @@ def load_corpus(corpus: Path, limits: ReadLimits = ReadLimits()) -> Corpus:
     return Corpus(tuple(documents), tuple(skipped))
 
 
-KINDS = {".pdf": "PDF", ".docx": "Word", ".html": "HTML", ".htm": "HTML", ".md": "Markdown", ".txt": "text"}
+KINDS = {".pdf": "PDF", ".docx": "Word", ".html": "HTML", ".htm": "HTML", ".md": "Markdown", ".txt": "text",
+         **dict.fromkeys(IMAGE_SUFFIXES, "image")}
 
 
 def kind_of(path: str) -> str:

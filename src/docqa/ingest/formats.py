@@ -5,6 +5,7 @@
     .pdf          text of each page (pypdf); passages know their page
     .html, .htm   visible text only; h1-h6 become sections
     .docx         paragraphs and tables (python-docx); Heading and Title styles become sections
+    .png, .jpg... a page saved as an image (a scan, a photo of a letter), read by OCR; a TIFF's frames are pages
 
 Every reader's output comes from the cleaning functions of ingest/clean.py, so offsets always index the
 cleaned text. A file that cannot be read raises UnreadableFile with the reason shown in the warning.
@@ -33,8 +34,9 @@ from docqa.ingest.clean import (
     clean_blocks,
     clean_pages,
     clean_text,
+    is_word,
 )
-from docqa.ingest.ocr import OcrFailed, page_image, read_image, tesseract
+from docqa.ingest.ocr import OcrFailed, image_pages, page_image, read_image, tesseract
 from docqa.settings import ReadLimits
 
 
@@ -497,6 +499,35 @@ def read_docx(data: bytes, limits: ReadLimits = ReadLimits()) -> CleanText:
 Reader = Callable[[bytes, ReadLimits], CleanText]
 
 
+# An image whose OCR gives fewer English words than this holds no text to answer from (a photo, a chart,
+# a logo): Tesseract reads stray marks in it.
+MIN_OCR_WORDS = 3
+_OCR_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+def read_picture(data: bytes, limits: ReadLimits = ReadLimits()) -> CleanText:
+    """A page saved as an image (a scan, a photo of a letter or a receipt): its text as Tesseract reads it
+    (ocr.image_pages: each frame of a TIFF a page), every page marked as read by OCR."""
+    if tesseract() is None:
+        raise UnreadableFile("an image, whose text needs Tesseract to be read (`make ocr`, or apt-get install "
+                             "tesseract-ocr), then `docqa index`")
+    try:
+        pages = image_pages(data, limits.pages)
+        texts = [strip_page_number(read_image(page, limits.seconds), n) for n, page in enumerate(pages, start=1)]
+    except OcrFailed as error:
+        raise UnreadableFile(str(error)) from None
+    check_length(sum(len(text) for text in texts), limits)
+    if sum(is_word(word) for text in texts for word in _OCR_WORD.findall(text)) < MIN_OCR_WORDS:
+        raise UnreadableFile("OCR found no text in it (a photo or a drawing?)")
+    clean = clean_pages(strip_running_lines(texts))
+    return CleanText(clean.text, clean.sections, clean.pages,
+                     ("read by OCR (Tesseract) from its image: check its answers against the image", *clean.notes),
+                     tuple(range(1, len(pages) + 1)))
+
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".gif", ".bmp", ".webp")
+
+
 READERS: dict[str, Reader] = {
     ".txt": read_plain,
     ".md": read_markdown,
@@ -504,6 +535,7 @@ READERS: dict[str, Reader] = {
     ".html": read_html,
     ".htm": read_html,
     ".docx": read_docx,
+    **dict.fromkeys(IMAGE_SUFFIXES, read_picture),
 }
 
 
@@ -526,9 +558,11 @@ def reader_for(name: str) -> Reader | None:
 # (`_ZIP_PARTS`); an HTML page by its first tag.
 _SIGNATURES = (
     (b"%PDF-", "a PDF", ".pdf"),
-    (b"\x89PNG\r\n\x1a\n", "a PNG image", None),
-    (b"\xff\xd8\xff", "a JPEG image", None),
-    (b"GIF8", "a GIF image", None),
+    (b"\x89PNG\r\n\x1a\n", "a PNG image", ".png"),
+    (b"\xff\xd8\xff", "a JPEG image", ".jpg"),
+    (b"GIF8", "a GIF image", ".gif"),
+    (b"II*\x00", "a TIFF image", ".tif"),
+    (b"MM\x00*", "a TIFF image", ".tif"),
     (b"\x1f\x8b", "a gzip archive", None),
     (b"{\\rtf", "an RTF document", None),
     (b"\xd0\xcf\x11\xe0", "an old Office document (.doc, .xls or .ppt)", None),
@@ -583,5 +617,4 @@ def read_named(name: str, data: bytes, limits: ReadLimits = ReadLimits(), read: 
 
 def format_not_read(name: str) -> str:
     """Why a corpus file is skipped when reader_for knows no reader for its name."""
-    return (f"docqa does not read {Path(name).suffix.lower()} files; save a copy as {', '.join(ACCEPTED_SUFFIXES)} "
-            "or plain text to index it")
+    return f"docqa does not read {Path(name).suffix.lower()} files; save a copy as .txt, .md, .pdf, .html or .docx to index it"

@@ -1,6 +1,6 @@
-"""Scanned pages -> text: a PDF page without a text layer is drawn as an image (pypdfium2) and read by
-Tesseract (Debian's tesseract-ocr, run as a command: its English model comes with the package, nothing
-is downloaded). Runs inside the reading sandbox, so the file's time and memory limits hold for it too.
+"""Scanned pages -> text: a PDF page without a text layer is drawn as an image (pypdfium2), and a page
+saved as an image file is taken as it is (Pillow), and read by Tesseract (Debian's tesseract-ocr, run as
+a command: its English model comes with the package, nothing is downloaded). Runs inside the reading sandbox, so the file's time and memory limits hold for it too.
 
 `make ocr` (part of `make run` and `make test`) installs Tesseract; without it a scanned PDF is skipped
 with a message that says so.
@@ -15,10 +15,16 @@ import shutil
 import subprocess
 
 import pypdfium2
+from PIL import Image
 
 # Tesseract reads printed text best at about 300 dpi; 200 dpi read the test pages (12 pt Helvetica,
 # benchmarks/page_view.py) word for word at half the time.
 OCR_DPI = 200
+# An image file's pages: the frames of a TIFF (a multi-page scan); of other formats the first frame only
+# (an animated GIF's later frames are no pages). An image of more pixels than this (an A4 page scanned at
+# 600 dpi is 35 million) is no page of text, and Pillow would take it for a decompression bomb.
+PAGED_IMAGES = frozenset({"TIFF"})
+MAX_IMAGE_PIXELS = 60_000_000
 # One page a time: Tesseract's own threads only fight the build's other work on 2 cores.
 _ENVIRONMENT = {"OMP_THREAD_LIMIT": "1"}
 LANGUAGE = "eng"
@@ -51,6 +57,28 @@ def page_image(document: pypdfium2.PdfDocument, number: int, dpi: int = OCR_DPI)
     out = io.BytesIO()
     image.save(out, format="PNG")
     return out.getvalue()
+
+
+def image_pages(data: bytes, max_pages: int) -> list[bytes]:
+    """The pages of an image file, each in grey as PNG bytes (see PAGED_IMAGES). Raises OcrFailed for an
+    image that cannot be opened, of too many pixels, or (a TIFF) of more than `max_pages` pages."""
+    try:
+        image = Image.open(io.BytesIO(data))
+        frames = getattr(image, "n_frames", 1) if image.format in PAGED_IMAGES else 1
+        if frames > max_pages:
+            raise OcrFailed(f"it has {frames:,} pages, over the limit of {max_pages:,}")
+        pages = []
+        for frame in range(frames):
+            image.seek(frame)
+            if image.width * image.height > MAX_IMAGE_PIXELS:
+                raise OcrFailed(f"its image is {image.width:,} x {image.height:,} pixels, over the "
+                                f"{MAX_IMAGE_PIXELS:,} a page of text needs")
+            out = io.BytesIO()
+            image.convert("L").save(out, format="PNG")
+            pages.append(out.getvalue())
+    except (OSError, ValueError, EOFError, Image.DecompressionBombError) as error:
+        raise OcrFailed(f"not a readable image ({type(error).__name__}: {str(error).strip()[:200]})") from None
+    return pages
 
 
 def read_image(png: bytes, seconds: float) -> str:

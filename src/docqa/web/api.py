@@ -51,6 +51,7 @@ from docqa.engine import Engine
 from docqa.errors import BadQuestion, DocqaError, UnknownDocument
 from docqa.ingest.corpus import corpus_path
 from docqa.ingest.formats import read_plain, reader_for
+from docqa.pageview import drawable, page_fragment
 from docqa.types import Answer
 from docqa.web.turns import ask_logged
 
@@ -80,17 +81,19 @@ def _upload_dict(upload) -> dict:
 
 MEDIA = {".pdf": "application/pdf", ".txt": "text/plain; charset=utf-8", ".md": "text/markdown; charset=utf-8",
          ".html": "text/plain; charset=utf-8", ".htm": "text/plain; charset=utf-8",  # shown as text, never run
-         ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+         ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+         ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".tif": "image/tiff", ".tiff": "image/tiff",
+         ".gif": "image/gif", ".bmp": "image/bmp", ".webp": "image/webp"}
 
 
 def view_of(answer: Answer | None) -> dict | None:
-    """How an API client sees an answer from a PDF on its page: the routes of the drawn page and of the
-    original file at that page; None for another format or no answer."""
-    if answer is None or answer.page is None or not answer.document.lower().endswith(".pdf"):
+    """How an API client sees an answer from a PDF or an image on its page: the routes of the drawn page
+    and of the original file (at that page, for a PDF); None for another format or no answer."""
+    if answer is None or answer.page is None or not drawable(answer.document):
         return None
     name = urllib.parse.quote(answer.document)
     return {"page": answer.page, "image": f"/api/pages/{name}?start={answer.start}&end={answer.end}",
-            "file": f"/api/files/{name}#page={answer.page}"}
+            "file": f"/api/files/{name}{page_fragment(answer.document, answer.page)}"}
 
 
 def signed_in_as(header: str | None, credentials: Sequence[tuple[str, str]]) -> bool:
@@ -177,7 +180,7 @@ def page(name: str, start: Annotated[int, Query(ge=0)], end: Annotated[int, Quer
     engine = state_of(request).engine
     view = engine.page_view(engine.answer_at(name, start, end))
     if view is None:
-        raise BadQuestion(f"{name} has no pages to draw: only a PDF's answers are shown on their page.")
+        raise BadQuestion(f"{name} has no pages to draw: only the answers of a PDF or an image are shown on their page.")
     return Response(view.image, media_type="image/png", headers={"X-Page": str(view.page)})
 
 

@@ -116,7 +116,7 @@ def where(engine: Engine, reply: Reply | None, opened: Callable[[Path], str | No
         if view is None:
             return None, format_context(engine.context(answer), answer)
         link = opened(corpus_path(engine.settings.corpus, answer.document))
-        return Image.open(io.BytesIO(view.image)), format_page_caption(view, f"{link}#page={view.page}" if link else None)
+        return Image.open(io.BytesIO(view.image)), format_page_caption(view, f"{link}{view.fragment}" if link else None)
     except DocqaError as error:
         return None, format_error(error)
     except Exception:

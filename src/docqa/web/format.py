@@ -219,6 +219,6 @@ def format_page_caption(view: PageView, link: str | None) -> str:
         note = " · the answer's words were not found on this page to mark them"
     else:
         note = ""
-    opened = f" · <a href='{html.escape(link, quote=True)}' target='_blank' rel='noopener'>open the PDF at this page</a>" \
-        if link else ""
+    what = "open the PDF at this page" if view.fragment else "open the image"
+    opened = f" · <a href='{html.escape(link, quote=True)}' target='_blank' rel='noopener'>{what}</a>" if link else ""
     return f"<p>{where}{note}{opened}</p>"
