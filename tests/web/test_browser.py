@@ -33,6 +33,7 @@ from docqa.engine import Engine, Reply
 from docqa.ingest.ocr import tesseract
 from docqa.settings import Settings
 from docqa.web import chat, server, turns
+from docqa.web.api import build_api
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -82,7 +83,8 @@ def strict(engine, tmp_path_factory) -> Engine:
 
 
 def serve(engine: Engine) -> Iterator[str]:
-    served = server.launch(chat.build_app(engine, engine.settings), "127.0.0.1", free_port(), None)
+    served = server.launch(chat.build_app(engine, engine.settings), "127.0.0.1", free_port(), None,
+                           build_api(engine, None))
     try:
         yield served.url
     finally:
@@ -343,9 +345,11 @@ def test_an_answer_from_a_pdf_is_shown_on_its_page_and_opens_the_original_there(
     assert (left, top, right, bottom) == pytest.approx((box.left, box.top, box.right, box.bottom), abs=3)
     link = caption.get_by_role("link", name="open the PDF at this page")
     href = link.get_attribute("href")
-    assert href.endswith("#page=1")
+    assert href == "api/files/report.pdf#page=1"
     original = page.request.get(urllib.parse.urljoin(pdfs_url, href.split("#")[0]))
     assert (original.status, original.body()) == (200, (pdfs.settings.corpus / "report.pdf").read_bytes())
+    # opened in the browser, not downloaded: Gradio's own file route would send it as an attachment
+    assert (original.headers["content-type"], original.headers.get("content-disposition")) == ("application/pdf", None)
 
 
 @pytest.mark.skipif(tesseract() is None, reason="no Tesseract: run `make ocr` to read scanned PDFs")

@@ -22,14 +22,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import gradio as gr
-from gradio.processing_utils import move_resource_to_block_cache
 from gradio.utils import get_upload_folder
 from PIL import Image
 
 from docqa.engine import Engine, Reply
 from docqa.errors import BadEvalFile, BadFeedback, DocqaError
 from docqa.evaluation.items import load_eval_file
-from docqa.ingest.corpus import corpus_path
 from docqa.ingest.formats import ACCEPTED_SUFFIXES
 from docqa.settings import Settings
 from docqa.web.format import (
@@ -103,11 +101,16 @@ def ask(engine: Engine, question: str, history: Sequence[str] = (), documents: S
     return asked(engine, question, history, documents)[0]
 
 
-def where(engine: Engine, reply: Reply | None, opened: Callable[[Path], str | None]) -> tuple[Image.Image | None, str]:
+# Where the page links an original file: the API's route, which serves a PDF to open in the browser (Gradio's
+# own file route makes every PDF a download, and would keep a copy after the document is removed).
+FILES_ROUTE = "api/files/"
+
+
+def where(engine: Engine, reply: Reply | None) -> tuple[Image.Image | None, str]:
     """Where the answer stands, for the panel beside the chat: its page drawn with the answer marked and a
-    caption (an answer from a PDF; `opened` gives the link to the original file), or its passage in the
-    text around it (other formats); (None, "") when docqa declined. Never raises: a page that cannot be
-    drawn says why."""
+    caption with the link that opens the original file there (an answer from a PDF or an image), or its
+    passage in the text around it (other formats); (None, "") when docqa declined. Never raises: a page
+    that cannot be drawn says why."""
     if reply is None or reply.answer is None:
         return None, ""
     answer = reply.answer
@@ -115,8 +118,8 @@ def where(engine: Engine, reply: Reply | None, opened: Callable[[Path], str | No
         view = engine.page_view(answer)
         if view is None:
             return None, format_context(engine.context(answer), answer)
-        link = opened(corpus_path(engine.settings.corpus, answer.document))
-        return Image.open(io.BytesIO(view.image)), format_page_caption(view, f"{link}{view.fragment}" if link else None)
+        link = f"{FILES_ROUTE}{urllib.parse.quote(answer.document)}{view.fragment}"
+        return Image.open(io.BytesIO(view.image)), format_page_caption(view, link)
     except DocqaError as error:
         return None, format_error(error)
     except Exception:
@@ -226,7 +229,6 @@ class Events:
         self.engine = engine
         self.feedback = feedback
         self._changing = threading.Lock()  # one change of the corpus at a time
-        self.files: gr.components.Component | None = None  # the block whose cache serves original files
         self._exports: Path | None = None  # conversations written for a download, made on the first
 
     @property
@@ -237,14 +239,6 @@ class Events:
             self._exports = Path(tempfile.mkdtemp(prefix="docqa-exports-"))
             weakref.finalize(self, shutil.rmtree, self._exports, True)
         return self._exports
-
-    def opened(self, path: Path) -> str | None:
-        """The chat's link to a copy of the original file at `path` (a file of the corpus, checked),
-        served by Gradio from its cache, under the chat's credentials."""
-        if self.files is None:
-            return None
-        cached = move_resource_to_block_cache(str(path), self.files)
-        return f"gradio_api/file={urllib.parse.quote(cached)}" if cached else None
 
     def status(self) -> str:
         return _status_html(self.engine)
@@ -273,7 +267,7 @@ class Events:
         status = self.status() if switched else gr.skip()
         # The page shows what the browser keeps, so that a mark on a reply is a mark on its own turn.
         turns = [*turns, turn][-MAX_KEPT_TURNS:]
-        image, caption = where(self.engine, reply, self.opened)
+        image, caption = where(self.engine, reply)
         return "", messages_of(turns), kept(turns), status, gr.update(value=image, visible=image is not None), caption
 
     def new_conversation(self):
@@ -479,7 +473,6 @@ def build_app(engine: Engine, settings: Settings, secret: str | None = None) -> 
                 page_image = gr.Image(label="The answer on its page", type="pil", interactive=False, visible=False,
                                       buttons=["fullscreen"], elem_classes="docqa-page")
                 page_caption = gr.HTML(elem_classes="docqa-where")
-        events.files = page_caption
         turns = gr.BrowserState([], storage_key="docqa-conversation", secret=secret)
         pending = gr.State(None)
         with gr.Row():
