@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import logging
 import shutil
 import time
 from pathlib import Path
@@ -440,3 +441,14 @@ def test_the_json_reply_holds_the_verdict_of_a_yes_no_answer_and_none_otherwise(
     assert Reply("May I?", "May I?", said, said, 0.995, 0.99, (), 0.01).to_dict()["verdict"] == "no"
     assert Reply("May I?", "May I?", None, said, 0.5, 0.99, (), 0.01).to_dict()["verdict"] is None
     assert Reply("Who?", "Who?", ZORAN, ZORAN, 0.9, 0.5, (), 0.01).to_dict()["verdict"] is None
+
+
+@pytest.mark.parametrize("level", [logging.WARNING, logging.INFO])
+def test_a_build_no_one_prints_says_each_skipped_file_once_whatever_the_log_shows(tmp_path, embedder, caplog, level):
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "rivers.txt").write_text(RIVERS + "\n", encoding="utf-8")
+    (tmp_path / "corpus" / "broken.pdf").write_bytes(b"%PDF-1.4\ngarbage")
+    with caplog.at_level(level, logger="docqa"):
+        Engine(settings_of(tmp_path), embedder=embedder, reader=WordReader("Belgrade"))
+    said = [r.getMessage() for r in caplog.records if "broken.pdf" in r.getMessage()]
+    assert said == ["Skipped broken.pdf: not a readable PDF (PdfStreamError: Stream has ended unexpectedly)"]

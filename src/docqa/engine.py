@@ -346,8 +346,11 @@ class Engine:
 
     def _rebuild_logged(self, lock_wait_seconds: float | None = None) -> BuildReport:
         """`rebuild` where no one prints the report (an index missing or behind when asked, the background
-        rebuild of `docqa serve`): the files it skipped and what reading changed go to the log as warnings."""
+        rebuild of `docqa serve`): the files it skipped and what reading changed go to the log as warnings,
+        unless the log shows INFO (`docqa serve`, --verbose), where reading said each as it went."""
         report = self.rebuild(lock_wait_seconds=lock_wait_seconds)
+        if log.isEnabledFor(logging.INFO):
+            return report
         for reason in report.skipped:
             log.warning("Skipped %s", reason)
         for warning in report.warnings:
