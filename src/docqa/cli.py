@@ -426,6 +426,8 @@ def format_reply(reply) -> str:
         lines.append(f"Quote: {answer.quote[:a]}**{answer.quote[a:b]}**{answer.quote[b:]}")
     if reply.read_by_ocr:
         lines.append("Note: read by OCR from a scanned page; check its words against the page.")
+    if reply.documents:
+        lines.append(f"Note: asked within these documents only: {', '.join(map(display_name, reply.documents))}.")
     if reply.notice:
         lines.append(f"Note: {reply.notice}")
     return "\n".join(lines)

@@ -6,6 +6,7 @@ threshold and a confidence below it shown without rounding one onto the other. S
 from __future__ import annotations
 
 import math
+from datetime import datetime, timezone
 
 from docqa.errors import BadQuestion
 from docqa.settings import MAX_QUESTION_CHARS
@@ -58,6 +59,18 @@ def as_query(question: str) -> str:
     """`question` as typed into a search box: lower case, without its closing "?" ("Who wrote Hamlet?" ->
     "who wrote hamlet"); `query_kind` reads the result as "keywords"."""
     return question.strip().rstrip("?").strip().lower()
+
+
+def time_text(stamp: str) -> str:
+    """An ISO time as a person reads it, to the minute in UTC ("2026-11-27T00:08:20+00:00" -> "2026-11-27
+    00:08 UTC"); the text as it is when it is no such time."""
+    try:
+        when = datetime.fromisoformat(stamp)
+    except ValueError:
+        return stamp
+    if when.tzinfo is None:
+        return f"{when:%Y-%m-%d %H:%M}"
+    return f"{when.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC"
 
 
 def size_text(size: int | None) -> str:

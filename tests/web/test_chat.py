@@ -273,7 +273,7 @@ def test_format_declined_exact():
 def test_format_status_and_user():
     current = Status(1, 15, "2026-11-27T00:08:20+00:00", "all-MiniLM-L6-v2", None)
     assert html_format.format_status(current) == (
-        "<p>1 document · 15 passages indexed · built 2026-11-27T00:08:20+00:00 · "
+        "<p>1 document · 15 passages indexed · built 2026-11-27 00:08 UTC · "
         "model all-MiniLM-L6-v2 · current</p>"
     )
     stale = Status(2, 30, "t", "m", "<new.txt> was added")
@@ -522,6 +522,13 @@ def test_a_reply_from_an_index_behind_the_corpus_says_so_last():
         "<p><i>The index is behind the corpus (new: &lt;b&gt;.txt); a rebuild is under way, and answers come "
         "from the index as it was.</i></p>"
     )
+
+
+def test_a_reply_asked_within_documents_says_so_before_the_notice():
+    first = _hit("Closest.", 0, None, 1.0, document="minutes.tif")
+    reply = Reply("Why?", "Why?", None, None, 0.0, 0.3, (first,), 0.0, (), "Behind.", ("minutes.tif", "a<b>.txt"))
+    assert html_format.format_reply(reply).endswith(
+        "<p><i>Asked within these documents only: minutes.tif, a&lt;b&gt;.txt.</i></p><p><i>Behind.</i></p>")
 
 
 def test_status_says_a_rebuild_is_under_way_and_the_build_its_warnings():

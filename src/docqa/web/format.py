@@ -16,7 +16,7 @@ from docqa.index.manifest import BuildReport
 from docqa.ingest.uploads import Removal, Upload
 from docqa.names import display_name
 from docqa.pageview import PageView, Stretch
-from docqa.text import confidence_text, size_text, threshold_text
+from docqa.text import confidence_text, size_text, threshold_text, time_text
 from docqa.types import Answer, DocumentInfo, Hit
 from docqa.web.turns import DECLINED, source_line
 
@@ -59,10 +59,13 @@ def _resolved_note(reply: Reply) -> list[str]:
 def format_reply(reply: Reply) -> str:
     """The chat reply for an engine Reply, as HTML: answer in bold, confidence, the quote with the
     answer marked, the source with offsets, then the other passages; or the declined reply with the
-    closest passages. A notice that the index is behind the corpus comes last."""
+    closest passages. The documents it was asked within, and a notice that the index is behind the
+    corpus, come last."""
     ocr = "<p><i>Read by OCR from a scanned page: check its words against the page.</i></p>" if reply.read_by_ocr else ""
+    within = (f"<p><i>Asked within these documents only: {_text(', '.join(map(display_name, reply.documents)))}.</i></p>"
+              if reply.documents else "")
     notice = f"<p><i>{_text(reply.notice)}</i></p>" if reply.notice else ""
-    return _format_answer(reply) + ocr + notice
+    return _format_answer(reply) + ocr + within + notice
 
 
 def _format_answer(reply: Reply) -> str:
@@ -133,7 +136,7 @@ def format_status(status: Status) -> str:
         state = f"stale ({_text(status.stale)}) — a rebuild is under way ({_text(status.rebuilding)})"
     else:
         state = f"stale ({_text(status.stale)}) — press Rebuild index"
-    return (f"<p>{documents} · {status.passages} passages indexed · built {_text(status.built_at)} · "
+    return (f"<p>{documents} · {status.passages} passages indexed · built {_text(time_text(status.built_at))} · "
             f"model {_text(status.model)} · {state}</p>")
 
 
