@@ -4,6 +4,7 @@ import pytest
 
 from docqa.conversation import (
     Query,
+    elliptical,
     may_mean_answer,
     needs_context,
     resolve_followup,
@@ -69,3 +70,19 @@ def test_the_project_of_the_previous_question_is_a_followup():
 )
 def test_a_pronoun_may_stand_for_the_previous_answer(question, previous, expected):
     assert may_mean_answer(question, previous) is expected
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("At what time?", True), ("Where exactly?", True), ("How much?", True), ("And why?", True), ("What year?", True),
+    ("What is sublicensing?", False), ("At what time does the ferry leave?", False), ("Why not Austria?", False),
+    ("Fine.", False),
+])
+def test_a_question_of_a_wh_word_and_no_name_is_elliptical(question, expected):
+    assert elliptical(question) is expected
+
+
+def test_an_elliptical_question_takes_the_previous_topic_and_only_after_one():
+    earlier = ["When will the annual general meeting be held?"]
+    assert resolve_followup("At what time?", earlier) == Query("At what time?", "the annual general meeting be held")
+    assert resolve_followup("At what time?", []) == Query("At what time?")
+    assert resolve_followup("What is sublicensing?", earlier) == Query("What is sublicensing?")

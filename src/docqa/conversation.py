@@ -37,8 +37,9 @@ _NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][\w-]*")
 
 def needs_context(question: str, previous: str | None = None) -> bool:
     """True when the question refers back rather than naming its topic: a pronoun ("it", "that
-    summit"), or, with no name of its own, "the project" when the previous question spoke of a project."""
-    if _PRONOUN.search(question):
+    summit"), nothing but a wh-word and words that name nothing ("At what time?", `elliptical`), or,
+    with no name of its own, "the project" when the previous question spoke of a project."""
+    if _PRONOUN.search(question) or (previous is not None and elliptical(question)):
         return True
     if previous is None or _NAME.search(question.strip()):
         return False
@@ -48,6 +49,21 @@ def needs_context(question: str, previous: str | None = None) -> bool:
 
 _PERSONAL = re.compile(r"\b(they|them|their|he|she|him|his|her)\b", re.IGNORECASE)
 _FIRST_WH = re.compile(r"\b(what|which|who|whom|whose|when|where|why|how)\b", re.IGNORECASE)
+
+
+# A question of these words alone asks about what was being asked before ("At what time?", "Where
+# exactly?", "How much?", "And why?", "What year?"): it names nothing of its own.
+_ELLIPTICAL_WORDS = frozenset("""
+    what which who whom whose when where why how at in on by for from to of and or but so then exactly else
+    about roughly approximately much many long often time times year years date day days place
+    is are was were did does do will would can could should not the a an
+""".split())
+
+
+def elliptical(question: str) -> bool:
+    """Whether the question is only words of _ELLIPTICAL_WORDS, with a wh-word ("At what time?")."""
+    words = [w.lower() for w in re.findall(r"[^\W\d_]+", question)]
+    return bool(words) and _FIRST_WH.search(question) is not None and all(w in _ELLIPTICAL_WORDS for w in words)
 
 
 def may_mean_answer(question: str, previous: str) -> bool:
