@@ -454,6 +454,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     previous = load_report(args.compare) if args.compare is not None else None
     engine = _engine(settings, warm=True)
     engine.wait_until_warm()  # the latency figures are for a loaded engine, as in the chat
+    for problem in evaluate.unaskable(items, set(engine.indexed_names())):  # `run` skips them too
+        print(f"docqa: {file} {problem}; skipped.", file=sys.stderr)
     report = evaluate.run(engine, file, items, problems, previous, progress=_count)
     out = args.out if args.out is not None else evaluate.default_out(settings, datetime.now(timezone.utc))
     evaluate.write_report(out, report)

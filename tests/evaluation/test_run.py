@@ -186,3 +186,24 @@ def test_calibrating_one_reader_keeps_the_others(tmp_path):
     assert json.loads(path.read_text(encoding="utf-8")) == {"calibrations": [
         {"threshold": 0.2, "reader": "rules", "model": "m"}, {"threshold": 0.95, "reader": "trained", "model": "m"}]}
     assert [p.name for p in path.parent.iterdir()] == ["calibration.json"]  # no temporary file left
+
+
+def test_questions_limited_to_documents_the_index_does_not_hold_are_skipped_saying_so(runs):
+    root = runs[0]
+    where = ["--corpus", str(root / "corpus"), "--index", str(root / "index")]
+    gone = {"question": "What is the daily meal allowance?", "answers": ["£30"], "documents": ["expenses.docx"]}
+    alone, mixed = root / "alone.jsonl", root / "mixed.jsonl"
+    alone.write_text(json.dumps(gone) + "\n", encoding="utf-8")
+    mixed.write_text(json.dumps(gone) + "\nnot json\n" + json.dumps(ITEMS[0]) + "\n", encoding="utf-8")
+    code, out, err = _main(["eval", str(alone), *where, "--out", str(root / "alone")])
+    assert (code, out, err.splitlines()) == (2, "", [
+        f"docqa: {alone} line 1: `documents` names 'expenses.docx', which the index does not hold; skipped.",
+        f"docqa: {alone} holds no question that can be asked of this index (first: line 1: `documents` names "
+        "'expenses.docx', which the index does not hold). Name documents as `docqa documents list` shows them."])
+    code, out, err = _main(["eval", str(mixed), *where, "--out", str(root / "mixed")])
+    assert code == 0 and err.splitlines()[:2] == [
+        f"docqa: {mixed} line 2: not valid JSON (Expecting value at column 1); skipped.",
+        f"docqa: {mixed} line 1: `documents` names 'expenses.docx', which the index does not hold; skipped."]
+    report = (root / "mixed" / "report.md").read_text(encoding="utf-8")
+    assert ("## Malformed lines (skipped)\n\n- line 1: `documents` names 'expenses.docx', which the index does not "
+            "hold\n- line 2: not valid JSON (Expecting value at column 1)\n") in report

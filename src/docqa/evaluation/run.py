@@ -14,7 +14,7 @@ from pathlib import Path
 
 from docqa.atomic import write_text_atomically
 from docqa.engine import Engine
-from docqa.errors import ReportNotWritten
+from docqa.errors import BadEvalFile, ReportNotWritten
 from docqa.evaluation.compare import REPORT_JSON, Scorecard
 from docqa.evaluation.items import EvalItem, Problem
 from docqa.evaluation.render import CHART, REPORT_MD, render_markdown
@@ -40,6 +40,13 @@ def run_settings(engine: Engine) -> RunSettings:
     )
 
 
+def unaskable(items: Sequence[EvalItem], known: set[str]) -> list[Problem]:
+    """The items limited (`documents`) to documents the index does not hold (renamed or removed since the
+    file was written), as problems of their lines."""
+    return [Problem(item.line, f"`documents` names {', '.join(map(repr, sorted(set(item.documents) - known)))}, "
+                               "which the index does not hold") for item in items if set(item.documents) - known]
+
+
 def run(
     engine: Engine,
     file: Path,
@@ -49,12 +56,14 @@ def run(
     progress: Callable[[int, int], None] | None = None,
 ) -> Report:
     """Ask every item's question (as a follow-up to its history) in file order, score the replies
-    and build the report; `progress(done, total)` after each question."""
-    known = set(engine.indexed_names())
-    unknown = {item.id: sorted(set(item.documents) - known) for item in items if set(item.documents) - known}
-    problems = [*problems, *(Problem(item.line, f"`documents` names {', '.join(map(repr, unknown[item.id]))}, which "
-                                                 "the index does not hold; skipped") for item in items if item.id in unknown)]
-    items = [item for item in items if item.id not in unknown]
+    and build the report; `progress(done, total)` after each question. An item limited to documents the
+    index does not hold is skipped as a problem (`unaskable`); raises BadEvalFile when no item is left."""
+    skipped = unaskable(items, set(engine.indexed_names()))
+    problems = sorted([*problems, *skipped], key=lambda problem: problem.line)
+    items = [item for item in items if item.line not in {problem.line for problem in skipped}]
+    if not items:
+        raise BadEvalFile(f"{file} holds no question that can be asked of this index (first: {problems[0]}). "
+                          "Name documents as `docqa documents list` shows them.")
     results = []
     for done, item in enumerate(items, start=1):
         reply = engine.ask(item.question, history=list(item.history), documents=item.documents)
