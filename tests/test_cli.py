@@ -28,6 +28,7 @@ from docqa.index.manifest import BuildReport
 from docqa.index.store import CURRENT, load_current, read_manifest
 from docqa.ingest.corpus import load_corpus
 from docqa.settings import Precision, Settings
+from docqa.types import DocumentInfo
 
 DEFAULT_DOCUMENT = Path(__file__).resolve().parent.parent / "corpus" / "nato-relations-with-serbia.txt"
 NAME = DEFAULT_DOCUMENT.name
@@ -478,3 +479,14 @@ def test_a_page_image_asked_of_an_answer_from_no_pdf_says_why_none_was_written(w
         f"No page image written to {target}: the answer is not from a PDF or an image, and only the answers of a "
         "PDF or an image are drawn on their page.")
     assert not target.exists()
+
+
+def test_the_documents_list_counts_the_documents_there_are() -> None:
+    documents = [DocumentInfo("a.txt", "text", 10, "2026-12-07T18:00:00+00:00", 3, None, "indexed"),
+                 DocumentInfo("gone.txt", "text", None, None, 2, None, "removed"),
+                 DocumentInfo("sheet.xlsx", "other", None, None, 0, None, "skipped", "docqa does not read .xlsx files")]
+    assert cli.format_documents(documents).splitlines() == [
+        "1 document, 5 passages",
+        "  a.txt       text   3 passages  10 B  added 2026-12-07 18:00  indexed",
+        "  gone.txt    text   2 passages                                removed",
+        "  sheet.xlsx  other  0 passages                                skipped: docqa does not read .xlsx files"]

@@ -338,8 +338,9 @@ def format_upload(upload) -> str:
 
 
 def format_documents(documents) -> str:
-    """The documents as an aligned table, with a line of totals."""
-    indexed = [d for d in documents if d.state != "skipped"]
+    """The documents as an aligned table, with a line of totals: the documents there are (not those
+    skipped, nor those removed from the corpus that the index still holds) and the index's passages."""
+    indexed = [d for d in documents if d.state not in ("skipped", "removed")]
     rows = [(display_name(d.name), d.kind, _counted(d.pages, "page") if d.pages else "", _counted(d.passages, "passage"),
              size_text(d.size), f"added {d.modified[:16].replace('T', ' ')}" if d.modified else "",
              d.state if d.reason is None else f"{d.state}: {d.reason}") for d in documents]

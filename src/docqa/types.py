@@ -106,9 +106,9 @@ class DocumentInfo:
     """One document as the documents panel and `docqa documents list` show it. `state`: "indexed"
     (current), "new" (in the corpus, not yet indexed), "changed" (its file changed since the index was
     built), "removed" (indexed, its file gone), "skipped" (not read: `reason` says why). `kind`: "PDF",
-    "Word", "HTML", "Markdown" or "text"; `size` in bytes and `modified` (ISO 8601, UTC: when it was added
-    or last replaced) of its file, None once it is gone; `pages` of a paged document (the last one a
-    passage starts on), else None."""
+    "Word", "HTML", "Markdown", "text", "image" or "other"; `size` in bytes and `modified` (ISO 8601, UTC:
+    when it was added or last replaced) of its file, None once it is gone; `pages` of a paged document
+    (the last one a passage reaches), else None."""
 
     name: str
     kind: str

@@ -494,10 +494,11 @@ def test_links_out_of_the_corpus_are_skipped_and_links_inside_read_once(tmp_path
     assert list(scan_corpus(corpus).hashes) == ["sub/a.txt"]
 
 
-def test_a_file_of_another_format_is_skipped_saying_what_to_do_and_a_dot_file_is_not_mentioned(tmp_path: Path) -> None:
+def test_a_file_of_another_format_is_skipped_saying_what_to_do_and_a_dot_or_lock_file_is_not_mentioned(
+        tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    for name in ("notes.txt", "table.csv", "slides.PPTX", ".DS_Store", ".gitignore", ".old.csv"):
+    for name in ("notes.txt", "table.csv", "slides.PPTX", ".DS_Store", ".gitignore", ".old.csv", "~$notes.docx"):
         (corpus / name).write_text("Serbia joined in 2006.", encoding="utf-8")
     listing = list_corpus(corpus)
     assert listing.files == (corpus / "notes.txt",)

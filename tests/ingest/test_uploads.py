@@ -179,3 +179,22 @@ def test_removal_deletes_documents_of_the_corpus_and_nothing_else(tmp_path: Path
     assert (tmp_path / "outside.txt").read_text(encoding="utf-8") == "Not the corpus's."
     assert sorted(p.relative_to(corpus).as_posix() for p in corpus.rglob("*")) == [
         ".git", ".git/notes.md", ".hidden.txt", "link.txt", "notes.txt", "sub"]
+
+
+def test_files_of_one_call_whose_names_become_one_are_never_stored_over_each_other(tmp_path: Path, corpus: Path) -> None:
+    (corpus / "fire_drill.txt").write_text("Fire drills are held in May.", encoding="utf-8")
+    sent = tmp_path / "sent"
+    sent.mkdir()
+    for name, text in (("fire drill.txt", "Drills start at nine."), ("fire?drill.txt", "Wardens wear yellow."),
+                       ("fire_drill.txt", "Meet in the car park.")):
+        (sent / name).write_text(text, encoding="utf-8")
+    names = ["fire drill.txt", "fire?drill.txt", "fire_drill.txt"]
+    uploads = store_uploads([sent / n for n in names], corpus, replace=True)
+    assert uploads == [
+        Upload("fire drill.txt", "fire_drill.txt", None, replaced=True),
+        Upload("fire?drill.txt", None, "'fire?drill.txt' would be stored as fire_drill.txt, as 'fire drill.txt' just was; "
+                                       "rename it and add it again."),
+        Upload("fire_drill.txt", None, "'fire_drill.txt' would be stored as fire_drill.txt, as 'fire drill.txt' just was; "
+                                       "rename it and add it again."),
+    ]
+    assert (corpus / "fire_drill.txt").read_text(encoding="utf-8") == "Drills start at nine."

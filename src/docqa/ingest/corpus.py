@@ -124,6 +124,9 @@ def _inside(target: str, root: str) -> bool:
     return target == root or target.startswith(root.rstrip(os.sep) + os.sep)
 
 
+# Microsoft Office writes "~$" and the rest of a document's name beside a document that is open: a lock
+# file, no document (LibreOffice's ".~lock.*#" is a dot file).
+OFFICE_LOCK = "~$"
 HIDDEN = "its name starts with a dot (hidden): not read; rename it to index it"
 OUTSIDE = "a link to a place outside the corpus folder: not read; copy the file into the corpus instead"
 BROKEN = "a link to nothing: not read"
@@ -133,7 +136,7 @@ SPECIAL = "not a regular file: not read"
 def list_corpus(corpus: Path) -> Listing:
     """Files under `corpus` in a readable format, recursively, in a stable order, and the entries not
     read with the reason: files of another format, hidden files of a readable format (not dot files such
-    as .DS_Store) and hidden folders, links whose target lies outside the corpus, broken links, devices
+    as .DS_Store, nor Office's lock files, "~$..."), and hidden folders, links whose target lies outside the corpus, broken links, devices
     and pipes. A link inside the corpus is not followed: its target is read under its own name. Raises CorpusNotFound when `corpus` is no folder."""
     if not corpus.is_dir():
         raise CorpusNotFound(str(corpus), corpus.is_file())
@@ -153,8 +156,8 @@ def list_corpus(corpus: Path) -> Listing:
         for name in names:
             path = os.path.join(folder, name)
             where = (relative / name).as_posix()
-            if name.startswith(".") and Path(name).suffix.lower() not in READERS:
-                continue  # a dot file (".DS_Store", ".gitignore") is no document: not even mentioned
+            if (name.startswith(".") and Path(name).suffix.lower() not in READERS) or name.startswith(OFFICE_LOCK):
+                continue  # a dot file (".DS_Store", ".gitignore") or a lock file is no document: not even mentioned
             if reader_for(name) is None:
                 skipped.append(Skipped(where, format_not_read(name)))
                 continue

@@ -177,17 +177,25 @@ def store_uploads(sources: Sequence[Path], corpus: Path, replace: bool = False,
                   unreadable: Check | None = None, max_bytes: int = ReadLimits().upload_mb * 2**20) -> list[Upload]:
     """Store every file in `corpus`, in order; one refused file does not stop the others. `names`:
     the names the files were given (an upload's own name; the path's name when None). Two files of the
-    same content in one call: the second is refused as already in the corpus."""
+    same content in one call: the second is refused as already in the corpus. Two whose safe names are
+    one ("fire drill.txt", "fire?drill.txt"): the second is refused, even with `replace`, which replaces
+    what was there before, never a file of the same call."""
     held = dict(contents or {})
+    stored: dict[str, str] = {}  # safe name, case folded -> the original name of the file stored under it
     uploads = []
     for n, source in enumerate(sources):
         original = names[n] if names is not None else source.name
         try:
+            name = upload_name(original, source.stat().st_size, max_bytes) if source.is_file() else None
+            if name is not None and name.casefold() in stored:
+                raise UploadRejected(f"{display_name(original)!r} would be stored as {name}, as "
+                                     f"{display_name(stored[name.casefold()])!r} just was; rename it and add it again.")
             upload = store_upload(source, corpus, original, replace, held, unreadable, max_bytes)
         except UploadRejected as error:
             upload = Upload(original, None, str(error))
         if upload.name is not None:
             held[file_hash(corpus / upload.name, ReadLimits())] = upload.name
+            stored[upload.name.casefold()] = original
         uploads.append(upload)
     return uploads
 
