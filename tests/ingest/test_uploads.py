@@ -4,6 +4,7 @@ before it lands, nothing ever written or deleted outside the corpus."""
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -198,3 +199,16 @@ def test_files_of_one_call_whose_names_become_one_are_never_stored_over_each_oth
                                        "rename it and add it again."),
     ]
     assert (corpus / "fire_drill.txt").read_text(encoding="utf-8") == "Drills start at nine."
+
+
+def test_a_document_is_removed_by_the_name_it_was_added_under_or_pasted_decomposed(tmp_path: Path, corpus: Path) -> None:
+    sent = tmp_path / "Holiday Rota – Q3 (final).md"
+    sent.write_text("Ben covers Tuesdays.", encoding="utf-8")
+    (stored,) = store_uploads([sent], corpus)
+    (corpus / "Politique_de_congés_été.txt").write_text("Congés.", encoding="utf-8")
+    assert stored.name == "Holiday_Rota_Q3_final.md"
+    removals = remove_documents(["Holiday Rota – Q3 (final).md", unicodedata.normalize("NFD", "Politique_de_congés_été.txt"),
+                                 "sub/notes.txt"], corpus)
+    assert [(r.name, r.removed) for r in removals] == [
+        ("Holiday_Rota_Q3_final.md", True), ("Politique_de_congés_été.txt", True), ("sub/notes.txt", False)]
+    assert sorted(p.name for p in corpus.iterdir()) == ["notes.txt"]

@@ -9,6 +9,7 @@ a question asked meanwhile reads the old file or the new one.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -200,13 +201,26 @@ def store_uploads(sources: Sequence[Path], corpus: Path, replace: bool = False,
     return uploads
 
 
+def listed_name(name: str, listed: set[str]) -> str:
+    """The document of `listed` that `name` stands for: itself, its composed form (macOS pastes "é" as
+    "e" and an accent), or, for a file's own name, the safe name `upload_name` stored it under ("Holiday
+    Rota (final).md" -> "Holiday_Rota_final.md"); `name` as it is when none is listed."""
+    candidates = [name, unicodedata.normalize("NFC", name)]
+    if not re.search(r"[\\/]", name):
+        with contextlib.suppress(UploadRejected):
+            candidates.append(upload_name(name, 1, 1))
+    return next((c for c in candidates if c in listed), name)
+
+
 def remove_documents(names: Sequence[str], corpus: Path) -> list[Removal]:
     """Delete the corpus files `names` (paths inside the corpus, as the documents list shows them), in
-    order. Only a file the corpus reads is removed (`list_corpus`): a name outside the corpus, a hidden
-    file, a link or a name of no document is refused with the reason, and nothing else is touched."""
+    order; a name may be one `listed_name` knows. Only a file the corpus reads is removed (`list_corpus`):
+    a name outside the corpus, a hidden file, a link or a name of no document is refused with the reason,
+    and nothing else is touched."""
     listed = {path.relative_to(corpus).as_posix() for path in list_corpus(corpus).files}
     removals = []
-    for name in names:
+    for given in names:
+        name = listed_name(given, listed)
         try:
             path = corpus_path(corpus, name)
         except OutsideCorpus as error:
