@@ -35,7 +35,7 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from enum import Enum
 from pathlib import Path
@@ -450,6 +450,10 @@ class Engine:
                 raise DocumentGone(answer.document, str(error)) from error
             self._views.put(key, view)
         return view
+
+    def passage_texts(self) -> Iterator[str]:
+        """The texts of the index's passages, in index order (read as they are asked for)."""
+        return (passage.text for passage in self._snapshot.index.passages)
 
     def indexed_names(self) -> tuple[str, ...]:
         """The documents the index answers from (paths as the documents list names them), in its order."""

@@ -207,3 +207,17 @@ def test_questions_limited_to_documents_the_index_does_not_hold_are_skipped_sayi
     report = (root / "mixed" / "report.md").read_text(encoding="utf-8")
     assert ("## Malformed lines (skipped)\n\n- line 1: `documents` names 'expenses.docx', which the index does not "
             "hold\n- line 2: not valid JSON (Expecting value at column 1)\n") in report
+
+
+def test_a_retrieval_miss_whose_answer_no_document_holds_says_so(runs):
+    root = runs[0]
+    stale = root / "stale.jsonl"
+    stale.write_text(json.dumps({"id": "fire", "question": "Where is the fire assembly point?",
+                                 "answers": ["Victoria Square"]}) + "\n" + json.dumps(ITEMS[0]) + "\n", encoding="utf-8")
+    code, _, _ = _main(["eval", str(stale), "--corpus", str(root / "corpus"), "--index", str(root / "index"),
+                        "--out", str(root / "stale")])
+    predictions, _ = _read(root / "stale")
+    assert code == 0 and [p.get("expected_in_documents") for p in predictions] == [False, None]
+    report = (root / "stale" / "report.md").read_text(encoding="utf-8")
+    assert "| fire | Where is the fire assembly point? | Victoria Square |" in report
+    assert report.split("| fire |")[1].splitlines()[0].endswith("| in no document |")

@@ -10,7 +10,7 @@ from pathlib import Path
 from docqa.evaluation.compare import Comparison
 from docqa.evaluation.items import AnswerKind, EvalItem
 from docqa.evaluation.report import Report
-from docqa.evaluation.scoring import RECALL_AT, Figures, Miss
+from docqa.evaluation.scoring import RECALL_AT, Figures, ItemResult, Miss
 from docqa.tables import markdown_table
 from docqa.text import confidence_text, threshold_text
 
@@ -211,7 +211,9 @@ def _misses_section(report: Report) -> list[str]:
     lines = [
         "## Misses",
         "",
-        "- **retrieval**: answerable, and none of the retrieved passages holds a gold answer;",
+        "- **retrieval**: answerable, and none of the retrieved passages holds a gold answer (\"in no document\":"
+        " no passage of the index holds it either; the evaluation file may be out of date, or its answer not"
+        " the documents' own words);",
         "- **reader**: a retrieved passage held it, and the words picked were wrong (F1 shows partial credit);",
         "- **abstention**: declined although answerable, or answered although the documents do not answer.",
         "",
@@ -226,10 +228,16 @@ def _misses_section(report: Report) -> list[str]:
                   _answer_cell(r.prediction.answer) + (f" (candidate: {r.prediction.candidate})"
                                                        if r.declined and r.prediction.candidate else ""),
                   confidence_text(r.prediction.confidence, report.settings.threshold), _num(r.f1, 2),
-                  str(r.first_hit or "–")] for r in missed],
+                  _first_hit_cell(r)] for r in missed],
             )
             lines.append("")
     return lines
+
+
+def _first_hit_cell(result: ItemResult) -> str:
+    if result.first_hit:
+        return str(result.first_hit)
+    return "in no document" if result.prediction.record.get("expected_in_documents") is False else "–"
 
 
 def _asked(item: EvalItem) -> str:

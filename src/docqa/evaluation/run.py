@@ -18,6 +18,7 @@ from docqa.errors import BadEvalFile, ReportNotWritten
 from docqa.evaluation.compare import REPORT_JSON, Scorecard
 from docqa.evaluation.items import EvalItem, Problem
 from docqa.evaluation.render import CHART, REPORT_MD, render_markdown
+from docqa.evaluation.metrics import contains_answer, first_hit
 from docqa.evaluation.report import Report, RunSettings, build_report
 from docqa.evaluation.scoring import Prediction, score_item
 from docqa.index.store import read_manifest
@@ -68,7 +69,13 @@ def run(
     for done, item in enumerate(items, start=1):
         reply = engine.ask(item.question, history=list(item.history), documents=item.documents)
         candidate = reply.candidate.text if reply.candidate else None
-        results.append(score_item(item, Prediction.from_reply(item, reply.to_dict(), candidate, reply.confidence, reply.seconds)))
+        prediction = Prediction.from_reply(item, reply.to_dict(), candidate, reply.confidence, reply.seconds)
+        if item.answerable and first_hit(prediction.passages, item.answers) is None:
+            # Missed by retrieval: does any document say it at all? (An out-of-date evaluation file, or an
+            # expected answer not copied from the text, is not retrieval's fault.)
+            found = any(contains_answer(text, item.answers) for text in engine.passage_texts())
+            prediction = Prediction({**prediction.record, "expected_in_documents": found}, prediction.confidence)
+        results.append(score_item(item, prediction))
         if progress is not None:
             progress(done, len(items))
     created_at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
