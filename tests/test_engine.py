@@ -9,6 +9,7 @@ import json
 import os
 import logging
 import shutil
+import unicodedata
 import time
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from standins import Read, WordReader
 
 from docqa import engine as engine_module
 from docqa.embed.embedder import Embedder
-from docqa.engine import Engine, Freshness, unstated_terms
+from docqa.engine import Engine, Freshness, chosen_documents, unstated_terms
 from docqa.errors import BadQuestion, UnknownDocument
 from docqa.index.store import BuildLock
 from docqa.ingest.corpus import load_corpus
@@ -452,3 +453,18 @@ def test_a_build_no_one_prints_says_each_skipped_file_once_whatever_the_log_show
         Engine(settings_of(tmp_path), embedder=embedder, reader=WordReader("Belgrade"))
     said = [r.getMessage() for r in caplog.records if "broken.pdf" in r.getMessage()]
     assert said == ["Skipped broken.pdf: not a readable PDF (PdfStreamError: Stream has ended unexpectedly)"]
+
+
+def test_chosen_documents_are_found_without_their_folder_suffix_or_case():
+    known = ("hr/leave-policy-2026.docx", "hr/leave-policy-2025.docx", "Politique_de_congés.txt", "notes.md", "a/notes.md")
+    given = ["leave-policy-2026", "LEAVE-POLICY-2025.DOCX", unicodedata.normalize("NFD", "politique_de_congés.txt"),
+             "notes.md", "notes", "hr/leave-policy-2026.docx", "missing"]
+    assert chosen_documents(given, known) == ("hr/leave-policy-2026.docx", "hr/leave-policy-2025.docx",
+                                              "Politique_de_congés.txt", "notes.md", "notes", "hr/leave-policy-2026.docx",
+                                              "missing")
+
+
+def test_a_question_asked_within_a_document_named_without_its_suffix_is_asked_within_it(project, embedder):
+    reply = Engine(settings_of(project), embedder=embedder, reader=WordReader("Belgrade")).ask(
+        "Where do the Danube and the Sava meet?", documents=["Belgrade"])
+    assert (reply.documents, {h.passage.document for h in reply.hits}) == (("belgrade.md",), {"belgrade.md"})

@@ -35,10 +35,11 @@ import shutil
 import tempfile
 import threading
 import time
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from enum import Enum
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pypdfium2
 
@@ -186,6 +187,20 @@ class Status:
     model: str
     stale: str | None  # reason, or None when the index matches the corpus
     rebuilding: str | None = None  # who is building the index anew ("this chat", "pid 12 on host ..."), or None
+
+
+def chosen_documents(names: Sequence[str], known: Sequence[str]) -> tuple[str, ...]:
+    """The documents of `known` that the asker's `names` choose: each a document's name as the documents
+    list shows it, or with its accents composed, or, naming one document alone, without its folder or its
+    suffix ("leave-policy-2026" for "hr/leave-policy-2026.docx"); the name as given otherwise (retrieve
+    then refuses it)."""
+    chosen = []
+    for name in names:
+        wanted = unicodedata.normalize("NFC", name).casefold()
+        exact = [k for k in known if k == name or unicodedata.normalize("NFC", k).casefold() == wanted]
+        loose = [k for k in known if wanted in (PurePosixPath(k).name.casefold(), PurePosixPath(k).stem.casefold())]
+        chosen.append(exact[0] if len(exact) == 1 else loose[0] if len(loose) == 1 and not exact else name)
+    return tuple(chosen)
 
 
 @dataclass(frozen=True)
@@ -566,6 +581,7 @@ class Engine:
         earlier = [check_question(q) for q in history if q and q.strip()]
         if not self._snapshot.index.manifest.passages:
             raise EmptyCorpus(str(self.settings.corpus), ACCEPTED_SUFFIXES)
+        documents = chosen_documents(documents, tuple(self._snapshot.index.outlines))
         query = resolve_followup(question, earlier)
         if query.context and referents and may_mean_answer(question, earlier[-1]):
             referent = self._referent(earlier, top_k, documents)

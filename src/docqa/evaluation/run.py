@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from docqa.atomic import write_text_atomically
-from docqa.engine import Engine
+from docqa.engine import Engine, chosen_documents
 from docqa.errors import BadEvalFile, ReportNotWritten
 from docqa.evaluation.compare import REPORT_JSON, Scorecard
 from docqa.evaluation.items import EvalItem, Problem
@@ -43,9 +43,11 @@ def run_settings(engine: Engine) -> RunSettings:
 
 def unaskable(items: Sequence[EvalItem], known: set[str]) -> list[Problem]:
     """The items limited (`documents`) to documents the index does not hold (renamed or removed since the
-    file was written), as problems of their lines."""
-    return [Problem(item.line, f"`documents` names {', '.join(map(repr, sorted(set(item.documents) - known)))}, "
-                               "which the index does not hold") for item in items if set(item.documents) - known]
+    file was written; names as engine.chosen_documents reads them), as problems of their lines."""
+    missing = {item.line: [name for name, chosen in zip(item.documents, chosen_documents(item.documents, tuple(known)))
+                           if chosen not in known] for item in items}
+    return [Problem(item.line, f"`documents` names {', '.join(map(repr, sorted(missing[item.line])))}, which the index "
+                               "does not hold") for item in items if missing[item.line]]
 
 
 def run(
