@@ -290,7 +290,7 @@ def test_documents_are_added_replaced_picked_and_removed_and_the_conversation_ke
         link.click()
     exported = Path(download.value.path()).read_text(encoding="utf-8")
     assert exported.startswith(f"# docqa conversation\n\n## 1. {LION}\n\nAsked within: zoo_notes.txt\n\n"
-                               "**Answer:** Leo\nConfidence: 1.00\n\n> The Belgrade zoo keeps a white lion named Leo")
+                               "**Answer:** Leo\nConfidence: 0.999\n\n> The Belgrade zoo keeps a white lion named Leo")
     assert f"## 2. {PFP}" in exported and f"## 3. {LION}" in exported
     assert exported.count(f"**{turns.DECLINED}**") == 2
     page.get_by_role("button", name="New conversation").click()

@@ -25,7 +25,7 @@ from docqa.web import chat, server
 from docqa.web import turns as web_turns
 from docqa.web import format as html_format
 from docqa.cli import build_parser, main
-from docqa.engine import Engine, Reply, Status
+from docqa.engine import NOT_ENGLISH, Engine, Reply, Status
 from docqa.errors import AuthRequired, BadFeedback, BadSettings
 from docqa.index.build import build_index
 from docqa.index.manifest import BuildReport
@@ -133,8 +133,9 @@ def test_a_query_no_passage_comes_near_is_declined_unread_and_says_why(engine):
 def test_a_question_in_another_language_is_told_to_ask_in_english(engine):
     turn = chat.ask(engine, "Wann trat Serbien der Partnerschaft für den Frieden bei?")
     assert turn.ok and turn.answer is None
-    assert ("<p>The question does not seem to be in English: docqa's reader and search understand English only. "
+    assert ("<p>The question does not seem to be in English: docqa&#x27;s reader and search understand English only. "
             "Ask it in English.</p>") in turn.html
+    assert turn.notes[-1] == NOT_ENGLISH
 
 
 def test_declined_reply_shows_the_closest_passages(engine, settings):
@@ -321,6 +322,20 @@ def test_feedback_lines_are_written_exactly(tmp_path, settings):
 def test_correction_needs_an_answer_or_the_tick():
     with pytest.raises(BadFeedback, match="Type the right answer, or tick"):
         web_turns.corrected_answers("   ", False)
+
+
+def test_the_export_says_why_docqa_declined_and_what_the_answer_came_from():
+    candidate = Answer("1999", "a.txt", 0, 4, 0.9949, "1999.", 0, 5)
+    declined = Reply("Wann?", "Wann?", None, candidate, 0.9949, 0.995, (), 0.0, english=False)
+    scanned = web_turns.Turn("When?", (), "", "May 2019", True, 0.99999, "Opened in May 2019.", "scan.pdf · p. 2",
+                             notes=(web_turns.OCR_NOTE,))
+    turns = [web_turns.turn_of_reply("Wann?", (), "", declined), scanned]
+    assert web_turns.export_markdown(turns) == "\n".join([
+        "# docqa conversation", "", "## 1. Wann?", "", f"**{web_turns.DECLINED}**", "Confidence: 0.994",
+        "Best guess confidence 0.994, below the 0.995 needed to answer.", NOT_ENGLISH, "",
+        "## 2. When?", "", "**Answer:** May 2019", "Confidence: 0.999", web_turns.OCR_NOTE, "",
+        "> Opened in May 2019.", "", "Source: scan.pdf · p. 2", ""])
+    assert web_turns.Turn.from_json(turns[1].to_json()) == scanned
 
 
 def test_marks_map_to_turns():

@@ -10,15 +10,15 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
-from docqa.engine import NOT_ENGLISH, Reply, Status, off_topic_text, quoted_list
+from docqa.engine import Reply, Status, quoted_list
 from docqa.errors import DocqaError
 from docqa.index.manifest import BuildReport
 from docqa.ingest.uploads import Removal, Upload
 from docqa.names import display_name
 from docqa.pageview import PageView, Stretch
-from docqa.text import confidence_text, size_text, threshold_text, time_text
+from docqa.text import confidence_text, size_text, time_text
 from docqa.types import Answer, DocumentInfo, Hit
-from docqa.web.turns import DECLINED, source_line
+from docqa.web.turns import DECLINED, OCR_NOTE, declined_notes, source_line
 
 _SHOWN_QUESTION_CHARS = 500
 
@@ -61,7 +61,7 @@ def format_reply(reply: Reply) -> str:
     answer marked, the source with offsets, then the other passages; or the declined reply with the
     closest passages. The documents it was asked within, and a notice that the index is behind the
     corpus, come last."""
-    ocr = "<p><i>Read by OCR from a scanned page: check its words against the page.</i></p>" if reply.read_by_ocr else ""
+    ocr = f"<p><i>{OCR_NOTE}</i></p>" if reply.read_by_ocr else ""
     within = (f"<p><i>Asked within these documents only: {_text(', '.join(map(display_name, reply.documents)))}.</i></p>"
               if reply.documents else "")
     notice = f"<p><i>{_text(reply.notice)}</i></p>" if reply.notice else ""
@@ -72,17 +72,7 @@ def _format_answer(reply: Reply) -> str:
     answer = reply.answer
     if answer is None:
         lines = [f"<p><b>{DECLINED}</b></p>", *_resolved_note(reply)]
-        if reply.unstated:
-            lines.append(f"<p>The passage of the best guess does not mention {_text(quoted_list(reply.unstated))}.</p>")
-        elif reply.off_topic is not None:
-            reason = off_topic_text(reply.off_topic)
-            lines.append(f"<p>{_text(reason[0].upper() + reason[1:])}.</p>")
-        elif reply.candidate is not None:
-            lines.append(f"<p>Best guess confidence {confidence_text(reply.confidence, reply.threshold)}, below the "
-                         f"{threshold_text(reply.threshold)} "
-                         "needed to answer.</p>")
-        if not reply.english:
-            lines.append(f"<p>{NOT_ENGLISH}</p>")
+        lines += [f"<p>{_text(note)}</p>" for note in declined_notes(reply)]
         if reply.named:
             lines.append(f"<p>Asked of {_text(quoted_list([display_name(d) for d in reply.named]))}, which the question names; without the "
                          "name it asks every document.</p>")

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from docqa.engine import Engine, Reply
+from docqa.engine import NOT_ENGLISH, Engine, Reply, off_topic_text, quoted_list
 from docqa.errors import BadFeedback, DocqaError
 from docqa.evaluation.items import append_feedback, feedback_item
 from docqa.names import display_name
+from docqa.text import confidence_text, threshold_text
 
 DECLINED = "The documents do not answer this question."
 log = logging.getLogger("docqa")
@@ -41,11 +42,12 @@ class Turn:
     quote: str | None = None
     source: str | None = None
     documents: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # what the reply said beside it: why it declined, read by OCR
 
     def to_json(self) -> dict:
         return {"question": self.question, "history": list(self.history), "html": self.html,
                 "answer": self.answer, "ok": self.ok, "confidence": self.confidence, "quote": self.quote,
-                "source": self.source, "documents": list(self.documents)}
+                "source": self.source, "documents": list(self.documents), "notes": list(self.notes)}
 
     @classmethod
     def from_json(cls, data: object) -> "Turn | None":
@@ -57,7 +59,29 @@ class Turn:
         confidence = data.get("confidence")
         return cls(data["question"], texts("history"), data["html"], text("answer"), data.get("ok") is True,
                    float(confidence) if isinstance(confidence, (int, float)) else None, text("quote"),
-                   text("source"), texts("documents"))
+                   text("source"), texts("documents"), texts("notes"))
+
+
+def declined_notes(reply: Reply) -> list[str]:
+    """Why docqa declined, as plain sentences: the chat shows them under the decline, the export writes
+    them (the passage of the best guess not stating the question's names, a search-box query no passage
+    comes near, or the best guess's confidence under the threshold; a question not in English)."""
+    notes = []
+    if reply.unstated:
+        notes.append(f"The passage of the best guess does not mention {quoted_list(reply.unstated)}.")
+    elif reply.off_topic is not None:
+        reason = off_topic_text(reply.off_topic)
+        notes.append(f"{reason[0].upper() + reason[1:]}.")
+    elif reply.candidate is not None:
+        notes.append(f"Best guess confidence {confidence_text(reply.confidence, reply.threshold)}, below the "
+                     f"{threshold_text(reply.threshold)} needed to answer.")
+    if not reply.english:
+        notes.append(NOT_ENGLISH)
+    return notes
+
+
+# What an answer read from a scanned page adds (the chat, in italics; the export).
+OCR_NOTE = "Read by OCR from a scanned page: check its words against the page."
 
 
 def source_line(document: str, section: str | None, page: int | None, start: int, end: int) -> str:
@@ -71,13 +95,14 @@ def turn_of_reply(question: str, history: Sequence[str], html: str, reply: Reply
     answer = reply.answer
     if answer is not None:
         return Turn(question, tuple(history), html, answer.text, True, reply.confidence, answer.quote,
-                    source_line(answer.document, answer.section, answer.page, answer.start, answer.end), reply.documents)
+                    source_line(answer.document, answer.section, answer.page, answer.start, answer.end), reply.documents,
+                    (OCR_NOTE,) if reply.read_by_ocr else ())
     shown = reply.shown_hits()
     closest = shown[0].passage if shown else None
     return Turn(question, tuple(history), html, None, True, reply.confidence,
                 closest.text if closest else None,
                 source_line(closest.document, closest.section, closest.page, closest.start, closest.end)
-                if closest else None, reply.documents)
+                if closest else None, reply.documents, tuple(declined_notes(reply)))
 
 
 def kept(turns: Sequence[Turn]) -> list[dict]:
@@ -98,7 +123,8 @@ def _quoted(text: str) -> list[str]:
 
 def export_markdown(turns: Sequence[Turn], title: str = "docqa conversation") -> str:
     """The conversation as Markdown: every question, then its answer (or that the documents do not
-    answer it), its confidence, the quoted passage and its source."""
+    answer it), its confidence, what the reply said beside it (why it declined, read by OCR), the
+    quoted passage and its source."""
     lines = [f"# {title}", ""]
     for number, turn in enumerate(turns, start=1):
         lines += [f"## {number}. {turn.question}", ""]
@@ -112,8 +138,8 @@ def export_markdown(turns: Sequence[Turn], title: str = "docqa conversation") ->
         else:
             lines.append(f"**{DECLINED}**")
         if turn.confidence is not None:
-            lines.append(f"Confidence: {turn.confidence:.2f}")
-        lines.append("")
+            lines.append(f"Confidence: {confidence_text(turn.confidence, 0.999)}")  # 3 decimals rounded down, as the chat
+        lines += [*turn.notes, ""]
         if turn.quote:
             lines += _quoted(turn.quote) + [""]
         if turn.source:
