@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import logging
+import re
 import shutil
 import unicodedata
 import time
@@ -468,3 +469,39 @@ def test_a_question_asked_within_a_document_named_without_its_suffix_is_asked_wi
     reply = Engine(settings_of(project), embedder=embedder, reader=WordReader("Belgrade")).ask(
         "Where do the Danube and the Sava meet?", documents=["Belgrade"])
     assert (reply.documents, {h.passage.document for h in reply.hits}) == (("belgrade.md",), {"belgrade.md"})
+
+
+class FirstNumberReader:
+    """A reader that answers the first number of the first hit that has one, sure of it."""
+
+    label = "number"
+    default_threshold = 0.5
+
+    def warm(self, passages) -> int:
+        return 0
+
+    def read(self, question: str, hits: list, context: str = "") -> Answer | None:
+        for hit in hits:
+            found = re.search(r"\d+", hit.passage.text)
+            if found:
+                return Answer.within(hit.passage, found.start(), found.end(), 0.9)
+        return None
+
+
+def test_an_answer_says_what_another_version_of_its_document_says_otherwise(tmp_path, embedder):
+    (tmp_path / "corpus").mkdir()
+    for name, text in (("leave-2025.txt", "Staff get 25 days of leave a year."),
+                       ("leave-2026.txt", "Staff get 30 days of leave a year."), ("zoo.txt", ZOO)):
+        (tmp_path / "corpus" / name).write_text(text + "\n", encoding="utf-8")
+    engine = Engine(settings_of(tmp_path), embedder=embedder, reader=FirstNumberReader())
+    reply = engine.ask("How many days of leave do staff get a year?")
+    other = reply.other_version
+    assert {reply.answer.document, other.document} == {"leave-2025.txt", "leave-2026.txt"}
+    assert {reply.answer.text, other.text} == {"25", "30"}
+    assert reply.other_version_text == f'Another version, {other.document}, says otherwise: "{other.text}" (characters 10-12).'
+    assert reply.to_dict()["other_version"] == {"document": other.document, "answer": other.text, "start": 10,
+                                                "end": 12, "page": None, "confidence": 0.9}
+    (tmp_path / "corpus" / "leave-2026.txt").write_text("Staff get 25 days of leave a year, as before.\n", encoding="utf-8")
+    engine.rebuild()
+    agreed = engine.ask("How many days of leave do staff get a year?")
+    assert (agreed.answer.text, agreed.other_version, agreed.to_dict()["other_version"]) == ("25", None, None)

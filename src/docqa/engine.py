@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -60,14 +61,14 @@ from docqa.errors import (
 )
 from docqa.index.build import build_index, corpus_signature
 from docqa.index.manifest import BuildReport, stale_reason
-from docqa.index.named import named_documents, unnamed
+from docqa.index.named import named_documents, unnamed, versions
 from docqa.index.search import OFF_TOPIC, Mode, Retriever, off_topic, off_topic_bar
 from docqa.index.store import CURRENT, Index, build_holder, load_index
 from docqa.ingest.corpus import corpus_path, document_info, kind_of, scan_corpus
 from docqa.ingest.formats import ACCEPTED_SUFFIXES, UnreadableFile
 from docqa.ingest.sandbox import Sandbox
 from docqa.ingest.uploads import Removal, Upload, remove_documents, store_uploads
-from docqa.names import name_words
+from docqa.names import display_name, name_words
 from docqa.pageview import PageView, Stretch, draw_page, draw_picture, drawable, surrounding
 from docqa.read.factory import make_reader
 from docqa.read.form import asked_definition
@@ -118,6 +119,7 @@ class Reply:
     named: tuple[str, ...] = ()  # the documents the question names, which it was asked of (index/named.py)
     off_topic: float | None = None
     english: bool = True  # the question reads as English (read/question.py in_english); a decline says so if not
+    other_version: Answer | None = None  # another version of the answer's document says otherwise (Engine._other_version)
 
     @property
     def answer_passage(self) -> Passage | None:
@@ -127,6 +129,17 @@ class Reply:
             return None
         return next((h.passage for h in self.hits if (h.passage.document, h.passage.start) ==
                      (answer.document, answer.quote_start)), None)
+
+    @property
+    def other_version_text(self) -> str | None:
+        """What the reply says of another version that answers otherwise, as a sentence (the CLI, the chat
+        and the export); None without one."""
+        other = self.other_version
+        if other is None:
+            return None
+        where = f"p. {other.page}, " if other.page is not None else ""
+        return (f"Another version, {display_name(other.document)}, says otherwise: \"{other.text}\" "
+                f"({where}characters {other.start}-{other.end}).")
 
     @property
     def read_by_ocr(self) -> bool:
@@ -164,6 +177,12 @@ class Reply:
             "named": list(self.named),
             "off_topic": self.off_topic,
             "english": self.english,
+            "other_version": (
+                {"document": self.other_version.document, "answer": self.other_version.text,
+                 "start": self.other_version.start, "end": self.other_version.end, "page": self.other_version.page,
+                 "confidence": round(self.other_version.confidence, 4)}
+                if self.other_version else None
+            ),
             "passages": [
                 {
                     "document": hit.passage.document,
@@ -187,6 +206,11 @@ class Status:
     model: str
     stale: str | None  # reason, or None when the index matches the corpus
     rebuilding: str | None = None  # who is building the index anew ("this chat", "pid 12 on host ..."), or None
+
+
+def _words(text: str) -> str:
+    """An answer's words, for telling two answers apart ("30 days" and "30 days." agree)."""
+    return " ".join(re.findall(r"[^\W_]+", text.casefold()))
 
 
 def chosen_documents(names: Sequence[str], known: Sequence[str]) -> tuple[str, ...]:
@@ -612,9 +636,20 @@ class Engine:
         unstated = self._unstated(query.text, candidate) if candidate else ()
         confidence = candidate.confidence if candidate and not unstated else 0.0
         answer = candidate if candidate is not None and not unstated and confidence >= self.threshold else None
+        other = self._other_version(query, hits, answer) if answer is not None else None
         return Reply(question, resolved, answer, candidate, confidence, self.threshold, tuple(hits),
                      time.perf_counter() - started, unstated, self.notice(), tuple(documents), named, far,
-                     in_english(query.text))
+                     in_english(query.text), other)
+
+    def _other_version(self, query: Query, hits: Sequence[Hit], answer: Answer) -> Answer | None:
+        """What another version of the answer's document (index/named.py `versions`: "leave-policy-2025"
+        beside "leave-policy-2026") says instead, where its retrieved passages answer surely and otherwise;
+        None where no version was retrieved (no second reading then), or where it agrees."""
+        siblings = [h for h in hits if versions(h.passage.document, answer.document)]
+        other = self.reader.read(query.text, siblings, context=query.context) if siblings else None
+        if other is None or other.confidence < self.threshold or self._unstated(query.text, other):
+            return None
+        return None if _words(other.text) == _words(answer.text) else other
 
     def _unstated(self, question: str, candidate: Answer) -> tuple[str, ...]:
         """unstated_terms with the candidate's document's title (index/named.py)."""

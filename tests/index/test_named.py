@@ -3,6 +3,8 @@ the question without the names that only label them."""
 
 from __future__ import annotations
 
+import pytest
+
 from docqa.index.named import (
     Names,
     corpus_names,
@@ -10,6 +12,7 @@ from docqa.index.named import (
     named_documents,
     naming_index,
     unnamed,
+    versions,
 )
 
 GPL_TERMS = ['"This License" refers to version 3.', "You may charge any price or no price for each copy."]
@@ -91,3 +94,15 @@ def test_the_naming_index_gives_the_same_documents() -> None:
     for question in ("Is the GPL like the MPL?", "What is a Larger Work in the Mozilla Public License?",
                      "Can I change Apache-licensed code?", "What does HTTP stand for?", "can zlib open .Z files"):
         assert named_documents(question, LICENCES, by_word) == named_documents(question, LICENCES)
+
+
+@pytest.mark.parametrize(("a", "b", "same"), [
+    ("leave-policy-2025.docx", "hr/leave-policy-2026.docx", True),
+    ("gpl-2.0.txt", "gpl-3.0.txt", True),
+    ("Rota v2 FINAL.md", "rota-v3.md", True),
+    ("notes.txt", "minutes.txt", False),
+    ("2025.txt", "2026.txt", False),  # nothing but numbers: nothing says they are one document
+    ("notes.txt", "notes.txt", False),
+])
+def test_versions_of_one_document_differ_in_numbers_and_version_words_only(a, b, same):
+    assert versions(a, b) is same

@@ -184,3 +184,18 @@ def unnamed(question: str, names: Mapping[str, Names], documents: tuple[str, ...
         return " " if word in file or (in_title and word in title) else match.group()
 
     return _WORD.sub(keep, question)
+
+
+# ---- versions of one document ---------------------------------------------------------------------
+# Words of a file name that tell versions of one document apart, besides its numbers.
+VERSION_WORDS = frozenset("v ver version rev revision final draft old new copy updated current latest".split())
+
+
+def versions(a: str, b: str) -> bool:
+    """Whether two documents are versions of one: other files whose names are the same once their
+    numbers and VERSION_WORDS are taken out ("leave-policy-2025.docx" and "hr/leave-policy-2026.docx",
+    "gpl-2.0.txt" and "gpl-3.0.txt"; not "notes.txt" and "minutes.txt")."""
+    def core(name: str) -> tuple[str, ...]:
+        words = re.findall(r"[^\W\d_]+", PurePosixPath(name).stem.lower())
+        return tuple(word for word in words if word not in VERSION_WORDS)
+    return a != b and bool(core(a)) and core(a) == core(b)

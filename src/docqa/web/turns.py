@@ -96,7 +96,7 @@ def turn_of_reply(question: str, history: Sequence[str], html: str, reply: Reply
     if answer is not None:
         return Turn(question, tuple(history), html, answer.text, True, reply.confidence, answer.quote,
                     source_line(answer.document, answer.section, answer.page, answer.start, answer.end), reply.documents,
-                    (OCR_NOTE,) if reply.read_by_ocr else ())
+                    tuple(note for note in (OCR_NOTE if reply.read_by_ocr else None, reply.other_version_text) if note))
     shown = reply.shown_hits()
     closest = shown[0].passage if shown else None
     return Turn(question, tuple(history), html, None, True, reply.confidence,
