@@ -223,7 +223,12 @@ def chosen_documents(names: Sequence[str], known: Sequence[str]) -> tuple[str, .
         wanted = unicodedata.normalize("NFC", name).casefold()
         exact = [k for k in known if k == name or unicodedata.normalize("NFC", k).casefold() == wanted]
         loose = [k for k in known if wanted in (PurePosixPath(k).name.casefold(), PurePosixPath(k).stem.casefold())]
-        chosen.append(exact[0] if len(exact) == 1 else loose[0] if len(loose) == 1 and not exact else name)
+        if len(exact) == 1:
+            chosen.append(exact[0])
+        elif not exact and len(loose) == 1:
+            chosen.append(loose[0])
+        else:
+            chosen.append(name)
     return tuple(chosen)
 
 
