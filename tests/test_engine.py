@@ -505,3 +505,14 @@ def test_an_answer_says_what_another_version_of_its_document_says_otherwise(tmp_
     engine.rebuild()
     agreed = engine.ask("How many days of leave do staff get a year?")
     assert (agreed.answer.text, agreed.other_version, agreed.to_dict()["other_version"]) == ("25", None, None)
+
+
+def test_a_question_naming_a_versions_number_is_asked_of_that_version(tmp_path, embedder):
+    (tmp_path / "corpus").mkdir()
+    for name, text in (("leave-2025.txt", "Staff get 25 days of leave a year."),
+                       ("leave-2026.txt", "Staff get 30 days of leave a year."), ("zoo.txt", ZOO)):
+        (tmp_path / "corpus" / name).write_text(text + "\n", encoding="utf-8")
+    engine = Engine(settings_of(tmp_path), embedder=embedder, reader=FirstNumberReader())
+    for year, days in (("2025", "25"), ("2026", "30")):
+        reply = engine.ask(f"How many days of leave do staff get under the {year} rules?")
+        assert (reply.named, reply.answer.text, reply.other_version) == ((f"leave-{year}.txt",), days, None)

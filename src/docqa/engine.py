@@ -61,7 +61,7 @@ from docqa.errors import (
 )
 from docqa.index.build import build_index, corpus_signature
 from docqa.index.manifest import BuildReport, stale_reason
-from docqa.index.named import named_documents, unnamed, versions
+from docqa.index.named import named_documents, unnamed, versions, versions_named
 from docqa.index.search import OFF_TOPIC, Mode, Retriever, off_topic, off_topic_bar
 from docqa.index.store import CURRENT, Index, build_holder, load_index
 from docqa.ingest.corpus import corpus_path, document_info, kind_of, scan_corpus
@@ -598,7 +598,9 @@ class Engine:
         """The documents `question` names (index/named.py), which it is asked of; none where the asker
         chose `documents`."""
         index = self._snapshot.index
-        return () if documents else named_documents(question, index.names, index.naming)
+        if documents:
+            return ()
+        return named_documents(question, index.names, index.naming) or versions_named(question, tuple(index.outlines))
 
     def ask(self, question: str, history: Sequence[str] = (), top_k: int | None = None,
             referents: bool = True, documents: Sequence[str] = ()) -> Reply:

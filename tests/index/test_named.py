@@ -13,6 +13,7 @@ from docqa.index.named import (
     naming_index,
     unnamed,
     versions,
+    versions_named,
 )
 
 GPL_TERMS = ['"This License" refers to version 3.', "You may charge any price or no price for each copy."]
@@ -106,3 +107,13 @@ def test_the_naming_index_gives_the_same_documents() -> None:
 ])
 def test_versions_of_one_document_differ_in_numbers_and_version_words_only(a, b, same):
     assert versions(a, b) is same
+
+
+def test_a_number_of_the_question_names_the_version_whose_file_name_holds_it():
+    documents = ["hr/leave-policy-2025.docx", "hr/leave-policy-2026.docx", "gpl-2.0.txt", "gpl-3.0.txt", "notes-2025.txt"]
+    assert versions_named("How many days may I carry over under the 2025 policy?", documents) == (
+        "hr/leave-policy-2025.docx",)  # notes-2025.txt has no other version to tell apart
+    assert versions_named("Does GPL version 3 allow it?", documents) == ("gpl-3.0.txt",)
+    assert versions_named("What did the 2024 policy say?", documents) == ()
+    assert versions_named("Which policy applies in 2025 and 2026?", documents) == ()  # both versions: none told apart
+    assert versions_named("How many days?", documents) == ()

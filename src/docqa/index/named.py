@@ -30,6 +30,7 @@ which R package ...?" (its passage says "relative to lme4").
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -191,11 +192,36 @@ def unnamed(question: str, names: Mapping[str, Names], documents: tuple[str, ...
 VERSION_WORDS = frozenset("v ver version rev revision final draft old new copy updated current latest".split())
 
 
+@functools.lru_cache(maxsize=65_536)
+def _core(name: str) -> tuple[str, ...]:
+    """A file name's words less its numbers and VERSION_WORDS: what its versions share."""
+    words = re.findall(r"[^\W\d_]+", PurePosixPath(name).stem.lower())
+    return tuple(word for word in words if word not in VERSION_WORDS)
+
+
 def versions(a: str, b: str) -> bool:
     """Whether two documents are versions of one: other files whose names are the same once their
     numbers and VERSION_WORDS are taken out ("leave-policy-2025.docx" and "hr/leave-policy-2026.docx",
     "gpl-2.0.txt" and "gpl-3.0.txt"; not "notes.txt" and "minutes.txt")."""
-    def core(name: str) -> tuple[str, ...]:
-        words = re.findall(r"[^\W\d_]+", PurePosixPath(name).stem.lower())
-        return tuple(word for word in words if word not in VERSION_WORDS)
-    return a != b and bool(core(a)) and core(a) == core(b)
+    return a != b and bool(_core(a)) and _core(a) == _core(b)
+
+
+def _numbers(text: str) -> frozenset[str]:
+    return frozenset(re.findall(r"\d+", text))
+
+
+def versions_named(question: str, documents: Sequence[str]) -> tuple[str, ...]:
+    """The versions of a document that the question names by a number of their file names ("under the
+    2025 policy" for leave-policy-2025.docx beside leave-policy-2026.docx, "GPL version 3" for gpl-3.0.txt
+    beside gpl-2.0.txt): each document that has a version without that number. A year or a number does
+    not name a document as a word would (`document_names` leaves numbers out), but it tells its versions
+    apart."""
+    asked = _numbers(question)
+    holding = [d for d in documents if _numbers(PurePosixPath(d).stem) & asked] if asked else []
+    if not holding:
+        return ()
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for document in documents:
+        groups.setdefault(_core(document), []).append(document)
+    return tuple(d for d in holding if _core(d) and any(not _numbers(PurePosixPath(o).stem) & asked
+                                                         for o in groups[_core(d)] if o != d))
