@@ -11,7 +11,7 @@ import pytest
 from ingest.test_formats import make_docx, make_pdf
 
 from docqa.errors import UploadRejected
-from docqa.ingest.corpus import load_corpus, scan_corpus
+from docqa.ingest.corpus import HIDDEN, load_corpus, removable, scan_corpus
 from docqa.ingest.uploads import (
     Removal,
     Upload,
@@ -20,6 +20,7 @@ from docqa.ingest.uploads import (
     store_uploads,
     upload_name,
 )
+from docqa.types import DocumentInfo
 
 
 @pytest.mark.parametrize(
@@ -212,3 +213,18 @@ def test_a_document_is_removed_by_the_name_it_was_added_under_or_pasted_decompos
     assert [(r.name, r.removed) for r in removals] == [
         ("Holiday_Rota_Q3_final.md", True), ("Politique_de_congés_été.txt", True), ("sub/notes.txt", False)]
     assert sorted(p.name for p in corpus.iterdir()) == ["notes.txt"]
+
+
+def test_a_file_skipped_for_its_format_can_be_removed_and_a_hidden_one_cannot(corpus: Path) -> None:
+    (corpus / "scores.csv").write_text("a,b\n", encoding="utf-8")
+    (corpus / ".draft.txt").write_text("Hidden.", encoding="utf-8")
+    removals = remove_documents(["scores.csv", ".draft.txt"], corpus)
+    assert [(r.name, r.removed) for r in removals] == [("scores.csv", True), (".draft.txt", False)]
+    assert sorted(p.name for p in corpus.iterdir()) == [".draft.txt", "notes.txt"]
+    infos = [DocumentInfo("scores.csv", "other", 4, None, 0, None, "skipped", "docqa does not read .csv files"),
+             DocumentInfo("broken.pdf", "PDF", 9, None, 0, None, "skipped", "not a readable PDF"),
+             DocumentInfo(".draft.txt", "text", None, None, 0, None, "skipped", HIDDEN),
+             DocumentInfo(".git/", "other", None, None, 0, None, "skipped", HIDDEN),
+             DocumentInfo("gone.txt", "text", None, None, 2, None, "removed"),
+             DocumentInfo("notes.txt", "text", 24, None, 1, None, "indexed")]
+    assert [d.name for d in infos if removable(d)] == ["scores.csv", "broken.pdf", "notes.txt"]

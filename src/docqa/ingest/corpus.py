@@ -329,6 +329,14 @@ KINDS = {".pdf": "PDF", ".docx": "Word", ".html": "HTML", ".htm": "HTML", ".md":
          **dict.fromkeys(IMAGE_SUFFIXES, "image")}
 
 
+def removable(info: DocumentInfo) -> bool:
+    """Whether a document of the documents list can be removed (uploads.remove_documents): one the corpus
+    holds as a file it reads or skips for its format or its content, not a hidden file, a link, a pipe, a
+    folder or a document already gone."""
+    return info.state != "removed" and not info.name.endswith("/") and info.reason not in (HIDDEN, OUTSIDE, BROKEN,
+                                                                                            SPECIAL)
+
+
 def kind_of(path: str) -> str:
     """What kind of document a corpus path names, by its suffix ("text" for one read as plain text
     without a suffix of its own: "LICENSE")."""

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from docqa.errors import OutsideCorpus, UploadRejected
 from docqa.ingest.corpus import corpus_path, file_hash, list_corpus
-from docqa.ingest.formats import ACCEPTED_SUFFIXES, UnreadableFile, announced_format
+from docqa.ingest.formats import ACCEPTED_SUFFIXES, UnreadableFile, announced_format, format_not_read
 from docqa.names import display_name
 from docqa.settings import ReadLimits
 
@@ -214,10 +214,13 @@ def listed_name(name: str, listed: set[str]) -> str:
 
 def remove_documents(names: Sequence[str], corpus: Path) -> list[Removal]:
     """Delete the corpus files `names` (paths inside the corpus, as the documents list shows them), in
-    order; a name may be one `listed_name` knows. Only a file the corpus reads is removed (`list_corpus`):
+    order; a name may be one `listed_name` knows. Only a file the corpus reads, or skips for its format,
+    is removed (`list_corpus`):
     a name outside the corpus, a hidden file, a link or a name of no document is refused with the reason,
     and nothing else is touched."""
-    listed = {path.relative_to(corpus).as_posix() for path in list_corpus(corpus).files}
+    listing = list_corpus(corpus)
+    listed = {path.relative_to(corpus).as_posix() for path in listing.files}
+    listed |= {s.path for s in listing.skipped if s.reason == format_not_read(s.path)}  # a .csv the user put there
     removals = []
     for given in names:
         name = listed_name(given, listed)

@@ -28,6 +28,7 @@ from PIL import Image
 from docqa.engine import Engine, Reply
 from docqa.errors import BadEvalFile, BadFeedback, DocqaError
 from docqa.evaluation.items import load_eval_file
+from docqa.ingest.corpus import removable
 from docqa.ingest.formats import ACCEPTED_SUFFIXES
 from docqa.settings import Settings
 from docqa.web.format import (
@@ -251,7 +252,7 @@ class Events:
         except DocqaError as error:  # the corpus folder went away: the page still opens, and says so
             return format_error(error), gr.update(choices=[], value=[]), gr.update(choices=[], value=[])
         indexed = [d.name for d in infos if d.state in ("indexed", "changed")]
-        present = [d.name for d in infos if d.state not in ("removed", "skipped")]
+        present = [d.name for d in infos if removable(d)]
         return (format_documents(infos), gr.update(choices=present, value=[]),
                 gr.update(choices=indexed, value=[name for name in chosen or [] if name in indexed]))
 
