@@ -86,3 +86,11 @@ def test_an_elliptical_question_takes_the_previous_topic_and_only_after_one():
     assert resolve_followup("At what time?", earlier) == Query("At what time?", "the annual general meeting be held")
     assert resolve_followup("At what time?", []) == Query("At what time?")
     assert resolve_followup("What is sublicensing?", earlier) == Query("What is sublicensing?")
+
+
+def test_a_question_that_states_the_whole_previous_topic_stands_alone():
+    earlier = ["How much did the spring plant sale raise?"]
+    assert resolve_followup("How much did the spring plant sale raise?", earlier) == Query(
+        "How much did the spring plant sale raise?")
+    assert resolve_followup("Who ran the stall at the spring plant sale?", earlier) == Query(
+        "Who ran the stall at the spring plant sale?", "the spring plant sale raise")

@@ -100,4 +100,7 @@ def resolve_followup(question: str, history: Sequence[str]) -> Query:
     """
     if not history or not needs_context(question, history[-1]):
         return Query(question)
-    return Query(question, topic_of(history[-1]))
+    topic = topic_of(history[-1])
+    if set(re.findall(r"\w+", topic.lower())) <= set(re.findall(r"\w+", question.lower())):
+        return Query(question)  # it states the whole topic itself: asked again, or asked of it more fully
+    return Query(question, topic)
