@@ -160,7 +160,7 @@ def test_the_limit_holds_for_the_stripped_question_and_for_earlier_questions(pro
     engine = Engine(settings_of(project), embedder=embedder, reader=reader)
     longest = "Zoran? " * 143  # 1,001 characters, 1,000 once its last space is stripped
     assert engine.ask(longest).answer == ZORAN
-    with pytest.raises(BadQuestion, match="^The question is 1,001 characters long; the limit is 1,000"):
+    with pytest.raises(BadQuestion, match=r"^An earlier question \(history\) is 1,001 characters long; the limit is 1,000"):
         engine.ask("When did it arrive?", history=[longest.strip() + "x"])
     assert [read.question for read in reader.reads] == [longest.strip()]
 

@@ -123,7 +123,9 @@ def test_a_question_of_100000_characters_is_refused_with_the_limit(engine, quick
         engine.ask(question)
     assert chat.chat(engine, question) == f"<p>{TOO_LONG}</p>"
     # An earlier question of the conversation is held to the same limit (an API caller sends them).
-    assert chat.chat(engine, "What did it allow?", [question]) == f"<p>{TOO_LONG}</p>"
+    # The message names it as the earlier question, not the one being asked.
+    assert chat.chat(engine, "What did it allow?", [question]) == (
+        f"<p>{TOO_LONG.replace('The question', 'An earlier question (history)')}</p>")
     assert html_format.format_user(question) == question[:500] + "… (100,000 characters)"
     code = cli.main(["ask", question, "--corpus", str(engine.settings.corpus), "--index", str(engine.settings.index)])
     assert (code, capsys.readouterr()) == (2, ("", f"docqa: {TOO_LONG}\n"))

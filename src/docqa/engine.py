@@ -609,7 +609,7 @@ class Engine:
         `documents`: answer from these documents only (all when empty)."""
         started = time.perf_counter()
         question = check_question(question)
-        earlier = [check_question(q) for q in history if q and q.strip()]
+        earlier = [check_question(q, "An earlier question (history)") for q in history if q and q.strip()]
         if not self._snapshot.index.manifest.passages:
             raise EmptyCorpus(str(self.settings.corpus), ACCEPTED_SUFFIXES)
         documents = chosen_documents(documents, tuple(self._snapshot.index.outlines))

@@ -35,14 +35,15 @@ def plain_letters(text: str) -> str:
     return text.translate(LIGATURES).replace(SOFT_HYPHEN, "")
 
 
-def check_question(question: str) -> str:
-    """The question stripped of surrounding whitespace; raises BadQuestion when it cannot be asked."""
+def check_question(question: str, what: str = "The question") -> str:
+    """The question stripped of surrounding whitespace; raises BadQuestion when it cannot be asked, naming
+    it as `what` ("An earlier question (history)" for one of a conversation's)."""
     text = "".join(ch for ch in plain_letters(question) if ch.isprintable() or ch in "\t\n").strip()
     if not text:
-        raise BadQuestion("The question is empty. Type a question about your documents.")
+        raise BadQuestion(f"{what} is empty. Type a question about your documents.")
     if len(text) > MAX_QUESTION_CHARS:
         raise BadQuestion(
-            f"The question is {len(text):,} characters long; the limit is {MAX_QUESTION_CHARS:,}. "
+            f"{what} is {len(text):,} characters long; the limit is {MAX_QUESTION_CHARS:,}. "
             "Ask a shorter question."
         )
     return text

@@ -66,6 +66,7 @@ def api(tmp_path_factory) -> Iterator[tuple[str, Path]]:
 def test_the_schema_names_every_route(api):
     url, _ = api
     schema = httpx.get(f"{url}/openapi.json").json()
+    assert schema["servers"] == [{"url": "/api"}]  # the paths below are under /api/
     assert {path: sorted(methods) for path, methods in schema["paths"].items()} == {
         "/ask": ["post"], "/documents": ["get", "post"], "/documents/{name}": ["delete"],
         "/status": ["get"], "/rebuild": ["post"], "/pages/{name}": ["get"], "/files/{name}": ["get"]}

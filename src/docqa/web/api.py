@@ -295,8 +295,9 @@ def build_api(engine: Engine, credentials: Sequence[tuple[str, str]] | None) -> 
     """The API app over `engine`; `credentials`: the user:password pairs one of which every request
     must give (HTTP Basic), or None for an open API (loopback only, as `serve` decides). Requests that
     change the corpus must also come from no other site's page (`same_origin`)."""
+    # Mounted at /api/: the schema says so (`servers`), so that a client made from it calls /api/ask, not /ask.
     api = FastAPI(title="docqa", version="1", description="Ask questions about the documents; manage them.",
-                  docs_url=None, openapi_url=None, redoc_url=None)
+                  docs_url=None, openapi_url=None, redoc_url=None, servers=[{"url": "/api"}])
     api.state.docqa = ApiState(engine, credentials, threading.Lock())
     api.include_router(routes)
     for kind, handler in ((DocqaError, refused), (StarletteHTTPException, http_error),
