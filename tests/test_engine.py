@@ -488,12 +488,18 @@ class FirstNumberReader:
         return None
 
 
-def test_an_answer_says_what_another_version_of_its_document_says_otherwise(tmp_path, embedder):
+def leave_versions(tmp_path: Path, embedder) -> Engine:
+    """An engine over two versions of a leave policy that disagree (25 and 30 days) and the zoo's text,
+    reading the first number of its passages."""
     (tmp_path / "corpus").mkdir()
     for name, text in (("leave-2025.txt", "Staff get 25 days of leave a year."),
                        ("leave-2026.txt", "Staff get 30 days of leave a year."), ("zoo.txt", ZOO)):
         (tmp_path / "corpus" / name).write_text(text + "\n", encoding="utf-8")
-    engine = Engine(settings_of(tmp_path), embedder=embedder, reader=FirstNumberReader())
+    return Engine(settings_of(tmp_path), embedder=embedder, reader=FirstNumberReader())
+
+
+def test_an_answer_says_what_another_version_of_its_document_says_otherwise(tmp_path, embedder):
+    engine = leave_versions(tmp_path, embedder)
     reply = engine.ask("How many days of leave do staff get a year?")
     other = reply.other_version
     assert {reply.answer.document, other.document} == {"leave-2025.txt", "leave-2026.txt"}
@@ -508,11 +514,7 @@ def test_an_answer_says_what_another_version_of_its_document_says_otherwise(tmp_
 
 
 def test_a_question_naming_a_versions_number_is_asked_of_that_version(tmp_path, embedder):
-    (tmp_path / "corpus").mkdir()
-    for name, text in (("leave-2025.txt", "Staff get 25 days of leave a year."),
-                       ("leave-2026.txt", "Staff get 30 days of leave a year."), ("zoo.txt", ZOO)):
-        (tmp_path / "corpus" / name).write_text(text + "\n", encoding="utf-8")
-    engine = Engine(settings_of(tmp_path), embedder=embedder, reader=FirstNumberReader())
+    engine = leave_versions(tmp_path, embedder)
     for year, days in (("2025", "25"), ("2026", "30")):
         reply = engine.ask(f"How many days of leave do staff get under the {year} rules?")
         assert (reply.named, reply.answer.text, reply.other_version) == ((f"leave-{year}.txt",), days, None)
