@@ -487,9 +487,11 @@ class Engine:
         view = self._views.get(key)
         if view is None:
             try:
-                view = draw_page(path, answer.document, answer.page, answer.quote, answer.start - answer.quote_start,
-                                 answer.text) if path.suffix.lower() == ".pdf" else draw_picture(path, answer.document,
-                                                                                                 answer.page)
+                if path.suffix.lower() == ".pdf":
+                    view = draw_page(path, answer.document, answer.page, answer.quote,
+                                     answer.start - answer.quote_start, answer.text)
+                else:
+                    view = draw_picture(path, answer.document, answer.page)
             except (OSError, ValueError, pypdfium2.PdfiumError) as error:
                 raise DocumentGone(answer.document, str(error)) from error
             self._views.put(key, view)

@@ -7,7 +7,7 @@ run), report (the typed report and its JSON), render (text and Markdown) and cha
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
@@ -50,6 +50,20 @@ def unaskable(items: Sequence[EvalItem], known: set[str]) -> list[Problem]:
                                "does not hold") for item in items if missing[item.line]]
 
 
+def answers_held(answers: Mapping[int, Sequence[str]], texts: Iterable[str]) -> dict[int, bool]:
+    """For each item's gold answers (by its position), whether one of `texts` holds one of them
+    (metrics.contains_answer): the texts read through once, and not at all for no item."""
+    held = dict.fromkeys(answers, False)
+    if not answers:
+        return held
+    for text in texts:
+        for n in [n for n, found in held.items() if not found]:
+            held[n] = contains_answer(text, answers[n])
+        if all(held.values()):
+            break
+    return held
+
+
 def run(
     engine: Engine,
     file: Path,
@@ -63,23 +77,25 @@ def run(
     index does not hold is skipped as a problem (`unaskable`); raises BadEvalFile when no item is left."""
     skipped = unaskable(items, set(engine.indexed_names()))
     problems = sorted([*problems, *skipped], key=lambda problem: problem.line)
-    items = [item for item in items if item.line not in {problem.line for problem in skipped}]
+    dropped = {problem.line for problem in skipped}
+    items = [item for item in items if item.line not in dropped]
     if not items:
         raise BadEvalFile(f"{file} holds no question that can be asked of this index (first: {problems[0]}). "
                           "Name documents as `docqa documents list` shows them.")
-    results = []
+    predictions = []
     for done, item in enumerate(items, start=1):
         reply = engine.ask(item.question, history=list(item.history), documents=item.documents)
         candidate = reply.candidate.text if reply.candidate else None
-        prediction = Prediction.from_reply(item, reply.to_dict(), candidate, reply.confidence, reply.seconds)
-        if item.answerable and first_hit(prediction.passages, item.answers) is None:
-            # Missed by retrieval: does any document say it at all? (An out-of-date evaluation file, or an
-            # expected answer not copied from the text, is not retrieval's fault.)
-            found = any(contains_answer(text, item.answers) for text in engine.passage_texts())
-            prediction = Prediction({**prediction.record, "expected_in_documents": found}, prediction.confidence)
-        results.append(score_item(item, prediction))
+        predictions.append(Prediction.from_reply(item, reply.to_dict(), candidate, reply.confidence, reply.seconds))
         if progress is not None:
             progress(done, len(items))
+    # Missed by retrieval: does any document say it at all? (An out-of-date evaluation file, or an expected
+    # answer not copied from the text, is not retrieval's fault.) One pass over the index for all of them.
+    missed = {n: item.answers for n, (item, p) in enumerate(zip(items, predictions))
+              if item.answerable and first_hit(p.passages, item.answers) is None}
+    held = answers_held(missed, engine.passage_texts())
+    results = [score_item(item, Prediction({**p.record, "expected_in_documents": held[n]}, p.confidence)
+                          if n in held else p) for n, (item, p) in enumerate(zip(items, predictions))]
     created_at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     # The absolute path, so that --compare recognises the same file however it was named.
     return build_report(str(file.resolve()), run_settings(engine), problems, results, previous, created_at)

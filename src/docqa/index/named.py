@@ -210,6 +210,12 @@ def _numbers(text: str) -> frozenset[str]:
     return frozenset(re.findall(r"\d+", text))
 
 
+@functools.lru_cache(maxsize=65_536)
+def _name_numbers(name: str) -> frozenset[str]:
+    """The numbers of a file name, less its folder and suffix."""
+    return _numbers(PurePosixPath(name).stem)
+
+
 def versions_named(question: str, documents: Sequence[str]) -> tuple[str, ...]:
     """The versions of a document that the question names by a number of their file names ("under the
     2025 policy" for leave-policy-2025.docx beside leave-policy-2026.docx, "GPL version 3" for gpl-3.0.txt
@@ -217,11 +223,10 @@ def versions_named(question: str, documents: Sequence[str]) -> tuple[str, ...]:
     not name a document as a word would (`document_names` leaves numbers out), but it tells its versions
     apart."""
     asked = _numbers(question)
-    holding = [d for d in documents if _numbers(PurePosixPath(d).stem) & asked] if asked else []
+    holding = [d for d in documents if _name_numbers(d) & asked] if asked else []
     if not holding:
         return ()
     groups: dict[tuple[str, ...], list[str]] = {}
     for document in documents:
         groups.setdefault(_core(document), []).append(document)
-    return tuple(d for d in holding if _core(d) and any(not _numbers(PurePosixPath(o).stem) & asked
-                                                         for o in groups[_core(d)] if o != d))
+    return tuple(d for d in holding if _core(d) and any(not _name_numbers(o) & asked for o in groups[_core(d)] if o != d))

@@ -136,8 +136,9 @@ SPECIAL = "not a regular file: not read"
 def list_corpus(corpus: Path) -> Listing:
     """Files under `corpus` in a readable format, recursively, in a stable order, and the entries not
     read with the reason: files of another format, hidden files of a readable format (not dot files such
-    as .DS_Store, nor Office's lock files, "~$..."), and hidden folders, links whose target lies outside the corpus, broken links, devices
-    and pipes. A link inside the corpus is not followed: its target is read under its own name. Raises CorpusNotFound when `corpus` is no folder."""
+    as .DS_Store, nor Office's lock files, "~$..."), hidden folders, links whose target lies outside the
+    corpus, broken links, devices and pipes. A link inside the corpus is not followed: its target is read
+    under its own name. Raises CorpusNotFound when `corpus` is no folder."""
     if not corpus.is_dir():
         raise CorpusNotFound(str(corpus), corpus.is_file())
     root = os.path.realpath(corpus)

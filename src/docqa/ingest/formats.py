@@ -512,7 +512,7 @@ def read_picture(data: bytes, limits: ReadLimits = ReadLimits()) -> CleanText:
         raise UnreadableFile("an image, whose text needs Tesseract to be read (`make ocr`, or apt-get install "
                              "tesseract-ocr), then `docqa index`")
     try:
-        pages = image_pages(data, limits.pages)
+        pages = image_pages(data, lambda count: _check_pages(count, limits))
         texts = [strip_page_number(read_image(page, limits.seconds), n) for n, page in enumerate(pages, start=1)]
     except OcrFailed as error:
         raise UnreadableFile(str(error)) from None

@@ -1,6 +1,7 @@
 """Scanned pages -> text: a PDF page without a text layer is drawn as an image (pypdfium2), and a page
 saved as an image file is taken as it is (Pillow), and read by Tesseract (Debian's tesseract-ocr, run as
-a command: its English model comes with the package, nothing is downloaded). Runs inside the reading sandbox, so the file's time and memory limits hold for it too.
+a command: its English model comes with the package, nothing is downloaded). Runs inside the reading
+sandbox, so the file's time and memory limits hold for it too.
 
 `make ocr` (part of `make run` and `make test`) installs Tesseract; without it a scanned PDF is skipped
 with a message that says so.
@@ -13,6 +14,7 @@ import io
 import os
 import shutil
 import subprocess
+from collections.abc import Callable
 
 import pypdfium2
 from PIL import Image
@@ -59,14 +61,14 @@ def page_image(document: pypdfium2.PdfDocument, number: int, dpi: int = OCR_DPI)
     return out.getvalue()
 
 
-def image_pages(data: bytes, max_pages: int) -> list[bytes]:
-    """The pages of an image file, each in grey as PNG bytes (see PAGED_IMAGES). Raises OcrFailed for an
-    image that cannot be opened, of too many pixels, or (a TIFF) of more than `max_pages` pages."""
+def image_pages(data: bytes, check_pages: Callable[[int], None]) -> list[bytes]:
+    """The pages of an image file, each in grey as PNG bytes (see PAGED_IMAGES); `check_pages` hears how
+    many there are before any is drawn (and raises for too many, as for a PDF). Raises OcrFailed for an
+    image that cannot be opened or of too many pixels."""
     try:
         image = Image.open(io.BytesIO(data))
         frames = getattr(image, "n_frames", 1) if image.format in PAGED_IMAGES else 1
-        if frames > max_pages:
-            raise OcrFailed(f"it has {frames:,} pages, over the limit of {max_pages:,}")
+        check_pages(frames)
         pages = []
         for frame in range(frames):
             image.seek(frame)

@@ -114,8 +114,10 @@ def store_upload(source: Path, corpus: Path, original: str | None = None, replac
     shown = display_name(original)
     try:
         name = upload_name(original, source.stat().st_size, max_bytes)
-        with source.open("rb") as data:  # at most max_bytes: upload_name refused a larger file
-            reason = content_mismatch(Path(name).suffix, data.read(max_bytes + 1))
+        with source.open("rb") as data:  # the rest (at most max_bytes) only to say what a mismatched file is
+            head = data.read(8)
+            reason = content_mismatch(Path(name).suffix, head) and content_mismatch(Path(name).suffix,
+                                                                                    head + data.read(max_bytes))
         digest = file_hash(source, ReadLimits())
     except (OSError, UnreadableFile) as error:
         raise UploadRejected(f"{shown!r} cannot be read ({getattr(error, 'strerror', None) or error}).") from None
@@ -215,9 +217,8 @@ def listed_name(name: str, listed: set[str]) -> str:
 def remove_documents(names: Sequence[str], corpus: Path) -> list[Removal]:
     """Delete the corpus files `names` (paths inside the corpus, as the documents list shows them), in
     order; a name may be one `listed_name` knows. Only a file the corpus reads, or skips for its format,
-    is removed (`list_corpus`):
-    a name outside the corpus, a hidden file, a link or a name of no document is refused with the reason,
-    and nothing else is touched."""
+    is removed (`list_corpus`): a name outside the corpus, a hidden file, a link or a name of no document
+    is refused with the reason, and nothing else is touched."""
     listing = list_corpus(corpus)
     listed = {path.relative_to(corpus).as_posix() for path in listing.files}
     listed |= {s.path for s in listing.skipped if s.reason == format_not_read(s.path)}  # a .csv the user put there

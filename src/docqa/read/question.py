@@ -344,9 +344,9 @@ def unmentioned(terms: KeyTerms, text: str) -> tuple[str, ...]:
 
 
 # ---- the question's language ------------------------------------------------------------------------
-# Words an English question almost always has one of, and a question in another language rarely ("a",
-# "in", "was" and "die" are words of French or German as well, and are not here but "in" and "was"
-# only where English is likelier).
+# Words an English question almost always has one of, and a question in another language rarely: "a" and
+# "die", words of French and German too, are not here; "in" and "was", German too, are, English being the
+# likelier.
 _ENGLISH_WORDS = frozenset("""
     what who whom whose when where why how which is are was were do does did can could should would will
     shall may might must the of to in on for with from by at about this that these those there have has had

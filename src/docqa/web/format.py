@@ -61,12 +61,12 @@ def format_reply(reply: Reply) -> str:
     answer marked, the source with offsets, then the other passages; or the declined reply with the
     closest passages. The documents it was asked within, and a notice that the index is behind the
     corpus, come last."""
-    ocr = f"<p><i>{OCR_NOTE}</i></p>" if reply.read_by_ocr else ""
-    ocr += f"<p><i>{_text(reply.other_version_text)}</i></p>" if reply.other_version_text else ""
+    notes = f"<p><i>{OCR_NOTE}</i></p>" if reply.read_by_ocr else ""
+    notes += f"<p><i>{_text(reply.other_version_text)}</i></p>" if reply.other_version_text else ""
     within = (f"<p><i>Asked within these documents only: {_text(', '.join(map(display_name, reply.documents)))}.</i></p>"
               if reply.documents else "")
     notice = f"<p><i>{_text(reply.notice)}</i></p>" if reply.notice else ""
-    return _format_answer(reply) + ocr + within + notice
+    return _format_answer(reply) + notes + within + notice
 
 
 def _format_answer(reply: Reply) -> str:
