@@ -229,4 +229,5 @@ def versions_named(question: str, documents: Sequence[str]) -> tuple[str, ...]:
     groups: dict[tuple[str, ...], list[str]] = {}
     for document in documents:
         groups.setdefault(_core(document), []).append(document)
-    return tuple(d for d in holding if _core(d) and any(not _name_numbers(o) & asked for o in groups[_core(d)] if o != d))
+    return tuple(d for d in holding
+                 if _core(d) and any(not _name_numbers(other) & asked for other in groups[_core(d)] if other != d))
