@@ -95,8 +95,9 @@ def _ask_command(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--page-image", type=Path, default=None, metavar="FILE",
                         help="for an answer from a PDF, write its page drawn with the answer marked to FILE (PNG)")
     parser.add_argument("--document", action="append", default=[], metavar="NAME", dest="documents",
-                        help="answer from this document only, named as `docqa documents list` shows it "
-                             "(repeatable: from any of them); default all")
+                        help="answer from this document only, named as `docqa documents list` shows it, or "
+                             "without its folder or suffix where that names one (repeatable: from any of them); "
+                             "default all")
 
 
 def _documents_command(commands: argparse._SubParsersAction) -> None:
@@ -114,7 +115,8 @@ def _documents_command(commands: argparse._SubParsersAction) -> None:
     remove = verbs.add_parser("remove", help="delete documents from the corpus and the index")
     _common(remove)
     remove.add_argument("names", nargs="+", metavar="NAME",
-                        help="a document's name as `docqa documents list` shows it, or its path (corpus/notes.md)")
+                        help="a document's name as `docqa documents list` shows it, the name it was added under, "
+                             "or its path (corpus/notes.md)")
 
 
 def _serve_command(commands: argparse._SubParsersAction) -> None:
