@@ -70,6 +70,12 @@ def test_the_schema_names_every_route(api):
     assert {path: sorted(methods) for path, methods in schema["paths"].items()} == {
         "/ask": ["post"], "/documents": ["get", "post"], "/documents/{name}": ["delete"],
         "/status": ["get"], "/rebuild": ["post"], "/pages/{name}": ["get"], "/files/{name}": ["get"]}
+    # Errors are {"error": ...} on every route, as the schema says (not FastAPI's {"detail": [...]}).
+    assert schema["paths"]["/ask"]["post"]["responses"]["422"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ErrorBody"}
+    assert sorted(schema["components"]["schemas"]) == ["AskRequest", "ErrorBody"]
+    assert sorted(schema["paths"]["/documents"]["post"]["responses"]) == [
+        "200", "400", "401", "403", "404", "409", "411", "413", "422", "500"]
 
 
 def test_ask_returns_the_json_of_docqa_ask(api):
@@ -99,7 +105,13 @@ def test_errors_are_json_that_say_what_to_do(api):
     assert unknown.status_code == 404 and unknown.json()["error"].startswith("No document 'nope.txt' in the index.")
     malformed = httpx.post(f"{url}/ask", json={"text": PFP})  # not the request's shape
     assert (malformed.status_code, malformed.json()) == (422, {"error": "The request is not of this route's shape "
-                                                                       "(body.question: Field required); see /api/openapi.json."})
+                                                                       "(body.question: Field required; body.text: Extra inputs "
+                                                                       "are not permitted); see /api/openapi.json."})
+    # A misspelt field is refused: ignored, "document" would have the question asked of every document.
+    misspelt = httpx.post(f"{url}/ask", json={"question": PFP, "document": ["nope.txt"]}, timeout=60)
+    assert (misspelt.status_code, misspelt.json()) == (422, {"error": "The request is not of this route's shape "
+                                                                       "(body.document: Extra inputs are not permitted); "
+                                                                       "see /api/openapi.json."})
 
 
 def test_documents_are_added_replaced_asked_within_and_removed(api):
@@ -125,6 +137,9 @@ def test_documents_are_added_replaced_asked_within_and_removed(api):
     empty = httpx.post(f"{url}/documents", files=[("files", ("empty.txt", b"", "text/plain"))], timeout=60)
     assert (empty.status_code, empty.json()["build"]) == (400, None)
     assert empty.json()["error"].startswith("No file was added: ")
+    maybe = httpx.post(f"{url}/documents", data={"replace": "maybe"},
+                       files=[("files", ("zoo_notes.txt", b"The lion is called Leo.", "text/plain"))], timeout=60)
+    assert (maybe.status_code, maybe.json()) == (422, {"error": "replace is true or false, not 'maybe'."})
     replaced = httpx.post(f"{url}/documents", data={"replace": "true"},
                           files=[("files", ("zoo_notes.txt", b"The lion is called Leo.", "text/plain"))], timeout=120).json()
     assert (replaced["files"][0]["replaced"], replaced["build"]["changed"]) == (True, ["zoo_notes.txt"])

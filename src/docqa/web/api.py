@@ -44,7 +44,7 @@ from fastapi import (
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from docqa.engine import Engine
@@ -62,9 +62,25 @@ FAILED = {"error": "Something went wrong; the problem was logged."}
 
 
 class AskRequest(BaseModel):
+    # A misspelt field ("document" for "documents") is refused, not ignored: else every document answers.
+    model_config = ConfigDict(extra="forbid")
+
     question: str = Field(description="the question, in plain English")
     documents: list[str] = Field(default_factory=list, description="answer from these documents only (all when empty)")
     history: list[str] = Field(default_factory=list, description="earlier questions of the conversation, oldest first")
+
+
+class ErrorBody(BaseModel):
+    error: str = Field(description="what went wrong and what to do")
+
+
+# Every route's errors are {"error": ...}: the schema says so instead of FastAPI's {"detail": [...]}.
+ERRORS = {code: {"model": ErrorBody, "description": text} for code, text in (
+    (400, "a question or file docqa cannot take"), (401, "no or wrong credentials"),
+    (403, "a page of another site"), (404, "no such document"), (422, "a request not of the route's shape"),
+    (500, "an error, logged"))}
+# A form's yes and no, as HTML forms and curl send them.
+YES, NO = ("1", "true", "yes", "on"), ("0", "false", "no", "off", "")
 
 
 def _build_dict(report) -> dict:
@@ -155,7 +171,7 @@ def changes(request: Request) -> None:
 
 
 READING, CHANGING = [Depends(signed_in), Depends(fresh)], [Depends(changes)]
-routes = APIRouter()
+routes = APIRouter(responses=ERRORS)  # type: ignore[arg-type]
 
 
 @routes.get("/openapi.json", dependencies=READING, include_in_schema=False)
@@ -201,6 +217,9 @@ def documents(request: Request) -> list[dict]:
 
 
 @routes.post("/documents", dependencies=CHANGING, summary="Add files to the corpus (and index them)",
+             responses={409: {"model": ErrorBody, "description": "every file is in the corpus already, with other content"},
+                        411: {"model": ErrorBody, "description": "no Content-Length"},
+                        413: {"model": ErrorBody, "description": "over the files or megabytes of a request"}},
              openapi_extra={"requestBody": {"content": {"multipart/form-data": {"schema": {
                  "type": "object", "required": ["files"], "properties": {
                      "files": {"type": "array", "items": {"type": "string", "format": "binary"}},
@@ -216,8 +235,10 @@ async def add(request: Request) -> dict:
     files = [f for f in form.getlist("files") if not isinstance(f, str)]
     if not files:
         raise HTTPException(422, "Send one or more files in the multipart field `files`.")
-    replace = str(form.get("replace", "false")).lower() in ("1", "true", "yes", "on")
-    added = await run_in_threadpool(_add, state_of(request), files, replace)
+    replace = str(form.get("replace", "false")).strip().lower()
+    if replace not in YES + NO:
+        raise HTTPException(422, f"replace is true or false, not {replace!r}.")
+    added = await run_in_threadpool(_add, state_of(request), files, replace in YES)
     if all(f["name"] is None for f in added["files"]):  # nothing stored: the status says so, beside what became of each
         conflicts = all(f["conflict"] for f in added["files"])
         reasons = "; ".join(f["refused"] + (" Send replace=true to replace it." if f["conflict"] else "")
