@@ -107,6 +107,18 @@ def test_heading_lines_are_recognised_with_their_offsets() -> None:
     assert [clean.text[s.start : s.start + len(s.title)] for s in clean.sections] == [s.title for s in HEADED_SECTIONS]
 
 
+def test_a_manual_pages_titles_over_indented_text_are_headings() -> None:
+    raw = ("NAME\n       ls - list directory contents\n\nSYNOPSIS\n       ls [OPTION]... [FILE]...\n\n"
+           "DESCRIPTION\n       List  information  about  the FILEs.\n\n   Exit status:\n       0      if OK,\n")
+    clean = clean_text(raw)
+    assert clean.text == ("NAME\n\nls - list directory contents\n\nSYNOPSIS\n\nls [OPTION]... [FILE]...\n\n"
+                          "DESCRIPTION\n\nList information about the FILEs.\n\nExit status: 0 if OK,")
+    assert clean.sections == (Section("NAME", 0), Section("SYNOPSIS", 36), Section("DESCRIPTION", 72))
+    # A title not in capitals over indented text, or one the text does not indent, stays in its paragraph.
+    assert clean_text("Usage\n    run the tool\n").text == "Usage run the tool"
+    assert clean_text("NOTE\nthe tool runs daily\n").text == "NOTE the tool runs daily"
+
+
 def test_a_year_line_is_not_a_heading() -> None:
     # "2001" alone on a line starts a milestone entry; it is joined with the line after it.
     clean = clean_text("Key milestones\n\n2001\nNATO and the government cooperate.\n")
@@ -319,5 +331,5 @@ def test_the_word_list_is_the_one_this_reading_was_made_with():
     # words.txt is part of how documents are read: a new list must come with a new split.READING, and
     # then this digest with it.
     assert (READING, hashlib.sha256(WORDS_FILE.read_bytes()).hexdigest()) == (
-        9, "6ad3f39a9824be3a920b5831ba13b83dae1b8731f590496d8b32349865bf06a3")
+        10, "6ad3f39a9824be3a920b5831ba13b83dae1b8731f590496d8b32349865bf06a3")
     assert len(WORDS_FILE.read_text(encoding="utf-8").split()) == 21_722

@@ -33,6 +33,7 @@ from docqa.ingest.formats import (
     UnreadableFile,
     announced_format,
     is_page_number,
+    line_step,
     read_docx,
     read_html,
     read_markdown,
@@ -127,6 +128,47 @@ def test_pdf_passages_carry_the_page_where_they_start(tmp_path: Path) -> None:
         ("Two more join them in the spring.", "Staff", 2),
     ]
     assert all(document.text[p.start : p.end] == p.text for p in passages)
+
+
+# A Word or browser PDF of short paragraphs: most steps are paragraph gaps (28), lines of a paragraph 14.
+SPACED_PAGE_LINES = [
+    "Leave policy", "", "Staff get 25 days of leave a year.", "", "Unused days may be carried", "over to the next year.",
+    "", "Sick leave", "", "Call your manager before", "9:30 on the first day.", "", "A medical note is needed.",
+    "", "Expenses", "", "Claims are paid", "once a month.",
+]
+
+
+def test_a_page_spaced_by_its_paragraphs_keeps_its_paragraphs_and_headings() -> None:
+    clean = read_pdf(make_pdf([SPACED_PAGE_LINES]))
+    assert clean.text == (
+        "Leave policy\n\nStaff get 25 days of leave a year.\n\nUnused days may be carried over to the next year.\n\n"
+        "Sick leave\n\nCall your manager before 9:30 on the first day.\n\nA medical note is needed.\n\n"
+        "Expenses\n\nClaims are paid once a month."
+    )
+    assert [section.title for section in clean.sections] == ["Leave policy", "Sick leave", "Expenses"]
+
+
+def test_a_double_spaced_page_is_one_paragraph() -> None:
+    clean = read_pdf(make_pdf([["Staff get 25 days", "", "of leave a year and", "", "may carry five over."]]))
+    assert clean.text == "Staff get 25 days of leave a year and may carry five over."
+
+
+@pytest.mark.parametrize(
+    ("lines", "step"),
+    [
+        ([], 0.0),
+        ([(700, 12, 30), (686, 12, 30), (672, 12, 30), (644, 12, 30)], 14),  # lines closer than paragraphs
+        ([(700, 12, 30), (672, 12, 30), (644, 12, 30), (616, 12, 30)], 28),  # double-spaced: no closer step
+        # Paragraph gaps (28) most of the steps; of the body's 5 steps, 2 are a paragraph's lines (14).
+        ([(700, 18, 5), (672, 12, 40), (658, 12, 40), (630, 12, 40), (602, 12, 40), (588, 12, 40), (560, 12, 9)], 14),
+        # One close step of the body's 5 is too few: a table's row, not the page's lines.
+        ([(700, 12, 40), (672, 12, 40), (644, 12, 40), (630, 12, 40), (602, 12, 40), (574, 12, 40)], 28),
+        # Close steps between lines of another size (footnotes under double-spaced body text) do not count.
+        ([(700, 12, 90), (672, 12, 90), (644, 12, 90), (120, 9, 10), (110, 9, 10), (100, 9, 10)], 28),
+    ],
+)
+def test_line_step(lines: list[tuple[float, float, int]], step: float) -> None:
+    assert line_step(lines) == step
 
 
 def justified_pdf(space_width: int, flags: int = 32) -> bytes:

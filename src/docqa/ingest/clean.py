@@ -146,7 +146,8 @@ def _is_heading(line: str, prev: str | None, next_line: str | None, following: s
     capital may follow a section number ("2.1 Related work").
 
     `next_line` is the line right after it, `following` the next non-blank one: a short line whose
-    sentence goes on in lower case after a page break is the start of a paragraph, not a heading.
+    sentence goes on in lower case after a page break is the start of a paragraph, not a heading,
+    unless it is written in capitals.
     A line of code is none: braces, brackets, angle brackets, "=", ";" or "::" mark it ("BEGIN",
     "Example { 1 2 3 4 }" in an ASN.1 listing are still taken: nothing marks them); nor is a line of a
     formula, an address, a label of one or two letters, or a sentence cut before a display equation
@@ -166,8 +167,8 @@ def _is_heading(line: str, prev: str | None, next_line: str | None, following: s
         return False  # a plot's axis label or a symbol ("Z", "Cc"), not a title
     if title != line and (page_end or title.split()[0].lower().rstrip(",") in _MONTHS):
         return False
-    if following is not None and following[:1].islower():
-        return False
+    if following is not None and following[:1].islower() and not title.isupper():
+        return False  # a title in capitals heads lower-case text ("SYNOPSIS" over "ls [OPTION]...")
     prev_done = prev is None or prev == "" or prev.endswith(_SENTENCE_END)
     next_apart = next_line is None or next_line == ""
     return prev_done and next_apart
@@ -356,14 +357,27 @@ def _unboxed(lines: list[str]) -> list[str]:
     return out
 
 
+def _margin_headings(raw: Sequence[str]) -> set[int]:
+    """Where a capitalised title at the left margin heads indented text, as a manual page's sections
+    do ("NAME", "SEE ALSO" over lines indented by seven spaces): the title's line numbers. Such a title
+    stands apart as if a blank line followed it."""
+    return {n for n, (line, nxt) in enumerate(zip(raw, raw[1:]))
+            if line[:1].isalpha() and line.isupper() and len(line.split()) <= MAX_HEADING_WORDS
+            and nxt[:1] in (" ", "\t") and nxt.strip()}
+
+
 def _lines(raw: str) -> list[str]:
     """The page's lines, spaces collapsed, ligatures written out, private-use glyphs dropped, a Unicode
-    hyphen at a line's end written as "-". A word broken at a soft hyphen is joined; a soft hyphen that
-    ends the page's last line stays there, for the word goes on on the next page (`_paragraphs` joins
-    it), and every other one is dropped."""
+    hyphen at a line's end written as "-", a blank line after a title heading indented text
+    (`_margin_headings`). A word broken at a soft hyphen is joined; a soft hyphen that ends the page's
+    last line stays there, for the word goes on on the next page (`_paragraphs` joins it), and every
+    other one is dropped."""
     text = _PRIVATE_USE.sub("", raw.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", ""))
     text = _UNICODE_HYPHEN_END.sub("-", text)
-    lines = _unboxed([_SPACES.sub(" ", line).strip() for line in _SOFT_BREAK.sub("", text).split("\n")])
+    split = _SOFT_BREAK.sub("", text).split("\n")
+    titles = _margin_headings(split)
+    lines = _unboxed([_SPACES.sub(" ", line).strip() for line in split])
+    lines = [part for n, line in enumerate(lines) for part in ((line, "") if n in titles else (line,))]
     last = max((n for n, line in enumerate(lines) if line.replace(SOFT_HYPHEN, "")), default=-1)
     return [plain_letters(line) + (SOFT_HYPHEN if n == last and line.endswith(SOFT_HYPHEN) else "")
             for n, line in enumerate(lines)]

@@ -14,10 +14,11 @@ cleaned text. A file that cannot be read raises UnreadableFile with the reason s
 from __future__ import annotations
 
 import io
+import math
 import re
 import statistics
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -137,6 +138,13 @@ def is_page_number(line: str, number: int, label: str | None = None) -> bool:
 # libtasn1 manual and the shared-mime-info spec in /usr/share/doc).
 PARAGRAPH_GAP = 1.3
 
+# A page whose usual step is over this many times its body text's size is spaced by its paragraphs, not by
+# its lines: a Word or browser PDF of short paragraphs (lines 1.1-1.3 sizes apart, paragraphs 2-2.8). Its
+# lines step as its body lines 0.8-1.6 sizes apart do, where at least a fifth of the body's steps are such;
+# a double-spaced page (2-2.3 sizes, no closer step) keeps its usual step.
+SPACED_PAGE = 1.6
+LINE_STEPS_SHARE = 0.2
+
 
 # A first or last line that recurs, digits aside, on this many pages is a running header or footer.
 RUNNING_LINE_PAGES = 3
@@ -189,34 +197,54 @@ def strip_running_lines(pages: list[str]) -> list[str]:
 
 def pdf_page_text(page: pypdf.PageObject) -> str:
     """The page's text in pypdf's reading order, with a blank line wherever the next line does not
-    follow at the page's usual line spacing (a paragraph gap, a heading, a jump to the next column)."""
-    fragments: list[tuple[str, float]] = []
+    follow at the page's line spacing (`line_step`: a paragraph gap, a heading, a jump to the next column)."""
+    fragments: list[tuple[str, float, float]] = []
 
     def visit(text: str, cm: list[float], tm: list[float], font: object, size: float) -> None:
-        fragments.append((text, tm[4] * cm[1] + tm[5] * cm[3] + cm[5]))  # baseline y on the page
+        baseline = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+        scale = math.hypot(tm[2], tm[3]) * math.hypot(cm[2], cm[3])
+        fragments.append((text, baseline, round(size * scale, 1)))  # the size as printed, in points
 
     page.extract_text(visitor_text=visit)
-    lines: list[tuple[str, float]] = []
-    text, y = "", None
-    for fragment, baseline in fragments:
+    lines: list[tuple[str, float, float]] = []
+    text, y, height = "", None, 0.0
+    for fragment, baseline, size in fragments:
         for n, chunk in enumerate(fragment.split("\n")):
             if n:
                 if text.strip() and y is not None:
-                    lines.append((text, y))
+                    lines.append((text, y, height))
                 text, y = "", None
             if chunk.strip() and y is None:
-                y = baseline
+                y, height = baseline, size
             text += chunk
     if text.strip() and y is not None:
-        lines.append((text, y))
-    steps = [a[1] - b[1] for a, b in zip(lines, lines[1:]) if a[1] > b[1]]
-    usual = statistics.median(steps) if steps else 0.0
+        lines.append((text, y, height))
+    usual = line_step([(baseline, size, len(line)) for line, baseline, size in lines])
     out: list[str] = []
-    for n, (line, baseline) in enumerate(lines):
+    for n, (line, baseline, _) in enumerate(lines):
         if n and not 0 <= lines[n - 1][1] - baseline <= PARAGRAPH_GAP * usual:
             out.append("")
         out.append(line)
     return "\n".join(out)
+
+
+def line_step(lines: Sequence[tuple[float, float, int]]) -> float:
+    """The distance from one line's baseline to the next inside a paragraph, of a page's lines as
+    (baseline y, text size, characters) top to bottom: the median step down, unless the page is spaced by
+    its paragraphs (SPACED_PAGE); then the median of the steps between body lines that close."""
+    steps = [a[0] - b[0] for a, b in zip(lines, lines[1:]) if a[0] > b[0]]
+    if not steps:
+        return 0.0
+    usual = statistics.median(steps)
+    sizes: dict[float, int] = {}
+    for _, size, characters in lines:
+        sizes[size] = sizes.get(size, 0) + characters
+    body = max(sizes, key=sizes.__getitem__)
+    if not body or usual <= SPACED_PAGE * body:
+        return usual
+    body_steps = [a[0] - b[0] for a, b in zip(lines, lines[1:]) if a[1] == b[1] == body and a[0] > b[0]]
+    close = [step for step in body_steps if 0.8 * body <= step <= SPACED_PAGE * body]
+    return statistics.median(close) if len(close) >= max(2, LINE_STEPS_SHARE * len(body_steps)) else usual
 
 
 # A font's space wider than this (in thousandths of an em) is no interword space but a glyph: TeX's T1
