@@ -369,6 +369,22 @@ def test_docx_paragraphs_heading_styles_and_tables() -> None:
     )
 
 
+def test_a_short_docx_line_in_bold_is_a_heading() -> None:
+    word = docx.Document()
+    word.add_paragraph().add_run("Annual leave").bold = True
+    word.add_paragraph("Staff get 25 days a year.")
+    word.add_paragraph().add_run("Note: leave is agreed with the manager.").bold = True  # a sentence, no title
+    mixed = word.add_paragraph()
+    mixed.add_run("Sick").bold = True
+    mixed.add_run(" leave")  # partly bold: no title
+    word.add_paragraph().add_run("Expenses").bold = True
+    word.add_paragraph("Claims are paid monthly.")
+    out = io.BytesIO()
+    word.save(out)
+    clean = read_docx(out.getvalue())
+    assert [(s.title, s.start) for s in clean.sections] == [("Annual leave", 0), ("Expenses", 94)]
+
+
 @pytest.mark.parametrize("data", [b"PK\x03\x04 truncated zip", b"plain text, not a zip", make_docx()[:400]])
 def test_damaged_docx(data: bytes) -> None:
     with pytest.raises(UnreadableFile, match=r"^not a readable Word \.docx file \(BadZipFile: File is not a zip file\)$"):

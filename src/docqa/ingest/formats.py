@@ -30,6 +30,8 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 
 from docqa.ingest.clean import (
+    MAX_HEADING_CHARS,
+    MAX_HEADING_WORDS,
     Block,
     CleanText,
     clean_blocks,
@@ -467,6 +469,17 @@ def _is_heading_style(paragraph: Paragraph) -> bool:
     return name == "Title" or name.startswith("Heading")
 
 
+def _is_bold_title(paragraph: Paragraph) -> bool:
+    """A short paragraph in bold throughout that ends no sentence: a heading typed as bold text, not in
+    a Heading style ("Annual leave" over its paragraph)."""
+    text = paragraph.text.strip()
+    runs = [run for run in paragraph.runs if run.text.strip()]
+    style_bold = paragraph.style is not None and paragraph.style.font.bold
+    return (bool(runs) and len(text.split()) <= MAX_HEADING_WORDS and len(text) <= MAX_HEADING_CHARS
+            and not text.endswith((".", "!", "?", ":", ";", ",")) and not text[:1].islower()
+            and all(run.bold or (run.bold is None and style_bold) for run in runs))
+
+
 def _row_text(row) -> str:
     """Cells of a table row joined with " | "; a merged cell, which python-docx repeats, counts once."""
     texts: list[str] = []
@@ -479,10 +492,11 @@ def _row_text(row) -> str:
 
 
 def docx_blocks(word: docx.document.Document) -> Iterator[Block]:
-    """Body paragraphs and table rows in document order; Heading and Title styles make headings."""
+    """Body paragraphs and table rows in document order; Heading and Title styles make headings, and so
+    does a short line in bold (`_is_bold_title`)."""
     for item in word.iter_inner_content():
         if isinstance(item, Paragraph):
-            yield Block(item.text, heading=_is_heading_style(item))
+            yield Block(item.text, heading=_is_heading_style(item) or _is_bold_title(item))
         elif isinstance(item, Table):
             for row in item.rows:
                 yield Block(_row_text(row))
