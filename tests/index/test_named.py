@@ -79,6 +79,19 @@ def test_a_word_in_many_names_or_stated_by_other_documents_names_none() -> None:
     assert named_documents("Which world cup?", corpus_names({"b.txt": ("", ["Cup."])})) == ()  # a corpus of one
 
 
+def test_a_rare_word_in_the_names_of_several_documents_names_none_alone() -> None:
+    # The company's name titles two of its documents and is stated by every one: it names neither.
+    company = corpus_names({
+        "vpn-setup-guide.txt": ("Brightwater VPN Setup Guide", ["Brightwater staff use the VPN.", "Brightwater IT runs it."]),
+        "handbook.md": ("Brightwater Employee Handbook", ["Brightwater was founded in 2011.", "Leave is 27 days."]),
+        "faq.html": ("TideCast FAQ", ["TideCast is made by Brightwater."]),
+        "travel.txt": ("Travel policy", ["Book trains in standard class."]),
+    })
+    assert (company["vpn-setup-guide.txt"].rare, company["handbook.md"].rare) == (frozenset({"vpn"}), frozenset())
+    assert named_documents("Who is the CEO of Brightwater?", company) == ()
+    assert named_documents("How do I set up the Brightwater VPN?", company) == ("vpn-setup-guide.txt",)
+
+
 def test_the_word_search_goes_without_the_labels_of_the_named_documents_only() -> None:
     question = "Can I charge money for GPL copies under the GNU licence, as the MPL says?"
     assert unnamed(question, LICENCES, ("gpl-3.0.txt",)) == "Can I charge money for   copies under the   licence, as the MPL says?"

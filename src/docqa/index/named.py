@@ -98,7 +98,9 @@ def corpus_names(documents: Mapping[str, tuple[str, Sequence[str]]]) -> dict[str
     """Each document's Names, from {document: (its title, its passages' texts)}: its labels are the name
     words that fewer than LABEL_SHARE of its passages state; its naming words are those that name it
     alone: in the names of at most half of the documents, and stated by no passage or mostly
-    (NAMING_SHARE) by its own ("jhalak" for Jhalak_Dikhla_Jaa.txt, not "world" for World_Cup.txt)."""
+    (NAMING_SHARE) by its own ("jhalak" for Jhalak_Dikhla_Jaa.txt, not "world" for World_Cup.txt); its
+    rare ones are naming words that are no ordinary word and in no other document's name: a company's
+    name in the titles of its handbook and its VPN guide names neither alone."""
     names = {document: document_names(document, title) for document, (title, _) in documents.items()}
     spread: dict[str, int] = {}
     for found in names.values():
@@ -119,7 +121,7 @@ def corpus_names(documents: Mapping[str, tuple[str, Sequence[str]]]) -> dict[str
                            and (stating.get(w, 0) >= NAMING_SHARE * everywhere.get(w, 0)
                                 or everywhere.get(w, 0) - stating.get(w, 0) <= ELSEWHERE))
         out[document] = replace(found, labels=frozenset(w for w in words if stating.get(w, 0) < LABEL_SHARE * passages),
-                                naming=naming, rare=frozenset(w for w in naming if not is_word(w)))
+                                naming=naming, rare=frozenset(w for w in naming if not is_word(w) and spread[w] == 1))
     return out
 
 
