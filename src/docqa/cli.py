@@ -449,7 +449,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from docqa.evaluation import run as evaluate
     from docqa.evaluation.compare import load_report
     from docqa.evaluation.render import format_summary
-    from docqa.evaluation.report import calibration_record
+    from docqa.evaluation.report import calibration_record, calibration_refusal
 
     settings = _settings(args)
     file = args.file if args.file is not None else settings.eval_file
@@ -466,9 +466,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
     evaluate.write_report(out, report)
     print(format_summary(report, out))
     if args.calibrate:
+        if (refusal := calibration_refusal(report)) is not None:
+            print(f"docqa: {refusal}", file=sys.stderr)
+            return 1
         evaluate.write_calibration(settings.calibration_path, calibration_record(report))
         print(f"calibrated: no-answer threshold {threshold_text(report.best.threshold)} stored in {settings.calibration_path}; "
-              "ask, serve and eval use it unless --threshold is given.")
+              "ask, serve and eval use it unless --threshold is given (delete the file to go back to the reader's own).")
     return 0
 
 

@@ -7,7 +7,7 @@ import pytest
 from reportcase import report
 
 from docqa.evaluation.compare import Outcome, Scorecard
-from docqa.evaluation.report import calibration_record, scorecard
+from docqa.evaluation.report import calibration_record, calibration_refusal, scorecard
 
 
 def test_the_report_holds_each_figure_once():
@@ -51,6 +51,15 @@ def test_a_report_compares_with_an_earlier_scorecard():
     assert [(f.id, f.before, f.after, f.now_right) for f in c.flips] == [
         ("q1-the KFOR force", "KFOR", "the KFOR force", False)]
     assert c.same_file and c.only_before == () and len(c.only_after) == 3  # ids repeat: 4 distinct, 1 shared
+
+
+def test_a_file_of_too_few_questions_of_either_kind_does_not_calibrate():
+    r = report()
+    assert (r.overall.answerable, r.overall.unanswerable) == (3, 2)
+    assert calibration_refusal(r) == (
+        "Not calibrated: /x/qa.jsonl has 3 answerable question(s) and 2 that the documents do not answer; a "
+        "threshold is weighed on at least 10 of the first and 5 of the second (\"answers\": []), else answering "
+        "everything is never penalised (its best here would be 0.75). The threshold in use stays 0.3.")
 
 
 def test_calibration_names_the_reader_and_model_it_was_measured_with():

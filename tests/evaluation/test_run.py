@@ -54,7 +54,10 @@ def runs(tmp_path_factory):
     qa = root / "qa.jsonl"
     qa.write_text("\n".join(json.dumps(i) for i in ITEMS) + '\n{"question": "Who?"}\n', encoding="utf-8")
     where = ["--corpus", str(root / "corpus"), "--index", str(root / "index")]
-    first = _main(["eval", str(qa), *where, "--out", str(root / "first"), "--calibrate"])
+    with pytest.MonkeyPatch.context() as patch:  # a file of 4 questions may calibrate here, not in use
+        patch.setattr("docqa.evaluation.report.CALIBRATION_ANSWERABLE", 3)
+        patch.setattr("docqa.evaluation.report.CALIBRATION_UNANSWERABLE", 1)
+        first = _main(["eval", str(qa), *where, "--out", str(root / "first"), "--calibrate"])
     second = _main(["eval", str(qa), *where, "--out", str(root / "second"), "--threshold", "0",
                     "--compare", str(root / "first")])
     return root, first, second
@@ -146,6 +149,21 @@ def test_calibrate_stores_the_best_threshold_where_the_engine_reads_it(runs):
     settings = Settings(corpus=root / "corpus", index=root / "index")
     assert settings.effective_threshold("trained", 0.5) == best["threshold"]
     assert f"calibrated: no-answer threshold {threshold_text(best['threshold'])} stored in" in out
+
+
+def test_a_file_without_enough_unanswerable_questions_does_not_calibrate(runs):
+    root = runs[0]
+    stored = (root / "evaluation" / "calibration.json").read_text(encoding="utf-8")
+    answerable = root / "answerable.jsonl"
+    answerable.write_text("\n".join(json.dumps(i) for i in ITEMS[:2]) + "\n", encoding="utf-8")
+    code, out, err = _main(["eval", str(answerable), "--corpus", str(root / "corpus"), "--index", str(root / "index"),
+                            "--out", str(root / "refused"), "--calibrate"])
+    assert code == 1 and "calibrated" not in out
+    assert err.splitlines()[-1].startswith(
+        f"docqa: Not calibrated: {answerable} has 2 answerable question(s) and 0 that the documents do not answer; "
+        "a threshold is weighed on at least 10 of the first and 5 of the second")
+    assert (root / "evaluation" / "calibration.json").read_text(encoding="utf-8") == stored
+    assert (root / "refused" / "report.md").is_file()  # the run's report is written all the same
 
 
 def test_compare_reports_changes_and_flips(runs):

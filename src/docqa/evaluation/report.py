@@ -131,6 +131,25 @@ def build_report(
                   best_threshold(points, settings.threshold), reliability(results), comparison, reliability_by_kind(results))
 
 
+# A threshold fitted on fewer questions of either kind fits those questions, not the documents: with no
+# unanswerable question, answering everything is never penalised and the sweep's best is its lowest.
+CALIBRATION_ANSWERABLE = 10
+CALIBRATION_UNANSWERABLE = 5
+
+
+def calibration_refusal(report: Report) -> str | None:
+    """Why the run's file cannot calibrate the threshold (too few answerable or unanswerable questions
+    to weigh answering against declining), with what to add; None where it can."""
+    answerable, unanswerable = report.overall.answerable, report.overall.unanswerable
+    if answerable >= CALIBRATION_ANSWERABLE and unanswerable >= CALIBRATION_UNANSWERABLE:
+        return None
+    return (f"Not calibrated: {report.file} has {answerable} answerable question(s) and {unanswerable} that the "
+            f"documents do not answer; a threshold is weighed on at least {CALIBRATION_ANSWERABLE} of the first and "
+            f"{CALIBRATION_UNANSWERABLE} of the second (\"answers\": []), else answering everything is never "
+            f"penalised (its best here would be {report.best.threshold:g}). The threshold in use stays "
+            f"{report.settings.threshold:g}.")
+
+
 def calibration_record(report: Report) -> dict:
     """What `--calibrate` stores for the run's reader and model; Settings.effective_threshold reads it."""
     return {
