@@ -23,6 +23,8 @@ def test_malformed_lines_are_reported_with_their_line_and_reason(tmp_path):
         '{"question": "What is \u2028 this?", "answers": ["x"], "history": ["", "Earlier?"]}',
         '[1, 2]',
         '{"question": "   ", "answers": []}',
+        '{"question": "Who?", "answers": ["NATO"], "document": ["a.txt"]}',
+        '{"questoin": "Who?", "answers": [], "style": "verbatim", "split": "dev"}',
     ]
     path = tmp_path / "qa.jsonl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -30,7 +32,7 @@ def test_malformed_lines_are_reported_with_their_line_and_reason(tmp_path):
     assert [(i.id, i.line) for i in items] == [("x1", 1), ("8", 8)]
     assert items[0].answers == ("2006",) and items[0].label("style") == "verbatim"
     assert items[1].history == ("Earlier?",) and items[1].question == "What is  this?"
-    assert [p.line for p in problems] == [2, 4, 5, 6, 7, 9, 10]
+    assert [p.line for p in problems] == [2, 4, 5, 6, 7, 9, 10, 11, 12]
     reasons = dict((p.line, p.reason) for p in problems)
     assert reasons[2].startswith("not valid JSON")
     assert reasons[4] == "`answers` is missing (write [] for a question the documents do not answer)"
@@ -39,6 +41,9 @@ def test_malformed_lines_are_reported_with_their_line_and_reason(tmp_path):
     assert reasons[7] == "id 'x1' is already used on line 1"
     assert reasons[9] == "not a JSON object"
     assert reasons[10].startswith("`question`: The question is empty")
+    # a misspelt field is refused: "document" ignored would have the question asked of every document
+    assert reasons[11] == "`document` is no field of a question: did you mean `documents`?"
+    assert reasons[12] == "`questoin` is no field of a question: did you mean `question`?"
     with pytest.raises(BadEvalFile, match=r"qa\.jsonl line 2: not valid JSON .*run without --strict"):
         load_eval_file(path, strict=True)
 
@@ -50,6 +55,10 @@ def test_unreadable_files_say_what_to_do(tmp_path):
     empty.write_text('{"question": 1}\n', encoding="utf-8")
     with pytest.raises(BadEvalFile, match=r"holds no usable question \(first: line 1: `question` must be a string\)"):
         load_eval_file(empty)
+    array = tmp_path / "qa.json"
+    array.write_text('[\n  {"question": "When?", "answers": ["2006"]}\n]\n', encoding="utf-8")
+    with pytest.raises(BadEvalFile, match=r"qa\.json is one JSON array; docqa reads JSON lines: write each question's"):
+        load_eval_file(array)
 
 
 def test_feedback_lines_are_evaluation_items(tmp_path):

@@ -11,6 +11,7 @@ skipped with its reason, or stops a --strict run.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import os
@@ -96,6 +97,9 @@ def parse_item(text: str, line: int) -> EvalItem:
         raise _Malformed(f"not valid JSON ({error.msg} at column {error.colno})") from None
     if not isinstance(data, dict):
         raise _Malformed("not a JSON object")
+    for key in data.keys() - _KNOWN:  # "document" ignored would have the question asked of every document
+        if near := difflib.get_close_matches(key, sorted(_KNOWN), n=1, cutoff=0.75):
+            raise _Malformed(f"`{key}` is no field of a question: did you mean `{near[0]}`?")
     if "question" not in data:
         raise _Malformed("`question` is missing")
     question = _question(data["question"], "question")
@@ -150,12 +154,15 @@ def load_eval_file(path: Path, strict: bool = False) -> tuple[list[EvalItem], li
     except FileNotFoundError:
         raise BadEvalFile(
             f"No evaluation file at {path}. Pass the path of a JSON-lines file of questions and answers "
-            "(one object per line with `question` and `answers`; see the README)."
+            "(one object per line with `question` and `answers`; see docs/commands.md, `docqa eval`)."
         ) from None
     except UnicodeDecodeError:
         raise BadEvalFile(f"{path} is not UTF-8 text. Save it as UTF-8 JSON lines and run again.") from None
     except OSError as error:
         raise BadEvalFile(f"Cannot read {path} ({error.strerror}). Pass a readable JSON-lines file.") from None
+    if text.lstrip().startswith("["):
+        raise BadEvalFile(f"{path} is one JSON array; docqa reads JSON lines: write each question's object on a "
+                          "line of its own, without the brackets and the commas between them.")
     items: list[EvalItem] = []
     problems: list[Problem] = []
     seen: dict[str, int] = {}
