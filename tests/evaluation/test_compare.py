@@ -35,6 +35,20 @@ def test_compare_gives_every_change_and_the_flips():
     assert c.to_json()["changes"][1] == {"name": "all.exact", "before": 0.5, "after": 0.75, "delta": 0.25}
 
 
+def test_compare_gives_other_answers_without_a_flip_and_the_settings_that_changed():
+    before = Scorecard("reports/old", "qa.jsonl", {}, (Outcome("a", "A?", None, False), Outcome("b", "B?", "b", True),
+                                                       Outcome("c", "C?", "x", False)),
+                       {"threshold": 0.995, "reader": "trained", "top_k": 5})
+    now = Scorecard("", "qa.jsonl", {}, (Outcome("a", "A?", "board", False), Outcome("b", "B?", "b", True),
+                                         Outcome("c", "C?", "x", False)),
+                    {"threshold": 0.98, "reader": "trained", "top_k": 5, "model": "m"})
+    c = compare(now, before)
+    assert c.flips == ()
+    assert [(f.id, f.before, f.after, f.now_right) for f in c.others] == [("a", None, "board", False)]  # declined -> wrong
+    assert c.settings == (("threshold", 0.995, 0.98),)  # "model": not in the earlier report, not compared
+    assert c.to_json()["settings"] == [{"name": "threshold", "before": 0.995, "after": 0.98}]
+
+
 def test_flat_figures_name_every_number_by_group():
     overall = {"items": 3, "f1": 0.5, "mrr": None, "note": "text"}
     groups = {"style": {"paraphrase": {"f1": 0.25}}}
@@ -48,6 +62,9 @@ def test_an_earlier_report_is_read_as_a_scorecard(tmp_path):
     (tmp_path / "report.json").write_text(json.dumps(data), encoding="utf-8")
     assert load_report(tmp_path) == Scorecard(str(tmp_path), "/x/qa.jsonl", {"all.f1": 0.5},
                                               (Outcome("a", "A?", None, True),))
+    data["settings"] = {"threshold": 0.99, "reader": "trained", "top_k": 5, "index": {"passages": 3}}
+    (tmp_path / "report.json").write_text(json.dumps(data), encoding="utf-8")
+    assert load_report(tmp_path).settings == {"threshold": 0.99, "reader": "trained", "top_k": 5}
 
 
 def test_what_is_no_report_says_what_to_do(tmp_path):

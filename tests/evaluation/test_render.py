@@ -71,3 +71,21 @@ def test_the_summary_splits_the_figures_by_split_then_style():
         "style=(none)               1   1.000   1.000",
         "style=paraphrase           2   0.000   0.000",
     ]
+    # every field the report groups by, "type" too, in the report's order
+    typed = [replace(r, item=replace(r.item, extra={**r.item.extra, "type": "when" if n < 2 else "who"}))
+             for n, r in enumerate(five())]
+    lines = format_summary(build_report("/x/qa.jsonl", SETTINGS, [], typed, None, "2026-11-30T01:00:00Z"),
+                           Path("/out")).splitlines()
+    assert lines[9:11] == ["type=when                  2   0.500   0.833", "type=who                   3   0.333   0.333"]
+
+
+def test_the_summary_counts_the_retrieval_misses_whose_answer_no_document_holds():
+    from docqa.evaluation.scoring import Miss, Prediction
+
+    results = [replace(r, prediction=Prediction({**r.prediction.record, "expected_in_documents": False},
+                                                r.prediction.confidence)) if r.miss is Miss.RETRIEVAL else r
+               for r in five()]
+    summary = format_summary(build_report("/x/qa.jsonl", SETTINGS, [], results, None, "2026-11-30T01:00:00Z"),
+                             Path("/out"))
+    assert "misses: 1 retrieval (1 in no document), 1 reader, 1 abstention" in summary.splitlines()
+    assert "misses: 1 retrieval, 1 reader, 1 abstention" in format_summary(report(), Path("/out")).splitlines()

@@ -182,8 +182,16 @@ def test_compare_reports_changes_and_flips(runs):
     right_before = {r["id"]: r["exact"] == 1.0 for r in before["results"]}
     flipped = {r["id"] for r in now["results"] if (r["exact"] == 1.0) != right_before[r["id"]]}
     assert {f["id"] for f in comparison["flips"]} == flipped
-    assert "## Compared with the previous run" in (root / "second" / "report.md").read_text(encoding="utf-8")
-    assert f"{len(flipped)} flipped" in out
+    answers_before = {r["id"]: r["answer"] for r in before["results"]}
+    others = {r["id"] for r in now["results"] if r["id"] not in flipped and r["answer"] != answers_before[r["id"]]}
+    assert {f["id"] for f in comparison["other_answers"]} == others
+    # the threshold changed (calibrated, then 0): the comparison says so, on the console and in report.md
+    calibrated = before["settings"]["threshold"]
+    assert comparison["settings"] == [{"name": "threshold", "before": calibrated, "after": 0.0}]
+    md = (root / "second" / "report.md").read_text(encoding="utf-8")
+    assert "## Compared with the previous run" in md
+    assert f"Threshold {threshold_text(calibrated)} -> 0.00." in md.splitlines()
+    assert f"{len(flipped)} flipped" in out and f"{len(others)} other answers without a flip; threshold " in out
 
 
 def test_strict_stops_at_the_first_malformed_line(tmp_path):

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from docqa.errors import BadEvalFile
 
 REPORT_JSON = "report.json"
+# The settings of a run that change its answers: a change of one explains the flips.
+SETTINGS_COMPARED = ("threshold", "reader", "model", "top_k")
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,7 @@ class Scorecard:
     file: str
     figures: Mapping[str, float | None]
     outcomes: tuple[Outcome, ...]
+    settings: Mapping[str, object] = field(default_factory=dict)  # SETTINGS_COMPARED of the run
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,8 @@ class Comparison:
     flips: tuple[Flip, ...]
     only_before: tuple[str, ...]  # ids missing from this run
     only_after: tuple[str, ...]   # ids new in this run
+    others: tuple[Flip, ...] = ()  # items with another answer, right or wrong in both runs (declined -> wrong)
+    settings: tuple[tuple[str, object, object], ...] = ()  # (name, before, now) of each setting that changed
 
     def to_json(self) -> dict:
         return {
@@ -77,6 +82,8 @@ class Comparison:
             "flips": [vars(f) for f in self.flips],
             "only_before": list(self.only_before),
             "only_after": list(self.only_after),
+            "other_answers": [vars(f) for f in self.others],
+            "settings": [{"name": name, "before": a, "after": b} for name, a, b in self.settings],
         }
 
 
@@ -95,8 +102,8 @@ def flat_figures(overall: Mapping, groups: Mapping[str, Mapping[str, Mapping]]) 
 
 
 def compare(now: Scorecard, before: Scorecard) -> Comparison:
-    """The change of every figure the two runs share, and the items that flipped between right and
-    wrong (matched by id)."""
+    """The change of every figure and setting the two runs share, the items that flipped between right
+    and wrong, and those that answer otherwise without a flip (matched by id)."""
     changes = tuple(Change(name, before.figures[name], value) for name, value in now.figures.items()
                     if name in before.figures)
     earlier = {o.id: o for o in before.outcomes}
@@ -106,6 +113,11 @@ def compare(now: Scorecard, before: Scorecard) -> Comparison:
         for i, o in current.items()
         if i in earlier and o.right != earlier[i].right
     )
+    others = tuple(
+        Flip(i, o.question, earlier[i].answer, o.answer, o.right)
+        for i, o in current.items()
+        if i in earlier and o.right == earlier[i].right and o.answer != earlier[i].answer
+    )
     return Comparison(
         previous=before.folder,
         previous_file=before.file,
@@ -114,6 +126,9 @@ def compare(now: Scorecard, before: Scorecard) -> Comparison:
         flips=flips,
         only_before=tuple(i for i in earlier if i not in current),
         only_after=tuple(i for i in current if i not in earlier),
+        others=others,
+        settings=tuple((name, before.settings[name], value) for name, value in now.settings.items()
+                       if name in before.settings and before.settings[name] != value),
     )
 
 
@@ -126,7 +141,13 @@ def scorecard_from_json(data: Mapping, folder: str) -> Scorecard:
         str(data.get("file", "")),
         flat_figures(data["overall"], data.get("groups", {})),
         tuple(Outcome(str(r["id"]), str(r["question"]), r["answer"], r["exact"] == 1.0) for r in data["results"]),
+        _settings(data.get("settings")),
     )
+
+
+def _settings(settings: object) -> dict[str, object]:
+    """SETTINGS_COMPARED of a report.json's `settings` (an older report may lack some)."""
+    return {name: settings[name] for name in SETTINGS_COMPARED if name in settings} if isinstance(settings, dict) else {}
 
 
 def load_report(folder: Path) -> Scorecard:

@@ -52,8 +52,8 @@ def format_summary(report: Report, folder: Path) -> str:
         f"{'answerable':<22}{o.answerable:>6}{_num(o.exact_answerable):>8}{_num(o.f1_answerable):>8}",
         f"{'unanswerable':<22}{o.unanswerable:>6}{_num(o.exact_unanswerable):>8}{_num(o.f1_unanswerable):>8}",
     ]
-    for name in ("split", "style", "form"):
-        for label, f in report.groups.get(name, {}).items():
+    for name, by in report.groups.items():
+        for label, f in by.items():
             lines.append(f"{name + '=' + label:<22}{f.items:>6}{_num(f.exact):>8}{_num(f.f1):>8}")
     now = report.at_threshold()
     lines += [
@@ -63,7 +63,7 @@ def format_summary(report: Report, folder: Path) -> str:
         "retrieval (answerable): " + "  ".join(f"recall@{k} {_num(v)}" for k, v in o.recall.items())
         + f"  MRR {_num(o.mrr)}",
         f"latency per question: median {o.latency_median:.3f} s, p95 {o.latency_p95:.3f} s",
-        f"misses: {o.miss_retrieval} retrieval, {o.miss_reader} reader, {o.miss_abstention} abstention",
+        f"misses: {o.miss_retrieval} retrieval{_nowhere(report)}, {o.miss_reader} reader, {o.miss_abstention} abstention",
         f"no-answer threshold {threshold_text(now.threshold)} (F1 {_num(now.f1)}); best on this file "
         f"{threshold_text(report.best.threshold)} (F1 {_num(report.best.f1)})",
     ]
@@ -73,10 +73,17 @@ def format_summary(report: Report, folder: Path) -> str:
         right = sum(f.now_right for f in c.flips)
         lines.append(
             f"compared with {c.previous}: EM {_signed(delta.get('all.exact'))}, F1 {_signed(delta.get('all.f1'))}; "
-            f"{len(c.flips)} flipped ({right} now right, {len(c.flips) - right} now wrong)"
+            f"{len(c.flips)} flipped ({right} now right, {len(c.flips) - right} now wrong), "
+            f"{len(c.others)} other answers without a flip" + "".join(f"; {line}" for line in _comparison_notes(c))
         )
     lines.append(f"report: {folder / REPORT_MD}")
     return "\n".join(lines)
+
+
+def _nowhere(report: Report) -> str:
+    """" (N in no document)" for the retrieval misses whose expected answer no document holds, else ""."""
+    n = sum(r.miss is Miss.RETRIEVAL and r.prediction.record.get("expected_in_documents") is False for r in report.results)
+    return f" ({n} in no document)" if n else ""
 
 
 def _answer_cell(answer: str | None) -> str:
@@ -244,28 +251,48 @@ def _asked(item: EvalItem) -> str:
     return " → ".join([*item.history, item.question])
 
 
+def _comparison_notes(c: Comparison) -> list[str]:
+    """What makes the two runs' figures differ besides the answers: another file, another setting."""
+    notes = [] if c.same_file else ["it ran on another file: figures compare different questions"]
+    return notes + [f"{name} {_setting(before)} -> {_setting(now)}" for name, before, now in c.settings]
+
+
+def _setting(value: object) -> str:
+    return threshold_text(value) if isinstance(value, float) else str(value)
+
+
+def _figure(value: float | None) -> str:
+    """A figure of the comparison: a count as a whole number, a share or a time with 3 decimals."""
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else _num(value)
+
+
 def _comparison_section(c: Comparison) -> list[str]:
     lines = ["## Compared with the previous run", "", f"Previous report: {c.previous} (on {c.previous_file})."]
-    if not c.same_file:
-        lines.append("It ran on another file: figures compare different questions.")
+    lines += [note[:1].upper() + note[1:] + "." for note in _comparison_notes(c)]
     if c.only_before or c.only_after:
         lines.append(f"{len(c.only_before)} questions only in the previous run, {len(c.only_after)} only in this one.")
     lines += [
         "",
         *markdown_table(["figure", "before", "now", "change"],
-                [[change.name, _num(change.before), _num(change.after), _signed(change.delta)]
+                [[change.name, _figure(change.before), _figure(change.after),
+                  f"{change.after - change.before:+d}" if isinstance(change.before, int) and isinstance(change.after, int)
+                  else _signed(change.delta)]
                  for change in c.changes if change.before != change.after]),
         "",
         f"Unchanged figures are not listed. {len(c.flips)} questions flipped between right and wrong (exact match):",
         "",
     ]
-    if c.flips:
-        lines += markdown_table(
-            ["id", "question", "before", "now", "now"],
-            [[f.id, f.question, _answer_cell(f.before), _answer_cell(f.after),
-              "right" if f.now_right else "wrong"] for f in c.flips],
-        )
-        lines.append("")
+    for flips, title in ((c.flips, None), (c.others, f"{len(c.others)} questions answered otherwise, "
+                                                     "right or wrong in both runs (a decline become a wrong answer):")):
+        if title is not None and flips:
+            lines += [title, ""]
+        if flips:
+            lines += markdown_table(
+                ["id", "question", "answer before", "answer now", "now"],
+                [[f.id, f.question, _answer_cell(f.before), _answer_cell(f.after),
+                  "right" if f.now_right else "wrong"] for f in flips],
+            )
+            lines.append("")
     return lines
 
 

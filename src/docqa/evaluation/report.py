@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 
 from docqa.evaluation.compare import (
+    SETTINGS_COMPARED,
     Comparison,
     Outcome,
     Scorecard,
@@ -105,12 +106,13 @@ def _results_json(results: Sequence[ItemResult]) -> list[dict]:
 
 
 def scorecard(file: str, overall: Figures, groups: Mapping[str, Mapping[str, Figures]],
-              results: Sequence[ItemResult], folder: str = "") -> Scorecard:
-    """What comparison reads of this run, the same figures report.json holds."""
+              results: Sequence[ItemResult], folder: str = "", settings: RunSettings | None = None) -> Scorecard:
+    """What comparison reads of this run, the same figures and settings report.json holds."""
     figures_json = _figures_json(overall, groups)
     return Scorecard(
         folder, file, flat_figures(figures_json["overall"], figures_json["groups"]),
         tuple(Outcome(r.item.id, r.item.question, r.prediction.answer, r.correct) for r in results),
+        {} if settings is None else {name: getattr(settings, name) for name in SETTINGS_COMPARED},
     )
 
 
@@ -126,7 +128,7 @@ def build_report(
     overall = figures(results)
     groups = {name: by for name in GROUP_FIELDS if (by := group_figures(results, name))}
     points = sweep(results, sorted(set(SWEEP) | {settings.threshold}))
-    comparison = None if previous is None else compare(scorecard(file, overall, groups, results), previous)
+    comparison = None if previous is None else compare(scorecard(file, overall, groups, results, settings=settings), previous)
     return Report(file, created_at, settings, tuple(problems), tuple(results), overall, groups, points,
                   best_threshold(points, settings.threshold), reliability(results), comparison, reliability_by_kind(results))
 
