@@ -369,6 +369,35 @@ def test_docx_paragraphs_heading_styles_and_tables() -> None:
     )
 
 
+def numbered(word: docx.document.Document, levels: list[tuple[str, str]]) -> str:
+    """A list of `levels` (number format, label pattern) added to the document's numbering: its numId."""
+    from docx.oxml import parse_xml
+
+    ns = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    lvls = "".join(f'<w:lvl w:ilvl="{n}"><w:start w:val="1"/><w:numFmt w:val="{fmt}"/><w:lvlText w:val="{text}"/></w:lvl>'
+                   for n, (fmt, text) in enumerate(levels))
+    root = word.part.numbering_part.element
+    root.insert(0, parse_xml(f'<w:abstractNum {ns} w:abstractNumId="40">{lvls}</w:abstractNum>'))
+    root.append(parse_xml(f'<w:num {ns} w:numId="40"><w:abstractNumId w:val="40"/></w:num>'))
+    return "40"
+
+
+def test_docx_list_items_keep_the_numbers_word_shows() -> None:
+    word = docx.Document()
+    number = numbered(word, [("decimal", "%1."), ("lowerLetter", "(%2)"), ("lowerRoman", "%1.%2.%3")])
+    for text, level in [("Scope", 0), ("Staff", 1), ("Visitors", 1), ("Seen by", 2), ("Leave", 0), ("Sick days", 1)]:
+        paragraph = word.add_paragraph(text)
+        numbers = paragraph._p.get_or_add_pPr().get_or_add_numPr()
+        numbers.get_or_add_numId().val, numbers.get_or_add_ilvl().val = int(number), level
+    word.add_paragraph("Paid by the company", style="List Bullet")  # a bullet: no number
+    word.add_paragraph("Tell your manager", style="List Number")  # a list of its own: counts from 1
+    out = io.BytesIO()
+    word.save(out)
+    assert read_docx(out.getvalue()).text.split("\n\n") == [
+        "1. Scope", "(a) Staff", "(b) Visitors", "1.b.i Seen by", "2. Leave", "(a) Sick days", "Paid by the company",
+        "1. Tell your manager"]
+
+
 def test_a_short_docx_line_in_bold_is_a_heading() -> None:
     word = docx.Document()
     word.add_paragraph().add_run("Annual leave").bold = True

@@ -491,12 +491,99 @@ def _row_text(row) -> str:
     return " | ".join(texts)
 
 
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def _w(element, path: str) -> str | None:
+    """The w:val of the element at `path` (tags without their namespace, "/"-separated) under `element`."""
+    found = element.find("/".join(_W + tag for tag in path.split("/"))) if element is not None else None
+    return None if found is None else found.get(_W + "val")
+
+
+def _numbering(word: docx.document.Document) -> dict[str, dict[int, tuple[str, str, int]]]:
+    """Each list's levels, as numbering.xml defines them: numId -> level -> (number format, label
+    pattern "%1.%2.", first number)."""
+    try:
+        root = word.part.numbering_part.element
+    except (KeyError, NotImplementedError):  # a document without lists has no numbering part
+        return {}
+    abstract = {
+        a.get(_W + "abstractNumId"): {int(level.get(_W + "ilvl", "0")): (_w(level, "numFmt") or "decimal", _w(level, "lvlText") or "",
+                                                                        int(_w(level, "start") or 1))
+                                      for level in a.findall(_W + "lvl")}
+        for a in root.findall(_W + "abstractNum")}
+    return {num.get(_W + "numId"): abstract.get(_w(num, "abstractNumId"), {}) for num in root.findall(_W + "num")}
+
+
+def _list_place(paragraph: Paragraph) -> tuple[str, int] | None:
+    """(numId, level) of a paragraph in a numbered or bulleted list, set on it or by its style; None outside one."""
+    style = paragraph.style
+    for element in (paragraph._p.pPr, style.element.pPr if style is not None else None):
+        number = _w(element, "numPr/numId")
+        if number is not None:
+            return (None if number == "0" else (number, int(_w(element, "numPr/ilvl") or 0)))
+    return None
+
+
+def _counted(number: int, style: str) -> str:
+    """`number` written as a list's level writes it; "" for a bullet or an unnumbered level."""
+    if style in ("decimal", "decimalZero"):
+        return str(number)
+    if style in ("lowerLetter", "upperLetter"):
+        letters = "abcdefghijklmnopqrstuvwxyz"[(number - 1) % 26] * ((number - 1) // 26 + 1)
+        return letters if style == "lowerLetter" else letters.upper()
+    if style in ("lowerRoman", "upperRoman"):
+        roman = ""
+        for value, digits in ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"), (50, "l"),
+                              (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")):
+            count, number = divmod(number, value)
+            roman += digits * count
+        return roman if style == "lowerRoman" else roman.upper()
+    return ""
+
+
+class _ListLabels:
+    """The numbers Word shows before the items of its numbered lists ("1.", "2.3", "(b)"), which are no
+    part of the paragraphs' text: counted per list and level, a level's count restarting under a new
+    item of the level above. A bulleted item gets none."""
+
+    def __init__(self, word: docx.document.Document):
+        self.levels = _numbering(word)
+        self.counts: dict[str, dict[int, int]] = {}
+
+    def label(self, paragraph: Paragraph) -> str:
+        place = _list_place(paragraph)
+        if place is None or place[0] not in self.levels:
+            return ""
+        number, level = place
+        levels, counts = self.levels[number], self.counts.setdefault(number, {})
+        if level not in levels:
+            return ""
+        counts[level] = counts.get(level, levels[level][2] - 1) + 1
+        for deeper in [k for k in counts if k > level]:
+            del counts[deeper]
+        style, pattern, _ = levels[level]
+        if style in ("bullet", "none"):
+            return ""
+
+        def shown(match: re.Match[str]) -> str:  # "%2": the count of level 1, as that level writes it
+            above = int(match.group(1)) - 1
+            written, _, start = levels.get(above, ("decimal", "", 1))
+            return _counted(counts.get(above, start), written)
+
+        return re.sub(r"%([1-9])", shown, pattern).strip()
+
+
 def docx_blocks(word: docx.document.Document) -> Iterator[Block]:
-    """Body paragraphs and table rows in document order; Heading and Title styles make headings, and so
-    does a short line in bold (`_is_bold_title`)."""
+    """Body paragraphs and table rows in document order, a numbered list's items with their numbers
+    (`_ListLabels`); Heading and Title styles make headings, and so does a short line in bold
+    (`_is_bold_title`)."""
+    labels = _ListLabels(word)
     for item in word.iter_inner_content():
         if isinstance(item, Paragraph):
-            yield Block(item.text, heading=_is_heading_style(item) or _is_bold_title(item))
+            label = labels.label(item)
+            text = f"{label} {item.text}" if label and item.text.strip() else item.text
+            yield Block(text, heading=_is_heading_style(item) or _is_bold_title(item))
         elif isinstance(item, Table):
             for row in item.rows:
                 yield Block(_row_text(row))
