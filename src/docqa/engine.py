@@ -61,7 +61,7 @@ from docqa.errors import (
 )
 from docqa.index.build import build_index, corpus_signature
 from docqa.index.manifest import BuildReport, stale_reason
-from docqa.index.named import named_documents, unnamed, versions, versions_named
+from docqa.index.named import as_read, named_documents, unnamed, versions, versions_named
 from docqa.index.search import OFF_TOPIC, Mode, Retriever, off_topic, off_topic_bar
 from docqa.index.store import CURRENT, Index, build_holder, load_index
 from docqa.ingest.corpus import corpus_path, document_info, kind_of, scan_corpus
@@ -641,7 +641,9 @@ class Engine:
         # and a query that names a document ("mpl version") is about the documents whatever its words.
         bar = off_topic_bar(self.settings.model)
         far = off_topic(query.text, hits, bar) if bar is not None and self.threshold > 0.0 and not named else None
-        candidate = self.reader.read(query.text, hits, context=query.context) if hits and asks and far is None else None
+        # Read from the documents it names, "the TideCast FAQ" of the question is "it" (named.as_read).
+        read = as_read(query.text, self._snapshot.index.names, named) if named else query.text
+        candidate = self.reader.read(read, hits, context=query.context) if hits and asks and far is None else None
         unstated = self._unstated(query.text, candidate) if candidate else ()
         confidence = candidate.confidence if candidate and not unstated else 0.0
         answer = candidate if candidate is not None and not unstated and confidence >= self.threshold else None

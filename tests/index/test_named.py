@@ -7,6 +7,7 @@ import pytest
 
 from docqa.index.named import (
     Names,
+    as_read,
     corpus_names,
     document_names,
     named_documents,
@@ -90,6 +91,24 @@ def test_a_rare_word_in_the_names_of_several_documents_names_none_alone() -> Non
     assert (company["vpn-setup-guide.txt"].rare, company["handbook.md"].rare) == (frozenset({"vpn"}), frozenset())
     assert named_documents("Who is the CEO of Brightwater?", company) == ()
     assert named_documents("How do I set up the Brightwater VPN?", company) == ("vpn-setup-guide.txt",)
+
+
+def test_the_reader_reads_a_named_document_that_is_the_subject_as_it() -> None:
+    company = corpus_names({
+        "vpn-setup-guide.txt": ("Brightwater VPN Setup Guide", ["Use the VPN.", "The VPN needs a client."]),
+        "product-faq.html": ("TideCast FAQ", ["Annual plans need 30 days' notice."]),
+        "travel.txt": ("Travel policy", ["Book trains."]),
+    })
+    faq, vpn = ("product-faq.html",), ("vpn-setup-guide.txt",)
+    assert as_read("How many days of notice does the TideCast FAQ require?", company, faq) == (
+        "How many days of notice does it require?")
+    assert as_read("Which client does the VPN setup guide require?", company, vpn) == "Which client does it require?"
+    # after a preposition, or not of the named document's name, or no kind of document: as it is
+    assert as_read("What client is needed according to the VPN guide?", company, vpn) == (
+        "What client is needed according to the VPN guide?")
+    assert as_read("Does the TideCast FAQ say it?", company, vpn) == "Does the TideCast FAQ say it?"
+    assert as_read("Does the VPN need a client?", company, vpn) == "Does the VPN need a client?"
+    assert as_read("Does the VPN to a guide matter?", company, vpn) == "Does the VPN to a guide matter?"
 
 
 def test_the_word_search_goes_without_the_labels_of_the_named_documents_only() -> None:

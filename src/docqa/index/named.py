@@ -174,6 +174,47 @@ def named_documents(question: str, names: Mapping[str, Names],
     return tuple(document for document, n in count.items() if n and n == most)
 
 
+# Words for a kind of document: "the TideCast FAQ", "the VPN guide", "the Mozilla licence" speak of the
+# document, not of what it says.
+DOCUMENT_KINDS = frozenset("""
+    faq faqs guide manual handbook policy readme document report paper notes licence license spec
+    specification article page file docs documentation sheet agreement contract
+""".split())
+_DETERMINERS = frozenset("the this that your our".split())
+# A reference stands as the subject where one of these goes before it ("does the VPN guide require", "was
+# the Artistic License written"); after a preposition ("under the Apache License") the reader takes it as
+# it is, and "in the IJG licence terms" is no reference at all.
+_AUXILIARIES = frozenset("does do did will would can could should must may might is are was were has have".split())
+# A name of a document is a few words: "the Brightwater VPN setup guide".
+_REFERENCE_WORDS = 5
+
+
+def as_read(question: str, names: Mapping[str, Names], documents: tuple[str, ...]) -> str:
+    """The question as the reader reads it from `documents`, the ones it names: each phrase that makes one
+    of them the subject, by its name and a word for a kind of document ("does the TideCast FAQ require",
+    "does the VPN guide say"), with "it" for the phrase. "How many days of notice does the TideCast FAQ
+    require?" asks the FAQ's text, which says "30 days' notice" and never that the FAQ requires anything:
+    the reader was sure of "30" only without the phrase (0.41 with it, 0.999 with "it")."""
+    words = frozenset(w for d in documents for w in names[d].file | names[d].title)
+    found = list(_WORD.finditer(question))
+    cuts: list[tuple[int, int]] = []
+    n = 1
+    while n < len(found):
+        if found[n].group().lower() in _DETERMINERS and found[n - 1].group().lower() in _AUXILIARIES:
+            for end in range(n + 2, min(n + 2 + _REFERENCE_WORDS, len(found))):
+                between = [w.group().lower() for w in found[n + 1:end]]
+                if not all(w in words or w in DOCUMENT_KINDS for w in between):
+                    break
+                if found[end].group().lower() in DOCUMENT_KINDS and any(w in words for w in between):
+                    cuts.append((found[n].start(), found[end].end()))
+                    n = end
+                    break
+        n += 1
+    for start, stop in reversed(cuts):
+        question = question[:start] + "it" + question[stop:]
+    return question
+
+
 def unnamed(question: str, names: Mapping[str, Names], documents: tuple[str, ...]) -> str:
     """The question without the labels of `documents` (Names.labels), for the word search inside them:
     those words only point at the few passages that repeat the name (a preamble, a title page)."""
