@@ -158,17 +158,41 @@ def test_a_double_spaced_page_is_one_paragraph() -> None:
     [
         ([], 0.0),
         ([(700, 12, 30), (686, 12, 30), (672, 12, 30), (644, 12, 30)], 14),  # lines closer than paragraphs
-        ([(700, 12, 30), (672, 12, 30), (644, 12, 30), (616, 12, 30)], 28),  # double-spaced: no closer step
+        ([(700, 12, 30), (672, 12, 30), (644, 12, 30), (616, 12, 30)], None),  # double-spaced or short paragraphs?
         # Paragraph gaps (28) most of the steps; of the body's 5 steps, 2 are a paragraph's lines (14).
         ([(700, 18, 5), (672, 12, 40), (658, 12, 40), (630, 12, 40), (602, 12, 40), (588, 12, 40), (560, 12, 9)], 14),
-        # One close step of the body's 5 is too few: a table's row, not the page's lines.
-        ([(700, 12, 40), (672, 12, 40), (644, 12, 40), (630, 12, 40), (602, 12, 40), (574, 12, 40)], 28),
-        # Close steps between lines of another size (footnotes under double-spaced body text) do not count.
-        ([(700, 12, 90), (672, 12, 90), (644, 12, 90), (120, 9, 10), (110, 9, 10), (100, 9, 10)], 28),
+        # One close step of the body's 5 is too few (a table's row, not the page's lines): the document tells.
+        ([(700, 12, 40), (672, 12, 40), (644, 12, 40), (630, 12, 40), (602, 12, 40), (574, 12, 40)], None),
+        # Close steps between lines of another size (footnotes under double-spaced body text) do not count;
+        # two body steps are too few to tell double spacing from short paragraphs.
+        ([(700, 12, 90), (672, 12, 90), (644, 12, 90), (120, 9, 10), (110, 9, 10), (100, 9, 10)], None),
+        # A page of a few lines, one of its two body steps close: half of them is enough.
+        ([(736, 24, 17), (704, 12, 100), (678, 12, 100), (665, 12, 6)], 13),
     ],
 )
-def test_line_step(lines: list[tuple[float, float, int]], step: float) -> None:
+def test_line_step(lines: list[tuple[float, float, int]], step: float | None) -> None:
     assert line_step(lines) == step
+    # a document's lines all together, or a page that must be read alone, always give a step
+    assert line_step(lines, alone=True) == (28 if step is None else step)
+
+
+def test_a_browsers_print_stamp_and_page_footer_are_dropped() -> None:
+    # Chromium prints the date, time and title atop each page and the address with "1/2" at its foot;
+    # pypdf reads them after the page's text.
+    stamped = [["Passwords are long.", "", "12/7/26, 9:15 PM Security handbook", "", "file:///home/ann/security.html 1/2"],
+               ["Incidents are reviewed.", "", "12/7/26, 9:15 PM Security handbook", "", "file:///home/ann/security.html 2/2"]]
+    assert read_pdf(make_pdf(stamped)).text == "Passwords are long.\n\nIncidents are reviewed."
+    # a sentence that starts with a date stays
+    assert read_pdf(make_pdf([["Minutes.", "", "3/4/26, 10:00 the board met."]])).text == (
+        "Minutes. 3/4/26, 10:00 the board met.")
+
+
+def test_a_page_of_few_lines_takes_the_spacing_of_its_document() -> None:
+    # Page 2 has one body step, a paragraph gap: page 1's lines say the line spacing is 14.
+    clean = read_pdf(make_pdf([SPACED_PAGE_LINES, ["Travel", "", "Trains are booked by the office.", "",
+                                                   "Taxis are paid back."]]))
+    assert clean.text.endswith("Travel\n\nTrains are booked by the office.\n\nTaxis are paid back.")
+    assert [section.title for section in clean.sections][-1] == "Travel"
 
 
 def justified_pdf(space_width: int, flags: int = 32) -> bytes:

@@ -124,15 +124,16 @@ def _damaged(kind: str, error: Exception) -> UnreadableFile:
 
 def is_page_number(line: str, number: int, label: str | None = None) -> bool:
     """True for the page-number line of page `number` (1-based) or of its printed `label`: "3",
-    "- 3 -", "Page 3", "Page 3 of 12", "3 / 12", "iii", or a short running header ending in the
-    number ("Chapter 2: Structures 3")."""
+    "- 3 -", "Page 3", "Page 3 of 12", "3 / 12", "iii", or a short running header or footer ending in
+    the number ("Chapter 2: Structures 3", a browser's "file:///home/ann/notes.html 3/12")."""
     numbers = {str(number), (label or str(number)).lower()}
     text = line.strip()
     alone = re.fullmatch(r"(?:page\s+)?[-–—]?\s*(\w+)\s*[-–—]?(?:\s*(?:of|/)\s*\d+)?", text, re.IGNORECASE)
     if alone is not None:
         return alone.group(1).lower() in numbers
     words = text.split()
-    return 1 < len(words) <= MAX_RUNNING_HEADER_WORDS and words[-1].lower() in numbers
+    last = re.sub(r"/\d+$", "", words[-1].lower()) if words else ""
+    return 1 < len(words) <= MAX_RUNNING_HEADER_WORDS and last in numbers
 
 
 # Inside a paragraph the baseline-to-baseline distance varies by a few percent (superscripts, mixed
@@ -142,10 +143,13 @@ PARAGRAPH_GAP = 1.3
 
 # A page whose usual step is over this many times its body text's size is spaced by its paragraphs, not by
 # its lines: a Word or browser PDF of short paragraphs (lines 1.1-1.3 sizes apart, paragraphs 2-2.8). Its
-# lines step as its body lines 0.8-1.6 sizes apart do, where at least a fifth of the body's steps are such;
-# a double-spaced page (2-2.3 sizes, no closer step) keeps its usual step.
+# lines step as its body lines 0.8-1.6 sizes apart do, where at least a fifth of the body's steps are such
+# and two or more (a third of them on a page of a few lines); a double-spaced page (2-2.3 sizes, no closer
+# step) keeps its usual step.
 SPACED_PAGE = 1.6
 LINE_STEPS_SHARE = 0.2
+# A page this many body steps long, none of them close, is double-spaced, not short of lines to measure.
+DOUBLE_SPACED_STEPS = 4
 
 
 # A first or last line that recurs, digits aside, on this many pages is a running header or footer.
@@ -162,11 +166,19 @@ def _filled(lines: list[str]) -> list[int]:
     return [i for i, line in enumerate(lines) if line.strip()]
 
 
+# The stamp a browser prints atop each page of a printed web page: its date and time, then its title
+# ("12/7/26, 9:15 PM Security handbook", no sentence); at the foot, its address and "1/2" (a page-number line).
+_PRINT_STAMP = re.compile(r"\d{1,2}/\d{1,2}/\d{2,4},? \d{1,2}:\d{2}(?: ?[AaPp]\.?[Mm]\.?)?(?:\s.*[^.!?]|)$")
+
+
 def strip_page_number(text: str, number: int, label: str | None = None) -> str:
-    """The page's text without a page-number line as its first or last non-blank line."""
+    """The page's text without a page-number line as its first or last non-blank line, nor a browser's
+    print stamp (_PRINT_STAMP) as its first or last line then."""
     lines = text.split("\n")
     filled = _filled(lines)
     drop = {i for i in (filled[:1] + filled[-1:]) if is_page_number(lines[i], number, label)}
+    left = [i for i in filled if i not in drop]
+    drop |= {i for i in (left[:1] + left[-1:]) if _PRINT_STAMP.match(lines[i].strip())}
     return "\n".join(line for i, line in enumerate(lines) if i not in drop)
 
 
@@ -197,10 +209,12 @@ def strip_running_lines(pages: list[str]) -> list[str]:
     return result
 
 
-def pdf_page_text(page: pypdf.PageObject) -> str:
-    """The page's text in pypdf's reading order, with a blank line wherever the next line does not
-    follow at the page's line spacing (`line_step`: a paragraph gap, a heading, a jump to the next column)."""
-    fragments: list[tuple[str, float, float]] = []
+Line = tuple[str, float, float]  # a PDF line's text, baseline y and text size, in points
+
+
+def pdf_page_lines(page: pypdf.PageObject) -> list[Line]:
+    """The page's lines in pypdf's reading order, each with its baseline and the size it is printed in."""
+    fragments: list[Line] = []
 
     def visit(text: str, cm: list[float], tm: list[float], font: object, size: float) -> None:
         baseline = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
@@ -208,7 +222,7 @@ def pdf_page_text(page: pypdf.PageObject) -> str:
         fragments.append((text, baseline, round(size * scale, 1)))  # the size as printed, in points
 
     page.extract_text(visitor_text=visit)
-    lines: list[tuple[str, float, float]] = []
+    lines: list[Line] = []
     text, y, height = "", None, 0.0
     for fragment, baseline, size in fragments:
         for n, chunk in enumerate(fragment.split("\n")):
@@ -221,7 +235,17 @@ def pdf_page_text(page: pypdf.PageObject) -> str:
             text += chunk
     if text.strip() and y is not None:
         lines.append((text, y, height))
-    usual = line_step([(baseline, size, len(line)) for line, baseline, size in lines])
+    return lines
+
+
+def pdf_page_text(lines: Sequence[Line], spacing: float | None = None) -> str:
+    """A page's text from its lines, with a blank line wherever the next line does not follow at the
+    page's line spacing (`line_step`, else the document's `spacing`: a paragraph gap, a heading, a jump
+    to the next column)."""
+    measured = [(baseline, size, len(line)) for line, baseline, size in lines]
+    usual = line_step(measured)
+    if usual is None:
+        usual = spacing if spacing is not None else line_step(measured, alone=True) or 0.0
     out: list[str] = []
     for n, (line, baseline, _) in enumerate(lines):
         if n and not 0 <= lines[n - 1][1] - baseline <= PARAGRAPH_GAP * usual:
@@ -230,10 +254,12 @@ def pdf_page_text(page: pypdf.PageObject) -> str:
     return "\n".join(out)
 
 
-def line_step(lines: Sequence[tuple[float, float, int]]) -> float:
-    """The distance from one line's baseline to the next inside a paragraph, of a page's lines as
-    (baseline y, text size, characters) top to bottom: the median step down, unless the page is spaced by
-    its paragraphs (SPACED_PAGE); then the median of the steps between body lines that close."""
+def line_step(lines: Sequence[tuple[float, float, int]], alone: bool = False) -> float | None:
+    """The distance from one line's baseline to the next inside a paragraph, of lines as (baseline y,
+    text size, characters) top to bottom: the median step down, unless they are spaced by their
+    paragraphs (SPACED_PAGE); then the median of the steps between body lines that close, or None where
+    too few are (a page of short paragraphs, whose document's other pages tell). `alone`: the median
+    step then, not None; 0.0 without lines."""
     steps = [a[0] - b[0] for a, b in zip(lines, lines[1:]) if a[0] > b[0]]
     if not steps:
         return 0.0
@@ -246,7 +272,10 @@ def line_step(lines: Sequence[tuple[float, float, int]]) -> float:
         return usual
     body_steps = [a[0] - b[0] for a, b in zip(lines, lines[1:]) if a[1] == b[1] == body and a[0] > b[0]]
     close = [step for step in body_steps if 0.8 * body <= step <= SPACED_PAGE * body]
-    return statistics.median(close) if len(close) >= max(2, LINE_STEPS_SHARE * len(body_steps)) else usual
+    enough = len(close) >= max(2, LINE_STEPS_SHARE * len(body_steps)) or 3 * len(close) >= len(body_steps)
+    if close and enough:
+        return statistics.median(close)
+    return usual if alone or not close and len(body_steps) >= DOUBLE_SPACED_STEPS else None
 
 
 # A font's space wider than this (in thousandths of an em) is no interword space but a glyph: TeX's T1
@@ -313,9 +342,13 @@ def read_pdf(data: bytes, limits: ReadLimits = ReadLimits(), progress: Callable[
         _check_pages(len(pdf.pages), limits)
         narrow_spaces(pdf)
         labels = [pdf.page_labels[n] if n < len(pdf.page_labels) else None for n in range(len(pdf.pages))]
+        lines = [pdf_page_lines(page) for page in pdf.pages]
+        # Where a page has too few lines to tell its spacing, the document's lines tell it (one page's
+        # last line and the next page's first make no step: the next starts higher).
+        spacing = line_step([(baseline, size, len(text)) for page in lines for text, baseline, size in page], alone=True)
         texts, length = [], 0
-        for number, page in enumerate(pdf.pages, start=1):
-            texts.append(strip_page_number(pdf_page_text(page), number, labels[number - 1]))
+        for number, page_lines in enumerate(lines, start=1):
+            texts.append(strip_page_number(pdf_page_text(page_lines, spacing), number, labels[number - 1]))
             length += len(texts[-1])
             check_length(length, limits)
     except UnreadableFile:
