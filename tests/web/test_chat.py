@@ -338,6 +338,29 @@ def test_the_export_says_why_docqa_declined_and_what_the_answer_came_from():
     assert web_turns.Turn.from_json(turns[1].to_json()) == scanned
 
 
+def test_the_export_shows_markup_from_documents_and_questions_as_text():
+    from markdown_it import MarkdownIt
+
+    quote = "Pasted: <b>bold</b> and <script>alert('xss')</script> and <img src=x onerror=\"alert(1)\"> \\<i> &amp;"
+    turn = web_turns.Turn("What is <u>this</u>?", (), "", "<b>bold</b>", True, 0.999, quote, "notes.md · characters 0–9")
+    exported = web_turns.export_markdown([turn])
+    html = MarkdownIt("commonmark").render(exported)
+    assert "<script" not in html and "<img" not in html and "<b>" not in html and "<u>" not in html and "<i>" not in html
+    # shown letter for letter
+    assert "&lt;script&gt;alert('xss')&lt;/script&gt;" in html and "\\&lt;i&gt; &amp;amp;" in html
+    assert "<h2>1. What is &lt;u&gt;this&lt;/u&gt;?</h2>" in html
+
+
+def test_the_export_says_what_the_chat_said_beside_the_answer():
+    reply = Reply("When was it set up?", "When was it set up? (the liaison office)", None, None, 0.0, 0.995, (), 0.0,
+                  notice="The index is behind the corpus (changed: a.txt). Rebuild it.")
+    turn = web_turns.turn_of_reply("When was it set up?", ("Where is the office?",), "", reply)
+    assert turn.notes == ("Read as a follow-up: When was it set up? (the liaison office)",
+                          "The index is behind the corpus (changed: a.txt). Rebuild it.")
+    failed = web_turns.Turn("", (), "", None, False, notes=("The question is empty. Type a question about your documents.",))
+    assert web_turns.export_markdown([failed]).splitlines()[4] == "The question is empty. Type a question about your documents."
+
+
 def test_marks_map_to_turns():
     turns = [web_turns.Turn("a", (), "", "x", True), web_turns.Turn("b", ("a",), "", None, True)]
     assert web_turns.turn_of(turns, 1) is turns[0]

@@ -91,7 +91,8 @@ def asked(engine: Engine, question: str, history: Sequence[str] = (), documents:
     try:
         reply = ask_logged(engine, question, history, documents)
     except DocqaError as error:
-        return Turn(question, tuple(history), format_error(error), None, ok=False, documents=tuple(documents)), None
+        return Turn(question, tuple(history), format_error(error), None, ok=False, documents=tuple(documents),
+                    notes=(str(error),)), None
     except Exception:
         return Turn(question, tuple(history), f"<p>{GENERIC_ERROR}</p>", None, ok=False, documents=tuple(documents)), None
     return turn_of_reply(question, history, format_reply(reply), reply), reply

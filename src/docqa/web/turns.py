@@ -5,6 +5,7 @@ the asking itself, with the one log line per question that the chat and the API 
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -91,18 +92,22 @@ def source_line(document: str, section: str | None, page: int | None, start: int
 
 
 def turn_of_reply(question: str, history: Sequence[str], html: str, reply: Reply) -> Turn:
-    """The turn of an answered or declined question."""
+    """The turn of an answered or declined question; its notes are what the chat said beside the answer
+    (read as a follow-up, read by OCR, another version, why it declined, the index behind the corpus)."""
     answer = reply.answer
+    followup = [f"Read as a follow-up: {reply.resolved}"] if reply.resolved != reply.question else []
+    behind = [reply.notice] if reply.notice else []
     if answer is not None:
+        beside = [OCR_NOTE if reply.read_by_ocr else None, reply.other_version_text]
         return Turn(question, tuple(history), html, answer.text, True, reply.confidence, answer.quote,
                     source_line(answer.document, answer.section, answer.page, answer.start, answer.end), reply.documents,
-                    tuple(note for note in (OCR_NOTE if reply.read_by_ocr else None, reply.other_version_text) if note))
+                    tuple(followup + [note for note in beside if note] + behind))
     shown = reply.shown_hits()
     closest = shown[0].passage if shown else None
     return Turn(question, tuple(history), html, None, True, reply.confidence,
                 closest.text if closest else None,
                 source_line(closest.document, closest.section, closest.page, closest.start, closest.end)
-                if closest else None, reply.documents, tuple(declined_notes(reply)))
+                if closest else None, reply.documents, tuple(followup + declined_notes(reply) + behind))
 
 
 def kept(turns: Sequence[Turn]) -> list[dict]:
@@ -117,33 +122,40 @@ def restored(data: object) -> list[Turn]:
     return [turn for turn in (Turn.from_json(entry) for entry in data) if turn is not None]
 
 
+def literal(text: str) -> str:
+    """`text` as Markdown shows it, letter for letter: its "<", "&" and "\\" escaped, so that no viewer
+    reads markup from a document or a question ("<script>" in a quote stays text)."""
+    return re.sub(r"([\\<&])", r"\\\1", text)
+
+
 def _quoted(text: str) -> list[str]:
-    return [f"> {line}" if line else ">" for line in text.splitlines()]
+    return [f"> {literal(line)}" if line else ">" for line in text.splitlines()]
 
 
 def export_markdown(turns: Sequence[Turn], title: str = "docqa conversation") -> str:
     """The conversation as Markdown: every question, then its answer (or that the documents do not
-    answer it), its confidence, what the reply said beside it (why it declined, read by OCR), the
-    quoted passage and its source."""
+    answer it, or why it could not be asked), its confidence, what the reply said beside it (why it
+    declined, read by OCR, read as a follow-up), the quoted passage and its source. Every text from a
+    document or a question is written `literal`."""
     lines = [f"# {title}", ""]
     for number, turn in enumerate(turns, start=1):
-        lines += [f"## {number}. {turn.question}", ""]
+        lines += [f"## {number}. {literal(turn.question)}", ""]
         if turn.documents:
-            lines += [f"Asked within: {', '.join(display_name(d) for d in turn.documents)}", ""]
+            lines += [f"Asked within: {literal(', '.join(display_name(d) for d in turn.documents))}", ""]
         if not turn.ok:
-            lines += ["The question could not be asked.", ""]
+            lines += [literal(turn.notes[0]) if turn.notes else "The question could not be asked.", ""]
             continue
         if turn.answer is not None:
-            lines.append(f"**Answer:** {turn.answer}")
+            lines.append(f"**Answer:** {literal(turn.answer)}")
         else:
             lines.append(f"**{DECLINED}**")
         if turn.confidence is not None:
             lines.append(f"Confidence: {confidence_text(turn.confidence, 0.999)}")  # 3 decimals rounded down, as the chat
-        lines += [*turn.notes, ""]
+        lines += [*map(literal, turn.notes), ""]
         if turn.quote:
             lines += _quoted(turn.quote) + [""]
         if turn.source:
-            lines += [f"Source: {turn.source}" if turn.answer is not None else f"Closest passage: {turn.source}", ""]
+            lines += [f"Source: {literal(turn.source)}" if turn.answer is not None else f"Closest passage: {literal(turn.source)}", ""]
     return "\n".join(lines)
 
 
