@@ -420,6 +420,20 @@ def test_ask_builds_first_when_no_other_build_runs(edited, embedder):
     assert (reply.answer.text, reply.answer.document, reply.notice) == ("Tesla", "tesla.txt", None)
 
 
+def test_ask_answers_from_an_index_behind_the_corpus_that_it_may_not_rebuild(edited, embedder, monkeypatch, caplog):
+    def read_only(self, lock_wait_seconds=None):
+        raise PermissionError(13, "Permission denied", str(edited / "index" / ".lock"))
+
+    monkeypatch.setattr(Engine, "_rebuild_logged", read_only)
+    with caplog.at_level(logging.WARNING, logger="docqa"):
+        engine = Engine(settings_of(edited), embedder=embedder, reader=WordReader("Zoran"), freshness=Freshness.ANSWER)
+    reply = engine.ask(LION)
+    assert (reply.answer.text, reply.notice) == ("Zoran", BEHIND)
+    assert caplog.messages[-1] == (f"The index in {edited / 'index'}/ is out of date (new: tesla.txt), and it cannot be "
+                                   f"rebuilt here (Permission denied: {edited / 'index' / '.lock'}): answering from "
+                                   "the index as it is.")
+
+
 def test_serve_answers_from_the_old_index_while_it_builds_the_new_one(edited, embedder):
     lock = BuildLock(edited / "index", 0.0)
     lock.__enter__()  # holds the background build back until the old index has answered

@@ -71,6 +71,18 @@ def test_bad_settings_is_reported_like_every_docqa_error() -> None:
     assert issubclass(BadSettings, DocqaError)
 
 
+def test_an_index_inside_the_corpus_or_a_file_is_refused(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    (corpus / "notes.txt").parent.mkdir()
+    (corpus / "notes.txt").write_text("Notes.", encoding="utf-8")
+    for index in (corpus, corpus / "index"):
+        with pytest.raises(BadSettings, match=r"lies inside the corpus .*: its files would be read as documents"):
+            Settings(corpus=corpus, index=index)
+    with pytest.raises(BadSettings, match=r"notes\.txt is a file, not a folder\. Pass the folder"):
+        Settings(corpus=tmp_path / "other", index=corpus / "notes.txt")
+    assert Settings(corpus=corpus, index=tmp_path / "index").index == tmp_path / "index"
+
+
 def test_edge_values_are_valid() -> None:
     assert Settings(top_k=1, threshold=0.0).threshold == 0.0
     assert Settings(threshold=1.0).threshold == 1.0

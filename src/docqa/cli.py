@@ -300,6 +300,8 @@ def format_build(report) -> str:
     ]
     if report.shard_count > 1:
         lines.append(f"  shards: {len(report.shards)} of {report.shard_count} built again")
+    if report.repaired:
+        lines.append(f"  repaired: {report.repaired}; every document was read again")
     lines += [f"  skipped {reason}" for reason in report.skipped]
     lines += [f"  warning {warning}" for warning in report.warnings]
     return "\n".join(lines)

@@ -385,6 +385,12 @@ class Engine:
                 return False, self._snapshot
             except IndexLocked as locked:
                 holder = str(locked)
+            except OSError as failed:  # a read-only index folder: its index still answers, saying it is behind
+                if freshness is not Freshness.ANSWER:
+                    raise
+                log.warning("%s, and it cannot be rebuilt here (%s: %s): answering from the index as it is.",
+                            error.problem, failed.strerror or type(failed).__name__, failed.filename or self.settings.index)
+                return True, snapshot
         log.warning("%s; a rebuild is under way (%s): answering from the index as it is.", error.problem, holder)
         return True, snapshot
 

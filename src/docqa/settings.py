@@ -167,6 +167,14 @@ class Settings:
             raise BadSettings(f"--shards must be at least 1, got {self.shards}.")
         if self.threshold is not None and not 0.0 <= self.threshold <= 1.0:
             raise BadSettings(f"--threshold must lie in [0, 1], got {self.threshold}.")
+        if self.index.is_file():
+            raise BadSettings(f"The index {self.index} is a file, not a folder. Pass the folder the index is kept in "
+                              "as --index DIR (it is made if missing).")
+        corpus, index = self.corpus.resolve(), self.index.resolve()
+        if index == corpus or corpus in index.parents:
+            raise BadSettings(f"The index folder {self.index} lies inside the corpus {self.corpus}: its files would be "
+                              "read as documents. Pass an --index folder outside the corpus (by default index/ "
+                              "beside corpus/).")
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Settings":

@@ -23,6 +23,7 @@ from standins import NoReader
 import docqa.index.store
 from docqa.embed.embedder import Embedder
 from docqa.engine import Engine
+from docqa import cli
 from docqa.errors import EmptyCorpus, IndexLocked
 from docqa.index.build import build_index, shard_count, watch
 from docqa.index.manifest import BuildReport, plan_build, stale_reason
@@ -212,6 +213,18 @@ def test_an_index_read_by_another_docqa_reads_every_file_again_and_embeds_none(
     assert encoder.texts == []
     assert read_manifest(settings.index).reading == READING
     assert build_index(settings, encoder).unchanged == tuple(sorted(FACTS))
+
+
+def test_a_damaged_index_is_built_again_and_the_report_says_why(tmp_path: Path, encoder: Recording) -> None:
+    settings = make_corpus(tmp_path, FACTS)
+    assert build_index(settings, encoder).repaired is None
+    (settings.index / CURRENT).write_bytes(b"\xff\xfe garbage")
+    report = build_index(settings, encoder)
+    assert report.repaired == (f"The index in {settings.index}/ cannot be read (CURRENT cannot be read "
+                               "(UnicodeDecodeError))")
+    assert counts(report)[:4] == (("alpha.txt", "beta.txt", "epsilon.txt", "gamma.txt"), (), (), ())
+    assert cli.format_build(report).splitlines()[3] == f"  repaired: {report.repaired}; every document was read again"
+    assert build_index(settings, encoder).repaired is None
 
 
 def test_a_paragraph_edit_re_embeds_only_the_new_passage(tmp_path: Path, encoder: Recording) -> None:

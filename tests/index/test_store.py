@@ -29,6 +29,7 @@ from docqa.index.store import (
     passage_from_json,
     passage_line,
     read_manifest,
+    remove_leftovers,
     write_index,
 )
 from docqa.index import vectors as vector_module
@@ -123,6 +124,14 @@ def test_a_new_build_replaces_the_active_one_and_prunes_old_builds(tmp_path: Pat
     # The newest superseded build stays for servers still reading it; older ones go.
     assert len([p for p in index_dir.glob("build-*") if p.is_dir()]) == 2
     assert not list(index_dir.glob(".partial-*"))
+    # Folders of the user's own beside the index, named like docqa's, are never removed.
+    for own in ("build-photos", ".partial-notes", "build-2026"):
+        (index_dir / own).mkdir()
+        (index_dir / own / "keep.txt").write_text("my only copy", encoding="utf-8")
+    build(index_dir, n=4)
+    remove_leftovers(index_dir)
+    assert all((index_dir / own / "keep.txt").is_file() for own in ("build-photos", ".partial-notes", "build-2026"))
+    assert len([p for p in index_dir.glob("build-2*") if p.is_dir() and p.name != "build-2026"]) == 2
 
 
 @pytest.mark.parametrize("kind", [VectorSearch.FLAT, VectorSearch.HNSW])
@@ -201,6 +210,17 @@ def test_current_naming_an_unsafe_folder(tmp_path: Path) -> None:
     build(tmp_path / "index")
     (tmp_path / "index" / CURRENT).write_text("../elsewhere\n", encoding="utf-8")
     with pytest.raises(CorruptIndex, match=r"cannot be read \(CURRENT names '\.\./elsewhere'\)"):
+        load_index(tmp_path / "index")
+    # bytes that are no text, a NUL, a folder in its place: a damaged index, rebuilt as one, not a traceback
+    (tmp_path / "index" / CURRENT).write_bytes(b"\xff\xfe garbage")
+    with pytest.raises(CorruptIndex, match=r"cannot be read \(CURRENT cannot be read \(UnicodeDecodeError\)\)"):
+        load_index(tmp_path / "index")
+    (tmp_path / "index" / CURRENT).write_bytes(b"build\x00x")
+    with pytest.raises(CorruptIndex, match=r"CURRENT names 'build\\x00x'"):
+        load_index(tmp_path / "index")
+    (tmp_path / "index" / CURRENT).unlink()
+    (tmp_path / "index" / CURRENT).mkdir()
+    with pytest.raises(CorruptIndex, match=r"cannot be read \(CURRENT is a folder\)"):
         load_index(tmp_path / "index")
 
 

@@ -75,7 +75,7 @@ def test_the_schema_names_every_route(api):
         "$ref": "#/components/schemas/ErrorBody"}
     assert sorted(schema["components"]["schemas"]) == ["AskRequest", "ErrorBody"]
     assert sorted(schema["paths"]["/documents"]["post"]["responses"]) == [
-        "200", "400", "401", "403", "404", "409", "411", "413", "422", "500"]
+        "200", "400", "401", "403", "404", "409", "411", "413", "422", "500", "503"]
 
 
 def test_ask_returns_the_json_of_docqa_ask(api):

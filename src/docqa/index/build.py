@@ -22,7 +22,7 @@ import logging
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from docqa.errors import CorruptIndex, DocqaError, EmptyCorpus, IndexNotFound
@@ -67,14 +67,16 @@ log = logging.getLogger("docqa")
 BUILD_LOCK_WAIT_SECONDS = 600.0
 
 
-def _previous(settings: Settings) -> Index | None:
+def _previous(settings: Settings) -> tuple[Index | None, str | None]:
+    """The index before this build, or None; and why it could not be read, where it is damaged (the
+    build then reads everything again, and its report says so)."""
     try:
-        return load_index(settings.index)
+        return load_index(settings.index), None
     except IndexNotFound:  # a first build: nothing to reuse, nothing to say
-        return None
+        return None, None
     except CorruptIndex as error:  # a damaged index is rebuilt from scratch
         log.info("No reusable previous index: %s", error.problem)
-        return None
+        return None, error.problem
 
 
 # A reason shared by more files than this (a folder of photos) is said once, naming the first of them.
@@ -153,7 +155,7 @@ def build_index(
         for leftover in remove_leftovers(settings.index):
             log.info("Removed %s, left by a build that was killed", leftover)
         scan = scan_corpus(settings.corpus, settings.limits)
-        previous = _previous(settings)
+        previous, damage = _previous(settings)
         count = shard_count(settings.shards, previous.manifest if previous is not None else None,
                             workers.default_shards)
         plan = plan_build(scan.hashes, previous.manifest if previous is not None else None,
@@ -181,7 +183,8 @@ def build_index(
         except BaseException:
             shutil.rmtree(partial, ignore_errors=True)
             raise
-    return _report(scan.hashes, reusable, documents, results, plan, shards, skipped, time.perf_counter() - started)
+    return replace(_report(scan.hashes, reusable, documents, results, plan, shards, skipped, time.perf_counter() - started),
+                   repaired=damage)
 
 
 def _build_shards(settings: Settings, partial: Path, shards: _ShardPlan, reusable: Index | None, reread: bool,

@@ -106,7 +106,8 @@ class BuildReport:
     model, `reused` passages of added or changed documents whose text already had a vector (a renamed
     file, an untouched paragraph). `full`: nothing was reused. `skipped`: "path: reason". `shards`:
     of a sharded build, the shards built again (the others were kept as they were) and how many it has.
-    `warnings`: "path: what reading it changed" of the documents read (bytes replaced, runs dropped)."""
+    `warnings`: "path: what reading it changed" of the documents read (bytes replaced, runs dropped).
+    `repaired`: why the index before could not be read (CorruptIndex.problem), when this build replaced it."""
 
     added: tuple[str, ...]
     changed: tuple[str, ...]
@@ -122,6 +123,7 @@ class BuildReport:
     shards: tuple[str, ...] = ()
     shard_count: int = 1
     warnings: tuple[str, ...] = ()
+    repaired: str | None = None
 
     @property
     def documents(self) -> str:

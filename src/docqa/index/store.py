@@ -29,11 +29,13 @@ is one shard, the build folder itself, as every folder written before shards exi
 from __future__ import annotations
 
 import bisect
+import contextlib
 import fcntl
 import functools
 import json
 import logging
 import os
+import re
 import shutil
 import socket
 import weakref
@@ -78,6 +80,11 @@ SHARD_FILES = (VECTORS, PASSAGES, OFFSETS)
 LOCK = ".lock"
 LOCK_INFO = ".lock.info"
 PARTIAL_PREFIX = ".partial-"
+# The names docqa gives its own folders in an index folder; nothing else there is ever removed (a user's
+# "build-photos" beside the index stays).
+_STAMP = r"\d{8}T\d{12}Z"
+_BUILD_NAME = re.compile(rf"build-{_STAMP}")
+_PARTIAL_NAME = re.compile(rf"{re.escape(PARTIAL_PREFIX)}{_STAMP}-\d+")
 LOAD_ATTEMPTS = 3
 
 
@@ -310,11 +317,18 @@ class Index:
 
 
 def current_folder(index_dir: Path) -> Path | None:
+    """The build folder CURRENT names; None without a CURRENT. Raises CorruptIndex for one that names
+    no build folder of this index (or is no text)."""
     pointer = index_dir / CURRENT
+    if pointer.is_dir():
+        raise CorruptIndex(str(index_dir), f"{CURRENT} is a folder")
     if not pointer.is_file():
         return None
-    name = pointer.read_text(encoding="utf-8").strip()
-    if not name or "/" in name or name.startswith("."):
+    try:
+        name = pointer.read_text(encoding="utf-8").strip()
+    except (UnicodeDecodeError, OSError) as error:
+        raise CorruptIndex(str(index_dir), f"{CURRENT} cannot be read ({type(error).__name__})") from error
+    if not name or "/" in name or "\0" in name or name.startswith("."):
         raise CorruptIndex(str(index_dir), f"{CURRENT} names {name!r}")
     return index_dir / name
 
@@ -324,6 +338,8 @@ def _read_manifest_in(index_dir: Path, folder: Path) -> Manifest:
         return Manifest.from_json(json.loads((folder / MANIFEST).read_text(encoding="utf-8")))
     except FileNotFoundError as error:
         raise CorruptIndex(str(index_dir), f"{folder.name}/{MANIFEST} is missing") from error
+    except IsADirectoryError as error:
+        raise CorruptIndex(str(index_dir), f"{folder.name}/{MANIFEST} is a folder") from error
     except (json.JSONDecodeError, KeyError, TypeError, UnicodeDecodeError) as error:
         raise CorruptIndex(str(index_dir), f"{folder.name}/{MANIFEST} is damaged: {error}") from error
 
@@ -626,11 +642,14 @@ def finish_build(index_dir: Path, partial: Path, manifest: Manifest, texts: Sequ
     except CorruptIndex:  # a damaged CURRENT is what this build repairs
         previous = None
     os.replace(partial, folder)
+    if (index_dir / CURRENT).is_dir():
+        with contextlib.suppress(OSError):  # an empty folder in the pointer's place goes; one with files stays, and says so
+            (index_dir / CURRENT).rmdir()
     write_text_atomically(index_dir / CURRENT, folder.name + "\n")
     _fsync_dir(index_dir)
     keep = {folder.name} | ({previous.name} if previous is not None else set())
     for old in index_dir.glob("build-*"):
-        if old.is_dir() and old.name not in keep:
+        if old.is_dir() and old.name not in keep and _BUILD_NAME.fullmatch(old.name):
             shutil.rmtree(old, ignore_errors=True)
     return folder
 
@@ -653,7 +672,8 @@ def write_index(
 def remove_leftovers(index_dir: Path) -> list[str]:
     """Remove what killed builds left (`.partial-*` folders, a half-written CURRENT.tmp); returns
     their names. Call it while holding the BuildLock: then no build is writing them."""
-    leftovers = sorted(index_dir.glob(PARTIAL_PREFIX + "*")) + sorted(index_dir.glob(CURRENT + ".tmp"))
+    leftovers = sorted(p for p in index_dir.glob(PARTIAL_PREFIX + "*") if _PARTIAL_NAME.fullmatch(p.name)) \
+        + sorted(index_dir.glob(CURRENT + ".tmp"))
     for leftover in leftovers:
         if leftover.is_dir():
             shutil.rmtree(leftover, ignore_errors=True)

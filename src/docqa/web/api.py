@@ -48,7 +48,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from docqa.engine import Engine
-from docqa.errors import BadQuestion, DocqaError, UnknownDocument
+from docqa.errors import BadQuestion, DocqaError, UnknownDocument, UnusableIndex
 from docqa.ingest.corpus import corpus_path
 from docqa.ingest.formats import read_plain, reader_for
 from docqa.pageview import drawable, page_fragment
@@ -78,7 +78,7 @@ class ErrorBody(BaseModel):
 ERRORS = {code: {"model": ErrorBody, "description": text} for code, text in (
     (400, "a question or file docqa cannot take"), (401, "no or wrong credentials"),
     (403, "a page of another site"), (404, "no such document"), (422, "a request not of the route's shape"),
-    (500, "an error, logged"))}
+    (500, "an error, logged"), (503, "the index cannot be read until it is rebuilt (POST /rebuild)"))}
 # A form's yes and no, as HTML forms and curl send them.
 YES, NO = ("1", "true", "yes", "on"), ("0", "false", "no", "off", "")
 
@@ -294,7 +294,9 @@ def rebuild(request: Request) -> dict:
 
 
 async def refused(request: Request, error: DocqaError) -> JSONResponse:
-    return JSONResponse({"error": str(error)}, status_code=404 if isinstance(error, UnknownDocument) else 400)
+    # A damaged or missing index is the server's state, not the request's fault: 503 until it is rebuilt.
+    status = 404 if isinstance(error, UnknownDocument) else 503 if isinstance(error, UnusableIndex) else 400
+    return JSONResponse({"error": str(error)}, status_code=status)
 
 
 async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
