@@ -49,10 +49,10 @@ def test_upload_names_are_sanitised(original: str, expected: str) -> None:
     [
         ("../../etc/passwd", 10, r"^'passwd' is not an accepted type; add \.txt, \.md, \.pdf, \.html, \.htm, \.docx, \.png, "
                                  r"\.jpg, \.jpeg, \.tif, \.tiff, \.gif, \.bmp, \.webp files\.$"),
-        ("setup.exe", 10, "^'setup.exe' is not an accepted type"),
+        ("setup.exe", 10, r"^'setup.exe': docqa does not read \.exe files; save a copy as \.txt, \.md, \.pdf, \.html or \.docx to index it\.$"),
         ("big.pdf", 20 * 2**20 + 1, r"^'big.pdf' is larger than 20 MB, the limit per file; split it into smaller files\.$"),
         ("empty.txt", 0, r"^'empty.txt' is empty\.$"),
-        ("bad\nname.exe", 10, r"^'bad\\\\x0aname.exe' is not an accepted type"),
+        ("bad\nname.exe", 10, r"^'bad\\\\x0aname.exe': docqa does not read \.exe files"),
     ],
 )
 def test_bad_files_are_refused_with_the_reason(original: str, size: int, reason: str) -> None:
@@ -106,7 +106,7 @@ def test_a_file_that_cannot_become_a_document_is_refused_before_it_lands(tmp_pat
         seen.append((source.name, name))
         return "not a readable PDF (PdfStreamError: Stream has ended unexpectedly)"
 
-    with pytest.raises(UploadRejected, match=r"^'report.pdf' was refused: not a readable PDF \(PdfStreamError: .*\); "
+    with pytest.raises(UploadRejected, match=r"^'report.pdf' cannot be read: not a readable PDF \(PdfStreamError: .*\); "
                                              r"nothing was added\.$"):
         store_upload(bad, corpus, unreadable=unreadable)
     assert (seen, sorted(p.name for p in corpus.iterdir())) == ([("report.pdf", "report.pdf")], ["notes.txt"])
@@ -144,10 +144,11 @@ def test_store_uploads_keeps_going_past_a_refusal_and_the_corpus_reads_what_it_s
     uploads = store_uploads([tmp_path / n for n in names], corpus)
     assert uploads == [
         Upload("my notes.txt", "my_notes.txt", None),
-        Upload("fake.pdf", None, "'fake.pdf' was refused: it does not look like a .pdf file."),
+        Upload("fake.pdf", None, "'fake.pdf' is not what its name says: it does not look like a .pdf file (check that it "
+                                  "opens, or save it again from the program that made it)."),
         Upload("minutes.pdf", None,
-               "'minutes.pdf' was refused: it is a Word .docx file, not a .pdf file: rename it to .docx."),
-        Upload("run.sh", None, "'run.sh' is not an accepted type; add .txt, .md, .pdf, .html, .htm, .docx, .png, .jpg, .jpeg, .tif, .tiff, .gif, .bmp, .webp files."),
+               "'minutes.pdf' is not what its name says: it is a Word .docx file, not a .pdf file: rename it to .docx."),
+        Upload("run.sh", None, "'run.sh': docqa does not read .sh files; save a copy as .txt, .md, .pdf, .html or .docx to index it."),
         Upload("Report.PDF", "Report.pdf", None),
         Upload("gone.txt", None, "'gone.txt' cannot be read (No such file or directory)."),
     ]

@@ -293,6 +293,14 @@ def test_documents_are_added_replaced_picked_and_removed_and_the_conversation_ke
                                "**Answer:** Leo\nConfidence: 0.999\n\n> The Belgrade zoo keeps a white lion named Leo")
     assert f"## 2. {PFP}" in exported and f"## 3. {LION}" in exported
     assert exported.count(f"**{turns.DECLINED}**") == 2
+    # Clearing asks first: dismissed, the conversation stays; accepted, it goes.
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.get_by_role("button", name="New conversation").click()
+    page.wait_for_timeout(1000)
+    assert asked == ["Start a new conversation? This one is cleared; export it first to keep it."]
+    expect(page.locator('[data-testid="bot"]')).to_have_count(3)
+    page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="New conversation").click()
     expect(page.locator('[data-testid="bot"]')).to_have_count(0)
     page.reload()

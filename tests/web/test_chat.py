@@ -26,7 +26,7 @@ from docqa.web import turns as web_turns
 from docqa.web import format as html_format
 from docqa.cli import build_parser, main
 from docqa.engine import NOT_ENGLISH, Engine, Reply, Status
-from docqa.errors import AuthRequired, BadFeedback, BadSettings
+from docqa.errors import AuthRequired, BadFeedback, BadSettings, DocqaError
 from docqa.index.build import build_index
 from docqa.index.manifest import BuildReport
 from docqa.ingest.uploads import Upload
@@ -212,6 +212,16 @@ def test_an_index_built_by_another_process_is_picked_up(hostile):
 # ---- pure formatting ------------------------------------------------------------------------------
 def _hit(text: str, start: int, section: str | None, score: float, document: str = "a<b>.txt") -> Hit:
     return Hit(Passage(f"id{start}", document, start, start + len(text), text, section, None), score, 0.5, 0.5)
+
+
+def test_docqas_own_messages_show_their_commands_as_code_and_documents_text_stays_text():
+    reply = Reply("Q?", "Q?", None, None, 0.0, 0.995, (), 0.0,
+                  notice="The index is behind the corpus (changed: `a`.txt). Rebuild it (`docqa index`, or Rebuild index).")
+    assert html_format.format_reply(reply).endswith(
+        "<p><i>The index is behind the corpus (changed: <code>a</code>.txt). Rebuild it (<code>docqa index</code>, "
+        "or Rebuild index).</i></p>")
+    assert html_format.format_error(DocqaError("Run `docqa index <b>`.")) == (
+        "<p>Run <code>docqa index &lt;b&gt;</code>.</p>")
 
 
 def test_format_reply_exact():

@@ -68,6 +68,8 @@ def upload_name(original: str, size: int, max_bytes: int) -> str:
     stem, dot, suffix = base.rpartition(".")
     suffix = f".{suffix.lower()}" if dot else ""
     if suffix not in ACCEPTED_SUFFIXES:
+        if suffix:  # a .csv, an .odt: the words the documents list says of such a file in the corpus
+            raise UploadRejected(f"{shown!r}: {format_not_read(base)}.")
         raise UploadRejected(f"{shown!r} is not an accepted type; add {', '.join(ACCEPTED_SUFFIXES)} files.")
     if size > max_bytes:
         # Not its size: a server reads one byte past the limit and no further.
@@ -87,7 +89,7 @@ def content_mismatch(suffix: str, data: bytes) -> str | None:
         return None
     announced = announced_format(data)
     if announced is None:
-        return f"it does not look like a {suffix} file"
+        return f"it does not look like a {suffix} file (check that it opens, or save it again from the program that made it)"
     return f"it is {announced[0]}, not a {suffix} file" + (f": rename it to {announced[1]}" if announced[1] else "")
 
 
@@ -122,13 +124,13 @@ def store_upload(source: Path, corpus: Path, original: str | None = None, replac
     except (OSError, UnreadableFile) as error:
         raise UploadRejected(f"{shown!r} cannot be read ({getattr(error, 'strerror', None) or error}).") from None
     if reason:
-        raise UploadRejected(f"{shown!r} was refused: {reason}.")
+        raise UploadRejected(f"{shown!r} is not what its name says: {reason}.")
     twin = (contents or {}).get(digest)
     if twin is not None:
         raise UploadRejected(f"{shown!r} is already in the corpus as {display_name(twin)}.")
     damaged = unreadable(source, name) if unreadable is not None else None
     if damaged:
-        raise UploadRejected(f"{shown!r} was refused: {damaged}; nothing was added.")
+        raise UploadRejected(f"{shown!r} cannot be read: {damaged}; nothing was added.")
     taken = _same_name(name, root)
     if taken is not None and not replace:
         return Upload(original, None, f"{display_name(taken)} is already in the corpus, with other content.",

@@ -266,13 +266,16 @@ class Events:
         turns = restored(kept_turns)
         switched = refresh(self.engine)
         turn, reply = asked(self.engine, question, [t.question for t in turns if t.ok], within or ())
-        status = self.status() if switched else gr.skip()
+        # The status line follows what the reply learnt: a switch to a new index, or the index behind the corpus.
+        status = self.status() if switched or (reply is not None and reply.notice) else gr.skip()
         # The page shows what the browser keeps, so that a mark on a reply is a mark on its own turn.
         turns = [*turns, turn][-MAX_KEPT_TURNS:]
         image, caption = where(self.engine, reply)
         return "", messages_of(turns), kept(turns), status, gr.update(value=image, visible=image is not None), caption
 
-    def new_conversation(self):
+    def new_conversation(self, decision: str | None = "clear"):
+        if decision != "clear":  # the user kept the conversation (CONFIRM_NEW)
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
         return [], [], None, gr.update(visible=False)
 
     def export(self, kept_turns: list | None):
@@ -408,6 +411,15 @@ def _discard(held: list[str] | None) -> None:
         shutil.rmtree(Path(name).parent, ignore_errors=True)
 
 
+# Asked in the browser before the conversation is cleared: "clear" comes back only when the user confirms
+# (or the chat shows no reply, nothing to lose).
+CONFIRM_NEW = """(decision) => {
+  const shown = document.querySelector('.docqa-chat [data-testid="bot"]') !== null;
+  const sure = !shown || window.confirm("Start a new conversation? This one is cleared; export it first to keep it.");
+  return [sure ? "clear" : "keep"];
+}"""
+
+
 # Asked in the browser before a removal: the names come back only when the user confirms.
 # (The function returns the inputs' values, in order: the names to remove, or null, and the ask-within picker's.)
 CONFIRM_REMOVE = """(names, chosen) => {
@@ -428,8 +440,11 @@ def _documents_panel(events: Events, settings: Settings, within: gr.Dropdown, st
     held = gr.State([], delete_callback=_discard)
     with gr.Accordion("Documents", open=False):
         table = gr.HTML()
-        files = gr.File(file_count="multiple", file_types=list(ACCEPTED_SUFFIXES),
+        # Any file is taken in: a type docqa does not read is refused below with what to do (Gradio's own
+        # check only flashed "Invalid file type" and left the box showing "Error").
+        files = gr.File(file_count="multiple",
                         label=f"Add {', '.join(ACCEPTED_SUFFIXES)} (at most {settings.limits.upload_mb} MB each)")
+        note = gr.HTML()  # right under the files, above "Replace" / "Keep the old one", which it asks about
         with gr.Group(visible=False) as confirm_replace, gr.Row():
             replace = gr.Button("Replace", variant="stop")
             keep = gr.Button("Keep the old one")
@@ -437,7 +452,6 @@ def _documents_panel(events: Events, settings: Settings, within: gr.Dropdown, st
             doomed = gr.Dropdown([], value=[], multiselect=True, label="Documents to remove", scale=4)
             remove = gr.Button("Remove", variant="stop", scale=1)
         rebuild_button = gr.Button("Rebuild index")
-        note = gr.HTML()
     after = [note, status, table, doomed, within]
     files.upload(events.upload, [files, held, within], [files, held, confirm_replace, *after], **changes)
     replace.click(events.replace, [held, within], [held, confirm_replace, *after], **changes)
@@ -484,6 +498,7 @@ def build_app(engine: Engine, settings: Settings, secret: str | None = None) -> 
         within = gr.Dropdown([], value=[], multiselect=True, label="Ask within (all documents when none is chosen)")
         with gr.Row():
             new = gr.Button("New conversation", size="sm")
+            decision = gr.Textbox(visible=False)  # what CONFIRM_NEW's question got: "clear" or "keep"
             export = gr.Button("Export conversation", size="sm")
             download = gr.File(label="Conversation (Markdown)", interactive=False, visible=False)
         export_note = gr.HTML()
@@ -503,7 +518,7 @@ def build_app(engine: Engine, settings: Settings, secret: str | None = None) -> 
                     [question, chatbot, turns, status, page_image, page_caption], **private)
         chatbot.like(events.mark, [turns], [feedback_note, correction, pending], **private)
         chatbot.clear(events.new_conversation, None, [turns, chatbot, pending, correction], **private)
-        new.click(events.new_conversation, None, [turns, chatbot, pending, correction], **private)
+        new.click(events.new_conversation, [decision], [turns, chatbot, pending, correction], js=CONFIRM_NEW, **private)
         export.click(events.export, [turns], [download, export_note], **private)
         save.click(events.correct, [turns, pending, right_answer, unanswerable],
                    [feedback_note, correction, pending, right_answer, unanswerable], **private)

@@ -8,6 +8,7 @@ top of that as a second line of defence, not the first."""
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
 
 from docqa.engine import Reply, Status, quoted_list
@@ -26,6 +27,12 @@ _SHOWN_QUESTION_CHARS = 500
 def _text(value: str) -> str:
     """Document or user text as inert HTML; line breaks kept visible."""
     return html.escape(value, quote=True).replace("\n", "<br>")
+
+
+def _message(value: str) -> str:
+    """One of docqa's own messages as HTML: escaped as _text, its `commands` as code ("Rebuild it (`docqa
+    index`, ...)" shows no backticks)."""
+    return re.sub(r"`([^`\n]+)`", r"<code>\1</code>", _text(value))
 
 
 def mark_quote(quote: str, start: int, end: int) -> str:
@@ -65,7 +72,7 @@ def format_reply(reply: Reply) -> str:
     notes += f"<p><i>{_text(reply.other_version_text)}</i></p>" if reply.other_version_text else ""
     within = (f"<p><i>Asked within these documents only: {_text(', '.join(map(display_name, reply.documents)))}.</i></p>"
               if reply.documents else "")
-    notice = f"<p><i>{_text(reply.notice)}</i></p>" if reply.notice else ""
+    notice = f"<p><i>{_message(reply.notice)}</i></p>" if reply.notice else ""
     return _format_answer(reply) + notes + within + notice
 
 
@@ -105,7 +112,7 @@ def _format_answer(reply: Reply) -> str:
 
 
 def format_error(error: DocqaError) -> str:
-    return f"<p>{_text(str(error))}</p>"
+    return f"<p>{_message(str(error))}</p>"
 
 
 def format_user(question: str) -> str:
