@@ -20,6 +20,15 @@ from docqa.conversation import (
         ("Which countries led them?", True),
         ("When did Serbia join the Partnership for Peace?", False),
         ("Italy or Austria?", False),
+        # a possessive of a noun the question names before it refers to nothing earlier
+        ("Who gives new engineers a laptop on their first day?", False),
+        ("What does the company pay for its staff's lunches?", False),
+        ("When did the Allies hold their summit?", False),
+        # ... but one of no such noun, or of a noun it cannot stand for, does
+        ("What is their population?", True),
+        ("What is its capital?", True),
+        ("How many members does its council have?", True),
+        ("Who does this mean for their families?", True),
     ],
 )
 def test_needs_context(question, expected):

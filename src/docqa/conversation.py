@@ -35,11 +35,38 @@ _DEFINITE_NP = re.compile(r"\bthe\s+(\w{3,})\b", re.IGNORECASE)
 _NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][\w-]*")
 
 
+# Words ending in "s" that are no plural noun: "their" cannot refer back to them.
+_NOT_PLURAL = frozenset("""
+    does is was has this thus its his hers ours yours theirs always sometimes perhaps less unless across
+    whereas besides towards afterwards news analysis basis series status process access business
+""".split())
+_PLURALS = frozenset("people children men women staff police".split())
+_SINGULAR_NP = re.compile(r"\b(?:the|a|an)\s+(?:\w+\s+)?(\w+)\b", re.IGNORECASE)
+
+
+def _own_antecedent(question: str, pronoun: re.Match[str]) -> bool:
+    """Whether a possessive of the question refers to a noun the question itself names before it: "Who
+    gives new engineers a laptop on their first day?" (a plural for "their"), "What does the company pay
+    for its staff's lunches?" (a singular after "the" for "its"). "How many members does its council
+    have?" refers back: "its" is no plural's."""
+    before = question[:pronoun.start()]
+    word = pronoun.group(1).lower()
+    if word == "their":
+        return any((w.endswith("s") and len(w) > 3 and w not in _NOT_PLURAL) or w in _PLURALS
+                   for w in (m.lower() for m in re.findall(r"[^\W\d_]+", before)[1:]))
+    if word == "its":
+        return any(not noun.lower().endswith("s") for noun in _SINGULAR_NP.findall(before))
+    return False
+
+
 def needs_context(question: str, previous: str | None = None) -> bool:
     """True when the question refers back rather than naming its topic: a pronoun ("it", "that
-    summit"), nothing but a wh-word and words that name nothing ("At what time?", `elliptical`), or,
-    with no name of its own, "the project" when the previous question spoke of a project."""
-    if _PRONOUN.search(question) or (previous is not None and elliptical(question)):
+    summit") that refers to nothing the question names before it (`_own_antecedent`), nothing but a
+    wh-word and words that name nothing ("At what time?", `elliptical`), or, with no name of its own,
+    "the project" when the previous question spoke of a project."""
+    if any(not _own_antecedent(question, m) for m in _PRONOUN.finditer(question)):
+        return True
+    if previous is not None and elliptical(question):
         return True
     if previous is None or _NAME.search(question.strip()):
         return False
