@@ -17,6 +17,7 @@ import urllib.parse
 from pathlib import Path
 
 import httpx
+import gradio as gr
 import pytest
 from gradio_client import Client
 from standins import WordReader
@@ -170,6 +171,17 @@ def test_bad_question_becomes_a_friendly_reply(engine):
     assert chat.chat(engine, "x" * 2000) == (
         "<p>The question is 2,000 characters long; the limit is 1,000. Ask a shorter question.</p>"
     )
+
+
+def test_the_chat_adds_no_turn_for_an_empty_or_overlong_question_and_keeps_the_long_one_in_the_box(engine, tmp_path):
+    events = chat.Events(engine, tmp_path / "feedback.jsonl")
+    kept = [web_turns.Turn("Q?", (), "<p>A</p>", "A", True).to_json()]
+    empty = events.respond("   ", kept, [])
+    assert empty[0] == "" and all(isinstance(x, type(gr.skip())) for x in empty[1:])
+    long = "x" * 1200
+    with pytest.warns(UserWarning, match="The question is 1,200 characters long; the limit is 1,000"):
+        kept_long = events.respond(long, kept, [])
+    assert kept_long[0] == long and all(isinstance(x, type(gr.skip())) for x in kept_long[1:])
 
 
 def test_unexpected_error_becomes_a_generic_reply_and_a_log_line(engine, monkeypatch, caplog):

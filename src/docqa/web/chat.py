@@ -26,11 +26,12 @@ from gradio.utils import get_upload_folder
 from PIL import Image
 
 from docqa.engine import Engine, Reply
-from docqa.errors import BadEvalFile, BadFeedback, DocqaError
+from docqa.errors import BadEvalFile, BadFeedback, BadQuestion, DocqaError
 from docqa.evaluation.items import load_eval_file
 from docqa.ingest.corpus import removable
 from docqa.ingest.formats import ACCEPTED_SUFFIXES
 from docqa.settings import Settings
+from docqa.text import check_question
 from docqa.web.format import (
     format_build,
     format_context,
@@ -263,6 +264,14 @@ class Events:
         return (messages_of(turns), self.status(), *self.documents())
 
     def respond(self, question: str, kept_turns: list | None, within: list[str] | None):
+        # An empty question (Enter on an empty box) adds nothing; one over the length limit stays in the
+        # box to be shortened, and a notice says why. Neither becomes a turn of the conversation.
+        try:
+            check_question(question)
+        except BadQuestion as error:
+            if question.strip():
+                gr.Warning(str(error))
+            return question if question.strip() else "", *(gr.skip(),) * 5
         turns = restored(kept_turns)
         switched = refresh(self.engine)
         turn, reply = asked(self.engine, question, [t.question for t in turns if t.ok], within or ())
