@@ -282,7 +282,9 @@ def test_an_empty_corpus_asks_for_documents(engine, tmp_path, caplog):
     assert (served.status().documents, served.status().passages) == (0, 0)
     with pytest.raises(EmptyCorpus, match=f"^{re.escape(empty_corpus_message(corpus))}$"):
         served.ask(PFP)
-    assert chat.chat(served, PFP) == f"<p>{html.escape(empty_corpus_message(corpus))}</p>"
+    # the chat shows the message's commands as code
+    shown = re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(empty_corpus_message(corpus)))
+    assert chat.chat(served, PFP) == f"<p>{shown}</p>" and "<code>docqa index</code>" in shown
     assert "Skipped blob.txt: it looks binary (contains NUL bytes)" in caplog.messages
     assert [p.name for p in corpus.iterdir()] == ["blob.txt"]
     shutil.copyfile(ROOT / "corpus" / DOCUMENT, corpus / DOCUMENT)
