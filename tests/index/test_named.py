@@ -109,6 +109,8 @@ def test_the_reader_reads_a_named_document_that_is_the_subject_as_it() -> None:
     assert as_read("Does the TideCast FAQ say it?", company, vpn) == "Does the TideCast FAQ say it?"
     assert as_read("Does the VPN need a client?", company, vpn) == "Does the VPN need a client?"
     assert as_read("Does the VPN to a guide matter?", company, vpn) == "Does the VPN to a guide matter?"
+    assert as_read("Does the VPN guide's appendix list clients?", company, vpn) == (
+        "Does the VPN guide's appendix list clients?")
 
 
 def test_the_word_search_goes_without_the_labels_of_the_named_documents_only() -> None:

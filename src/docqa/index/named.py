@@ -205,7 +205,8 @@ def as_read(question: str, names: Mapping[str, Names], documents: tuple[str, ...
                 between = [w.group().lower() for w in found[n + 1:end]]
                 if not all(w in words or w in DOCUMENT_KINDS for w in between):
                     break
-                if found[end].group().lower() in DOCUMENT_KINDS and any(w in words for w in between):
+                possessive = question[found[end].end():].startswith(("'", "’"))  # "the VPN guide's appendix"
+                if found[end].group().lower() in DOCUMENT_KINDS and any(w in words for w in between) and not possessive:
                     cuts.append((found[n].start(), found[end].end()))
                     n = end
                     break
