@@ -29,6 +29,8 @@ from docqa.conversation import (
         ("What is its capital?", True),
         ("How many members does its council have?", True),
         ("Who does this mean for their families?", True),
+        ("What is the population of its capital?", True),
+        ("How many members of their team came?", True),
     ],
 )
 def test_needs_context(question, expected):

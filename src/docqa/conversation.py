@@ -48,9 +48,12 @@ def _own_antecedent(question: str, pronoun: re.Match[str]) -> bool:
     """Whether a possessive of the question refers to a noun the question itself names before it: "Who
     gives new engineers a laptop on their first day?" (a plural for "their"), "What does the company pay
     for its staff's lunches?" (a singular after "the" for "its"). "How many members does its council
-    have?" refers back: "its" is no plural's."""
+    have?" refers back: "its" is no plural's; so does one after "of" ("What is the population of its
+    capital?": the population is not the capital's owner)."""
     before = question[:pronoun.start()]
     word = pronoun.group(1).lower()
+    if re.search(r"\bof\s*$", before, re.IGNORECASE):
+        return False
     if word == "their":
         return any((w.endswith("s") and len(w) > 3 and w not in _NOT_PLURAL) or w in _PLURALS
                    for w in (m.lower() for m in re.findall(r"[^\W\d_]+", before)[1:]))
