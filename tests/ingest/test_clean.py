@@ -119,6 +119,14 @@ def test_a_manual_pages_titles_over_indented_text_are_headings() -> None:
     assert clean_text("NOTE\nthe tool runs daily\n").text == "NOTE the tool runs daily"
 
 
+def test_a_tables_rows_set_apart_are_no_headings() -> None:
+    # A PDF's table rows stand apart like headings; two numbers besides years and a section number mark a row.
+    raw = "Rates apply from 2025.\n\nCity Hotel Meals\n\nMadrid EUR 150 EUR 45\n\nVienna EUR 170 EUR 50\n\nAsk the desk.\n"
+    assert [s.title for s in clean_text(raw).sections] == ["City Hotel Meals"]
+    assert [s.title for s in clean_text("Intro.\n\n4.2 Results of 2024 and 2025\n\nThey rose.\n").sections] == [
+        "4.2 Results of 2024 and 2025"]
+
+
 def test_a_year_line_is_not_a_heading() -> None:
     # "2001" alone on a line starts a milestone entry; it is joined with the line after it.
     clean = clean_text("Key milestones\n\n2001\nNATO and the government cooperate.\n")

@@ -176,6 +176,28 @@ def test_line_step(lines: list[tuple[float, float, int]], step: float | None) ->
     assert line_step(lines, alone=True) == (28 if step is None else step)
 
 
+def titled_pdf(title: list[str], body: list[str]) -> bytes:
+    """One page: the title's lines in 24-point Helvetica 29 points apart, a gap, then the body's lines in
+    12-point 14 apart ("" leaves a line's gap), as Word or a browser set a title that wraps."""
+    ops = ["BT", "/F1 24 Tf", "29 TL", "72 720 Td"] + [f"({line}) Tj T*" for line in title]
+    ops += ["/F1 12 Tf", "14 TL", "T*"] + [f"({line}) Tj T*" if line else "T*" for line in body] + ["ET"]
+    stream = "\n".join(ops).encode("latin-1")
+    return pdf_file([
+        b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents 5 0 R >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+    ])
+
+
+def test_a_title_that_wraps_is_one_heading() -> None:
+    clean = read_pdf(titled_pdf(["Northwind Logistics Business", "Travel Policy"],
+                                ["Staff book trains in", "standard class.", "", "Taxis are paid after", "ten at night."]))
+    assert clean.text == ("Northwind Logistics Business Travel Policy\n\nStaff book trains in standard class.\n\n"
+                          "Taxis are paid after ten at night.")
+    assert clean.sections == (Section("Northwind Logistics Business Travel Policy", 0),)
+
+
 def test_a_browsers_print_stamp_and_page_footer_are_dropped() -> None:
     # Chromium prints the date, time and title atop each page and the address with "1/2" at its foot;
     # pypdf reads them after the page's text.

@@ -63,6 +63,8 @@ _CODE_MARKS = re.compile(r"[{}\[\]<>=;|\\]|::")
 _MATH_MARKS = re.compile(r"[\u00b1\u00d7\u00f7\u0370-\u03ff\u2200-\u22ff\u27c0-\u27ef\u2980-\u2aff]")
 _ADDRESS = re.compile(r"\S@\S|://|\bwww\.")
 _OPEN_ENDINGS = frozenset("a an the of as and or by is are was were be than via into with".split())
+_NUMBERS = re.compile(r"\d+(?:[.,]\d+)*")
+_YEAR = re.compile(r"(?:1[89]|20)\d\d")
 _MONTHS = frozenset("january february march april may june july august september october november december".split())
 MAX_HEADING_WORDS = 8
 MAX_HEADING_CHARS = 70
@@ -153,7 +155,8 @@ def _is_heading(line: str, prev: str | None, next_line: str | None, following: s
     formula, an address, a label of one or two letters, or a sentence cut before a display equation
     (_MATH_MARKS, _ADDRESS, _OPEN_ENDINGS: lme4's paper lost 10 false headings of 63 so).
     A numbered line is no heading when it is a date ("12 December 2006") or the last line of a page
-    (`page_end`), where page footers stand ("3 Annual Report 2023").
+    (`page_end`), where page footers stand ("3 Annual Report 2023"); nor is a line of two numbers or more
+    besides years and its section number, a table's row ("Vienna EUR 170 EUR 50").
     """
     words = line.split()
     if not words or len(words) > MAX_HEADING_WORDS or len(line) > MAX_HEADING_CHARS:
@@ -167,6 +170,8 @@ def _is_heading(line: str, prev: str | None, next_line: str | None, following: s
         return False  # a plot's axis label or a symbol ("Z", "Cc"), not a title
     if title != line and (page_end or title.split()[0].lower().rstrip(",") in _MONTHS):
         return False
+    if len([n for n in _NUMBERS.findall(title) if not _YEAR.fullmatch(n)]) >= 2:
+        return False  # a table's row set apart ("Vienna EUR 170 EUR 50"), not a title
     if following is not None and following[:1].islower() and not title.isupper():
         return False  # a title in capitals heads lower-case text ("SYNOPSIS" over "ls [OPTION]...")
     prev_done = prev is None or prev == "" or prev.endswith(_SENTENCE_END)

@@ -246,12 +246,28 @@ def pdf_page_text(lines: Sequence[Line], spacing: float | None = None) -> str:
     usual = line_step(measured)
     if usual is None:
         usual = spacing if spacing is not None else line_step(measured, alone=True) or 0.0
+    body = _body_size(measured)
     out: list[str] = []
-    for n, (line, baseline, _) in enumerate(lines):
-        if n and not 0 <= lines[n - 1][1] - baseline <= PARAGRAPH_GAP * usual:
+    for n, (line, baseline, size) in enumerate(lines):
+        # Two lines of one size larger than the body's step as much larger: a title wrapped, which
+        # stays one line (a heading is a line).
+        scale = size / body if n and body and size > body and lines[n - 1][2] == size else 1.0
+        follows = n > 0 and 0 <= lines[n - 1][1] - baseline <= PARAGRAPH_GAP * usual * scale
+        if follows and scale > 1.0 and out:
+            out[-1] = f"{out[-1].rstrip()} {line.lstrip()}"
+            continue
+        if n and not follows:
             out.append("")
         out.append(line)
     return "\n".join(out)
+
+
+def _body_size(lines: Sequence[tuple[float, float, int]]) -> float:
+    """The text size that holds the most characters of (baseline, size, characters) lines; 0.0 without any."""
+    sizes: dict[float, int] = {}
+    for _, size, characters in lines:
+        sizes[size] = sizes.get(size, 0) + characters
+    return max(sizes, key=sizes.__getitem__) if sizes else 0.0
 
 
 def line_step(lines: Sequence[tuple[float, float, int]], alone: bool = False) -> float | None:
@@ -264,10 +280,7 @@ def line_step(lines: Sequence[tuple[float, float, int]], alone: bool = False) ->
     if not steps:
         return 0.0
     usual = statistics.median(steps)
-    sizes: dict[float, int] = {}
-    for _, size, characters in lines:
-        sizes[size] = sizes.get(size, 0) + characters
-    body = max(sizes, key=sizes.__getitem__)
+    body = _body_size(lines)
     if not body or usual <= SPACED_PAGE * body:
         return usual
     body_steps = [a[0] - b[0] for a, b in zip(lines, lines[1:]) if a[1] == b[1] == body and a[0] > b[0]]
