@@ -291,6 +291,10 @@ def test_a_broken_word_the_document_never_spells_whole_joins_when_the_dictionary
                                     "Soubirous. Send e-mail there.")
     # Two words: a compound broken at its own hyphen keeps it ("wellknown" is no word either)
     assert clean_text("A well-\nknown pes-\nsimism, fetch-\ning.").text == "A well-known pessimism, fetching."
+    # A first half the dictionary lacks, then a word, both of five letters or more: a compound; shorter
+    # halves are syllables broken off
+    assert clean_text("It made 610 megawatt-\nhours. The statis-\ntics of a pheno-\ntype.").text == (
+        "It made 610 megawatt-hours. The statistics of a phenotype.")
 
 
 def test_a_compound_of_names_keeps_its_hyphen_though_the_dictionary_knows_the_joined_word() -> None:

@@ -227,6 +227,11 @@ def _dictionary() -> frozenset[str]:
     return frozenset(WORDS_FILE.read_text(encoding="utf-8").split())
 
 
+# Two halves this long, the second a word, are a compound whose first word the dictionary lacks; a syllable
+# broken off is shorter ("statis-" + "tics", "pheno-" + "type").
+_COMPOUND_HALF = 5
+
+
 def _breaks_word(last: str, line: str, whole: frozenset[str]) -> bool:
     """Whether the hyphen ending `last` only breaks a word across the line ("compu-" + "tation"),
     rather than joining a compound ("risk-" + "hazard"). Typeset text (papers, books) breaks words at
@@ -236,7 +241,8 @@ def _breaks_word(last: str, line: str, whole: frozenset[str]) -> bool:
     "Trans-" + "Atlantic": compounds of names; "ELE-" + "MENT" is a break); else the hyphen stays only
     between two dictionary words ("well-" + "known"): a half that is no word is a syllable that
     typesetting broke off ("pes-" + "simism", "mod-" + "ernisation", "in-" + "ferred"), and so is an
-    ending that is a word too ("fetch-" + "ing", "attractive-" + "ness")."""
+    ending that is a word too ("fetch-" + "ing", "attractive-" + "ness"); but two halves of five letters
+    or more, the second a word, are a compound the dictionary lacks ("megawatt-" + "hours")."""
     left, right = _BROKEN_END.search(last), _LETTERS.match(line)
     if not (left and right):
         return False
@@ -249,7 +255,11 @@ def _breaks_word(last: str, line: str, whole: frozenset[str]) -> bool:
     words = _dictionary()
     if not words:
         return False
-    return joined in words or halves[1] in _ENDINGS or not (halves[0] in words and halves[1] in words)
+    if joined in words or halves[1] in _ENDINGS:
+        return True
+    if len(halves[0]) >= _COMPOUND_HALF and len(halves[1]) >= _COMPOUND_HALF and halves[1] in words:
+        return False  # a word the dictionary lacks, then a word: "megawatt-" + "hours", not a syllable's break
+    return not (halves[0] in words and halves[1] in words)
 
 
 def _joins_across_gap(prev: str, nxt: str) -> bool:
