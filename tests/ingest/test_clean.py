@@ -125,6 +125,18 @@ def test_a_tables_rows_set_apart_are_no_headings() -> None:
     assert [s.title for s in clean_text(raw).sections] == ["City Hotel Meals"]
     assert [s.title for s in clean_text("Intro.\n\n4.2 Results of 2024 and 2025\n\nThey rose.\n").sections] == [
         "4.2 Results of 2024 and 2025"]
+    # two numbers alone are a heading of versions, with no row beside it
+    assert [s.title for s in clean_text("Intro.\n\nChanges between 0.12 and 0.13\n\nFaster.\n").sections] == [
+        "Changes between 0.12 and 0.13"]
+
+
+def test_a_numbered_lists_items_are_paragraphs_of_their_own() -> None:
+    # In a PDF a list's items follow each other as closely as a paragraph's lines.
+    raw = ("Tickets are booked as follows:\n1. Economy class for flights\nunder six hours.\n2. Premium economy for\n"
+           "longer flights.\n3. Business class never.\nWe saw in Section\n2. that it holds.\n")
+    assert clean_text(raw).text.split("\n\n") == [
+        "Tickets are booked as follows:", "1. Economy class for flights under six hours.",
+        "2. Premium economy for longer flights.", "3. Business class never. We saw in Section 2. that it holds."]
 
 
 def test_a_year_line_is_not_a_heading() -> None:

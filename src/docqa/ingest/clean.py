@@ -63,7 +63,7 @@ _CODE_MARKS = re.compile(r"[{}\[\]<>=;|\\]|::")
 _MATH_MARKS = re.compile(r"[\u00b1\u00d7\u00f7\u0370-\u03ff\u2200-\u22ff\u27c0-\u27ef\u2980-\u2aff]")
 _ADDRESS = re.compile(r"\S@\S|://|\bwww\.")
 _OPEN_ENDINGS = frozenset("a an the of as and or by is are was were be than via into with".split())
-_NUMBERS = re.compile(r"\d+(?:[.,]\d+)*")
+_NUMBERS = re.compile(r"(?<![^\W\d_])\d+(?:[.,]\d+)*(?![^\W\d_])")  # standing alone, not in "CC0" or "Q1"
 _YEAR = re.compile(r"(?:1[89]|20)\d\d")
 _MONTHS = frozenset("january february march april may june july august september october november december".split())
 MAX_HEADING_WORDS = 8
@@ -142,8 +142,15 @@ class _Paragraph:
     marks: tuple[tuple[int, int], ...]
 
 
+def _row_like(line: str) -> bool:
+    """A short line of two numbers or more besides years, ending no sentence: a table's row ("Vienna EUR 170
+    EUR 50"), or a heading of versions ("Changes between 0.12 and 0.13") when no such line is beside it."""
+    return (len(line.split()) <= MAX_HEADING_WORDS and not line.endswith(_SENTENCE_END)
+            and len([n for n in _NUMBERS.findall(line) if not _YEAR.fullmatch(n)]) >= 2)
+
+
 def _is_heading(line: str, prev: str | None, next_line: str | None, following: str | None,
-                page_end: bool = False) -> bool:
+                page_end: bool = False, preceding: str | None = None) -> bool:
     """A short capitalised line with no closing punctuation, standing after a finished sentence; the
     capital may follow a section number ("2.1 Related work").
 
@@ -155,8 +162,8 @@ def _is_heading(line: str, prev: str | None, next_line: str | None, following: s
     formula, an address, a label of one or two letters, or a sentence cut before a display equation
     (_MATH_MARKS, _ADDRESS, _OPEN_ENDINGS: lme4's paper lost 10 false headings of 63 so).
     A numbered line is no heading when it is a date ("12 December 2006") or the last line of a page
-    (`page_end`), where page footers stand ("3 Annual Report 2023"); nor is a line of two numbers or more
-    besides years and its section number, a table's row ("Vienna EUR 170 EUR 50").
+    (`page_end`), where page footers stand ("3 Annual Report 2023"); nor is a table's row set apart: a
+    line of two numbers or more besides years, beside another (`preceding` is the non-blank line before).
     """
     words = line.split()
     if not words or len(words) > MAX_HEADING_WORDS or len(line) > MAX_HEADING_CHARS:
@@ -170,13 +177,29 @@ def _is_heading(line: str, prev: str | None, next_line: str | None, following: s
         return False  # a plot's axis label or a symbol ("Z", "Cc"), not a title
     if title != line and (page_end or title.split()[0].lower().rstrip(",") in _MONTHS):
         return False
-    if len([n for n in _NUMBERS.findall(title) if not _YEAR.fullmatch(n)]) >= 2:
-        return False  # a table's row set apart ("Vienna EUR 170 EUR 50"), not a title
+    if _row_like(title) and any(_row_like(_SECTION_NUMBER.sub("", near, count=1)) for near in (preceding, following) if near):
+        return False  # one of a table's rows set apart ("Madrid EUR 150 EUR 45", "Vienna EUR 170 EUR 50")
     if following is not None and following[:1].islower() and not title.isupper():
         return False  # a title in capitals heads lower-case text ("SYNOPSIS" over "ls [OPTION]...")
     prev_done = prev is None or prev == "" or prev.endswith(_SENTENCE_END)
     next_apart = next_line is None or next_line == ""
     return prev_done and next_apart
+
+
+_ITEM_NUMBER = re.compile(r"(\d{1,2})[.)]\s+\S")
+
+
+def _next_item(line: str, paragraph: Sequence[str]) -> bool:
+    """Whether `line` starts the next item of a numbered list that a line of `paragraph` starts ("2. ..."
+    where a line began "1. ..."), or its first item after a line ending with a colon: in a PDF a list's
+    items follow each other as closely as a paragraph's lines, and would run into one paragraph."""
+    item = _ITEM_NUMBER.match(line)
+    if item is None or int(item.group(1)) < 1:
+        return False
+    if item.group(1) == "1":  # the first, after the line that introduces the list ("... as follows:")
+        return bool(paragraph) and paragraph[-1].rstrip().endswith(":")
+    before = f"{int(item.group(1)) - 1}"
+    return any((m := _ITEM_NUMBER.match(text)) is not None and m.group(1) == before for text in paragraph)
 
 
 def _continues_after_hyphen(last: str, line: str) -> bool:
@@ -502,10 +525,13 @@ def _paragraphs(pages: Sequence[str], markdown: bool) -> list[_Paragraph]:
             prev = found.current[-1].text if found.current else None
             nxt_line = lines[index + 1] if index + 1 < len(lines) else None
             following = next((lines[j] for j in range(index + 1, len(lines)) if lines[j]), None)
-            if not markdown and _is_heading(line, prev, nxt_line, following, index in page_ends):
+            preceding = next((lines[j] for j in range(index - 1, -1, -1) if lines[j]), None)
+            if not markdown and _is_heading(line, prev, nxt_line, following, index in page_ends, preceding):
                 found.flush()
                 found.heading(line, page)
             else:
+                if not markdown and _next_item(line, [piece.text for piece in found.current]):
+                    found.flush()  # "2. Premium economy ..." after "1. Economy ...": a list's items apart
                 found.append(line, page)
         index += 1
     found.flush()
