@@ -110,7 +110,8 @@ def test_ask_json_prints_exactly_one_object_of_the_schema(first_ask: tuple[Path,
 
     # The source offsets slice the cleaned text to the answer; the quote is the passage it came from.
     source = reply["source"]
-    assert source == {"document": NAME, "start": 4935, "end": 4953, "page": None, "ocr": False}
+    assert source == {"document": NAME, "section": reply["passages"][0]["section"], "start": 4935, "end": 4953,
+                      "page": None, "ocr": False}
     assert text[source["start"] : source["end"]] == ANSWER
     assert reply["quote"] == reply["passages"][0]["text"]
 

@@ -76,7 +76,7 @@ def test_the_answer_is_the_readers_span_with_document_offsets(project, embedder)
     assert reader.reads == [Read(LION, tuple(hit.passage.text for hit in reply.hits), "")]
     shown = reply.to_dict()
     assert (shown["answer"], shown["confidence"], shown["quote"]) == ("Zoran", 0.9, ZOO)
-    assert shown["source"] == {"document": "belgrade.md", "start": 206, "end": 211, "page": None, "ocr": False}
+    assert shown["source"] == {"document": "belgrade.md", "section": "Zoo", "start": 206, "end": 211, "page": None, "ocr": False}
 
 
 @pytest.mark.parametrize(("threshold", "answered"), [(0.9, True), (0.91, False)])
@@ -87,7 +87,7 @@ def test_a_candidate_below_the_threshold_is_declined(project, embedder, threshol
         ZORAN if answered else None, ZORAN, 0.9, threshold)
     shown = reply.to_dict()
     assert (shown["answer"], shown["source"], shown["quote"], shown["confidence"]) == (
-        ("Zoran", {"document": "belgrade.md", "start": 206, "end": 211, "page": None, "ocr": False}, ZOO, 0.9) if answered
+        ("Zoran", {"document": "belgrade.md", "section": "Zoo", "start": 206, "end": 211, "page": None, "ocr": False}, ZOO, 0.9) if answered
         else (None, None, None, 0.9))
 
 

@@ -166,8 +166,8 @@ class Reply:
             "confidence": round(self.confidence, 4),
             "unstated": list(self.unstated),
             "source": (
-                {"document": answer.document, "start": answer.start, "end": answer.end, "page": answer.page,
-                 "ocr": self.read_by_ocr}
+                {"document": answer.document, "section": answer.section, "start": answer.start, "end": answer.end,
+                 "page": answer.page, "ocr": self.read_by_ocr}
                 if answer else None
             ),
             "quote": answer.quote if answer else None,
