@@ -177,7 +177,8 @@ def _is_heading(line: str, prev: str | None, next_line: str | None, following: s
         return False  # a plot's axis label or a symbol ("Z", "Cc"), not a title
     if title != line and (page_end or title.split()[0].lower().rstrip(",") in _MONTHS):
         return False
-    if _row_like(title) and any(_row_like(_SECTION_NUMBER.sub("", near, count=1)) for near in (preceding, following) if near):
+    beside = [_SECTION_NUMBER.sub("", near, count=1) for near in (preceding, following) if near]
+    if _row_like(title) and any(map(_row_like, beside)):
         return False  # one of a table's rows set apart ("Madrid EUR 150 EUR 45", "Vienna EUR 170 EUR 50")
     if following is not None and following[:1].islower() and not title.isupper():
         return False  # a title in capitals heads lower-case text ("SYNOPSIS" over "ls [OPTION]...")

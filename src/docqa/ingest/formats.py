@@ -553,11 +553,12 @@ def _numbering(word: docx.document.Document) -> dict[str, dict[int, tuple[str, s
         root = word.part.numbering_part.element
     except (KeyError, NotImplementedError):  # a document without lists has no numbering part
         return {}
-    abstract = {
-        a.get(_W + "abstractNumId"): {int(level.get(_W + "ilvl", "0")): (_w(level, "numFmt") or "decimal", _w(level, "lvlText") or "",
-                                                                        int(_w(level, "start") or 1))
-                                      for level in a.findall(_W + "lvl")}
-        for a in root.findall(_W + "abstractNum")}
+    def level_of(level) -> tuple[str, str, int]:
+        return _w(level, "numFmt") or "decimal", _w(level, "lvlText") or "", int(_w(level, "start") or 1)
+
+    abstract = {a.get(_W + "abstractNumId"): {int(level.get(_W + "ilvl", "0")): level_of(level)
+                                              for level in a.findall(_W + "lvl")}
+                for a in root.findall(_W + "abstractNum")}
     return {num.get(_W + "numId"): abstract.get(_w(num, "abstractNumId"), {}) for num in root.findall(_W + "num")}
 
 

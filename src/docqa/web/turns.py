@@ -155,7 +155,7 @@ def export_markdown(turns: Sequence[Turn], title: str = "docqa conversation") ->
         if turn.quote:
             lines += _quoted(turn.quote) + [""]
         if turn.source:
-            lines += [f"Source: {literal(turn.source)}" if turn.answer is not None else f"Closest passage: {literal(turn.source)}", ""]
+            lines += [f"{'Source' if turn.answer is not None else 'Closest passage'}: {literal(turn.source)}", ""]
     return "\n".join(lines)
 
 
