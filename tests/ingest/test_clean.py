@@ -139,6 +139,15 @@ def test_a_numbered_lists_items_are_paragraphs_of_their_own() -> None:
         "2. Premium economy for longer flights.", "3. Business class never. We saw in Section 2. that it holds."]
 
 
+def test_a_forms_fields_are_lines_of_their_own() -> None:
+    # Minutes' fields, one a line, set as closely as a paragraph's lines in a PDF.
+    raw = ("Date: Tuesday 18 February 2025\nChair: Henrik Vogel\nMinutes taken by: Anna Kowalski\n"
+           "The minutes were approved. Note: the move\nis in March.\n")
+    assert clean_text(raw).text.split("\n\n") == [
+        "Date: Tuesday 18 February 2025", "Chair: Henrik Vogel",
+        "Minutes taken by: Anna Kowalski The minutes were approved. Note: the move is in March."]
+
+
 def test_a_year_line_is_not_a_heading() -> None:
     # "2001" alone on a line starts a milestone entry; it is joined with the line after it.
     clean = clean_text("Key milestones\n\n2001\nNATO and the government cooperate.\n")

@@ -203,6 +203,18 @@ def _next_item(line: str, paragraph: Sequence[str]) -> bool:
     return any((m := _ITEM_NUMBER.match(text)) is not None and m.group(1) == before for text in paragraph)
 
 
+# A line that gives a field's value: a label of up to four words, the first capitalised, then a colon
+# ("Chair: Henrik Vogel", "Minutes taken by: Anna Kowalski").
+_FIELD = re.compile(r"[A-Z][\w'’-]*(?: [\w'’-]+){0,3}: \S")
+
+
+def _next_field(line: str, paragraph: Sequence[str]) -> bool:
+    """Whether `line` gives a field's value right after a line that gave one (`_FIELD`): a form's or
+    minutes' fields ("Date: ...", "Chair: ...") are lines of their own, which a PDF sets as closely as a
+    paragraph's lines."""
+    return bool(paragraph) and _FIELD.match(line) is not None and _FIELD.match(paragraph[-1]) is not None
+
+
 def _continues_after_hyphen(last: str, line: str) -> bool:
     """Whether `line` goes on with the word or compound that `last` breaks after a hyphen: a letter or
     digit on both sides ("compu-" + "tation", "ELE-" + "MENT", "COVID-" + "19"), or a soft hyphen ends
@@ -531,7 +543,8 @@ def _paragraphs(pages: Sequence[str], markdown: bool) -> list[_Paragraph]:
                 found.flush()
                 found.heading(line, page)
             else:
-                if not markdown and _next_item(line, [piece.text for piece in found.current]):
+                texts = [piece.text for piece in found.current]
+                if not markdown and (_next_item(line, texts) or _next_field(line, texts)):
                     found.flush()  # "2. Premium economy ..." after "1. Economy ...": a list's items apart
                 found.append(line, page)
         index += 1

@@ -26,7 +26,7 @@ from docqa.types import Passage
 # a .docx's numbered list items keep the numbers Word shows ("1.", "(a)"); a browser's print stamp and
 # "file:///... 1/2" footer dropped from a PDF's pages, a page of few lines spaced as its document, a PDF title
 # wrapped onto two lines one heading, a table's rows set apart no headings; "megawatt-" + "hours" keeps its hyphen;
-# a numbered list's items paragraphs of their own;
+# a numbered list's items and a form's fields ("Chair: ...") paragraphs of their own;
 # 9: passages know where the pages they run onto start (an answer's page); a word broken at a Unicode
 # hyphen (U+2010, as `man` breaks them) at a line's end joined like one at "-"; an HTML page named .txt read as HTML;
 # 8: a text with no UTF-8 beyond ASCII read as Windows-1252 instead of with U+FFFD for its accents;
