@@ -433,6 +433,20 @@ def test_a_server_keeps_its_index_when_the_new_one_is_damaged(engine, tmp_path, 
     )
 
 
+def test_a_server_keeps_its_index_when_current_is_no_text(engine, tmp_path, caplog):
+    settings = workspace(engine, tmp_path)
+    served = sharing(engine, settings)
+    (settings.index / CURRENT).write_bytes(b"\xff\xfe garbage")
+    with caplog.at_level(logging.WARNING, logger="docqa"):
+        reply = chat.chat(served, PFP)
+    assert reply.startswith(f"<p><b>{PFP_ANSWER}</b></p>")
+    assert re.fullmatch(
+        r"Keeping the current index: The index in .*/index/ cannot be read "
+        rf"\(CURRENT cannot be read \(UnicodeDecodeError\)\)\. {RUN_FULL}",
+        caplog.records[0].getMessage(),
+    )
+
+
 def test_an_index_of_another_model_is_rebuilt(engine, tmp_path, caplog):
     settings = workspace(engine, tmp_path)
     patch_manifest(model="paraphrase-MiniLM-L3-v2")(active(settings) / MANIFEST)

@@ -63,7 +63,7 @@ from docqa.index.build import build_index, corpus_signature
 from docqa.index.manifest import BuildReport, stale_reason
 from docqa.index.named import as_read, named_documents, unnamed, versions, versions_named
 from docqa.index.search import OFF_TOPIC, Mode, Retriever, off_topic, off_topic_bar
-from docqa.index.store import CURRENT, Index, build_holder, load_index
+from docqa.index.store import Index, build_holder, current_folder, load_index
 from docqa.ingest.corpus import corpus_path, document_info, kind_of, scan_corpus
 from docqa.ingest.formats import ACCEPTED_SUFFIXES, UnreadableFile
 from docqa.ingest.sandbox import Sandbox
@@ -342,8 +342,9 @@ class Engine:
 
     # ---- index lifecycle -------------------------------------------------------------------
     def _pointer(self) -> str:
-        path = self.settings.index / CURRENT
-        return path.read_text(encoding="utf-8").strip() if path.is_file() else ""
+        """The build folder CURRENT names now ("" without one); raises CorruptIndex as loading would."""
+        folder = current_folder(self.settings.index)
+        return folder.name if folder is not None else ""
 
     def _load(self) -> _Snapshot:
         index = load_index(self.settings.index)
