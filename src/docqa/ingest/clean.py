@@ -190,17 +190,10 @@ def _is_heading(line: str, prev: str | None, next_line: str | None, following: s
 _ITEM_NUMBER = re.compile(r"(\d{1,2})[.)]\s+\S")
 
 
-def _next_item(line: str, paragraph: Sequence[str]) -> bool:
-    """Whether `line` starts the next item of a numbered list that a line of `paragraph` starts ("2. ..."
-    where a line began "1. ..."), or its first item after a line ending with a colon: in a PDF a list's
-    items follow each other as closely as a paragraph's lines, and would run into one paragraph."""
+def _item_number(line: str) -> int | None:
+    """The number a line starts with as a list's item does ("2. Premium economy"), else None."""
     item = _ITEM_NUMBER.match(line)
-    if item is None or int(item.group(1)) < 1:
-        return False
-    if item.group(1) == "1":  # the first, after the line that introduces the list ("... as follows:")
-        return bool(paragraph) and paragraph[-1].rstrip().endswith(":")
-    before = f"{int(item.group(1)) - 1}"
-    return any((m := _ITEM_NUMBER.match(text)) is not None and m.group(1) == before for text in paragraph)
+    return int(item.group(1)) if item is not None else None
 
 
 # A line that gives a field's value: a label of up to four words, the first capitalised, then a colon
@@ -208,11 +201,20 @@ def _next_item(line: str, paragraph: Sequence[str]) -> bool:
 _FIELD = re.compile(r"[A-Z][\w'’-]*(?: [\w'’-]+){0,3}: \S")
 
 
-def _next_field(line: str, paragraph: Sequence[str]) -> bool:
-    """Whether `line` gives a field's value right after a line that gave one (`_FIELD`): a form's or
-    minutes' fields ("Date: ...", "Chair: ...") are lines of their own, which a PDF sets as closely as a
-    paragraph's lines."""
-    return bool(paragraph) and _FIELD.match(line) is not None and _FIELD.match(paragraph[-1]) is not None
+def _starts_apart(line: str, last: str | None, numbers: set[int]) -> bool:
+    """Whether `line` starts a paragraph of its own after the paragraph whose last line is `last` and whose
+    lines start with the list items `numbers`: the next item of its list ("2. ..." where a line began
+    "1. ..."), a list's first item after a line ending with a colon, or a field's value after a line that
+    gave one ("Chair: ..." after "Date: ..."). In a PDF a list's items and a form's fields follow each
+    other as closely as a paragraph's lines, and would run into one paragraph."""
+    if last is None:
+        return False
+    number = _item_number(line)
+    if number == 1:  # the first, after the line that introduces the list ("... as follows:")
+        return last.rstrip().endswith(":")
+    if number is not None and number - 1 in numbers:
+        return True
+    return _FIELD.match(line) is not None and _FIELD.match(last) is not None
 
 
 def _continues_after_hyphen(last: str, line: str) -> bool:
@@ -469,6 +471,7 @@ class _Paragraphs:
     def __init__(self, lines: list[str]):
         self.done: list[_Paragraph] = []
         self.current: list[_Piece] = []
+        self.numbers: set[int] = set()  # the list items' numbers that lines of the current paragraph start with
         self.in_fence = False
         self._whole = functools.cache(lambda: _whole_words(lines))  # read through only when a line breaks a word
 
@@ -476,6 +479,7 @@ class _Paragraphs:
         if self.current:
             self.done.append(_paragraph_of(self.current))
             self.current.clear()
+        self.numbers.clear()
 
     def heading(self, text: str, page: int) -> None:
         self.done.append(_Paragraph(text, True, ((0, page),)))
@@ -487,6 +491,8 @@ class _Paragraphs:
         if hyphenated and (last.endswith(SOFT_HYPHEN) or _breaks_word(last, line, self._whole())):
             current[-1] = _Piece(last[:-1], current[-1].page, current[-1].glue)
         current.append(_Piece(line, page, "" if hyphenated or not current else " "))
+        if (number := _item_number(line)) is not None:
+            self.numbers.add(number)
 
     def markdown(self, line: str, page: int) -> bool:
         """Take a line of Markdown syntax (a fence, a heading, a setext underline, a rule); False for text."""
@@ -543,8 +549,7 @@ def _paragraphs(pages: Sequence[str], markdown: bool) -> list[_Paragraph]:
                 found.flush()
                 found.heading(line, page)
             else:
-                texts = [piece.text for piece in found.current]
-                if not markdown and (_next_item(line, texts) or _next_field(line, texts)):
+                if not markdown and _starts_apart(line, prev, found.numbers):
                     found.flush()  # "2. Premium economy ..." after "1. Economy ...": a list's items apart
                 found.append(line, page)
         index += 1

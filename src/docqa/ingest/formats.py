@@ -288,7 +288,8 @@ def line_step(lines: Sequence[tuple[float, float, int]], alone: bool = False) ->
     enough = len(close) >= max(2, LINE_STEPS_SHARE * len(body_steps)) or 3 * len(close) >= len(body_steps)
     if close and enough:
         return statistics.median(close)
-    return usual if alone or not close and len(body_steps) >= DOUBLE_SPACED_STEPS else None
+    double_spaced = not close and len(body_steps) >= DOUBLE_SPACED_STEPS
+    return usual if alone or double_spaced else None
 
 
 # A font's space wider than this (in thousandths of an em) is no interword space but a glyph: TeX's T1
@@ -553,6 +554,7 @@ def _numbering(word: docx.document.Document) -> dict[str, dict[int, tuple[str, s
         root = word.part.numbering_part.element
     except (KeyError, NotImplementedError):  # a document without lists has no numbering part
         return {}
+
     def level_of(level) -> tuple[str, str, int]:
         return _w(level, "numFmt") or "decimal", _w(level, "lvlText") or "", int(_w(level, "start") or 1)
 
