@@ -199,6 +199,17 @@ def test_markdown_inline_markup_is_dropped_and_list_items_keep_their_lines() -> 
         "keep **this** as_is\n\nsnake_case names and 2*3*4 stay, __init__ too, Foo read.")
 
 
+def test_a_markdown_pipe_table_is_read_row_by_row_as_html_and_word_tables_are() -> None:
+    raw = ("Per-diem limits:\n| City | Hotel (per night) | Meals |\n|:-----|------:|:---:|\n"
+           "| London | **GBP 180** | GBP 60 |\n| Paris | EUR 160 | |\nA \\| B | 2 | 3\n"
+           "Text under the table.\n\n| after | a blank line |\n")
+    assert clean_text(raw, markdown=True).text == (
+        "Per-diem limits:\n\nCity | Hotel (per night) | Meals\n\nLondon | GBP 180 | GBP 60\n\nParis | EUR 160\n\n"
+        "A | B | 2 | 3\n\nText under the table.\n\n| after | a blank line |")
+    # Not a table: pipes with no delimiter row, and a setext underline under a line with a pipe.
+    assert clean_text("a | b\nc | d\n\nx | y\n---\n", markdown=True).text == "a | b c | d\n\nx | y"
+
+
 def test_a_box_drawn_around_text_keeps_the_text_not_the_frame() -> None:
     raw = ("5.3. Agreements survive termination.\n\n"
            "************************************************************************\n"
@@ -364,5 +375,5 @@ def test_the_word_list_is_the_one_this_reading_was_made_with():
     # words.txt is part of how documents are read: a new list must come with a new split.READING, and
     # then this digest with it.
     assert (READING, hashlib.sha256(WORDS_FILE.read_bytes()).hexdigest()) == (
-        10, "6ad3f39a9824be3a920b5831ba13b83dae1b8731f590496d8b32349865bf06a3")
+        11, "6ad3f39a9824be3a920b5831ba13b83dae1b8731f590496d8b32349865bf06a3")
     assert len(WORDS_FILE.read_text(encoding="utf-8").split()) == 21_722

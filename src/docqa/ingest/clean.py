@@ -40,6 +40,11 @@ _MD_INLINE = (
 _MD_CODE = re.compile(r"`([^`\n]+)`")
 # A list item starts a line of its own: "- Launch date: ..." is not joined to the item before it.
 _MD_ITEM = re.compile(r"^(?:[-*+]|\d{1,3}[.)])\s+\S")
+# A pipe table's delimiter row, under its header row: "|---|:---:|", "--- | ---:". Its rows are lines of
+# cells between unescaped pipes; each row is read as its own line, cells joined with " | ", as an HTML
+# or a Word table's rows are, and the delimiter row is dropped.
+_MD_TABLE_DELIMITER = re.compile(r"^(?=[^|]*\|)\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?$")
+_MD_CELL_BORDER = re.compile(r"(?<!\\)\|")
 # A section number before a heading's title: "1 Introduction", "2.3 Results", "4. Methods" (papers,
 # manuals, standards). One or two digits a part, so that a year alone on a line ("2001") stays text.
 _SECTION_NUMBER = re.compile(r"^\d{1,2}(?:\.\d{1,2})*\.?\s+")
@@ -369,6 +374,13 @@ def markdown_inline(line: str) -> str:
     return "".join([*out, _md_text(line[last:])])
 
 
+def _table_row(line: str) -> str:
+    """A Markdown pipe table's row as docqa reads a table's row: its cells' text joined with " | ", the
+    outer pipes and empty cells dropped, an escaped pipe ("\\|") kept as a pipe."""
+    cells = (markdown_inline(cell.strip()).replace("\\|", "|") for cell in _MD_CELL_BORDER.split(line))
+    return " | ".join(cell for cell in cells if cell)
+
+
 def _md_text(text: str) -> str:
     for pattern, kept in _MD_INLINE:
         text = pattern.sub(kept, text)
@@ -473,6 +485,7 @@ class _Paragraphs:
         self.current: list[_Piece] = []
         self.numbers: set[int] = set()  # the list items' numbers that lines of the current paragraph start with
         self.in_fence = False
+        self.in_table = False  # inside a Markdown pipe table, after its delimiter row
         self._whole = functools.cache(lambda: _whole_words(lines))  # read through only when a line breaks a word
 
     def flush(self) -> None:
@@ -495,13 +508,23 @@ class _Paragraphs:
             self.numbers.add(number)
 
     def markdown(self, line: str, page: int) -> bool:
-        """Take a line of Markdown syntax (a fence, a heading, a setext underline, a rule); False for text."""
+        """Take a line of Markdown syntax (a fence, a heading, a setext underline, a rule, a pipe table's
+        delimiter row and the rows under it); False for text."""
+        self.in_table = self.in_table and bool(_MD_CELL_BORDER.search(line))
         if _MD_FENCE.match(line):
             # Code in a fence is text: a `# comment` there is no heading. The fence line itself is syntax.
             self.flush()
             self.in_fence = not self.in_fence
         elif self.in_fence:
             return False
+        elif self.in_table and _MD_CELL_BORDER.search(line):
+            self.flush()
+            self.done.append(_Paragraph(_table_row(line), False, ((0, page),)))
+        elif self.current and _MD_TABLE_DELIMITER.match(line) and _MD_CELL_BORDER.search(self.current[-1].text):
+            header = self.current.pop()  # a table may follow a paragraph's last line with no blank line
+            self.flush()
+            self.done.append(_Paragraph(_table_row(header.text), False, ((0, header.page),)))
+            self.in_table = True
         elif atx := _MD_HEADING.match(line):
             self.flush()
             if atx.group(1).rstrip(SOFT_HYPHEN):
@@ -528,12 +551,15 @@ def _paragraphs(pages: Sequence[str], markdown: bool) -> list[_Paragraph]:
     while index < len(lines):
         line, page = lines[index], line_pages[index]
         if not line:
-            # Look past the gap: a page break in mid-sentence continues the paragraph.
+            # Look past the gap: a page break in mid-sentence continues the paragraph (in Markdown a blank
+            # line always ends one).
             nxt = index
             while nxt < len(lines) and not lines[nxt]:
                 nxt += 1
-            if not (found.current and nxt < len(lines) and _joins_across_gap(found.current[-1].text, lines[nxt])):
+            if markdown or not (found.current and nxt < len(lines)
+                                and _joins_across_gap(found.current[-1].text, lines[nxt])):
                 found.flush()
+            found.in_table = False
             index = nxt
             continue
         if not (markdown and found.markdown(line, page)):

@@ -20,6 +20,8 @@ from docqa.types import Passage
 # How this docqa turns a file's bytes into passages (ingest/corpus.py reads, ingest/clean.py cleans, this module
 # splits). Raise it with every change that gives an unchanged file other passages: an index built with
 # another value reads every file again, keeping the vectors of the passages whose text did not change.
+# 11: a Markdown pipe table read row by row, cells joined with " | ", its delimiter row dropped; in Markdown a
+# blank line always ends a paragraph;
 # 10: a PDF page spaced by its paragraphs (a Word or browser PDF of short paragraphs, code between a paper's
 # lines) has its paragraphs and headings told apart by its body lines' own step (formats.line_step); a title in
 # capitals over indented text (a manual page's NAME, SYNOPSIS) is a heading, and a short line of a .docx in bold;
@@ -36,7 +38,7 @@ from docqa.types import Passage
 # given at most 10,000 characters at once; 4: form feeds end the pages of a .txt file; 3: PDF words parted where a TeX font's space code holds
 # a visible space; 2: a word broken at a line end joins when a half is no word; 1: the headings and
 # glyphs of 2026-11-30's long-paper work; 0: indexes built before it.
-READING = 10
+READING = 11
 
 # A word: a run of non-space characters, or one character of a script written without spaces (text.UNSPACED),
 # so that a Chinese paragraph is measured and cut a character at a time rather than as one word.
