@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from docqa.ingest.clean import is_word
 
 # Questions whose answer states a number: a count, a sum of money, a share, a population, a year.
-# How much qualifies only with money ("doubled", "all", "large quantities" answer the others). Of the
-# 9,329 questions of SQuAD v1.1 train that these patterns take, 66 (0.7%) have no answer that
-# `states_number` accepts ("virtually all", "numerous", "free").
+# How much qualifies only with money, maybe after two words ("how much grant money"; "doubled", "all", "large
+# quantities" answer the others). Of the 9,350 questions of SQuAD v1.1 train that these patterns take, 66
+# (0.7%) have no answer that `states_number` accepts ("virtually all", "numerous", "free").
 _NUMBER_QUESTION = re.compile(
     r"\bhow many\b"
-    r"|\bhow much (money|funding|cash|revenue|income|profit|debt|aid|capital"
+    r"|\bhow much ((\w+ ){0,2}(money|funding|cash|revenue|income|profit|debt|aid|capital)\b"
     r"|(\w+ )?(did|does|do|will|would|has|have|had|is|was)\b.*\b(cost|costs|spend|spent|pay|paid|earn|earned"
     r"|raise|raised|receive|received|contribute|contributed|invest|invested|owe|owed|worth)\b)"
     r"|\b(what|which) (year|percentage|percent)\b"
