@@ -26,6 +26,7 @@ class Passage:
     page: int | None = None
     ocr: bool = False  # its page was read by OCR from the page's image: its words may be misread
     page_breaks: tuple[int, ...] = ()  # where each later page it runs onto starts (document offsets)
+    table_header: str | None = None  # the header row of a table the passage starts inside (ingest/tables.py)
 
     def page_at(self, offset: int) -> int | None:
         """The page of the document offset `offset` inside the passage (an answer's page, which is the

@@ -100,10 +100,11 @@ def test_write_then_load_round_trip(tmp_path: Path) -> None:
 
 def test_a_passage_line_leaves_out_empty_fields_and_reads_back_its_page_breaks_as_a_tuple() -> None:
     plain = Passage("a", "a.pdf", 0, 5, "Hello", None, 1)
-    broken = replace(plain, page_breaks=(3,), ocr=True)
+    broken = replace(plain, page_breaks=(3,), ocr=True, table_header="City | Hotel")
     assert json.loads(passage_line(plain)) == {"id": "a", "document": "a.pdf", "start": 0, "end": 5, "text": "Hello",
                                                "section": None, "page": 1}
     assert json.loads(passage_line(broken))["page_breaks"] == [3]
+    assert json.loads(passage_line(broken))["table_header"] == "City | Hotel"
     assert [passage_from_json(json.loads(passage_line(p))) for p in (plain, broken)] == [plain, broken]
 
 

@@ -200,11 +200,12 @@ def test_markdown_inline_markup_is_dropped_and_list_items_keep_their_lines() -> 
 
 
 def test_a_markdown_pipe_table_is_read_row_by_row_as_html_and_word_tables_are() -> None:
+    # An empty cell keeps its place ("Paris | EUR 160 |": no meals given), so that cells line up with the header.
     raw = ("Per-diem limits:\n| City | Hotel (per night) | Meals |\n|:-----|------:|:---:|\n"
            "| London | **GBP 180** | GBP 60 |\n| Paris | EUR 160 | |\nA \\| B | 2 | 3\n"
            "Text under the table.\n\n| after | a blank line |\n")
     assert clean_text(raw, markdown=True).text == (
-        "Per-diem limits:\n\nCity | Hotel (per night) | Meals\n\nLondon | GBP 180 | GBP 60\n\nParis | EUR 160\n\n"
+        "Per-diem limits:\n\nCity | Hotel (per night) | Meals\n\nLondon | GBP 180 | GBP 60\n\nParis | EUR 160 |\n\n"
         "A | B | 2 | 3\n\nText under the table.\n\n| after | a blank line |")
     # Not a table: pipes with no delimiter row, and a setext underline under a line with a pipe.
     assert clean_text("a | b\nc | d\n\nx | y\n---\n", markdown=True).text == "a | b c | d\n\nx | y"

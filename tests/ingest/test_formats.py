@@ -388,11 +388,13 @@ def make_docx() -> bytes:
     paragraph = word.add_paragraph("The budget was ")
     paragraph.add_run("four million").bold = True
     paragraph.add_run(" euros.")
-    table = word.add_table(rows=2, cols=3)
+    table = word.add_table(rows=3, cols=3)
     table.cell(0, 0).merge(table.cell(0, 1)).text = "Item"
     table.cell(0, 2).text = "Cost"
     for column, text in enumerate(["Study", "north", "4 M"]):
         table.cell(1, column).text = text
+    for column, text in enumerate(["Survey", "", "1 M"]):  # an empty cell keeps its place
+        table.cell(2, column).text = text
     word.add_paragraph("")
     word.add_paragraph("After the table.")
     out = io.BytesIO()
@@ -409,6 +411,7 @@ def test_docx_paragraphs_heading_styles_and_tables() -> None:
             "The budget was four million euros.\n\n"
             "Item | Cost\n\n"
             "Study | north | 4 M\n\n"
+            "Survey | | 1 M\n\n"
             "After the table."
         ),
         sections=(Section("Annual report", 0), Section("Budget", 74)),

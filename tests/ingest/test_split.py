@@ -126,6 +126,14 @@ def test_over_long_sentence_is_cut_into_max_word_pieces() -> None:
     assert passages[0].text.split()[-1] == "word119" and passages[1].text.split()[0] == "word120"
 
 
+def test_a_passage_that_starts_inside_a_table_knows_its_header() -> None:
+    rows = "".join(f"\n\nItem {n} | {n}.00 EUR | in stock" for n in range(1, 41))
+    clean = clean_text(f"Prices\n\nOur prices this spring.\n\nItem | Price | Stock{rows}\n\nEnd of the list.")
+    passages = split_passages("prices.txt", clean, SplitSettings(max_words=60, min_words=10, overlap_sentences=0))
+    assert [p.table_header for p in passages] == [None] + ["Item | Price | Stock"] * 5
+    assert [p.text[:7] for p in passages] == ["Our pri", "Item 7 ", "Item 14", "Item 21", "Item 28", "Item 35"]
+
+
 def test_short_sentence_before_an_over_long_one_stays_within_max_words() -> None:
     raw = "A short opening sentence with exactly ten words in it. " + LONG_SENTENCE
     counts = [words(p.text) for p in split_passages("a.txt", clean_text(raw), SETTINGS)]

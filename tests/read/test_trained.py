@@ -279,6 +279,15 @@ def test_best_span_with_a_form_takes_the_best_span_that_fits():
         5, 5, 4, 5, 4.0)
 
 
+def test_best_span_within_ranges_takes_only_spans_inside_one_of_them():
+    start = [0.0, 0.0, 0.0, 0.0, 1.0, 4.0, 2.0, 0.5, 0.0]
+    end = [0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 3.0, 2.5, 0.0]
+    # "quick fox" (4 + 3) is best; within "fox jumps" (a table row's cell, not the name before it), "fox".
+    assert best_span(start, end, SEQUENCE_IDS, OFFSETS, TEXT, 30).char_start == 4
+    assert best_span(start, end, SEQUENCE_IDS, OFFSETS, TEXT, 30, within=[(10, 19)]) == Span(6, 6, 10, 13, 5.0)
+    assert best_span(start, end, SEQUENCE_IDS, OFFSETS, TEXT, 30, within=[(5, 8)]) is None  # no token lies inside
+
+
 def test_best_span_with_a_form_nothing_fits_gives_none():
     start = [0.0, 0.0, 0.0, 0.0, 1.0, 4.0, 2.0, 0.5, 0.0]
     end = [0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 3.0, 2.5, 0.0]
@@ -496,6 +505,8 @@ def test_passage_runs_are_the_rows_of_each_passage_in_order():
         range(0, 3), range(3, 4), range(4, 6)]
     assert passage_runs([window(1)]) == [range(0, 1)]
     assert passage_runs([]) == []
+    # A table's rows are texts of their own, read in their passage's run.
+    assert passage_runs([window(0), window(1), window(2), window(3)], owners=[0, 0, 0, 1]) == [range(0, 3), range(3, 4)]
 
 
 def test_batches_cut_to_their_own_longest_window_give_the_same_logits(model_dir):
@@ -707,3 +718,20 @@ def test_a_definition_keeps_a_sure_phrase_only_where_no_sentence_defines_the_ter
     assert shipped.keeps_span(Form.YES_NO, sure, candidates) is False
     unsure = Choice(0, Span(1, 2, 10, 20, 1.0), 0.0, 0.9)
     assert shipped.keeps_span(Form.WHY, sure, candidates) is True and shipped.keeps_span(Form.WHY, unsure, candidates) is False
+
+
+TRAVEL = ("The table sets the most the company pays per night and per day.\n\n"
+          "City | Country | Hotel (max per night) | Meals (per day) | Incidentals (per day)\n\n"
+          "London | United Kingdom | GBP 210 | GBP 65 | GBP 10\n\nParis | France | EUR 190 | EUR 60 | EUR 10\n\n"
+          "Berlin | Germany | EUR 150 | EUR 50 | EUR 8\n\nTokyo | Japan | JPY 28,000 | JPY 9,500 | JPY 1,500")
+
+
+def test_a_table_cell_is_read_from_its_row_and_named_by_its_header(shipped: NeuralReader) -> None:
+    # Read as the rows stand, the reader took the cell before a row's name for that row's ("28,000" for
+    # Tokyo's incidentals, "Meals" for the Paris hotel); read row by row, each with the header's names:
+    for question, cell in [("What is the daily allowance for incidental costs in Tokyo?", "JPY 1,500"),
+                           ("How much can I claim for meals per day in Berlin?", "EUR 50"),
+                           ("What's the most I can spend on a hotel room per night in Paris?", "EUR 190")]:
+        answer = shipped.read(question, literal_hits(TRAVEL))
+        assert answer.text == cell, question
+        assert TRAVEL[answer.start - 100:answer.end - 100] == cell and answer.quote == TRAVEL

@@ -358,9 +358,9 @@ def passage_line(passage: Passage) -> bytes:
     """The passage as one line of passages.jsonl."""
     # Field by field: dataclasses.asdict deep-copies every value, a third of an incremental build.
     row = {name: getattr(passage, name) for name in Passage.__dataclass_fields__}
-    for name in ("ocr", "page_breaks"):
+    for name in ("ocr", "page_breaks", "table_header"):
         if not row[name]:
-            del row[name]  # lines stay as they were for text not read by OCR and passages on one page
+            del row[name]  # lines stay as they were for text not read by OCR, passages on one page, in no table
     return (json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8")
 
 

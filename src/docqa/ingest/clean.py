@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from docqa.ingest.tables import CELL
 from docqa.text import SOFT_HYPHEN, UNSPACED, plain_letters
 
 _SPACES = re.compile(r"[ \t\f\v\u00a0]+")
@@ -375,10 +376,14 @@ def markdown_inline(line: str) -> str:
 
 
 def _table_row(line: str) -> str:
-    """A Markdown pipe table's row as docqa reads a table's row: its cells' text joined with " | ", the
-    outer pipes and empty cells dropped, an escaped pipe ("\\|") kept as a pipe."""
-    cells = (markdown_inline(cell.strip()).replace("\\|", "|") for cell in _MD_CELL_BORDER.split(line))
-    return " | ".join(cell for cell in cells if cell)
+    """A Markdown pipe table's row as docqa reads a table's row (ingest/tables.py): its cells' text joined
+    with CELL, an empty one in its place, the outer pipes dropped, an escaped pipe ("\\|") kept as a pipe."""
+    cells = [markdown_inline(cell.strip()).replace("\\|", "|") for cell in _MD_CELL_BORDER.split(line.strip())]
+    if cells and not cells[0] and line.strip().startswith("|"):
+        cells = cells[1:]
+    if cells and not cells[-1] and line.strip().endswith("|") and not line.strip().endswith("\\|"):
+        cells = cells[:-1]
+    return CELL.join(cells).rstrip()
 
 
 def _md_text(text: str) -> str:

@@ -40,6 +40,7 @@ from docqa.ingest.clean import (
     is_word,
 )
 from docqa.ingest.ocr import OcrFailed, image_pages, page_image, read_image, tesseract
+from docqa.ingest.tables import CELL
 from docqa.settings import ReadLimits
 
 
@@ -491,7 +492,7 @@ def html_blocks(html: bytes | str) -> list[Block]:
                 buffer.append("\n")
                 continue
             if name in HTML_CELLS and node.find_previous_sibling(HTML_CELLS) is not None:
-                buffer.append(" | ")
+                buffer.append(CELL)
             if name in HTML_BLOCKS or name in HTML_HEADINGS:
                 blocks.append(Block("".join(buffer)))
                 buffer.clear()
@@ -528,14 +529,15 @@ def _is_bold_title(paragraph: Paragraph) -> bool:
 
 
 def _row_text(row) -> str:
-    """Cells of a table row joined with " | "; a merged cell, which python-docx repeats, counts once."""
+    """Cells of a table row joined with CELL, an empty one in its place; a merged cell, which python-docx
+    repeats, counts once."""
     texts: list[str] = []
     previous = None
     for cell in row.cells:
-        if cell is not previous and cell.text.strip():
-            texts.append(cell.text)
+        if cell is not previous:
+            texts.append(cell.text.strip())
         previous = cell
-    return " | ".join(texts)
+    return CELL.join(texts) if any(texts) else ""
 
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"

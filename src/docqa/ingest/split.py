@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pysbd
 
 from docqa.ingest.clean import MAX_WORD_CHARS, CleanText
+from docqa.ingest.tables import header_before, tables
 from docqa.settings import SplitSettings
 from docqa.text import UNSPACED
 from docqa.types import Passage
@@ -20,8 +21,9 @@ from docqa.types import Passage
 # How this docqa turns a file's bytes into passages (ingest/corpus.py reads, ingest/clean.py cleans, this module
 # splits). Raise it with every change that gives an unchanged file other passages: an index built with
 # another value reads every file again, keeping the vectors of the passages whose text did not change.
-# 11: a Markdown pipe table read row by row, cells joined with " | ", its delimiter row dropped; in Markdown a
-# blank line always ends a paragraph;
+# 11: a passage that starts inside a table knows the table's header row (Passage.table_header); a Word table's
+# empty cells keep their places; a Markdown pipe table read row by row, cells joined with " | ", its delimiter
+# row dropped; in Markdown a blank line always ends a paragraph;
 # 10: a PDF page spaced by its paragraphs (a Word or browser PDF of short paragraphs, code between a paper's
 # lines) has its paragraphs and headings told apart by its body lines' own step (formats.line_step); a title in
 # capitals over indented text (a manual page's NAME, SYNOPSIS) is a heading, and a short line of a .docx in bold;
@@ -187,6 +189,7 @@ def split_passages(document: str, clean: CleanText, settings: SplitSettings) -> 
     if not clean.sections or clean.sections[0].start > 0:
         bounds.insert(0, 0)
     passages: list[Passage] = []
+    in_tables = tables(text)
     for lo, hi in zip(bounds, bounds[1:]):
         section = clean.section_at(lo)
         body_start = lo
@@ -211,6 +214,7 @@ def split_passages(document: str, clean: CleanText, settings: SplitSettings) -> 
                     page=clean.page_at(start),
                     ocr=clean.page_at(start) in clean.ocr_pages,
                     page_breaks=tuple(p for p in clean.pages if start < p < end),
+                    table_header=header_before(text, start, in_tables),
                 )
             )
     return passages

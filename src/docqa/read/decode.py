@@ -310,6 +310,7 @@ def best_span(
     text: str,
     max_answer_tokens: int = MAX_ANSWER_TOKENS,
     fits: Callable[[str], bool] | None = None,
+    within: Sequence[tuple[int, int]] | None = None,
 ) -> Span | None:
     """The span maximising start_logit[i] + end_logit[j] with i <= j, j - i + 1 <= max_answer_tokens,
     both tokens inside the context (see `answer_tokens`), whole words and addresses on one line (see
@@ -325,6 +326,8 @@ def best_span(
 
     `fits`, when given, says which answer texts the question can take (a number for "how many"): the
     best span among the FITTING_CANDIDATES highest-scoring ones whose text fits, None when none does.
+    `within`, when given, the character ranges of `text` an answer must lie in (a table row's cells, not
+    the names the reader reads them by: read/table_view.py).
     """
     start = np.asarray(start_logits, dtype=np.float64)
     end = np.asarray(end_logits, dtype=np.float64)
@@ -337,6 +340,10 @@ def best_span(
     if max_answer_tokens < 1:
         raise ValueError(f"max_answer_tokens must be at least 1, got {max_answer_tokens}")
     usable = answer_tokens(sequence_ids, offsets, text)
+    if within is not None:
+        bounds = np.array(offsets, dtype=np.int64).reshape(-1, 2)
+        ranges = np.array(within, dtype=np.int64).reshape(-1, 2)
+        usable &= ((ranges[None, :, 0] <= bounds[:, None, 0]) & (bounds[:, None, 1] <= ranges[None, :, 1])).any(axis=1)
     if not usable.any():
         return None
     can_start, can_end, line = span_edges(offsets, text)
@@ -387,13 +394,15 @@ def on_scale(margin: float, bar: float, threshold: float) -> float:
 
 
 def window_result(window: Window, start_logits: np.ndarray, end_logits: np.ndarray, text: str,
-                  max_answer_tokens: int = MAX_ANSWER_TOKENS, fits: Callable[[str], bool] | None = None) -> WindowResult:
-    """The decoding of one window from its row of (possibly right-padded) logits; `fits` as in `best_span`."""
+                  max_answer_tokens: int = MAX_ANSWER_TOKENS, fits: Callable[[str], bool] | None = None,
+                  within: Sequence[tuple[int, int]] | None = None) -> WindowResult:
+    """The decoding of one window from its row of (possibly right-padded) logits; `fits` and `within` as
+    in `best_span`."""
     n = len(window.ids)
     start, end = start_logits[:n], end_logits[:n]
     return WindowResult(
         window.passage,
-        best_span(start, end, window.sequence_ids, window.offsets, text, max_answer_tokens, fits),
+        best_span(start, end, window.sequence_ids, window.offsets, text, max_answer_tokens, fits, within),
         null_score(start, end, window.cls_index),
     )
 
@@ -425,13 +434,18 @@ def choose(results: Sequence[WindowResult]) -> Choice | None:
     return Choice(best.passage, span, best.null, span_confidence(span.score, best.null))
 
 
-def passage_runs(windows: Sequence[Window]) -> list[range]:
+def passage_runs(windows: Sequence[Window], owners: Sequence[int] | None = None) -> list[range]:
     """The rows of `windows` in runs of one passage each, in order: the windows of a long passage are
-    consecutive, as `windows` makes them."""
+    consecutive, as `windows` makes them. `owners`, when given, the passage each text read belongs to
+    (a table's rows are read apart, read/table_view.py): the run is the owner's."""
+    def owner(row: int) -> int:
+        text = windows[row].passage
+        return text if owners is None else owners[text]
+
     runs: list[range] = []
     first = 0
     for row in range(1, len(windows) + 1):
-        if row == len(windows) or windows[row].passage != windows[first].passage:
+        if row == len(windows) or owner(row) != owner(first):
             runs.append(range(first, row))
             first = row
     return runs

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -64,6 +64,7 @@ from docqa.read.sentences import (
     unit_evidence,
     units,
 )
+from docqa.read.table_view import views
 from docqa.read.verdict import verdict
 from docqa.text import query_kind
 from docqa.types import Answer, Passage
@@ -89,6 +90,12 @@ SURE = 0.9999
 # near is declined before reading (index/search.py OFF_TOPIC). Both fitted together with
 # benchmarks/fit_query_gate.py on Natural Questions training titles (see OFF_TOPIC).
 QUERY_BAR = 0.7
+# A table's row is read alone, a few words with its header's names (read/table_view.py): its cells are
+# answered where the reader's confidence reaches CELL_BAR, put on the scale of its threshold as QUERY_BAR
+# is. Set on the 32 questions of a walkthrough's tables (travel policy, price list, leave and roster .docx):
+# its right cells stood at 0.92-0.998, its unanswerable questions' cells at 0.55 and 0.92; then tried once
+# on 40 questions of a second set written blind (other documents, another writer), in docs/measurements.md.
+CELL_BAR = 0.98
 # A keyword query reads its first QUERY_PASSAGES passages only: its sure spans are less telling (see
 # QUERY_BAR), and a lower-ranked passage's sure span took the answer from the right one. Chosen on NQ
 # training titles (benchmarks/reader_choices.py: EM 0.467 reading 5, 0.488 reading 3), checked on held-out
@@ -385,24 +392,31 @@ class NeuralReader:
             passages = passages[:QUERY_PASSAGES]
         if not passages:
             return None
-        texts = [p.text for p in passages]
-        encoded = self.encode(question, texts)
+        # A table's rows are read apart, each with its header's names (read/table_view.py); the rest of a
+        # passage as it stands, its tables blanked. Sentences are weighed in that text, passage by passage.
+        every = views(passages)
+        texts = [view.text for view in every if not view.row]  # one a passage
+        shown = [view for view in every if view.row or view.text.strip()]
+        encoded = self.encode(question, [view.text for view in shown])
         results: list[WindowResult] = []
         # A factoid's answer is a span: only the other forms weigh sentences.
-        candidates = None if form is Form.FACTOID else answer_units(passages)
+        candidates = None if form is Form.FACTOID else answer_units(
+            [replace(p, text=text) for p, text in zip(passages, texts)])
         evidence: list[Evidence] = []
         choice = None
-        for rows in passage_runs(encoded.windows):
+        for rows in passage_runs(encoded.windows, [view.passage for view in shown]):
             inputs = {key: value[rows.start:rows.stop] for key, value in encoded.inputs.items()}
             start_logits, end_logits = self.logits(inputs)
             batch = encoded.windows[rows.start:rows.stop]
             results += [
-                window_result(window, start_logits[k], end_logits[k], texts[window.passage], self.max_answer_tokens, fits)
+                window_result(window, start_logits[k], end_logits[k], shown[window.passage].text,
+                              self.max_answer_tokens, fits, shown[window.passage].within())
                 for k, window in enumerate(batch)
             ]
             if candidates is not None:
-                evidence += [item for k, window in enumerate(batch)
-                             for item in unit_evidence(window, start_logits[k], end_logits[k], candidates[window.passage])]
+                evidence += [item for k, window in enumerate(batch) if not shown[window.passage].row
+                             for item in unit_evidence(replace(window, passage=shown[window.passage].passage),
+                                                       start_logits[k], end_logits[k], candidates[shown[window.passage].passage])]
             choice = choose(results)
             # What an acronym stands for is read from the passage that spells it out (`whole_name`),
             # which need not be the first to give a sure part of it ("Supply Agency" for NAMSA).
@@ -411,23 +425,34 @@ class NeuralReader:
         definition = asked_definition(asked) if form is Form.DEFINITION else None
         defined = definition is not None and any(definition(text[u.start:u.end])
                                                  for text, found in zip(texts, candidates) for u in found)
-        if candidates is not None and not self.keeps_span(form, choice, candidates, defined):
+        view = shown[choice.passage] if choice is not None else None
+        owned = replace(choice, passage=view.passage) if choice is not None else None
+        confidence = None
+        if choice is not None:
+            bar = QUERY_BAR if keywords else CELL_BAR if view.row else None
+            confidence = choice.confidence if bar is None else self.query_confidence(choice, bar)
+        # A sure cell of a table answers whatever the form: a row holds no sentence to give instead.
+        cell = view is not None and view.row and confidence >= self.default_threshold
+        if candidates is not None and not cell and not self.keeps_span(form, owned, candidates, defined):
             sentence = pick_sentence(asked, form, passages, texts, evidence, definition, self.default_threshold)
             if sentence is not None:
                 return sentence_answer(passages[sentence.passage], sentence, form, asked)
         if choice is None:
             return None
-        p = passages[choice.passage]
-        a, b = whole_name(p.text, choice.span.char_start, choice.span.char_end, acronym)
-        return Answer.within(p, a, b, self.query_confidence(choice) if keywords else choice.confidence)
+        p = passages[view.passage]
+        if view.row:
+            a, b = view.cell_at(choice.span.char_start, choice.span.char_end)
+        else:
+            a, b = whole_name(p.text, choice.span.char_start, choice.span.char_end, acronym)
+        return Answer.within(p, a, b, confidence)
 
-    def query_confidence(self, choice: Choice) -> float:
-        """A keyword query's span confidence: its margin over its null score on the scale of the reader's
-        threshold, QUERY_BAR landing on it (`decode.on_scale`); its plain confidence where that threshold
-        is 0 or 1."""
+    def query_confidence(self, choice: Choice, bar: float = QUERY_BAR) -> float:
+        """A keyword query's span confidence (or a table cell's, with CELL_BAR): its margin over its null
+        score on the scale of the reader's threshold, `bar` landing on it (`decode.on_scale`); its plain
+        confidence where that threshold is 0 or 1."""
         if not 0.0 < self.default_threshold < 1.0:
             return choice.confidence
-        return on_scale(choice.span.score - choice.null, QUERY_BAR, self.default_threshold)
+        return on_scale(choice.span.score - choice.null, bar, self.default_threshold)
 
 
 def answer_units(passages: Sequence[Passage]) -> list[list[Unit]]:
