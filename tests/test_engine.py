@@ -64,6 +64,14 @@ def copy_of(project: Path, tmp_path: Path) -> Path:
     return tmp_path / "project"
 
 
+def test_the_reader_reads_the_question_inside_a_polite_wrapper_and_retrieval_every_word(project, embedder):
+    reader = WordReader("Zoran")
+    typed = "Hi, could you tell me what the name of the white lion is? Thanks!"
+    reply = Engine(settings_of(project), embedder=embedder, reader=reader).ask(typed)
+    assert reader.reads[-1].question == "What the name of the white lion is?"
+    assert (reply.question, reply.resolved, reply.answer) == (typed, typed, ZORAN)
+
+
 def test_the_answer_is_the_readers_span_with_document_offsets(project, embedder):
     reader = WordReader("Zoran")
     engine = Engine(settings_of(project), embedder=embedder, reader=reader)

@@ -73,6 +73,7 @@ from docqa.pageview import PageView, Stretch, draw_page, draw_picture, drawable,
 from docqa.read.factory import make_reader
 from docqa.read.form import asked_definition
 from docqa.read.question import in_english, key_terms, unmentioned
+from docqa.read.typed import the_question
 from docqa.settings import Settings
 from docqa.text import check_question
 from docqa.types import Answer, DocumentInfo, Hit, Passage, Reader
@@ -642,30 +643,34 @@ class Engine:
         (of `documents` when given) where it names none."""
         resolved = query.search_text
         hits = self.retrieve(resolved, top_k, documents=documents, named=named)
+        # Retrieval reads every word typed; the reader the question inside them (read/typed.py: no greeting,
+        # polite wrapper or preamble about the asker), and the checks on its words read what it reads.
+        asked = the_question(query.text)
         # A question without a single letter or digit ("🤝🤝🤝") asks nothing a span could answer.
-        asks = any(ch.isalnum() for ch in query.text)
+        asks = any(ch.isalnum() for ch in asked)
         # A keyword query no passage comes near is declined unread; a threshold of 0 answers everything,
         # and a query that names a document ("mpl version") is about the documents whatever its words.
         bar = off_topic_bar(self.settings.model)
-        far = off_topic(query.text, hits, bar) if bar is not None and self.threshold > 0.0 and not named else None
+        far = off_topic(asked, hits, bar) if bar is not None and self.threshold > 0.0 and not named else None
         # Read from the documents it names, "the TideCast FAQ" of the question is "it" (named.as_read).
-        read = as_read(query.text, self._snapshot.index.names, named) if named else query.text
+        read = as_read(asked, self._snapshot.index.names, named) if named else asked
         candidate = self.reader.read(read, hits, context=query.context) if hits and asks and far is None else None
-        unstated = self._unstated(query.text, candidate) if candidate else ()
+        unstated = self._unstated(asked, candidate) if candidate else ()
         confidence = candidate.confidence if candidate and not unstated else 0.0
         answer = candidate if candidate is not None and not unstated and confidence >= self.threshold else None
         other = self._other_version(query, hits, answer) if answer is not None else None
         return Reply(question, resolved, answer, candidate, confidence, self.threshold, tuple(hits),
                      time.perf_counter() - started, unstated, self.notice(), tuple(documents), named, far,
-                     in_english(query.text), other)
+                     in_english(asked), other)
 
     def _other_version(self, query: Query, hits: Sequence[Hit], answer: Answer) -> Answer | None:
         """What another version of the answer's document (index/named.py `versions`: "leave-policy-2025"
         beside "leave-policy-2026") says instead, where its retrieved passages answer surely and otherwise;
         None where no version was retrieved (no second reading then), or where it agrees."""
         siblings = [h for h in hits if versions(h.passage.document, answer.document)]
-        other = self.reader.read(query.text, siblings, context=query.context) if siblings else None
-        if other is None or other.confidence < self.threshold or self._unstated(query.text, other):
+        asked = the_question(query.text)
+        other = self.reader.read(asked, siblings, context=query.context) if siblings else None
+        if other is None or other.confidence < self.threshold or self._unstated(asked, other):
             return None
         return None if _words(other.text) == _words(answer.text) else other
 
