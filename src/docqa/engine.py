@@ -661,7 +661,7 @@ class Engine:
         other = self._other_version(query, hits, answer) if answer is not None else None
         return Reply(question, resolved, answer, candidate, confidence, self.threshold, tuple(hits),
                      time.perf_counter() - started, unstated, self.notice(), tuple(documents), named, far,
-                     in_english(asked), other)
+                     in_english(asked, self._snapshot.retriever.knows), other)
 
     def _other_version(self, query: Query, hits: Sequence[Hit], answer: Answer) -> Answer | None:
         """What another version of the answer's document (index/named.py `versions`: "leave-policy-2025"

@@ -240,3 +240,10 @@ def test_names_before_acronyms_are_found_in_one_pass_over_hostile_text():
 ])
 def test_in_english_tells_a_question_in_another_language(question, english):
     assert in_english(question) is english
+
+
+def test_words_the_documents_use_count_as_understood():
+    documents = {"valgrind", "jit", "java"}
+    assert in_english("valgrind java jit option") is False
+    assert in_english("valgrind java jit option", documents.__contains__) is True
+    assert in_english("Wo steht die Kaffeemaschine?", documents.__contains__) is False

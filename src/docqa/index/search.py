@@ -13,7 +13,7 @@ import numpy as np
 
 from docqa.errors import CorruptIndex
 from docqa.index.lexical import FOLDER as LEXICAL
-from docqa.index.lexical import DamagedLexicalIndex, LexicalIndex
+from docqa.index.lexical import DamagedLexicalIndex, LexicalIndex, stem
 from docqa.index.store import Index, Within
 from docqa.text import query_kind
 from docqa.types import Hit
@@ -139,6 +139,10 @@ class Retriever:
     def idf(self) -> dict[str, float]:
         """Stemmed word -> idf over the index's passages (the rule-based reader weighs words by it)."""
         return self.bm25.idf
+
+    def knows(self, word: str) -> bool:
+        """Whether a word (its stem) stands in some passage of the index: a product's name is understood."""
+        return stem(word.lower()) in self.bm25.column
 
     def lexical(self, question: str, k: int, within: Within | None = None) -> list[tuple[int, float]]:
         try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from docqa.ingest.clean import is_word
@@ -357,10 +358,11 @@ _LETTER_WORDS = re.compile(r"[^\W\d_]+")
 _LATIN_END = "\u0250"  # Latin letters, with their accents, come before this in Unicode
 
 
-def in_english(question: str) -> bool:
+def in_english(question: str, known: Callable[[str], bool] | None = None) -> bool:
     """Whether the question reads as English, which the reader and the documents' index understand: one
     of _ENGLISH_WORDS, or mostly Latin letters and, from three words on, more than half of them English
-    words ("¿Quién escribió ls?", "Wo steht die Kaffeemaschine?" and "北京在哪里" are not; "lme4 glmer"
+    words or words the documents use (`known`: "valgrind java jit option" asked of Valgrind's FAQ)
+    ("¿Quién escribió ls?", "Wo steht die Kaffeemaschine?" and "北京在哪里" are not; "lme4 glmer"
     and "kalemegdan football scores" are). Of SQuAD v1.1 train's and NQ's questions and the project's
     evaluation files (95,256), one is not: "Whch astronomer developed a heliocentric system?"."""
     words = [word.lower() for word in _LETTER_WORDS.findall(question)]
@@ -369,4 +371,4 @@ def in_english(question: str) -> bool:
     letters = "".join(words)
     if sum(ch < _LATIN_END for ch in letters) * 2 < len(letters):
         return False
-    return len(words) < 3 or sum(map(is_word, words)) * 2 > len(words)
+    return len(words) < 3 or sum(is_word(w) or (known is not None and known(w)) for w in words) * 2 > len(words)
