@@ -102,7 +102,7 @@ def test_key_terms_are_the_names_and_numbers_a_question_states(question, names, 
 
 
 TEXT = ("Serbia joined the PfP in December 2006 and destroyed 28,000 small arms. Its high-definition "
-        "archive of the Warsaw Pact is at the Kármán institute.")
+        "archive of the Warsaw Pact is at the Kármán institute. Below 99.0% a credit of 25.5% is due.")
 
 
 @pytest.mark.parametrize(
@@ -118,6 +118,8 @@ TEXT = ("Serbia joined the PfP in December 2006 and destroyed 28,000 small arms.
         ("What happened in 200?", ("200",)),  # 2006 does not state 200
         ("What did the U.S. archive of the Warsaw Pact hold?", ("U.S",)),
         ("When did Austria destroy small arms?", ("Austria",)),
+        ("What credit is due below 99%?", ()),  # 99.0 is 99
+        ("What credit is due below 25%?", ("25",)),  # 25.5 is not
     ],
 )
 def test_unmentioned_lists_what_the_text_does_not_state(question, missing):

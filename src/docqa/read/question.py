@@ -334,13 +334,14 @@ def unmentioned(terms: KeyTerms, text: str) -> tuple[str, ...]:
     A name is stated when each of its words is (whole, give or take a nationality's or a plural's
     ending: "Serbian" for "Serbia"), when its initials are ("PfP" for Partnership for Peace), or, for
     an acronym, when consecutive words spell it; a number when its digits stand alone ("28,000" and
-    "28 000" for 28000)."""
+    "28 000" for 28000), maybe with a decimal part of zeros ("99.0%" for "under 99%")."""
     text = plain(text)
     lowered = text.lower()
     words = re.findall(r"[^\W_]+", text)
     missing = [" ".join(name) for name in terms.names if not _states_name(name, text, lowered, words)]
     digits = re.sub(r"(?<=\d)[,\u00a0\u202f ](?=\d{3}(?!\d))", "", text)
-    missing += [n for n in terms.numbers if not re.search(r"(?<!\d)(?<!\d[.,])" + re.escape(n) + r"(?!\d|[.,]\d)", digits)]
+    missing += [n for n in terms.numbers
+                if not re.search(r"(?<!\d)(?<!\d[.,])" + re.escape(n) + r"(?:[.,]0+)?(?!\d|[.,]\d)", digits)]
     return tuple(missing)
 
 
