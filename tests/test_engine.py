@@ -350,6 +350,10 @@ def test_what_the_named_document_does_not_answer_is_asked_of_all(project, embedd
     wider = engine.ask(question)
     assert ([RIVERS in read.passages for read in reader.reads], wider.named, wider.answer.text,
             wider.answer.document) == ([False, True], (), "Zemun", "rivers.txt")
+    # and the reply says so: the asker named one document and is answered from another
+    assert (wider.passed_over, wider.to_dict()["passed_over"]) == (("belgrade.md",), ["belgrade.md"])
+    assert wider.passed_over_text == ('The question names "belgrade.md", which does not answer it; this answer is '
+                                      'from rivers.txt, another document.')
     assert engine.named(question) == ("belgrade.md",)
     declined = Engine(settings_of(project), embedder=embedder, reader=WordReader("Nowhere")).ask(question)
     assert (declined.named, declined.answer, {h.passage.document for h in declined.hits}) == (

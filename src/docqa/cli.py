@@ -433,6 +433,8 @@ def format_reply(reply) -> str:
         lines.append("Note: read by OCR from a scanned page; check its words against the page.")
     if reply.other_version_text:
         lines.append(f"Note: {reply.other_version_text}")
+    if reply.passed_over_text:
+        lines.append(f"Note: {reply.passed_over_text}")
     if reply.documents:
         lines.append(f"Note: asked within these documents only: {', '.join(map(display_name, reply.documents))}.")
     if reply.notice:

@@ -121,6 +121,17 @@ class Reply:
     off_topic: float | None = None
     english: bool = True  # the question reads as English (read/question.py in_english); a decline says so if not
     other_version: Answer | None = None  # another version of the answer's document says otherwise (Engine._other_version)
+    passed_over: tuple[str, ...] = ()  # the documents the question names, which did not answer it; another did
+
+    @property
+    def passed_over_text(self) -> str | None:
+        """What the reply says when the documents the question names did not answer it and another did
+        ("how long to cure a breach under the mpl" answered from the GPL), as a sentence; None otherwise."""
+        if not self.passed_over or self.answer is None:
+            return None
+        named = quoted_list([display_name(d) for d in self.passed_over])
+        return (f"The question names {named}, which does not answer it; this answer is from "
+                f"{display_name(self.answer.document)}, another document.")
 
     @property
     def answer_passage(self) -> Passage | None:
@@ -176,6 +187,7 @@ class Reply:
             "notice": self.notice,
             "documents": list(self.documents),
             "named": list(self.named),
+            "passed_over": list(self.passed_over),
             "off_topic": self.off_topic,
             "english": self.english,
             "other_version": (
@@ -634,7 +646,7 @@ class Engine:
             # What the documents it names do not answer, the others may: "When was ls first released?"
             # names ls.txt, and a note of the user's answers it.
             wider = self._answer(question, query, (), top_k, documents, started)
-            reply = wider if wider.answer is not None else reply
+            reply = replace(wider, passed_over=named) if wider.answer is not None else reply
         return reply
 
     def _answer(self, question: str, query: Query, named: tuple[str, ...], top_k: int | None,

@@ -70,6 +70,7 @@ def format_reply(reply: Reply) -> str:
     corpus, come last."""
     notes = f"<p><i>{OCR_NOTE}</i></p>" if reply.read_by_ocr else ""
     notes += f"<p><i>{_text(reply.other_version_text)}</i></p>" if reply.other_version_text else ""
+    notes += f"<p><i>{_text(reply.passed_over_text)}</i></p>" if reply.passed_over_text else ""
     within = (f"<p><i>Asked within these documents only: {_text(', '.join(map(display_name, reply.documents)))}.</i></p>"
               if reply.documents else "")
     notice = f"<p><i>{_message(reply.notice)}</i></p>" if reply.notice else ""
