@@ -67,6 +67,9 @@ def test_a_question_names_the_documents_it_names_with_the_most_words() -> None:
     # a title's word in lower case, or as the question's first word, names nothing
     assert named_documents("Are mozilla licences public?", LICENCES) == ()
     assert named_documents("Mozilla? What is it?", LICENCES) == ()
+    # ... unless the question is typed all in lower case, and the word is no ordinary English word
+    assert named_documents("where can litigation be brought under the mozilla licence", LICENCES) == ("mpl-2.0.txt",)
+    assert named_documents("is an apache a helicopter", LICENCES) == ()
     assert named_documents("What does HTTP stand for?", LICENCES) == ()
 
 
