@@ -485,9 +485,9 @@ def test_a_page_image_asked_of_an_answer_from_no_pdf_says_why_none_was_written(w
 def test_the_documents_list_counts_the_documents_there_are() -> None:
     documents = [DocumentInfo("a.txt", "text", 10, "2026-12-07T18:00:00+00:00", 3, None, "indexed"),
                  DocumentInfo("gone.txt", "text", None, None, 2, None, "removed"),
-                 DocumentInfo("sheet.xlsx", "other", None, None, 0, None, "skipped", "docqa does not read .xlsx files")]
+                 DocumentInfo("slide.pptx", "other", None, None, 0, None, "skipped", "docqa does not read .pptx files")]
     assert cli.format_documents(documents).splitlines() == [
         "1 document, 5 passages",
         "  a.txt       text   3 passages  10 B  added 2026-12-07 18:00  indexed",
         "  gone.txt    text   2 passages                                removed",
-        "  sheet.xlsx  other  0 passages                                skipped: docqa does not read .xlsx files"]
+        "  slide.pptx  other  0 passages                                skipped: docqa does not read .pptx files"]

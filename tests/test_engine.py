@@ -277,7 +277,7 @@ def test_uploads_are_stored_in_the_corpus_and_searchable_after_a_rebuild(project
         Upload("zoo notes.txt", "zoo_notes.txt", None),
         Upload("rivers.txt", None, "rivers.txt is already in the corpus, with other content.", conflict=True),
         Upload("copy.txt", None, "'copy.txt' is already in the corpus as rivers.txt."),
-        Upload("map.exe", None, "'map.exe': docqa does not read .exe files; save a copy as .txt, .md, .pdf, .html or .docx to index it."),
+        Upload("map.exe", None, "'map.exe': docqa does not read .exe files; save a copy as .txt, .md, .pdf, .html, .docx, .csv or .xlsx to index it."),
     ]
     assert stored[4].refused.startswith("'broken.pdf' cannot be read: not a readable PDF (")
     assert sorted(p.name for p in (root / "corpus").iterdir()) == ["belgrade.md", "rivers.txt", "zoo_notes.txt"]

@@ -244,13 +244,13 @@ def test_a_paragraph_edit_re_embeds_only_the_new_passage(tmp_path: Path, encoder
 def test_files_skipped_for_one_reason_are_named_in_one_line_when_there_are_more_than_four(
         tmp_path: Path, encoder: Recording) -> None:
     settings = make_corpus(tmp_path, FACTS)
-    for name in ("a.csv", "b.csv", *(f"sheet{n}.xlsx" for n in range(1, 7))):
+    for name in ("a.json", "b.json", *(f"sheet{n}.pptx" for n in range(1, 7))):
         (settings.corpus / name).write_bytes(b"x")
-    reason = "docqa does not read {} files; save a copy as .txt, .md, .pdf, .html or .docx to index it"
+    reason = "docqa does not read {} files; save a copy as .txt, .md, .pdf, .html, .docx, .csv or .xlsx to index it"
     assert build_index(settings, encoder).skipped == (
-        f"a.csv: {reason.format('.csv')}",
-        f"b.csv: {reason.format('.csv')}",
-        f"sheet1.xlsx, sheet2.xlsx, sheet3.xlsx and 3 more: {reason.format('.xlsx')}",
+        f"a.json: {reason.format('.json')}",
+        f"b.json: {reason.format('.json')}",
+        f"sheet1.pptx, sheet2.pptx, sheet3.pptx and 3 more: {reason.format('.pptx')}",
     )
 
 

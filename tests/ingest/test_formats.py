@@ -4,6 +4,7 @@ Uploads: safe names, refusals with the reason, never an overwritten file."""
 
 from __future__ import annotations
 
+import datetime
 import io
 import logging
 import os
@@ -34,11 +35,13 @@ from docqa.ingest.formats import (
     announced_format,
     is_page_number,
     line_step,
+    read_csv,
     read_docx,
     read_html,
     read_markdown,
     read_pdf,
     read_plain,
+    read_xlsx,
     strip_page_number,
     strip_running_lines,
 )
@@ -418,6 +421,45 @@ def test_docx_paragraphs_heading_styles_and_tables() -> None:
     )
 
 
+# ---- spreadsheets ---------------------------------------------------------------------------------
+
+def test_a_csv_file_is_a_table_whatever_its_delimiter() -> None:
+    table = "City | Hotel | Meals\n\nLondon | GBP 210 | GBP 65\n\nParis | EUR 190 |"
+    for delimiter in (",", ";", "\t"):
+        data = delimiter.join(["City", "Hotel", "Meals"]) + "\r\n" + delimiter.join(["London", "GBP 210", "GBP 65"]) + \
+            "\r\n\r\n" + delimiter.join(["Paris", "EUR 190", ""]) + "\r\n"
+        assert read_csv(data.encode("utf-8")).text == table, delimiter
+    quoted = read_csv(b'Item,Note\n"Desk, 160 cm","two\nlines"\n')
+    assert quoted.text == "Item | Note\n\nDesk, 160 cm | two lines"
+
+
+def make_xlsx() -> bytes:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    rates = book.active
+    rates.title = "Rates"
+    rates["C3"], rates["D3"], rates["E3"] = "City", "Hotel", "From"  # a table that starts at C3
+    rates["C4"], rates["D4"], rates["E4"] = "London", 210.0, datetime.datetime(2026, 3, 1)
+    rates["C5"], rates["D5"] = "Paris", 190.5
+    book.create_sheet("Empty")
+    book.create_sheet("Contacts")["A1"] = "Travel Desk: ext. 4412"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_an_excel_workbook_is_a_section_a_sheet_and_a_table_its_rows() -> None:
+    assert read_xlsx(make_xlsx()) == CleanText(
+        text="Rates\n\nCity | Hotel | From\n\nLondon | 210 | 2026-03-01\n\nParis | 190.5 |\n\nContacts\n\n"
+             "Travel Desk: ext. 4412",
+        sections=(Section("Rates", 0), Section("Contacts", 72)),
+    )
+    assert announced_format(make_xlsx()) == ("an Excel .xlsx file", ".xlsx")
+    with pytest.raises(UnreadableFile, match="not a readable Excel .xlsx file"):
+        read_xlsx(b"PK\x03\x04 cut short")
+
+
 def numbered(word: docx.document.Document, levels: list[tuple[str, str]]) -> str:
     """A list of `levels` (number format, label pattern) added to the document's numbering: its numId."""
     from docx.oxml import parse_xml
@@ -503,11 +545,11 @@ def write_corpus(folder: Path) -> None:
     (folder / "binary.txt").write_bytes(b"\x00\x01\x02")
     (folder / "empty.html").write_bytes(b"<script>only()</script>")
     (folder / ".hidden.txt").write_text("Ignored.", encoding="utf-8")
-    (folder / "sheet.xlsx").write_bytes(b"PK\x03\x04")
+    (folder / "slides.pptx").write_bytes(b"PK\x03\x04")
 
 
 HIDDEN_REASON = "its name starts with a dot (hidden): not read; rename it to index it"
-NOT_READ = "docqa does not read {} files; save a copy as .txt, .md, .pdf, .html or .docx to index it"
+NOT_READ = "docqa does not read {} files; save a copy as .txt, .md, .pdf, .html, .docx, .csv or .xlsx to index it"
 
 
 def test_load_corpus_reads_every_format_and_skips_unreadable_files(tmp_path: Path, caplog) -> None:
@@ -518,7 +560,7 @@ def test_load_corpus_reads_every_format_and_skips_unreadable_files(tmp_path: Pat
     assert [d.pages for d in corpus.documents] == [(), (), (), (0, 102)]
     assert corpus.skipped == (
         Skipped(".hidden.txt", HIDDEN_REASON),
-        Skipped("sheet.xlsx", NOT_READ.format(".xlsx")),
+        Skipped("slides.pptx", NOT_READ.format(".pptx")),
         Skipped("bad.docx", "not a readable Word .docx file (BadZipFile: File is not a zip file)"),
         Skipped("binary.txt", "it looks binary (contains NUL bytes)"),
         Skipped("broken.pdf", "not a readable PDF (PdfStreamError: Stream has ended unexpectedly)"),
@@ -537,14 +579,14 @@ def test_texts_named_without_a_suffix_are_read_as_plain_text(tmp_path: Path) -> 
     for name in ("LICENSE", "Apache-2.0", "GPL-3"):
         (corpus / name).write_text(f"The {name} text grants rights.\n", encoding="utf-8")
     (corpus / "tool").write_bytes(b"\x7fELF\x00\x01")  # a program, not a text: skipped as binary
-    (corpus / "data.csv").write_text("a,b\n", encoding="utf-8")  # another format: skipped, saying so
+    (corpus / "data.json").write_text("a,b\n", encoding="utf-8")  # another format: skipped, saying so
     loaded = load_corpus(corpus)
     assert [(d.path, d.text) for d in loaded.documents] == [
         ("Apache-2.0", "The Apache-2.0 text grants rights."), ("GPL-3", "The GPL-3 text grants rights."),
         ("LICENSE", "The LICENSE text grants rights.")]
-    assert loaded.skipped == (Skipped("data.csv", NOT_READ.format(".csv")),
+    assert loaded.skipped == (Skipped("data.json", NOT_READ.format(".json")),
                               Skipped("tool", "it looks binary (contains NUL bytes)"))
-    assert [kind_of(name) for name in ("LICENSE", "Apache-2.0", "notes.md", "data.csv")] == [
+    assert [kind_of(name) for name in ("LICENSE", "Apache-2.0", "notes.md", "data.json")] == [
         "text", "text", "Markdown", "other"]
 
 
@@ -564,7 +606,7 @@ def test_scan_corpus_hashes_bytes_without_parsing(tmp_path: Path) -> None:
         "readme.md", "report.pdf",
     ]
     assert scan.hashes["report.pdf"] == content_hash(make_pdf(REPORT_PAGES))
-    assert scan.skipped == (Skipped(".hidden.txt", HIDDEN_REASON), Skipped("sheet.xlsx", NOT_READ.format(".xlsx")))
+    assert scan.skipped == (Skipped(".hidden.txt", HIDDEN_REASON), Skipped("slides.pptx", NOT_READ.format(".pptx")))
 
 
 def test_document_section_and_page_lookups() -> None:
@@ -634,12 +676,12 @@ def test_a_file_of_another_format_is_skipped_saying_what_to_do_and_a_dot_or_lock
         tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    for name in ("notes.txt", "table.csv", "slides.PPTX", ".DS_Store", ".gitignore", ".old.csv", "~$notes.docx"):
+    for name in ("notes.txt", "table.json", "slides.PPTX", ".DS_Store", ".gitignore", ".old.json", "~$notes.docx"):
         (corpus / name).write_text("Serbia joined in 2006.", encoding="utf-8")
     listing = list_corpus(corpus)
     assert listing.files == (corpus / "notes.txt",)
     assert listing.skipped == (Skipped("slides.PPTX", NOT_READ.format(".pptx")),
-                               Skipped("table.csv", NOT_READ.format(".csv")))
+                               Skipped("table.json", NOT_READ.format(".json")))
     assert list(scan_corpus(corpus).hashes) == ["notes.txt"]
 
 

@@ -47,9 +47,10 @@ def test_upload_names_are_sanitised(original: str, expected: str) -> None:
 @pytest.mark.parametrize(
     ("original", "size", "reason"),
     [
-        ("../../etc/passwd", 10, r"^'passwd' is not an accepted type; add \.txt, \.md, \.pdf, \.html, \.htm, \.docx, \.png, "
+        ("../../etc/passwd", 10, r"^'passwd' is not an accepted type; add \.txt, \.md, \.pdf, \.html, \.htm, \.docx, \.csv, \.tsv, "
+                                 r"\.xlsx, \.png, "
                                  r"\.jpg, \.jpeg, \.tif, \.tiff, \.gif, \.bmp, \.webp files\.$"),
-        ("setup.exe", 10, r"^'setup.exe': docqa does not read \.exe files; save a copy as \.txt, \.md, \.pdf, \.html or \.docx to index it\.$"),
+        ("setup.exe", 10, r"^'setup.exe': docqa does not read \.exe files; save a copy as \.txt, \.md, \.pdf, \.html, \.docx, \.csv or \.xlsx to index it\.$"),
         ("big.pdf", 20 * 2**20 + 1, r"^'big.pdf' is larger than 20 MB, the limit per file; split it into smaller files\.$"),
         ("empty.txt", 0, r"^'empty.txt' is empty\.$"),
         ("bad\nname.exe", 10, r"^'bad\\\\x0aname.exe': docqa does not read \.exe files"),
@@ -148,7 +149,7 @@ def test_store_uploads_keeps_going_past_a_refusal_and_the_corpus_reads_what_it_s
                                   "opens, or save it again from the program that made it)."),
         Upload("minutes.pdf", None,
                "'minutes.pdf' is not what its name says: it is a Word .docx file, not a .pdf file: rename it to .docx."),
-        Upload("run.sh", None, "'run.sh': docqa does not read .sh files; save a copy as .txt, .md, .pdf, .html or .docx to index it."),
+        Upload("run.sh", None, "'run.sh': docqa does not read .sh files; save a copy as .txt, .md, .pdf, .html, .docx, .csv or .xlsx to index it."),
         Upload("Report.PDF", "Report.pdf", None),
         Upload("gone.txt", None, "'gone.txt' cannot be read (No such file or directory)."),
     ]
@@ -217,15 +218,15 @@ def test_a_document_is_removed_by_the_name_it_was_added_under_or_pasted_decompos
 
 
 def test_a_file_skipped_for_its_format_can_be_removed_and_a_hidden_one_cannot(corpus: Path) -> None:
-    (corpus / "scores.csv").write_text("a,b\n", encoding="utf-8")
+    (corpus / "scores.json").write_text("a,b\n", encoding="utf-8")
     (corpus / ".draft.txt").write_text("Hidden.", encoding="utf-8")
-    removals = remove_documents(["scores.csv", ".draft.txt"], corpus)
-    assert [(r.name, r.removed) for r in removals] == [("scores.csv", True), (".draft.txt", False)]
+    removals = remove_documents(["scores.json", ".draft.txt"], corpus)
+    assert [(r.name, r.removed) for r in removals] == [("scores.json", True), (".draft.txt", False)]
     assert sorted(p.name for p in corpus.iterdir()) == [".draft.txt", "notes.txt"]
-    infos = [DocumentInfo("scores.csv", "other", 4, None, 0, None, "skipped", "docqa does not read .csv files"),
+    infos = [DocumentInfo("scores.json", "other", 4, None, 0, None, "skipped", "docqa does not read .json files"),
              DocumentInfo("broken.pdf", "PDF", 9, None, 0, None, "skipped", "not a readable PDF"),
              DocumentInfo(".draft.txt", "text", None, None, 0, None, "skipped", HIDDEN),
              DocumentInfo(".git/", "other", None, None, 0, None, "skipped", HIDDEN),
              DocumentInfo("gone.txt", "text", None, None, 2, None, "removed"),
              DocumentInfo("notes.txt", "text", 24, None, 1, None, "indexed")]
-    assert [d.name for d in infos if removable(d)] == ["scores.csv", "broken.pdf", "notes.txt"]
+    assert [d.name for d in infos if removable(d)] == ["scores.json", "broken.pdf", "notes.txt"]

@@ -13,12 +13,14 @@ cleaned text. A file that cannot be read raises UnreadableFile with the reason s
 
 from __future__ import annotations
 
+import csv
+import datetime
 import io
 import math
 import re
 import statistics
 import zipfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -676,6 +678,80 @@ def read_docx(data: bytes, limits: ReadLimits = ReadLimits()) -> CleanText:
     return clean_blocks(blocks)
 
 
+# A CSV file's delimiter is told from this much of its text, among these.
+CSV_SAMPLE_CHARS = 20_000
+CSV_DELIMITERS = (",", ";", "\t", "|")
+
+
+def _table_blocks(rows: Iterable[Sequence[str]]) -> list[Block]:
+    """A spreadsheet's rows as docqa reads a table (ingest/tables.py): a paragraph each, cells joined with
+    CELL, an empty cell in its place; empty rows dropped, and the empty columns before and after every
+    row's cells (a sheet that starts at column C)."""
+    kept = [[" ".join(cell.split()) for cell in row] for row in rows]
+    kept = [row for row in kept if any(row)]
+    if not kept:
+        return []
+    left = min(next(k for k, cell in enumerate(row) if cell) for row in kept)
+    right = max(max(k for k, cell in enumerate(row) if cell) for row in kept) + 1
+    return [Block(CELL.join(row[left:right])) for row in kept]
+
+
+def csv_delimiter(sample: str) -> str:
+    """The delimiter of a CSV text: of ",", ";", tab and "|", the one that splits the most of its first
+    lines into one same number of cells, two or more (commas where none does)."""
+    def fit(delimiter: str) -> tuple[int, int]:
+        try:
+            counts = [len(row) for row in csv.reader(io.StringIO(sample), delimiter=delimiter) if any(row)]
+        except csv.Error:
+            return 0, 0
+        columns = statistics.mode(counts) if counts else 1
+        return (sum(count == columns for count in counts) if columns > 1 else 0), columns
+
+    return max(CSV_DELIMITERS, key=fit)
+
+
+def read_csv(data: bytes, limits: ReadLimits = ReadLimits()) -> CleanText:
+    """A comma-, semicolon-, tab- or pipe-separated file (`csv_delimiter`) as a table: a paragraph a row."""
+    text, notes = _decode(data, limits)
+    try:
+        rows = list(csv.reader(io.StringIO(text), delimiter=csv_delimiter(text[:CSV_SAMPLE_CHARS])))
+    except csv.Error as error:
+        raise _damaged("CSV file", error) from error
+    return _noted(clean_blocks(_table_blocks(rows)), notes)
+
+
+def _sheet_cell(value: object) -> str:
+    """A spreadsheet cell's value as text: a whole number without ".0", a date without a midnight time."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat() if value.time() == datetime.time() else value.isoformat(sep=" ")
+    return str(value)
+
+
+def read_xlsx(data: bytes, limits: ReadLimits = ReadLimits()) -> CleanText:
+    """An Excel workbook: each sheet that holds anything a section named by the sheet, its rows a table
+    (values as last computed and saved; formulas are not computed again)."""
+    check_zip(data, limits, "Excel .xlsx file")
+    import openpyxl  # here: the child that reads each file (ingest/sandbox.py) pays for it only for a workbook
+
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        blocks: list[Block] = []
+        for sheet in book.worksheets:
+            rows = _table_blocks([_sheet_cell(value) for value in row] for row in sheet.iter_rows(values_only=True))
+            if rows:
+                blocks += [Block(sheet.title, heading=True), *rows]
+        book.close()
+    # An .xlsx is a zip of XML parts: a damaged one fails in zipfile, lxml or openpyxl, each its own way.
+    except Exception as error:
+        raise _damaged("Excel .xlsx file", error) from error
+    check_length(sum(len(block.text) for block in blocks), limits)
+    return clean_blocks(blocks)
+
+
 Reader = Callable[[bytes, ReadLimits], CleanText]
 
 
@@ -715,6 +791,9 @@ READERS: dict[str, Reader] = {
     ".html": read_html,
     ".htm": read_html,
     ".docx": read_docx,
+    ".csv": read_csv,
+    ".tsv": read_csv,
+    ".xlsx": read_xlsx,
     **dict.fromkeys(IMAGE_SUFFIXES, read_picture),
 }
 
@@ -749,7 +828,7 @@ _SIGNATURES = (
 )
 _ZIP_PARTS = (
     ("word/", "a Word .docx file", ".docx"),
-    ("xl/", "an Excel .xlsx file", None),
+    ("xl/", "an Excel .xlsx file", ".xlsx"),
     ("ppt/", "a PowerPoint .pptx file", None),
     ("mimetype", "an OpenDocument or EPUB file", None),
 )
@@ -797,4 +876,4 @@ def read_named(name: str, data: bytes, limits: ReadLimits = ReadLimits(), read: 
 
 def format_not_read(name: str) -> str:
     """Why a corpus file is skipped when reader_for knows no reader for its name."""
-    return f"docqa does not read {Path(name).suffix.lower()} files; save a copy as .txt, .md, .pdf, .html or .docx to index it"
+    return f"docqa does not read {Path(name).suffix.lower()} files; save a copy as .txt, .md, .pdf, .html, .docx, .csv or .xlsx to index it"

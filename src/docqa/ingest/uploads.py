@@ -27,7 +27,7 @@ from docqa.settings import ReadLimits
 
 MAX_NAME_CHARS = 100
 # Binary formats announce themselves in their first bytes; a mismatch is refused before it lands.
-_MAGIC = {".pdf": b"%PDF-", ".docx": b"PK\x03\x04"}
+_MAGIC = {".pdf": b"%PDF-", ".docx": b"PK\x03\x04", ".xlsx": b"PK\x03\x04"}
 _UNSAFE_RUN = re.compile(r"[^\w.-]+")
 # Why a file (at a path, to be stored under a name) cannot become a document, or None.
 Check = Callable[[Path, str], str | None]

@@ -98,6 +98,8 @@ def _upload_dict(upload) -> dict:
 MEDIA = {".pdf": "application/pdf", ".txt": "text/plain; charset=utf-8", ".md": "text/markdown; charset=utf-8",
          ".html": "text/plain; charset=utf-8", ".htm": "text/plain; charset=utf-8",  # shown as text, never run
          ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+         ".csv": "text/plain; charset=utf-8", ".tsv": "text/plain; charset=utf-8",
+         ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
          ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".tif": "image/tiff", ".tiff": "image/tiff",
          ".gif": "image/gif", ".bmp": "image/bmp", ".webp": "image/webp"}
 
