@@ -24,7 +24,7 @@ from docqa.errors import BadQuestion, UnknownDocument
 from docqa.index.store import BuildLock
 from docqa.ingest.corpus import load_corpus
 from docqa.ingest.uploads import Removal, Upload
-from docqa.settings import DEFAULT_MODEL, Settings
+from docqa.settings import DEFAULT_MODEL, Settings, SplitSettings
 from docqa.text import check_question
 from docqa.types import Answer
 
@@ -70,6 +70,20 @@ def test_the_reader_reads_the_question_inside_a_polite_wrapper_and_retrieval_eve
     reply = Engine(settings_of(project), embedder=embedder, reader=reader).ask(typed)
     assert reader.reads[-1].question == "What the name of the white lion is?"
     assert (reply.question, reply.resolved, reply.answer) == (typed, typed, ZORAN)
+
+
+def test_a_name_in_the_header_of_a_table_a_passage_continues_is_stated_by_it(tmp_path, embedder):
+    # The laptops' names head the table's columns; the weight's row stands in a later passage.
+    (tmp_path / "corpus").mkdir()
+    rows = "".join(f"| Port {n} | USB-C {n} | USB-A {n} |\n" for n in range(1, 25))
+    (tmp_path / "corpus" / "laptops.md").write_text(
+        f"# Specifications\n\n| Spec | Aero | Titan |\n|---|---|---|\n{rows}| Weight | 1.19 kg | 2.35 kg |\n",
+        encoding="utf-8")
+    settings = Settings(corpus=tmp_path / "corpus", index=tmp_path / "index", split=SplitSettings(max_words=60))
+    reply = Engine(settings, embedder=embedder, reader=WordReader("2.35")).ask("How heavy is the Titan?")
+    passage = reply.answer_passage
+    assert (reply.answer.text, reply.unstated) == ("2.35", ())
+    assert "Titan" not in passage.text and passage.table_header == "Spec | Aero | Titan"
 
 
 def test_the_answer_is_the_readers_span_with_document_offsets(project, embedder):

@@ -667,7 +667,7 @@ class Engine:
         # Read from the documents it names, "the TideCast FAQ" of the question is "it" (named.as_read).
         read = as_read(asked, self._snapshot.index.names, named) if named else asked
         candidate = self.reader.read(read, hits, context=query.context) if hits and asks and far is None else None
-        unstated = self._unstated(asked, candidate) if candidate else ()
+        unstated = self._unstated(asked, candidate, hits) if candidate else ()
         confidence = candidate.confidence if candidate and not unstated else 0.0
         answer = candidate if candidate is not None and not unstated and confidence >= self.threshold else None
         other = self._other_version(query, hits, answer) if answer is not None else None
@@ -682,14 +682,18 @@ class Engine:
         siblings = [h for h in hits if versions(h.passage.document, answer.document)]
         asked = the_question(query.text)
         other = self.reader.read(asked, siblings, context=query.context) if siblings else None
-        if other is None or other.confidence < self.threshold or self._unstated(asked, other):
+        if other is None or other.confidence < self.threshold or self._unstated(asked, other, siblings):
             return None
         return None if _words(other.text) == _words(answer.text) else other
 
-    def _unstated(self, question: str, candidate: Answer) -> tuple[str, ...]:
-        """unstated_terms with the candidate's document's title (index/named.py)."""
+    def _unstated(self, question: str, candidate: Answer, hits: Sequence[Hit]) -> tuple[str, ...]:
+        """unstated_terms with the candidate's document's title (index/named.py) and, for a passage that
+        starts inside a table, the table's header (its columns may be what the question names: "the Titan
+        16 Pro" of a laptop comparison)."""
         names = self._snapshot.index.names.get(candidate.document)
-        return unstated_terms(question, candidate, names.heading if names else "")
+        header = next((h.passage.table_header for h in hits if (h.passage.document, h.passage.start) ==
+                       (candidate.document, candidate.quote_start) and h.passage.table_header), "")
+        return unstated_terms(question, candidate, "\n".join(filter(None, (names.heading if names else "", header))))
 
     def _referent(self, earlier: list[str], top_k: int | None, documents: Sequence[str]) -> str | None:
         """The answer to the previous question when a pronoun could stand for it: a name or a thing,

@@ -20,6 +20,7 @@ def test_each_row_is_read_apart_with_the_headers_names_and_the_rest_with_the_tab
     assert paris.text == "City: Paris;\nHotel: EUR 190."  # the empty Meals cell is left out
     assert TEXT[slice(*london.cell_at(25, 28))] == "GBP 210"  # a part of a cell answers with the whole cell
     assert london.within() == ((6, 12), (21, 28), (37, 43)) and prose.within() is None
+    assert (london.names, london.label, paris.names) == (("City", "Hotel", "Meals"), "London", ("City", "Hotel"))
 
 
 def test_a_passage_that_starts_inside_a_table_reads_its_rows_by_the_header_it_was_told():

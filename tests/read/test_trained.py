@@ -27,6 +27,7 @@ from docqa.read.decode import (
     address_runs,
     balance,
     best_span,
+    cell_result,
     choose,
     dashed,
     dotted,
@@ -42,8 +43,9 @@ from docqa.read.decode import (
 )
 from docqa.read.form import Form
 from docqa.read.question import states_number
-from docqa.read.sentences import Unit
-from docqa.read.trained import QUERY_BAR, NeuralReader
+from docqa.read.sentences import Unit, content_stems
+from docqa.read.table_view import View
+from docqa.read.trained import NAME_WEIGHT, QUERY_BAR, NeuralReader, cell_priors
 from docqa.types import Hit, Passage
 
 SEED = 1234
@@ -362,6 +364,30 @@ def test_span_confidence_is_the_two_way_softmax():
     assert span_confidence(3.0, 1.0) == pytest.approx(0.8807970779778823, abs=1e-12)
     assert span_confidence(1e6, 0.0) == 1.0
     assert span_confidence(0.0, 1e6) == 0.0
+
+
+def test_a_prior_counts_in_the_choice_and_not_in_the_confidence():
+    a = Span(5, 6, 4, 13, 7.0)
+    b = Span(9, 9, 20, 25, 6.5)
+    choice = choose([WindowResult(0, a, 4.0), WindowResult(1, b, 4.0, prior=1.0)])
+    assert choice == Choice(1, b, 4.0, span_confidence(6.5, 4.0))
+
+
+def test_a_table_rows_cell_named_by_the_question_gains_its_prior():
+    window = Window(0, tuple(range(9)), (0,) * 9, tuple(SEQUENCE_IDS), tuple(OFFSETS), 0)
+    start = [0.0, 0.0, 0.0, 0.0, 1.0, 4.0, 2.0, 0.5, 0.0]
+    end = [0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 3.0, 2.5, 0.0]
+    cells = [(4, 9), (10, 19)]  # "quick" (4 + 1) and "fox jumps" (best "fox", 2 + 3); "quick fox" spans two
+    assert cell_result(window, start, end, TEXT, cells, [0.0, 0.0]) == WindowResult(0, Span(5, 5, 4, 9, 5.0), 0.0)
+    assert cell_result(window, start, end, TEXT, cells, [0.0, 0.5]) == WindowResult(0, Span(6, 6, 10, 13, 5.0), 0.0, 0.5)
+
+
+def test_cell_priors_weigh_the_columns_name_and_the_rows_label_by_the_questions_words():
+    fares = View(0, "", ((0, 1, 0, 1),) * 3, ("Ticket", "Adult (GBP)", "Child 6-15 (GBP)"), "Weekly ticket")
+    # "Weekly ticket" names the row; "Child 6-15 (GBP)" is "Child", its unit and ages aside.
+    assert cell_priors(fares, content_stems("How much is a weekly ticket for a child?")) == (
+        2 * NAME_WEIGHT, NAME_WEIGHT, 2 * NAME_WEIGHT)
+    assert cell_priors(fares, content_stems("What does the day pass cost?")) == (0.0, 0.0, 0.0)
 
 
 def test_choose_weighs_each_span_against_its_own_windows_null():

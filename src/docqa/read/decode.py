@@ -55,6 +55,7 @@ class WindowResult:
     passage: int
     span: Span | None
     null: float
+    prior: float = 0.0  # added to the span's margin when windows are compared, not to its confidence
 
 
 @dataclass(frozen=True)
@@ -326,8 +327,8 @@ def best_span(
 
     `fits`, when given, says which answer texts the question can take (a number for "how many"): the
     best span among the FITTING_CANDIDATES highest-scoring ones whose text fits, None when none does.
-    `within`, when given, the character ranges of `text` an answer must lie in (a table row's cells, not
-    the names the reader reads them by: read/table_view.py).
+    `within`, when given, the character ranges of `text` an answer must lie in, one of them whole (a table
+    row's cells, not the names the reader reads them by: read/table_view.py).
     """
     start = np.asarray(start_logits, dtype=np.float64)
     end = np.asarray(end_logits, dtype=np.float64)
@@ -340,13 +341,15 @@ def best_span(
     if max_answer_tokens < 1:
         raise ValueError(f"max_answer_tokens must be at least 1, got {max_answer_tokens}")
     usable = answer_tokens(sequence_ids, offsets, text)
-    if within is not None:
+    can_start, can_end, line = span_edges(offsets, text)
+    if within is not None:  # a token's range, -1 outside all; an answer starts and ends in one range
         bounds = np.array(offsets, dtype=np.int64).reshape(-1, 2)
         ranges = np.array(within, dtype=np.int64).reshape(-1, 2)
-        usable &= ((ranges[None, :, 0] <= bounds[:, None, 0]) & (bounds[:, None, 1] <= ranges[None, :, 1])).any(axis=1)
+        inside = (ranges[None, :, 0] <= bounds[:, None, 0]) & (bounds[:, None, 1] <= ranges[None, :, 1])
+        usable &= inside.any(axis=1)
+        line = np.where(inside.any(axis=1), inside.argmax(axis=1), -1) * (int(line.max(initial=0)) + 1) + line
     if not usable.any():
         return None
-    can_start, can_end, line = span_edges(offsets, text)
     first, last = np.indices((n, n))
     allowed = ((usable & can_start)[:, None] & (usable & can_end)[None, :] & (line[:, None] == line[None, :])
                & (last >= first) & (last - first < max_answer_tokens))
@@ -407,6 +410,29 @@ def window_result(window: Window, start_logits: np.ndarray, end_logits: np.ndarr
     )
 
 
+def cell_result(window: Window, start_logits: np.ndarray, end_logits: np.ndarray, text: str,
+                cells: Sequence[tuple[int, int]], priors: Sequence[float],
+                max_answer_tokens: int = MAX_ANSWER_TOKENS, fits: Callable[[str], bool] | None = None) -> WindowResult:
+    """The decoding of a table row's window (read/table_view.py): of the best span of each cell, the one
+    whose score plus its cell's prior is highest, that prior kept for `choose`. (The best span of all
+    cells stands for every cell without a prior: only those with one are decoded alone.)"""
+    n = len(window.ids)
+    start, end = start_logits[:n], end_logits[:n]
+
+    def best_in(ranges: Sequence[tuple[int, int]]) -> Span | None:
+        return best_span(start, end, window.sequence_ids, window.offsets, text, max_answer_tokens, fits, ranges)
+
+    def prior_of(span: Span) -> float:
+        return next((prior for (a, b), prior in zip(cells, priors) if a <= span.char_start and span.char_end <= b), 0.0)
+
+    found = [span for span in [best_in(cells), *(best_in([cell]) for cell, prior in zip(cells, priors) if prior)]
+             if span is not None]
+    best = max(((span.score + prior_of(span), span, prior_of(span)) for span in found), key=lambda item: item[0],
+               default=None)
+    null = null_score(start, end, window.cls_index)
+    return WindowResult(window.passage, None, null) if best is None else WindowResult(window.passage, best[1], null, best[2])
+
+
 def choose(results: Sequence[WindowResult]) -> Choice | None:
     """The span the reader is surest of over all windows of all passages: the highest margin of a
     window's best span over that window's own null score, which is also the highest confidence. None
@@ -423,11 +449,13 @@ def choose(results: Sequence[WindowResult]) -> Choice | None:
 
     The null is the window's own, not the lowest of all windows as `run_squad.py` takes over the
     windows of one paragraph: over several retrieved passages, any passage that seems to answer
-    something would lower it (800 held-out SQuAD questions, half swapped: F1 0.592 -> 0.617)."""
+    something would lower it (800 held-out SQuAD questions, half swapped: F1 0.592 -> 0.617).
+    A window's `prior` (a table row's cell named by the question's words) counts in the comparison only."""
     best: WindowResult | None = None
     span: Span | None = None
     for result in results:
-        if result.span is not None and (span is None or result.span.score - result.null > span.score - best.null):
+        if result.span is not None and (span is None or result.span.score - result.null + result.prior
+                                        > span.score - best.null + best.prior):
             best, span = result, result.span
     if best is None or span is None:
         return None

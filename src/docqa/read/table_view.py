@@ -27,6 +27,8 @@ class View:
     passage: int
     text: str
     cells: tuple[tuple[int, int, int, int], ...] = ()
+    names: tuple[str, ...] = ()  # each cell's column name (its header's cell), "" where none
+    label: str = ""  # the row's first cell: what the row is about ("Paris", "Weight (kg)")
 
     @property
     def row(self) -> bool:
@@ -60,7 +62,8 @@ def _row_view(passage: int, text: str, row: Row, names: Sequence[str] | None) ->
         cells.append((at + len(label), at + len(label) + b - a, a, b))
         lines.append(label + text[a:b] + mark)
         at += len(lines[-1]) + 1
-    return View(passage, "\n".join(lines), tuple(cells))
+    first = row.cells[0]
+    return View(passage, "\n".join(lines), tuple(cells), tuple(name for name, _, _ in kept), text[first[0]:first[1]])
 
 
 def _names(table: Table, text: str, header: str | None, leading: bool) -> tuple[Sequence[str] | None, Sequence[Row]]:
