@@ -34,8 +34,8 @@ from docqa.read.decode import (
     Choice,
     Window,
     WindowResult,
-    choose,
     cell_result,
+    choose,
     clip_question,
     model_inputs,
     on_scale,
@@ -370,6 +370,15 @@ class NeuralReader:
             ends[rows, :width] = end
         return starts, ends
 
+    def run_logits(self, encoded: Encoded, rows: range, row_views: Sequence[bool]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """The start and end logits of the windows `rows` of one passage: its own windows first, one at a
+        time (`logits`), then its table's rows (`row_views` says which are), ROW_BATCH at a time."""
+        first_row = next((k for k, row in enumerate(row_views) if row), len(row_views))
+        parts = [self.logits({key: value[start:stop] for key, value in encoded.inputs.items()}, size)
+                 for start, stop, size in ((rows.start, rows.start + first_row, None),
+                                           (rows.start + first_row, rows.stop, ROW_BATCH)) if stop > start]
+        return [row for part in parts for row in part[0]], [row for part in parts for row in part[1]]
+
     def keeps_span(self, form: Form, choice: Choice | None, candidates: Sequence[Sequence[Unit]],
                    defined: bool = False) -> bool:
         """Whether a question of another form than a factoid is still answered with the surest span: its
@@ -392,6 +401,8 @@ class NeuralReader:
         the verdict its sentence states in words (read/verdict.py), or none.
 
         A keyword query's span answer is decided against its own bar (`query_confidence`).
+        A table's rows are read one by one with their header's names (read/table_view.py); an answer from
+        a row is its whole cell, decided against CELL_BAR, a cell the question names preferred (`cell_priors`).
         A follow-up's context is appended to the question, as QA models read one question string."""
         fits = answer_form(question)
         acronym = acronym_asked(question)
@@ -420,13 +431,7 @@ class NeuralReader:
         choice = None
         for rows in passage_runs(encoded.windows, [view.passage for view in shown]):
             batch = encoded.windows[rows.start:rows.stop]
-            # A passage's own windows come first, then its table's rows (views' order).
-            first_row = next((k for k, window in enumerate(batch) if shown[window.passage].row), len(batch))
-            parts = [self.logits({key: value[start:stop] for key, value in encoded.inputs.items()}, size)
-                     for start, stop, size in ((rows.start, rows.start + first_row, None),
-                                               (rows.start + first_row, rows.stop, ROW_BATCH)) if stop > start]
-            start_logits = [row for part in parts for row in part[0]]
-            end_logits = [row for part in parts for row in part[1]]
+            start_logits, end_logits = self.run_logits(encoded, rows, [shown[window.passage].row for window in batch])
             results += [
                 cell_result(window, start_logits[k], end_logits[k], shown[window.passage].text,
                             shown[window.passage].within(), cell_priors(shown[window.passage], asked_stems),
