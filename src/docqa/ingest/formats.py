@@ -876,4 +876,5 @@ def read_named(name: str, data: bytes, limits: ReadLimits = ReadLimits(), read: 
 
 def format_not_read(name: str) -> str:
     """Why a corpus file is skipped when reader_for knows no reader for its name."""
-    return f"docqa does not read {Path(name).suffix.lower()} files; save a copy as .txt, .md, .pdf, .html, .docx, .csv or .xlsx to index it"
+    return (f"docqa does not read {Path(name).suffix.lower()} files; save a copy as .txt, .md, .pdf, .html, .docx, "
+            ".csv or .xlsx to index it")

@@ -430,7 +430,9 @@ def cell_result(window: Window, start_logits: np.ndarray, end_logits: np.ndarray
     best = max(((span.score + prior_of(span), span, prior_of(span)) for span in found), key=lambda item: item[0],
                default=None)
     null = null_score(start, end, window.cls_index)
-    return WindowResult(window.passage, None, null) if best is None else WindowResult(window.passage, best[1], null, best[2])
+    if best is None:
+        return WindowResult(window.passage, None, null)
+    return WindowResult(window.passage, best[1], null, best[2])
 
 
 def choose(results: Sequence[WindowResult]) -> Choice | None:

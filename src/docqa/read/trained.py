@@ -370,7 +370,8 @@ class NeuralReader:
             ends[rows, :width] = end
         return starts, ends
 
-    def run_logits(self, encoded: Encoded, rows: range, row_views: Sequence[bool]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    def run_logits(self, encoded: Encoded, rows: range,
+                   row_views: Sequence[bool]) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """The start and end logits of the windows `rows` of one passage: its own windows first, one at a
         time (`logits`), then its table's rows (`row_views` says which are), ROW_BATCH at a time."""
         first_row = next((k for k, row in enumerate(row_views) if row), len(row_views))
@@ -431,7 +432,8 @@ class NeuralReader:
         choice = None
         for rows in passage_runs(encoded.windows, [view.passage for view in shown]):
             batch = encoded.windows[rows.start:rows.stop]
-            start_logits, end_logits = self.run_logits(encoded, rows, [shown[window.passage].row for window in batch])
+            row_views = [shown[window.passage].row for window in batch]
+            start_logits, end_logits = self.run_logits(encoded, rows, row_views)
             results += [
                 cell_result(window, start_logits[k], end_logits[k], shown[window.passage].text,
                             shown[window.passage].within(), cell_priors(shown[window.passage], asked_stems),
@@ -441,10 +443,11 @@ class NeuralReader:
                               self.max_answer_tokens, fits)
                 for k, window in enumerate(batch)
             ]
-            if candidates is not None:
-                evidence += [item for k, window in enumerate(batch) if not shown[window.passage].row
-                             for item in unit_evidence(replace(window, passage=shown[window.passage].passage),
-                                                       start_logits[k], end_logits[k], candidates[shown[window.passage].passage])]
+            if candidates is not None:  # sentences are weighed in a passage's own text, not in its rows
+                owned_windows = [(k, replace(window, passage=shown[window.passage].passage))
+                                 for k, window in enumerate(batch) if not shown[window.passage].row]
+                evidence += [item for k, window in owned_windows
+                             for item in unit_evidence(window, start_logits[k], end_logits[k], candidates[window.passage])]
             choice = choose(results)
             # What an acronym stands for is read from the passage that spells it out (`whole_name`),
             # which need not be the first to give a sure part of it ("Supply Agency" for NAMSA).

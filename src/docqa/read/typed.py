@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import re
 
-_GREETING = re.compile(r"^\s*(?:hi|hello|hey|dear \w+(?: \w+)?|good (?:morning|afternoon|evening))\b(?: there)?[\s,!.]+",
-                       re.IGNORECASE)
-_THANKS = re.compile(r"(?:[\s,.!?]+(?:(?:many )?thanks|thank you|thx|cheers)(?: (?:a lot|so much|very much|in advance))?"
-                     r"|,?\s+please)[\s.!]*$", re.IGNORECASE)
+_GREETING = re.compile(r"^\s*(?:hi|hello|hey|dear \w+(?: \w+)?|good (?:morning|afternoon|evening))\b"
+                       r"(?: there)?[\s,!.]+", re.IGNORECASE)
+_THANKS = re.compile(r"(?:[\s,.!?]+(?:(?:many )?thanks|thank you|thx|cheers)"
+                     r"(?: (?:a lot|so much|very much|in advance))?|,?\s+please)[\s.!]*$", re.IGNORECASE)
 _WH = r"(?:who|whom|whose|what|when|where|which|why|how)\b"
 _WRAPPER = re.compile(
     r"^\s*(?:please,?\s+)?(?:(?:could|can|would|will) you (?:please |kindly )?(?:tell|let) me(?: know)?"
@@ -25,8 +25,8 @@ _WRAPPER = re.compile(
     rf",?\s+(?={_WH})", re.IGNORECASE)
 # A wh-question after a preamble: a clause boundary (a full stop, ";", ":", or "," maybe with "so", "and",
 # "but"), maybe a condition ("if ..., "), then the question word, maybe after a preposition ("at which ...").
-_AFTER_PREAMBLE = re.compile(rf"(?:[.;:!?]|,(?:\s+(?:so|and|but))?)\s+((?:if [^,;:]+,\s+)?(?:(?:at|in|on|for|from|by|with|to|of) )?{_WH})",
-                             re.IGNORECASE)
+_AFTER_PREAMBLE = re.compile(r"(?:[.;:!?]|,(?:\s+(?:so|and|but))?)\s+"
+                             rf"((?:if [^,;:]+,\s+)?(?:(?:at|in|on|for|from|by|with|to|of) )?{_WH})", re.IGNORECASE)
 # A preamble is what a person says of themselves first ("we're running our app under valgrind at work
 # and ..."): at least this many words, one of them "I", "we", "my", "our" and the like. A clause that
 # leads into the question without them is part of it ("If the compiler's long type is 64 bits, what is
