@@ -267,8 +267,8 @@ def test_docqa_index_names_the_skipped_files(engine, quick_cli, tmp_path, capsys
 
 
 def empty_corpus_message(corpus: Path) -> str:
-    return (f"No readable documents in {corpus}/. Put .txt, .md, .pdf, .html, .htm, .docx, .png, .jpg, .jpeg, .tif, "
-            ".tiff, .gif, .bmp or .webp files there (or pass --corpus DIR), then run `docqa index`.")
+    return (f"No readable documents in {corpus}/. Put .txt, .md, .pdf, .html, .htm, .docx, .csv, .tsv, .xlsx, .png, "
+            ".jpg, .jpeg, .tif, .tiff, .gif, .bmp or .webp files there (or pass --corpus DIR), then run `docqa index`.")
 
 
 def test_an_empty_corpus_asks_for_documents(engine, tmp_path, caplog):

@@ -35,6 +35,7 @@ from docqa.ingest.formats import (
     announced_format,
     is_page_number,
     line_step,
+    pdf_table_rows,
     read_csv,
     read_docx,
     read_html,
@@ -419,6 +420,43 @@ def test_docx_paragraphs_heading_styles_and_tables() -> None:
         ),
         sections=(Section("Annual report", 0), Section("Budget", 74)),
     )
+
+
+# ---- tables in PDFs -------------------------------------------------------------------------------
+
+def test_a_pdf_tables_cells_are_told_by_where_they_start():
+    # As Chromium prints an HTML table: cell by cell, a cell's second line under its first, at its x.
+    fragments = [("Plan", 91.2, 201.8, 11.0), (" Support hours", 148.5, 201.8, 11.0), ("\n", 0, 0, 0),
+                 (" Channels", 404.0, 201.8, 11.0), ("\n", 0, 0, 0),
+                 ("Standard", 91.2, 183.0, 11.0), (" Monday to Friday, 08:00–18:00 CET, excluding", 148.5, 183.0, 11.0),
+                 ("\n", 0, 0, 0), ("public holidays", 148.5, 171.0, 11.0), ("Portal and e-mail", 404.0, 183.0, 11.0),
+                 ("\n", 0, 0, 0), ("Premium", 91.2, 152.3, 11.0), (" 24 hours a day", 148.5, 152.3, 11.0),
+                 (" Portal, e-mail and", 404.0, 152.3, 11.0), ("\n", 0, 0, 0), ("telephone", 404.0, 140.3, 11.0),
+                 ("\n", 0, 0, 0), ("Outside support hours, the clock stops.", 84.4, 114.0, 11.0)]
+    assert pdf_table_rows(fragments) == {
+        0: (5, "Plan | Support hours | Channels"),
+        5: (11, "Standard | Monday to Friday, 08:00–18:00 CET, excluding public holidays | Portal and e-mail"),
+        11: (17, "Premium | 24 hours a day | Portal, e-mail and telephone")}
+
+
+def test_lines_that_only_begin_alike_or_words_of_a_line_are_no_table():
+    # Two lines that start with the same code and go on as text; a line of words, each a fragment.
+    alike = [("inflateInit()", 72.0, 500.0, 10.0), (". This is because", 150.0, 500.0, 10.0), ("\n", 0, 0, 0),
+             ("inflateInit()", 72.0, 488.0, 10.0), (" to have access", 150.0, 488.0, 10.0)]
+    words = [("The", 72.0, 500.0, 10.0), ("quick", 92.0, 500.0, 10.0), ("fox", 120.0, 500.0, 10.0), ("\n", 0, 0, 0),
+             ("The", 72.0, 488.0, 10.0), ("quick", 92.0, 488.0, 10.0), ("fox", 120.0, 488.0, 10.0)]
+    assert pdf_table_rows(alike) == {} and pdf_table_rows(words) == {}
+
+
+def test_a_browser_printed_table_reads_row_by_row_in_its_pdf():
+    pdf = Path(__file__).resolve().parents[2] / "evaluation" / "tables" / "corpus" / "support-sla.pdf"
+    clean = read_pdf(pdf.read_bytes())
+    assert "\n\nPlan | Support hours | Channels\n\nStandard | Monday to Friday, 08:00–18:00 CET, excluding public " \
+           "holidays | Portal and e-mail\n\n" in clean.text
+    assert "\n\nbelow 99.0% | 25% of the monthly fee\n\n" in clean.text
+    assert [s.title for s in clean.sections] == ["Customer Support Service Level Agreement", "1. Priority levels and "
+                                                 "targets", "2. Support hours and channels",
+                                                 "3. Availability and service credits", "4. Escalation"]
 
 
 # ---- spreadsheets ---------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from docqa.ingest.tables import CELL
+from docqa.ingest.tables import CELL, is_row
 from docqa.text import SOFT_HYPHEN, UNSPACED, plain_letters
 
 _SPACES = re.compile(r"[ \t\f\v\u00a0]+")
@@ -186,6 +186,8 @@ def _is_heading(line: str, prev: str | None, next_line: str | None, following: s
     beside = [_SECTION_NUMBER.sub("", near, count=1) for near in (preceding, following) if near]
     if _row_like(title) and any(map(_row_like, beside)):
         return False  # one of a table's rows set apart ("Madrid EUR 150 EUR 45", "Vienna EUR 170 EUR 50")
+    if is_row(line):
+        return False  # a table's row, its cells told apart ("Plan | Support hours | Channels")
     if following is not None and following[:1].islower() and not title.isupper():
         return False  # a title in capitals heads lower-case text ("SYNOPSIS" over "ls [OPTION]...")
     prev_done = prev is None or prev == "" or prev.endswith(_SENTENCE_END)
@@ -311,7 +313,8 @@ def _joins_across_gap(prev: str, nxt: str) -> bool:
     or the previous page ended in a soft hyphen and the next goes on with the word."""
     if prev.endswith(SOFT_HYPHEN):
         return nxt[:1].isalnum()
-    return not prev.endswith(_SENTENCE_END) and nxt[:1].islower()
+    rows = is_row(prev) or is_row(nxt)  # a table's row stands alone
+    return not rows and not prev.endswith(_SENTENCE_END) and nxt[:1].islower()
 
 
 def drop_overlong(texts: Sequence[str]) -> tuple[list[str], tuple[str, ...]]:

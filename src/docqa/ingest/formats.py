@@ -213,21 +213,122 @@ def strip_running_lines(pages: list[str]) -> list[str]:
 
 
 Line = tuple[str, float, float]  # a PDF line's text, baseline y and text size, in points
+Fragment = tuple[str, float, float, float]  # a piece of text pypdf shows: its text, x, baseline y and size
+
+# A table as a browser or a word processor prints one: rows whose cells each start on the row's top
+# baseline, left to right, a cell's wrapped lines under it at its own x. A cell starts further right than
+# the widest line of the cell before could reach at CHAR_WIDTH sizes a character, by CELL_GAP sizes at
+# least (words of one line are nearer); two rows or more, one after another, start their cells at the
+# same places, within COLUMN_SLACK points.
+CHAR_WIDTH = 0.45
+CELL_GAP = 1.0
+COLUMN_SLACK = 2.0
+# A cell's next line is at most this many sizes below its line before.
+CELL_LINE_STEP = 2.5
+
+
+def _pdf_row(fragments: Sequence[Fragment], first: int) -> tuple[int, list[list[Fragment]]] | None:
+    """The table row that starts at fragment `first` (its cells' fragments) and the index past it; None
+    where fewer than two cells start there. Blank fragments (pypdf's line breaks) are passed over."""
+    _, _, top, size = fragments[first]
+    cells = [[fragments[first]]]
+    at = first + 1
+    while at < len(fragments):
+        text, x, y, _ = fragments[at]
+        if not text.strip():
+            at += 1
+            continue
+        if "\n" in text.strip():
+            break
+        cell = cells[-1]
+        start = cell[0][1]
+        if abs(y - top) < 0.5 and x > start:
+            reach = start + max(len(piece[0].strip()) for piece in cell) * CHAR_WIDTH * size
+            if x - reach < CELL_GAP * size:
+                break  # a word further along the same line: no cell
+            cells.append([fragments[at]])
+        elif abs(x - start) < 0.5 and 0 < cell[-1][2] - y <= CELL_LINE_STEP * size:
+            cell.append(fragments[at])
+        else:
+            break
+        at += 1
+    return (at, cells) if len(cells) >= 2 else None
+
+
+def _same_columns(a: list[list[Fragment]], b: list[list[Fragment]]) -> bool:
+    """Whether two rows start their first cell, and one more at least, at the same places."""
+    starts = [cell[0][1] for cell in b]
+    shared = sum(any(abs(cell[0][1] - x) <= COLUMN_SLACK for x in starts) for cell in a)
+    return abs(a[0][0][1] - b[0][0][1]) <= COLUMN_SLACK and shared >= 2
+
+
+def _aligned(run: Sequence[list[list[Fragment]]]) -> bool:
+    """Whether a run of rows is laid out as a table: some column's cells differ in length from row to
+    row while the next column still starts at one place. Lines that only begin alike ("inflateInit()"
+    and then text, twice) start their second "cell" where their equal first words end."""
+    for k in range(min(len(row) for row in run) - 1):
+        lengths = [max(len(piece[0].strip()) for piece in row[k]) for row in run]
+        if max(lengths) - min(lengths) >= 2:
+            return True
+    return False
+
+
+class PdfRow(str):
+    """A line of a PDF page that is a table's row (`pdf_table_rows`): `pdf_page_text` sets it apart."""
+
+
+def pdf_table_rows(fragments: Sequence[Fragment]) -> dict[int, tuple[int, str]]:
+    """The table rows among a page's fragments: the index of each row's first fragment -> the index past
+    the row and its text, cells joined with CELL (ingest/tables.py), a cell's lines with spaces."""
+    rows: dict[int, tuple[int, str]] = {}
+    at = 0
+    while at < len(fragments):
+        run: list[tuple[int, int, list[list[Fragment]]]] = []
+        cursor = at
+        while cursor < len(fragments) and fragments[cursor][0].strip() and (found := _pdf_row(fragments, cursor)):
+            end, cells = found
+            if run and not (_same_columns(run[-1][2], cells) and cells[0][0][2] < run[-1][2][0][0][2]):
+                break
+            run.append((cursor, end, cells))
+            cursor = end
+            while cursor < len(fragments) and not fragments[cursor][0].strip():
+                cursor += 1
+        if len(run) < 2 or not _aligned([cells for _, _, cells in run]):
+            at += 1
+            continue
+        for start, end, cells in run:
+            rows[start] = (end, CELL.join(" ".join(" ".join(piece[0].split()) for piece in cell) for cell in cells))
+        at = cursor
+    return rows
 
 
 def pdf_page_lines(page: pypdf.PageObject) -> list[Line]:
-    """The page's lines in pypdf's reading order, each with its baseline and the size it is printed in."""
-    fragments: list[Line] = []
+    """The page's lines in pypdf's reading order, each with its baseline and the size it is printed in;
+    a table's row one line, its cells joined with CELL (`pdf_table_rows`)."""
+    fragments: list[Fragment] = []
 
     def visit(text: str, cm: list[float], tm: list[float], font: object, size: float) -> None:
+        x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
         baseline = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
         scale = math.hypot(tm[2], tm[3]) * math.hypot(cm[2], cm[3])
-        fragments.append((text, baseline, round(size * scale, 1)))  # the size as printed, in points
+        fragments.append((text, x, baseline, round(size * scale, 1)))  # the size as printed, in points
 
     page.extract_text(visitor_text=visit)
+    rows = pdf_table_rows(fragments)
     lines: list[Line] = []
     text, y, height = "", None, 0.0
-    for fragment, baseline, size in fragments:
+    at = 0
+    while at < len(fragments):
+        if at in rows:
+            if text.strip() and y is not None:
+                lines.append((text, y, height))
+            end, row = rows[at]
+            lines.append((PdfRow(row), fragments[at][2], fragments[at][3]))
+            text, y = "", None
+            at = end
+            continue
+        fragment, _, baseline, size = fragments[at]
+        at += 1
         for n, chunk in enumerate(fragment.split("\n")):
             if n:
                 if text.strip() and y is not None:
@@ -256,6 +357,8 @@ def pdf_page_text(lines: Sequence[Line], spacing: float | None = None) -> str:
         # stays one line (a heading is a line).
         scale = size / body if n and body and size > body and lines[n - 1][2] == size else 1.0
         follows = n > 0 and 0 <= lines[n - 1][1] - baseline <= PARAGRAPH_GAP * usual * scale
+        # A table's row (`pdf_table_rows`) is a paragraph of its own.
+        follows = follows and not isinstance(line, PdfRow) and not isinstance(lines[n - 1][0], PdfRow)
         if follows and scale > 1.0 and out:
             out[-1] = f"{out[-1].rstrip()} {line.lstrip()}"
             continue

@@ -21,6 +21,7 @@ from docqa.types import Passage
 # How this docqa turns a file's bytes into passages (ingest/corpus.py reads, ingest/clean.py cleans, this module
 # splits). Raise it with every change that gives an unchanged file other passages: an index built with
 # another value reads every file again, keeping the vectors of the passages whose text did not change.
+# 12: a PDF table's rows, as a browser or a word processor prints them, read as rows of cells (formats.pdf_table_rows);
 # 11: a passage that starts inside a table knows the table's header row (Passage.table_header); a Word table's
 # empty cells keep their places; a Markdown pipe table read row by row, cells joined with " | ", its delimiter
 # row dropped; in Markdown a blank line always ends a paragraph;
@@ -40,7 +41,7 @@ from docqa.types import Passage
 # given at most 10,000 characters at once; 4: form feeds end the pages of a .txt file; 3: PDF words parted where a TeX font's space code holds
 # a visible space; 2: a word broken at a line end joins when a half is no word; 1: the headings and
 # glyphs of 2026-11-30's long-paper work; 0: indexes built before it.
-READING = 11
+READING = 12
 
 # A word: a run of non-space characters, or one character of a script written without spaces (text.UNSPACED),
 # so that a Chinese paragraph is measured and cut a character at a time rather than as one word.

@@ -69,6 +69,26 @@ def _is_value(cell: str) -> bool:
     return _VALUE.fullmatch(cell) is not None and _YEAR.fullmatch(cell) is None
 
 
+_OPENING, _CLOSING = "([{", ")]}"
+
+
+def is_row(line: str) -> bool:
+    """Whether a line of text reads as a table's row: cells between spaced pipes, none of them leaving a
+    bracket open or closing one it did not open (a formula's "(Days | Subject)" is no row)."""
+    row = row_of(line, 0, len(line))
+    if row is None:
+        return False
+    for cell in row.texts(line):
+        depth = 0
+        for char in cell:
+            depth += (char in _OPENING) - (char in _CLOSING)
+            if depth < 0:
+                return False
+        if depth:
+            return False
+    return True
+
+
 def _heads(header: Row, body: list[Row], text: str) -> bool:
     """Whether a table's first row names its columns: a row of as many cells as a row under it, none of
     them a value (`_VALUE`) but a year. A table of two columns is more often a form's labels and values
