@@ -482,6 +482,15 @@ def make_xlsx() -> bytes:
     rates["C5"], rates["D5"] = "Paris", 190.5
     book.create_sheet("Empty")
     book.create_sheet("Contacts")["A1"] = "Travel Desk: ext. 4412"
+    prices = book.create_sheet("Prices")
+    prices.append(["Price list, spring 2025"])  # a title over the header
+    prices.append(["Product", "Price", "Tray", "Tray value"])
+    prices.append(["Sourdough", 6.5, 8, "=B3*C3"])  # a formula openpyxl saves without its value
+    prices.append([])  # an empty row: another table follows
+    prices.append(["Discount", "Rate"])
+    prices.append(["Staff", 0.2])
+    prices["B3"].number_format = "0.00"
+    prices["B6"].number_format = "0%"
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -490,8 +499,11 @@ def make_xlsx() -> bytes:
 def test_an_excel_workbook_is_a_section_a_sheet_and_a_table_its_rows() -> None:
     assert read_xlsx(make_xlsx()) == CleanText(
         text="Rates\n\nCity | Hotel | From\n\nLondon | 210 | 2026-03-01\n\nParis | 190.5 |\n\nContacts\n\n"
-             "Travel Desk: ext. 4412",
-        sections=(Section("Rates", 0), Section("Contacts", 72)),
+             "Travel Desk: ext. 4412\n\nPrices\n\nPrice list, spring 2025\n\nProduct | Price | Tray | Tray value\n\n"
+             "Sourdough | 6.50 | 8 |\n\nPrices\n\nDiscount | Rate\n\nStaff | 20%",
+        sections=(Section("Rates", 0), Section("Contacts", 72), Section("Prices", 106), Section("Prices", 200)),
+        notes=("1 formula cell saved without its value read empty: open the file in Excel (or LibreOffice) and save "
+               "it to keep them",),
     )
     assert announced_format(make_xlsx()) == ("an Excel .xlsx file", ".xlsx")
     with pytest.raises(UnreadableFile, match="not a readable Excel .xlsx file"):

@@ -82,6 +82,7 @@ def test_the_number_forms_do_not_load_spacy():
         ("When did Alfonso XXII reach Valencia?", (("Alfonso", "XXII"), ("Valencia",)), ()),
         ("What does the Partnership for Peace offer Serbian officers?", (("Partnership", "for", "Peace"),), ()),
         ("Who destroyed 28,000 small arms in 2005?", (), ("28000", "2005")),
+        ("What was the payment of 412,80 for, of 1,234,567 in all?", (), ("412,80", "1234567")),  # a decimal comma
         ("When was version 1.1 of the Apache License released?", (("Apache", "License"),), ("1.1",)),
         # Not numbers: one digit, an ordinal, a digit inside a word.
         ("What reached 1 billion in the 20th century after ww1 and 238U?", (), ()),
@@ -119,6 +120,7 @@ TEXT = ("Serbia joined the PfP in December 2006 and destroyed 28,000 small arms.
         ("What did the U.S. archive of the Warsaw Pact hold?", ("U.S",)),
         ("When did Austria destroy small arms?", ("Austria",)),
         ("What credit is due below 99%?", ()),  # 99.0 is 99
+        ("Where are the archives of the Warsaw Pacts?", ()),  # a plural, the singular in the text
         ("What credit is due below 25%?", ("25",)),  # 25.5 is not
     ],
 )

@@ -327,7 +327,7 @@ def load_corpus(corpus: Path, limits: ReadLimits = ReadLimits()) -> Corpus:
 
 
 KINDS = {".pdf": "PDF", ".docx": "Word", ".html": "HTML", ".htm": "HTML", ".md": "Markdown", ".txt": "text",
-         ".csv": "CSV", ".tsv": "CSV", ".xlsx": "Excel",
+         ".csv": "CSV", ".tsv": "TSV", ".xlsx": "Excel",
          **dict.fromkeys(IMAGE_SUFFIXES, "image")}
 
 

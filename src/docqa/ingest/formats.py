@@ -786,17 +786,27 @@ CSV_SAMPLE_CHARS = 20_000
 CSV_DELIMITERS = (",", ";", "\t", "|")
 
 
-def _table_blocks(rows: Iterable[Sequence[str]]) -> list[Block]:
-    """A spreadsheet's rows as docqa reads a table (ingest/tables.py): a paragraph each, cells joined with
-    CELL, an empty cell in its place; empty rows dropped, and the empty columns before and after every
-    row's cells (a sheet that starts at column C)."""
-    kept = [[" ".join(cell.split()) for cell in row] for row in rows]
-    kept = [row for row in kept if any(row)]
-    if not kept:
-        return []
-    left = min(next(k for k, cell in enumerate(row) if cell) for row in kept)
-    right = max(max(k for k, cell in enumerate(row) if cell) for row in kept) + 1
-    return [Block(CELL.join(row[left:right])) for row in kept]
+def _table_blocks(rows: Iterable[Sequence[str]], apart: bool = True) -> list[list[Block]]:
+    """A spreadsheet's rows as docqa reads tables (ingest/tables.py), in groups that empty rows part (two
+    tables on one sheet; one group where not `apart`): a row a paragraph, cells joined with CELL, an empty
+    cell in its place, less the empty columns before and after the group's cells (a table that starts at
+    column C). A group's first rows of one cell are its titles ("Price list, spring 2025" over the header),
+    paragraphs of their own."""
+    groups: list[list[list[str]]] = [[]]
+    for row in rows:
+        cells = [" ".join(cell.split()) for cell in row]
+        if any(cells):
+            groups[-1].append(cells)
+        elif groups[-1] and apart:
+            groups.append([])
+    out = []
+    for group in (g for g in groups if g):
+        left = min(next(k for k, cell in enumerate(row) if cell) for row in group)
+        right = max(max(k for k, cell in enumerate(row) if cell) for row in group) + 1
+        titles = next((k for k, row in enumerate(group) if sum(map(bool, row)) > 1), len(group))
+        out.append([Block(" ".join(filter(None, row))) for row in group[:titles]] +
+                   [Block(CELL.join(row[left:right])) for row in group[titles:]])
+    return out
 
 
 def csv_delimiter(sample: str) -> str:
@@ -820,39 +830,62 @@ def read_csv(data: bytes, limits: ReadLimits = ReadLimits()) -> CleanText:
         rows = list(csv.reader(io.StringIO(text), delimiter=csv_delimiter(text[:CSV_SAMPLE_CHARS])))
     except csv.Error as error:
         raise _damaged("CSV file", error) from error
-    return _noted(clean_blocks(_table_blocks(rows)), notes)
+    return _noted(clean_blocks([block for group in _table_blocks(rows, apart=False) for block in group]), notes)
 
 
-def _sheet_cell(value: object) -> str:
-    """A spreadsheet cell's value as text: a whole number without ".0", a date without a midnight time."""
+_DECIMALS = re.compile(r"0\.(0+)")
+
+
+def _sheet_cell(value: object, number_format: str = "General") -> str:
+    """A spreadsheet cell's value as text, as the sheet shows it where that is plain: a share in a
+    per-cent format as one ("0.2" in "0%" is "20%"), a number with the decimals its format fixes ("6.5" in
+    "0.00" is "6.50"), a whole number without ".0", a date without a midnight time (ISO: 2026-03-01)."""
     if value is None:
         return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
     if isinstance(value, datetime.datetime):
         return value.date().isoformat() if value.time() == datetime.time() else value.isoformat(sep=" ")
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        decimals = _DECIMALS.search(number_format)
+        places = len(decimals.group(1)) if decimals else None
+        if "%" in number_format:
+            return f"{value * 100:.{places or 0}f}%"
+        if places is not None:
+            return f"{value:,.{places}f}" if "," in number_format else f"{value:.{places}f}"
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
     return str(value)
 
 
 def read_xlsx(data: bytes, limits: ReadLimits = ReadLimits()) -> CleanText:
-    """An Excel workbook: each sheet that holds anything a section named by the sheet, its rows a table
-    (values as last computed and saved; formulas are not computed again)."""
+    """An Excel workbook: each sheet that holds anything a section named by the sheet (again over each
+    further table that empty rows set apart on it), its rows tables. Values are those last computed and
+    saved: a formula saved without its value (a file written by a program, not by Excel) reads empty,
+    and the document's note says how many."""
     check_zip(data, limits, "Excel .xlsx file")
     import openpyxl  # here: the child that reads each file (ingest/sandbox.py) pays for it only for a workbook
 
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        formulas = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
         blocks: list[Block] = []
-        for sheet in book.worksheets:
-            rows = _table_blocks([_sheet_cell(value) for value in row] for row in sheet.iter_rows(values_only=True))
-            if rows:
-                blocks += [Block(sheet.title, heading=True), *rows]
+        unsaved = 0
+        for sheet, written in zip(book.worksheets, formulas.worksheets):
+            for row, typed in zip(sheet.iter_rows(), written.iter_rows(values_only=True)):
+                unsaved += sum(cell.value is None and isinstance(value, str) and value.startswith("=")
+                               for cell, value in zip(row, typed))
+            shown = ([_sheet_cell(cell.value, getattr(cell, "number_format", "General")) for cell in row]
+                     for row in sheet.iter_rows())
+            for group in _table_blocks(shown):
+                blocks += [Block(sheet.title, heading=True), *group]
         book.close()
+        formulas.close()
     # An .xlsx is a zip of XML parts: a damaged one fails in zipfile, lxml or openpyxl, each its own way.
     except Exception as error:
         raise _damaged("Excel .xlsx file", error) from error
     check_length(sum(len(block.text) for block in blocks), limits)
-    return clean_blocks(blocks)
+    notes = (f"{unsaved:,} formula cell{'s' if unsaved != 1 else ''} saved without {'their values' if unsaved != 1 else 'its value'}"
+             " read empty: open the file in Excel (or LibreOffice) and save it to keep them",) if unsaved else ()
+    return _noted(clean_blocks(blocks), notes)
 
 
 Reader = Callable[[bytes, ReadLimits], CleanText]

@@ -138,7 +138,8 @@ def key_terms(question: str) -> KeyTerms:
     if run:
         names.append(tuple(run))
     names = [name for name in names if not (len(name) == 1 and _PEOPLES.search(name[0]))]
-    numbers = tuple(dict.fromkeys(n.replace(",", "") for n in _DIGITS.findall(question)))
+    # A comma before three digits parts thousands ("28,000"); before one or two it is a decimal comma ("412,80").
+    numbers = tuple(dict.fromkeys(re.sub(r",(?=\d{3}(?!\d))", "", n) for n in _DIGITS.findall(question)))
     return KeyTerms(tuple(names), numbers)
 
 
@@ -177,11 +178,13 @@ def _states_word(word: str, text: str, lowered: str) -> bool:
     nationality's or a plural's ending on either side ("Serbian" in a text about Serbia; not "Austria"
     in "Australia"). A one-letter name, a language or a symbol ("R", "C++", "matrix Z"), is matched as
     written: "z" is another symbol, and "a" or "i" in lower case are other words. A month's or a
-    weekday's short form is stated by the whole word too ("Jan": "January")."""
+    weekday's short form is stated by the whole word too ("Jan": "January"), a plural by its singular."""
     if len(word.rstrip(".")) == 1:
         return re.search(r"(?<!\w)" + re.escape(word.rstrip(".")) + r"(?!\w)", text) is not None
     word = word.lower().rstrip(".")
     forms = _nationality_forms(word) | ({_SHORT_FORMS[word]} if word in _SHORT_FORMS else set())
+    if len(word) >= 5 and word.endswith("s") and not word.endswith("ss"):
+        forms.add(word[:-1])  # a plural the text writes singular: "on Tuesdays" of a rota's "Tuesday"
     return any(re.search(r"(?<!\w)" + re.escape(form) + _SUFFIXES + r"(?!\w)", lowered) for form in forms)
 
 
