@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from standins import Read, WordReader
 
+from docqa import cli
 from docqa import engine as engine_module
 from docqa.embed.embedder import Embedder
 from docqa.engine import Engine, Freshness, chosen_documents, unstated_terms
@@ -27,6 +28,7 @@ from docqa.ingest.uploads import Removal, Upload
 from docqa.settings import DEFAULT_MODEL, Settings, SplitSettings
 from docqa.text import check_question
 from docqa.types import Answer
+from docqa.web.format import format_reply
 
 BRIDGES = ("The Branko bridge crosses the Sava river in Belgrade. It was completed in 1956 and widened in 1979; "
            "trams no longer cross it, but buses and cars do.")
@@ -84,6 +86,10 @@ def test_a_name_in_the_header_of_a_table_a_passage_continues_is_stated_by_it(tmp
     passage = reply.answer_passage
     assert (reply.answer.text, reply.unstated) == ("2.35", ())
     assert "Titan" not in passage.text and passage.table_header == "Spec | Aero | Titan"
+    # the reply shows the header the quote lacks, in the CLI and the chat
+    assert reply.columns == "Spec | Aero | Titan"
+    assert "Table columns (the header above the quote): Spec | Aero | Titan\nQuote: " in cli.format_reply(reply)
+    assert "<p><i>Table columns (the header above the quote): Spec | Aero | Titan</i></p><blockquote>" in format_reply(reply)
 
 
 def test_the_answer_is_the_readers_span_with_document_offsets(project, embedder):

@@ -428,6 +428,8 @@ def format_reply(reply) -> str:
         where += f", p. {answer.page}" if answer.page else ""
         lines.append(f"Source: {where} [characters {answer.start}-{answer.end}]")
         a, b = answer.quote_offsets
+        if reply.columns_text:
+            lines.append(reply.columns_text)
         lines.append(f"Quote: {answer.quote[:a]}**{answer.quote[a:b]}**{answer.quote[b:]}")
     if reply.read_by_ocr:
         lines.append("Note: read by OCR from a scanned page; check its words against the page.")

@@ -154,6 +154,18 @@ class Reply:
                 f"({where}characters {other.start}-{other.end}).")
 
     @property
+    def columns(self) -> str | None:
+        """The header row of the table whose rows the answer's passage goes on with (Passage.table_header),
+        which the quote does not show; None otherwise."""
+        passage = self.answer_passage
+        return passage.table_header if passage is not None else None
+
+    @property
+    def columns_text(self) -> str | None:
+        """`columns` as the CLI, the chat and the export say it; None without them."""
+        return f"Table columns (the header above the quote): {self.columns}" if self.columns else None
+
+    @property
     def read_by_ocr(self) -> bool:
         """Whether the answer's words were read by OCR from a scanned page (and may be misread)."""
         passage = self.answer_passage

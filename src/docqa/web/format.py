@@ -105,6 +105,7 @@ def _format_answer(reply: Reply) -> str:
         f"<p><b>{_text(answer.text)}</b></p>",
         *_resolved_note(reply),
         f"<p>Confidence {confidence_text(reply.confidence, reply.threshold)}</p>",
+        *([f"<p><i>{_text(reply.columns_text)}</i></p>"] if reply.columns_text else []),
         f"<blockquote>{mark_quote(answer.quote, a, b)}</blockquote>",
         f"<p>Source: {format_source(answer.document, answer.section, answer.page, answer.start, answer.end)}</p>",
         format_passages(others, "Other retrieved passages"),

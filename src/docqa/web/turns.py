@@ -98,7 +98,8 @@ def turn_of_reply(question: str, history: Sequence[str], html: str, reply: Reply
     followup = [f"Read as a follow-up: {reply.resolved}"] if reply.resolved != reply.question else []
     behind = [reply.notice] if reply.notice else []
     if answer is not None:
-        beside = [OCR_NOTE if reply.read_by_ocr else None, reply.other_version_text, reply.passed_over_text]
+        beside = [reply.columns_text, OCR_NOTE if reply.read_by_ocr else None, reply.other_version_text,
+                  reply.passed_over_text]
         return Turn(question, tuple(history), html, answer.text, True, reply.confidence, answer.quote,
                     source_line(answer.document, answer.section, answer.page, answer.start, answer.end), reply.documents,
                     tuple(followup + [note for note in beside if note] + behind))
