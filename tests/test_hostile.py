@@ -419,30 +419,22 @@ def test_a_missing_index_is_built(engine, tmp_path, caplog):
     assert built.ask(PFP).answer.text == PFP_ANSWER
 
 
-def test_a_server_keeps_its_index_when_the_new_one_is_damaged(engine, tmp_path, caplog):
+@pytest.mark.parametrize(
+    ("current", "problem"),
+    [
+        (b"build-20000101T000000000000Z\n", r"build-20000101T000000000000Z/manifest\.json is missing"),  # a new one, damaged
+        (b"\xff\xfe garbage", r"CURRENT cannot be read \(UnicodeDecodeError\)"),  # CURRENT no text
+    ],
+)
+def test_a_server_keeps_its_index_when_the_new_one_cannot_be_read(engine, tmp_path, caplog, current, problem):
     settings = workspace(engine, tmp_path)
     served = sharing(engine, settings)
-    (settings.index / CURRENT).write_text("build-20000101T000000000000Z\n", encoding="utf-8")
+    (settings.index / CURRENT).write_bytes(current)
     with caplog.at_level(logging.WARNING, logger="docqa"):
         reply = chat.chat(served, PFP)
     assert reply.startswith(f"<p><b>{PFP_ANSWER}</b></p>")
     assert re.fullmatch(
-        r"Keeping the current index: The index in .*/index/ cannot be read "
-        rf"\(build-20000101T000000000000Z/manifest\.json is missing\)\. {RUN_FULL}",
-        caplog.records[0].getMessage(),
-    )
-
-
-def test_a_server_keeps_its_index_when_current_is_no_text(engine, tmp_path, caplog):
-    settings = workspace(engine, tmp_path)
-    served = sharing(engine, settings)
-    (settings.index / CURRENT).write_bytes(b"\xff\xfe garbage")
-    with caplog.at_level(logging.WARNING, logger="docqa"):
-        reply = chat.chat(served, PFP)
-    assert reply.startswith(f"<p><b>{PFP_ANSWER}</b></p>")
-    assert re.fullmatch(
-        r"Keeping the current index: The index in .*/index/ cannot be read "
-        rf"\(CURRENT cannot be read \(UnicodeDecodeError\)\)\. {RUN_FULL}",
+        rf"Keeping the current index: The index in .*/index/ cannot be read \({problem}\)\. {RUN_FULL}",
         caplog.records[0].getMessage(),
     )
 

@@ -97,6 +97,12 @@ class Freshness(str, Enum):
     KEEP = "keep"  # use the index there is, out of date or not; build only when there is none (docqa documents)
 
 
+def quoted_passage(hits: Sequence[Hit], answer: Answer) -> Passage | None:
+    """The passage of `hits` that `answer` quotes (its document and start), None where none is."""
+    return next((h.passage for h in hits if (h.passage.document, h.passage.start) ==
+                 (answer.document, answer.quote_start)), None)
+
+
 @dataclass(frozen=True)
 class Reply:
     """What `ask` returns. `candidate` is the reader's best span whatever its confidence; `answer` is
@@ -136,11 +142,7 @@ class Reply:
     @property
     def answer_passage(self) -> Passage | None:
         """The retrieved passage the answer was copied from (None when docqa declined)."""
-        answer = self.answer
-        if answer is None:
-            return None
-        return next((h.passage for h in self.hits if (h.passage.document, h.passage.start) ==
-                     (answer.document, answer.quote_start)), None)
+        return quoted_passage(self.hits, self.answer) if self.answer is not None else None
 
     @property
     def other_version_text(self) -> str | None:
@@ -682,18 +684,18 @@ class Engine:
         unstated = self._unstated(asked, candidate, hits) if candidate else ()
         confidence = candidate.confidence if candidate and not unstated else 0.0
         answer = candidate if candidate is not None and not unstated and confidence >= self.threshold else None
-        other = self._other_version(query, hits, answer) if answer is not None else None
+        other = self._other_version(asked, query.context, hits, answer) if answer is not None else None
         return Reply(question, resolved, answer, candidate, confidence, self.threshold, tuple(hits),
                      time.perf_counter() - started, unstated, self.notice(), tuple(documents), named, far,
                      in_english(asked, self._snapshot.retriever.knows), other)
 
-    def _other_version(self, query: Query, hits: Sequence[Hit], answer: Answer) -> Answer | None:
+    def _other_version(self, asked: str, context: str, hits: Sequence[Hit], answer: Answer) -> Answer | None:
         """What another version of the answer's document (index/named.py `versions`: "leave-policy-2025"
-        beside "leave-policy-2026") says instead, where its retrieved passages answer surely and otherwise;
-        None where no version was retrieved (no second reading then), or where it agrees."""
+        beside "leave-policy-2026") says instead to the question the reader read (`asked`, with its
+        follow-up `context`), where its retrieved passages answer surely and otherwise; None where no
+        version was retrieved (no second reading then), or where it agrees."""
         siblings = [h for h in hits if versions(h.passage.document, answer.document)]
-        asked = the_question(query.text)
-        other = self.reader.read(asked, siblings, context=query.context) if siblings else None
+        other = self.reader.read(asked, siblings, context=context) if siblings else None
         if other is None or other.confidence < self.threshold or self._unstated(asked, other, siblings):
             return None
         return None if _words(other.text) == _words(answer.text) else other
@@ -703,8 +705,8 @@ class Engine:
         starts inside a table, the table's header (its columns may be what the question names: "the Titan
         16 Pro" of a laptop comparison)."""
         names = self._snapshot.index.names.get(candidate.document)
-        header = next((h.passage.table_header for h in hits if (h.passage.document, h.passage.start) ==
-                       (candidate.document, candidate.quote_start) and h.passage.table_header), "")
+        passage = quoted_passage(hits, candidate)
+        header = passage.table_header if passage is not None else None
         return unstated_terms(question, candidate, "\n".join(filter(None, (names.heading if names else "", header))))
 
     def _referent(self, earlier: list[str], top_k: int | None, documents: Sequence[str]) -> str | None:

@@ -870,11 +870,11 @@ def read_xlsx(data: bytes, limits: ReadLimits = ReadLimits()) -> CleanText:
         blocks: list[Block] = []
         unsaved = 0
         for sheet, written in zip(book.worksheets, formulas.worksheets):
+            shown = []
             for row, typed in zip(sheet.iter_rows(), written.iter_rows(values_only=True)):
                 unsaved += sum(cell.value is None and isinstance(value, str) and value.startswith("=")
                                for cell, value in zip(row, typed))
-            shown = ([_sheet_cell(cell.value, getattr(cell, "number_format", "General")) for cell in row]
-                     for row in sheet.iter_rows())
+                shown.append([_sheet_cell(cell.value, getattr(cell, "number_format", "General")) for cell in row])
             for group in _table_blocks(shown):
                 blocks += [Block(sheet.title, heading=True), *group]
         book.close()

@@ -397,15 +397,13 @@ def on_scale(margin: float, bar: float, threshold: float) -> float:
 
 
 def window_result(window: Window, start_logits: np.ndarray, end_logits: np.ndarray, text: str,
-                  max_answer_tokens: int = MAX_ANSWER_TOKENS, fits: Callable[[str], bool] | None = None,
-                  within: Sequence[tuple[int, int]] | None = None) -> WindowResult:
-    """The decoding of one window from its row of (possibly right-padded) logits; `fits` and `within` as
-    in `best_span`."""
+                  max_answer_tokens: int = MAX_ANSWER_TOKENS, fits: Callable[[str], bool] | None = None) -> WindowResult:
+    """The decoding of one window from its row of (possibly right-padded) logits; `fits` as in `best_span`."""
     n = len(window.ids)
     start, end = start_logits[:n], end_logits[:n]
     return WindowResult(
         window.passage,
-        best_span(start, end, window.sequence_ids, window.offsets, text, max_answer_tokens, fits, within),
+        best_span(start, end, window.sequence_ids, window.offsets, text, max_answer_tokens, fits),
         null_score(start, end, window.cls_index),
     )
 
@@ -425,14 +423,13 @@ def cell_result(window: Window, start_logits: np.ndarray, end_logits: np.ndarray
     def prior_of(span: Span) -> float:
         return next((prior for (a, b), prior in zip(cells, priors) if a <= span.char_start and span.char_end <= b), 0.0)
 
-    found = [span for span in [best_in(cells), *(best_in([cell]) for cell, prior in zip(cells, priors) if prior)]
-             if span is not None]
-    best = max(((span.score + prior_of(span), span, prior_of(span)) for span in found), key=lambda item: item[0],
-               default=None)
+    found = [(span, prior_of(span)) for span in [best_in(cells), *(best_in([cell]) for cell, prior in zip(cells, priors)
+                                                                   if prior)] if span is not None]
     null = null_score(start, end, window.cls_index)
-    if best is None:
+    if not found:
         return WindowResult(window.passage, None, null)
-    return WindowResult(window.passage, best[1], null, best[2])
+    span, prior = max(found, key=lambda item: item[0].score + item[1])
+    return WindowResult(window.passage, span, null, prior)
 
 
 def choose(results: Sequence[WindowResult]) -> Choice | None:
