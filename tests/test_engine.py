@@ -29,6 +29,7 @@ from docqa.settings import DEFAULT_MODEL, Settings, SplitSettings
 from docqa.text import check_question
 from docqa.types import Answer
 from docqa.web.format import format_reply
+from docqa.web.turns import turn_of_reply
 
 BRIDGES = ("The Branko bridge crosses the Sava river in Belgrade. It was completed in 1956 and widened in 1979; "
            "trams no longer cross it, but buses and cars do.")
@@ -72,6 +73,25 @@ def test_the_reader_reads_the_question_inside_a_polite_wrapper_and_retrieval_eve
     reply = Engine(settings_of(project), embedder=embedder, reader=reader).ask(typed)
     assert reader.reads[-1].question == "What the name of the white lion is?"
     assert (reply.question, reply.resolved, reply.answer) == (typed, typed, ZORAN)
+
+
+def test_misspelt_words_are_read_as_the_documents_everywhere_and_the_reply_says_so(project, embedder):
+    reader = WordReader("Zoran")
+    engine = Engine(settings_of(project), embedder=embedder, reader=reader)
+    typed = "What is the name of the whte lionn?"
+    reply = engine.ask(typed)
+    assert reader.reads[-1].question == LION
+    assert (reply.question, reply.resolved, reply.followup, reply.answer) == (typed, LION, None, ZORAN)
+    assert reply.spelling_text == 'Read "whte" as "white", "lionn" as "lion".'
+    assert reply.to_dict()["corrections"] == [{"typed": "whte", "read": "white"}, {"typed": "lionn", "read": "lion"}]
+    assert 'Read &quot;whte&quot; as &quot;white&quot;' in format_reply(reply)
+    assert 'Note: Read "whte" as "white", "lionn" as "lion".' in cli.format_reply(reply).splitlines()
+    assert turn_of_reply(typed, (), "", reply).notes == ('Read "whte" as "white", "lionn" as "lion".',)
+    # a follow-up's earlier questions are respelt too, and the follow-up is told apart from the respelling
+    later = engine.ask("When did it arive?", history=["What is the name of the whte lion?"])
+    assert (later.resolved, later.followup) == ("When did it arrive? (the name of the white lion Zoran)",
+                                                "When did it arrive? (the name of the white lion Zoran)")
+    assert engine.ask(LION).corrections == ()
 
 
 def test_a_name_in_the_header_of_a_table_a_passage_continues_is_stated_by_it(tmp_path, embedder):

@@ -431,6 +431,8 @@ def format_reply(reply) -> str:
         if reply.columns_text:
             lines.append(reply.columns_text)
         lines.append(f"Quote: {answer.quote[:a]}**{answer.quote[a:b]}**{answer.quote[b:]}")
+    if reply.spelling_text:
+        lines.append(f"Note: {reply.spelling_text}")
     if reply.read_by_ocr:
         lines.append("Note: read by OCR from a scanned page; check its words against the page.")
     if reply.other_version_text:

@@ -62,6 +62,7 @@ from docqa.errors import (
 from docqa.index.build import build_index, corpus_signature
 from docqa.index.manifest import BuildReport, stale_reason
 from docqa.index.named import as_read, named_documents, unnamed, versions, versions_named
+from docqa.index.spelling import Correction, respelled, spelling_note
 from docqa.index.search import OFF_TOPIC, Mode, Retriever, off_topic, off_topic_bar
 from docqa.index.store import Index, build_holder, current_folder, load_index
 from docqa.ingest.corpus import corpus_path, document_info, kind_of, scan_corpus
@@ -128,6 +129,18 @@ class Reply:
     english: bool = True  # the question reads as English (read/question.py in_english); a decline says so if not
     other_version: Answer | None = None  # another version of the answer's document says otherwise (Engine._other_version)
     passed_over: tuple[str, ...] = ()  # the documents the question names, which did not answer it; another did
+    corrections: tuple[Correction, ...] = ()  # misspelt words of the question, read as the documents' (index/spelling.py)
+
+    @property
+    def followup(self) -> str | None:
+        """The question as it was read with the conversation's context (conversation.py), None where it
+        was read alone (its words respelt, if any, are no follow-up)."""
+        return self.resolved if self.resolved != respelled(self.question, self.corrections) else None
+
+    @property
+    def spelling_text(self) -> str | None:
+        """What the reply says of the question's words read as others ('Read "optoin" as "option".')."""
+        return spelling_note(self.corrections)
 
     @property
     def passed_over_text(self) -> str | None:
@@ -202,6 +215,7 @@ class Reply:
             "documents": list(self.documents),
             "named": list(self.named),
             "passed_over": list(self.passed_over),
+            "corrections": [{"typed": c.typed, "read": c.read} for c in self.corrections],
             "off_topic": self.off_topic,
             "english": self.english,
             "other_version": (
@@ -649,7 +663,10 @@ class Engine:
         if not self._snapshot.index.manifest.passages:
             raise EmptyCorpus(str(self.settings.corpus), ACCEPTED_SUFFIXES)
         documents = chosen_documents(documents, tuple(self._snapshot.index.outlines))
-        query = resolve_followup(question, earlier)
+        # Misspelt words are read as the documents' words they were meant to be, everywhere after here.
+        retriever = self._snapshot.retriever
+        spelled = retriever.spelled(question)
+        query = resolve_followup(spelled.text, [retriever.spelled(q).text for q in earlier])
         if query.context and referents and may_mean_answer(question, earlier[-1]):
             referent = self._referent(earlier, top_k, documents)
             if referent:
@@ -661,7 +678,7 @@ class Engine:
             # names ls.txt, and a note of the user's answers it.
             wider = self._answer(question, query, (), top_k, documents, started)
             reply = replace(wider, passed_over=named) if wider.answer is not None else reply
-        return reply
+        return replace(reply, corrections=spelled.corrections) if spelled.corrections else reply
 
     def _answer(self, question: str, query: Query, named: tuple[str, ...], top_k: int | None,
                 documents: Sequence[str], started: float) -> Reply:

@@ -14,6 +14,7 @@ import numpy as np
 from docqa.errors import CorruptIndex
 from docqa.index.lexical import FOLDER as LEXICAL
 from docqa.index.lexical import DamagedLexicalIndex, LexicalIndex, stem
+from docqa.index.spelling import Spelled, corrected
 from docqa.index.store import Index, Within
 from docqa.text import query_kind
 from docqa.types import Hit
@@ -143,6 +144,15 @@ class Retriever:
     def knows(self, word: str) -> bool:
         """Whether a word (its stem) stands in some passage of the index: a product's name is understood."""
         return stem(word.lower()) in self.bm25.column
+
+    def frequency(self, word: str) -> int:
+        """How many passages of the index state a word (its stem); 0 for none."""
+        column = self.bm25.column.get(stem(word.lower()))
+        return 0 if column is None else int(self.bm25.starts[column + 1] - self.bm25.starts[column])
+
+    def spelled(self, question: str) -> Spelled:
+        """The question with its misspelt words read as the words of these passages (index/spelling.py)."""
+        return corrected(question, self.frequency)
 
     def lexical(self, question: str, k: int, within: Within | None = None) -> list[tuple[int, float]]:
         try:

@@ -58,9 +58,9 @@ def format_passages(hits: Sequence[Hit], summary: str) -> str:
 
 
 def _resolved_note(reply: Reply) -> list[str]:
-    if reply.resolved == reply.question:
-        return []
-    return [f"<p><i>Read as a follow-up: {_text(reply.resolved)}</i></p>"]
+    """How the question was read, where not as typed: words respelt, a follow-up's context."""
+    notes = [f"<p><i>{_text(reply.spelling_text)}</i></p>"] if reply.spelling_text else []
+    return notes + ([f"<p><i>Read as a follow-up: {_text(reply.followup)}</i></p>"] if reply.followup else [])
 
 
 def format_reply(reply: Reply) -> str:

@@ -95,7 +95,8 @@ def turn_of_reply(question: str, history: Sequence[str], html: str, reply: Reply
     """The turn of an answered or declined question; its notes are what the chat said beside the answer
     (read as a follow-up, read by OCR, another version, why it declined, the index behind the corpus)."""
     answer = reply.answer
-    followup = [f"Read as a follow-up: {reply.resolved}"] if reply.resolved != reply.question else []
+    followup = ([reply.spelling_text] if reply.spelling_text else []) + (
+        [f"Read as a follow-up: {reply.followup}"] if reply.followup else [])
     behind = [reply.notice] if reply.notice else []
     if answer is not None:
         beside = [reply.columns_text, OCR_NOTE if reply.read_by_ocr else None, reply.other_version_text,
