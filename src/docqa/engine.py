@@ -62,7 +62,7 @@ from docqa.errors import (
 from docqa.index.build import build_index, corpus_signature
 from docqa.index.manifest import BuildReport, stale_reason
 from docqa.index.named import as_read, named_documents, unnamed, versions, versions_named
-from docqa.index.spelling import Correction, respelled, spelling_note
+from docqa.index.spelling import Correction, english, respelled, spelling_note
 from docqa.index.search import OFF_TOPIC, Mode, Retriever, off_topic, off_topic_bar
 from docqa.index.store import Index, build_holder, current_folder, load_index
 from docqa.ingest.corpus import corpus_path, document_info, kind_of, scan_corpus
@@ -369,6 +369,7 @@ class Engine:
                 # The documents' names (index/named.py) read every passage once: here, not at the first question
                 # (0.5 s for 7,771 passages).
                 index.naming  # noqa: B018
+                english("warm")  # and the dictionary that tells a typo (index/spelling.py: 0.2 s)
             count = warm(passages)
         except Exception:  # a cold cache is slower, never wrong: the questions are still answered
             log.exception("Preparing the reader failed; answers will be slower at first")
