@@ -103,7 +103,7 @@ def test_ask_json_prints_exactly_one_object_of_the_schema(first_ask: tuple[Path,
     assert asked.out.endswith("\n") and asked.out.count("\n") == 1
     reply = json.loads(asked.out)
     assert set(reply) == {"question", "answer", "confidence", "unstated", "source", "quote", "notice", "documents", "named", "off_topic", "passages",
-                          "verdict", "view", "english", "other_version", "passed_over", "corrections"}
+                          "verdict", "view", "english", "other_version", "passed_over", "corrections", "meant"}
     assert reply["unstated"] == [] and reply["notice"] is None
     assert (reply["question"], reply["answer"], reply["confidence"]) == (QUESTION, ANSWER, 0.9)
     text = load_corpus(root / "corpus").documents[0].text
@@ -139,7 +139,7 @@ def test_ask_json_without_answer_has_nulls(workspace: Path, capsys, monkeypatch)
     assert cli.main(["ask", QUESTION, "--json", "--threshold", "0.95", *folders(workspace)]) == 0
     reply = json.loads(capsys.readouterr().out)
     assert set(reply) == {"question", "answer", "confidence", "unstated", "source", "quote", "notice", "documents", "named", "off_topic", "passages",
-                          "verdict", "view", "english", "other_version", "passed_over", "corrections"}
+                          "verdict", "view", "english", "other_version", "passed_over", "corrections", "meant"}
     assert (reply["answer"], reply["source"], reply["quote"], reply["confidence"]) == (None, None, None, 0.9)
     assert len(reply["passages"]) == 5
     assert "was led by Canada and Austria" in reply["passages"][0]["text"]

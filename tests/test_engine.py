@@ -187,6 +187,17 @@ def test_a_candidate_whose_passage_does_not_state_the_questions_names_is_decline
     assert reply.to_dict()["unstated"] == list(unstated)
 
 
+def test_a_decline_for_a_name_the_documents_write_one_edit_away_suggests_it(project, embedder):
+    reply = Engine(settings_of(project), embedder=embedder, reader=WordReader("Zoran")).ask(
+        "What is the name of the white lion from Pretroia?")
+    assert (reply.answer, reply.unstated, reply.corrections) == (None, ("Pretroia",), ())
+    assert reply.meant_text == 'No passage writes "Pretroia"; did you mean "Pretoria"?'
+    assert reply.to_dict()["meant"] == [{"typed": "Pretroia", "read": "Pretoria"}]
+    assert reply.meant_text in cli.format_reply(reply).splitlines()
+    assert reply.meant_text in turn_of_reply("", (), "", reply).notes
+    assert "did you mean &quot;Pretoria&quot;?" in format_reply(reply)
+
+
 @pytest.mark.parametrize(
     ("question", "message"),
     [

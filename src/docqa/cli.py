@@ -402,6 +402,8 @@ def format_reply(reply) -> str:
         if reply.unstated:
             lines.append(f"The documents do not answer this: the closest answer's passage does not mention "
                          f"{quoted_list(reply.unstated)}.")
+            if reply.meant_text:
+                lines.append(reply.meant_text)
         elif reply.off_topic is not None:
             lines.append(f"The documents do not answer this: {off_topic_text(reply.off_topic)}.")
         else:

@@ -62,7 +62,7 @@ from docqa.errors import (
 from docqa.index.build import build_index, corpus_signature
 from docqa.index.manifest import BuildReport, stale_reason
 from docqa.index.named import as_read, named_documents, unnamed, versions, versions_named
-from docqa.index.spelling import Correction, english, respelled, spelling_note
+from docqa.index.spelling import Correction, english, meant_note, names_meant, respelled, spelling_note
 from docqa.index.search import OFF_TOPIC, Mode, Retriever, off_topic, off_topic_bar
 from docqa.index.store import Index, build_holder, current_folder, load_index
 from docqa.ingest.corpus import corpus_path, document_info, kind_of, scan_corpus
@@ -130,6 +130,12 @@ class Reply:
     other_version: Answer | None = None  # another version of the answer's document says otherwise (Engine._other_version)
     passed_over: tuple[str, ...] = ()  # the documents the question names, which did not answer it; another did
     corrections: tuple[Correction, ...] = ()  # misspelt words of the question, read as the documents' (index/spelling.py)
+    meant: tuple[Correction, ...] = ()  # unstated names the documents write one edit otherwise ("Serbai": Serbia)
+
+    @property
+    def meant_text(self) -> str | None:
+        """What a decline for unstated names suggests, where the documents write them one edit otherwise."""
+        return meant_note(self.meant) if self.answer is None else None
 
     @property
     def followup(self) -> str | None:
@@ -216,6 +222,7 @@ class Reply:
             "named": list(self.named),
             "passed_over": list(self.passed_over),
             "corrections": [{"typed": c.typed, "read": c.read} for c in self.corrections],
+            "meant": [{"typed": c.typed, "read": c.read} for c in self.meant],
             "off_topic": self.off_topic,
             "english": self.english,
             "other_version": (
@@ -700,12 +707,13 @@ class Engine:
         read = as_read(asked, self._snapshot.index.names, named) if named else asked
         candidate = self.reader.read(read, hits, context=query.context) if hits and asks and far is None else None
         unstated = self._unstated(asked, candidate, hits) if candidate else ()
+        meant = names_meant(asked, unstated, self._snapshot.retriever.frequency) if unstated else ()
         confidence = candidate.confidence if candidate and not unstated else 0.0
         answer = candidate if candidate is not None and not unstated and confidence >= self.threshold else None
         other = self._other_version(asked, query.context, hits, answer) if answer is not None else None
         return Reply(question, resolved, answer, candidate, confidence, self.threshold, tuple(hits),
                      time.perf_counter() - started, unstated, self.notice(), tuple(documents), named, far,
-                     in_english(asked, self._snapshot.retriever.knows), other)
+                     in_english(asked, self._snapshot.retriever.knows), other, meant=meant)
 
     def _other_version(self, asked: str, context: str, hits: Sequence[Hit], answer: Answer) -> Answer | None:
         """What another version of the answer's document (index/named.py `versions`: "leave-policy-2025"

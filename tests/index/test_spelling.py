@@ -1,6 +1,16 @@
 """index/spelling.py: a question's misspelt words read as the documents' words."""
 
-from docqa.index.spelling import Correction, Spelled, corrected, correction, edits, respelled, spelling_note
+from docqa.index.spelling import (
+    Correction,
+    Spelled,
+    corrected,
+    correction,
+    edits,
+    meant_note,
+    names_meant,
+    respelled,
+    spelling_note,
+)
 
 # How many passages state each word (by stem, as the index's BM25 counts them), for a small corpus.
 PASSAGES = {"option": 12, "values": 3, "value": 3, "project": 9, "projects": 9, "norwegian": 2, "which": 40,
@@ -12,7 +22,7 @@ def frequency(word: str) -> int:
 
 
 def test_edits_are_one_letter_dropped_swapped_changed_or_added_past_the_first():
-    assert edits("abc") == ({"ac", "ab", "acb"} | {f"a{x}c" for x in "abcdefghijklmnopqrstuvwxyz"}
+    assert edits("abc") == ({"ac", "ab", "acb", "bac"} | {f"a{x}c" for x in "abcdefghijklmnopqrstuvwxyz"}
                             | {f"ab{x}" for x in "abcdefghijklmnopqrstuvwxyz"}
                             | {f"a{x}bc" for x in "abcdefghijklmnopqrstuvwxyz"}
                             | {f"ab{x}c" for x in "abcdefghijklmnopqrstuvwxyz"}
@@ -32,10 +42,14 @@ def test_words_left_as_typed():
     assert correction("option", frequency) is None      # the documents state it
     assert correction("colour", frequency) is None      # an ordinary English word, not a typo of "color"
     assert correction("wat", frequency) is None         # too short: one edit from too many words
+    assert [correction(w, frequency) for w in ("teh", "hte", "adn", "wehn", "thier")] == [
+        "the", "the", "and", "when", "their"]           # the words of a question's frame, in every text
+    assert correction("nad", frequency) is None         # three letters and English
+    assert correction("rpoject", frequency) == "project"  # the first two letters swapped
     assert correction("copyrite", frequency) is None    # no word of the documents one edit away
     assert correction("omission", frequency) is None    # English, though no passage states it
     assert correction("vorm", frequency) is None        # "form" is one edit away, but at the first letter
-    assert correction("forn", frequency) == "form"      # of several, the one more passages state
+    assert correction("forn", frequency) == "for"       # a word of the frame before one of the documents
 
 
 def test_a_capitalised_word_past_the_first_is_a_name_and_stays():
@@ -65,3 +79,14 @@ def test_ordinary_words_with_endings_or_other_spellings_are_no_typos():
         return {"replacates": 1, "modernizing": 2, "modernising": 0}.get(word, 0)
 
     assert [correction(w, corpus) for w in ("replicates", "modernising", "replcates")] == [None, None, "replacates"]
+
+
+def test_a_decline_suggests_the_name_the_documents_write_one_edit_away():
+    def corpus(word: str) -> int:
+        return {"serbia": 7, "nato": 9}.get(word, 0)
+
+    question = "When did Serbai and CROATIA join NTAO?"
+    assert names_meant(question, ("Serbai", "CROATIA", "NTAO"), corpus) == (
+        Correction("Serbai", "Serbia", 9, 15), Correction("NTAO", "NATO", 33, 37))
+    assert meant_note(names_meant(question, ("Serbai",), corpus)) == 'No passage writes "Serbai"; did you mean "Serbia"?'
+    assert meant_note(()) is None

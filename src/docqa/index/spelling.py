@@ -6,15 +6,18 @@ reader reads it as word pieces; a query typed so was declined unread (no passage
 A word is read as another (`corrected`) only where all of these hold:
 - it is letters only, four or more, written in lower case (a capitalised word past the first is a name
   the question may ask about precisely because the documents lack it: "When did Croatia join?" of a
-  text about Serbia);
+  text about Serbia); a word of three letters only where two of its letters swapped make a word of a
+  question's frame ("teh": the, "adn": and);
 - no passage states it (its stem), it is no English word (the reader's vocabulary or pyspellchecker's
   dictionary of 160,572 words), nor one with an ending ("replicates") or spelt the other side of the
   Atlantic ("colour"): a word the documents do not use is no typo of one they do ("replicates" of a
   paper that writes "replacates"), and BM25 finds a spelling they write otherwise (index/lexical.py);
-- one edit past its first letter makes it a word some passage states: a letter dropped, added or
-  changed, or two neighbours swapped (Damerau 1964: over 80% of misspellings are one such edit). Of
-  several, an English word first, then the word more passages state ("projet": project), then the
-  commoner word ("lionn": lion, not lions).
+- one edit past its first letter, or its first two letters swapped, makes it a word some passage states
+  or a word of a question's frame ("thier": their, which BM25 does not count): a letter dropped, added
+  or changed, or two neighbours swapped (Damerau 1964: over 80% of misspellings are one such edit). Of
+  several, an English word first, a word of the frame next ("forn": for, not form), then the word more
+  passages state ("wich": which, not with, which BM25 does not count), then the commoner word in English
+  ("lionn": lion, not lions).
 A word two edits away ("copyrite") is left as typed: at that distance short words reach too many others.
 """
 
@@ -25,11 +28,12 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from docqa.index.lexical import spellings
+from docqa.index.lexical import QUESTION_WORDS, spellings
 from docqa.ingest.clean import is_word
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
-# Shorter words are one edit from too many others ("wat": was, what, war, hat).
+# Shorter words are one edit from too many others ("wat": was, what, war, hat); of three letters, only
+# swapped ones are read as another.
 SHORTEST = 4
 # A word between spaces, with the punctuation a sentence puts around it.
 _WORD = re.compile(r"(?<!\S)([\"'(\[]*)([A-Za-z]+)([\"')\],.;:!?]*)(?!\S)")
@@ -61,18 +65,23 @@ def spelling_note(corrections: tuple[Correction, ...]) -> str | None:
     return "Read " + ", ".join(f'"{c.typed}" as "{c.read}"' for c in corrections) + "."
 
 
+def swaps(word: str) -> set[str]:
+    """`word` with two neighbouring letters swapped, anywhere ("hte": the)."""
+    return {word[:i] + word[i + 1] + word[i] + word[i + 2:] for i in range(len(word) - 1)} - {word}
+
+
 def edits(word: str) -> set[str]:
-    """Every string one edit from a lower-case `word` that keeps its first letter: a letter deleted, two
-    neighbours swapped, a letter replaced, or a letter inserted (Norvig's edits1). A word's first letter
-    is the one people seldom get wrong (Yannakoudakis & Fawthrop 1983), and names the documents lack are
-    often one first letter from a word they state ("ewell": well, "conte": monte)."""
+    """Every string one edit from a lower-case `word` that keeps its first letter in place or swaps it
+    with the second: a letter deleted, two neighbours swapped, a letter replaced, or a letter inserted
+    (Norvig's edits1). A word's first letter is the one people seldom get wrong (Yannakoudakis & Fawthrop
+    1983), and names the documents lack are often one first letter from a word they state ("ewell": well,
+    "conte": monte)."""
     first, rest = word[:1], word[1:]
     splits = [(rest[:i], rest[i:]) for i in range(len(rest) + 1)]
     deletes = {a + b[1:] for a, b in splits if b}
-    swaps = {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
     replaces = {a + c + b[1:] for a, b in splits if b for c in LETTERS}
     inserts = {a + c + b for a, b in splits for c in LETTERS}
-    return {first + e for e in deletes | swaps | replaces | inserts} - {word}
+    return ({first + e for e in deletes | replaces | inserts} | swaps(word)) - {word}
 
 
 @functools.lru_cache(maxsize=1)
@@ -104,11 +113,17 @@ def ordinary(word: str) -> bool:
 
 def correction(word: str, frequency: Callable[[str], int]) -> str | None:
     """The word a lower-case `word` was meant to be, or None to leave it: `frequency` tells how many
-    passages state a word (by its stem), 0 for none."""
-    if len(word) < SHORTEST or frequency(word) or ordinary(word) or any(frequency(v) for v in spellings(word)):
+    passages state a word (by its stem), 0 for none. The words of a question's frame ("the", "which",
+    "their": `lexical.QUESTION_WORDS`) are in every text, whether BM25 counts them or not; a word of three
+    letters is read only as one of them with two letters swapped ("teh": the, "adn": and)."""
+    if word in QUESTION_WORDS or frequency(word) or english(word):
         return None
-    found = [(english(c), frequency(c), _english().get(c, 0), c) for c in edits(word)]
-    found = [f for f in found if f[1]]
+    if len(word) < SHORTEST:
+        return min((c for c in swaps(word) if c in QUESTION_WORDS), default=None)
+    if ordinary(word) or any(frequency(v) for v in spellings(word)):
+        return None
+    found = [(english(c), c in QUESTION_WORDS, frequency(c), _english().get(c, 0), c) for c in edits(word)
+             if c in QUESTION_WORDS or frequency(c)]
     return max(found)[-1] if found else None
 
 
@@ -132,3 +147,29 @@ def respelled(question: str, corrections: Sequence[Correction]) -> str:
     for c in sorted(corrections, key=lambda c: -c.start):
         text = text[:c.start] + c.read + text[c.end:]
     return text
+
+
+def names_meant(question: str, names: Sequence[str], frequency: Callable[[str], int]) -> tuple[Correction, ...]:
+    """The words of a question's `names` that no passage states and one edit makes a word some passage
+    states ("Serbai": Serbia), at their places in the question: what a decline for those names suggests,
+    never what is answered (a name the documents lack may be the point of the question)."""
+    found = []
+    for name in names:
+        for match in re.finditer(r"[A-Za-z]+", name):
+            word = match.group()
+            at = re.search(rf"(?<![A-Za-z]){re.escape(word)}(?![A-Za-z])", question)
+            read = correction(word.lower(), frequency) if at else None
+            if at and read:
+                read = read.upper() if word.isupper() else read.capitalize() if word[0].isupper() else read
+                found.append(Correction(word, read, at.start(), at.end()))
+    return tuple(found)
+
+
+def meant_note(corrections: Sequence[Correction]) -> str | None:
+    """What a decline says of names the documents write otherwise ('No passage writes "Serbai"; did you
+    mean "Serbia"?'); None for none."""
+    if not corrections:
+        return None
+    typed = ", ".join(f'"{c.typed}"' for c in corrections)
+    read = ", ".join(f'"{c.read}"' for c in corrections)
+    return f"No passage writes {typed}; did you mean {read}?"

@@ -70,6 +70,7 @@ def declined_notes(reply: Reply) -> list[str]:
     notes = []
     if reply.unstated:
         notes.append(f"The passage of the best guess does not mention {quoted_list(reply.unstated)}.")
+        notes += [reply.meant_text] if reply.meant_text else []
     elif reply.off_topic is not None:
         reason = off_topic_text(reply.off_topic)
         notes.append(f"{reason[0].upper() + reason[1:]}.")
