@@ -49,7 +49,8 @@ def test_words_left_as_typed():
     assert correction("copyrite", frequency) is None    # no word of the documents one edit away
     assert correction("omission", frequency) is None    # English, though no passage states it
     assert correction("vorm", frequency) is None        # "form" is one edit away, but at the first letter
-    assert correction("forn", frequency) == "for"       # a word of the frame before one of the documents
+    assert correction("forn", frequency) == "form"      # a word the documents state before one of the frame
+    assert correction("frmo", frequency) == "from"
 
 
 def test_a_capitalised_word_past_the_first_is_a_name_and_stays():

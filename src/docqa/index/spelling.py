@@ -15,9 +15,9 @@ A word is read as another (`corrected`) only where all of these hold:
 - one edit past its first letter, or its first two letters swapped, makes it a word some passage states
   or a word of a question's frame ("thier": their, which BM25 does not count): a letter dropped, added
   or changed, or two neighbours swapped (Damerau 1964: over 80% of misspellings are one such edit). Of
-  several, an English word first, a word of the frame next ("forn": for, not form), then the word more
-  passages state ("wich": which, not with, which BM25 does not count), then the commoner word in English
-  ("lionn": lion, not lions).
+  several, an English word first, then the word more passages state ("musi": music, not must; "wich":
+  which, not with, which BM25 does not count), a word of the frame next, then the commoner word in
+  English ("lionn": lion, not lions).
 A word two edits away ("copyrite") is left as typed: at that distance short words reach too many others.
 """
 
@@ -122,7 +122,7 @@ def correction(word: str, frequency: Callable[[str], int]) -> str | None:
         return min((c for c in swaps(word) if c in QUESTION_WORDS), default=None)
     if ordinary(word) or any(frequency(v) for v in spellings(word)):
         return None
-    found = [(english(c), c in QUESTION_WORDS, frequency(c), _english().get(c, 0), c) for c in edits(word)
+    found = [(english(c), frequency(c), c in QUESTION_WORDS, _english().get(c, 0), c) for c in edits(word)
              if c in QUESTION_WORDS or frequency(c)]
     return max(found)[-1] if found else None
 
