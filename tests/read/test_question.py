@@ -121,6 +121,8 @@ TEXT = ("Serbia joined the PfP in December 2006 and destroyed 28,000 small arms.
         ("When did Austria destroy small arms?", ("Austria",)),
         ("What credit is due below 99%?", ()),  # 99.0 is 99
         ("Where are the archives of the Warsaw Pacts?", ()),  # a plural, the singular in the text
+        ("Which PfPs did Serbia join?", ()),  # an acronym's plural, the singular in the text
+        ("Which PFs did Serbia join?", ("PFs",)),
         ("What credit is due below 25%?", ("25",)),  # 25.5 is not
     ],
 )

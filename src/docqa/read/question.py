@@ -178,12 +178,14 @@ def _states_word(word: str, text: str, lowered: str) -> bool:
     nationality's or a plural's ending on either side ("Serbian" in a text about Serbia; not "Austria"
     in "Australia"). A one-letter name, a language or a symbol ("R", "C++", "matrix Z"), is matched as
     written: "z" is another symbol, and "a" or "i" in lower case are other words. A month's or a
-    weekday's short form is stated by the whole word too ("Jan": "January"), a plural by its singular."""
+    weekday's short form is stated by the whole word too ("Jan": "January"), a plural by its singular
+    (an acronym's too: "DTDs" by "DTD")."""
     if len(word.rstrip(".")) == 1:
         return re.search(r"(?<!\w)" + re.escape(word.rstrip(".")) + r"(?!\w)", text) is not None
+    acronyms = re.fullmatch(r"[A-Z][A-Za-z0-9]*[A-Z0-9]s", word) is not None
     word = word.lower().rstrip(".")
     forms = _nationality_forms(word) | ({_SHORT_FORMS[word]} if word in _SHORT_FORMS else set())
-    if len(word) >= 5 and word.endswith("s") and not word.endswith("ss"):
+    if acronyms or (len(word) >= 5 and word.endswith("s") and not word.endswith("ss")):
         forms.add(word[:-1])  # a plural the text writes singular: "on Tuesdays" of a rota's "Tuesday"
     return any(re.search(r"(?<!\w)" + re.escape(form) + _SUFFIXES + r"(?!\w)", lowered) for form in forms)
 
