@@ -96,6 +96,23 @@ def test_a_rare_word_in_the_names_of_several_documents_names_none_alone() -> Non
     assert named_documents("How do I set up the Brightwater VPN?", company) == ("vpn-setup-guide.txt",)
 
 
+def test_a_name_that_is_one_documents_whole_name_and_part_of_others_names_them_all() -> None:
+    # "Valgrind" is the whole name of the FAQ and part of the quick-start guide's: the product, not the FAQ
+    guides = corpus_names({
+        "valgrind-faq.html": ("Valgrind FAQ", ["Valgrind is pronounced with a short i.", "Run valgrind -v."]),
+        "valgrind-quick-start.html": ("The Valgrind Quick Start Guide", ["Memcheck is the default tool."]),
+        "gdb-README.txt": ("README for GDB", ["GDB is a debugger.", "Valgrind and GDB work together."]),
+        "xz-README.txt": ("XZ Utils", ["XZ Utils compress files."]),
+    })
+    assert "valgrind" in guides["valgrind-quick-start.html"].naming  # the two guides state it mostly
+    assert named_documents("Which Valgrind tool runs by default?", guides) == (
+        "valgrind-faq.html", "valgrind-quick-start.html")
+    assert named_documents("What does the Valgrind Quick Start say about Memcheck?", guides) == (
+        "valgrind-quick-start.html",)
+    assert named_documents("Which Valgrind tool runs by default?", guides, naming_index(guides)) == (
+        "valgrind-faq.html", "valgrind-quick-start.html")
+
+
 def test_the_reader_reads_a_named_document_that_is_the_subject_as_it() -> None:
     company = corpus_names({
         "vpn-setup-guide.txt": ("Brightwater VPN Setup Guide", ["Use the VPN.", "The VPN needs a client."]),

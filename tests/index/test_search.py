@@ -341,19 +341,22 @@ def test_recall_within_the_chosen_documents_equals_recall_on_a_corpus_of_only_th
                 == [h.passage.text for h in Retriever(alone).search(item["question"], vector, 5, Mode.DENSE)])
         recall["within"] += first_hit([h.passage.text for h in limited], item["answers"]) is not None
         recall["alone"] += first_hit([h.passage.text for h in only], item["answers"]) is not None
-    assert (len(answerable), recall) == (50, {"within": 48, "alone": 48})
+    # BM25's idf counts every passage of the index, the default document's too: the passage that answers
+    # "Over which years is the IJG code copyrighted?" ranks sixth within the chosen documents, fifth in a
+    # corpus of only them.
+    assert (len(answerable), recall) == (50, {"within": 48, "alone": 49})
 
 
 def test_within_holds_the_chosen_documents_passages_and_nothing_else(mixed_and_alone):
     mixed, _, _ = mixed_and_alone
     outlines = mixed.outlines
     assert [(name, o.ranges, o.pages) for name, o in outlines.items()] == [
-        ("apache-license-2.0.txt", ((0, 18),), None), ("ijg-jpeg-readme.txt", ((18, 40),), None),
-        ("nato-relations-with-serbia.txt", ((40, 55),), None), ("zlib-faq.txt", ((55, 81),), None)]
+        ("apache-license-2.0.txt", ((0, 18),), None), ("ijg-jpeg-readme.txt", ((18, 42),), None),
+        ("nato-relations-with-serbia.txt", ((42, 57),), None), ("zlib-faq.txt", ((57, 83),), None)]
     within = mixed.within(["zlib-faq.txt", "apache-license-2.0.txt"])
-    assert (within.ranges, within.count) == (((0, 18), (55, 81)), 44)
-    assert within.contains(np.array([0, 17, 18, 54, 55, 80, 81])).tolist() == [True, True, False, False, True, True, False]
-    assert within.positions(10, 60).tolist() == [*range(10, 18), *range(55, 60)]
+    assert (within.ranges, within.count) == (((0, 18), (57, 83)), 44)
+    assert within.contains(np.array([0, 17, 18, 56, 57, 82, 83])).tolist() == [True, True, False, False, True, True, False]
+    assert within.positions(10, 60).tolist() == [*range(10, 18), *range(57, 60)]
 
 
 # ---- a question asking what a term means: the passages that define it first (issue 33) -------------------

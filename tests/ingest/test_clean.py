@@ -199,6 +199,20 @@ def test_markdown_inline_markup_is_dropped_and_list_items_keep_their_lines() -> 
         "keep **this** as_is\n\nsnake_case names and 2*3*4 stay, __init__ too, Foo read.")
 
 
+def test_markdown_code_spans_of_several_backticks_are_code() -> None:
+    raw = "Use the ``--prefix`` switch, or `` `make` `` itself, not ``` a``b ```.\n"
+    assert clean_text(raw, markdown=True).text == "Use the --prefix switch, or `make` itself, not a``b."
+
+
+def test_a_plain_texts_underlined_titles_are_headings_and_rules_are_dropped() -> None:
+    raw = ("XZ Utils\n========\n\n0. Overview\n-----------\n\n    XZ Utils provide a library.\n\n"
+           "Text goes on\nover two lines.\n------------\n\n~~~~~~\nLast words here.\n")
+    assert clean_text(raw) == CleanText(  # the document's title, its first line, stays a paragraph
+        text="XZ Utils\n\n0. Overview\n\nXZ Utils provide a library.\n\nText goes on over two lines.\n\n"
+             "Last words here.",
+        sections=(Section("0. Overview", 10),))
+
+
 def test_a_markdown_pipe_table_is_read_row_by_row_as_html_and_word_tables_are() -> None:
     # An empty cell keeps its place ("Paris | EUR 160 |": no meals given), so that cells line up with the header.
     raw = ("Per-diem limits:\n| City | Hotel (per night) | Meals |\n|:-----|------:|:---:|\n"
@@ -376,5 +390,5 @@ def test_the_word_list_is_the_one_this_reading_was_made_with():
     # words.txt is part of how documents are read: a new list must come with a new split.READING, and
     # then this digest with it.
     assert (READING, hashlib.sha256(WORDS_FILE.read_bytes()).hexdigest()) == (
-        12, "6ad3f39a9824be3a920b5831ba13b83dae1b8731f590496d8b32349865bf06a3")
+        13, "6ad3f39a9824be3a920b5831ba13b83dae1b8731f590496d8b32349865bf06a3")
     assert len(WORDS_FILE.read_text(encoding="utf-8").split()) == 21_722

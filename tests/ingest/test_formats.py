@@ -375,6 +375,36 @@ def test_html_headings_lose_their_permalinks_and_a_link_of_text_stays() -> None:
                                              "See the module path and #.")
 
 
+def test_html_navigation_of_documentation_generators_is_not_read() -> None:
+    page = ('<table class="nav" summary="Navigation header"><tr><td><a href="a.html">Prev</a></td><td></td>'
+            '<td>Valgrind FAQ</td></tr></table>'
+            '<div class="header"><p>Next: <a href="b.html">Output</a>, Up: <a href="c.html">Top</a> '
+            '[<a href="d.html">Contents</a>]</p></div>'
+            '<div class="header"><h1>The page\'s own title</h1></div>'
+            '<ul role="navigation"><li>Home</li></ul><div class="breadcrumb">Docs &gt; FAQ</div>'
+            '<p>How do you pronounce it?</p>')
+    assert read_html(page.encode()).text == "The page's own title\n\nHow do you pronounce it?"
+
+
+def test_html_cells_holding_paragraphs_lay_out_a_page_and_one_paragraph_in_a_cell_is_inline() -> None:
+    # DocBook's questions and answers: a row of a number and a question, a row of an empty cell and an answer
+    page = ('<table summary="Q and A Div"><tr><td><p><b>4.2.</b></p></td><td><b><p>Why?</p></b></td></tr>'
+            '<tr><td></td><td><p>First.</p><pre>make it</pre><p>Then.</p></td></tr></table>'
+            '<table><tr><td><p class="MsoNormal">Hotel</p></td><td><p>EUR 190</p></td></tr>'
+            '<tr><td></td><td>EUR 20</td></tr></table>')
+    assert read_html(page.encode()).text == ("4.2. | Why?\n\nFirst.\n\nmake it\n\nThen.\n\n"
+                                             "Hotel | EUR 190\n\n| EUR 20")
+
+
+def test_the_title_of_a_note_heads_no_section() -> None:
+    page = ('<h2>OPTIONS</h2><p>-o FILE: the output.</p><div class="important"><h3 class="title">Important</h3>'
+            '<p>The directory must exist.</p></div><p>--nonet: no network.</p><h2>SEE ALSO</h2><p>xmllint</p>')
+    clean = read_html(page.encode())
+    assert [(s.title, clean.text[s.start:s.start + 7]) for s in clean.sections] == [
+        ("OPTIONS", "OPTIONS"), ("SEE ALSO", "SEE ALS")]
+    assert "Important\n\nThe directory must exist.\n\n--nonet: no network." in clean.text
+
+
 def test_html_deeply_nested_and_declared_encoding() -> None:
     nested = b"<div>" * 5000 + b"Deep text." + b"</div>" * 5000
     assert read_html(nested).text == "Deep text."

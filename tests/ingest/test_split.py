@@ -227,6 +227,13 @@ def test_split_sentences_offsets_and_paragraphs() -> None:
     ]
 
 
+def test_a_dot_that_starts_a_word_ends_no_sentence() -> None:
+    # pysbd ends a sentence at "the ." of "the .xz format"; a sentence's end is followed by a space
+    text = "It reads the .xz format and a .tar.gz file. The .NET port is new."
+    assert [s.text for s in split_sentences(text)] == [
+        "It reads the .xz format and a .tar.gz file.", "The .NET port is new."]
+
+
 def test_threads_splitting_at_once_get_their_own_sentences(default_passages) -> None:
     # A pysbd Segmenter keeps the text it splits on itself; shared between the web chat's threads it
     # handed one question's passages the sentences of another's. Frequent thread switches make the

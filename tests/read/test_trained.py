@@ -33,6 +33,7 @@ from docqa.read.decode import (
     dotted,
     null_score,
     on_scale,
+    option_runs,
     passage_runs,
     sentence_ends,
     span_confidence,
@@ -204,6 +205,7 @@ def test_dashed_widens_a_span_over_the_hyphens_that_begin_an_option_or_a_negativ
     assert [widened(p) for p in ("include-whitespace", "S", "v", "40 degrees", "known", "20", "never", "x")] == [
         "--include-whitespace", "-S", "-v", "-40 degrees", "known", "20", "never", "x"]
     assert dashed("-S", 1, 2) == (0, 2)
+    assert dashed("build with `--enable-tui'", 14, 24) == (12, 24)  # TeX's quotes around an option
 
 
 def test_uncited_drops_an_author_year_citation_closing_a_span():
@@ -227,6 +229,14 @@ def test_span_edges_puts_each_token_on_its_line():
     assert line.tolist() == [0, 0, 0, 0, 0, 2, 2, 3]  # the item's number "27." ends a sentence of its own
     assert address_runs(text) == [(0, 13)]
     assert address_runs("Write to bugs@x.example.org, or see www.x.org/faq).") == [(9, 27), (36, 49)]
+
+
+def test_an_option_with_its_value_is_never_cut():
+    text = "Run valgrind --leak-check=yes prog, or (-Dx=1). A = b and x==y are no options."
+    assert [text[a:b] for a, b in option_runs(text)] == ["--leak-check=yes", "-Dx=1"]
+    offsets = [(4, 12), (13, 15), (15, 19), (19, 20), (20, 25), (25, 26), (26, 29)]
+    can_start, can_end, _ = span_edges(offsets, text)
+    assert can_end.tolist() == [True, False, False, False, False, False, True]  # "valgrind", "...=yes"
 
 
 def test_sentence_ends_pass_over_abbreviations_and_initials():

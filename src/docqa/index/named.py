@@ -100,7 +100,8 @@ def corpus_names(documents: Mapping[str, tuple[str, Sequence[str]]]) -> dict[str
     """Each document's Names, from {document: (its title, its passages' texts)}: its labels are the name
     words that fewer than LABEL_SHARE of its passages state; its naming words are those that name it
     alone: in the names of at most half of the documents, and stated by no passage or mostly
-    (NAMING_SHARE) by its own ("jhalak" for Jhalak_Dikhla_Jaa.txt, not "world" for World_Cup.txt); its
+    (NAMING_SHARE) by its own, or by those of the documents whose names hold it too ("jhalak" for
+    Jhalak_Dikhla_Jaa.txt, not "world" for World_Cup.txt; "valgrind" for both Valgrind guides); its
     rare ones are naming words that are no ordinary word and in no other document's name: a company's
     name in the titles of its handbook and its VPN guide names neither alone."""
     names = {document: document_names(document, title) for document, (title, _) in documents.items()}
@@ -115,13 +116,23 @@ def corpus_names(documents: Mapping[str, tuple[str, Sequence[str]]]) -> dict[str
             for word in spread.keys() & {w.lower() for w in _WORD.findall(text)}:
                 own[document][word] = own[document].get(word, 0) + 1
                 everywhere[word] = everywhere.get(word, 0) + 1
+    # A name that is no ordinary word, in the names of several documents ("valgrind-faq.html",
+    # "valgrind-quick-start.html"), is judged by the passages of all of them: it names each where they
+    # state it mostly, not only the one whose passages state it most. An ordinary word ("list", "policy",
+    # "public") is judged by each document's own passages.
+    named_by: dict[str, int] = {}
+    for document, found in names.items():
+        for word in found.file | found.title:
+            if not is_word(word):
+                named_by[word] = named_by.get(word, 0) + own[document].get(word, 0)
     out = {}
     for document, found in names.items():
         passages, stating = len(documents[document][1]), own[document]
         words = found.file | found.title
+        by = {w: named_by.get(w, stating.get(w, 0)) for w in words}
         naming = frozenset(w for w in words if spread[w] <= len(names) / 2
-                           and (stating.get(w, 0) >= NAMING_SHARE * everywhere.get(w, 0)
-                                or everywhere.get(w, 0) - stating.get(w, 0) <= ELSEWHERE))
+                           and (by[w] >= NAMING_SHARE * everywhere.get(w, 0)
+                                or everywhere.get(w, 0) - by[w] <= ELSEWHERE))
         out[document] = replace(found, labels=frozenset(w for w in words if stating.get(w, 0) < LABEL_SHARE * passages),
                                 naming=naming, rare=frozenset(w for w in naming if not is_word(w) and spread[w] == 1))
     return out
@@ -176,6 +187,13 @@ def named_documents(question: str, names: Mapping[str, Names],
 
     count = {document: words(found) for document, found in names.items()}
     most = max(count.values(), default=0)
+    if most == 1:
+        # A name that is one document's whole name and stands in others' names too ("Valgrind" of
+        # valgrind-faq.html beside valgrind-quick-start.html) names what they are all about: all of them.
+        shared = {word for document, n in count.items() if n for whole in (names[document].file, names[document].title)
+                  if len(whole) == 1 and whole <= every for word in whole if not is_word(word)}
+        count.update({document: 1 for document, found in names.items()
+                      if shared & found.naming & (found.file | found.title)})
     return tuple(document for document, n in count.items() if n and n == most)
 
 

@@ -29,6 +29,10 @@ _MD_HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*#*\s*$")
 _MD_FENCE = re.compile(r"^(```|~~~)")
 _MD_SETEXT = re.compile(r"^(=+|-+)$")
 _MD_RULE = re.compile(r"^([-*_])( ?\1){2,}$")
+# A plain text's underline: a line of one mark repeated, under a title as reStructuredText and READMEs
+# write them ("Overview" over "--------"), or alone, a rule between parts. Under the document's first
+# line it underlines the document's title, which stays a paragraph.
+_UNDERLINE = re.compile(r"^([=\-~^*#+_])\1{2,}$")
 # Inline Markdown that is markup, not text: links and images keep their words, emphasis and code spans
 # their content ("**2.4 million**" -> "2.4 million", "[the FAQ](faq.html)" -> "the FAQ").
 # A code span keeps what it holds as it is ("`__init__`" stays "__init__").
@@ -38,7 +42,8 @@ _MD_INLINE = (
     (re.compile(r"(?<![\w*])\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?![\w*])"), r"\1"),
     (re.compile(r"(?<![\w_])_(?=[^\s_])(.+?)(?<=[^\s_])_(?![\w_])"), r"\1"),
 )
-_MD_CODE = re.compile(r"`([^`\n]+)`")
+# A code span opens and closes with runs of as many backticks ("``--prefix``", "`` a`b ``"): CommonMark 6.1.
+_MD_CODE = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)")
 # A list item starts a line of its own: "- Launch date: ..." is not joined to the item before it.
 _MD_ITEM = re.compile(r"^(?:[-*+]|\d{1,3}[.)])\s+\S")
 # A pipe table's delimiter row, under its header row: "|---|:---:|", "--- | ---:". Its rows are lines of
@@ -373,7 +378,10 @@ def markdown_inline(line: str) -> str:
     out = []
     last = 0
     for code in _MD_CODE.finditer(line):
-        out += [_md_text(line[last:code.start()]), code.group(1)]
+        inner = code.group(2)
+        if len(inner) > 2 and inner[0] == inner[-1] == " " and inner.strip():
+            inner = inner[1:-1]  # the space that parts the backticks from code that starts or ends with one
+        out += [_md_text(line[last:code.start()]), inner]
         last = code.end()
     return "".join([*out, _md_text(line[last:])])
 
@@ -579,7 +587,17 @@ def _paragraphs(pages: Sequence[str], markdown: bool) -> list[_Paragraph]:
             nxt_line = lines[index + 1] if index + 1 < len(lines) else None
             following = next((lines[j] for j in range(index + 1, len(lines)) if lines[j]), None)
             preceding = next((lines[j] for j in range(index - 1, -1, -1) if lines[j]), None)
-            if not markdown and _is_heading(line, prev, nxt_line, following, index in page_ends, preceding):
+            if not markdown and _UNDERLINE.match(line):
+                title = found.current[0].text if len(found.current) == 1 else None
+                if (title is not None and found.done and len(title.split()) <= MAX_HEADING_WORDS
+                        and len(line) * 2 >= len(title)):
+                    found.heading(title, found.current[0].page)
+                    found.current.clear()
+                else:
+                    # A rule between parts, or a title's overline, holds no text; the document's own title
+                    # (its first line) stays its first paragraph, where its name is read (index/named.py).
+                    found.flush()
+            elif not markdown and _is_heading(line, prev, nxt_line, following, index in page_ends, preceding):
                 found.flush()
                 found.heading(line, page)
             else:

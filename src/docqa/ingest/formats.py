@@ -1,9 +1,9 @@
 """Bytes of one file -> CleanText, one reader per format, each within `ReadLimits`.
 
-    .txt          plain text; headings guessed from short lines; form feeds end pages
+    .txt          plain text; underlined titles and headings guessed from short lines; form feeds end pages
     .md           Markdown; `#` and underlined headings become sections
     .pdf          text of each page (pypdf); passages know their page
-    .html, .htm   visible text only; h1-h6 become sections
+    .html, .htm   visible text only, without the page's navigation; h1-h6 become sections (not a note's title)
     .docx         paragraphs and tables (python-docx); Heading and Title styles become sections
     .png, .jpg... a page saved as an image (a scan, a photo of a letter), read by OCR; a TIFF's frames are pages
 
@@ -569,14 +569,60 @@ def _hidden(tag: bs4.Tag) -> bool:
         not _PERMALINK_CLASSES.isdisjoint(tag.get_attribute_list("class")) or str(tag.get("href") or "").startswith("#"))
 
 
+# A page's navigation, which documentation generators put in elements of their own rather than in <nav>:
+# DocBook's <table class="nav" summary="Navigation header">, Texinfo's <div class="header"> ("Next: ...,
+# Previous: ..., Up: ... [Contents][Index]") and <div class="nav-panel">, breadcrumbs.
+_NAV_CLASSES = re.compile(r"^(?:nav|navbar|navheader|navfooter|navigation|nav-panel|breadcrumbs?)$")
+_PAGE_FRAME_CLASSES = frozenset({"header", "footer"})
+_BLOCK_NAMES = sorted(HTML_BLOCKS | HTML_HEADINGS)
+
+
+def _navigation(tag: bs4.Tag) -> bool:
+    """Whether the element is a page's navigation (_NAV_CLASSES, role="navigation", a table summarised as
+    navigation), or a header or footer <div> without a heading (a Texinfo page's links to its neighbours)."""
+    classes = tag.get_attribute_list("class")
+    if (tag.get("role") == "navigation" or any(_NAV_CLASSES.match(c or "") for c in classes)
+            or str(tag.get("summary") or "").lower().startswith("navigation")):
+        return True
+    return tag.name == "div" and not _PAGE_FRAME_CLASSES.isdisjoint(classes) and tag.find(list(HTML_HEADINGS)) is None
+
+
+def _cells_inline(soup: bs4.BeautifulSoup) -> None:
+    """A table cell whose only block is one paragraph (Word's and DocBook's HTML wrap every cell's text in
+    a <p>) holds its text inline, as a cell does."""
+    for cell in soup.find_all(list(HTML_CELLS)):
+        inner = cell.find_all(_BLOCK_NAMES)
+        if len(inner) == 1 and inner[0].name in ("p", "div"):
+            inner[0].unwrap()
+
+
+# A box set off from the text (DocBook's and Sphinx's notes and warnings): its title ("Important", "Note")
+# heads no section, and the text after the box goes on in the section it stood in.
+_ADMONITIONS = frozenset({"note", "important", "warning", "tip", "caution", "attention", "danger", "hint",
+                          "admonition"})
+
+
+def _heads_section(tag: bs4.Tag) -> bool:
+    """Whether a heading element starts a section: not the title of a note or warning (_ADMONITIONS)."""
+    return tag.find_parent(lambda t: not _ADMONITIONS.isdisjoint(t.get_attribute_list("class"))) is None
+
+
+def _holds_blocks(cell: bs4.Tag) -> bool:
+    """Whether a table cell holds paragraphs, lists or code blocks: a table that lays out a page (DocBook's
+    questions and answers), whose cells are read as the paragraphs they hold, not as a row of cells."""
+    return cell.find(_BLOCK_NAMES) is not None
+
+
 def html_blocks(html: bytes | str) -> list[Block]:
     """Visible text of an HTML page as paragraphs and headings, in reading order.
 
     Dropped: HTML_DROPPED elements, elements with `hidden` or an inline `display: none`, headings'
-    permalinks (`_hidden`), comments.
-    Block elements end a paragraph; table cells of one row are joined with " | ".
+    permalinks (`_hidden`), a page's navigation (`_navigation`), comments.
+    Block elements end a paragraph; table cells of one row are joined with " | ", but for cells that hold
+    paragraphs of their own (`_holds_blocks`).
     """
     soup = bs4.BeautifulSoup(html, "html.parser")
+    _cells_inline(soup)
     blocks: list[Block] = []
     buffer: list[str] = []
     # An explicit stack rather than recursion: deeply nested pages must not hit the recursion limit.
@@ -591,17 +637,18 @@ def html_blocks(html: bytes | str) -> list[Block]:
                 buffer.append(str(node))
         elif isinstance(node, bs4.Tag):
             name = node.name.lower()
-            if name in HTML_DROPPED or _hidden(node):
+            if name in HTML_DROPPED or _hidden(node) or _navigation(node):
                 continue
             if name == "br":
                 buffer.append("\n")
                 continue
-            if name in HTML_CELLS and node.find_previous_sibling(HTML_CELLS) is not None:
+            before = node.find_previous_sibling(HTML_CELLS) if name in HTML_CELLS else None
+            if before is not None and not (_holds_blocks(before) or _holds_blocks(node)):
                 buffer.append(CELL)
             if name in HTML_BLOCKS or name in HTML_HEADINGS:
                 blocks.append(Block("".join(buffer)))
                 buffer.clear()
-                stack.append(_EndBlock(heading=name in HTML_HEADINGS))
+                stack.append(_EndBlock(heading=name in HTML_HEADINGS and _heads_section(node)))
             stack.extend(reversed(node.contents))
     blocks.append(Block("".join(buffer)))
     return blocks

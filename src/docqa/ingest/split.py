@@ -21,6 +21,8 @@ from docqa.types import Passage
 # How this docqa turns a file's bytes into passages (ingest/corpus.py reads, ingest/clean.py cleans, this module
 # splits). Raise it with every change that gives an unchanged file other passages: an index built with
 # another value reads every file again, keeping the vectors of the passages whose text did not change.
+# 13: a plain text's underlined titles ("Overview" over "--------") headings, a sentence no longer cut at a dot
+# that starts a word ("the .xz format"), Markdown code spans of two backticks ("``--prefix``") read as code;
 # 12: a PDF table's rows, as a browser or a word processor prints them, read as rows of cells (formats.pdf_table_rows);
 # 11: a passage that starts inside a table knows the table's header row (Passage.table_header); a Word table's
 # empty cells keep their places; a Markdown pipe table read row by row, cells joined with " | ", its delimiter
@@ -41,7 +43,7 @@ from docqa.types import Passage
 # given at most 10,000 characters at once; 4: form feeds end the pages of a .txt file; 3: PDF words parted where a TeX font's space code holds
 # a visible space; 2: a word broken at a line end joins when a half is no word; 1: the headings and
 # glyphs of 2026-11-30's long-paper work; 0: indexes built before it.
-READING = 12
+READING = 13
 
 # A word: a run of non-space characters, or one character of a script written without spaces (text.UNSPACED),
 # so that a Chinese paragraph is measured and cut a character at a time rather than as one word.
@@ -50,6 +52,7 @@ _OVERLONG = re.compile(r"[^\s%s]{%d,}" % (UNSPACED, MAX_WORD_CHARS + 1))
 _PARAGRAPH = re.compile(r"[^\n]+(?:\n(?!\n)[^\n]+)*")
 _SENTENCE_END = re.compile(r"[.!?][\"')\]”’]*\s")
 _SPACE = re.compile(r"\s")
+_WORD_DOT = re.compile(r"(?:^|\s)\.$")
 # pysbd's rules are regular expressions over all the text it is given: a paragraph of megabytes (a file
 # without line breaks) kept it busy for minutes. It is given pieces of at most this many characters, cut
 # after a sentence's end where the piece's second half has one, else at a space.
@@ -113,6 +116,19 @@ def segments(text: str) -> list[tuple[int, int]]:
     return stretches + _bounded(text, cursor, len(text))
 
 
+def _joined(pieces: list[str]) -> list[str]:
+    """pysbd's sentences, those it cut at a dot that starts a word joined again ("the .xz format", "a
+    .tar.gz file", "the .NET runtime": it ended sentences at "the ."), where a sentence's end is followed
+    by a space."""
+    out: list[str] = []
+    for piece in pieces:
+        if out and _WORD_DOT.search(out[-1]) and piece[:1].isascii() and piece[:1].isalnum():
+            out[-1] += piece
+        else:
+            out.append(piece)
+    return out
+
+
 def split_sentences(text: str, max_words: int = 120) -> list[Sentence]:
     """Sentences of `text` with offsets into it; never across a paragraph break ("\\n\\n"), never
     holding more than `max_words` words nor a run of more than MAX_WORD_CHARS characters without a space."""
@@ -122,7 +138,7 @@ def split_sentences(text: str, max_words: int = 120) -> list[Sentence]:
         for lo, hi in segments(whole):
             body = whole[lo:hi]
             cursor = 0
-            for segment in _segmenter().segment(body):
+            for segment in _joined(_segmenter().segment(body)):
                 stripped = segment.strip()
                 if not stripped:
                     continue

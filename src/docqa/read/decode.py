@@ -174,7 +174,7 @@ def dotted(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 # What may stand before the hyphens that begin a word: its start, a space, an opening bracket or quote.
-_BEFORE_DASHES = " \t\n([{\"'“‘"
+_BEFORE_DASHES = " \t\n([{\"'“‘`"
 
 
 def dashed(text: str, start: int, end: int) -> tuple[int, int]:
@@ -241,6 +241,22 @@ def address_runs(text: str) -> list[tuple[int, int]]:
     return runs
 
 
+# A command's option with its value ("--leak-check=yes", "-Dfoo=bar"): one thing, as an address is.
+_OPTION = re.compile(r"(?<!\S)[\"'`‘“(]?(--?[A-Za-z][\w.-]*=\S+)")
+
+
+def option_runs(text: str) -> list[tuple[int, int]]:
+    """[start, end) of each option given a value in `text` ("--leak-check=yes"), trailing punctuation
+    left out: an answer takes it whole or not at all, never "--leak-check" of it."""
+    runs = []
+    for match in _OPTION.finditer(text) if "=" in text else ():
+        start, end = match.span(1)
+        while end > start and text[end - 1] in _ADDRESS_TAIL:
+            end -= 1
+        runs.append((start, end))
+    return runs
+
+
 _SPACELESS = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 
 
@@ -266,13 +282,14 @@ def sentence_ends(text: str) -> list[int]:
 def _marks(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """What `span_edges` needs of a passage, once for all its windows: word[k + 1] says whether
     character k is a letter or digit (word[0] and word[-1] stand for the edges), the addresses'
-    [start, end) rows, and where the newlines and the sentences' ends are."""
+    [start, end) rows and the options' given a value ("--leak-check=yes"), and where the newlines and
+    the sentences' ends are."""
     word = np.zeros(len(text) + 2, dtype=bool)
     # A combining accent belongs to the letter before it ("e" + U+0301 in text that is not NFC); Chinese,
     # Japanese and Korean characters join no words (their text has no spaces to find words by).
     word[1:-1] = np.fromiter(((char.isalnum() and not _SPACELESS.match(char)) or unicodedata.combining(char) > 0
                               for char in text), dtype=bool, count=len(text))
-    runs = np.array(address_runs(text), dtype=np.int64).reshape(-1, 2)
+    runs = np.array(address_runs(text) + option_runs(text), dtype=np.int64).reshape(-1, 2)
     breaks = np.array(sorted([m.start() for m in re.finditer("\n", text)] + sentence_ends(text)), dtype=np.int64)
     return word, runs, breaks
 
@@ -282,7 +299,8 @@ def span_edges(offsets: Sequence[tuple[int, int]], text: str) -> tuple[np.ndarra
 
     An answer never cuts a word in two (a letter or digit on both sides of its edge: WordPiece can
     split "1875" into "1" and "##875"; 0.45% of SQuAD's gold answers do so, crowd slips such as
-    "[large]st"), never cuts a web or e-mail address, and never runs across a line break: cleaned
+    "[large]st"), never cuts a web or e-mail address or an option with its value ("--leak-check=yes"),
+    and never runs across a line break: cleaned
     text (docqa.clean) keeps a newline only between paragraphs, headings and list items, where an
     answer ending "...downsized\n\n2006 Serbia joins" has crossed into a heading (no SQuAD answer does),
     and never across the end of a sentence (`sentence_ends`): "Madison Square Garden in New York City.
