@@ -387,12 +387,14 @@ def test_html_navigation_of_documentation_generators_is_not_read() -> None:
 
 
 def test_html_cells_holding_paragraphs_lay_out_a_page_and_one_paragraph_in_a_cell_is_inline() -> None:
-    # DocBook's questions and answers: a row of a number and a question, a row of an empty cell and an answer
+    # DocBook's questions and answers: a row of a number and a question, a row of an empty cell and an
+    # answer of one paragraph, another of several; a Word table's every cell a paragraph
     page = ('<table summary="Q and A Div"><tr><td><p><b>4.2.</b></p></td><td><b><p>Why?</p></b></td></tr>'
+            '<tr><td></td><td><p>Because.</p></td></tr>'
             '<tr><td></td><td><p>First.</p><pre>make it</pre><p>Then.</p></td></tr></table>'
             '<table><tr><td><p class="MsoNormal">Hotel</p></td><td><p>EUR 190</p></td></tr>'
             '<tr><td></td><td>EUR 20</td></tr></table>')
-    assert read_html(page.encode()).text == ("4.2. | Why?\n\nFirst.\n\nmake it\n\nThen.\n\n"
+    assert read_html(page.encode()).text == ("4.2.\n\nWhy?\n\nBecause.\n\nFirst.\n\nmake it\n\nThen.\n\n"
                                              "Hotel | EUR 190\n\n| EUR 20")
 
 

@@ -587,13 +587,22 @@ def _navigation(tag: bs4.Tag) -> bool:
     return tag.name == "div" and not _PAGE_FRAME_CLASSES.isdisjoint(classes) and tag.find(list(HTML_HEADINGS)) is None
 
 
-def _cells_inline(soup: bs4.BeautifulSoup) -> None:
-    """A table cell whose only block is one paragraph (Word's and DocBook's HTML wrap every cell's text in
-    a <p>) holds its text inline, as a cell does."""
-    for cell in soup.find_all(list(HTML_CELLS)):
-        inner = cell.find_all(_BLOCK_NAMES)
-        if len(inner) == 1 and inner[0].name in ("p", "div"):
-            inner[0].unwrap()
+def _layout_tables(soup: bs4.BeautifulSoup) -> set[int]:
+    """The tables (their ids) that lay out a page rather than hold data: a cell of them holds more than
+    one paragraph, or a list or code (DocBook's questions and answers); their cells are read as the
+    paragraphs they hold. In the others, a cell whose only block is one paragraph (Word's HTML wraps every
+    cell's text in a <p>) holds its text inline, as a cell does: that paragraph is unwrapped."""
+    layout = set()
+    for table in soup.find_all("table"):
+        cells = [(cell, cell.find_all(_BLOCK_NAMES)) for cell in table.find_all(list(HTML_CELLS))
+                 if cell.find_parent("table") is table]
+        if any(len(inner) > 1 or (inner and inner[0].name not in ("p", "div")) for _, inner in cells):
+            layout.add(id(table))
+            continue
+        for _, inner in cells:
+            if inner:
+                inner[0].unwrap()
+    return layout
 
 
 # A box set off from the text (DocBook's and Sphinx's notes and warnings): its title ("Important", "Note")
@@ -607,22 +616,16 @@ def _heads_section(tag: bs4.Tag) -> bool:
     return tag.find_parent(lambda t: not _ADMONITIONS.isdisjoint(t.get_attribute_list("class"))) is None
 
 
-def _holds_blocks(cell: bs4.Tag) -> bool:
-    """Whether a table cell holds paragraphs, lists or code blocks: a table that lays out a page (DocBook's
-    questions and answers), whose cells are read as the paragraphs they hold, not as a row of cells."""
-    return cell.find(_BLOCK_NAMES) is not None
-
-
 def html_blocks(html: bytes | str) -> list[Block]:
     """Visible text of an HTML page as paragraphs and headings, in reading order.
 
     Dropped: HTML_DROPPED elements, elements with `hidden` or an inline `display: none`, headings'
     permalinks (`_hidden`), a page's navigation (`_navigation`), comments.
-    Block elements end a paragraph; table cells of one row are joined with " | ", but for cells that hold
-    paragraphs of their own (`_holds_blocks`).
+    Block elements end a paragraph; table cells of one row are joined with " | ", but in a table that lays
+    out paragraphs (`_layout_tables`).
     """
     soup = bs4.BeautifulSoup(html, "html.parser")
-    _cells_inline(soup)
+    layout = _layout_tables(soup)
     blocks: list[Block] = []
     buffer: list[str] = []
     # An explicit stack rather than recursion: deeply nested pages must not hit the recursion limit.
@@ -642,8 +645,8 @@ def html_blocks(html: bytes | str) -> list[Block]:
             if name == "br":
                 buffer.append("\n")
                 continue
-            before = node.find_previous_sibling(HTML_CELLS) if name in HTML_CELLS else None
-            if before is not None and not (_holds_blocks(before) or _holds_blocks(node)):
+            if (name in HTML_CELLS and node.find_previous_sibling(HTML_CELLS) is not None
+                    and id(node.find_parent("table")) not in layout):
                 buffer.append(CELL)
             if name in HTML_BLOCKS or name in HTML_HEADINGS:
                 blocks.append(Block("".join(buffer)))

@@ -21,6 +21,8 @@ from docqa.types import Passage
 # How this docqa turns a file's bytes into passages (ingest/corpus.py reads, ingest/clean.py cleans, this module
 # splits). Raise it with every change that gives an unchanged file other passages: an index built with
 # another value reads every file again, keeping the vectors of the passages whose text did not change.
+# 14: an HTML table that lays out paragraphs (a cell of it holds several, or a list or code) read as its
+# paragraphs, every row of it (13 read a row of one paragraph as a row of cells);
 # 13: a plain text's underlined titles ("Overview" over "--------") headings, a sentence no longer cut at a dot
 # that starts a word ("the .xz format"), Markdown code spans of two backticks ("``--prefix``") read as code;
 # 12: a PDF table's rows, as a browser or a word processor prints them, read as rows of cells (formats.pdf_table_rows);
@@ -43,7 +45,7 @@ from docqa.types import Passage
 # given at most 10,000 characters at once; 4: form feeds end the pages of a .txt file; 3: PDF words parted where a TeX font's space code holds
 # a visible space; 2: a word broken at a line end joins when a half is no word; 1: the headings and
 # glyphs of 2026-11-30's long-paper work; 0: indexes built before it.
-READING = 13
+READING = 14
 
 # A word: a run of non-space characters, or one character of a script written without spaces (text.UNSPACED),
 # so that a Chinese paragraph is measured and cut a character at a time rather than as one word.
