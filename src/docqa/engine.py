@@ -62,8 +62,8 @@ from docqa.errors import (
 from docqa.index.build import build_index, corpus_signature
 from docqa.index.manifest import BuildReport, stale_reason
 from docqa.index.named import as_read, named_documents, unnamed, versions, versions_named
-from docqa.index.spelling import Correction, english, meant_note, names_meant, respelled, spelling_note
 from docqa.index.search import OFF_TOPIC, Mode, Retriever, off_topic, off_topic_bar
+from docqa.index.spelling import Correction, Spelled, english, meant_note, names_meant, respelled, spelling_note
 from docqa.index.store import Index, build_holder, current_folder, load_index
 from docqa.ingest.corpus import corpus_path, document_info, kind_of, scan_corpus
 from docqa.ingest.formats import ACCEPTED_SUFFIXES, UnreadableFile
@@ -671,9 +671,10 @@ class Engine:
         if not self._snapshot.index.manifest.passages:
             raise EmptyCorpus(str(self.settings.corpus), ACCEPTED_SUFFIXES)
         documents = chosen_documents(documents, tuple(self._snapshot.index.outlines))
-        # Misspelt words are read as the documents' words they were meant to be, everywhere after here.
+        # Misspelt words are read as the documents' words they were meant to be, everywhere after here; a
+        # question in another language has none ("Wann trat Serbien ...": "trat" is no typo of "that").
         retriever = self._snapshot.retriever
-        spelled = retriever.spelled(question)
+        spelled = retriever.spelled(question) if in_english(question, retriever.knows) else Spelled(question, question)
         query = resolve_followup(spelled.text, [retriever.spelled(q).text for q in earlier])
         if query.context and referents and may_mean_answer(question, earlier[-1]):
             referent = self._referent(earlier, top_k, documents)
@@ -707,13 +708,14 @@ class Engine:
         read = as_read(asked, self._snapshot.index.names, named) if named else asked
         candidate = self.reader.read(read, hits, context=query.context) if hits and asks and far is None else None
         unstated = self._unstated(asked, candidate, hits) if candidate else ()
-        meant = names_meant(asked, unstated, self._snapshot.retriever.frequency) if unstated else ()
+        reads_english = in_english(asked, self._snapshot.retriever.knows)
+        meant = names_meant(asked, unstated, self._snapshot.retriever.frequency) if unstated and reads_english else ()
         confidence = candidate.confidence if candidate and not unstated else 0.0
         answer = candidate if candidate is not None and not unstated and confidence >= self.threshold else None
         other = self._other_version(asked, query.context, hits, answer) if answer is not None else None
         return Reply(question, resolved, answer, candidate, confidence, self.threshold, tuple(hits),
                      time.perf_counter() - started, unstated, self.notice(), tuple(documents), named, far,
-                     in_english(asked, self._snapshot.retriever.knows), other, meant=meant)
+                     reads_english, other, meant=meant)
 
     def _other_version(self, asked: str, context: str, hits: Sequence[Hit], answer: Answer) -> Answer | None:
         """What another version of the answer's document (index/named.py `versions`: "leave-policy-2025"

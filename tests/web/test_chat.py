@@ -137,6 +137,7 @@ def test_a_question_in_another_language_is_told_to_ask_in_english(engine):
     assert ("<p>The question does not seem to be in English: docqa&#x27;s reader and search understand English only. "
             "Ask it in English.</p>") in turn.html
     assert turn.notes[-1] == NOT_ENGLISH
+    assert "Read &quot;" not in turn.html and "did you mean" not in turn.html  # "trat" is no typo of "that"
 
 
 def test_declined_reply_shows_the_closest_passages(engine, settings):

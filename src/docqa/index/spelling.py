@@ -4,10 +4,11 @@ People type fast: "wich memcheck optoin shows were uninitialised valeus come fro
 finds nothing in BM25, pulls the question's embedding away from the passage that answers it, and the
 reader reads it as word pieces; a query typed so was declined unread (no passage came near its words).
 A word is read as another (`corrected`) only where all of these hold:
-- it is letters only, four or more, written in lower case (a capitalised word past the first is a name
-  the question may ask about precisely because the documents lack it: "When did Croatia join?" of a
-  text about Serbia); a word of three letters only where two of its letters swapped make a word of a
-  question's frame ("teh": the, "adn": and);
+- it is letters only, four or more, written in lower case or capitalised as the question's first word
+  (a capitalised word past the first is a name the question may ask about precisely because the
+  documents lack it: "When did Croatia join?" of a text about Serbia; a decline for it only suggests
+  the documents' spelling, `names_meant`); a word of three letters only where two of its letters
+  swapped make a word of a question's frame ("teh": the, "adn": and);
 - no passage states it (its stem), it is no English word (the reader's vocabulary or pyspellchecker's
   dictionary of 160,572 words), nor one with an ending ("replicates") or spelt the other side of the
   Atlantic ("colour"): a word the documents do not use is no typo of one they do ("replicates" of a

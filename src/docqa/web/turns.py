@@ -94,9 +94,10 @@ def source_line(document: str, section: str | None, page: int | None, start: int
 
 def turn_of_reply(question: str, history: Sequence[str], html: str, reply: Reply) -> Turn:
     """The turn of an answered or declined question; its notes are what the chat said beside the answer
-    (read as a follow-up, read by OCR, another version, why it declined, the index behind the corpus)."""
+    (words respelt, read as a follow-up, read by OCR, another version, why it declined, the index behind
+    the corpus)."""
     answer = reply.answer
-    followup = ([reply.spelling_text] if reply.spelling_text else []) + (
+    read_as = ([reply.spelling_text] if reply.spelling_text else []) + (
         [f"Read as a follow-up: {reply.followup}"] if reply.followup else [])
     behind = [reply.notice] if reply.notice else []
     if answer is not None:
@@ -104,13 +105,13 @@ def turn_of_reply(question: str, history: Sequence[str], html: str, reply: Reply
                   reply.passed_over_text]
         return Turn(question, tuple(history), html, answer.text, True, reply.confidence, answer.quote,
                     source_line(answer.document, answer.section, answer.page, answer.start, answer.end), reply.documents,
-                    tuple(followup + [note for note in beside if note] + behind))
+                    tuple(read_as + [note for note in beside if note] + behind))
     shown = reply.shown_hits()
     closest = shown[0].passage if shown else None
     return Turn(question, tuple(history), html, None, True, reply.confidence,
                 closest.text if closest else None,
                 source_line(closest.document, closest.section, closest.page, closest.start, closest.end)
-                if closest else None, reply.documents, tuple(followup + declined_notes(reply) + behind))
+                if closest else None, reply.documents, tuple(read_as + declined_notes(reply) + behind))
 
 
 def kept(turns: Sequence[Turn]) -> list[dict]:
