@@ -31,12 +31,15 @@ from docqa.read.question import (
         ("How much did the project cost?", True),
         ("How much does the country spend on defence each year?", True),
         ("How much influence did the council have?", False),
+        ("how much disk space do i need to build gdb", True),
+        ("How much RAM does the board have?", True),
+        ("How much spacetime curvature is there?", False),
         ("How much of the wood is sapwood?", False),
         ("When was the treaty signed?", False),
         ("Who leads the office?", False),
     ],
 )
-def test_wants_number_takes_counts_money_shares_populations_and_years(question, wanted):
+def test_wants_number_takes_counts_money_space_shares_populations_and_years(question, wanted):
     assert wants_number(question) is wanted
 
 

@@ -17,11 +17,14 @@ from docqa.ingest.clean import is_word
 
 # Questions whose answer states a number: a count, a sum of money, a share, a population, a year.
 # How much qualifies only with money, maybe after two words ("how much grant money"; "doubled", "all", "large
-# quantities" answer the others). Of the 9,350 questions of SQuAD v1.1 train that these patterns take, 66
-# (0.7%) have no answer that `states_number` accepts ("virtually all", "numerous", "free").
+# quantities" answer the others), or with space or memory ("how much disk space do I need": 6 of SQuAD's 8
+# such questions are answered with a number, "quadruple" and "CPU time" the others; a manual's "make all
+# install" answered one with "all"). Of the 9,350 questions of SQuAD v1.1 train that the money patterns take, 66 (0.7%) have
+# no answer that `states_number` accepts ("virtually all", "numerous", "free").
 _NUMBER_QUESTION = re.compile(
     r"\bhow many\b"
-    r"|\bhow much ((\w+ ){0,2}(money|funding|cash|revenue|income|profit|debt|aid|capital)\b"
+    r"|\bhow much ((\w+ ){0,2}(money|funding|cash|revenue|income|profit|debt|aid|capital"
+    r"|space|memory|ram|storage|bandwidth)\b"
     r"|(\w+ )?(did|does|do|will|would|has|have|had|is|was)\b.*\b(cost|costs|spend|spent|pay|paid|earn|earned"
     r"|raise|raised|receive|received|contribute|contributed|invest|invested|owe|owed|worth)\b)"
     r"|\b(what|which) (year|percentage|percent)\b"
@@ -39,7 +42,8 @@ _NUMBER_TEXT = re.compile(r"\d|%|\b(" + "|".join(_NUMBER_WORDS) + r")\b", re.IGN
 
 
 def wants_number(question: str) -> bool:
-    """Whether the question asks for a count, an amount of money, a share, a population or a year."""
+    """Whether the question asks for a count, an amount of money, space or memory, a share, a population or
+    a year."""
     return _NUMBER_QUESTION.search(question) is not None
 
 
