@@ -671,11 +671,9 @@ class Engine:
         if not self._snapshot.index.manifest.passages:
             raise EmptyCorpus(str(self.settings.corpus), ACCEPTED_SUFFIXES)
         documents = chosen_documents(documents, tuple(self._snapshot.index.outlines))
-        # Misspelt words are read as the documents' words they were meant to be, everywhere after here; a
-        # question in another language has none ("Wann trat Serbien ...": "trat" is no typo of "that").
-        retriever = self._snapshot.retriever
-        spelled = retriever.spelled(question) if in_english(question, retriever.knows) else Spelled(question, question)
-        query = resolve_followup(spelled.text, [retriever.spelled(q).text for q in earlier])
+        # Misspelt words are read as the documents' words they were meant to be, everywhere after here.
+        spelled = self._spelled(question)
+        query = resolve_followup(spelled.text, [self._spelled(q).text for q in earlier])
         if query.context and referents and may_mean_answer(question, earlier[-1]):
             referent = self._referent(earlier, top_k, documents)
             if referent:
@@ -688,6 +686,12 @@ class Engine:
             wider = self._answer(question, query, (), top_k, documents, started)
             reply = replace(wider, passed_over=named) if wider.answer is not None else reply
         return replace(reply, corrections=spelled.corrections) if spelled.corrections else reply
+
+    def _spelled(self, question: str) -> Spelled:
+        """The question with its misspelt words read as the documents' (index/spelling.py); a question in
+        another language has none ("Wann trat Serbien ...": "trat" is no typo of "that")."""
+        retriever = self._snapshot.retriever
+        return retriever.spelled(question) if in_english(question, retriever.knows) else Spelled(question, question)
 
     def _answer(self, question: str, query: Query, named: tuple[str, ...], top_k: int | None,
                 documents: Sequence[str], started: float) -> Reply:

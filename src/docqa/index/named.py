@@ -190,8 +190,9 @@ def named_documents(question: str, names: Mapping[str, Names],
     if most == 1:
         # A name that is one document's whole name and stands in others' names too ("Valgrind" of
         # valgrind-faq.html beside valgrind-quick-start.html) names what they are all about: all of them.
-        shared = {word for document, n in count.items() if n for whole in (names[document].file, names[document].title)
-                  if len(whole) == 1 and whole <= every for word in whole if not is_word(word)}
+        whole_names = [whole for document, n in count.items() if n
+                       for whole in (names[document].file, names[document].title) if len(whole) == 1 and whole <= every]
+        shared = {word for whole in whole_names for word in whole if not is_word(word)}
         count.update({document: 1 for document, found in names.items()
                       if shared & found.naming & (found.file | found.title)})
     return tuple(document for document, n in count.items() if n and n == most)

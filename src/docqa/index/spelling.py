@@ -37,7 +37,7 @@ LETTERS = "abcdefghijklmnopqrstuvwxyz"
 # swapped ones are read as another.
 SHORTEST = 4
 # A word between spaces, with the punctuation a sentence puts around it.
-_WORD = re.compile(r"(?<!\S)([\"'(\[]*)([A-Za-z]+)([\"')\],.;:!?]*)(?!\S)")
+_WORD = re.compile(r"(?<!\S)[\"'(\[]*([A-Za-z]+)[\"')\],.;:!?]*(?!\S)")
 
 
 @dataclass(frozen=True)
@@ -132,13 +132,13 @@ def corrected(question: str, frequency: Callable[[str], int]) -> Spelled:
     """`question` with each misspelt word read as the documents' word it was meant to be (module doc)."""
     corrections = []
     for n, match in enumerate(_WORD.finditer(question)):
-        typed = match.group(2)
+        typed = match.group(1)
         if typed != typed.lower() and not (n == 0 and typed[1:] == typed[1:].lower()):
             continue
         read = correction(typed.lower(), frequency)
         if read is not None:
             read = read.capitalize() if typed[0].isupper() else read
-            corrections.append(Correction(typed, read, match.start(2), match.end(2)))
+            corrections.append(Correction(typed, read, match.start(1), match.end(1)))
     return Spelled(question, respelled(question, corrections), tuple(corrections))
 
 

@@ -594,12 +594,12 @@ def _layout_tables(soup: bs4.BeautifulSoup) -> set[int]:
     cell's text in a <p>) holds its text inline, as a cell does: that paragraph is unwrapped."""
     layout = set()
     for table in soup.find_all("table"):
-        cells = [(cell, cell.find_all(_BLOCK_NAMES)) for cell in table.find_all(list(HTML_CELLS))
-                 if cell.find_parent("table") is table]
-        if any(len(inner) > 1 or (inner and inner[0].name not in ("p", "div")) for _, inner in cells):
+        blocks = [cell.find_all(_BLOCK_NAMES) for cell in table.find_all(list(HTML_CELLS))
+                  if cell.find_parent("table") is table]
+        if any(len(inner) > 1 or (inner and inner[0].name not in ("p", "div")) for inner in blocks):
             layout.add(id(table))
             continue
-        for _, inner in cells:
+        for inner in blocks:
             if inner:
                 inner[0].unwrap()
     return layout

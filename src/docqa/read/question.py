@@ -19,8 +19,9 @@ from docqa.ingest.clean import is_word
 # How much qualifies only with money, maybe after two words ("how much grant money"; "doubled", "all", "large
 # quantities" answer the others), or with space or memory ("how much disk space do I need": 6 of SQuAD's 8
 # such questions are answered with a number, "quadruple" and "CPU time" the others; a manual's "make all
-# install" answered one with "all"). Of the 9,350 questions of SQuAD v1.1 train that the money patterns take, 66 (0.7%) have
-# no answer that `states_number` accepts ("virtually all", "numerous", "free").
+# install" answered one with "all"). Of the 9,350 questions of SQuAD v1.1 train that these patterns took
+# before space and memory joined them, 66 (0.7%) have no answer that `states_number` accepts ("virtually
+# all", "numerous", "free").
 _NUMBER_QUESTION = re.compile(
     r"\bhow many\b"
     r"|\bhow much ((\w+ ){0,2}(money|funding|cash|revenue|income|profit|debt|aid|capital"
@@ -186,10 +187,10 @@ def _states_word(word: str, text: str, lowered: str) -> bool:
     (an acronym's too: "DTDs" by "DTD")."""
     if len(word.rstrip(".")) == 1:
         return re.search(r"(?<!\w)" + re.escape(word.rstrip(".")) + r"(?!\w)", text) is not None
-    acronyms = re.fullmatch(r"[A-Z][A-Za-z0-9]*[A-Z0-9]s", word) is not None
+    acronym_plural = re.fullmatch(r"[A-Z][A-Za-z0-9]*[A-Z0-9]s", word) is not None
     word = word.lower().rstrip(".")
     forms = _nationality_forms(word) | ({_SHORT_FORMS[word]} if word in _SHORT_FORMS else set())
-    if acronyms or (len(word) >= 5 and word.endswith("s") and not word.endswith("ss")):
+    if acronym_plural or (len(word) >= 5 and word.endswith("s") and not word.endswith("ss")):
         forms.add(word[:-1])  # a plural the text writes singular: "on Tuesdays" of a rota's "Tuesday"
     return any(re.search(r"(?<!\w)" + re.escape(form) + _SUFFIXES + r"(?!\w)", lowered) for form in forms)
 
